@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# coapsec: the kernel module (through Kbuild) and every userspace part.
+#
+#   make              module + tools + agent + tests' binaries
+#   make check        everything the CI runs (installs its own deps)
+#   make style        checkpatch --strict and sparse over the kernel code
+#   make demo         the main job (README)
+#
+# KDIR defaults to the running kernel's build tree where it exists, else to
+# the installed Debian headers (tools/env.sh resolves the ABI).
+
+SHELL := /bin/bash
+KABI ?= $(shell . tools/env.sh && echo $$KABI)
+ifneq ($(wildcard /lib/modules/$(shell uname -r)/build),)
+KDIR ?= /lib/modules/$(shell uname -r)/build
+else
+KDIR ?= /usr/src/linux-headers-$(KABI)
+endif
+COAPSEC_CACHE ?= /var/cache/coapsec
+LSRC_DIR ?= $(COAPSEC_CACHE)/linux-source-6.1
+
+B := build
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
+CPPFLAGS += -I$(CURDIR) -I$(CURDIR)/uapi -I$(CURDIR)/kmod -I$(CURDIR)/tools/lib
+
+# Filled by the fragments below.
+PROGS :=
+UNIT_TESTS :=
+FUZZ_TARGETS :=
+VM_TEST_PROGS :=
+TEST_MODULES :=
+
+.PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
+	style checkpatch sparse demo clean
+all: module tools
+
+module:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+include tools/lib/lib.mk
+include tools/cli/cli.mk
+include agent/agent.mk
+include selftests/unit/unit.mk
+include selftests/fuzz/fuzz.mk
+include selftests/selftests.mk
+
+tools: $(PROGS) $(UNIT_TESTS) $(VM_TEST_PROGS)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+check:
+	tools/check
+
+check-unit: $(UNIT_TESTS)
+	tools/run-unit $(UNIT_TESTS)
+
+check-vm: module tools
+	tools/vm/run --out $(B)/vm/selftests -- selftests/run_all.sh
+
+style: checkpatch sparse
+
+CHECKPATCH := $(LSRC_DIR)/scripts/checkpatch.pl --strict --no-tree \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE
+checkpatch:
+	@$(CHECKPATCH) -q -f $(shell find kmod uapi -name '*.[ch]') && \
+		echo "checkpatch: clean"
+
+sparse:
+	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" \
+		modules 2>&1 | tee $(B)/sparse.log | \
+		grep -E 'warning|error' && exit 1 || echo "sparse: clean"
+
+demo: module tools
+	tools/demo
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(B)

@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <crypto/aead.h>
+#include <linux/err.h>
+#include <linux/string.h>
+
+#include "aead.h"
+#include "codec/oscore_alg.h"
+
+int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
+		       size_t driver_len)
+{
+	struct crypto_aead *tfm;
+	int err;
+
+	tfm = crypto_alloc_aead(alg->crypto_name, 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+
+	/* A transform that cannot take this key or tag length is no use. */
+	err = crypto_aead_setauthsize(tfm, alg->tag_len);
+	if (!err && crypto_aead_ivsize(tfm) < alg->nonce_len)
+		err = -EINVAL;
+	if (!err)
+		strscpy(driver, crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm)),
+			driver_len);
+	crypto_free_aead(tfm);
+	return err;
+}

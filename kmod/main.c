@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coapsec: OSCORE (RFC 8613) protection of CoAP over UDP in the Linux
+ * packet path.  Module init and exit.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <net/genetlink.h>
+#include <uapi/linux/coapsec.h>
+
+#include "netlink.h"
+#include "version.h"
+
+static int __init coapsec_init(void)
+{
+	int err;
+
+	err = coapsec_genl_register();
+	if (err)
+		return err;
+
+	pr_info("OSCORE for CoAP, version %s\n", COAPSEC_VERSION);
+	return 0;
+}
+
+static void __exit coapsec_exit(void)
+{
+	coapsec_genl_unregister();
+}
+
+module_init(coapsec_init);
+module_exit(coapsec_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("OSCORE (RFC 8613) protection of CoAP in the packet path");
+MODULE_AUTHOR("The coapsec authors");
+MODULE_VERSION(COAPSEC_VERSION);
+MODULE_ALIAS_GENL_FAMILY(COAPSEC_FAMILY_NAME);
+/* Have the accelerated ciphers in place before the first key is set. */
+MODULE_SOFTDEP("pre: aesni_intel chacha20poly1305");
