@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+/* coapsec features: the module version and the AEADs this kernel can run. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: coapsec [-j] features\n\n"
+		"Shows the module version, the netlink API version and, for\n"
+		"each OSCORE AEAD algorithm, its sizes and whether (and by which\n"
+		"driver) this kernel's crypto API can run it.\n");
+}
+
+static json_t *features_json(const struct coapsec_features *f)
+{
+	json_t *algs = json_array();
+	unsigned int i;
+
+	for (i = 0; i < f->n_algs; i++) {
+		const struct coapsec_alg_info *a = &f->algs[i];
+		json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:b}",
+				      "id", (int)a->id, "name", a->name,
+				      "crypto_name", a->crypto_name,
+				      "key_len", (int)a->key_len,
+				      "nonce_len", (int)a->nonce_len,
+				      "tag_len", (int)a->tag_len,
+				      "available", a->available);
+
+		if (a->available)
+			json_object_set_new(o, "driver", json_string(a->driver));
+		json_array_append_new(algs, o);
+	}
+	return json_pack("{s:s, s:i, s:o}", "version", f->version,
+			 "api_version", (int)f->api_version, "algs", algs);
+}
+
+int cmd_features(int argc, char **argv)
+{
+	struct coapsec_features f;
+	struct coapsec_nl *nl;
+	unsigned int i;
+	int err;
+
+	if (cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		usage(stderr);
+		return cli_err(EXIT_USAGE, "features: unexpected argument '%s'",
+			       argv[1]);
+	}
+	nl = cli_open();
+	if (!nl)
+		return EXIT_RUNTIME;
+	err = coapsec_nl_features_get(nl, &f);
+	if (err) {
+		err = cli_nl_err(nl, "features", err);
+		coapsec_nl_close(nl);
+		return err;
+	}
+	coapsec_nl_close(nl);
+
+	if (cli.json) {
+		cli_json_print(features_json(&f));
+		return 0;
+	}
+	printf("version %s api %u\n", f.version, f.api_version);
+	for (i = 0; i < f.n_algs; i++) {
+		const struct coapsec_alg_info *a = &f.algs[i];
+
+		printf("alg %u %s crypto %s key %u nonce %u tag %u %s%s\n",
+		       a->id, a->name, a->crypto_name, a->key_len,
+		       a->nonce_len, a->tag_len,
+		       a->available ? "driver " : "unavailable",
+		       a->available ? a->driver : "");
+	}
+	return 0;
+}

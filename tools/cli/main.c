@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * coapsec(8): inspect and manage the coapsec kernel state.  One file per
+ * subcommand, like wg(8).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct cli cli = { .prog = "coapsec" };
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "features", cmd_features, "module version and AEAD algorithms" },
+	{ "context", cmd_context, "add, delete, show or swap security contexts" },
+	{ "policy", cmd_policy, "add, delete or show policies" },
+	{ "stats", cmd_stats, "show or reset counters" },
+	{ "monitor", cmd_monitor, "print events as they happen" },
+	{ "flush", cmd_flush, "delete every context and policy" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s [-j [-p]] COMMAND [ARGS...]\n"
+		"       %s COMMAND --help\n\n"
+		"Options:\n"
+		"  -j, --json     JSON output\n"
+		"  -p, --pretty   indented JSON (with -j)\n"
+		"  -h, --help     this help\n\n"
+		"Commands:\n", cli.prog, cli.prog);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+}
+
+int cli_err(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli.prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return code;
+}
+
+struct coapsec_nl *cli_open(void)
+{
+	struct coapsec_nl *nl = coapsec_nl_open();
+
+	if (!nl) {
+		if (errno == ENOENT)
+			cli_err(EXIT_RUNTIME,
+				"the coapsec module is not loaded (generic netlink family \"coapsec\" not found)");
+		else
+			cli_err(EXIT_RUNTIME, "netlink: %s", strerror(errno));
+	}
+	return nl;
+}
+
+int cli_nl_err(struct coapsec_nl *nl, const char *what, int err)
+{
+	const char *msg = coapsec_nl_errmsg(nl);
+
+	return cli_err(EXIT_RUNTIME, "%s: %s", what,
+		       msg[0] ? msg : strerror(-err));
+}
+
+void cli_json_print(json_t *j)
+{
+	json_dumpf(j, stdout, cli.pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+json_t *cli_json_hex(const uint8_t *b, size_t len)
+{
+	char s[2 * 256 + 1];
+	size_t i;
+
+	if (len > 256)
+		len = 256;
+	for (i = 0; i < len; i++)
+		snprintf(s + 2 * i, 3, "%02x", b[i]);
+	s[2 * len] = '\0';
+	return json_string(s);
+}
+
+void cli_hex_print(const uint8_t *b, size_t len)
+{
+	size_t i;
+
+	if (!len)
+		fputs("-", stdout);
+	for (i = 0; i < len; i++)
+		printf("%02x", b[i]);
+}
+
+bool cli_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help") ||
+		    !strcmp(argv[i], "help"))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int a = 1;
+
+	for (; a < argc && argv[a][0] == '-'; a++) {
+		if (!strcmp(argv[a], "-j") || !strcmp(argv[a], "--json")) {
+			cli.json = true;
+		} else if (!strcmp(argv[a], "-p") ||
+			   !strcmp(argv[a], "--pretty")) {
+			cli.pretty = true;
+		} else if (!strcmp(argv[a], "-jp") || !strcmp(argv[a], "-pj")) {
+			cli.json = cli.pretty = true;
+		} else if (!strcmp(argv[a], "-h") ||
+			   !strcmp(argv[a], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[a], "-V") ||
+			   !strcmp(argv[a], "--version")) {
+			puts("coapsec " COAPSEC_TOOLS_VERSION);
+			return 0;
+		} else {
+			usage(stderr);
+			return cli_err(EXIT_USAGE, "unknown option '%s'",
+				       argv[a]);
+		}
+	}
+	if (a >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[a], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(argv[a], commands[i].name))
+			return commands[i].fn(argc - a, argv + a);
+	usage(stderr);
+	return cli_err(EXIT_USAGE, "unknown command '%s'", argv[a]);
+}

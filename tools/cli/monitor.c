@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "cli.h"
+
+int cmd_monitor(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return cli_err(EXIT_RUNTIME, "monitor: not implemented yet");
+}
