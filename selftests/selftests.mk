@@ -1,1 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
+#
+# VM selftests' programs: built on the host into $(B)/selftests, run in the
+# guest by selftests/run_all.sh.  C tests use the kernel's own harness.
+KSFT_CFLAGS := -I$(LSRC_DIR)/tools/testing/selftests -Wno-unused-parameter
+
+VM_TEST_PROGS += $(B)/selftests/features
+
+$(B)/selftests/features: selftests/features.c $(NL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -o $@ $^ $(NL_LIBS)

@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for coapsec's shell selftests, in kselftest style: KTAP output,
+# module load/unload, network namespaces cleaned up on exit.  Source it from
+# a test run inside the VM (tools/vm/run), from the repository root.
+
+COAPSEC_KO=${COAPSEC_KO:-$PWD/coapsec.ko}
+KSFT_PASS=0 KSFT_FAIL=0 KSFT_SKIP=0 KSFT_NUM=0
+KSFT_NETNS=()
+
+ktap_header() {		# ktap_header N
+	echo "TAP version 13"
+	echo "1..$1"
+}
+
+ktap_result() {		# ktap_result STATUS(0=pass,1=fail,4=skip) DESCRIPTION
+	KSFT_NUM=$((KSFT_NUM + 1))
+	case "$1" in
+	0) KSFT_PASS=$((KSFT_PASS + 1)); echo "ok $KSFT_NUM $2" ;;
+	4) KSFT_SKIP=$((KSFT_SKIP + 1)); echo "ok $KSFT_NUM $2 # SKIP" ;;
+	*) KSFT_FAIL=$((KSFT_FAIL + 1)); echo "not ok $KSFT_NUM $2" ;;
+	esac
+}
+
+# ktap_check DESCRIPTION COMMAND...: one result from a command's status.
+ktap_check() {
+	local desc=$1
+	shift
+	if "$@"; then ktap_result 0 "$desc"; else ktap_result 1 "$desc"; fi
+}
+
+ktap_finish() {
+	echo "# Totals: pass:$KSFT_PASS fail:$KSFT_FAIL xfail:0 xpass:0 skip:$KSFT_SKIP error:0"
+	[ "$KSFT_FAIL" -eq 0 ]
+	exit $?
+}
+
+ksft_diag() { echo "# $*"; }
+
+# Loads coapsec.ko with the modules it depends on.  insmod does not read
+# modules.dep, so do what modprobe would: hard dependencies, then softdeps.
+coapsec_load() {
+	local d
+	for d in $(modinfo -F depends "$COAPSEC_KO" | tr ',' ' ') \
+		 $(modinfo -F softdep "$COAPSEC_KO" | sed 's/pre://; s/post:.*//'); do
+		modprobe -q "$d" 2>/dev/null || true
+	done
+	insmod "$COAPSEC_KO" "$@"
+}
+
+coapsec_unload() {
+	rmmod coapsec
+}
+
+coapsec_loaded() {
+	[ -d /sys/module/coapsec ]
+}
+
+# setup_ns VAR...: creates uniquely named netns, stored in the given
+# variables, removed by cleanup_ns (installed as an EXIT trap).
+setup_ns() {
+	local var name
+	for var in "$@"; do
+		name="$var-$$-$RANDOM"
+		ip netns add "$name" || return 1
+		ip -n "$name" link set lo up
+		KSFT_NETNS+=("$name")
+		eval "$var=\$name"
+	done
+}
+
+cleanup_ns() {
+	local ns
+	for ns in "${KSFT_NETNS[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	KSFT_NETNS=()
+}
+trap cleanup_ns EXIT
