@@ -62,7 +62,7 @@ check-unit: $(UNIT_TESTS)
 	tools/run-unit $(UNIT_TESTS)
 
 check-vm: module tools
-	tools/vm/run --out $(B)/vm/selftests -- selftests/run_all.sh
+	tools/vm/run -q --out $(B)/results/vm -- selftests/run_all.sh
 
 style: checkpatch sparse
 
@@ -73,7 +73,7 @@ checkpatch:
 		echo "checkpatch: clean"
 
 sparse:
-	@$(MAKE) -s -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" \
+	@mkdir -p $(B); $(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CF="-D__CHECK_ENDIAN__" \
 		modules 2>&1 | tee $(B)/sparse.log | \
 		grep -E 'warning|error' && exit 1 || echo "sparse: clean"
 
