@@ -72,14 +72,15 @@ int oscore_option_encode(const struct oscore_option *o, u8 *buf, size_t cap)
 	if (need > cap)
 		return -CODEC_ENOSPC;
 	buf[0] = flags;
-	memcpy(buf + 1, o->piv, o->piv_len);
+	memcpy(buf + 1, o->piv, o->piv_len);	/* an array: never NULL */
 	need = 1 + o->piv_len;
 	if (o->has_kid_context) {
 		buf[need++] = o->kid_context_len;
-		memcpy(buf + need, o->kid_context, o->kid_context_len);
+		if (o->kid_context_len)
+			memcpy(buf + need, o->kid_context, o->kid_context_len);
 		need += o->kid_context_len;
 	}
-	if (o->has_kid) {
+	if (o->has_kid && o->kid_len) {
 		memcpy(buf + need, o->kid, o->kid_len);
 		need += o->kid_len;
 	}

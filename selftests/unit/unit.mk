@@ -1,1 +1,29 @@
 # SPDX-License-Identifier: GPL-2.0
+#
+# Host unit tests.  Each prints KTAP through the kernel's own
+# kselftest_harness.h.
+
+KSFT_DIR := $(LSRC_DIR)/tools/testing/selftests
+VECTORS_DIR ?= $(CURDIR)/../shared/vectors
+
+# The OSCORE codec: RFC 8613 vectors, malformed inputs, round trip.  The
+# _asan variant compiles the codec itself with ASan and UBSan.
+UNIT_TESTS += $(B)/unit/test_codec $(B)/unit/test_codec_asan
+
+CODEC_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
+	-Wno-unused-parameter -Wno-sign-compare
+CODEC_TEST_LIBS = $(OSCORE_LIBS) -ljansson
+CODEC_SRCS = $(patsubst $(B)/%.o,%.c,$(OSCORE_LIB_OBJS))
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+$(B)/unit/test_codec: selftests/unit/test_codec.c $(OSCORE_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CODEC_TEST_CFLAGS) -o $@ $^ \
+		$(CODEC_TEST_LIBS)
+
+$(B)/unit/test_codec_asan: selftests/unit/test_codec.c $(CODEC_SRCS) \
+		$(wildcard kmod/codec/*.h tools/lib/oscore_*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) $(CODEC_TEST_CFLAGS) -o $@ \
+		$(filter %.c,$^) $(CODEC_TEST_LIBS)
