@@ -77,7 +77,7 @@ sparse:
 		modules 2>&1 | tee $(B)/sparse.log | \
 		grep -E 'warning|error' && exit 1 || echo "sparse: clean"
 
-demo: module tools
+demo:
 	tools/demo
 
 clean:
