@@ -26,3 +26,23 @@ int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 	crypto_free_aead(tfm);
 	return err;
 }
+
+struct crypto_aead *coapsec_aead_new(const struct oscore_alg *alg,
+				     const u8 *key)
+{
+	struct crypto_aead *tfm;
+	int err;
+
+	/* Async allowed: the packet path handles -EINPROGRESS (DESIGN §3). */
+	tfm = crypto_alloc_aead(alg->crypto_name, 0, 0);
+	if (IS_ERR(tfm))
+		return tfm;
+	err = crypto_aead_setkey(tfm, key, alg->key_len);
+	if (!err)
+		err = crypto_aead_setauthsize(tfm, alg->tag_len);
+	if (err) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(err);
+	}
+	return tfm;
+}

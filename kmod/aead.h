@@ -8,6 +8,7 @@
 
 #include <linux/types.h>
 
+struct crypto_aead;
 struct oscore_alg;
 
 /*
@@ -17,5 +18,12 @@ struct oscore_alg;
  */
 int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 		       size_t driver_len);
+
+/*
+ * A transform for @alg with @key (alg->key_len bytes) and the tag length
+ * set, ready for the packet path.  Process context.
+ */
+struct crypto_aead *coapsec_aead_new(const struct oscore_alg *alg,
+				     const u8 *key);
 
 #endif /* COAPSEC_AEAD_H */

@@ -6,27 +6,39 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <uapi/linux/coapsec.h>
 
 #include "netlink.h"
+#include "netns.h"
 #include "version.h"
 
 static int __init coapsec_init(void)
 {
 	int err;
 
-	err = coapsec_genl_register();
+	err = coapsec_netns_register();
 	if (err)
 		return err;
+	err = coapsec_genl_register();
+	if (err)
+		goto err_netns;
 
 	pr_info("OSCORE for CoAP, version %s\n", COAPSEC_VERSION);
 	return 0;
+
+err_netns:
+	coapsec_netns_unregister();
+	return err;
 }
 
 static void __exit coapsec_exit(void)
 {
 	coapsec_genl_unregister();
+	coapsec_netns_unregister();
+	/* Contexts and policies are freed in RCU callbacks: wait for them. */
+	rcu_barrier();
 }
 
 module_init(coapsec_init);

@@ -1,19 +1,167 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The coapsec generic netlink family: the whole control-plane API.  The
- * attribute layout is documented in uapi/linux/coapsec.h and described in
- * uapi/coapsec.yaml.
+ * The coapsec generic netlink family: the whole control-plane API, its
+ * policies and handlers.  The attribute layout is documented in
+ * uapi/linux/coapsec.h and described in uapi/coapsec.yaml.
+ *
+ * Validation happens in two steps: the policies below (types, lengths,
+ * ranges, no unknown attribute: the family validates strictly), then the
+ * handlers for what depends on other attributes (key lengths per
+ * algorithm, address lengths per family).  Every rejection says which
+ * attribute was wrong.
  */
 #include <linux/crypto.h>
+#include <linux/socket.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
 #include <net/genetlink.h>
+#include <net/sock.h>
 #include <uapi/linux/coapsec.h>
 
 #include "aead.h"
 #include "codec/oscore_alg.h"
+#include "context.h"
 #include "netlink.h"
+#include "netns.h"
+#include "policy.h"
+#include "stats.h"
 #include "version.h"
 
 static struct genl_family coapsec_genl_family;
+
+/* Missing required attribute: say which, in the message and the TLVs. */
+#define COAPSEC_NL_MISSING(extack, nest, tb, type, msg) ({		\
+	struct netlink_ext_ack *__ea = (extack);			\
+	bool __miss = !(tb)[type];					\
+	if (__miss) {							\
+		NL_SET_ERR_ATTR_MISS(__ea, nest, type);			\
+		NL_SET_ERR_MSG(__ea, msg);				\
+	}								\
+	__miss;								\
+})
+
+/* ---- policies ---------------------------------------------------------- */
+
+static struct netlink_range_validation coapsec_seq_range = {
+	.max = COAPSEC_SEQ_MAX,
+};
+
+static struct netlink_range_validation coapsec_seq_limit_range = {
+	.min = 1,
+	.max = COAPSEC_SEQ_MAX,
+};
+
+static const struct nla_policy
+coapsec_recipient_policy[COAPSEC_A_RECIPIENT_MAX + 1] = {
+	[COAPSEC_A_RECIPIENT_ID] = { .type = NLA_BINARY,
+				     .len = COAPSEC_MAX_KID_LEN },
+	[COAPSEC_A_RECIPIENT_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
+						     OSCORE_MAX_KEY_LEN),
+	[COAPSEC_A_RECIPIENT_REPLAY_WINDOW] =
+		NLA_POLICY_RANGE(NLA_U32, 1, COAPSEC_MAX_REPLAY_WINDOW),
+};
+
+static const struct nla_policy
+coapsec_context_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
+	[COAPSEC_A_CONTEXT_PAD] = { .type = NLA_REJECT },
+	[COAPSEC_A_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COAPSEC_A_CONTEXT_ALG] = { .type = NLA_U32 },
+	[COAPSEC_A_CONTEXT_SENDER_ID] = { .type = NLA_BINARY,
+					  .len = COAPSEC_MAX_KID_LEN },
+	[COAPSEC_A_CONTEXT_SENDER_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
+							  OSCORE_MAX_KEY_LEN),
+	[COAPSEC_A_CONTEXT_COMMON_IV] = NLA_POLICY_RANGE(NLA_BINARY, 7,
+							 OSCORE_MAX_NONCE_LEN),
+	[COAPSEC_A_CONTEXT_ID_CONTEXT] = { .type = NLA_BINARY,
+					   .len = COAPSEC_MAX_ID_CONTEXT_LEN },
+	[COAPSEC_A_CONTEXT_RECIPIENT] =
+		NLA_POLICY_NESTED(coapsec_recipient_policy),
+	[COAPSEC_A_CONTEXT_SEQ_START] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_range),
+	[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_limit_range),
+	[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_limit_range),
+	[COAPSEC_A_CONTEXT_LIFETIME] = { .type = NLA_U32 },
+	[COAPSEC_A_CONTEXT_FLAGS] =
+		NLA_POLICY_MASK(NLA_U32, COAPSEC_CONTEXT_F_ALL),
+	[COAPSEC_A_CONTEXT_GRACE] = NLA_POLICY_MAX(NLA_U32, COAPSEC_MAX_GRACE),
+	[COAPSEC_A_CONTEXT_STATE] = { .type = NLA_REJECT,
+				      .reject_message = "state is read-only" },
+	[COAPSEC_A_CONTEXT_SEQ] = { .type = NLA_REJECT,
+				    .reject_message = "seq is read-only" },
+	[COAPSEC_A_CONTEXT_EXPIRES] = { .type = NLA_REJECT,
+					.reject_message = "expires is read-only" },
+};
+
+/* DEL and GET name a context and nothing else. */
+static const struct nla_policy
+coapsec_context_id_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
+	[COAPSEC_A_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy
+coapsec_policy_policy[COAPSEC_A_POLICY_MAX + 1] = {
+	[COAPSEC_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COAPSEC_A_POLICY_PRIORITY] = { .type = NLA_U32 },
+	[COAPSEC_A_POLICY_FAMILY] = { .type = NLA_U8 },
+	[COAPSEC_A_POLICY_DIRECTION] = NLA_POLICY_RANGE(NLA_U8, 1,
+							COAPSEC_DIR_MAX),
+	[COAPSEC_A_POLICY_SRC] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[COAPSEC_A_POLICY_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[COAPSEC_A_POLICY_DST] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
+	[COAPSEC_A_POLICY_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[COAPSEC_A_POLICY_DPORT] = { .type = NLA_U16 },
+	[COAPSEC_A_POLICY_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COAPSEC_A_POLICY_MARK] = { .type = NLA_U32 },
+	[COAPSEC_A_POLICY_MARK_MASK] = { .type = NLA_U32 },
+	[COAPSEC_A_POLICY_ACTION] = NLA_POLICY_RANGE(NLA_U8, 1,
+						     COAPSEC_ACTION_MAX),
+	[COAPSEC_A_POLICY_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy
+coapsec_policy_id_policy[COAPSEC_A_POLICY_MAX + 1] = {
+	[COAPSEC_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy
+coapsec_stats_policy[COAPSEC_A_STATS_MAX + 1] = {
+	[COAPSEC_A_STATS_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* Top level, one per kind of request: anything else is rejected. */
+static const struct nla_policy coapsec_nl_none_policy[COAPSEC_A_MAX + 1] = {
+};
+
+static const struct nla_policy coapsec_nl_context_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_CONTEXT] = NLA_POLICY_NESTED(coapsec_context_policy),
+};
+
+static const struct nla_policy
+coapsec_nl_context_id_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_CONTEXT] = NLA_POLICY_NESTED(coapsec_context_id_policy),
+};
+
+static const struct nla_policy coapsec_nl_policy_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_POLICY] = NLA_POLICY_NESTED(coapsec_policy_policy),
+};
+
+static const struct nla_policy
+coapsec_nl_policy_id_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_POLICY] = NLA_POLICY_NESTED(coapsec_policy_id_policy),
+};
+
+static const struct nla_policy coapsec_nl_stats_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_STATS] = NLA_POLICY_NESTED(coapsec_stats_policy),
+};
+
+static struct coapsec_net *coapsec_nl_net(struct genl_info *info)
+{
+	return coapsec_net(genl_info_net(info));
+}
+
+/* ---- features ---------------------------------------------------------- */
 
 static int coapsec_put_alg(struct sk_buff *skb, const struct oscore_alg *alg)
 {
@@ -64,6 +212,23 @@ static int coapsec_put_features(struct sk_buff *skb)
 	return 0;
 }
 
+/* A reply skb with the family header for @cmd, or NULL. */
+static struct sk_buff *coapsec_nl_reply_new(struct genl_info *info, u8 cmd,
+					    void **hdr)
+{
+	struct sk_buff *msg;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return NULL;
+	*hdr = genlmsg_put_reply(msg, info, &coapsec_genl_family, 0, cmd);
+	if (!*hdr) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
 static int coapsec_nl_features_get_doit(struct sk_buff *skb,
 					struct genl_info *info)
 {
@@ -71,51 +236,1024 @@ static int coapsec_nl_features_get_doit(struct sk_buff *skb,
 	void *hdr;
 	int err;
 
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = coapsec_nl_reply_new(info, COAPSEC_CMD_FEATURES_GET, &hdr);
 	if (!msg)
 		return -ENOMEM;
-
-	hdr = genlmsg_put_reply(msg, info, &coapsec_genl_family, 0,
-				COAPSEC_CMD_FEATURES_GET);
-	if (!hdr) {
-		err = -EMSGSIZE;
-		goto err_free;
-	}
 	err = coapsec_put_features(msg);
-	if (err)
-		goto err_free;
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
+}
 
-err_free:
-	nlmsg_free(msg);
+/* ---- contexts ---------------------------------------------------------- */
+
+/* Keys leave the request buffer as soon as they are in their transforms. */
+static void coapsec_nl_wipe_keys(struct nlattr *nest)
+{
+	struct nlattr *attr, *sub;
+	int rem, rem2;
+
+	if (!nest)
+		return;
+	nla_for_each_nested(attr, nest, rem) {
+		switch (nla_type(attr)) {
+		case COAPSEC_A_CONTEXT_SENDER_KEY:
+		case COAPSEC_A_CONTEXT_COMMON_IV:
+			memzero_explicit(nla_data(attr), nla_len(attr));
+			break;
+		case COAPSEC_A_CONTEXT_RECIPIENT:
+			nla_for_each_nested(sub, attr, rem2)
+				if (nla_type(sub) == COAPSEC_A_RECIPIENT_KEY)
+					memzero_explicit(nla_data(sub),
+							 nla_len(sub));
+			break;
+		}
+	}
+}
+
+static int coapsec_nl_parse_recipient(struct nlattr *attr,
+				      struct coapsec_context_params *p,
+				      struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[COAPSEC_A_RECIPIENT_MAX + 1];
+	unsigned int i, n = p->n_recipients;
+	size_t id_len;
+	int err;
+
+	if (n >= COAPSEC_MAX_RECIPIENTS) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "recipient: too many recipients");
+		return -E2BIG;
+	}
+	err = nla_parse_nested(tb, COAPSEC_A_RECIPIENT_MAX, attr,
+			       coapsec_recipient_policy, extack);
+	if (err)
+		return err;
+	if (COAPSEC_NL_MISSING(extack, attr, tb, COAPSEC_A_RECIPIENT_ID,
+			       "recipient.id: missing") ||
+	    COAPSEC_NL_MISSING(extack, attr, tb, COAPSEC_A_RECIPIENT_KEY,
+			       "recipient.key: missing"))
+		return -EINVAL;
+
+	id_len = nla_len(tb[COAPSEC_A_RECIPIENT_ID]);
+	if (id_len > p->alg->nonce_len - 6) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
+				    "recipient.id: longer than the algorithm's nonce length - 6 (RFC 8613 3.3)");
+		return -EINVAL;
+	}
+	if (nla_len(tb[COAPSEC_A_RECIPIENT_KEY]) != p->alg->key_len) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_KEY],
+				    "recipient.key: length is not the algorithm's key length");
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++) {
+		if (p->recipients[i].id_len == id_len &&
+		    !memcmp(p->recipients[i].id,
+			    nla_data(tb[COAPSEC_A_RECIPIENT_ID]), id_len)) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
+					    "recipient.id: duplicate recipient id in this context");
+			return -EINVAL;
+		}
+	}
+	p->recipients[n].id = nla_data(tb[COAPSEC_A_RECIPIENT_ID]);
+	p->recipients[n].id_len = id_len;
+	p->recipients[n].key = nla_data(tb[COAPSEC_A_RECIPIENT_KEY]);
+	p->recipients[n].window = COAPSEC_DEFAULT_REPLAY_WINDOW;
+	if (tb[COAPSEC_A_RECIPIENT_REPLAY_WINDOW])
+		p->recipients[n].window =
+			nla_get_u32(tb[COAPSEC_A_RECIPIENT_REPLAY_WINDOW]);
+	p->n_recipients++;
+	return 0;
+}
+
+static int coapsec_nl_parse_context(struct nlattr *nest,
+				    struct coapsec_context_params *p,
+				    bool swap, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[COAPSEC_A_CONTEXT_MAX + 1];
+	struct nlattr *attr;
+	u32 alg;
+	int err, rem;
+
+	err = nla_parse_nested(tb, COAPSEC_A_CONTEXT_MAX, nest,
+			       coapsec_context_policy, extack);
+	if (err)
+		return err;
+	if ((swap && COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_ID,
+					"context.id: missing (the context to replace)")) ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_ALG,
+			       "context.alg: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_SENDER_ID,
+			       "context.sender-id: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_SENDER_KEY,
+			       "context.sender-key: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_COMMON_IV,
+			       "context.common-iv: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_RECIPIENT,
+			       "context.recipient: at least one is required"))
+		return -EINVAL;
+	if (!swap && tb[COAPSEC_A_CONTEXT_GRACE]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_CONTEXT_GRACE],
+				    "context.grace: only with context-swap");
+		return -EINVAL;
+	}
+
+	alg = nla_get_u32(tb[COAPSEC_A_CONTEXT_ALG]);
+	p->alg = alg <= INT_MAX ? oscore_alg_find(alg) : NULL;
+	if (!p->alg) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_CONTEXT_ALG],
+				    "context.alg: not a supported COSE AEAD (10, 1, 3, 24)");
+		return -EINVAL;
+	}
+	if (tb[COAPSEC_A_CONTEXT_ID])
+		p->id = nla_get_u32(tb[COAPSEC_A_CONTEXT_ID]);
+
+	attr = tb[COAPSEC_A_CONTEXT_SENDER_ID];
+	if (nla_len(attr) > p->alg->nonce_len - 6) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "context.sender-id: longer than the algorithm's nonce length - 6 (RFC 8613 3.3)");
+		return -EINVAL;
+	}
+	p->sender_id = nla_data(attr);
+	p->sender_id_len = nla_len(attr);
+
+	attr = tb[COAPSEC_A_CONTEXT_SENDER_KEY];
+	if (nla_len(attr) != p->alg->key_len) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "context.sender-key: length is not the algorithm's key length");
+		return -EINVAL;
+	}
+	p->sender_key = nla_data(attr);
+
+	attr = tb[COAPSEC_A_CONTEXT_COMMON_IV];
+	if (nla_len(attr) != p->alg->nonce_len) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "context.common-iv: length is not the algorithm's nonce length");
+		return -EINVAL;
+	}
+	p->common_iv = nla_data(attr);
+
+	attr = tb[COAPSEC_A_CONTEXT_ID_CONTEXT];
+	if (attr) {
+		p->id_context = nla_data(attr);
+		p->id_context_len = nla_len(attr);
+	}
+
+	if (tb[COAPSEC_A_CONTEXT_SEQ_START])
+		p->seq_start = nla_get_u64(tb[COAPSEC_A_CONTEXT_SEQ_START]);
+	if (tb[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT])
+		p->seq_hard = nla_get_u64(tb[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT]);
+	if (tb[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT])
+		p->seq_soft = nla_get_u64(tb[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT]);
+	if (p->seq_soft && p->seq_soft > (p->seq_hard ?: COAPSEC_SEQ_MAX)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT],
+				    "context.seq-soft-limit: above the hard limit");
+		return -ERANGE;
+	}
+	if (p->seq_start >= (p->seq_hard ?: COAPSEC_SEQ_MAX)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_CONTEXT_SEQ_START],
+				    "context.seq-start: at or above the hard limit");
+		return -ERANGE;
+	}
+	if (tb[COAPSEC_A_CONTEXT_LIFETIME])
+		p->lifetime = nla_get_u32(tb[COAPSEC_A_CONTEXT_LIFETIME]);
+	if (tb[COAPSEC_A_CONTEXT_FLAGS])
+		p->flags = nla_get_u32(tb[COAPSEC_A_CONTEXT_FLAGS]);
+	p->grace = COAPSEC_DEFAULT_GRACE;
+	if (tb[COAPSEC_A_CONTEXT_GRACE])
+		p->grace = nla_get_u32(tb[COAPSEC_A_CONTEXT_GRACE]);
+
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT)
+			continue;
+		err = coapsec_nl_parse_recipient(attr, p, extack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
+				  u32 seq, int flags,
+				  const struct coapsec_context *ctx)
+{
+	struct nlattr *nest, *rnest;
+	unsigned int i;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &coapsec_genl_family, flags, cmd);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, COAPSEC_A_CONTEXT);
+	if (!nest)
+		goto err;
+	/* Never a key, never the Common IV. */
+	if (nla_put_u32(skb, COAPSEC_A_CONTEXT_ID, ctx->id) ||
+	    nla_put_u32(skb, COAPSEC_A_CONTEXT_ALG, ctx->alg->cose_id) ||
+	    nla_put(skb, COAPSEC_A_CONTEXT_SENDER_ID, ctx->sender_id_len,
+		    ctx->sender_id) ||
+	    (ctx->id_context_len &&
+	     nla_put(skb, COAPSEC_A_CONTEXT_ID_CONTEXT, ctx->id_context_len,
+		     ctx->id_context)) ||
+	    nla_put_u64_64bit(skb, COAPSEC_A_CONTEXT_SEQ,
+			      atomic64_read(&ctx->seq), COAPSEC_A_CONTEXT_PAD) ||
+	    nla_put_u64_64bit(skb, COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT,
+			      ctx->seq_soft, COAPSEC_A_CONTEXT_PAD) ||
+	    nla_put_u64_64bit(skb, COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT,
+			      ctx->seq_hard, COAPSEC_A_CONTEXT_PAD) ||
+	    nla_put_u32(skb, COAPSEC_A_CONTEXT_LIFETIME, ctx->lifetime) ||
+	    nla_put_u32(skb, COAPSEC_A_CONTEXT_FLAGS, ctx->flags) ||
+	    nla_put_u8(skb, COAPSEC_A_CONTEXT_STATE, READ_ONCE(ctx->state)))
+		goto err;
+	if (ctx->deadline) {
+		time64_t left = ctx->deadline - ktime_get_boottime_seconds();
+
+		if (nla_put_u32(skb, COAPSEC_A_CONTEXT_EXPIRES,
+				max_t(time64_t, left, 0)))
+			goto err;
+	}
+	for (i = 0; i < ctx->n_recipients; i++) {
+		const struct coapsec_recipient *rcp = &ctx->recipients[i];
+
+		rnest = nla_nest_start(skb, COAPSEC_A_CONTEXT_RECIPIENT);
+		if (!rnest ||
+		    nla_put(skb, COAPSEC_A_RECIPIENT_ID, rcp->key.kid_len,
+			    rcp->key.kid) ||
+		    nla_put_u32(skb, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
+				rcp->window))
+			goto err;
+		nla_nest_end(skb, rnest);
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+err:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/* A reply carrying just the new object's ID. */
+static int coapsec_nl_reply_id(struct genl_info *info, u8 cmd, int nest_type,
+			       int id_type, u32 id)
+{
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = coapsec_nl_reply_new(info, cmd, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, nest_type);
+	if (!nest || nla_put_u32(msg, id_type, id)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct nlattr *nest = info->attrs[COAPSEC_A_CONTEXT];
+	struct coapsec_context_params *p;
+	u8 cmd = swap ? COAPSEC_CMD_CONTEXT_SWAP : COAPSEC_CMD_CONTEXT_NEW;
+	u32 id = 0;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, COAPSEC_A_CONTEXT)) {
+		NL_SET_ERR_MSG(info->extack, "context: missing");
+		return -EINVAL;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = coapsec_nl_parse_context(nest, p, swap, info->extack);
+	if (err)
+		goto out;
+
+	mutex_lock(&cn->lock);
+	if (swap) {
+		err = coapsec_context_swap(cn, p, info->extack);
+		id = p->id;
+	} else {
+		err = coapsec_context_new(cn, p, &id, info->extack);
+	}
+	mutex_unlock(&cn->lock);
+out:
+	kfree(p);
+	coapsec_nl_wipe_keys(nest);
+	if (err)
+		return err;
+	return coapsec_nl_reply_id(info, cmd, COAPSEC_A_CONTEXT,
+				   COAPSEC_A_CONTEXT_ID, id);
+}
+
+static int coapsec_nl_context_new_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	return coapsec_nl_context_new_or_swap(info, false);
+}
+
+static int coapsec_nl_context_swap_doit(struct sk_buff *skb,
+					struct genl_info *info)
+{
+	return coapsec_nl_context_new_or_swap(info, true);
+}
+
+/* The ID in a request's COAPSEC_A_CONTEXT or COAPSEC_A_POLICY nest. */
+static int coapsec_nl_get_id(struct genl_info *info, int nest_type,
+			     int id_type, const struct nla_policy *policy,
+			     unsigned int maxtype, u32 *id)
+{
+	struct nlattr *tb[COAPSEC_A_CONTEXT_MAX + COAPSEC_A_POLICY_MAX + 2];
+	struct nlattr *nest = info->attrs[nest_type];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, nest_type)) {
+		if (nest_type == COAPSEC_A_CONTEXT)
+			NL_SET_ERR_MSG(info->extack, "context: missing");
+		else
+			NL_SET_ERR_MSG(info->extack, "policy: missing");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, maxtype, nest, policy, info->extack);
+	if (err)
+		return err;
+	if (!tb[id_type]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, nest, id_type);
+		if (nest_type == COAPSEC_A_CONTEXT)
+			NL_SET_ERR_MSG(info->extack, "context.id: missing");
+		else
+			NL_SET_ERR_MSG(info->extack, "policy.id: missing");
+		return -EINVAL;
+	}
+	*id = nla_get_u32(tb[id_type]);
+	return 0;
+}
+
+static int coapsec_nl_context_del_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	u32 id;
+	int err;
+
+	err = coapsec_nl_get_id(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
+				coapsec_context_id_policy,
+				COAPSEC_A_CONTEXT_MAX, &id);
+	if (err)
+		return err;
+	mutex_lock(&cn->lock);
+	if (coapsec_policy_uses_context(cn, id)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "context.id: a policy protects with this context; delete the policy first");
+		err = -EBUSY;
+	} else {
+		err = coapsec_context_del(cn, id);
+		if (err)
+			NL_SET_ERR_MSG(info->extack,
+				       "context.id: no such context");
+	}
+	mutex_unlock(&cn->lock);
 	return err;
 }
 
-static const struct nla_policy coapsec_nl_policy[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_FEATURES] = { .type = NLA_REJECT },
+static int coapsec_nl_context_get_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct coapsec_context *ctx;
+	struct sk_buff *msg;
+	u32 id;
+	int err;
+
+	err = coapsec_nl_get_id(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
+				coapsec_context_id_policy,
+				COAPSEC_A_CONTEXT_MAX, &id);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&cn->lock);
+	ctx = coapsec_context_lookup(cn, id);
+	if (!ctx) {
+		NL_SET_ERR_MSG(info->extack, "context.id: no such context");
+		err = -ENOENT;
+	} else {
+		err = coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
+					     info->snd_portid, info->snd_seq,
+					     0, ctx);
+	}
+	mutex_unlock(&cn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/*
+ * cb->args[0]: the next context ID to visit; cb->args[1]: 1 when that
+ * context was sent and its previous one is still due.
+ */
+static int coapsec_nl_context_dumpit(struct sk_buff *skb,
+				     struct netlink_callback *cb)
+{
+	struct coapsec_net *cn = coapsec_net(sock_net(skb->sk));
+	struct coapsec_context *ctx, *prev;
+	unsigned long id;
+	int err = 0;
+
+	mutex_lock(&cn->lock);
+	xa_for_each_start(&cn->contexts, id, ctx, cb->args[0]) {
+		if (!cb->args[1]) {
+			err = coapsec_nl_context_put(skb,
+						     COAPSEC_CMD_CONTEXT_GET,
+						     NETLINK_CB(cb->skb).portid,
+						     cb->nlh->nlmsg_seq,
+						     NLM_F_MULTI, ctx);
+			if (err)
+				break;
+			cb->args[1] = 1;
+		}
+		prev = rcu_dereference_protected(ctx->previous,
+						 lockdep_is_held(&cn->lock));
+		if (prev) {
+			err = coapsec_nl_context_put(skb,
+						     COAPSEC_CMD_CONTEXT_GET,
+						     NETLINK_CB(cb->skb).portid,
+						     cb->nlh->nlmsg_seq,
+						     NLM_F_MULTI, prev);
+			if (err)
+				break;
+		}
+		cb->args[1] = 0;
+		cb->args[0] = id + 1;
+	}
+	mutex_unlock(&cn->lock);
+	/* A message too big for an empty skb would loop for ever. */
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+/* ---- policies ---------------------------------------------------------- */
+
+static int coapsec_nl_parse_addr(struct nlattr *addr, struct nlattr *plen,
+				 u8 family, struct in6_addr *out, u8 *out_plen,
+				 bool *has, struct netlink_ext_ack *extack)
+{
+	unsigned int alen = family == AF_INET ? 4 : 16;
+	unsigned int i, len;
+
+	if (!addr) {
+		if (plen) {
+			NL_SET_ERR_MSG_ATTR(extack, plen,
+					    "policy: prefix length without an address");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (nla_len(addr) != alen) {
+		NL_SET_ERR_MSG_ATTR(extack, addr,
+				    "policy: address length does not match the family (4 or 16 bytes)");
+		return -EINVAL;
+	}
+	len = plen ? nla_get_u8(plen) : alen * 8;
+	if (len > alen * 8) {
+		NL_SET_ERR_MSG_ATTR(extack, plen,
+				    "policy: prefix length longer than the address");
+		return -ERANGE;
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out->s6_addr, nla_data(addr), alen);
+	for (i = len; i < alen * 8; i++) {
+		if (out->s6_addr[i / 8] & (0x80 >> (i % 8))) {
+			NL_SET_ERR_MSG_ATTR(extack, addr,
+					    "policy: address has bits set beyond the prefix length");
+			return -EINVAL;
+		}
+	}
+	*out_plen = len;
+	*has = true;
+	return 0;
+}
+
+static int coapsec_nl_parse_policy(struct nlattr *nest,
+				   struct coapsec_policy *pol,
+				   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[COAPSEC_A_POLICY_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, COAPSEC_A_POLICY_MAX, nest,
+			       coapsec_policy_policy, extack);
+	if (err)
+		return err;
+	if (COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_POLICY_FAMILY,
+			       "policy.family: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_POLICY_DIRECTION,
+			       "policy.direction: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_POLICY_ACTION,
+			       "policy.action: missing"))
+		return -EINVAL;
+
+	pol->family = nla_get_u8(tb[COAPSEC_A_POLICY_FAMILY]);
+	if (pol->family != AF_INET && pol->family != AF_INET6) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_FAMILY],
+				    "policy.family: not AF_INET or AF_INET6");
+		return -EAFNOSUPPORT;
+	}
+	pol->dir = nla_get_u8(tb[COAPSEC_A_POLICY_DIRECTION]);
+	pol->action = nla_get_u8(tb[COAPSEC_A_POLICY_ACTION]);
+	if (tb[COAPSEC_A_POLICY_ID])
+		pol->id = nla_get_u32(tb[COAPSEC_A_POLICY_ID]);
+	if (tb[COAPSEC_A_POLICY_PRIORITY])
+		pol->priority = nla_get_u32(tb[COAPSEC_A_POLICY_PRIORITY]);
+
+	err = coapsec_nl_parse_addr(tb[COAPSEC_A_POLICY_SRC],
+				    tb[COAPSEC_A_POLICY_SRC_PREFIXLEN],
+				    pol->family, &pol->src, &pol->src_plen,
+				    &pol->has_src, extack);
+	if (!err)
+		err = coapsec_nl_parse_addr(tb[COAPSEC_A_POLICY_DST],
+					    tb[COAPSEC_A_POLICY_DST_PREFIXLEN],
+					    pol->family, &pol->dst,
+					    &pol->dst_plen, &pol->has_dst,
+					    extack);
+	if (err)
+		return err;
+
+	pol->dport = COAPSEC_DEFAULT_PORT;
+	if (tb[COAPSEC_A_POLICY_DPORT])
+		pol->dport = nla_get_u16(tb[COAPSEC_A_POLICY_DPORT]);
+	if (tb[COAPSEC_A_POLICY_IFINDEX])
+		pol->ifindex = nla_get_u32(tb[COAPSEC_A_POLICY_IFINDEX]);
+	if (tb[COAPSEC_A_POLICY_MARK]) {
+		pol->has_mark = true;
+		pol->mark = nla_get_u32(tb[COAPSEC_A_POLICY_MARK]);
+		pol->mark_mask = ~0U;
+		if (tb[COAPSEC_A_POLICY_MARK_MASK])
+			pol->mark_mask =
+				nla_get_u32(tb[COAPSEC_A_POLICY_MARK_MASK]);
+		if (pol->mark & ~pol->mark_mask) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_MARK],
+					    "policy.mark: bits set outside mark-mask");
+			return -EINVAL;
+		}
+	} else if (tb[COAPSEC_A_POLICY_MARK_MASK]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_MARK_MASK],
+				    "policy.mark-mask: without mark");
+		return -EINVAL;
+	}
+
+	if (pol->action == COAPSEC_ACTION_PROTECT) {
+		if (COAPSEC_NL_MISSING(extack, nest, tb,
+				       COAPSEC_A_POLICY_CONTEXT_ID,
+				       "policy.context-id: required with action protect"))
+			return -EINVAL;
+		pol->context_id = nla_get_u32(tb[COAPSEC_A_POLICY_CONTEXT_ID]);
+		if (pol->dir == COAPSEC_DIR_IN) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_ACTION],
+					    "policy.action: protect is for direction out or fwd");
+			return -EINVAL;
+		}
+	} else if (tb[COAPSEC_A_POLICY_CONTEXT_ID]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_CONTEXT_ID],
+				    "policy.context-id: only with action protect");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int coapsec_nl_policy_new_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct coapsec_policy pol = {};
+	u32 id;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, COAPSEC_A_POLICY)) {
+		NL_SET_ERR_MSG(info->extack, "policy: missing");
+		return -EINVAL;
+	}
+	err = coapsec_nl_parse_policy(info->attrs[COAPSEC_A_POLICY], &pol,
+				      info->extack);
+	if (err)
+		return err;
+	mutex_lock(&cn->lock);
+	if (pol.action == COAPSEC_ACTION_PROTECT &&
+	    !coapsec_context_lookup(cn, pol.context_id)) {
+		NL_SET_ERR_MSG(info->extack,
+			       "policy.context-id: no such context");
+		err = -ENOENT;
+	} else {
+		err = coapsec_policy_new(cn, &pol, &id, info->extack);
+	}
+	mutex_unlock(&cn->lock);
+	if (err)
+		return err;
+	return coapsec_nl_reply_id(info, COAPSEC_CMD_POLICY_NEW,
+				   COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID, id);
+}
+
+static int coapsec_nl_policy_del_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	u32 id;
+	int err;
+
+	err = coapsec_nl_get_id(info, COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID,
+				coapsec_policy_id_policy,
+				COAPSEC_A_POLICY_MAX, &id);
+	if (err)
+		return err;
+	mutex_lock(&cn->lock);
+	err = coapsec_policy_del(cn, id);
+	mutex_unlock(&cn->lock);
+	if (err)
+		NL_SET_ERR_MSG(info->extack, "policy.id: no such policy");
+	return err;
+}
+
+static int coapsec_nl_policy_put(struct sk_buff *skb, u32 portid, u32 seq,
+				 int flags, const struct coapsec_policy *pol)
+{
+	unsigned int alen = pol->family == AF_INET ? 4 : 16;
+	struct nlattr *nest;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, portid, seq, &coapsec_genl_family, flags,
+			  COAPSEC_CMD_POLICY_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	nest = nla_nest_start(skb, COAPSEC_A_POLICY);
+	if (!nest ||
+	    nla_put_u32(skb, COAPSEC_A_POLICY_ID, pol->id) ||
+	    nla_put_u32(skb, COAPSEC_A_POLICY_PRIORITY, pol->priority) ||
+	    nla_put_u8(skb, COAPSEC_A_POLICY_FAMILY, pol->family) ||
+	    nla_put_u8(skb, COAPSEC_A_POLICY_DIRECTION, pol->dir) ||
+	    nla_put_u8(skb, COAPSEC_A_POLICY_ACTION, pol->action) ||
+	    nla_put_u16(skb, COAPSEC_A_POLICY_DPORT, pol->dport) ||
+	    (pol->has_src &&
+	     (nla_put(skb, COAPSEC_A_POLICY_SRC, alen, pol->src.s6_addr) ||
+	      nla_put_u8(skb, COAPSEC_A_POLICY_SRC_PREFIXLEN, pol->src_plen))) ||
+	    (pol->has_dst &&
+	     (nla_put(skb, COAPSEC_A_POLICY_DST, alen, pol->dst.s6_addr) ||
+	      nla_put_u8(skb, COAPSEC_A_POLICY_DST_PREFIXLEN, pol->dst_plen))) ||
+	    (pol->ifindex &&
+	     nla_put_u32(skb, COAPSEC_A_POLICY_IFINDEX, pol->ifindex)) ||
+	    (pol->has_mark &&
+	     (nla_put_u32(skb, COAPSEC_A_POLICY_MARK, pol->mark) ||
+	      nla_put_u32(skb, COAPSEC_A_POLICY_MARK_MASK, pol->mark_mask))) ||
+	    (pol->action == COAPSEC_ACTION_PROTECT &&
+	     nla_put_u32(skb, COAPSEC_A_POLICY_CONTEXT_ID, pol->context_id))) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int coapsec_nl_policy_get_doit(struct sk_buff *skb,
+				      struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct coapsec_policy *pol;
+	struct sk_buff *msg;
+	u32 id;
+	int err;
+
+	err = coapsec_nl_get_id(info, COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID,
+				coapsec_policy_id_policy,
+				COAPSEC_A_POLICY_MAX, &id);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&cn->lock);
+	pol = coapsec_policy_lookup(cn, id);
+	if (!pol) {
+		NL_SET_ERR_MSG(info->extack, "policy.id: no such policy");
+		err = -ENOENT;
+	} else {
+		err = coapsec_nl_policy_put(msg, info->snd_portid,
+					    info->snd_seq, 0, pol);
+	}
+	mutex_unlock(&cn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0]: how many policies were sent (the list is short). */
+static int coapsec_nl_policy_dumpit(struct sk_buff *skb,
+				    struct netlink_callback *cb)
+{
+	struct coapsec_net *cn = coapsec_net(sock_net(skb->sk));
+	struct coapsec_policy *pol;
+	long i = 0;
+	int err = 0;
+
+	mutex_lock(&cn->lock);
+	list_for_each_entry(pol, &cn->policies, list) {
+		if (i++ < cb->args[0])
+			continue;
+		err = coapsec_nl_policy_put(skb, NETLINK_CB(cb->skb).portid,
+					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					    pol);
+		if (err)
+			break;
+		cb->args[0] = i;
+	}
+	mutex_unlock(&cn->lock);
+	if (err && !skb->len)
+		return err;
+	return skb->len;
+}
+
+/* ---- counters and flush ------------------------------------------------ */
+
+static const int coapsec_stat_attr[COAPSEC_STAT_NUM] = {
+	[COAPSEC_STAT_PROTECTED] = COAPSEC_A_STATS_PROTECTED,
+	[COAPSEC_STAT_VERIFIED] = COAPSEC_A_STATS_VERIFIED,
+	[COAPSEC_STAT_AUTH_FAILURES] = COAPSEC_A_STATS_AUTH_FAILURES,
+	[COAPSEC_STAT_REPLAYS] = COAPSEC_A_STATS_REPLAYS,
+	[COAPSEC_STAT_MALFORMED] = COAPSEC_A_STATS_MALFORMED,
+	[COAPSEC_STAT_NO_CONTEXT] = COAPSEC_A_STATS_NO_CONTEXT,
+	[COAPSEC_STAT_POLICY_DROPS] = COAPSEC_A_STATS_POLICY_DROPS,
+	[COAPSEC_STAT_EVICTIONS] = COAPSEC_A_STATS_EVICTIONS,
 };
 
-static const struct genl_small_ops coapsec_nl_ops[] = {
+/* The context named in a STATS request, 0 for the namespace's counters. */
+static int coapsec_nl_stats_ctx_id(struct genl_info *info, u32 *id)
+{
+	struct nlattr *tb[COAPSEC_A_STATS_MAX + 1];
+	int err;
+
+	*id = 0;
+	if (!info->attrs[COAPSEC_A_STATS])
+		return 0;
+	err = nla_parse_nested(tb, COAPSEC_A_STATS_MAX,
+			       info->attrs[COAPSEC_A_STATS],
+			       coapsec_stats_policy, info->extack);
+	if (err)
+		return err;
+	if (tb[COAPSEC_A_STATS_CONTEXT_ID])
+		*id = nla_get_u32(tb[COAPSEC_A_STATS_CONTEXT_ID]);
+	return 0;
+}
+
+static int coapsec_nl_stats_get_doit(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	u64 sum[COAPSEC_STAT_NUM] = {};
+	struct coapsec_context *ctx, *prev;
+	struct nlattr *nest;
+	struct sk_buff *msg;
+	unsigned int i;
+	u32 id, n_ctx, n_pol;
+	void *hdr;
+	int err;
+
+	err = coapsec_nl_stats_ctx_id(info, &id);
+	if (err)
+		return err;
+	mutex_lock(&cn->lock);
+	if (id) {
+		ctx = coapsec_context_lookup(cn, id);
+		if (!ctx) {
+			mutex_unlock(&cn->lock);
+			NL_SET_ERR_MSG(info->extack,
+				       "stats.context-id: no such context");
+			return -ENOENT;
+		}
+		/* The counters follow the ID across a rekey. */
+		coapsec_stats_read(ctx->stats, sum);
+		prev = rcu_dereference_protected(ctx->previous,
+						 lockdep_is_held(&cn->lock));
+		if (prev)
+			coapsec_stats_read(prev->stats, sum);
+	} else {
+		coapsec_stats_read(cn->stats, sum);
+	}
+	n_ctx = cn->n_contexts;
+	n_pol = cn->n_policies;
+	mutex_unlock(&cn->lock);
+
+	msg = coapsec_nl_reply_new(info, COAPSEC_CMD_STATS_GET, &hdr);
+	if (!msg)
+		return -ENOMEM;
+	nest = nla_nest_start(msg, COAPSEC_A_STATS);
+	if (!nest)
+		goto err;
+	for (i = 0; i < COAPSEC_STAT_NUM; i++)
+		if (nla_put_u64_64bit(msg, coapsec_stat_attr[i], sum[i],
+				      COAPSEC_A_STATS_PAD))
+			goto err;
+	if (id) {
+		if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXT_ID, id))
+			goto err;
+	} else if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS, n_ctx) ||
+		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES, n_pol) ||
+		   nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS_ALL,
+			       atomic_read(&coapsec_live_contexts)) ||
+		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES_ALL,
+			       atomic_read(&coapsec_live_policies))) {
+		goto err;
+	}
+	nla_nest_end(msg, nest);
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+static void coapsec_nl_stats_reset_ctx(struct coapsec_net *cn,
+				       struct coapsec_context *ctx)
+{
+	struct coapsec_context *prev;
+
+	coapsec_stats_reset(ctx->stats);
+	prev = rcu_dereference_protected(ctx->previous,
+					 lockdep_is_held(&cn->lock));
+	if (prev)
+		coapsec_stats_reset(prev->stats);
+}
+
+static int coapsec_nl_stats_reset_doit(struct sk_buff *skb,
+				       struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct coapsec_context *ctx;
+	unsigned long idx;
+	u32 id;
+	int err;
+
+	err = coapsec_nl_stats_ctx_id(info, &id);
+	if (err)
+		return err;
+	mutex_lock(&cn->lock);
+	if (id) {
+		ctx = coapsec_context_lookup(cn, id);
+		if (ctx) {
+			coapsec_nl_stats_reset_ctx(cn, ctx);
+		} else {
+			NL_SET_ERR_MSG(info->extack,
+				       "stats.context-id: no such context");
+			err = -ENOENT;
+		}
+	} else {
+		coapsec_stats_reset(cn->stats);
+		xa_for_each(&cn->contexts, idx, ctx)
+			coapsec_nl_stats_reset_ctx(cn, ctx);
+	}
+	mutex_unlock(&cn->lock);
+	return err;
+}
+
+static int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+
+	mutex_lock(&cn->lock);
+	coapsec_policy_flush(cn);
+	coapsec_context_flush(cn);
+	mutex_unlock(&cn->lock);
+	return 0;
+}
+
+/* ---- the family -------------------------------------------------------- */
+
+static const struct genl_ops coapsec_nl_ops[] = {
 	{
 		.cmd = COAPSEC_CMD_FEATURES_GET,
-		.validate = GENL_DONT_VALIDATE_DUMP,
 		.doit = coapsec_nl_features_get_doit,
+		.policy = coapsec_nl_none_policy,
+		.maxattr = COAPSEC_A_MAX,
 	},
+	{
+		.cmd = COAPSEC_CMD_CONTEXT_NEW,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_context_new_doit,
+		.policy = coapsec_nl_context_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_CONTEXT_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_context_del_doit,
+		.policy = coapsec_nl_context_id_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_CONTEXT_GET,
+		.doit = coapsec_nl_context_get_doit,
+		.dumpit = coapsec_nl_context_dumpit,
+		.policy = coapsec_nl_context_id_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_CONTEXT_SWAP,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_context_swap_doit,
+		.policy = coapsec_nl_context_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_POLICY_NEW,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_policy_new_doit,
+		.policy = coapsec_nl_policy_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_POLICY_DEL,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_policy_del_doit,
+		.policy = coapsec_nl_policy_id_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_POLICY_GET,
+		.doit = coapsec_nl_policy_get_doit,
+		.dumpit = coapsec_nl_policy_dumpit,
+		.policy = coapsec_nl_policy_id_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_STATS_GET,
+		.doit = coapsec_nl_stats_get_doit,
+		.policy = coapsec_nl_stats_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_STATS_RESET,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_stats_reset_doit,
+		.policy = coapsec_nl_stats_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_FLUSH,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_flush_doit,
+		.policy = coapsec_nl_none_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+};
+
+static const struct genl_multicast_group coapsec_nl_mcgrps[] = {
+	{ .name = COAPSEC_MCGRP_EVENTS },
 };
 
 static struct genl_family coapsec_genl_family __ro_after_init = {
 	.name = COAPSEC_FAMILY_NAME,
 	.version = COAPSEC_FAMILY_VERSION,
 	.maxattr = COAPSEC_A_MAX,
-	.policy = coapsec_nl_policy,
 	.netnsok = true,
 	.parallel_ops = true,
 	.module = THIS_MODULE,
-	.small_ops = coapsec_nl_ops,
-	.n_small_ops = ARRAY_SIZE(coapsec_nl_ops),
-	.resv_start_op = COAPSEC_CMD_FEATURES_GET + 1,
+	.ops = coapsec_nl_ops,
+	.n_ops = ARRAY_SIZE(coapsec_nl_ops),
+	.mcgrps = coapsec_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(coapsec_nl_mcgrps),
+	/* Every command validates strictly, header included. */
+	.resv_start_op = COAPSEC_CMD_FEATURES_GET,
 };
+
+bool coapsec_genl_has_listeners(struct net *net)
+{
+	return genl_has_listeners(&coapsec_genl_family, net, 0);
+}
+
+void *coapsec_genl_put_event(struct sk_buff *msg)
+{
+	return genlmsg_put(msg, 0, 0, &coapsec_genl_family, 0,
+			   COAPSEC_CMD_EVENT_NTF);
+}
+
+void coapsec_genl_multicast(struct net *net, struct sk_buff *msg)
+{
+	genlmsg_multicast_netns(&coapsec_genl_family, net, msg, 0, 0,
+				GFP_ATOMIC);
+}
 
 int __init coapsec_genl_register(void)
 {

@@ -3,12 +3,22 @@
  * coapsec: OSCORE (RFC 8613) protection of CoAP in the Linux packet path.
  *
  * Generic netlink family "coapsec", version COAPSEC_FAMILY_VERSION.  The
- * family is described in uapi/coapsec.yaml; keep the two in step (the
- * unit tests check that every enum here appears in the spec).
+ * family is described in uapi/coapsec.yaml; keep the two in step (a unit
+ * test checks that every command and attribute here appears in the spec).
  *
- * The family is available in every network namespace (netnsok).  Commands
- * that change state require CAP_NET_ADMIN in the namespace's user namespace.
- * Key material is write-only: no command ever returns it.
+ * The family is available in every network namespace (netnsok) and every
+ * object lives in one namespace: a namespace sees only its own contexts,
+ * policies and counters, and deleting it frees them.  Commands that change
+ * state (NEW, DEL, SWAP, STATS_RESET, FLUSH) require CAP_NET_ADMIN in the
+ * user namespace owning the network namespace (GENL_UNS_ADMIN_PERM); the
+ * queries are unprivileged.  Key material is write-only: no reply or event
+ * ever carries a key or the Common IV.  Unknown attributes are rejected,
+ * every rejection carries an extack message naming the attribute.
+ *
+ * Sizes (bytes) checked per algorithm (see COAPSEC_CMD_FEATURES_GET):
+ * keys exactly the algorithm's key length, the Common IV exactly its nonce
+ * length, sender and recipient IDs at most nonce length - 6 (RFC 8613
+ * §3.3), the ID context at most COAPSEC_MAX_ID_CONTEXT_LEN.
  *
  * COAPSEC_CMD_FEATURES_GET
  * ------------------------
@@ -29,16 +39,235 @@
  *             could instantiate it when asked, else 0
  *          COAPSEC_A_ALG_DRIVER: NLA_NUL_STRING, the implementation the
  *             crypto API chose; only present when available
+ *
+ * COAPSEC_CMD_CONTEXT_NEW
+ * -----------------------
+ *
+ * Installs a security context (RFC 8613 §3): the sender part and one or
+ * more recipient parts, with keys derived in userspace.  Takes:
+ *
+ *    COAPSEC_A_CONTEXT: NLA_NESTED
+ *       COAPSEC_A_CONTEXT_ID: NLA_U32, optional handle, 1..2^32-1; the
+ *          kernel picks a free one when absent.  Policies refer to it.
+ *       COAPSEC_A_CONTEXT_ALG: NLA_U32, COSE AEAD id, required
+ *       COAPSEC_A_CONTEXT_SENDER_ID: NLA_BINARY, required (may be empty)
+ *       COAPSEC_A_CONTEXT_SENDER_KEY: NLA_BINARY, required
+ *       COAPSEC_A_CONTEXT_COMMON_IV: NLA_BINARY, required
+ *       COAPSEC_A_CONTEXT_ID_CONTEXT: NLA_BINARY, optional (absent: none)
+ *       COAPSEC_A_CONTEXT_RECIPIENT: NLA_NESTED, 1..COAPSEC_MAX_RECIPIENTS
+ *          times
+ *             COAPSEC_A_RECIPIENT_ID: NLA_BINARY, required, unique within
+ *                the context and, with the ID context, among current
+ *                contexts of the namespace (the receive path's lookup key)
+ *             COAPSEC_A_RECIPIENT_KEY: NLA_BINARY, required
+ *             COAPSEC_A_RECIPIENT_REPLAY_WINDOW: NLA_U32, 1..
+ *                COAPSEC_MAX_REPLAY_WINDOW, default
+ *                COAPSEC_DEFAULT_REPLAY_WINDOW
+ *       COAPSEC_A_CONTEXT_SEQ_START: NLA_U64, first sender sequence number,
+ *          default 0
+ *       COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT: NLA_U64, a COAPSEC_EVENT_SEQ_SOFT
+ *          event is sent when the sequence number reaches it; default
+ *          hard limit - 2^16 (or 3/4 of it for small limits)
+ *       COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT: NLA_U64, nothing is protected at
+ *          or past it; at most and by default COAPSEC_SEQ_MAX
+ *       COAPSEC_A_CONTEXT_LIFETIME: NLA_U32, seconds until the context
+ *          expires (COAPSEC_EVENT_EXPIRED, then it is deleted); 0 or
+ *          absent: no expiry
+ *       COAPSEC_A_CONTEXT_FLAGS: NLA_U32, COAPSEC_CONTEXT_F_*
+ *
+ * Replies with COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Errors: EEXIST
+ * (ID taken, or a recipient's (ID context, recipient ID) already used by a
+ * current context), EINVAL/ERANGE (bad attribute), ENOENT (algorithm not
+ * available in this kernel), ENOSPC (COAPSEC_MAX_CONTEXTS reached).
+ *
+ * COAPSEC_CMD_CONTEXT_SWAP
+ * ------------------------
+ *
+ * Rekey without loss.  Takes the same attributes as CONTEXT_NEW, with
+ * COAPSEC_A_CONTEXT_ID required and naming a current context, plus:
+ *
+ *       COAPSEC_A_CONTEXT_GRACE: NLA_U32, seconds, default
+ *          COAPSEC_DEFAULT_GRACE, at most COAPSEC_MAX_GRACE
+ *
+ * The new keying material becomes current under the same ID at once (so
+ * every policy protecting with that ID uses it from the next packet); the
+ * old one becomes "previous": it protects nothing, but still verifies
+ * messages for GRACE seconds and is then deleted.  A previous context that
+ * was already there is deleted.  Replies like CONTEXT_NEW.
+ *
+ * COAPSEC_CMD_CONTEXT_DEL
+ * -----------------------
+ *
+ * Takes COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }: deletes the context and
+ * its previous one.  ENOENT when absent; EBUSY when a policy protects with
+ * it (delete the policy first).
+ *
+ * COAPSEC_CMD_CONTEXT_GET
+ * -----------------------
+ *
+ * Do: takes COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Dump: every
+ * context of the namespace, previous ones included.  Replies with, per
+ * context, COAPSEC_A_CONTEXT holding ID, ALG, SENDER_ID, ID_CONTEXT (if
+ * any), SEQ_SOFT_LIMIT, SEQ_HARD_LIMIT, LIFETIME, FLAGS, and:
+ *
+ *       COAPSEC_A_CONTEXT_STATE: NLA_U8, COAPSEC_CONTEXT_STATE_*
+ *       COAPSEC_A_CONTEXT_SEQ: NLA_U64, next sender sequence number
+ *       COAPSEC_A_CONTEXT_EXPIRES: NLA_U32, seconds left before it expires
+ *          (or, when previous, before the grace period ends); absent if
+ *          never
+ *       COAPSEC_A_CONTEXT_RECIPIENT: per recipient, ID and REPLAY_WINDOW
+ *
+ * Never a key or the Common IV.
+ *
+ * COAPSEC_CMD_POLICY_NEW
+ * ----------------------
+ *
+ *    COAPSEC_A_POLICY: NLA_NESTED
+ *       COAPSEC_A_POLICY_ID: NLA_U32, optional handle (kernel picks one)
+ *       COAPSEC_A_POLICY_PRIORITY: NLA_U32, lower matches first; equal
+ *          priorities in order of insertion; default 0
+ *       COAPSEC_A_POLICY_FAMILY: NLA_U8, AF_INET or AF_INET6, required
+ *       COAPSEC_A_POLICY_DIRECTION: NLA_U8, COAPSEC_DIR_*, required
+ *       COAPSEC_A_POLICY_SRC, COAPSEC_A_POLICY_DST: NLA_BINARY, 4 or 16
+ *          bytes as the family says, optional (absent: any)
+ *       COAPSEC_A_POLICY_SRC_PREFIXLEN, COAPSEC_A_POLICY_DST_PREFIXLEN:
+ *          NLA_U8, 0..32 or 0..128, default the full length
+ *       COAPSEC_A_POLICY_DPORT: NLA_U16, UDP destination port, default
+ *          COAPSEC_DEFAULT_PORT, 0: any
+ *       COAPSEC_A_POLICY_IFINDEX: NLA_U32, interface (input for IN,
+ *          output for OUT and FWD), optional
+ *       COAPSEC_A_POLICY_MARK, COAPSEC_A_POLICY_MARK_MASK: NLA_U32, match
+ *          skb->mark & mask == mark; mask defaults to ~0 when MARK is set
+ *       COAPSEC_A_POLICY_ACTION: NLA_U8, COAPSEC_ACTION_*, required
+ *       COAPSEC_A_POLICY_CONTEXT_ID: NLA_U32, the context to protect
+ *          with; required with COAPSEC_ACTION_PROTECT, refused otherwise
+ *
+ * Replies with COAPSEC_A_POLICY { COAPSEC_A_POLICY_ID }.
+ *
+ * COAPSEC_CMD_POLICY_DEL, COAPSEC_CMD_POLICY_GET
+ * ----------------------------------------------
+ *
+ * DEL and GET (do) take COAPSEC_A_POLICY { COAPSEC_A_POLICY_ID }.  GET
+ * dumps every policy in match order, each with all of the attributes above.
+ *
+ * COAPSEC_CMD_STATS_GET
+ * ---------------------
+ *
+ * Takes nothing (the namespace's counters) or COAPSEC_A_STATS {
+ * COAPSEC_A_STATS_CONTEXT_ID } (one context's).  Replies with:
+ *
+ *    COAPSEC_A_STATS: NLA_NESTED
+ *       COAPSEC_A_STATS_CONTEXT_ID: NLA_U32, when asked for one context
+ *       COAPSEC_A_STATS_PROTECTED ... COAPSEC_A_STATS_EVICTIONS: NLA_U64
+ *          messages protected, verified, failing authentication, replayed,
+ *          malformed, without a matching context, dropped by a policy,
+ *          outstanding requests evicted
+ *       COAPSEC_A_STATS_CONTEXTS, COAPSEC_A_STATS_POLICIES: NLA_U32,
+ *          objects in this namespace (namespace query only)
+ *       COAPSEC_A_STATS_CONTEXTS_ALL, COAPSEC_A_STATS_POLICIES_ALL:
+ *          NLA_U32, objects alive in every namespace together (namespace
+ *          query only; lets a test see that a deleted namespace freed its
+ *          objects)
+ *
+ * COAPSEC_CMD_STATS_RESET
+ * -----------------------
+ *
+ * Zeroes the namespace's counters and every context's, or, given
+ * COAPSEC_A_STATS { COAPSEC_A_STATS_CONTEXT_ID }, one context's.
+ *
+ * COAPSEC_CMD_FLUSH
+ * -----------------
+ *
+ * Deletes every policy, then every context, of the namespace.
+ *
+ * COAPSEC_CMD_EVENT_NTF (multicast group COAPSEC_MCGRP_EVENTS)
+ * -----------------------------------------------------------
+ *
+ *    COAPSEC_A_EVENT: NLA_NESTED
+ *       COAPSEC_A_EVENT_TYPE: NLA_U8, COAPSEC_EVENT_*
+ *       COAPSEC_A_EVENT_CONTEXT_ID: NLA_U32
+ *       COAPSEC_A_EVENT_SEQ: NLA_U64, the sender sequence number (limits)
+ *       COAPSEC_A_EVENT_KID: NLA_BINARY, the recipient concerned (replay,
+ *          authentication failure)
+ *       COAPSEC_A_EVENT_COUNT: NLA_U32, for rate-limited reports: how many
+ *          such events this report stands for (the suppressed ones
+ *          included)
  */
 #ifndef _UAPI_LINUX_COAPSEC_H
 #define _UAPI_LINUX_COAPSEC_H
 
 #define COAPSEC_FAMILY_NAME	"coapsec"
 #define COAPSEC_FAMILY_VERSION	1
+#define COAPSEC_MCGRP_EVENTS	"events"
+
+#define COAPSEC_MAX_ID_CONTEXT_LEN	32
+#define COAPSEC_MAX_RECIPIENTS		64
+#define COAPSEC_DEFAULT_REPLAY_WINDOW	32
+#define COAPSEC_MAX_REPLAY_WINDOW	1024
+#define COAPSEC_SEQ_MAX			((1ULL << 40) - 1)
+#define COAPSEC_DEFAULT_GRACE		30
+#define COAPSEC_MAX_GRACE		3600
+#define COAPSEC_MAX_CONTEXTS		1000000
+#define COAPSEC_DEFAULT_PORT		5683
+
+enum coapsec_context_flags {
+	/* Do not send the kid context in requests (plain RFC 8613 peers). */
+	COAPSEC_CONTEXT_F_NO_KID_CONTEXT = 1 << 0,
+	/* A group context: the kid goes in every message, responses too. */
+	COAPSEC_CONTEXT_F_GROUP = 1 << 1,
+
+	COAPSEC_CONTEXT_F_ALL = (1 << 2) - 1
+};
+
+enum coapsec_context_state {
+	COAPSEC_CONTEXT_STATE_CURRENT = 1,
+	COAPSEC_CONTEXT_STATE_PREVIOUS,
+};
+
+enum coapsec_dir {
+	COAPSEC_DIR_OUT = 1,
+	COAPSEC_DIR_FWD,
+	COAPSEC_DIR_IN,
+
+	__COAPSEC_DIR_MAX,
+	COAPSEC_DIR_MAX = __COAPSEC_DIR_MAX - 1
+};
+
+enum coapsec_action {
+	COAPSEC_ACTION_PROTECT = 1,
+	COAPSEC_ACTION_VERIFY,
+	COAPSEC_ACTION_REQUIRE,
+	COAPSEC_ACTION_BYPASS,
+
+	__COAPSEC_ACTION_MAX,
+	COAPSEC_ACTION_MAX = __COAPSEC_ACTION_MAX - 1
+};
+
+enum coapsec_event_type {
+	COAPSEC_EVENT_SEQ_SOFT = 1,
+	COAPSEC_EVENT_SEQ_HARD,
+	COAPSEC_EVENT_EXPIRED,
+	COAPSEC_EVENT_REPLAY,
+	COAPSEC_EVENT_AUTH_FAIL,
+
+	__COAPSEC_EVENT_MAX,
+	COAPSEC_EVENT_MAX = __COAPSEC_EVENT_MAX - 1
+};
 
 enum coapsec_cmd {
 	COAPSEC_CMD_UNSPEC,
 	COAPSEC_CMD_FEATURES_GET,
+	COAPSEC_CMD_CONTEXT_NEW,
+	COAPSEC_CMD_CONTEXT_DEL,
+	COAPSEC_CMD_CONTEXT_GET,
+	COAPSEC_CMD_CONTEXT_SWAP,
+	COAPSEC_CMD_POLICY_NEW,
+	COAPSEC_CMD_POLICY_DEL,
+	COAPSEC_CMD_POLICY_GET,
+	COAPSEC_CMD_STATS_GET,
+	COAPSEC_CMD_STATS_RESET,
+	COAPSEC_CMD_FLUSH,
+	COAPSEC_CMD_EVENT_NTF,
 
 	__COAPSEC_CMD_MAX,
 	COAPSEC_CMD_MAX = __COAPSEC_CMD_MAX - 1
@@ -47,6 +276,10 @@ enum coapsec_cmd {
 enum coapsec_a {
 	COAPSEC_A_UNSPEC,
 	COAPSEC_A_FEATURES,
+	COAPSEC_A_CONTEXT,
+	COAPSEC_A_POLICY,
+	COAPSEC_A_STATS,
+	COAPSEC_A_EVENT,
 
 	__COAPSEC_A_MAX,
 	COAPSEC_A_MAX = __COAPSEC_A_MAX - 1
@@ -75,6 +308,95 @@ enum coapsec_a_alg {
 
 	__COAPSEC_A_ALG_MAX,
 	COAPSEC_A_ALG_MAX = __COAPSEC_A_ALG_MAX - 1
+};
+
+enum coapsec_a_context {
+	COAPSEC_A_CONTEXT_UNSPEC,
+	COAPSEC_A_CONTEXT_PAD,
+	COAPSEC_A_CONTEXT_ID,
+	COAPSEC_A_CONTEXT_ALG,
+	COAPSEC_A_CONTEXT_SENDER_ID,
+	COAPSEC_A_CONTEXT_SENDER_KEY,
+	COAPSEC_A_CONTEXT_COMMON_IV,
+	COAPSEC_A_CONTEXT_ID_CONTEXT,
+	COAPSEC_A_CONTEXT_RECIPIENT,
+	COAPSEC_A_CONTEXT_SEQ_START,
+	COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT,
+	COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT,
+	COAPSEC_A_CONTEXT_LIFETIME,
+	COAPSEC_A_CONTEXT_FLAGS,
+	COAPSEC_A_CONTEXT_GRACE,
+	COAPSEC_A_CONTEXT_STATE,
+	COAPSEC_A_CONTEXT_SEQ,
+	COAPSEC_A_CONTEXT_EXPIRES,
+
+	__COAPSEC_A_CONTEXT_MAX,
+	COAPSEC_A_CONTEXT_MAX = __COAPSEC_A_CONTEXT_MAX - 1
+};
+
+enum coapsec_a_recipient {
+	COAPSEC_A_RECIPIENT_UNSPEC,
+	COAPSEC_A_RECIPIENT_ID,
+	COAPSEC_A_RECIPIENT_KEY,
+	COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
+
+	__COAPSEC_A_RECIPIENT_MAX,
+	COAPSEC_A_RECIPIENT_MAX = __COAPSEC_A_RECIPIENT_MAX - 1
+};
+
+enum coapsec_a_policy {
+	COAPSEC_A_POLICY_UNSPEC,
+	COAPSEC_A_POLICY_ID,
+	COAPSEC_A_POLICY_PRIORITY,
+	COAPSEC_A_POLICY_FAMILY,
+	COAPSEC_A_POLICY_DIRECTION,
+	COAPSEC_A_POLICY_SRC,
+	COAPSEC_A_POLICY_SRC_PREFIXLEN,
+	COAPSEC_A_POLICY_DST,
+	COAPSEC_A_POLICY_DST_PREFIXLEN,
+	COAPSEC_A_POLICY_DPORT,
+	COAPSEC_A_POLICY_IFINDEX,
+	COAPSEC_A_POLICY_MARK,
+	COAPSEC_A_POLICY_MARK_MASK,
+	COAPSEC_A_POLICY_ACTION,
+	COAPSEC_A_POLICY_CONTEXT_ID,
+
+	__COAPSEC_A_POLICY_MAX,
+	COAPSEC_A_POLICY_MAX = __COAPSEC_A_POLICY_MAX - 1
+};
+
+enum coapsec_a_stats {
+	COAPSEC_A_STATS_UNSPEC,
+	COAPSEC_A_STATS_PAD,
+	COAPSEC_A_STATS_CONTEXT_ID,
+	COAPSEC_A_STATS_PROTECTED,
+	COAPSEC_A_STATS_VERIFIED,
+	COAPSEC_A_STATS_AUTH_FAILURES,
+	COAPSEC_A_STATS_REPLAYS,
+	COAPSEC_A_STATS_MALFORMED,
+	COAPSEC_A_STATS_NO_CONTEXT,
+	COAPSEC_A_STATS_POLICY_DROPS,
+	COAPSEC_A_STATS_EVICTIONS,
+	COAPSEC_A_STATS_CONTEXTS,
+	COAPSEC_A_STATS_POLICIES,
+	COAPSEC_A_STATS_CONTEXTS_ALL,
+	COAPSEC_A_STATS_POLICIES_ALL,
+
+	__COAPSEC_A_STATS_MAX,
+	COAPSEC_A_STATS_MAX = __COAPSEC_A_STATS_MAX - 1
+};
+
+enum coapsec_a_event {
+	COAPSEC_A_EVENT_UNSPEC,
+	COAPSEC_A_EVENT_PAD,
+	COAPSEC_A_EVENT_TYPE,
+	COAPSEC_A_EVENT_CONTEXT_ID,
+	COAPSEC_A_EVENT_SEQ,
+	COAPSEC_A_EVENT_KID,
+	COAPSEC_A_EVENT_COUNT,
+
+	__COAPSEC_A_EVENT_MAX,
+	COAPSEC_A_EVENT_MAX = __COAPSEC_A_EVENT_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_COAPSEC_H */

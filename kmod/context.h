@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * OSCORE security contexts (RFC 8613 §3) and their lifecycle: new, swap
+ * (rekey with a grace period for the previous keys), delete, expiry.
+ *
+ * Objects are RCU-managed: the packet path looks them up under
+ * rcu_read_lock() and takes a reference (coapsec_context_get) only when it
+ * must keep one past the read section (asynchronous crypto).  Writers hold
+ * coapsec_net.lock.
+ */
+#ifndef COAPSEC_CONTEXT_H
+#define COAPSEC_CONTEXT_H
+
+#include <linux/rhashtable-types.h>
+#include <linux/refcount.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <uapi/linux/coapsec.h>
+
+#include "codec/oscore_alg.h"
+#include "stats.h"
+
+struct coapsec_net;
+struct crypto_aead;
+struct net;
+struct netlink_ext_ack;
+
+/* Longest kid: nonce length - 6 (RFC 8613 §3.3). */
+#define COAPSEC_MAX_KID_LEN	(OSCORE_MAX_NONCE_LEN - 6)
+
+/* The receive path's lookup key: zero-padded, compared as bytes. */
+struct coapsec_kid_key {
+	u8 id_context_len;
+	u8 kid_len;
+	u8 id_context[COAPSEC_MAX_ID_CONTEXT_LEN];
+	u8 kid[COAPSEC_MAX_KID_LEN];
+};
+
+struct coapsec_recipient {
+	struct rhlist_head node;
+	struct coapsec_kid_key key;
+	struct coapsec_context *ctx;
+	struct crypto_aead *tfm;	/* recipient key set, authsize set */
+	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
+	spinlock_t lock;
+	bool seen_any;
+	u64 max_seq;
+	u32 window;
+	unsigned long *bitmap;
+};
+
+struct coapsec_context {
+	struct coapsec_net *cn;
+	u32 id;
+	u8 state;			/* COAPSEC_CONTEXT_STATE_* */
+	u32 flags;			/* COAPSEC_CONTEXT_F_* */
+	const struct oscore_alg *alg;
+
+	u8 sender_id_len;
+	u8 sender_id[COAPSEC_MAX_KID_LEN];
+	u8 id_context_len;
+	u8 id_context[COAPSEC_MAX_ID_CONTEXT_LEN];
+	u8 common_iv[OSCORE_MAX_NONCE_LEN];	/* secret-ish: never returned */
+	struct crypto_aead *sender_tfm;	/* sender key set, authsize set */
+
+	atomic64_t seq;			/* next sender sequence number */
+	u64 seq_soft, seq_hard;
+	atomic_t soft_notified;
+
+	u32 lifetime;			/* seconds, 0: forever */
+	time64_t deadline;		/* expiry or end of grace; 0: none */
+
+	/* The context this one replaced, verifying until its grace ends. */
+	struct coapsec_context __rcu *previous;
+
+	struct coapsec_stats __percpu *stats;
+	refcount_t refcnt;
+	struct rcu_head rcu;
+
+	unsigned int n_recipients;
+	struct coapsec_recipient recipients[];
+};
+
+/* What CONTEXT_NEW and CONTEXT_SWAP carry, parsed by netlink.c. */
+struct coapsec_context_params {
+	u32 id;
+	const struct oscore_alg *alg;
+	const u8 *sender_id, *sender_key, *common_iv, *id_context;
+	u8 sender_id_len, id_context_len;
+	u64 seq_start, seq_soft, seq_hard;
+	u32 lifetime, flags, grace;
+	unsigned int n_recipients;
+	struct {
+		const u8 *id, *key;
+		u8 id_len;
+		u32 window;
+	} recipients[COAPSEC_MAX_RECIPIENTS];
+};
+
+int coapsec_context_table_init(struct coapsec_net *cn);
+void coapsec_context_table_destroy(struct coapsec_net *cn);
+
+/* Lifecycle; all under cn->lock, all may sleep. */
+int coapsec_context_new(struct coapsec_net *cn,
+			const struct coapsec_context_params *p, u32 *id,
+			struct netlink_ext_ack *extack);
+int coapsec_context_swap(struct coapsec_net *cn,
+			 const struct coapsec_context_params *p,
+			 struct netlink_ext_ack *extack);
+int coapsec_context_del(struct coapsec_net *cn, u32 id);
+void coapsec_context_flush(struct coapsec_net *cn);
+/* Expires lifetimes and ends grace periods; returns whether any remain. */
+bool coapsec_context_gc(struct coapsec_net *cn);
+
+/* Lookups for the packet path and netlink: under rcu_read_lock(). */
+struct coapsec_context *coapsec_context_lookup(struct coapsec_net *cn,
+					       u32 id);
+/*
+ * The newest recipient matching (ID context, kid): a current context's
+ * before a previous one's.  coapsec_recipient_next_dup() walks on to the
+ * older ones with the same key (during a rekey's grace period).
+ */
+struct coapsec_recipient *
+coapsec_context_lookup_kid(struct net *net, const u8 *id_context,
+			   size_t id_context_len, const u8 *kid,
+			   size_t kid_len);
+struct coapsec_recipient *
+coapsec_recipient_next_dup(const struct coapsec_recipient *rcp);
+
+static inline bool coapsec_context_get(struct coapsec_context *ctx)
+{
+	return refcount_inc_not_zero(&ctx->refcnt);
+}
+
+void coapsec_context_put(struct coapsec_context *ctx);
+
+#endif /* COAPSEC_CONTEXT_H */

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/jiffies.h>
+
+#include "context.h"
+#include "netns.h"
+#include "policy.h"
+
+unsigned int coapsec_net_id __read_mostly;
+atomic_t coapsec_live_contexts = ATOMIC_INIT(0);
+atomic_t coapsec_live_policies = ATOMIC_INIT(0);
+
+static void coapsec_netns_gc(struct work_struct *work)
+{
+	struct coapsec_net *cn = container_of(to_delayed_work(work),
+					      struct coapsec_net, gc);
+	bool again;
+
+	mutex_lock(&cn->lock);
+	again = coapsec_context_gc(cn);
+	mutex_unlock(&cn->lock);
+	if (again)
+		schedule_delayed_work(&cn->gc, HZ);
+}
+
+static int __net_init coapsec_netns_init(struct net *net)
+{
+	struct coapsec_net *cn = coapsec_net(net);
+	int err;
+
+	cn->net = net;
+	mutex_init(&cn->lock);
+	INIT_LIST_HEAD(&cn->policies);
+	INIT_DELAYED_WORK(&cn->gc, coapsec_netns_gc);
+	spin_lock_init(&cn->report_lock);
+	cn->report_window = jiffies;
+	cn->stats = coapsec_stats_alloc(GFP_KERNEL);
+	if (!cn->stats)
+		return -ENOMEM;
+	err = coapsec_context_table_init(cn);
+	if (err) {
+		coapsec_stats_free(cn->stats);
+		return err;
+	}
+	return 0;
+}
+
+static void __net_exit coapsec_netns_exit(struct net *net)
+{
+	struct coapsec_net *cn = coapsec_net(net);
+
+	/* The gc may rearm itself once more: take the lock in between. */
+	cancel_delayed_work_sync(&cn->gc);
+	mutex_lock(&cn->lock);
+	coapsec_policy_flush(cn);
+	coapsec_context_flush(cn);
+	mutex_unlock(&cn->lock);
+	cancel_delayed_work_sync(&cn->gc);
+	coapsec_context_table_destroy(cn);
+	/* No packet can reach a namespace being dismantled. */
+	coapsec_stats_free(cn->stats);
+}
+
+static struct pernet_operations coapsec_net_ops = {
+	.init = coapsec_netns_init,
+	.exit = coapsec_netns_exit,
+	.id = &coapsec_net_id,
+	.size = sizeof(struct coapsec_net),
+};
+
+int __init coapsec_netns_register(void)
+{
+	return register_pernet_subsys(&coapsec_net_ops);
+}
+
+void coapsec_netns_unregister(void)
+{
+	unregister_pernet_subsys(&coapsec_net_ops);
+}

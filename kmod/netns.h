@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per network namespace state: the context tables, the policy list and
+ * the namespace's counters.  Deleting a namespace frees all of it.
+ */
+#ifndef COAPSEC_NETNS_H
+#define COAPSEC_NETNS_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rhashtable.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <linux/xarray.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "stats.h"
+
+struct coapsec_net {
+	struct net *net;
+	/* Serialises every change to contexts and policies (netlink, gc). */
+	struct mutex lock;
+
+	/* Current contexts by ID; a previous one hangs off its successor. */
+	struct xarray contexts;
+	/* Recipients of current and previous contexts by (ID context, kid). */
+	struct rhltable by_kid;
+	unsigned int n_contexts;	/* current and previous, under lock */
+	unsigned int n_timed;		/* of which with a deadline */
+
+	/* Policies in match order (priority, then insertion); RCU. */
+	struct list_head policies;
+	unsigned int n_policies;
+	u32 policy_next_id;
+
+	struct coapsec_stats __percpu *stats;
+
+	/* Lifetimes and grace periods; runs every second while needed. */
+	struct delayed_work gc;
+
+	/* Rate limit of replay and authentication-failure reports. */
+	spinlock_t report_lock;
+	unsigned long report_window;
+	unsigned int report_sent;
+	unsigned int report_suppressed;
+};
+
+extern unsigned int coapsec_net_id;
+
+static inline struct coapsec_net *coapsec_net(const struct net *net)
+{
+	return net_generic(net, coapsec_net_id);
+}
+
+int coapsec_netns_register(void);
+void coapsec_netns_unregister(void);
+
+/* Objects alive in every namespace together. */
+extern atomic_t coapsec_live_contexts;
+extern atomic_t coapsec_live_policies;
+
+#endif /* COAPSEC_NETNS_H */

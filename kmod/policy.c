@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <linux/netlink.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+
+#include "context.h"
+#include "netns.h"
+#include "policy.h"
+
+static void coapsec_policy_free_rcu(struct rcu_head *rcu)
+{
+	kfree(container_of(rcu, struct coapsec_policy, rcu));
+	atomic_dec(&coapsec_live_policies);
+}
+
+struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id)
+{
+	struct coapsec_policy *pol;
+
+	list_for_each_entry_rcu(pol, &cn->policies, list,
+				lockdep_is_held(&cn->lock))
+		if (pol->id == id)
+			return pol;
+	return NULL;
+}
+
+int coapsec_policy_new(struct coapsec_net *cn,
+		       const struct coapsec_policy *tmpl, u32 *id,
+		       struct netlink_ext_ack *extack)
+{
+	struct coapsec_policy *pol, *pos;
+	struct list_head *at;
+
+	lockdep_assert_held(&cn->lock);
+	if (tmpl->id && coapsec_policy_lookup(cn, tmpl->id)) {
+		NL_SET_ERR_MSG(extack, "policy.id: already in use");
+		return -EEXIST;
+	}
+	pol = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	if (!pol)
+		return -ENOMEM;
+	while (!pol->id) {
+		pol->id = ++cn->policy_next_id;
+		if (pol->id && coapsec_policy_lookup(cn, pol->id))
+			pol->id = 0;
+	}
+	/* After every policy of the same or a lower priority. */
+	at = &cn->policies;
+	list_for_each_entry(pos, &cn->policies, list) {
+		if (pos->priority > pol->priority) {
+			at = &pos->list;
+			break;
+		}
+	}
+	list_add_tail_rcu(&pol->list, at);
+	cn->n_policies++;
+	atomic_inc(&coapsec_live_policies);
+	*id = pol->id;
+	return 0;
+}
+
+static void coapsec_policy_remove(struct coapsec_net *cn,
+				  struct coapsec_policy *pol)
+{
+	list_del_rcu(&pol->list);
+	cn->n_policies--;
+	call_rcu(&pol->rcu, coapsec_policy_free_rcu);
+}
+
+int coapsec_policy_del(struct coapsec_net *cn, u32 id)
+{
+	struct coapsec_policy *pol;
+
+	lockdep_assert_held(&cn->lock);
+	pol = coapsec_policy_lookup(cn, id);
+	if (!pol)
+		return -ENOENT;
+	coapsec_policy_remove(cn, pol);
+	return 0;
+}
+
+void coapsec_policy_flush(struct coapsec_net *cn)
+{
+	struct coapsec_policy *pol, *tmp;
+
+	lockdep_assert_held(&cn->lock);
+	list_for_each_entry_safe(pol, tmp, &cn->policies, list)
+		coapsec_policy_remove(cn, pol);
+}
+
+bool coapsec_policy_uses_context(struct coapsec_net *cn, u32 id)
+{
+	struct coapsec_policy *pol;
+
+	lockdep_assert_held(&cn->lock);
+	list_for_each_entry(pol, &cn->policies, list)
+		if (pol->action == COAPSEC_ACTION_PROTECT &&
+		    pol->context_id == id)
+			return true;
+	return false;
+}
+
+static bool coapsec_prefix_match(const struct in6_addr *prefix, u8 plen,
+				 const u8 *addr)
+{
+	const u8 *p = prefix->s6_addr;
+	unsigned int bytes = plen / 8, bits = plen % 8;
+
+	if (memcmp(p, addr, bytes))
+		return false;
+	if (!bits)
+		return true;
+	return !((p[bytes] ^ addr[bytes]) & (0xff00 >> bits));
+}
+
+static bool coapsec_policy_matches(const struct coapsec_policy *pol,
+				   u8 family, u8 dir, const void *saddr,
+				   const void *daddr, u16 dport, int ifindex,
+				   u32 mark)
+{
+	return pol->family == family && pol->dir == dir &&
+	       (!pol->dport || pol->dport == dport) &&
+	       (!pol->ifindex || pol->ifindex == ifindex) &&
+	       (!pol->has_mark || (mark & pol->mark_mask) == pol->mark) &&
+	       (!pol->has_src ||
+		coapsec_prefix_match(&pol->src, pol->src_plen, saddr)) &&
+	       (!pol->has_dst ||
+		coapsec_prefix_match(&pol->dst, pol->dst_plen, daddr));
+}
+
+int coapsec_policy_match(struct net *net, u8 family, u8 dir,
+			 const void *saddr, const void *daddr, __be16 dport,
+			 int ifindex, u32 mark, struct coapsec_context **ctx)
+{
+	struct coapsec_net *cn = coapsec_net(net);
+	struct coapsec_policy *pol;
+	u16 port = ntohs(dport);
+
+	*ctx = NULL;
+	list_for_each_entry_rcu(pol, &cn->policies, list) {
+		if (!coapsec_policy_matches(pol, family, dir, saddr, daddr,
+					    port, ifindex, mark))
+			continue;
+		if (pol->action == COAPSEC_ACTION_PROTECT)
+			*ctx = coapsec_context_lookup(cn, pol->context_id);
+		return pol->action;
+	}
+	return 0;
+}

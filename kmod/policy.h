@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Policies: a selector (family, direction, prefixes, port, interface,
+ * mark) and an action, matched in priority order like nft rules.  The
+ * list is RCU; writers hold coapsec_net.lock.
+ */
+#ifndef COAPSEC_POLICY_H
+#define COAPSEC_POLICY_H
+
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/types.h>
+#include <uapi/linux/coapsec.h>
+
+struct coapsec_net;
+struct coapsec_context;
+struct net;
+
+struct coapsec_policy {
+	struct list_head list;
+	u32 id;
+	u32 priority;
+	u8 family;			/* AF_INET, AF_INET6 */
+	u8 dir;				/* COAPSEC_DIR_* */
+	u8 action;			/* COAPSEC_ACTION_* */
+	u8 src_plen, dst_plen;
+	bool has_src, has_dst, has_mark;
+	struct in6_addr src, dst;	/* IPv4 in the first 4 bytes */
+	u16 dport;			/* host order, 0: any */
+	int ifindex;			/* 0: any */
+	u32 mark, mark_mask;
+	u32 context_id;			/* with COAPSEC_ACTION_PROTECT */
+	struct rcu_head rcu;
+};
+
+/* Validated by netlink.c; the kernel fills id when 0. */
+int coapsec_policy_new(struct coapsec_net *cn,
+		       const struct coapsec_policy *tmpl, u32 *id,
+		       struct netlink_ext_ack *extack);
+int coapsec_policy_del(struct coapsec_net *cn, u32 id);
+void coapsec_policy_flush(struct coapsec_net *cn);
+/* Whether a policy protects with context @id (it may not go then). */
+bool coapsec_policy_uses_context(struct coapsec_net *cn, u32 id);
+/* Under rcu_read_lock() or cn->lock. */
+struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id);
+
+/*
+ * The packet path's question, under rcu_read_lock(): the action of the
+ * first policy matching, and for COAPSEC_ACTION_PROTECT the current
+ * context to protect with (NULL if it is gone: the caller drops and
+ * counts).  Returns 0 when no policy matches.  @saddr and @daddr are
+ * 4 or 16 bytes as @family says; @dport in network order.
+ */
+int coapsec_policy_match(struct net *net, u8 family, u8 dir,
+			 const void *saddr, const void *daddr, __be16 dport,
+			 int ifindex, u32 mark, struct coapsec_context **ctx);
+
+#endif /* COAPSEC_POLICY_H */

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-CPU message counters, one set per network namespace and one per
+ * context.  The packet path bumps both; netlink sums them over CPUs.
+ */
+#ifndef COAPSEC_STATS_H
+#define COAPSEC_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/u64_stats_sync.h>
+
+enum coapsec_stat {
+	COAPSEC_STAT_PROTECTED,
+	COAPSEC_STAT_VERIFIED,
+	COAPSEC_STAT_AUTH_FAILURES,
+	COAPSEC_STAT_REPLAYS,
+	COAPSEC_STAT_MALFORMED,
+	COAPSEC_STAT_NO_CONTEXT,
+	COAPSEC_STAT_POLICY_DROPS,
+	COAPSEC_STAT_EVICTIONS,
+
+	COAPSEC_STAT_NUM
+};
+
+struct coapsec_stats {
+	u64_stats_t cnt[COAPSEC_STAT_NUM];
+	struct u64_stats_sync syncp;
+};
+
+struct coapsec_stats __percpu *coapsec_stats_alloc(gfp_t gfp);
+void coapsec_stats_free(struct coapsec_stats __percpu *stats);
+
+/* Adds the per-CPU values into @sum (which the caller zeroes). */
+void coapsec_stats_read(struct coapsec_stats __percpu *stats,
+			u64 sum[COAPSEC_STAT_NUM]);
+void coapsec_stats_reset(struct coapsec_stats __percpu *stats);
+
+/* Packet path: softirq or with BHs off. */
+static inline void coapsec_stats_inc(struct coapsec_stats __percpu *stats,
+				     enum coapsec_stat which)
+{
+	struct coapsec_stats *s = this_cpu_ptr(stats);
+
+	u64_stats_update_begin(&s->syncp);
+	u64_stats_inc(&s->cnt[which]);
+	u64_stats_update_end(&s->syncp);
+}
+
+#endif /* COAPSEC_STATS_H */
