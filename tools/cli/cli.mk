@@ -12,3 +12,6 @@ $(B)/coapsec: $(CLI_OBJS) $(NL_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) -ljansson
 
 PROGS += $(B)/coapsec
+
+# The header and the YAML spec describe the same family.
+UNIT_TESTS += uapi/check-spec
