@@ -34,7 +34,7 @@ VM_TEST_PROGS :=
 TEST_MODULES :=
 
 .PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
-	style checkpatch sparse demo clean
+	style checkpatch sparse demo clean check-debug
 all: module tools
 
 module:
@@ -57,6 +57,10 @@ $(B)/%.o: %.c
 
 check:
 	tools/check
+
+# Every VM selftest on a KASAN/lockdep/kmemleak/UBSAN kernel (long first build).
+check-debug:
+	tools/check-debug
 
 check-unit: $(UNIT_TESTS)
 	tools/run-unit $(UNIT_TESTS)

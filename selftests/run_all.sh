@@ -8,7 +8,7 @@
 set -u
 out=${COAPSEC_VM_OUT:-/tmp/coapsec-selftests}
 mkdir -p "$out"
-per_test_timeout=${COAPSEC_TEST_TIMEOUT:-600}
+per_test_timeout=${COAPSEC_TEST_TIMEOUT:-$(sed -n "s/^timeout=//p" selftests/settings)}
 rc=0
 
 while read -r t; do

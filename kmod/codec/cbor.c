@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "cbor.h"
-#include "error.h"
+#include "codec_err.h"
 
 enum cbor_major {
 	CBOR_UINT = 0,

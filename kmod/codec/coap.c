@@ -5,7 +5,7 @@
  * COAP_MAX_OPTIONS; every read is checked against the end first.
  */
 #include "coap.h"
-#include "error.h"
+#include "codec_err.h"
 
 #define COAP_OPT_EXT8		13
 #define COAP_OPT_EXT16		14

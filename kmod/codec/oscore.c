@@ -5,7 +5,7 @@
  */
 #include "oscore.h"
 #include "cbor.h"
-#include "error.h"
+#include "codec_err.h"
 
 #define OSCORE_VERSION		1
 /* external_aad without the variable parts: the array, version, alg. */
@@ -50,8 +50,10 @@ void oscore_nonce(const struct oscore_ctx *ctx, const u8 *id, size_t id_len,
 	/* S, ID_PIV left-padded to nonce_len - 6, Partial IV padded to 5 */
 	memset(nonce, 0, n);
 	nonce[0] = id_len;
-	memcpy(nonce + n - OSCORE_PIV_MAX_LEN - id_len, id, id_len);
-	memcpy(nonce + n - piv_len, piv, piv_len);
+	if (id_len)
+		memcpy(nonce + n - OSCORE_PIV_MAX_LEN - id_len, id, id_len);
+	if (piv_len)
+		memcpy(nonce + n - piv_len, piv, piv_len);
 	for (i = 0; i < n; i++)
 		nonce[i] ^= ctx->common_iv[i];
 }
@@ -184,8 +186,8 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 	bool is_request, observe;
 	struct oscore_binding own;
 	struct oscore_option opt;
+	unsigned int i, outer;
 	size_t pos, start;
-	unsigned int i;
 	int len, err;
 
 	err = oscore_ctx_check(ctx);
@@ -202,7 +204,10 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 		return -CODEC_ETKL;
 	if (m->num_opts > COAP_MAX_OPTIONS)
 		return -CODEC_ETOOMANY;
-	for (i = 0; i < m->num_opts; i++) {
+	for (i = 0, outer = 1; i < m->num_opts; i++) {
+		if (oscore_opt_outer_only(m->opts[i].number) ||
+		    m->opts[i].number == COAP_OPT_OBSERVE)
+			outer++;
 		if (m->opts[i].number == COAP_OPT_OSCORE)
 			return -CODEC_EPROTECTED;
 		if (m->opts[i].number == COAP_OPT_PROXY_URI)
@@ -210,6 +215,9 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 		if (i && m->opts[i].number < m->opts[i - 1].number)
 			return -CODEC_EORDER;
 	}
+	/* The outer message must stay within what the receiver parses */
+	if (outer > COAP_MAX_OPTIONS)
+		return -CODEC_ETOOMANY;
 	if (is_request && (request || seq == OSCORE_SEQ_NONE))
 		return -CODEC_ENOBINDING;
 	if (!is_request && !request)

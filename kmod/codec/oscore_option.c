@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "oscore_option.h"
-#include "error.h"
+#include "codec_err.h"
 
 int oscore_option_decode(const u8 *val, size_t len, struct oscore_option *o)
 {

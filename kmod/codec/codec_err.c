@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include "compat.h"
-#include "error.h"
+#include "codec_err.h"
 
 static const char *const codec_errs[] = {
 	[CODEC_ETRUNC - CODEC_EBASE] = "truncated",

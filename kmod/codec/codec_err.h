@@ -7,8 +7,8 @@
  * never collide, and each malformation has its own code so that tests
  * and counters can tell them apart.
  */
-#ifndef COAPSEC_CODEC_ERROR_H
-#define COAPSEC_CODEC_ERROR_H
+#ifndef COAPSEC_CODEC_ERR_H
+#define COAPSEC_CODEC_ERR_H
 
 enum codec_err {
 	CODEC_EBASE = 1000,
@@ -51,4 +51,4 @@ enum codec_err {
 /* A short description of @err (negative), for logs and test output. */
 const char *codec_strerror(int err);
 
-#endif /* COAPSEC_CODEC_ERROR_H */
+#endif /* COAPSEC_CODEC_ERR_H */

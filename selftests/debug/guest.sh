@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# In the debug kernel's guest (make check-debug): every VM selftest, then
+# a kmemleak scan.  KASAN, lockdep, UBSAN and RCU reports land in the kernel
+# log, which the runner judges; kmemleak must be asked.
+kmemleak=/sys/kernel/debug/kmemleak
+# Boot-time objects are not ours to judge.
+echo clear > "$kmemleak"
+
+selftests/run_all.sh "$@"
+rc=$?
+
+# kmemleak reports objects unreferenced for 5 s or more, over two scans.
+sleep 6
+echo scan > "$kmemleak"
+sleep 6
+echo scan > "$kmemleak"
+cat "$kmemleak" > "$COAPSEC_VM_OUT/kmemleak.txt"
+{
+	echo "TAP version 13"
+	echo "1..1"
+	if [ -s "$COAPSEC_VM_OUT/kmemleak.txt" ]; then
+		sed 's/^/# /' "$COAPSEC_VM_OUT/kmemleak.txt" | head -n 60
+		echo "not ok 1 kmemleak: no unreferenced objects"
+		rc=1
+	else
+		echo "ok 1 kmemleak: no unreferenced objects"
+	fi
+} | tee "$COAPSEC_VM_OUT/kmemleak.tap"
+exit $rc
