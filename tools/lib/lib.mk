@@ -6,7 +6,7 @@ NL_LIBS := -lmnl
 
 # --- OSCORE: the kernel's codec compiled for userspace, and mbedTLS glue
 # (AEAD ops, HKDF key derivation).  Used by the CLI, the agent and tests.
-CODEC_OBJS := $(B)/kmod/codec/oscore_alg.o $(B)/kmod/codec/error.o \
+CODEC_OBJS := $(B)/kmod/codec/oscore_alg.o $(B)/kmod/codec/codec_err.o \
 	$(B)/kmod/codec/coap.o $(B)/kmod/codec/cbor.o \
 	$(B)/kmod/codec/oscore_option.o $(B)/kmod/codec/oscore.o
 OSCORE_LIB_OBJS := $(CODEC_OBJS) $(B)/tools/lib/oscore_mbedtls.o \
