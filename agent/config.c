@@ -1,0 +1,654 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration loading.  Every error names the file, the field (as a
+ * JSON path: "members[2].key_file") and what was expected; key material
+ * is never part of a message.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <mbedtls/platform_util.h>
+
+#include "agent/config.h"
+#include "codec/oscore_alg.h"
+
+struct loader {
+	const char *path;
+	struct agent_config *cfg;
+	bool file_private;	/* the config file itself is 0600 */
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct loader *l, const char *field, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	snprintf(l->err, l->errlen, "%s: %s: %s", l->path, field, what);
+	return -1;
+}
+
+const char *role_name(enum agent_role r)
+{
+	switch (r) {
+	case ROLE_DEVICE: return "device";
+	case ROLE_GATEWAY: return "gateway";
+	case ROLE_SERVER: return "server";
+	}
+	return "?";
+}
+
+void hex_encode(const uint8_t *b, size_t n, char *out)
+{
+	static const char d[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = d[b[i] >> 4];
+		out[2 * i + 1] = d[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int nib(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int hex_decode(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(s);
+
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (size_t i = 0; i < n / 2; i++) {
+		int hi = nib(s[2 * i]), lo = nib(s[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(n / 2);
+}
+
+int parse_addr(const char *s, struct cfg_addr *a)
+{
+	char host[64];
+	const char *colon;
+	char *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(a, 0, sizeof(*a));
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (!rb || rb[1] != ':')
+			return -1;
+		hl = (size_t)(rb - s - 1);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s + 1, hl);
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		hl = (size_t)(colon - s);
+		if (hl >= sizeof(host))
+			return -1;
+		memcpy(host, s, hl);
+	}
+	host[hl] = 0;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || colon[1] == 0 || port > 65535)
+		return -1;
+	if (s[0] == '[') {
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&a->ss;
+
+		if (inet_pton(AF_INET6, host, &v6->sin6_addr) != 1)
+			return -1;
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		a->len = sizeof(*v6);
+	} else {
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&a->ss;
+
+		if (inet_pton(AF_INET, host, &v4->sin_addr) != 1)
+			return -1;
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		a->len = sizeof(*v4);
+	}
+	snprintf(a->text, sizeof(a->text), "%s", s);
+	return 0;
+}
+
+/* Field-name helpers: "prefix.name" or just "name". */
+static const char *fname(char *buf, size_t n, const char *prefix,
+			 const char *name)
+{
+	if (prefix && *prefix)
+		snprintf(buf, n, "%s.%s", prefix, name);
+	else
+		snprintf(buf, n, "%s", name);
+	return buf;
+}
+
+/* Refuses fields not in @allowed (NULL-terminated). */
+static int check_fields(struct loader *l, json_t *obj, const char *prefix,
+			const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+	char f[160], list[256] = "";
+
+	for (const char *const *a = allowed; *a; a++) {
+		if (list[0])
+			strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+		strncat(list, *a, sizeof(list) - strlen(list) - 1);
+	}
+	json_object_foreach(obj, key, v) {
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = !strcmp(*a, key);
+		if (!ok)
+			return fail(l, fname(f, sizeof(f), prefix, key),
+				    "unknown field for role %s (expected one of: %s)",
+				    role_name(l->cfg->role), list);
+	}
+	return 0;
+}
+
+static int get_string(struct loader *l, json_t *obj, const char *prefix,
+		      const char *name, bool required, char *out, size_t cap)
+{
+	json_t *v = json_object_get(obj, name);
+	char f[160];
+
+	fname(f, sizeof(f), prefix, name);
+	if (!v) {
+		if (required)
+			return fail(l, f, "expected a string, field is missing");
+		return 0;
+	}
+	if (!json_is_string(v))
+		return fail(l, f, "expected a string");
+	if (json_string_length(v) == 0)
+		return fail(l, f, "expected a non-empty string");
+	if (json_string_length(v) >= cap || strlen(json_string_value(v)) !=
+	    json_string_length(v))
+		return fail(l, f, "expected a string of at most %zu bytes without NUL",
+			    cap - 1);
+	memcpy(out, json_string_value(v), json_string_length(v) + 1);
+	return 0;
+}
+
+static int get_uint(struct loader *l, json_t *obj, const char *name,
+		    unsigned long long lo, unsigned long long hi,
+		    unsigned long long *out)
+{
+	json_t *v = json_object_get(obj, name);
+
+	if (!v)
+		return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    (unsigned long long)json_integer_value(v) < lo ||
+	    (unsigned long long)json_integer_value(v) > hi)
+		return fail(l, name, "expected an integer in %llu..%llu", lo, hi);
+	*out = (unsigned long long)json_integer_value(v);
+	return 0;
+}
+
+static int get_addr(struct loader *l, json_t *obj, const char *prefix,
+		    const char *name, struct cfg_addr *a)
+{
+	char s[80], f[160];
+
+	if (get_string(l, obj, prefix, name, true, s, sizeof(s)))
+		return -1;
+	if (parse_addr(s, a))
+		return fail(l, fname(f, sizeof(f), prefix, name),
+			    "expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\", got \"%s\"",
+			    s);
+	return 0;
+}
+
+/* Reads a key file: hex text, mode 0600 (no access for group or others). */
+static int load_key_file(struct loader *l, const char *field, const char *file,
+			 struct psk_cred *c)
+{
+	char buf[2 * CFG_MAX_KEY_LEN + 8];
+	struct stat st;
+	ssize_t n;
+	int fd, len;
+
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return fail(l, field, "expected a readable key file, %s: %s",
+			    file, strerror(errno));
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(l, field, "expected a regular key file, %s is not one",
+			    file);
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return fail(l, field,
+			    "expected key file %s to be mode 0600, it is %04o",
+			    file, (unsigned int)(st.st_mode & 07777));
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return fail(l, field, "expected a readable key file, %s: %s",
+			    file, strerror(errno));
+	buf[n] = 0;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+			 buf[n - 1] == ' '))
+		buf[--n] = 0;
+	len = hex_decode(buf, c->key, sizeof(c->key));
+	mbedtls_platform_zeroize(buf, sizeof(buf));
+	if (len < 16)
+		return fail(l, field,
+			    "expected key file %s to hold 16 to %d bytes as hex",
+			    file, CFG_MAX_KEY_LEN);
+	c->key_len = (size_t)len;
+	return 0;
+}
+
+/* { "identity": ..., "key": HEX | "key_file": PATH } plus @extra fields. */
+static int get_cred(struct loader *l, json_t *obj, const char *prefix,
+		    struct psk_cred *c)
+{
+	json_t *k = json_object_get(obj, "key");
+	json_t *kf = json_object_get(obj, "key_file");
+	char f[160];
+	int len;
+
+	if (get_string(l, obj, prefix, "identity", true, c->identity,
+		       sizeof(c->identity)))
+		return -1;
+	if (k && kf)
+		return fail(l, fname(f, sizeof(f), prefix, "key"),
+			    "expected either key or key_file, not both");
+	if (kf) {
+		char file[256];
+
+		if (get_string(l, obj, prefix, "key_file", true, file,
+			       sizeof(file)))
+			return -1;
+		return load_key_file(l, fname(f, sizeof(f), prefix, "key_file"),
+				     file, c);
+	}
+	fname(f, sizeof(f), prefix, "key");
+	if (!k)
+		return fail(l, f, "expected key or key_file, neither is present");
+	if (!json_is_string(k))
+		return fail(l, f, "expected a hex string");
+	if (!l->file_private)
+		return fail(l, f,
+			    "expected the config file to be mode 0600 when it holds keys inline (or use key_file)");
+	len = hex_decode(json_string_value(k), c->key, sizeof(c->key));
+	if (len < 16)
+		return fail(l, f, "expected 16 to %d bytes as hex",
+			    CFG_MAX_KEY_LEN);
+	c->key_len = (size_t)len;
+	return 0;
+}
+
+static json_t *get_array(struct loader *l, json_t *root, const char *name,
+			 bool required, int *rc)
+{
+	json_t *a = json_object_get(root, name);
+
+	*rc = 0;
+	if (!a) {
+		if (required)
+			*rc = fail(l, name, "expected an array, field is missing");
+		return NULL;
+	}
+	if (!json_is_array(a) || (required && json_array_size(a) == 0)) {
+		*rc = fail(l, name, "expected a non-empty array of objects");
+		return NULL;
+	}
+	return a;
+}
+
+static int load_groups(struct loader *l, json_t *root)
+{
+	static const char *const allowed[] = { "name", "alg", "secret_len", NULL };
+	json_t *a, *g;
+	size_t i;
+	int rc;
+
+	a = get_array(l, root, "groups", true, &rc);
+	if (!a)
+		return rc;
+	l->cfg->groups = calloc(json_array_size(a), sizeof(*l->cfg->groups));
+	if (!l->cfg->groups)
+		return fail(l, "groups", "out of memory");
+	json_array_foreach(a, i, g) {
+		struct cfg_group *cg = &l->cfg->groups[i];
+		char p[64], f[160];
+		json_t *v;
+
+		snprintf(p, sizeof(p), "groups[%zu]", i);
+		if (!json_is_object(g))
+			return fail(l, p, "expected an object");
+		if (check_fields(l, g, p, allowed) ||
+		    get_string(l, g, p, "name", true, cg->name, sizeof(cg->name)))
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l->cfg->groups[j].name, cg->name))
+				return fail(l, fname(f, sizeof(f), p, "name"),
+					    "expected a unique group name, \"%s\" repeats",
+					    cg->name);
+		cg->alg = 10;
+		v = json_object_get(g, "alg");
+		if (v) {
+			const struct oscore_alg *alg = json_is_integer(v) ?
+				oscore_alg_find((int)json_integer_value(v)) : NULL;
+
+			if (!alg)
+				return fail(l, fname(f, sizeof(f), p, "alg"),
+					    "expected a COSE AEAD id: 10 (AES-CCM-16-64-128), 1, 3 or 24");
+			cg->alg = (int)json_integer_value(v);
+		}
+		cg->secret_len = 16;
+		v = json_object_get(g, "secret_len");
+		if (v) {
+			if (!json_is_integer(v) || (json_integer_value(v) != 16 &&
+						    json_integer_value(v) != 32))
+				return fail(l, fname(f, sizeof(f), p, "secret_len"),
+					    "expected 16 or 32");
+			cg->secret_len = (unsigned int)json_integer_value(v);
+		}
+		l->cfg->n_groups++;
+	}
+	return 0;
+}
+
+static int load_members(struct loader *l, json_t *root, bool required)
+{
+	static const char *const srv[] = { "id", "group", "identity", "key",
+					   "key_file", NULL };
+	static const char *const gw[] = { "id", "identity", "key", "key_file",
+					  NULL };
+	struct agent_config *cfg = l->cfg;
+	json_t *a, *m;
+	size_t i;
+	int rc;
+
+	a = get_array(l, root, "members", required, &rc);
+	if (!a)
+		return rc;
+	cfg->members = calloc(json_array_size(a) + 1, sizeof(*cfg->members));
+	if (!cfg->members)
+		return fail(l, "members", "out of memory");
+	json_array_foreach(a, i, m) {
+		struct cfg_member *cm = &cfg->members[i];
+		char p[64], f[160];
+		bool found = false;
+
+		snprintf(p, sizeof(p), "members[%zu]", i);
+		if (!json_is_object(m))
+			return fail(l, p, "expected an object");
+		cfg->n_members++;
+		if (check_fields(l, m, p, cfg->role == ROLE_SERVER ? srv : gw) ||
+		    get_string(l, m, p, "id", true, cm->id, sizeof(cm->id)) ||
+		    get_cred(l, m, p, &cm->cred))
+			return -1;
+		for (size_t j = 0; j < i; j++) {
+			if (!strcmp(cfg->members[j].id, cm->id))
+				return fail(l, fname(f, sizeof(f), p, "id"),
+					    "expected a unique member id, \"%s\" repeats",
+					    cm->id);
+			if (!strcmp(cfg->members[j].cred.identity,
+				    cm->cred.identity))
+				return fail(l, fname(f, sizeof(f), p, "identity"),
+					    "expected a unique identity, \"%s\" repeats",
+					    cm->cred.identity);
+		}
+		if (cfg->role != ROLE_SERVER)
+			continue;
+		if (get_string(l, m, p, "group", true, cm->group,
+			       sizeof(cm->group)))
+			return -1;
+		for (size_t g = 0; g < cfg->n_groups; g++)
+			found |= !strcmp(cfg->groups[g].name, cm->group);
+		if (!found)
+			return fail(l, fname(f, sizeof(f), p, "group"),
+				    "expected the name of a group in \"groups\", \"%s\" is not one",
+				    cm->group);
+	}
+	return 0;
+}
+
+static int load_gateways(struct loader *l, json_t *root)
+{
+	static const char *const allowed[] = { "id", "identity", "key",
+					       "key_file", NULL };
+	json_t *a, *g;
+	size_t i;
+	int rc;
+
+	a = get_array(l, root, "gateways", true, &rc);
+	if (!a)
+		return rc;
+	l->cfg->gateways = calloc(json_array_size(a), sizeof(*l->cfg->gateways));
+	if (!l->cfg->gateways)
+		return fail(l, "gateways", "out of memory");
+	json_array_foreach(a, i, g) {
+		struct cfg_gateway *cg = &l->cfg->gateways[i];
+		char p[64];
+
+		snprintf(p, sizeof(p), "gateways[%zu]", i);
+		if (!json_is_object(g))
+			return fail(l, p, "expected an object");
+		l->cfg->n_gateways++;
+		if (check_fields(l, g, p, allowed) ||
+		    get_string(l, g, p, "id", true, cg->id, sizeof(cg->id)) ||
+		    get_cred(l, g, p, &cg->cred))
+			return -1;
+	}
+	return 0;
+}
+
+/* { "address": ..., "identity": ..., "key"/"key_file": ... } */
+static int load_peer(struct loader *l, json_t *root, const char *name,
+		     bool with_address, struct cfg_addr *addr,
+		     struct psk_cred *c)
+{
+	static const char *const with[] = { "address", "identity", "key",
+					    "key_file", NULL };
+	static const char *const without[] = { "identity", "key", "key_file",
+					       NULL };
+	json_t *o = json_object_get(root, name);
+
+	if (!o)
+		return fail(l, name, "expected an object, field is missing");
+	if (!json_is_object(o))
+		return fail(l, name, "expected an object");
+	if (check_fields(l, o, name, with_address ? with : without))
+		return -1;
+	if (with_address && get_addr(l, o, name, "address", addr))
+		return -1;
+	return get_cred(l, o, name, c);
+}
+
+static int load_root(struct loader *l, json_t *root)
+{
+	static const char *const common[] = {
+		"role", "id", "contexts_file", "kernel", "max_peers",
+		"handshake_timeout_ms", "idle_timeout_s", "rekey_interval_s",
+		"grace_s", "seq_soft_limit",
+	};
+	static const char *const per_role[3][6] = {
+		[ROLE_DEVICE] = { "gateway", "server_credential" },
+		[ROLE_GATEWAY] = { "listen", "server", "members" },
+		[ROLE_SERVER] = { "listen", "db", "gateways", "members",
+				  "groups" },
+	};
+	const char *allowed[20];
+	struct agent_config *cfg = l->cfg;
+	unsigned long long v;
+	char role[16];
+	json_t *kv;
+	size_t n = 0;
+
+	if (!json_is_object(root))
+		return fail(l, "(top level)", "expected a JSON object");
+	if (get_string(l, root, NULL, "role", true, role, sizeof(role)))
+		return -1;
+	if (!strcmp(role, "device"))
+		cfg->role = ROLE_DEVICE;
+	else if (!strcmp(role, "gateway"))
+		cfg->role = ROLE_GATEWAY;
+	else if (!strcmp(role, "server"))
+		cfg->role = ROLE_SERVER;
+	else
+		return fail(l, "role",
+			    "expected \"device\", \"gateway\" or \"server\", got \"%s\"",
+			    role);
+	for (size_t i = 0; i < sizeof(common) / sizeof(common[0]); i++)
+		allowed[n++] = common[i];
+	for (size_t i = 0; per_role[cfg->role][i]; i++)
+		allowed[n++] = per_role[cfg->role][i];
+	allowed[n] = NULL;
+	if (check_fields(l, root, NULL, allowed) ||
+	    get_string(l, root, NULL, "id", true, cfg->id, sizeof(cfg->id)) ||
+	    get_string(l, root, NULL, "contexts_file", false,
+		       cfg->contexts_file, sizeof(cfg->contexts_file)))
+		return -1;
+
+	kv = json_object_get(root, "kernel");
+	if (kv && !json_is_boolean(kv))
+		return fail(l, "kernel", "expected true or false");
+	cfg->kernel = kv && json_is_true(kv);
+
+	cfg->max_peers = 1024;
+	cfg->handshake_timeout_ms = 10000;
+	cfg->idle_timeout_s = 300;
+	cfg->grace_s = 30;
+	cfg->seq_soft_limit = 1ULL << 30;
+	v = cfg->max_peers;
+	if (get_uint(l, root, "max_peers", 1, 65536, &v))
+		return -1;
+	cfg->max_peers = (unsigned int)v;
+	v = cfg->handshake_timeout_ms;
+	if (get_uint(l, root, "handshake_timeout_ms", 100, 600000, &v))
+		return -1;
+	cfg->handshake_timeout_ms = (unsigned int)v;
+	v = cfg->idle_timeout_s;
+	if (get_uint(l, root, "idle_timeout_s", 1, 86400, &v))
+		return -1;
+	cfg->idle_timeout_s = (unsigned int)v;
+	v = 0;
+	if (get_uint(l, root, "rekey_interval_s", 0, 365 * 86400, &v))
+		return -1;
+	cfg->rekey_interval_s = (unsigned int)v;
+	v = cfg->grace_s;
+	if (get_uint(l, root, "grace_s", 0, 86400, &v))
+		return -1;
+	cfg->grace_s = (unsigned int)v;
+	v = cfg->seq_soft_limit;
+	if (get_uint(l, root, "seq_soft_limit", 1, (1ULL << 40) - 2, &v))
+		return -1;
+	cfg->seq_soft_limit = v;
+
+	switch (cfg->role) {
+	case ROLE_SERVER:
+		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
+		    get_string(l, root, NULL, "db", true, cfg->db,
+			       sizeof(cfg->db)) ||
+		    load_gateways(l, root) || load_groups(l, root) ||
+		    load_members(l, root, true))
+			return -1;
+		cfg->has_listen = true;
+		break;
+	case ROLE_GATEWAY:
+		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
+		    load_peer(l, root, "server", true, &cfg->upstream,
+			      &cfg->upstream_cred) ||
+		    load_members(l, root, true))
+			return -1;
+		cfg->has_listen = cfg->has_upstream = true;
+		break;
+	case ROLE_DEVICE:
+		if (load_peer(l, root, "gateway", true, &cfg->upstream,
+			      &cfg->upstream_cred) ||
+		    load_peer(l, root, "server_credential", false, NULL,
+			      &cfg->server_cred))
+			return -1;
+		cfg->has_upstream = true;
+		break;
+	}
+	return 0;
+}
+
+int config_load(const char *path, struct agent_config *cfg, char *err,
+		size_t errlen)
+{
+	struct loader l = { .path = path, .cfg = cfg, .err = err,
+			    .errlen = errlen };
+	json_error_t je;
+	struct stat st;
+	json_t *root;
+	int rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	if (stat(path, &st))
+		return fail(&l, "(file)", "expected a readable file: %s",
+			    strerror(errno));
+	l.file_private = !(st.st_mode & 077);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root)
+		return fail(&l, "(file)", "expected valid JSON: line %d column %d: %s",
+			    je.line, je.column, je.text);
+	rc = load_root(&l, root);
+	json_decref(root);
+	if (rc)
+		config_free(cfg);
+	return rc;
+}
+
+void config_free(struct agent_config *cfg)
+{
+	if (cfg->members)
+		mbedtls_platform_zeroize(cfg->members,
+					 cfg->n_members * sizeof(*cfg->members));
+	if (cfg->gateways)
+		mbedtls_platform_zeroize(cfg->gateways,
+					 cfg->n_gateways * sizeof(*cfg->gateways));
+	free(cfg->members);
+	free(cfg->gateways);
+	free(cfg->groups);
+	cfg->members = NULL;
+	cfg->gateways = NULL;
+	cfg->groups = NULL;
+	cfg->n_members = cfg->n_gateways = cfg->n_groups = 0;
+	mbedtls_platform_zeroize(&cfg->upstream_cred, sizeof(cfg->upstream_cred));
+	mbedtls_platform_zeroize(&cfg->server_cred, sizeof(cfg->server_cred));
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * coapsecd's configuration: one JSON file (jansson) naming the role, the
+ * endpoints and the pre-shared keys.  Loading is strict: an unknown field,
+ * a wrong type or a key file readable by others stops the agent with a
+ * message that names the file, the field and what was expected.
+ */
+#ifndef COAPSECD_CONFIG_H
+#define COAPSECD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define CFG_MAX_KEY_LEN		64
+#define CFG_MAX_ID_LEN		128
+#define CFG_ERR_LEN		512
+
+enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
+
+/* One pre-shared key and the identity it goes with (TR-0012 Kpsa/KpsaId). */
+struct psk_cred {
+	char identity[CFG_MAX_ID_LEN];
+	uint8_t key[CFG_MAX_KEY_LEN];
+	size_t key_len;
+};
+
+struct cfg_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[80];
+};
+
+/*
+ * A member as the server sees it (cred = Kpsaxi/KpsaxiId) or as the
+ * gateway sees it (cred = Kpsaxm/KpsaxmId).
+ */
+struct cfg_member {
+	char id[CFG_MAX_ID_LEN];	/* IdAx, as configured (not normalized) */
+	char group[CFG_MAX_ID_LEN];	/* server: the group it belongs to */
+	struct psk_cred cred;
+};
+
+/* A gateway as the server sees it: Kpsami/KpsamiId. */
+struct cfg_gateway {
+	char id[CFG_MAX_ID_LEN];
+	struct psk_cred cred;
+};
+
+struct cfg_group {
+	char name[CFG_MAX_ID_LEN];
+	int alg;			/* COSE AEAD id */
+	unsigned int secret_len;	/* 16 or 32 */
+};
+
+struct agent_config {
+	char path[256];
+	enum agent_role role;
+	char id[CFG_MAX_ID_LEN];	/* own IdAx / gateway id / server id */
+
+	bool has_listen;
+	struct cfg_addr listen;
+
+	/* device: the gateway; gateway: the server */
+	bool has_upstream;
+	struct cfg_addr upstream;
+	struct psk_cred upstream_cred;
+
+	/* device: Kpsaxi/KpsaxiId shared with the server */
+	struct psk_cred server_cred;
+
+	char db[256];			/* server: SQLite registry */
+	char contexts_file[256];	/* optional: installed contexts, no keys */
+	bool kernel;			/* push contexts into the kernel */
+
+	unsigned int max_peers;
+	unsigned int handshake_timeout_ms;
+	unsigned int idle_timeout_s;
+	unsigned int rekey_interval_s;	/* 0: no timed rekey */
+	unsigned int grace_s;
+	uint64_t seq_soft_limit;
+
+	struct cfg_member *members;
+	size_t n_members;
+	struct cfg_gateway *gateways;
+	size_t n_gateways;
+	struct cfg_group *groups;
+	size_t n_groups;
+};
+
+/*
+ * Loads @path into @cfg.  0, or -1 with @err holding
+ * "FILE: FIELD: expected WHAT" (never key material).
+ */
+int config_load(const char *path, struct agent_config *cfg, char *err,
+		size_t errlen);
+
+/* Wipes every key and frees the arrays. */
+void config_free(struct agent_config *cfg);
+
+const char *role_name(enum agent_role r);
+
+/* "host:port" or "[v6]:port", numeric only. 0 or -1. */
+int parse_addr(const char *s, struct cfg_addr *a);
+
+/* Lowercase hex of @n bytes into @out (2n+1). */
+void hex_encode(const uint8_t *b, size_t n, char *out);
+/* Even-length hex into @out of room @cap: the length, or -1. */
+int hex_decode(const char *s, uint8_t *out, size_t cap);
+
+#endif /* COAPSECD_CONFIG_H */

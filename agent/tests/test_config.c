@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Configuration loading: good configs for each role, and a table of bad
+ * ones, each refused with a message naming the file, the field and what
+ * was expected.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "agent/config.h"
+
+#define K16 "00112233445566778899aabbccddeeff"
+
+static char dir[] = "/tmp/coapsecd-cfg-XXXXXX";
+
+static void put(const char *name, const char *text, mode_t mode)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	f = fopen(p, "w");
+	fputs(text, f);
+	fclose(f);
+	chmod(p, mode);
+}
+
+static void setup_dir(void)
+{
+	static int done;
+
+	if (done++)
+		return;
+	if (!mkdtemp(dir))
+		abort();
+	put("good.key", K16 "\n", 0600);
+	put("open.key", K16 "\n", 0644);
+	put("short.key", "0011\n", 0600);
+	put("nothex.key", "zz112233445566778899aabbccddeeff\n", 0600);
+}
+
+static int load(const char *text, mode_t mode, struct agent_config *cfg,
+		char *err, char *path)
+{
+	setup_dir();
+	put("c.json", text, mode);
+	snprintf(path, 256, "%s/c.json", dir);
+	return config_load(path, cfg, err, CFG_ERR_LEN);
+}
+
+#define SERVER_OK "{\"role\":\"server\",\"id\":\"in-cse\",\"listen\":\"127.0.0.1:5684\"," \
+	"\"db\":\"/tmp/x.db\",\"gateways\":[{\"id\":\"gw1\",\"identity\":\"gw1-psk\",\"key\":\"" K16 "\"}]," \
+	"\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"d1-srv\",\"key\":\"" K16 "\"}]}"
+
+TEST(good_configs)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN], path[256], txt[1024];
+
+	ASSERT_EQ(0, load(SERVER_OK, 0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(ROLE_SERVER, cfg.role);
+	EXPECT_EQ(1, cfg.n_members);
+	EXPECT_EQ(16, cfg.members[0].cred.key_len);
+	EXPECT_EQ(10, cfg.groups[0].alg);
+	config_free(&cfg);
+
+	snprintf(txt, sizeof(txt),
+		 "{\"role\":\"device\",\"id\":\"d1\",\"gateway\":{\"address\":\"[::1]:5684\","
+		 "\"identity\":\"d1-gw\",\"key_file\":\"%s/good.key\"},"
+		 "\"server_credential\":{\"identity\":\"d1-srv\",\"key_file\":\"%s/good.key\"}}",
+		 dir, dir);
+	ASSERT_EQ(0, load(txt, 0644, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(ROLE_DEVICE, cfg.role);
+	EXPECT_EQ(AF_INET6, cfg.upstream.ss.ss_family);
+	EXPECT_EQ(16, cfg.server_cred.key_len);
+	config_free(&cfg);
+}
+
+struct bad {
+	const char *json;	/* %1$s is the key directory */
+	mode_t mode;
+	const char *message;	/* expected after "FILE: " */
+};
+
+static const struct bad bad_table[] = {
+	{ "{\"role\":\"server\"", 0600, "(file): expected valid JSON" },
+	{ "[]", 0600, "(top level): expected a JSON object" },
+	{ "{\"id\":\"x\"}", 0600, "role: expected a string, field is missing" },
+	{ "{\"role\":\"proxy\",\"id\":\"x\"}", 0600,
+	  "role: expected \"device\", \"gateway\" or \"server\", got \"proxy\"" },
+	{ "{\"role\":\"device\"}", 0600, "id: expected a string, field is missing" },
+	{ "{\"role\":\"device\",\"id\":\"\"}", 0600, "id: expected a non-empty string" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"db\":\"x\"}", 0600,
+	  "db: unknown field for role device" },
+	{ "{\"role\":\"device\",\"id\":\"d\"}", 0600,
+	  "gateway: expected an object, field is missing" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"localhost:5684\"}}", 0600,
+	  "gateway.address: expected a numeric \"ADDRESS:PORT\"" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:70000\"}}", 0600,
+	  "gateway.address: expected a numeric" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\"}}",
+	  0600, "gateway.key: expected key or key_file, neither is present" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key\":\"" K16 "\"}}",
+	  0644, "gateway.key: expected the config file to be mode 0600" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key\":\"0011\"}}",
+	  0600, "gateway.key: expected 16 to 64 bytes as hex" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"key_file\":\"x\"}}",
+	  0600, "gateway.key: expected either key or key_file, not both" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/open.key\"}}",
+	  0644, "gateway.key_file: expected key file %1$s/open.key to be mode 0600, it is 0644" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/none.key\"}}",
+	  0644, "gateway.key_file: expected a readable key file, %1$s/none.key: No such file" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/short.key\"}}",
+	  0644, "gateway.key_file: expected key file %1$s/short.key to hold 16 to 64 bytes as hex" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/nothex.key\"}}",
+	  0644, "gateway.key_file: expected key file %1$s/nothex.key to hold" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s\"}}",
+	  0644, "gateway.key_file: expected a regular key file" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/good.key\",\"port\":1}}",
+	  0644, "gateway.port: unknown field for role device" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/good.key\"}}",
+	  0644, "server_credential: expected an object, field is missing" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"max_peers\":0}", 0600,
+	  "max_peers: expected an integer in 1..65536" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"kernel\":\"yes\"}", 0600,
+	  "kernel: expected true or false" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\"}", 0600,
+	  "db: expected a string, field is missing" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\",\"gateways\":[]}", 0600,
+	  "gateways: expected a non-empty array of objects" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"g\",\"identity\":\"g\",\"key\":\"" K16 "\"}],"
+	  "\"groups\":[{\"name\":\"g1\",\"alg\":99}]}", 0600,
+	  "groups[0].alg: expected a COSE AEAD id" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"g\",\"identity\":\"g\",\"key\":\"" K16 "\"}],"
+	  "\"groups\":[{\"name\":\"g1\",\"secret_len\":20}]}", 0600,
+	  "groups[0].secret_len: expected 16 or 32" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"g\",\"identity\":\"g\",\"key\":\"" K16 "\"}],"
+	  "\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g2\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].group: expected the name of a group in \"groups\", \"g2\" is not one" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"g\",\"identity\":\"g\",\"key\":\"" K16 "\"}],"
+	  "\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"},"
+	  "{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"j\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[1].id: expected a unique member id, \"d1\" repeats" },
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"identity\":\"g\",\"key\":\"" K16 "\"},"
+	  "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].group: unknown field for role gateway" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"role\":\"server\"}", 0600,
+	  "(file): expected valid JSON: line 1 column 32: duplicate object key" },
+};
+
+TEST(bad_configs)
+{
+	for (size_t i = 0; i < sizeof(bad_table) / sizeof(bad_table[0]); i++) {
+		const struct bad *b = &bad_table[i];
+		char json[2048], want[1024], full[1300], err[CFG_ERR_LEN], path[256];
+		struct agent_config cfg;
+
+		setup_dir();
+		snprintf(json, sizeof(json), b->json, dir);
+		snprintf(want, sizeof(want), b->message, dir);
+		EXPECT_EQ(-1, load(json, b->mode, &cfg, err, path)) {
+			TH_LOG("case %zu accepted", i);
+			config_free(&cfg);
+			continue;
+		}
+		snprintf(full, sizeof(full), "%s: %s", path, want);
+		EXPECT_EQ(0, strncmp(err, full, strlen(full)))
+			TH_LOG("case %zu:\n  got  %s\n  want %s...", i, err, full);
+		/* No key material in any message. */
+		EXPECT_EQ(NULL, strstr(err, K16));
+	}
+}
+
+TEST(missing_file)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN];
+
+	EXPECT_EQ(-1, config_load("/nonexistent/coapsecd.json", &cfg, err, sizeof(err)));
+	EXPECT_STREQ("/nonexistent/coapsecd.json: (file): expected a readable file: No such file or directory",
+		     err);
+}
+
+TEST(cleanup)
+{
+	char cmd[300];
+
+	setup_dir();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	EXPECT_EQ(0, system(cmd));
+}
+
+TEST_HARNESS_MAIN
