@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR MIT
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +15,39 @@
 #include "uapi/linux/coapsec.h"
 #include "coapsec_nl.h"
 
+#define BUF_SIZE	65536
+
 struct coapsec_nl {
 	struct mnl_socket *sock;
 	uint16_t family_id;
+	uint32_t events_group;
 	uint32_t seq;
 	uint32_t portid;
-	char errmsg[256];
-	char buf[65536];
+	char errmsg[512];
+	char errattr[96];
+	/* The request stays here while replies arrive, to name attributes. */
+	char req[BUF_SIZE];
+	char buf[BUF_SIZE];
+};
+
+const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
+	"protected", "verified", "auth_failures", "replays", "malformed",
+	"no_context", "policy_drops", "evictions",
 };
 
 const char *coapsec_nl_errmsg(const struct coapsec_nl *nl)
 {
 	return nl->errmsg;
+}
+
+const char *coapsec_nl_err_attr(const struct coapsec_nl *nl)
+{
+	return nl->errattr;
+}
+
+int coapsec_nl_fd(const struct coapsec_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
 }
 
 static int set_err(struct coapsec_nl *nl, int err, const char *fmt, ...)
@@ -41,18 +63,183 @@ static int set_err(struct coapsec_nl *nl, int err, const char *fmt, ...)
 	return err;
 }
 
-static struct nlmsghdr *genl_start(struct coapsec_nl *nl, uint16_t type,
-				   uint8_t cmd, uint16_t flags, uint8_t version)
+/* ---- attribute names, as in uapi/coapsec.yaml ---- */
+
+static const char *const top_names[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_FEATURES] = "features", [COAPSEC_A_CONTEXT] = "context",
+	[COAPSEC_A_POLICY] = "policy", [COAPSEC_A_STATS] = "stats",
+	[COAPSEC_A_EVENT] = "event",
+};
+
+static const char *const context_names[COAPSEC_A_CONTEXT_MAX + 1] = {
+	[COAPSEC_A_CONTEXT_PAD] = "pad",
+	[COAPSEC_A_CONTEXT_ID] = "id",
+	[COAPSEC_A_CONTEXT_ALG] = "alg",
+	[COAPSEC_A_CONTEXT_SENDER_ID] = "sender-id",
+	[COAPSEC_A_CONTEXT_SENDER_KEY] = "sender-key",
+	[COAPSEC_A_CONTEXT_COMMON_IV] = "common-iv",
+	[COAPSEC_A_CONTEXT_ID_CONTEXT] = "id-context",
+	[COAPSEC_A_CONTEXT_RECIPIENT] = "recipient",
+	[COAPSEC_A_CONTEXT_SEQ_START] = "seq-start",
+	[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT] = "seq-soft-limit",
+	[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT] = "seq-hard-limit",
+	[COAPSEC_A_CONTEXT_LIFETIME] = "lifetime",
+	[COAPSEC_A_CONTEXT_FLAGS] = "flags",
+	[COAPSEC_A_CONTEXT_GRACE] = "grace",
+	[COAPSEC_A_CONTEXT_STATE] = "state",
+	[COAPSEC_A_CONTEXT_SEQ] = "seq",
+	[COAPSEC_A_CONTEXT_EXPIRES] = "expires",
+};
+
+static const char *const recipient_names[COAPSEC_A_RECIPIENT_MAX + 1] = {
+	[COAPSEC_A_RECIPIENT_ID] = "id",
+	[COAPSEC_A_RECIPIENT_KEY] = "key",
+	[COAPSEC_A_RECIPIENT_REPLAY_WINDOW] = "replay-window",
+};
+
+static const char *const policy_names[COAPSEC_A_POLICY_MAX + 1] = {
+	[COAPSEC_A_POLICY_ID] = "id",
+	[COAPSEC_A_POLICY_PRIORITY] = "priority",
+	[COAPSEC_A_POLICY_FAMILY] = "family",
+	[COAPSEC_A_POLICY_DIRECTION] = "direction",
+	[COAPSEC_A_POLICY_SRC] = "src",
+	[COAPSEC_A_POLICY_SRC_PREFIXLEN] = "src-prefixlen",
+	[COAPSEC_A_POLICY_DST] = "dst",
+	[COAPSEC_A_POLICY_DST_PREFIXLEN] = "dst-prefixlen",
+	[COAPSEC_A_POLICY_DPORT] = "dport",
+	[COAPSEC_A_POLICY_IFINDEX] = "ifindex",
+	[COAPSEC_A_POLICY_MARK] = "mark",
+	[COAPSEC_A_POLICY_MARK_MASK] = "mark-mask",
+	[COAPSEC_A_POLICY_ACTION] = "action",
+	[COAPSEC_A_POLICY_CONTEXT_ID] = "context-id",
+};
+
+static const char *const stats_names[COAPSEC_A_STATS_MAX + 1] = {
+	[COAPSEC_A_STATS_CONTEXT_ID] = "context-id",
+};
+
+struct name_table {
+	const char *const *names;
+	unsigned int max;
+};
+
+/* The names of @parent's children: top level is parent 0. */
+static struct name_table names_under(const char *path_last, int depth)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+	struct name_table t = { NULL, 0 };
+
+	if (depth == 0) {
+		t.names = top_names;
+		t.max = COAPSEC_A_MAX;
+	} else if (!strcmp(path_last, "context")) {
+		t.names = context_names;
+		t.max = COAPSEC_A_CONTEXT_MAX;
+	} else if (!strcmp(path_last, "recipient")) {
+		t.names = recipient_names;
+		t.max = COAPSEC_A_RECIPIENT_MAX;
+	} else if (!strcmp(path_last, "policy")) {
+		t.names = policy_names;
+		t.max = COAPSEC_A_POLICY_MAX;
+	} else if (!strcmp(path_last, "stats")) {
+		t.names = stats_names;
+		t.max = COAPSEC_A_STATS_MAX;
+	}
+	return t;
+}
+
+static void path_add(char *path, size_t len, const char *name,
+		     unsigned int type)
+{
+	size_t n = strlen(path);
+
+	if (name)
+		snprintf(path + n, len - n, "%s%s", n ? "." : "", name);
+	else
+		snprintf(path + n, len - n, "%sattr%u", n ? "." : "", type);
+}
+
+/*
+ * Finds the attribute starting at byte @off of the request and writes its
+ * dotted name ("context.recipient.key") into @path.  With @miss_type, the
+ * attribute @miss_type missing inside the one at @off (0: top level).
+ */
+static bool name_attr(const struct nlmsghdr *req, uint32_t off,
+		      unsigned int miss_type, bool miss, char *path,
+		      size_t len)
+{
+	const char *base = (const char *)req;
+	const char *last = "";
+	const struct nlattr *attr, *start;
+	unsigned int depth = 0;
+	size_t rem;
+
+	path[0] = '\0';
+	start = mnl_nlmsg_get_payload_offset(req, sizeof(struct genlmsghdr));
+	rem = (const char *)mnl_nlmsg_get_payload_tail(req) -
+	      (const char *)start;
+	if (miss && off == 0)
+		goto missing;
+	for (;;) {
+		struct name_table t = names_under(last, depth);
+		bool found = false;
+
+		for (attr = start; mnl_attr_ok(attr, rem);
+		     attr = mnl_attr_next(attr)) {
+			uint32_t a = (const char *)attr - base;
+			uint32_t end = a + attr->nla_len;
+			unsigned int type = mnl_attr_get_type(attr);
+			const char *name = t.names && type <= t.max ?
+					   t.names[type] : NULL;
+
+			if (off < a || off >= end)
+				continue;
+			path_add(path, len, name, type);
+			if (off == a) {
+				if (!miss)
+					return true;
+				last = name ? name : "";
+				depth++;
+				goto missing;
+			}
+			/* Inside: descend into the nest. */
+			last = name ? name : "";
+			depth++;
+			start = mnl_attr_get_payload(attr);
+			rem = mnl_attr_get_payload_len(attr);
+			found = true;
+			break;
+		}
+		if (!found)
+			return path[0] != '\0';
+	}
+missing:
+	{
+		struct name_table t = names_under(last, depth);
+
+		path_add(path, len,
+			 t.names && miss_type <= t.max ? t.names[miss_type] :
+			 NULL, miss_type);
+	}
+	return true;
+}
+
+/* ---- requests ---- */
+
+struct nlmsghdr *coapsec_nl_req_start(struct coapsec_nl *nl, uint8_t cmd,
+				      uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->req);
 	struct genlmsghdr *g;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	nlh->nlmsg_type = cmd == CTRL_CMD_GETFAMILY && !nl->family_id ?
+			  GENL_ID_CTRL : nl->family_id;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	if (!(flags & NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh->nlmsg_seq = ++nl->seq;
 	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
-	g->version = version;
+	g->version = nl->family_id ? COAPSEC_FAMILY_VERSION : 1;
 	return nlh;
 }
 
@@ -62,34 +249,71 @@ static int extack_cb(const struct nlmsghdr *nlh, void *data)
 	struct coapsec_nl *nl = data;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
+	const char *msg = NULL;
+	uint32_t offs = 0, miss_nest = 0;
+	bool has_offs = false, has_miss = false;
+	unsigned int miss_type = 0;
 	size_t off = sizeof(*e);
 
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*e)))
 		return MNL_CB_ERROR;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(e->msg);
-	if (e->error)
-		set_err(nl, e->error, "%s", strerror(-e->error));
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		mnl_attr_for_each(attr, nlh, off) {
-			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-				set_err(nl, e->error, "%s",
-					mnl_attr_get_str(attr));
+			switch (mnl_attr_get_type(attr)) {
+			case NLMSGERR_ATTR_MSG:
+				if (mnl_attr_validate(attr,
+						      MNL_TYPE_NUL_STRING) == 0)
+					msg = mnl_attr_get_str(attr);
+				break;
+			case NLMSGERR_ATTR_OFFS:
+				if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0) {
+					offs = mnl_attr_get_u32(attr);
+					has_offs = true;
+				}
+				break;
+			case NLMSGERR_ATTR_MISS_TYPE:
+				if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0) {
+					miss_type = mnl_attr_get_u32(attr);
+					has_miss = true;
+				}
+				break;
+			case NLMSGERR_ATTR_MISS_NEST:
+				if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+					miss_nest = mnl_attr_get_u32(attr);
+				break;
+			}
 		}
+	}
+	if (e->error) {
+		const struct nlmsghdr *req = (const void *)nl->req;
+
+		nl->errattr[0] = '\0';
+		if (req->nlmsg_seq == nlh->nlmsg_seq &&
+		    (has_miss || has_offs))
+			name_attr(req, has_miss ? miss_nest : offs, miss_type,
+				  has_miss, nl->errattr, sizeof(nl->errattr));
+		if (!msg)
+			msg = strerror(-e->error);
+		if (nl->errattr[0] && !strstr(msg, nl->errattr))
+			set_err(nl, e->error, "%s (attribute %s%s)", msg,
+				nl->errattr, has_miss ? " missing" : "");
+		else
+			set_err(nl, e->error, "%s", msg);
 	}
 	errno = -e->error;
 	return e->error ? MNL_CB_ERROR : MNL_CB_STOP;
 }
 
-/* Sends the request in nl->buf and feeds every reply to @cb. */
-static int transact(struct coapsec_nl *nl, struct nlmsghdr *nlh,
-		    mnl_cb_t cb, void *data)
+int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
+		       mnl_cb_t cb, void *data)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = extack_cb };
 	int ret;
 
 	nl->errmsg[0] = '\0';
+	nl->errattr[0] = '\0';
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return set_err(nl, -errno, "netlink send: %s", strerror(errno));
 	for (;;) {
@@ -100,9 +324,11 @@ static int transact(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 		ret = mnl_cb_run2(nl->buf, ret, nlh->nlmsg_seq, nl->portid,
 				  cb, data, ctl, NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR) {
+			int err = errno ? -errno : -EPROTO;
+
 			if (!nl->errmsg[0])
-				set_err(nl, -errno, "%s", strerror(errno));
-			return -errno;
+				set_err(nl, err, "%s", strerror(-err));
+			return err;
 		}
 		if (ret == MNL_CB_STOP)
 			return 0;
@@ -111,13 +337,35 @@ static int transact(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
-	uint16_t *id = data;
-	const struct nlattr *attr;
+	struct coapsec_nl *nl = data;
+	const struct nlattr *attr, *grp, *a;
 
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
-		if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
-		    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
-			*id = mnl_attr_get_u16(attr);
+		switch (mnl_attr_get_type(attr)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+				nl->family_id = mnl_attr_get_u16(attr);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			mnl_attr_for_each_nested(grp, attr) {
+				const char *name = NULL;
+				uint32_t id = 0;
+
+				mnl_attr_for_each_nested(a, grp) {
+					if (mnl_attr_get_type(a) ==
+					    CTRL_ATTR_MCAST_GRP_NAME &&
+					    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+						name = mnl_attr_get_str(a);
+					if (mnl_attr_get_type(a) ==
+					    CTRL_ATTR_MCAST_GRP_ID &&
+					    !mnl_attr_validate(a, MNL_TYPE_U32))
+						id = mnl_attr_get_u32(a);
+				}
+				if (name && !strcmp(name, COAPSEC_MCGRP_EVENTS))
+					nl->events_group = id;
+			}
+			break;
+		}
 	}
 	return MNL_CB_OK;
 }
@@ -140,10 +388,10 @@ struct coapsec_nl *coapsec_nl_open(void)
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &err, sizeof(err));
 	mnl_socket_setsockopt(nl->sock, NETLINK_CAP_ACK, &err, sizeof(err));
 
-	nlh = genl_start(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, 1);
+	nlh = coapsec_nl_req_start(nl, CTRL_CMD_GETFAMILY, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, COAPSEC_FAMILY_NAME);
 	/* ENOENT here means the module is not loaded. */
-	if (transact(nl, nlh, family_cb, &nl->family_id) < 0 || !nl->family_id)
+	if (coapsec_nl_req_run(nl, nlh, family_cb, nl) < 0 || !nl->family_id)
 		goto fail;
 	return nl;
 fail:
@@ -175,6 +423,37 @@ static uint32_t get_u32(const struct nlattr *attr)
 		mnl_attr_get_u32(attr) : 0;
 }
 
+static uint64_t get_u64(const struct nlattr *attr)
+{
+	return mnl_attr_validate(attr, MNL_TYPE_U64) == 0 ?
+		mnl_attr_get_u64(attr) : 0;
+}
+
+static uint8_t get_u8(const struct nlattr *attr)
+{
+	return mnl_attr_validate(attr, MNL_TYPE_U8) == 0 ?
+		mnl_attr_get_u8(attr) : 0;
+}
+
+static uint16_t get_u16(const struct nlattr *attr)
+{
+	return mnl_attr_validate(attr, MNL_TYPE_U16) == 0 ?
+		mnl_attr_get_u16(attr) : 0;
+}
+
+/* Copies a binary attribute of at most @max bytes; returns its length. */
+static uint8_t get_bin(const struct nlattr *attr, uint8_t *dst, size_t max)
+{
+	size_t len = mnl_attr_get_payload_len(attr);
+
+	if (len > max)
+		len = max;
+	memcpy(dst, mnl_attr_get_payload(attr), len);
+	return len;
+}
+
+/* ---- features ---- */
+
 static void parse_alg(const struct nlattr *nest, struct coapsec_alg_info *a)
 {
 	const struct nlattr *attr;
@@ -203,8 +482,7 @@ static void parse_alg(const struct nlattr *nest, struct coapsec_alg_info *a)
 			a->tag_len = get_u32(attr);
 			break;
 		case COAPSEC_A_ALG_AVAILABLE:
-			a->available = mnl_attr_validate(attr, MNL_TYPE_U8) == 0 &&
-				       mnl_attr_get_u8(attr);
+			a->available = get_u8(attr);
 			break;
 		}
 	}
@@ -241,7 +519,604 @@ int coapsec_nl_features_get(struct coapsec_nl *nl, struct coapsec_features *f)
 	struct nlmsghdr *nlh;
 
 	memset(f, 0, sizeof(*f));
-	nlh = genl_start(nl, nl->family_id, COAPSEC_CMD_FEATURES_GET, 0,
-			 COAPSEC_FAMILY_VERSION);
-	return transact(nl, nlh, features_cb, f);
+	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_FEATURES_GET, 0);
+	return coapsec_nl_req_run(nl, nlh, features_cb, f);
+}
+
+/* ---- contexts ---- */
+
+static void put_context(struct nlmsghdr *nlh,
+			const struct coapsec_context_info *c, bool swap)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT);
+	unsigned int i;
+
+	if (c->id)
+		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_ID, c->id);
+	mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_ALG, c->alg);
+	mnl_attr_put(nlh, COAPSEC_A_CONTEXT_SENDER_ID, c->sender_id_len,
+		     c->sender_id);
+	mnl_attr_put(nlh, COAPSEC_A_CONTEXT_SENDER_KEY, c->sender_key_len,
+		     c->sender_key);
+	mnl_attr_put(nlh, COAPSEC_A_CONTEXT_COMMON_IV, c->common_iv_len,
+		     c->common_iv);
+	if (c->has_id_context)
+		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_ID_CONTEXT,
+			     c->id_context_len, c->id_context);
+	for (i = 0; i < c->n_recipients; i++) {
+		const struct coapsec_recipient_info *r = &c->recipients[i];
+		struct nlattr *rn;
+
+		rn = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT_RECIPIENT);
+		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, r->id_len, r->id);
+		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, r->key_len, r->key);
+		if (r->replay_window)
+			mnl_attr_put_u32(nlh, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
+					 r->replay_window);
+		mnl_attr_nest_end(nlh, rn);
+	}
+	if (c->seq_start)
+		mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_START,
+				 c->seq_start);
+	if (c->seq_soft_limit)
+		mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT,
+				 c->seq_soft_limit);
+	if (c->seq_hard_limit)
+		mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT,
+				 c->seq_hard_limit);
+	if (c->lifetime)
+		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_LIFETIME, c->lifetime);
+	if (c->flags)
+		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_FLAGS, c->flags);
+	if (swap && c->has_grace)
+		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_GRACE, c->grace);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/* The keys went out; do not keep them in the request buffer. */
+static void wipe_req(struct coapsec_nl *nl, size_t len)
+{
+	volatile char *p = nl->req;
+	size_t i;
+
+	for (i = 0; i < len && i < sizeof(nl->req); i++)
+		p[i] = 0;
+}
+
+static int id_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *top, *attr;
+	uint32_t *id = data;
+
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != COAPSEC_A_CONTEXT &&
+		    mnl_attr_get_type(top) != COAPSEC_A_POLICY)
+			continue;
+		/* The ID is attribute 1 in the policy nest, 2 in context's. */
+		mnl_attr_for_each_nested(attr, top) {
+			if ((mnl_attr_get_type(top) == COAPSEC_A_CONTEXT &&
+			     mnl_attr_get_type(attr) == COAPSEC_A_CONTEXT_ID) ||
+			    (mnl_attr_get_type(top) == COAPSEC_A_POLICY &&
+			     mnl_attr_get_type(attr) == COAPSEC_A_POLICY_ID))
+				*id = get_u32(attr);
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int context_send(struct coapsec_nl *nl,
+			const struct coapsec_context_info *c, bool swap,
+			uint32_t *id)
+{
+	struct nlmsghdr *nlh;
+	uint32_t got = 0;
+	int err;
+
+	nlh = coapsec_nl_req_start(nl, swap ? COAPSEC_CMD_CONTEXT_SWAP :
+				   COAPSEC_CMD_CONTEXT_NEW, 0);
+	put_context(nlh, c, swap);
+	err = coapsec_nl_req_run(nl, nlh, id_cb, &got);
+	/* Error messages name attributes from the request: wipe after. */
+	wipe_req(nl, nlh->nlmsg_len);
+	if (!err && id)
+		*id = got;
+	return err;
+}
+
+int coapsec_nl_context_new(struct coapsec_nl *nl,
+			   const struct coapsec_context_info *c, uint32_t *id)
+{
+	return context_send(nl, c, false, id);
+}
+
+int coapsec_nl_context_swap(struct coapsec_nl *nl,
+			    const struct coapsec_context_info *c)
+{
+	return context_send(nl, c, true, NULL);
+}
+
+static struct nlmsghdr *id_req(struct coapsec_nl *nl, uint8_t cmd,
+			       uint16_t nest, uint16_t type, uint32_t id)
+{
+	struct nlmsghdr *nlh = coapsec_nl_req_start(nl, cmd, 0);
+	struct nlattr *n = mnl_attr_nest_start(nlh, nest);
+
+	mnl_attr_put_u32(nlh, type, id);
+	mnl_attr_nest_end(nlh, n);
+	return nlh;
+}
+
+int coapsec_nl_context_del(struct coapsec_nl *nl, uint32_t id)
+{
+	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_CONTEXT_DEL,
+					     COAPSEC_A_CONTEXT,
+					     COAPSEC_A_CONTEXT_ID, id),
+				  NULL, NULL);
+}
+
+static void parse_recipient(const struct nlattr *nest,
+			    struct coapsec_recipient_info *r)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case COAPSEC_A_RECIPIENT_ID:
+			r->id_len = get_bin(attr, r->id, sizeof(r->id));
+			break;
+		case COAPSEC_A_RECIPIENT_REPLAY_WINDOW:
+			r->replay_window = get_u32(attr);
+			break;
+		}
+	}
+}
+
+static void parse_context(const struct nlattr *nest,
+			  struct coapsec_context_info *c)
+{
+	const struct nlattr *attr;
+
+	memset(c, 0, sizeof(*c));
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case COAPSEC_A_CONTEXT_ID:
+			c->id = get_u32(attr);
+			break;
+		case COAPSEC_A_CONTEXT_ALG:
+			c->alg = get_u32(attr);
+			break;
+		case COAPSEC_A_CONTEXT_SENDER_ID:
+			c->sender_id_len = get_bin(attr, c->sender_id,
+						   sizeof(c->sender_id));
+			break;
+		case COAPSEC_A_CONTEXT_ID_CONTEXT:
+			c->has_id_context = true;
+			c->id_context_len = get_bin(attr, c->id_context,
+						    sizeof(c->id_context));
+			break;
+		case COAPSEC_A_CONTEXT_RECIPIENT:
+			if (c->n_recipients < COAPSEC_MAX_RECIPIENTS)
+				parse_recipient(attr,
+						&c->recipients[c->n_recipients++]);
+			break;
+		case COAPSEC_A_CONTEXT_SEQ:
+			c->seq = get_u64(attr);
+			break;
+		case COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT:
+			c->seq_soft_limit = get_u64(attr);
+			break;
+		case COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT:
+			c->seq_hard_limit = get_u64(attr);
+			break;
+		case COAPSEC_A_CONTEXT_LIFETIME:
+			c->lifetime = get_u32(attr);
+			break;
+		case COAPSEC_A_CONTEXT_FLAGS:
+			c->flags = get_u32(attr);
+			break;
+		case COAPSEC_A_CONTEXT_STATE:
+			c->state = get_u8(attr);
+			break;
+		case COAPSEC_A_CONTEXT_EXPIRES:
+			c->has_expires = true;
+			c->expires = get_u32(attr);
+			break;
+		}
+	}
+}
+
+struct context_walk {
+	coapsec_context_cb cb;
+	void *data;
+	struct coapsec_context_info *c;
+	int stop;
+};
+
+static int context_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct context_walk *w = data;
+	const struct nlattr *top;
+
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != COAPSEC_A_CONTEXT)
+			continue;
+		parse_context(top, w->c);
+		if (w->cb && !w->stop)
+			w->stop = w->cb(w->c, w->data);
+	}
+	return MNL_CB_OK;
+}
+
+int coapsec_nl_context_get(struct coapsec_nl *nl, uint32_t id,
+			   struct coapsec_context_info *c)
+{
+	struct context_walk w = { .c = c };
+
+	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_CONTEXT_GET,
+					     COAPSEC_A_CONTEXT,
+					     COAPSEC_A_CONTEXT_ID, id),
+				  context_cb, &w);
+}
+
+int coapsec_nl_context_dump(struct coapsec_nl *nl, coapsec_context_cb cb,
+			    void *data)
+{
+	struct context_walk w = { .cb = cb, .data = data };
+	struct nlmsghdr *nlh;
+	int err;
+
+	w.c = malloc(sizeof(*w.c));
+	if (!w.c)
+		return set_err(nl, -ENOMEM, "out of memory");
+	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_CONTEXT_GET, NLM_F_DUMP);
+	err = coapsec_nl_req_run(nl, nlh, context_cb, &w);
+	free(w.c);
+	return err;
+}
+
+/* ---- policies ---- */
+
+int coapsec_nl_policy_new(struct coapsec_nl *nl,
+			  const struct coapsec_policy_info *p, uint32_t *id)
+{
+	unsigned int alen = p->family == 2 /* AF_INET */ ? 4 : 16;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+	uint32_t got = 0;
+	int err;
+
+	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_POLICY_NEW, 0);
+	nest = mnl_attr_nest_start(nlh, COAPSEC_A_POLICY);
+	if (p->id)
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_ID, p->id);
+	if (p->priority)
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_PRIORITY, p->priority);
+	mnl_attr_put_u8(nlh, COAPSEC_A_POLICY_FAMILY, p->family);
+	mnl_attr_put_u8(nlh, COAPSEC_A_POLICY_DIRECTION, p->direction);
+	if (p->has_src) {
+		mnl_attr_put(nlh, COAPSEC_A_POLICY_SRC, alen, p->src);
+		mnl_attr_put_u8(nlh, COAPSEC_A_POLICY_SRC_PREFIXLEN,
+				p->src_plen);
+	}
+	if (p->has_dst) {
+		mnl_attr_put(nlh, COAPSEC_A_POLICY_DST, alen, p->dst);
+		mnl_attr_put_u8(nlh, COAPSEC_A_POLICY_DST_PREFIXLEN,
+				p->dst_plen);
+	}
+	if (p->has_dport)
+		mnl_attr_put_u16(nlh, COAPSEC_A_POLICY_DPORT, p->dport);
+	if (p->ifindex)
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_IFINDEX, p->ifindex);
+	if (p->has_mark) {
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_MARK, p->mark);
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_MARK_MASK,
+				 p->mark_mask);
+	}
+	mnl_attr_put_u8(nlh, COAPSEC_A_POLICY_ACTION, p->action);
+	if (p->context_id)
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_CONTEXT_ID,
+				 p->context_id);
+	mnl_attr_nest_end(nlh, nest);
+	err = coapsec_nl_req_run(nl, nlh, id_cb, &got);
+	if (!err && id)
+		*id = got;
+	return err;
+}
+
+int coapsec_nl_policy_del(struct coapsec_nl *nl, uint32_t id)
+{
+	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_POLICY_DEL,
+					     COAPSEC_A_POLICY,
+					     COAPSEC_A_POLICY_ID, id),
+				  NULL, NULL);
+}
+
+static void parse_policy(const struct nlattr *nest,
+			 struct coapsec_policy_info *p)
+{
+	const struct nlattr *attr;
+
+	memset(p, 0, sizeof(*p));
+	mnl_attr_for_each_nested(attr, nest) {
+		switch (mnl_attr_get_type(attr)) {
+		case COAPSEC_A_POLICY_ID:
+			p->id = get_u32(attr);
+			break;
+		case COAPSEC_A_POLICY_PRIORITY:
+			p->priority = get_u32(attr);
+			break;
+		case COAPSEC_A_POLICY_FAMILY:
+			p->family = get_u8(attr);
+			break;
+		case COAPSEC_A_POLICY_DIRECTION:
+			p->direction = get_u8(attr);
+			break;
+		case COAPSEC_A_POLICY_ACTION:
+			p->action = get_u8(attr);
+			break;
+		case COAPSEC_A_POLICY_SRC:
+			p->has_src = true;
+			get_bin(attr, p->src, sizeof(p->src));
+			break;
+		case COAPSEC_A_POLICY_DST:
+			p->has_dst = true;
+			get_bin(attr, p->dst, sizeof(p->dst));
+			break;
+		case COAPSEC_A_POLICY_SRC_PREFIXLEN:
+			p->src_plen = get_u8(attr);
+			break;
+		case COAPSEC_A_POLICY_DST_PREFIXLEN:
+			p->dst_plen = get_u8(attr);
+			break;
+		case COAPSEC_A_POLICY_DPORT:
+			p->has_dport = true;
+			p->dport = get_u16(attr);
+			break;
+		case COAPSEC_A_POLICY_IFINDEX:
+			p->ifindex = get_u32(attr);
+			break;
+		case COAPSEC_A_POLICY_MARK:
+			p->has_mark = true;
+			p->mark = get_u32(attr);
+			break;
+		case COAPSEC_A_POLICY_MARK_MASK:
+			p->mark_mask = get_u32(attr);
+			break;
+		case COAPSEC_A_POLICY_CONTEXT_ID:
+			p->context_id = get_u32(attr);
+			break;
+		}
+	}
+}
+
+struct policy_walk {
+	coapsec_policy_cb cb;
+	void *data;
+	struct coapsec_policy_info *p;
+	int stop;
+};
+
+static int policy_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct policy_walk *w = data;
+	const struct nlattr *top;
+
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != COAPSEC_A_POLICY)
+			continue;
+		parse_policy(top, w->p);
+		if (w->cb && !w->stop)
+			w->stop = w->cb(w->p, w->data);
+	}
+	return MNL_CB_OK;
+}
+
+int coapsec_nl_policy_get(struct coapsec_nl *nl, uint32_t id,
+			  struct coapsec_policy_info *p)
+{
+	struct policy_walk w = { .p = p };
+
+	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_POLICY_GET,
+					     COAPSEC_A_POLICY,
+					     COAPSEC_A_POLICY_ID, id),
+				  policy_cb, &w);
+}
+
+int coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
+			   void *data)
+{
+	struct coapsec_policy_info p;
+	struct policy_walk w = { .cb = cb, .data = data, .p = &p };
+	struct nlmsghdr *nlh;
+
+	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_POLICY_GET, NLM_F_DUMP);
+	return coapsec_nl_req_run(nl, nlh, policy_cb, &w);
+}
+
+/* ---- counters, flush ---- */
+
+static int stats_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct coapsec_stats_info *s = data;
+	const struct nlattr *top, *attr;
+	unsigned int t;
+
+	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		if (mnl_attr_get_type(top) != COAPSEC_A_STATS)
+			continue;
+		mnl_attr_for_each_nested(attr, top) {
+			t = mnl_attr_get_type(attr);
+			if (t >= COAPSEC_A_STATS_PROTECTED &&
+			    t < COAPSEC_A_STATS_PROTECTED +
+				COAPSEC_NL_NUM_COUNTERS)
+				s->counters[t - COAPSEC_A_STATS_PROTECTED] =
+					get_u64(attr);
+			else if (t == COAPSEC_A_STATS_CONTEXT_ID)
+				s->context_id = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_CONTEXTS)
+				s->contexts = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_POLICIES)
+				s->policies = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_CONTEXTS_ALL)
+				s->contexts_all = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_POLICIES_ALL)
+				s->policies_all = get_u32(attr);
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static struct nlmsghdr *stats_req(struct coapsec_nl *nl, uint8_t cmd,
+				  uint32_t context_id)
+{
+	if (!context_id)
+		return coapsec_nl_req_start(nl, cmd, 0);
+	return id_req(nl, cmd, COAPSEC_A_STATS, COAPSEC_A_STATS_CONTEXT_ID,
+		      context_id);
+}
+
+int coapsec_nl_stats_get(struct coapsec_nl *nl, uint32_t context_id,
+			 struct coapsec_stats_info *s)
+{
+	memset(s, 0, sizeof(*s));
+	return coapsec_nl_req_run(nl, stats_req(nl, COAPSEC_CMD_STATS_GET,
+						context_id), stats_cb, s);
+}
+
+int coapsec_nl_stats_reset(struct coapsec_nl *nl, uint32_t context_id)
+{
+	return coapsec_nl_req_run(nl, stats_req(nl, COAPSEC_CMD_STATS_RESET,
+						context_id), NULL, NULL);
+}
+
+int coapsec_nl_flush(struct coapsec_nl *nl)
+{
+	return coapsec_nl_req_run(nl, coapsec_nl_req_start(nl,
+							   COAPSEC_CMD_FLUSH,
+							   0), NULL, NULL);
+}
+
+/* ---- events ---- */
+
+int coapsec_nl_events_subscribe(struct coapsec_nl *nl)
+{
+	int grp = nl->events_group;
+
+	if (!grp)
+		return set_err(nl, -ENOENT, "no \"%s\" multicast group",
+			       COAPSEC_MCGRP_EVENTS);
+	if (mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &grp,
+				  sizeof(grp)) < 0)
+		return set_err(nl, -errno, "joining \"%s\": %s",
+			       COAPSEC_MCGRP_EVENTS, strerror(errno));
+	return 0;
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+	struct coapsec_event *ev = data;
+	const struct nlattr *top, *attr;
+
+	if (g->cmd != COAPSEC_CMD_EVENT_NTF)
+		return MNL_CB_OK;
+	mnl_attr_for_each(top, nlh, sizeof(*g)) {
+		if (mnl_attr_get_type(top) != COAPSEC_A_EVENT)
+			continue;
+		mnl_attr_for_each_nested(attr, top) {
+			switch (mnl_attr_get_type(attr)) {
+			case COAPSEC_A_EVENT_TYPE:
+				ev->type = get_u8(attr);
+				break;
+			case COAPSEC_A_EVENT_CONTEXT_ID:
+				ev->context_id = get_u32(attr);
+				break;
+			case COAPSEC_A_EVENT_SEQ:
+				ev->seq = get_u64(attr);
+				break;
+			case COAPSEC_A_EVENT_KID:
+				ev->has_kid = true;
+				ev->kid_len = get_bin(attr, ev->kid,
+						      sizeof(ev->kid));
+				break;
+			case COAPSEC_A_EVENT_COUNT:
+				ev->count = get_u32(attr);
+				break;
+			}
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int coapsec_nl_event_recv(struct coapsec_nl *nl, struct coapsec_event *ev,
+			  int timeout_ms)
+{
+	struct pollfd pfd = { .fd = coapsec_nl_fd(nl), .events = POLLIN };
+	int ret;
+
+	for (;;) {
+		ret = poll(&pfd, 1, timeout_ms);
+		if (ret < 0 && errno == EINTR)
+			continue;
+		if (ret < 0)
+			return set_err(nl, -errno, "poll: %s", strerror(errno));
+		if (ret == 0)
+			return 0;
+		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		if (ret < 0)
+			return set_err(nl, -errno, "netlink receive: %s",
+				       strerror(errno));
+		memset(ev, 0, sizeof(*ev));
+		ret = mnl_cb_run(nl->buf, ret, 0, 0, event_cb, ev);
+		if (ret < 0)
+			return set_err(nl, -errno, "bad event: %s",
+				       strerror(errno));
+		if (ev->type)
+			return 1;
+	}
+}
+
+/* ---- names ---- */
+
+const char *coapsec_nl_event_name(uint8_t type)
+{
+	static const char *const n[] = {
+		[COAPSEC_EVENT_SEQ_SOFT] = "seq-soft",
+		[COAPSEC_EVENT_SEQ_HARD] = "seq-hard",
+		[COAPSEC_EVENT_EXPIRED] = "expired",
+		[COAPSEC_EVENT_REPLAY] = "replay",
+		[COAPSEC_EVENT_AUTH_FAIL] = "auth-fail",
+	};
+
+	return type < sizeof(n) / sizeof(n[0]) && n[type] ? n[type] : "unknown";
+}
+
+const char *coapsec_nl_dir_name(uint8_t dir)
+{
+	static const char *const n[] = {
+		[COAPSEC_DIR_OUT] = "out", [COAPSEC_DIR_FWD] = "fwd",
+		[COAPSEC_DIR_IN] = "in",
+	};
+
+	return dir < sizeof(n) / sizeof(n[0]) && n[dir] ? n[dir] : "unknown";
+}
+
+const char *coapsec_nl_action_name(uint8_t action)
+{
+	static const char *const n[] = {
+		[COAPSEC_ACTION_PROTECT] = "protect",
+		[COAPSEC_ACTION_VERIFY] = "verify",
+		[COAPSEC_ACTION_REQUIRE] = "require",
+		[COAPSEC_ACTION_BYPASS] = "bypass",
+	};
+
+	return action < sizeof(n) / sizeof(n[0]) && n[action] ? n[action] :
+	       "unknown";
+}
+
+const char *coapsec_nl_state_name(uint8_t state)
+{
+	return state == COAPSEC_CONTEXT_STATE_CURRENT ? "current" :
+	       state == COAPSEC_CONTEXT_STATE_PREVIOUS ? "previous" :
+	       "unknown";
 }
