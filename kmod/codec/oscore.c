@@ -12,8 +12,10 @@
 #define OSCORE_EXT_AAD_MAX	(OSCORE_MAX_AAD_LEN - 16)
 
 /*
- * Class U only (§4.1): kept outside, never encrypted.  Proxy-Uri (§4.1.3.3)
- * would be split between the classes; coapsec does not support it.
+ * Class U only (§4.1; Hop-Limit RFC 8768, EDHOC RFC 9668): kept outside,
+ * never encrypted.  Every other option, unknown ones included, is Class E.
+ * Proxy-Uri (§4.1.3.3) would be split between the classes; coapsec does
+ * not support it.
  */
 static bool oscore_opt_outer_only(u16 number)
 {
@@ -21,6 +23,8 @@ static bool oscore_opt_outer_only(u16 number)
 	case COAP_OPT_URI_HOST:
 	case COAP_OPT_URI_PORT:
 	case COAP_OPT_OSCORE:
+	case COAP_OPT_HOP_LIMIT:
+	case COAP_OPT_EDHOC:
 	case COAP_OPT_PROXY_SCHEME:
 		return true;
 	}
@@ -218,7 +222,9 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 	/* The outer message must stay within what the receiver parses */
 	if (outer > COAP_MAX_OPTIONS)
 		return -CODEC_ETOOMANY;
-	if (is_request && (request || seq == OSCORE_SEQ_NONE))
+	if (is_request && seq == OSCORE_SEQ_NONE)
+		return -CODEC_ESEQ;
+	if (is_request && request)
 		return -CODEC_ENOBINDING;
 	if (!is_request && !request)
 		return -CODEC_ENOBINDING;
