@@ -51,5 +51,6 @@ int cmd_policy(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_flush(int argc, char **argv);
+int cmd_derive(int argc, char **argv);
 
 #endif /* COAPSEC_CLI_H */

@@ -24,6 +24,7 @@ static const struct {
 	{ "stats", cmd_stats, "show or reset counters" },
 	{ "monitor", cmd_monitor, "print events as they happen" },
 	{ "flush", cmd_flush, "delete every context and policy" },
+	{ "derive", cmd_derive, "print the keys context add would derive" },
 };
 
 static void usage(FILE *f)
