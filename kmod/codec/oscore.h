@@ -30,9 +30,14 @@
 #define OSCORE_MAX_ID_LEN	(OSCORE_MAX_NONCE_LEN - 6)
 #define OSCORE_MAX_ID_CONTEXT_LEN	255
 #define OSCORE_MAX_AAD_LEN	64
-/* Outer code, OSCORE option and tag a message grows by, at most. */
-#define OSCORE_MAX_OVERHEAD	(1 + 3 + OSCORE_OPT_MAX_LEN + 1 + 1 + \
-				 OSCORE_MAX_TAG_LEN)
+/*
+ * How much protecting grows a message, at most: inner code, OSCORE option,
+ * payload marker, tag, and a byte per option for deltas re-encoded when
+ * the classes are split.  A request's Observe options are sent both
+ * inner and outer and come on top of this.
+ */
+#define OSCORE_MAX_OVERHEAD	(1 + 3 + OSCORE_OPT_MAX_LEN + 1 + \
+				 OSCORE_MAX_TAG_LEN + 2 * COAP_MAX_OPTIONS)
 /* oscore_protect_begin(): a response sent without its own Partial IV. */
 #define OSCORE_SEQ_NONE		((u64)-1)
 

@@ -39,9 +39,20 @@ static void fuzz_init(void)
 	}
 }
 
+static bool has_observe(const struct coap_msg *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->num_opts; i++)
+		if (m->opts[i].number == COAP_OPT_OBSERVE)
+			return true;
+	return false;
+}
+
 int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 {
-	static u8 out[FUZZ_MAX_MSG + OSCORE_MAX_OVERHEAD];
+	/* Observe options are sent twice: room for a message twice over */
+	static u8 out[2 * FUZZ_MAX_MSG + OSCORE_MAX_OVERHEAD];
 	static struct coap_msg m, u, req_msg;
 	static struct oscore_rx rx;
 	static bool ready;
@@ -70,6 +81,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		    len == -CODEC_ECODE)
 			return 0;
 		FUZZ_CHECK(len > 0);
+		FUZZ_CHECK(has_observe(&m) ||
+			   (size_t)len <= size - 1 + OSCORE_MAX_OVERHEAD);
 		err = oscore_unprotect(&server[f].ctx, out, len, NULL, &rx, &u);
 		FUZZ_CHECK(!err);
 		FUZZ_CHECK(rx.seq == seq && rx.is_request);
@@ -91,6 +104,7 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 	    len == -CODEC_ETOOMANY || len == -CODEC_ECODE)
 		return 0;
 	FUZZ_CHECK(len > 0);
+	FUZZ_CHECK((size_t)len <= size - 1 + OSCORE_MAX_OVERHEAD);
 	err = oscore_unprotect(&client[f].ctx, out, len, &cb, &rx, &u);
 	FUZZ_CHECK(!err);
 	FUZZ_CHECK(coap_msg_equal(&m, &u));
