@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Verify (RFC 8613 §8.2, §8.4).  The message is copied into this CPU's
+ * scratch and decrypted there, so that a failed tag leaves the skb as it
+ * was and a rekey's previous context can be tried on a fresh copy.  The
+ * replay window is checked before the decrypt and committed after the
+ * tag verified.  A verified request leaves an entry in the exchange table
+ * so that the local response to it gets protected.
+ */
+#include <linux/netfilter.h>
+
+#include "cipher.h"
+#include "codec/codec_err.h"
+#include "context.h"
+#include "events.h"
+#include "exchange.h"
+#include "hooks.h"
+#include "receive.h"
+#include "replay.h"
+#include "send.h"
+#include "skb.h"
+
+static bool coapsec_verifies(int action)
+{
+	return action == COAPSEC_ACTION_VERIFY ||
+	       action == COAPSEC_ACTION_REQUIRE;
+}
+
+static bool coapsec_has_oscore(const struct coap_msg *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->num_opts; i++)
+		if (m->opts[i].number == COAP_OPT_OSCORE)
+			return true;
+	return false;
+}
+
+/* Writes the unprotected message in s->msg back into the skb. */
+static unsigned int coapsec_deliver(struct sk_buff *skb,
+				    struct coapsec_pkt *pkt,
+				    struct coapsec_scratch *s,
+				    struct coapsec_context *ctx)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	int len;
+
+	len = coap_serialize(&s->msg, s->out, sizeof(s->out));
+	if (len < 0) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	coapsec_count(cn, ctx, COAPSEC_STAT_VERIFIED);
+	return NF_ACCEPT;
+}
+
+/*
+ * One attempt with @rcp: replay check, decrypt, commit.  0, or the
+ * counter that says why not (as a negative number).
+ */
+static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
+		       const struct oscore_binding *request)
+{
+	struct oscore_rx *rx = &s->rx;
+	bool piv = rx->opt.piv_len;
+	int err;
+
+	if (piv && coapsec_replay_check(rcp, rx->seq))
+		return -COAPSEC_STAT_REPLAYS;
+	coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
+	err = oscore_unprotect_begin(&s->octx, request, rx);
+	if (err)
+		return -COAPSEC_STAT_MALFORMED;
+	rx->req.priv = s;
+	err = oscore_unprotect_finish(rx, s->octx.ops->decrypt(&rx->req),
+				      &s->msg);
+	if (err == -CODEC_EAUTH)
+		return -COAPSEC_STAT_AUTH_FAILURES;
+	if (err == -ENOMEM || err == -EIO)
+		return -COAPSEC_STAT_POLICY_DROPS;
+	if (err)
+		return -COAPSEC_STAT_MALFORMED;
+	if (piv && coapsec_replay_commit(rcp, rx->seq))
+		return -COAPSEC_STAT_REPLAYS;
+	return 0;
+}
+
+static void coapsec_report(struct coapsec_net *cn, struct coapsec_recipient *rcp,
+			   int why)
+{
+	coapsec_count(cn, rcp->ctx, -why);
+	if (why == -COAPSEC_STAT_REPLAYS)
+		coapsec_event_report(rcp, COAPSEC_EVENT_REPLAY);
+	else if (why == -COAPSEC_STAT_AUTH_FAILURES)
+		coapsec_event_report(rcp, COAPSEC_EVENT_AUTH_FAIL);
+}
+
+static unsigned int coapsec_receive_request(struct sk_buff *skb,
+					    struct coapsec_pkt *pkt,
+					    struct coapsec_scratch *s)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	const struct oscore_option *o = &s->rx.opt;
+	struct coapsec_recipient *rcp, *first, *last = NULL;
+	struct coapsec_exchange ex;
+	int err = 0;
+
+	if (!o->has_kid) {
+		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+	first = coapsec_context_lookup_kid(pkt->net, o->kid_context,
+					   o->has_kid_context ?
+					   o->kid_context_len : 0,
+					   o->kid, o->kid_len);
+	if (!first) {
+		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	/* The current context first, then the one a rekey replaced. */
+	for (rcp = first; rcp; rcp = coapsec_recipient_next_dup(rcp)) {
+		last = rcp;
+		err = coapsec_try(s, rcp, NULL);
+		if (!err)
+			break;
+		if (err == -COAPSEC_STAT_MALFORMED ||
+		    err == -COAPSEC_STAT_POLICY_DROPS)
+			break;
+		/* The decrypt ran in place: restore the ciphertext. */
+		if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr),
+				  s->in, pkt->len))
+			break;
+	}
+	if (err) {
+		coapsec_report(cn, last, err);
+		return NF_DROP;
+	}
+	rcp = last;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.net_cookie = pkt->net->net_cookie;
+	ex.role = COAPSEC_EXCHANGE_SERVER;
+	ex.family = pkt->family;
+	ex.token_len = s->msg.token_len;
+	memcpy(ex.token, s->msg.token, s->msg.token_len);
+	ex.port = pkt->sport;
+	ex.peer = pkt->saddr;
+	ex.ctx_id = rcp->ctx->id;
+	ex.ctx = rcp->ctx;
+	ex.binding = s->rx.binding;
+	if (coapsec_exchange_add(&ex))
+		coapsec_count(cn, rcp->ctx, COAPSEC_STAT_EVICTIONS);
+	return coapsec_deliver(skb, pkt, s, rcp->ctx);
+}
+
+static unsigned int coapsec_receive_response(struct sk_buff *skb,
+					     struct coapsec_pkt *pkt,
+					     struct coapsec_scratch *s,
+					     struct coapsec_exchange *ex)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	const struct oscore_option *o = &s->rx.opt;
+	struct coapsec_recipient *rcp = NULL;
+	struct coapsec_exchange done;
+	struct coapsec_context *ctx;
+	unsigned int i;
+	int err;
+
+	ctx = coapsec_exchange_context(pkt->net, ex);
+	if (ctx && !o->has_kid && ctx->n_recipients)
+		rcp = &ctx->recipients[0];
+	for (i = 0; ctx && o->has_kid && i < ctx->n_recipients; i++) {
+		struct coapsec_recipient *r = &ctx->recipients[i];
+
+		if (r->key.kid_len == o->kid_len &&
+		    !memcmp(r->key.kid, o->kid, o->kid_len)) {
+			rcp = r;
+			break;
+		}
+	}
+	if (!rcp) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	err = coapsec_try(s, rcp, &ex->binding);
+	if (err) {
+		coapsec_report(cn, rcp, err);
+		return NF_DROP;
+	}
+	/* One response per unicast request: a second copy is a replay. */
+	if (coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_CLIENT,
+				  pkt->family, &pkt->saddr, pkt->sport,
+				  s->msg.token, s->msg.token_len, true, &done)) {
+		coapsec_report(cn, rcp, -COAPSEC_STAT_REPLAYS);
+		return NF_DROP;
+	}
+	return coapsec_deliver(skb, pkt, s, ctx);
+}
+
+unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
+			     int action, bool fwd)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_scratch *s = coapsec_scratch();
+	bool verify = coapsec_verifies(action);
+	struct coapsec_exchange ex;
+	int err;
+
+	if (pkt->len > COAPSEC_MAX_MSG) {
+		if (!verify)
+			return NF_ACCEPT;
+		coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
+			  pkt->len) ||
+	    coap_parse(s->in, pkt->len, &s->msg)) {
+		if (!verify)
+			return NF_ACCEPT;
+		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+
+	if (!coapsec_has_oscore(&s->msg)) {
+		/* Empty messages are never protected (§4.2). */
+		if (s->msg.code == COAP_CODE_EMPTY)
+			return NF_ACCEPT;
+		if (action == COAPSEC_ACTION_REQUIRE) {
+			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
+			return NF_DROP;
+		}
+		/* A plain answer to a protected request is a downgrade. */
+		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
+		    !coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_CLIENT,
+					   pkt->family, &pkt->saddr,
+					   pkt->sport, s->msg.token,
+					   s->msg.token_len, false, &ex)) {
+			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
+			return NF_DROP;
+		}
+		return fwd ? coapsec_send(skb, pkt, 0, NULL) : NF_ACCEPT;
+	}
+
+	err = oscore_unprotect_parse(s->in, pkt->len, &s->rx);
+	if (err) {
+		if (!verify)
+			return NF_ACCEPT;
+		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+	if (s->rx.is_request)
+		return verify ? coapsec_receive_request(skb, pkt, s) :
+				NF_ACCEPT;
+
+	if (coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_CLIENT,
+				  pkt->family, &pkt->saddr, pkt->sport,
+				  s->rx.outer.token, s->rx.outer.token_len,
+				  false, &ex)) {
+		if (!verify)
+			return NF_ACCEPT;
+		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	return coapsec_receive_response(skb, pkt, s, &ex);
+}

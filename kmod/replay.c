@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The replay window: bit i of rcp->bitmap stands for sequence number
+ * max_seq - i.  One spinlock per recipient; the packet path runs with BHs
+ * disabled or in softirq, so a plain spin_lock() is enough.
+ */
+#include <linux/bitmap.h>
+#include <linux/spinlock.h>
+
+#include "context.h"
+#include "replay.h"
+
+static bool coapsec_replay_ok(const struct coapsec_recipient *rcp, u64 seq)
+{
+	if (!rcp->seen_any || seq > rcp->max_seq)
+		return true;
+	if (rcp->max_seq - seq >= rcp->window)
+		return false;
+	return !test_bit(rcp->max_seq - seq, rcp->bitmap);
+}
+
+int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq)
+{
+	bool ok;
+
+	spin_lock_bh(&rcp->lock);
+	ok = coapsec_replay_ok(rcp, seq);
+	spin_unlock_bh(&rcp->lock);
+	return ok ? 0 : -EALREADY;
+}
+
+int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
+{
+	int err = 0;
+
+	spin_lock_bh(&rcp->lock);
+	if (!coapsec_replay_ok(rcp, seq)) {
+		err = -EALREADY;
+	} else if (!rcp->seen_any || seq > rcp->max_seq) {
+		u64 shift = rcp->seen_any ? seq - rcp->max_seq : rcp->window;
+
+		if (shift >= rcp->window)
+			bitmap_zero(rcp->bitmap, rcp->window);
+		else
+			bitmap_shift_left(rcp->bitmap, rcp->bitmap, shift,
+					  rcp->window);
+		__set_bit(0, rcp->bitmap);
+		rcp->max_seq = seq;
+		rcp->seen_any = true;
+	} else {
+		__set_bit(rcp->max_seq - seq, rcp->bitmap);
+	}
+	spin_unlock_bh(&rcp->lock);
+	return err;
+}

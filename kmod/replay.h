@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Replay protection per recipient (RFC 8613 §7.4): a sliding window of
+ * rcp->window sequence numbers below the highest one seen.  The receive
+ * path checks before it decrypts and commits after the tag verified; the
+ * commit checks again under the lock, so that of two copies of one message
+ * verified at once on two CPUs only one passes.
+ */
+#ifndef COAPSEC_REPLAY_H
+#define COAPSEC_REPLAY_H
+
+#include <linux/types.h>
+
+struct coapsec_recipient;
+
+/* Whether @seq may still be accepted: 0 or -EALREADY. */
+int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq);
+/* Marks @seq seen: 0, or -EALREADY if it was (or fell out) meanwhile. */
+int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
+
+#endif /* COAPSEC_REPLAY_H */

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Protect (RFC 8613 §8.1, §8.3).  The CoAP message is copied out of the
+ * skb into this CPU's scratch, protected there by the codec and written
+ * back; the skb grows by the OSCORE overhead.  A request leaves an entry
+ * in the exchange table so that its response can be verified.
+ */
+#include <linux/atomic.h>
+#include <linux/netfilter.h>
+
+#include "cipher.h"
+#include "codec/codec_err.h"
+#include "context.h"
+#include "events.h"
+#include "exchange.h"
+#include "hooks.h"
+#include "send.h"
+#include "skb.h"
+
+#define COAPSEC_NOTIFIED_SOFT	0x1
+#define COAPSEC_NOTIFIED_HARD	0x2
+
+/* The next sequence number, or OSCORE_SEQ_NONE past the hard limit. */
+static u64 coapsec_next_seq(struct coapsec_context *ctx)
+{
+	u64 seq = atomic64_fetch_inc(&ctx->seq);
+
+	if (seq >= ctx->seq_hard || seq > OSCORE_SEQ_MAX) {
+		/* Keep the counter at the limit rather than let it run. */
+		atomic64_set(&ctx->seq, ctx->seq_hard);
+		if (!(atomic_fetch_or(COAPSEC_NOTIFIED_HARD,
+				      &ctx->soft_notified) &
+		      COAPSEC_NOTIFIED_HARD))
+			coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_HARD);
+		return OSCORE_SEQ_NONE;
+	}
+	if (seq >= ctx->seq_soft &&
+	    !(atomic_fetch_or(COAPSEC_NOTIFIED_SOFT, &ctx->soft_notified) &
+	      COAPSEC_NOTIFIED_SOFT))
+		coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_SOFT);
+	return seq;
+}
+
+unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
+			  int action, struct coapsec_context *ctx)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_scratch *s = coapsec_scratch();
+	const struct oscore_binding *request = NULL;
+	bool protect = action == COAPSEC_ACTION_PROTECT;
+	u64 seq = OSCORE_SEQ_NONE;
+	struct oscore_binding binding;
+	struct coapsec_exchange ex;
+	bool is_request;
+	int len;
+
+	if (pkt->len > COAPSEC_MAX_MSG) {
+		if (!protect)
+			return NF_ACCEPT;
+		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
+			  pkt->len) ||
+	    coap_parse(s->in, pkt->len, &s->msg)) {
+		if (!protect)
+			return NF_ACCEPT;
+		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+	/* Empty messages (ACK, RST, ping) are never protected (§4.2). */
+	if (s->msg.code == COAP_CODE_EMPTY)
+		return NF_ACCEPT;
+
+	is_request = COAP_CODE_CLASS(s->msg.code) == 0;
+	if (is_request) {
+		if (!protect)
+			return NF_ACCEPT;
+		if (!ctx) {
+			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+			return NF_DROP;
+		}
+	} else {
+		/* A response is protected when its request was verified. */
+		if (coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_SERVER,
+					  pkt->family, &pkt->daddr, pkt->dport,
+					  s->msg.token, s->msg.token_len,
+					  false, &ex)) {
+			if (!protect)
+				return NF_ACCEPT;
+			coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
+			return NF_DROP;
+		}
+		ctx = coapsec_exchange_context(pkt->net, &ex);
+		if (!ctx) {
+			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+			return NF_DROP;
+		}
+		request = &ex.binding;
+	}
+
+	/*
+	 * Requests carry their own Partial IV; so do group responses, since
+	 * every member answering would otherwise reuse the request's nonce.
+	 */
+	if (is_request || (ctx->flags & COAPSEC_CONTEXT_F_GROUP)) {
+		seq = coapsec_next_seq(ctx);
+		if (seq == OSCORE_SEQ_NONE) {
+			coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+			return NF_DROP;
+		}
+	}
+
+	coapsec_oscore_ctx(&s->octx, ctx,
+			   ctx->n_recipients ? &ctx->recipients[0] : NULL);
+	s->req.priv = s;
+	len = oscore_protect(&s->octx, &s->msg, seq, request, s->out,
+			     sizeof(s->out), &s->req, &binding);
+	if (len == -CODEC_EPROTECTED) {
+		/* The application speaks OSCORE itself: leave it alone. */
+		return NF_ACCEPT;
+	}
+	if (len < 0) {
+		coapsec_count(cn, ctx, len == -CODEC_EUNSUPPORTED ||
+			      len == -ENOMEM || len == -EIO ?
+			      COAPSEC_STAT_POLICY_DROPS :
+			      COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+
+	if (is_request) {
+		memset(&ex, 0, sizeof(ex));
+		ex.binding = binding;
+		ex.net_cookie = pkt->net->net_cookie;
+		ex.role = COAPSEC_EXCHANGE_CLIENT;
+		ex.family = pkt->family;
+		ex.token_len = s->msg.token_len;
+		memcpy(ex.token, s->msg.token, s->msg.token_len);
+		ex.port = pkt->dport;
+		ex.peer = pkt->daddr;
+		ex.keep = pkt->multicast ||
+			  (ctx->flags & COAPSEC_CONTEXT_F_GROUP);
+		ex.ctx_id = ctx->id;
+		ex.ctx = ctx;
+		if (coapsec_exchange_add(&ex))
+			coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
+	}
+
+	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	coapsec_count(cn, ctx, COAPSEC_STAT_PROTECTED);
+	return NF_ACCEPT;
+}
