@@ -33,8 +33,11 @@ struct crypto_aead *coapsec_aead_new(const struct oscore_alg *alg,
 	struct crypto_aead *tfm;
 	int err;
 
-	/* Async allowed: the packet path handles -EINPROGRESS (DESIGN §3). */
-	tfm = crypto_alloc_aead(alg->crypto_name, 0, 0);
+	/*
+	 * Synchronous only for now: the packet path runs the AEAD in a
+	 * per-CPU request and cannot yet finish on -EINPROGRESS (DESIGN §3).
+	 */
+	tfm = crypto_alloc_aead(alg->crypto_name, 0, CRYPTO_ALG_ASYNC);
 	if (IS_ERR(tfm))
 		return tfm;
 	err = crypto_aead_setkey(tfm, key, alg->key_len);

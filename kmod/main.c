@@ -10,6 +10,8 @@
 #include <net/genetlink.h>
 #include <uapi/linux/coapsec.h>
 
+#include "cipher.h"
+#include "exchange.h"
 #include "netlink.h"
 #include "netns.h"
 #include "version.h"
@@ -18,9 +20,15 @@ static int __init coapsec_init(void)
 {
 	int err;
 
-	err = coapsec_netns_register();
+	err = coapsec_cipher_init();
 	if (err)
 		return err;
+	err = coapsec_exchange_init();
+	if (err)
+		goto err_cipher;
+	err = coapsec_netns_register();
+	if (err)
+		goto err_exchange;
 	err = coapsec_genl_register();
 	if (err)
 		goto err_netns;
@@ -30,6 +38,10 @@ static int __init coapsec_init(void)
 
 err_netns:
 	coapsec_netns_unregister();
+err_exchange:
+	coapsec_exchange_exit();
+err_cipher:
+	coapsec_cipher_exit();
 	return err;
 }
 
@@ -37,6 +49,9 @@ static void __exit coapsec_exit(void)
 {
 	coapsec_genl_unregister();
 	coapsec_netns_unregister();
+	/* Every namespace's hooks are gone: no packet uses these now. */
+	coapsec_exchange_exit();
+	coapsec_cipher_exit();
 	/* Contexts and policies are freed in RCU callbacks: wait for them. */
 	rcu_barrier();
 }

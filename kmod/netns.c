@@ -2,6 +2,8 @@
 #include <linux/jiffies.h>
 
 #include "context.h"
+#include "exchange.h"
+#include "hooks.h"
 #include "netns.h"
 #include "policy.h"
 
@@ -37,17 +39,27 @@ static int __net_init coapsec_netns_init(struct net *net)
 	if (!cn->stats)
 		return -ENOMEM;
 	err = coapsec_context_table_init(cn);
-	if (err) {
-		coapsec_stats_free(cn->stats);
-		return err;
-	}
+	if (err)
+		goto err_stats;
+	err = coapsec_hooks_register(net);
+	if (err)
+		goto err_table;
 	return 0;
+
+err_table:
+	coapsec_context_table_destroy(cn);
+err_stats:
+	coapsec_stats_free(cn->stats);
+	return err;
 }
 
 static void __net_exit coapsec_netns_exit(struct net *net)
 {
 	struct coapsec_net *cn = coapsec_net(net);
 
+	/* No packet reaches the objects below once the hooks are gone. */
+	coapsec_hooks_unregister(net);
+	coapsec_exchange_flush(net);
 	/* The gc may rearm itself once more: take the lock in between. */
 	cancel_delayed_work_sync(&cn->gc);
 	mutex_lock(&cn->lock);
