@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for the packet path selftests: sockets in other network
+namespaces (setns on this thread), the coapsec CLI, KTAP output."""
+import ctypes
+import os
+import socket
+import subprocess
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_root = os.open("/proc/self/ns/net", os.O_RDONLY)
+B = os.environ.get("B", "build")
+
+
+def enter(ns):
+    """Switches this thread to netns @ns (None: the initial one)."""
+    fd = _root if ns is None else os.open("/run/netns/" + ns, os.O_RDONLY)
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns " + str(ns))
+    if fd != _root:
+        os.close(fd)
+
+
+def udp_socket(ns, family, addr, port=0, timeout=3.0):
+    """A UDP socket created (and so living) in netns @ns."""
+    enter(ns)
+    try:
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        s.bind((addr, port))
+        s.settimeout(timeout)
+        return s
+    finally:
+        enter(None)
+
+
+def coapsec(ns, *args, stdin=None, check=True):
+    """Runs the coapsec CLI in @ns; its stdout."""
+    r = subprocess.run(["ip", "netns", "exec", ns, B + "/coapsec"] +
+                       [str(a) for a in args], input=stdin, text=True,
+                       capture_output=True)
+    if check and r.returncode:
+        raise RuntimeError("coapsec %s: %s" % (" ".join(map(str, args)),
+                                               r.stderr.strip()))
+    return r.stdout
+
+
+def stats(ns):
+    import json
+    return json.loads(coapsec(ns, "-j", "stats"))
+
+
+class Ktap:
+    def __init__(self, n):
+        self.n = 0
+        self.fail = 0
+        print("TAP version 13\n1..%d" % n, flush=True)
+
+    def diag(self, msg):
+        for line in str(msg).splitlines():
+            print("# " + line, flush=True)
+
+    def result(self, ok, desc):
+        self.n += 1
+        if not ok:
+            self.fail += 1
+        print("%sok %d %s" % ("" if ok else "not ", self.n, desc), flush=True)
+
+    def finish(self):
+        print("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0" %
+              (self.n - self.fail, self.fail), flush=True)
+        return 1 if self.fail else 0
