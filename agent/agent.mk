@@ -1,18 +1,45 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # coapsecd(8), the TR-0012 group authentication agent: build/coapsecd,
-# its host tests, and bench-agent.
+# its host tests, and bench-agent (not part of make check).
 
-AGENT_SRCS := $(addprefix agent/,config.c ks.c)
-AGENT_OBJS := $(AGENT_SRCS:%.c=$(B)/%.o)
-AGENT_LIBS := -ljansson -lunistring -lmbedcrypto
+AGENT_CORE_SRCS := $(addprefix agent/,config.c ks.c log.c dtls.c \
+	coap_endpoint.c registry.c contexts.c e2e.c keypush.c agent.c \
+	flow_server.c flow_gateway.c flow_device.c)
+AGENT_CORE_OBJS := $(AGENT_CORE_SRCS:%.c=$(B)/%.o)
+AGENT_LIBS := $(OSCORE_LIBS) $(NL_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
+	-ljansson -lunistring -lsqlite3
+AGENT_DEPS := $(AGENT_CORE_OBJS) $(OSCORE_LIB_OBJS) $(NL_LIB_OBJS)
 
+$(B)/coapsecd: $(B)/agent/main.o $(AGENT_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+PROGS += $(B)/coapsecd
+
+# Host tests: C programs on the kernel's kselftest_harness.h, and shell
+# scripts (loopback, real libcoap peers) that print KTAP themselves.
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare
-AGENT_C_TESTS := test_ks test_config
+AGENT_C_TESTS := test_ks test_config test_registry
+AGENT_SH_TESTS := agent_flow agent_interop
 
-UNIT_TESTS += $(AGENT_C_TESTS:%=$(B)/unit/agent_%)
+UNIT_TESTS += $(AGENT_C_TESTS:%=$(B)/unit/agent_%) \
+	$(AGENT_SH_TESTS:%=$(B)/unit/%)
 
-$(B)/unit/agent_%: agent/tests/%.c $(AGENT_OBJS) $(OSCORE_LIB_OBJS)
+$(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
+		$(AGENT_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(AGENT_TEST_CFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+# The scripts run from the repository root and use build/coapsecd.
+$(AGENT_SH_TESTS:%=$(B)/unit/%): $(B)/unit/%: agent/tests/%.sh \
+		$(B)/coapsecd $(B)/agent/dtls_probe
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(B)/agent/dtls_probe: $(B)/agent/tests/dtls_probe.o
+	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
+
+.PHONY: bench-agent
+bench-agent: $(B)/coapsecd $(B)/agent/dtls_probe
+	agent/bench/run.sh

@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "agent/agent.h"
+#include "agent/log.h"
+
+static int watch(struct agent *a, int kind, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &a->ev[kind] };
+
+	a->ev[kind].a = a;
+	a->ev[kind].kind = kind;
+	return epoll_ctl(a->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int agent_random(struct agent *a, uint8_t *b, size_t n)
+{
+	return mbedtls_ctr_drbg_random(&a->drbg, b, n) ? -1 : 0;
+}
+
+int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
+	       size_t errlen)
+{
+	static const char pers[] = "coapsecd";
+
+	memset(a, 0, sizeof(*a));
+	a->cfg = *cfg;
+	memset(cfg, 0, sizeof(*cfg));
+	a->epfd = epfd;
+	a->start_ms = now_ms();
+	a->role = a->cfg.role == ROLE_SERVER ? &server_role :
+		  a->cfg.role == ROLE_GATEWAY ? &gateway_role : &device_role;
+	mbedtls_entropy_init(&a->entropy);
+	mbedtls_ctr_drbg_init(&a->drbg);
+	if (mbedtls_ctr_drbg_seed(&a->drbg, mbedtls_entropy_func, &a->entropy,
+				  (const uint8_t *)pers, sizeof(pers) - 1)) {
+		snprintf(err, errlen, "random: cannot seed the DRBG");
+		return -1;
+	}
+	if (a->cfg.kernel) {
+		a->kp = keypush_open(err, errlen);
+		if (!a->kp)
+			return -1;
+		if (keypush_event_fd(a->kp) >= 0)
+			watch(a, EV_KERNEL, keypush_event_fd(a->kp));
+	}
+	if (a->cfg.has_listen) {
+		a->srv_ep = coap_ep_new(a->role->server_routes,
+					a->role->server_hooks, a);
+		a->srv = dtls_server_new(&a->cfg.listen, a->cfg.max_peers,
+					 a->cfg.handshake_timeout_ms,
+					 a->cfg.idle_timeout_s, &a->drbg,
+					 &coap_ep_dtls_ops, a->srv_ep, err, errlen);
+		if (!a->srv)
+			return -1;
+		watch(a, EV_SERVER, dtls_server_fd(a->srv));
+		log_info("listening on %s (coaps, DTLS-PSK)", a->cfg.listen.text);
+	}
+	/* The role's state first: the upstream session may come up at once. */
+	if (a->role->init(a, err, errlen))
+		return -1;
+	if (a->cfg.has_upstream) {
+		a->up_ep = coap_ep_new(a->role->upstream_routes,
+				       a->role->upstream_hooks, a);
+		a->up = dtls_client_new(&a->cfg.upstream, &a->cfg.upstream_cred,
+					a->cfg.handshake_timeout_ms, &a->drbg,
+					&coap_ep_dtls_ops, a->up_ep, err, errlen);
+		if (!a->up)
+			return -1;
+		watch(a, EV_UPSTREAM, dtls_client_fd(a->up));
+	}
+	return 0;
+}
+
+static void seq_limit(void *arg, uint32_t id)
+{
+	struct agent *a = arg;
+
+	for (size_t i = 0; i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].kernel_id == id && a->role->seq_limit)
+			a->role->seq_limit(a, &a->ctxs.v[i]);
+}
+
+void agent_event(struct agent_evsrc *src, uint32_t events)
+{
+	struct agent *a = src->a;
+
+	(void)events;
+	switch (src->kind) {
+	case EV_SERVER:
+		dtls_server_input(a->srv);
+		break;
+	case EV_UPSTREAM:
+		dtls_client_input(a->up);
+		break;
+	case EV_KERNEL:
+		keypush_events(a->kp, seq_limit, a);
+		break;
+	}
+}
+
+void agent_tick(struct agent *a, uint64_t now)
+{
+	if (now - a->last_tick < 20)
+		return;
+	a->last_tick = now;
+	if (a->srv) {
+		dtls_server_tick(a->srv, now);
+		coap_ep_tick(a->srv_ep, now);
+	}
+	if (a->up) {
+		dtls_client_tick(a->up, now);
+		coap_ep_tick(a->up_ep, now);
+	}
+	if (a->role->tick)
+		a->role->tick(a, now);
+}
+
+void agent_fini(struct agent *a)
+{
+	/*
+	 * Pending requests fail first (their callbacks may answer device
+	 * sessions), then sessions go (their close hooks reach the role),
+	 * then the role.
+	 */
+	coap_ep_free(a->up_ep);
+	if (a->up)
+		dtls_client_free(a->up);
+	dtls_server_free(a->srv);
+	coap_ep_free(a->srv_ep);
+	if (a->role && a->role->fini)
+		a->role->fini(a);
+	keypush_close(a->kp);
+	ctxset_free(&a->ctxs);
+	config_free(&a->cfg);
+	mbedtls_ctr_drbg_free(&a->drbg);
+	mbedtls_entropy_free(&a->entropy);
+}
+
+void agent_write_contexts(struct agent *a)
+{
+	if (a->cfg.contexts_file[0] &&
+	    ctxset_write(&a->ctxs, a->cfg.contexts_file, role_name(a->cfg.role),
+			 a->cfg.id))
+		log_warn("cannot write %s", a->cfg.contexts_file);
+}
+
+int agent_install(struct agent *a, const struct actx *c)
+{
+	struct actx *slot = ctxset_put(&a->ctxs, c);
+
+	if (!slot)
+		return -1;
+	a->installs++;
+	if (a->kp && keypush_install(a->kp, slot, a->cfg.grace_s))
+		return -1;
+	log_info("context %s: epoch %u, %u recipient(s)", slot->name,
+		 slot->epoch, slot->info.n_recipients);
+	return 0;
+}
+
+void agent_ready(struct agent *a)
+{
+	agent_write_contexts(a);
+	if (a->ready)
+		return;
+	a->ready = true;
+	log_info("contexts installed: %zu, %llu ms after start", a->ctxs.n,
+		 (unsigned long long)(now_ms() - a->start_ms));
+}
+
+void agent_stats(struct agent *a, json_t *o)
+{
+	const struct dtls_stats *d = a->srv ? dtls_server_stats(a->srv) :
+				     a->up ? dtls_client_stats(a->up) : NULL;
+	const struct coap_ep_stats *c = a->srv_ep ? coap_ep_stats(a->srv_ep) : NULL;
+
+	if (d)
+		json_object_set_new(o, "dtls", json_pack(
+			"{sI sI sI sI sI sI sI sI sI si si}",
+			"handshakes", (json_int_t)d->handshakes,
+			"hs_failed", (json_int_t)d->hs_failed,
+			"unknown_identity", (json_int_t)d->unknown_identity,
+			"auth_failed", (json_int_t)d->auth_failed,
+			"hello_verify", (json_int_t)d->hello_verify,
+			"dropped_not_hello", (json_int_t)d->dropped_not_hello,
+			"dropped_full", (json_int_t)d->dropped_full,
+			"hs_timeouts", (json_int_t)d->hs_timeouts,
+			"idle_closed", (json_int_t)d->idle_closed,
+			"peers", (int)d->peers, "contexts", (int)d->contexts));
+	if (c)
+		json_object_set_new(o, "coap", json_pack(
+			"{sI sI sI sI}", "requests", (json_int_t)c->requests,
+			"responses", (json_int_t)c->responses,
+			"bad_messages", (json_int_t)c->bad_messages,
+			"duplicates", (json_int_t)c->duplicates));
+	json_object_set_new(o, "contexts", json_integer((json_int_t)a->ctxs.n));
+	if (a->role->stats)
+		a->role->stats(a, o);
+}

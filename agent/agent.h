@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One agent instance: its configuration, its DTLS endpoints, the
+ * contexts it holds, and its role's flow.  Nothing here is global, so a
+ * test or a benchmark can run many agents on one event loop.
+ */
+#ifndef COAPSECD_AGENT_H
+#define COAPSECD_AGENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+
+#include "agent/coap_endpoint.h"
+#include "agent/config.h"
+#include "agent/contexts.h"
+#include "agent/dtls.h"
+#include "agent/keypush.h"
+
+struct agent;
+
+struct agent_evsrc {
+	struct agent *a;
+	int kind;
+};
+
+enum { EV_SERVER, EV_UPSTREAM, EV_KERNEL, EV_NUM };
+
+struct role_ops {
+	const struct coap_route *server_routes;	/* listen side */
+	const struct coap_route *upstream_routes; /* requests from upstream */
+	const struct coap_ep_hooks *server_hooks;
+	const struct coap_ep_hooks *upstream_hooks;
+	int (*init)(struct agent *a, char *err, size_t errlen);
+	void (*tick)(struct agent *a, uint64_t now);
+	/* SIGHUP with a configuration that loaded. */
+	void (*reload)(struct agent *a, struct agent_config *cfg);
+	/* The kernel reports @c near its sequence limit. */
+	void (*seq_limit)(struct agent *a, struct actx *c);
+	void (*stats)(struct agent *a, json_t *o);
+	void (*fini)(struct agent *a);
+};
+
+extern const struct role_ops device_role, gateway_role, server_role;
+
+struct agent {
+	struct agent_config cfg;
+	const struct role_ops *role;
+	void *flow;			/* the role's state */
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	int epfd;
+	struct agent_evsrc ev[EV_NUM];
+	struct dtls_server *srv;	/* server, gateway */
+	struct coap_ep *srv_ep;
+	struct dtls_peer *up;		/* gateway, device */
+	struct coap_ep *up_ep;
+	struct keypush *kp;
+	struct ctxset ctxs;
+	uint64_t start_ms, last_tick;
+	bool ready;			/* every expected context installed */
+	uint64_t installs;
+};
+
+/*
+ * Sets up @a from @cfg (taken over) on the epoll set @epfd.  0, or -1
+ * with @err set.
+ */
+int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
+	       size_t errlen);
+/* One epoll event whose data.ptr is an agent_evsrc. */
+void agent_event(struct agent_evsrc *src, uint32_t events);
+void agent_tick(struct agent *a, uint64_t now);
+void agent_fini(struct agent *a);
+
+/* Stores @c as current (kernel, contexts file); the old keys retire. */
+int agent_install(struct agent *a, const struct actx *c);
+/* Rewrites the contexts file, if configured. */
+void agent_write_contexts(struct agent *a);
+/* Marks the agent ready (logs the time since start once). */
+void agent_ready(struct agent *a);
+void agent_stats(struct agent *a, json_t *o);
+/* Fills @b from the agent's DRBG.  0 or -1. */
+int agent_random(struct agent *a, uint8_t *b, size_t n);
+
+#endif /* COAPSECD_AGENT_H */

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+
+#include "agent/config.h"
+#include "agent/contexts.h"
+#include "tools/lib/oscore_derive.h"
+
+static void put_hex(json_t *o, const char *k, const uint8_t *b, size_t n)
+{
+	char h[2 * 64 + 1];
+
+	hex_encode(b, n, h);
+	json_object_set_new(o, k, json_string(h));
+	mbedtls_platform_zeroize(h, sizeof(h));
+}
+
+static int get_hex(json_t *o, const char *k, uint8_t *out, size_t cap,
+		   size_t *len)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	int n = s ? hex_decode(s, out, cap) : -1;
+
+	if (n < 0)
+		return -1;
+	*len = (size_t)n;
+	return 0;
+}
+
+json_t *group_msg_to_json(const struct group_msg *g)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "name", json_string(g->name));
+	json_object_set_new(o, "epoch", json_integer(g->epoch));
+	json_object_set_new(o, "alg", json_integer(g->alg));
+	put_hex(o, "gid", g->gid, GID_LEN);
+	put_hex(o, "secret", g->secret, g->secret_len);
+	put_hex(o, "salt", g->salt, SALT_LEN);
+	if (g->sid_len)
+		put_hex(o, "sid", g->sid, g->sid_len);
+	if (g->n_members) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < g->n_members; i++) {
+			char h[2 * SID_MAX_LEN + 1];
+
+			hex_encode(g->member_sid[i], g->member_sid_len[i], h);
+			json_array_append_new(a, json_string(h));
+		}
+		json_object_set_new(o, "members", a);
+	}
+	return o;
+}
+
+int group_msg_from_json(json_t *j, struct group_msg *g)
+{
+	const char *name = json_string_value(json_object_get(j, "name"));
+	json_t *a = json_object_get(j, "members"), *v;
+	size_t n, i;
+
+	memset(g, 0, sizeof(*g));
+	if (!name || strlen(name) >= sizeof(g->name) ||
+	    !json_is_integer(json_object_get(j, "epoch")) ||
+	    !json_is_integer(json_object_get(j, "alg")))
+		return -1;
+	strcpy(g->name, name);
+	g->epoch = (uint32_t)json_integer_value(json_object_get(j, "epoch"));
+	g->alg = (int)json_integer_value(json_object_get(j, "alg"));
+	if (get_hex(j, "gid", g->gid, GID_LEN, &n) || n != GID_LEN ||
+	    get_hex(j, "secret", g->secret, sizeof(g->secret), &g->secret_len) ||
+	    g->secret_len < 16 ||
+	    get_hex(j, "salt", g->salt, SALT_LEN, &n) || n != SALT_LEN)
+		return -1;
+	if (json_object_get(j, "sid") &&
+	    (get_hex(j, "sid", g->sid, SID_MAX_LEN, &g->sid_len) || !g->sid_len))
+		return -1;
+	if (a) {
+		if (!json_is_array(a) || json_array_size(a) > COAPSEC_MAX_RECIPIENTS)
+			return -1;
+		json_array_foreach(a, i, v) {
+			int len = json_is_string(v) ?
+				hex_decode(json_string_value(v), g->member_sid[i],
+					   SID_MAX_LEN) : -1;
+
+			if (len <= 0)
+				return -1;
+			g->member_sid_len[i] = (uint8_t)len;
+			g->n_members++;
+		}
+	}
+	return 0;
+}
+
+void group_msg_wipe(struct group_msg *g)
+{
+	mbedtls_platform_zeroize(g, sizeof(*g));
+}
+
+void actx_wipe(struct actx *c)
+{
+	mbedtls_platform_zeroize(c, sizeof(*c));
+}
+
+/* Derives sender key, common IV and one recipient key into @c. */
+static int derive(struct actx *c, const struct oscore_master *m,
+		  struct coapsec_recipient_info *r)
+{
+	struct oscore_keys k;
+	int rc = oscore_derive(m, &k);
+
+	if (rc)
+		return rc;
+	c->info.alg = (uint32_t)m->alg;
+	memcpy(c->info.sender_id, m->sender_id, m->sender_id_len);
+	c->info.sender_id_len = (uint8_t)m->sender_id_len;
+	memcpy(c->info.sender_key, k.sender_key, k.alg->key_len);
+	c->info.sender_key_len = (uint8_t)k.alg->key_len;
+	memcpy(c->info.common_iv, k.common_iv, k.alg->nonce_len);
+	c->info.common_iv_len = (uint8_t)k.alg->nonce_len;
+	if (m->id_context_len) {
+		c->info.has_id_context = true;
+		memcpy(c->info.id_context, m->id_context, m->id_context_len);
+		c->info.id_context_len = (uint8_t)m->id_context_len;
+	}
+	memcpy(r->id, m->recipient_id, m->recipient_id_len);
+	r->id_len = (uint8_t)m->recipient_id_len;
+	memcpy(r->key, k.recipient_key, k.alg->key_len);
+	r->key_len = (uint8_t)k.alg->key_len;
+	oscore_keys_wipe(&k);
+	return 0;
+}
+
+int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
+		  const char *ksid, bool server_side, uint64_t soft_limit)
+{
+	const uint8_t srv = PAIRWISE_SERVER_SID, mem = PAIRWISE_MEMBER_SID;
+	struct oscore_master m = {
+		.alg = 10, .secret = ks, .secret_len = KS_LEN,
+		.id_context = (const uint8_t *)ksid, .id_context_len = strlen(ksid),
+		.sender_id = server_side ? &srv : &mem, .sender_id_len = 1,
+		.recipient_id = server_side ? &mem : &srv, .recipient_id_len = 1,
+	};
+
+	memset(c, 0, sizeof(*c));
+	if (m.id_context_len > COAPSEC_MAX_ID_CONTEXT_LEN)
+		return -1;
+	snprintf(c->name, sizeof(c->name), "pairwise:%s", member);
+	c->kind = ACTX_PAIRWISE;
+	c->info.seq_soft_limit = soft_limit;
+	c->info.n_recipients = 1;
+	return derive(c, &m, &c->info.recipients[0]);
+}
+
+static void group_master(struct oscore_master *m, const struct group_msg *g)
+{
+	*m = (struct oscore_master){
+		.alg = g->alg, .secret = g->secret, .secret_len = g->secret_len,
+		.salt = g->salt, .salt_len = SALT_LEN,
+		.id_context = g->gid, .id_context_len = GID_LEN,
+	};
+}
+
+int actx_group_member(struct actx *c, const struct group_msg *g,
+		      uint64_t soft_limit)
+{
+	const uint8_t gw = GATEWAY_SID;
+	struct oscore_master m;
+
+	memset(c, 0, sizeof(*c));
+	if (!g->sid_len)
+		return -1;
+	group_master(&m, g);
+	m.sender_id = g->sid;
+	m.sender_id_len = g->sid_len;
+	m.recipient_id = &gw;
+	m.recipient_id_len = 1;
+	snprintf(c->name, sizeof(c->name), "group:%s", g->name);
+	c->kind = ACTX_GROUP;
+	c->epoch = g->epoch;
+	c->info.flags = COAPSEC_CONTEXT_F_GROUP;
+	c->info.seq_soft_limit = soft_limit;
+	c->info.n_recipients = 1;
+	return derive(c, &m, &c->info.recipients[0]);
+}
+
+int actx_group_gateway(struct actx *c, const struct group_msg *g,
+		       uint64_t soft_limit)
+{
+	const uint8_t gw = GATEWAY_SID;
+	struct oscore_master m;
+
+	memset(c, 0, sizeof(*c));
+	if (!g->n_members)
+		return -1;
+	group_master(&m, g);
+	m.sender_id = &gw;
+	m.sender_id_len = 1;
+	snprintf(c->name, sizeof(c->name), "group:%s", g->name);
+	c->kind = ACTX_GROUP;
+	c->epoch = g->epoch;
+	c->info.flags = COAPSEC_CONTEXT_F_GROUP;
+	c->info.seq_soft_limit = soft_limit;
+	for (size_t i = 0; i < g->n_members; i++) {
+		m.recipient_id = g->member_sid[i];
+		m.recipient_id_len = g->member_sid_len[i];
+		if (derive(c, &m, &c->info.recipients[i]))
+			return -1;
+		c->info.n_recipients++;
+	}
+	return 0;
+}
+
+struct actx *ctxset_find(struct ctxset *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].name, name))
+			return &s->v[i];
+	return NULL;
+}
+
+struct actx *ctxset_put(struct ctxset *s, const struct actx *c)
+{
+	struct actx *slot = ctxset_find(s, c->name);
+	uint32_t kid = 0;
+
+	if (slot) {
+		kid = slot->kernel_id;
+	} else {
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? 2 * s->cap : 16;
+			struct actx *v = malloc(cap * sizeof(*v));
+
+			if (!v)
+				return NULL;
+			if (s->n)
+				memcpy(v, s->v, s->n * sizeof(*v));
+			if (s->v) {
+				mbedtls_platform_zeroize(s->v, s->n * sizeof(*v));
+				free(s->v);
+			}
+			s->v = v;
+			s->cap = cap;
+		}
+		slot = &s->v[s->n++];
+	}
+	*slot = *c;
+	slot->kernel_id = kid;
+	return slot;
+}
+
+void ctxset_free(struct ctxset *s)
+{
+	if (s->v) {
+		mbedtls_platform_zeroize(s->v, s->cap * sizeof(*s->v));
+		free(s->v);
+	}
+	memset(s, 0, sizeof(*s));
+}
+
+static void put_fp(json_t *o, const char *k, const uint8_t *b, size_t n)
+{
+	uint8_t h[32];
+
+	mbedtls_sha256_ret(b, n, h, 0);
+	put_hex(o, k, h, 8);
+}
+
+int ctxset_write(const struct ctxset *s, const char *path, const char *role,
+		 const char *id)
+{
+	json_t *root = json_object(), *a = json_array();
+	char tmp[300];
+	int fd, rc;
+
+	for (size_t i = 0; i < s->n; i++) {
+		const struct actx *c = &s->v[i];
+		json_t *o = json_object(), *ra = json_array();
+
+		json_object_set_new(o, "name", json_string(c->name));
+		json_object_set_new(o, "kind", json_string(c->kind == ACTX_GROUP ?
+							   "group" : "pairwise"));
+		json_object_set_new(o, "epoch", json_integer(c->epoch));
+		json_object_set_new(o, "alg", json_integer(c->info.alg));
+		put_hex(o, "id_context", c->info.id_context, c->info.id_context_len);
+		put_hex(o, "sender_id", c->info.sender_id, c->info.sender_id_len);
+		put_fp(o, "sender_key_fp", c->info.sender_key, c->info.sender_key_len);
+		put_fp(o, "common_iv_fp", c->info.common_iv, c->info.common_iv_len);
+		json_object_set_new(o, "kernel_id", json_integer(c->kernel_id));
+		for (unsigned int r = 0; r < c->info.n_recipients; r++) {
+			const struct coapsec_recipient_info *ri = &c->info.recipients[r];
+			json_t *ro = json_object();
+
+			put_hex(ro, "id", ri->id, ri->id_len);
+			put_fp(ro, "key_fp", ri->key, ri->key_len);
+			json_array_append_new(ra, ro);
+		}
+		json_object_set_new(o, "recipients", ra);
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(root, "role", json_string(role));
+	json_object_set_new(root, "id", json_string(id));
+	json_object_set_new(root, "contexts", a);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	rc = fd < 0 ? -1 : json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS);
+	if (fd >= 0)
+		close(fd);
+	json_decref(root);
+	if (!rc)
+		rc = rename(tmp, path);
+	return rc;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The security contexts an agent ends up with, derived in userspace
+ * (RFC 8613 HKDF through tools/lib/oscore_derive) in the form the kernel
+ * takes them, plus the group keying material as agents exchange it.
+ *
+ *   pairwise (member <-> server): Master Secret Ksx, no salt, ID Context
+ *            KsxId, sender IDs server 00, member 01
+ *   group:   Master Secret and Salt from the server, ID Context Gid,
+ *            gateway sender ID 00, members' IDs assigned by the server
+ */
+#ifndef COAPSECD_CONTEXTS_H
+#define COAPSECD_CONTEXTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "agent/ks.h"
+#include "agent/registry.h"
+#include "tools/lib/coapsec_nl.h"
+
+enum actx_kind { ACTX_PAIRWISE, ACTX_GROUP };
+
+struct actx {
+	char name[CFG_MAX_ID_LEN + 16];	/* "pairwise:ID", "group:NAME" */
+	enum actx_kind kind;
+	uint32_t epoch;
+	struct coapsec_context_info info;	/* derived keys, IDs */
+	uint32_t kernel_id;		/* 0: not in the kernel */
+};
+
+/* Group keying material as the server sends it. */
+struct group_msg {
+	char name[CFG_MAX_ID_LEN];
+	uint32_t epoch;
+	int alg;
+	uint8_t gid[GID_LEN];
+	uint8_t secret[32];
+	size_t secret_len;
+	uint8_t salt[SALT_LEN];
+	uint8_t sid[SID_MAX_LEN];	/* the receiving member's */
+	size_t sid_len;
+	size_t n_members;		/* gateway's copy: members' sender IDs */
+	uint8_t member_sid[COAPSEC_MAX_RECIPIENTS][SID_MAX_LEN];
+	uint8_t member_sid_len[COAPSEC_MAX_RECIPIENTS];
+};
+
+#define GATEWAY_SID	0x00
+#define PAIRWISE_SERVER_SID	0x00
+#define PAIRWISE_MEMBER_SID	0x01
+
+json_t *group_msg_to_json(const struct group_msg *g);
+int group_msg_from_json(json_t *j, struct group_msg *g);
+void group_msg_wipe(struct group_msg *g);
+
+/* The pairwise context of a member (@server_side: the server's view). */
+int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
+		  const char *ksid, bool server_side, uint64_t soft_limit);
+/* A member's group context: sends with its sender ID, verifies the gateway. */
+int actx_group_member(struct actx *c, const struct group_msg *g,
+		      uint64_t soft_limit);
+/* The gateway's group context: sends with 00, verifies every member. */
+int actx_group_gateway(struct actx *c, const struct group_msg *g,
+		       uint64_t soft_limit);
+void actx_wipe(struct actx *c);
+
+/* The contexts an agent holds, by name. */
+struct ctxset {
+	struct actx *v;
+	size_t n, cap;
+};
+
+/* Adds or replaces (same name); returns the slot, or NULL. */
+struct actx *ctxset_put(struct ctxset *s, const struct actx *c);
+struct actx *ctxset_find(struct ctxset *s, const char *name);
+void ctxset_free(struct ctxset *s);
+/*
+ * Writes the contexts without keys: IDs and a short SHA-256 fingerprint
+ * of each key and IV, enough to compare two agents' views.  Mode 0600.
+ */
+int ctxset_write(const struct ctxset *s, const char *path, const char *role,
+		 const char *id);
+
+#endif /* COAPSECD_CONTEXTS_H */

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The device role (TR-0012 Entity Ax, a group member): inner
+ * authentication with the gateway (DTLS-PSK, Kpsaxm), then POST /ga/join
+ * brings back the server's Rand; the device derives Ksx from Kpsaxi, sends
+ * its Service Request protected under Ksx (OSCORE, end to end to the
+ * server) and gets its groups' keying material in the protected answer.
+ * The gateway's POST /ga/rekey asks it to fetch a newer epoch.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "agent/agent.h"
+#include "agent/e2e.h"
+#include "agent/ks.h"
+#include "agent/log.h"
+
+#define MAX_GROUPS	8
+#define RETRY_MS	2000
+
+enum dev_state { DEV_IDLE, DEV_JOINING, DEV_SR, DEV_READY };
+
+struct device_flow {
+	enum dev_state state;
+	bool has_ks;
+	uint8_t ks[KS_LEN];
+	struct e2e e;
+	uint64_t sr_seq;
+	struct oscore_binding b;
+	uint64_t retry_at;
+	size_t ng;
+	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } g[MAX_GROUPS];
+	uint64_t joins, srs, failures;
+};
+
+static void join(struct agent *a);
+
+static void later(struct agent *a, const char *why)
+{
+	struct device_flow *f = a->flow;
+
+	f->failures++;
+	f->state = DEV_IDLE;
+	f->retry_at = now_ms() + RETRY_MS;
+	log_warn("device: %s; retrying in %d ms", why, RETRY_MS);
+}
+
+static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
+		    size_t len)
+{
+	struct agent *a = arg;
+	struct device_flow *f = a->flow;
+	const char *hex = json_string_value(json_object_get(body, "oscore"));
+	uint8_t pkt[E2E_MAX_MSG], icode;
+	const uint8_t *pl;
+	json_t *inner, *v;
+	size_t plen, i;
+	int n;
+
+	(void)payload; (void)len;
+	if (f->state != DEV_SR)
+		return;
+	if (code != COAP_CODE_CHANGED || !hex) {
+		later(a, code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN ?
+		      "service request refused" : "service request not answered");
+		if (code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN)
+			f->has_ks = false;	/* start over with a fresh Rand */
+		return;
+	}
+	n = hex_decode(hex, pkt, sizeof(pkt));
+	if (n <= 0 || e2e_unprotect_response(&f->e, &f->b, pkt, (size_t)n, &icode,
+					     &pl, &plen) ||
+	    icode != COAP_CODE_CHANGED ||
+	    !(inner = json_loadb((const char *)pl, plen, 0, NULL))) {
+		mbedtls_platform_zeroize(pkt, sizeof(pkt));
+		later(a, "group keying material did not verify");
+		return;
+	}
+	json_array_foreach(json_object_get(inner, "groups"), i, v) {
+		struct group_msg gm;
+		struct actx c;
+		size_t k;
+
+		if (group_msg_from_json(v, &gm) ||
+		    actx_group_member(&c, &gm, a->cfg.seq_soft_limit)) {
+			group_msg_wipe(&gm);
+			continue;
+		}
+		agent_install(a, &c);
+		for (k = 0; k < f->ng && strcmp(f->g[k].name, gm.name); k++)
+			;
+		if (k == f->ng && f->ng < MAX_GROUPS)
+			snprintf(f->g[f->ng++].name, CFG_MAX_ID_LEN, "%s", gm.name);
+		if (k < MAX_GROUPS)
+			f->g[k].epoch = gm.epoch;
+		log_info("device: group %s epoch %u installed", gm.name, gm.epoch);
+		actx_wipe(&c);
+		group_msg_wipe(&gm);
+	}
+	/* json_loadb copied the plaintext; wipe both copies' sources. */
+	json_decref(inner);
+	mbedtls_platform_zeroize(pkt, sizeof(pkt));
+	f->state = DEV_READY;
+	agent_ready(a);
+}
+
+static void send_sr(struct agent *a)
+{
+	struct device_flow *f = a->flow;
+	uint8_t out[E2E_MAX_MSG];
+	char hex[2 * E2E_MAX_MSG + 1], *text;
+	json_t *j = json_pack("{s:s}", "id", a->cfg.id);
+	int n;
+
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	n = text ? e2e_protect_request(&f->e, f->sr_seq++, "sr", text, out,
+				       sizeof(out), &f->b) : -1;
+	free(text);
+	if (n < 0) {
+		later(a, "cannot protect the service request");
+		return;
+	}
+	hex_encode(out, (size_t)n, hex);
+	f->state = DEV_SR;
+	f->srs++;
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/sr",
+		     json_pack("{s:s s:s}", "id", a->cfg.id, "oscore", hex),
+		     sr_done, a);
+}
+
+static void join_done(void *arg, int code, json_t *body, const uint8_t *payload,
+		      size_t len)
+{
+	struct agent *a = arg;
+	struct device_flow *f = a->flow;
+	const char *rhex = json_string_value(json_object_get(body, "rand"));
+	const char *ksid = json_string_value(json_object_get(body, "ksid"));
+	uint8_t rand[KS_RAND_LEN];
+	struct actx c;
+
+	(void)payload; (void)len;
+	if (f->state != DEV_JOINING)
+		return;
+	if (code != COAP_CODE_CHANGED || !rhex || !ksid ||
+	    hex_decode(rhex, rand, sizeof(rand)) != KS_RAND_LEN) {
+		later(a, code < 0 ? "join: no answer" : "join refused");
+		return;
+	}
+	/* KsxId = KpsaxiId: the server must mean the key we hold. */
+	if (strcmp(ksid, a->cfg.server_cred.identity)) {
+		later(a, "join: the server named another credential (KsxId)");
+		return;
+	}
+	if (f->has_ks)
+		e2e_free(&f->e);
+	f->has_ks = false;
+	if (ks_derive(a->cfg.server_cred.key, a->cfg.server_cred.key_len,
+		      a->cfg.id, rand, f->ks) ||
+	    e2e_init(&f->e, f->ks, ksid, false)) {
+		later(a, "cannot derive Ks");
+		return;
+	}
+	f->has_ks = true;
+	f->sr_seq = 0;		/* a new Ks: a new sequence space */
+	if (!actx_pairwise(&c, a->cfg.id, f->ks, ksid, false, a->cfg.seq_soft_limit))
+		agent_install(a, &c);
+	actx_wipe(&c);
+	log_info("device: Ks derived (KsId \"%s\")", log_safe(ksid));
+	send_sr(a);
+}
+
+static void join(struct agent *a)
+{
+	struct device_flow *f = a->flow;
+
+	if (!a->up || !dtls_peer_up(a->up))
+		return;
+	f->retry_at = 0;
+	f->state = DEV_JOINING;
+	f->joins++;
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/join",
+		     json_pack("{s:s}", "id", a->cfg.id), join_done, a);
+}
+
+static uint8_t h_rekey(void *arg, const struct coap_req *req, json_t **resp)
+{
+	struct agent *a = arg;
+	struct device_flow *f = a->flow;
+	const char *name = json_string_value(json_object_get(req->body, "group"));
+	json_t *e = json_object_get(req->body, "epoch");
+
+	(void)resp;
+	if (!name || !json_is_integer(e))
+		return COAP_BAD_REQUEST;
+	for (size_t k = 0; k < f->ng; k++) {
+		if (strcmp(f->g[k].name, name))
+			continue;
+		if (f->g[k].epoch >= (uint32_t)json_integer_value(e))
+			return COAP_CODE_CHANGED;	/* has it already */
+	}
+	log_info("device: group %s has a new epoch; asking for it", log_safe(name));
+	if (f->state == DEV_READY && f->has_ks)
+		send_sr(a);
+	else if (f->state == DEV_IDLE)
+		join(a);
+	return COAP_CODE_CHANGED;
+}
+
+static void up_established(void *arg, struct dtls_peer *p)
+{
+	(void)p;
+	join(arg);
+}
+
+static void up_closed(void *arg, struct dtls_peer *p)
+{
+	struct agent *a = arg;
+	struct device_flow *f = a->flow;
+
+	(void)p;
+	if (f->state != DEV_READY)
+		f->state = DEV_IDLE;
+}
+
+static void rekey_requested(void *arg, int code, json_t *body,
+			    const uint8_t *payload, size_t len)
+{
+	(void)arg; (void)body; (void)payload; (void)len;
+	log_info("device: rekey request answered %s", coap_code_str(code));
+}
+
+static void dev_seq_limit(struct agent *a, struct actx *c)
+{
+	log_info("device: %s near its sequence limit: rekeying", c->name);
+	if (c->kind == ACTX_PAIRWISE) {
+		join(a);	/* a fresh Rand, a fresh Ks */
+		return;
+	}
+	if (a->up && dtls_peer_up(a->up))
+		coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/rekey-request",
+			     json_pack("{s:s}", "group", c->name + strlen("group:")),
+			     rekey_requested, NULL);
+}
+
+static const struct coap_route up_routes[] = {
+	{ COAP_METHOD_POST, "/ga/rekey", h_rekey },
+	{ 0 }
+};
+
+static const struct coap_ep_hooks up_hooks = {
+	.established = up_established,
+	.closed = up_closed,
+};
+
+static int device_init(struct agent *a, char *err, size_t errlen)
+{
+	char norm[CFG_MAX_ID_LEN];
+
+	if (ks_normalize_id(a->cfg.id, norm, sizeof(norm)) < 0) {
+		snprintf(err, errlen, "%s: id: expected valid UTF-8", a->cfg.path);
+		return -1;
+	}
+	a->flow = calloc(1, sizeof(struct device_flow));
+	return a->flow ? 0 : -1;
+}
+
+static void device_tick(struct agent *a, uint64_t now)
+{
+	struct device_flow *f = a->flow;
+
+	if (f->state == DEV_IDLE && f->retry_at && now >= f->retry_at)
+		join(a);
+}
+
+static void device_stats(struct agent *a, json_t *o)
+{
+	struct device_flow *f = a->flow;
+	static const char *const names[] = { "idle", "joining", "sr", "ready" };
+
+	json_object_set_new(o, "device", json_pack(
+		"{ss sI sI sI}", "state", names[f->state],
+		"joins", (json_int_t)f->joins, "service_requests", (json_int_t)f->srs,
+		"failures", (json_int_t)f->failures));
+}
+
+static void device_fini(struct agent *a)
+{
+	struct device_flow *f = a->flow;
+
+	if (!f)
+		return;
+	if (f->has_ks)
+		e2e_free(&f->e);
+	mbedtls_platform_zeroize(f, sizeof(*f));
+	free(f);
+	a->flow = NULL;
+}
+
+const struct role_ops device_role = {
+	.upstream_routes = up_routes,
+	.upstream_hooks = &up_hooks,
+	.init = device_init,
+	.tick = device_tick,
+	.seq_limit = dev_seq_limit,
+	.stats = device_stats,
+	.fini = device_fini,
+};

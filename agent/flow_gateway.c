@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The gateway role (TR-0012 Entity B, MN-CSE), the group agent in the
+ * path: inner authentication of devices (their DTLS-PSK sessions with
+ * Kpsaxm), outer authentication with the server (its own session with
+ * Kpsami) reporting the authenticated members in batches, relay of the
+ * end-to-end Service Requests and their answers (opaque to it), and the
+ * group contexts it serves.
+ *
+ * Resources for devices:
+ *   POST /ga/join {"id"}            -> {"rand", "ksid", "gateway"}
+ *                                      (answered once the server has)
+ *   POST /ga/sr {"id", "oscore"}    -> relayed to the server and back
+ *   POST /ga/rekey-request {"group"} -> relayed
+ *   GET  /status
+ * for the server: POST /ga/group-update {"name", "epoch"}
+ * and to devices: POST /ga/rekey {"group", "epoch"}.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "agent/agent.h"
+#include "agent/ks.h"
+#include "agent/log.h"
+
+#define REPORT_BATCH	16
+
+struct gw_member {
+	const struct cfg_member *cfg;
+	char norm[CFG_MAX_ID_LEN];	/* NFKC of the ID */
+	struct dtls_peer *peer;		/* its session, when up */
+	uint32_t gen;
+	bool want_report, joining, reported;
+	struct coap_deferred join;
+	char group[CFG_MAX_ID_LEN];
+};
+
+struct gw_group {
+	char name[CFG_MAX_ID_LEN];
+	uint32_t epoch;			/* installed; 0: none yet */
+	uint32_t wanted;		/* announced by the server */
+	bool fetching, served_before;
+};
+
+struct gateway_flow {
+	struct gw_member *m;
+	size_t n;
+	struct gw_group *g;
+	size_t ng;
+	bool report_inflight;
+	size_t batch[REPORT_BATCH], nbatch;
+	uint64_t reports, relayed, refused, notified;
+};
+
+struct relay {
+	struct coap_deferred d;
+};
+
+static struct gw_member *by_identity(struct gateway_flow *f, const char *identity)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->m[i].cfg->cred.identity, identity))
+			return &f->m[i];
+	return NULL;
+}
+
+static struct gw_member *by_id(struct gateway_flow *f, const char *id)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (!strcmp(f->m[i].cfg->id, id))
+			return &f->m[i];
+	return NULL;
+}
+
+static struct gw_group *group(struct gateway_flow *f, const char *name,
+			      bool create)
+{
+	struct gw_group *g;
+
+	for (size_t i = 0; i < f->ng; i++)
+		if (!strcmp(f->g[i].name, name))
+			return &f->g[i];
+	if (!create)
+		return NULL;
+	g = realloc(f->g, (f->ng + 1) * sizeof(*f->g));
+	if (!g)
+		return NULL;
+	f->g = g;
+	g = &f->g[f->ng++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s", name);
+	return g;
+}
+
+static json_t *error(const char *msg)
+{
+	return json_pack("{s:s}", "error", msg);
+}
+
+static const struct psk_cred *gw_psk(void *arg, const char *identity)
+{
+	struct agent *a = arg;
+	struct gw_member *m = by_identity(a->flow, identity);
+
+	return m ? &m->cfg->cred : NULL;
+}
+
+static void gw_closed(void *arg, struct dtls_peer *p)
+{
+	struct agent *a = arg;
+	struct gateway_flow *f = a->flow;
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->m[i].peer == p)
+			f->m[i].peer = NULL;
+}
+
+/* The member whose session @p is, with the ID it claims checked. */
+static struct gw_member *session_member(struct agent *a,
+					const struct coap_req *req,
+					const char **why)
+{
+	struct gw_member *m = by_identity(a->flow, dtls_peer_identity(req->peer));
+	const char *id = json_string_value(json_object_get(req->body, "id"));
+	char norm[CFG_MAX_ID_LEN];
+
+	*why = "expected \"id\"";
+	if (!m || !id)
+		return NULL;
+	*why = "the ID does not belong to this session's credential";
+	if (ks_normalize_id(id, norm, sizeof(norm)) < 0 || strcmp(norm, m->norm))
+		return NULL;
+	m->peer = req->peer;
+	m->gen = dtls_peer_gen(req->peer);
+	return m;
+}
+
+static void ready_check(struct agent *a)
+{
+	struct gateway_flow *f = a->flow;
+
+	for (size_t i = 0; i < f->n; i++) {
+		struct gw_group *g;
+
+		if (!f->m[i].reported)
+			return;
+		g = group(f, f->m[i].group, false);
+		if (!g || !g->epoch)
+			return;
+	}
+	agent_ready(a);
+}
+
+static void notified(void *arg, int code, json_t *body, const uint8_t *p,
+		     size_t n)
+{
+	(void)arg; (void)code; (void)body; (void)p; (void)n;
+}
+
+static void group_fetched(void *arg, int code, json_t *body,
+			  const uint8_t *payload, size_t len);
+
+static void fetch_group(struct agent *a, struct gw_group *g)
+{
+	if (g->fetching || !dtls_peer_up(a->up))
+		return;
+	g->fetching = true;
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/group",
+		     json_pack("{s:s s:b}", "name", g->name, "restart",
+			       !g->served_before),
+		     group_fetched, a);
+}
+
+static void group_fetched(void *arg, int code, json_t *body,
+			  const uint8_t *payload, size_t len)
+{
+	struct agent *a = arg;
+	struct gateway_flow *f = a->flow;
+	struct group_msg gm;
+	struct gw_group *g;
+	struct actx c;
+	bool update;
+
+	(void)payload; (void)len;
+	if (code != COAP_CODE_CONTENT || !body || group_msg_from_json(body, &gm)) {
+		log_warn("gateway: group material: %s", coap_code_str(code));
+		for (size_t i = 0; i < f->ng; i++)
+			f->g[i].fetching = false;
+		return;
+	}
+	g = group(f, gm.name, true);
+	if (!g) {
+		group_msg_wipe(&gm);
+		return;
+	}
+	g->fetching = false;
+	g->served_before = true;
+	update = g->epoch && gm.epoch != g->epoch;
+	if (!actx_group_gateway(&c, &gm, a->cfg.seq_soft_limit) &&
+	    !agent_install(a, &c)) {
+		g->epoch = gm.epoch;
+		log_info("gateway: group %s epoch %u installed (%zu members)",
+			 g->name, g->epoch, gm.n_members);
+	}
+	actx_wipe(&c);
+	group_msg_wipe(&gm);
+	if (g->wanted > g->epoch) {
+		fetch_group(a, g);
+		return;
+	}
+	/* Members get theirs end to end: tell them to ask. */
+	for (size_t i = 0; update && i < f->n; i++) {
+		struct gw_member *m = &f->m[i];
+
+		if (!m->peer || dtls_peer_gen(m->peer) != m->gen ||
+		    !dtls_peer_up(m->peer) || strcmp(m->group, g->name))
+			continue;
+		f->notified++;
+		coap_request(a->srv_ep, m->peer, COAP_METHOD_POST, "/ga/rekey",
+			     json_pack("{s:s s:i}", "group", g->name, "epoch",
+				       (int)g->epoch),
+			     notified, NULL);
+	}
+	agent_write_contexts(a);
+	ready_check(a);
+}
+
+static void try_report(struct agent *a);
+
+static void report_done(void *arg, int code, json_t *body,
+			const uint8_t *payload, size_t len)
+{
+	struct agent *a = arg;
+	struct gateway_flow *f = a->flow;
+	const char *rand = json_string_value(json_object_get(body, "rand"));
+	json_t *ok = json_object_get(body, "members"), *v;
+	json_t *refused = json_object_get(body, "refused");
+	size_t i;
+
+	(void)payload; (void)len;
+	f->report_inflight = false;
+	if (code != COAP_CODE_CHANGED || !rand || !json_is_array(ok)) {
+		log_warn("gateway: outer authentication report: %s",
+			 coap_code_str(code));
+		for (i = 0; i < f->nbatch; i++) {
+			struct gw_member *m = &f->m[f->batch[i]];
+
+			if (m->joining)
+				coap_respond(&m->join, COAP_GATEWAY_TIMEOUT,
+					     error("server unavailable"));
+			m->joining = false;
+		}
+		f->nbatch = 0;
+		return;
+	}
+	f->reports++;
+	json_array_foreach(ok, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		const char *ksid = json_string_value(json_object_get(v, "ksid"));
+		const char *grp = json_string_value(json_object_get(v, "group"));
+		struct gw_member *m = id ? by_id(f, id) : NULL;
+		struct gw_group *g;
+
+		if (!m || !ksid || !grp)
+			continue;
+		snprintf(m->group, sizeof(m->group), "%s", grp);
+		m->reported = true;
+		if (m->joining)
+			coap_respond(&m->join, COAP_CODE_CHANGED,
+				     json_pack("{s:s s:s s:s}", "rand", rand,
+					       "ksid", ksid, "gateway", a->cfg.id));
+		m->joining = false;
+		g = group(f, grp, true);
+		if (g && !g->epoch)
+			fetch_group(a, g);
+	}
+	json_array_foreach(refused, i, v) {
+		struct gw_member *m = json_string_value(v) ?
+			by_id(f, json_string_value(v)) : NULL;
+
+		if (!m)
+			continue;
+		f->refused++;
+		if (m->joining)
+			coap_respond(&m->join, COAP_FORBIDDEN,
+				     error("the server refused this member"));
+		m->joining = false;
+	}
+	f->nbatch = 0;
+	try_report(a);
+}
+
+/* Outer authentication: report authenticated members, a batch at a time. */
+static void try_report(struct agent *a)
+{
+	struct gateway_flow *f = a->flow;
+	json_t *ids;
+
+	if (f->report_inflight || !a->up || !dtls_peer_up(a->up))
+		return;
+	ids = json_array();
+	f->nbatch = 0;
+	for (size_t i = 0; i < f->n && f->nbatch < REPORT_BATCH; i++) {
+		if (!f->m[i].want_report)
+			continue;
+		f->m[i].want_report = false;
+		f->batch[f->nbatch++] = i;
+		json_array_append_new(ids, json_string(f->m[i].cfg->id));
+	}
+	if (!f->nbatch) {
+		json_decref(ids);
+		return;
+	}
+	f->report_inflight = true;
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/report",
+		     json_pack("{s:s s:o}", "gateway", a->cfg.id, "members", ids),
+		     report_done, a);
+}
+
+static uint8_t h_join(void *arg, const struct coap_req *req, json_t **resp)
+{
+	struct agent *a = arg;
+	const char *why;
+	struct gw_member *m = session_member(a, req, &why);
+
+	if (!m) {
+		log_warn("gateway: join from %s refused: %s",
+			 dtls_peer_name(req->peer), why);
+		*resp = error(why);
+		return COAP_FORBIDDEN;
+	}
+	if (m->joining)		/* a newer request replaces the older */
+		coap_respond(&m->join, COAP_UNAVAILABLE, error("superseded"));
+	coap_defer(req, &m->join);
+	m->joining = true;
+	m->want_report = true;
+	log_info("gateway: member %s authenticated (inner)", log_safe(m->cfg->id));
+	try_report(a);
+	return COAP_DEFERRED;
+}
+
+static void relayed(void *arg, int code, json_t *body, const uint8_t *payload,
+		    size_t len)
+{
+	struct relay *r = arg;
+
+	(void)payload; (void)len;
+	if (code < 0)
+		coap_respond(&r->d, COAP_GATEWAY_TIMEOUT, error("server did not answer"));
+	else
+		coap_respond(&r->d, (uint8_t)code, json_incref(body));
+	free(r);
+}
+
+/* Forwards a device's request to the server and its answer back. */
+static uint8_t relay(struct agent *a, const struct coap_req *req,
+		     const char *path, json_t *body, json_t **resp)
+{
+	struct relay *r;
+
+	if (!a->up || !dtls_peer_up(a->up) || !(r = calloc(1, sizeof(*r)))) {
+		json_decref(body);
+		*resp = error("server unavailable");
+		return COAP_UNAVAILABLE;
+	}
+	coap_defer(req, &r->d);
+	((struct gateway_flow *)a->flow)->relayed++;
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, path, body, relayed, r);
+	return COAP_DEFERRED;
+}
+
+static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
+{
+	struct agent *a = arg;
+	const char *why, *msg = json_string_value(json_object_get(req->body, "oscore"));
+	struct gw_member *m = session_member(a, req, &why);
+
+	if (!m || !msg) {
+		*resp = error(m ? "expected \"oscore\"" : why);
+		return COAP_FORBIDDEN;
+	}
+	/* Opaque to the gateway: Ksx protects it end to end. */
+	return relay(a, req, "/ga/sr",
+		     json_pack("{s:s s:s}", "id", m->cfg->id, "oscore", msg), resp);
+}
+
+static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
+			       json_t **resp)
+{
+	struct agent *a = arg;
+	struct gw_member *m = by_identity(a->flow, dtls_peer_identity(req->peer));
+	const char *grp = json_string_value(json_object_get(req->body, "group"));
+
+	if (!m || !grp || strcmp(grp, m->group)) {
+		*resp = error("expected \"group\": the member's own group");
+		return COAP_FORBIDDEN;
+	}
+	return relay(a, req, "/ga/rekey-request", json_pack("{s:s}", "group", grp),
+		     resp);
+}
+
+static uint8_t h_status(void *arg, const struct coap_req *req, json_t **resp)
+{
+	struct agent *a = arg;
+
+	(void)req;
+	*resp = json_pack("{s:s s:s s:b}", "role", "gateway", "id", a->cfg.id,
+			  "server", a->up && dtls_peer_up(a->up));
+	return COAP_CODE_CONTENT;
+}
+
+static uint8_t h_group_update(void *arg, const struct coap_req *req,
+			      json_t **resp)
+{
+	struct agent *a = arg;
+	const char *name = json_string_value(json_object_get(req->body, "name"));
+	json_t *e = json_object_get(req->body, "epoch");
+	struct gw_group *g;
+
+	(void)resp;
+	if (!name || !json_is_integer(e))
+		return COAP_BAD_REQUEST;
+	g = group(a->flow, name, false);
+	if (!g)
+		return COAP_CODE_CHANGED;	/* no member of ours in it */
+	g->wanted = (uint32_t)json_integer_value(e);
+	if (g->wanted != g->epoch)
+		fetch_group(a, g);
+	return COAP_CODE_CHANGED;
+}
+
+static void up_established(void *arg, struct dtls_peer *p)
+{
+	(void)p;
+	try_report(arg);
+}
+
+static void rekey_requested(void *arg, int code, json_t *body,
+			    const uint8_t *payload, size_t len)
+{
+	(void)arg; (void)body; (void)payload; (void)len;
+	log_info("gateway: rekey request answered %s", coap_code_str(code));
+}
+
+static void gw_seq_limit(struct agent *a, struct actx *c)
+{
+	if (c->kind != ACTX_GROUP || !a->up || !dtls_peer_up(a->up))
+		return;
+	log_info("gateway: %s near its sequence limit: asking for a rekey", c->name);
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/rekey-request",
+		     json_pack("{s:s}", "group", c->name + strlen("group:")),
+		     rekey_requested, NULL);
+}
+
+static const struct coap_route routes[] = {
+	{ COAP_METHOD_POST, "/ga/join", h_join },
+	{ COAP_METHOD_POST, "/ga/sr", h_sr },
+	{ COAP_METHOD_POST, "/ga/rekey-request", h_rekey_request },
+	{ COAP_METHOD_GET, "/status", h_status },
+	{ 0 }
+};
+
+static const struct coap_route up_routes[] = {
+	{ COAP_METHOD_POST, "/ga/group-update", h_group_update },
+	{ 0 }
+};
+
+static const struct coap_ep_hooks hooks = { .psk = gw_psk, .closed = gw_closed };
+static const struct coap_ep_hooks up_hooks = { .established = up_established };
+
+static int gateway_init(struct agent *a, char *err, size_t errlen)
+{
+	struct gateway_flow *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	a->flow = f;
+	f->m = calloc(a->cfg.n_members, sizeof(*f->m));
+	if (!f->m)
+		return -1;
+	f->n = a->cfg.n_members;
+	for (size_t i = 0; i < f->n; i++) {
+		f->m[i].cfg = &a->cfg.members[i];
+		if (ks_normalize_id(a->cfg.members[i].id, f->m[i].norm,
+				    sizeof(f->m[i].norm)) < 0) {
+			snprintf(err, errlen, "%s: members[%zu].id: expected valid UTF-8",
+				 a->cfg.path, i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void gateway_tick(struct agent *a, uint64_t now)
+{
+	(void)now;
+	try_report(a);
+}
+
+static void gateway_stats(struct agent *a, json_t *o)
+{
+	struct gateway_flow *f = a->flow;
+	size_t reported = 0;
+
+	for (size_t i = 0; i < f->n; i++)
+		reported += f->m[i].reported;
+	json_object_set_new(o, "gateway", json_pack(
+		"{sI sI sI sI sI si}", "reports", (json_int_t)f->reports,
+		"reported", (json_int_t)reported, "relayed", (json_int_t)f->relayed,
+		"refused", (json_int_t)f->refused,
+		"notified", (json_int_t)f->notified, "groups", (int)f->ng));
+}
+
+static void gateway_fini(struct agent *a)
+{
+	struct gateway_flow *f = a->flow;
+
+	if (!f)
+		return;
+	free(f->m);
+	free(f->g);
+	free(f);
+	a->flow = NULL;
+}
+
+const struct role_ops gateway_role = {
+	.server_routes = routes,
+	.upstream_routes = up_routes,
+	.server_hooks = &hooks,
+	.upstream_hooks = &up_hooks,
+	.init = gateway_init,
+	.tick = gateway_tick,
+	.seq_limit = gw_seq_limit,
+	.stats = gateway_stats,
+	.fini = gateway_fini,
+};

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The server's registry in SQLite: members (credential identifiers, the
+ * issued Ks and KsId and the Rand they came from, group sender IDs) and
+ * groups (keying material, Gid, epoch).  It survives restarts; the file
+ * is created mode 0600 because it holds keys.
+ */
+#ifndef COAPSECD_REGISTRY_H
+#define COAPSECD_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <mbedtls/ctr_drbg.h>
+
+#include "agent/config.h"
+#include "agent/ks.h"
+
+#define GID_LEN		4
+#define SALT_LEN	8
+#define SID_MAX_LEN	2
+
+struct registry;
+
+struct reg_member {
+	char id[CFG_MAX_ID_LEN];
+	char ksid[CFG_MAX_ID_LEN];
+	char group[CFG_MAX_ID_LEN];
+	char gateway[CFG_MAX_ID_LEN];	/* who reported it last */
+	uint8_t sid[SID_MAX_LEN];	/* sender ID in its group */
+	uint8_t sid_len;
+	bool issued;			/* holds a Ks */
+	uint8_t rand[KS_RAND_LEN];
+	uint8_t ks[KS_LEN];
+	int64_t sr_seq;			/* last Service Request seq, -1: none */
+	uint32_t issued_epoch;		/* group epoch last sent to it, 0: none */
+};
+
+struct reg_group {
+	char name[CFG_MAX_ID_LEN];
+	int alg;
+	uint32_t epoch;
+	uint8_t gid[GID_LEN];
+	uint8_t secret[32];
+	uint8_t secret_len;
+	uint8_t salt[SALT_LEN];
+	/* the previous epoch's Gid, valid until retire_at (unix seconds) */
+	uint8_t old_gid[GID_LEN];
+	int64_t retire_at;
+};
+
+struct registry *registry_open(const char *path, char *err, size_t errlen);
+void registry_close(struct registry *r);
+
+int registry_begin(struct registry *r);
+int registry_commit(struct registry *r);
+
+/*
+ * Brings the registry in line with the configuration: new groups get
+ * keying material, new members a sender ID, removed members go, and
+ * every group that lost or changed a member is rekeyed.  Calls
+ * @rekeyed(arg, group) for each group rekeyed.  0 or -1.
+ */
+int registry_sync(struct registry *r, const struct agent_config *cfg,
+		  mbedtls_ctr_drbg_context *drbg,
+		  void (*rekeyed)(void *arg, const char *group), void *arg);
+
+/* New keying material and Gid, epoch + 1; the old Gid retires after grace. */
+int registry_group_rekey(struct registry *r, const char *name,
+			 mbedtls_ctr_drbg_context *drbg, unsigned int grace_s);
+
+int registry_group_get(struct registry *r, const char *name,
+		       struct reg_group *g);
+/* Members of @group in sender ID order; @cb returns non-zero to stop. */
+int registry_group_members(struct registry *r, const char *group,
+			   int (*cb)(void *arg, const struct reg_member *m),
+			   void *arg);
+/* Every group name. */
+int registry_groups(struct registry *r,
+		    int (*cb)(void *arg, const struct reg_group *g), void *arg);
+
+/* 0, 1 when there is no such member, -1 on error. */
+int registry_member_get(struct registry *r, const char *id,
+			struct reg_member *m);
+/* Stores a freshly issued Ks (resets the Service Request replay state). */
+int registry_member_issue(struct registry *r, const char *id,
+			  const char *gateway, const uint8_t rand[KS_RAND_LEN],
+			  const uint8_t ks[KS_LEN]);
+int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq);
+int registry_member_set_issued_epoch(struct registry *r, const char *id,
+				     uint32_t epoch);
+int registry_member_count(struct registry *r);
+
+/* The last epoch of @group handed to @gateway (0: never). */
+uint32_t registry_served_epoch(struct registry *r, const char *gateway,
+			       const char *group);
+int registry_set_served_epoch(struct registry *r, const char *gateway,
+			      const char *group, uint32_t epoch);
+
+#endif /* COAPSECD_REGISTRY_H */
