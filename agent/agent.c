@@ -104,6 +104,14 @@ void agent_event(struct agent_evsrc *src, uint32_t events)
 	}
 }
 
+void agent_upstream_timeout(void *arg, struct dtls_peer *p)
+{
+	struct agent *a = arg;
+
+	if (p == a->up && dtls_peer_up(p))
+		a->restart_up = true;
+}
+
 void agent_tick(struct agent *a, uint64_t now)
 {
 	if (now - a->last_tick < 20)
@@ -116,9 +124,19 @@ void agent_tick(struct agent *a, uint64_t now)
 	if (a->up) {
 		dtls_client_tick(a->up, now);
 		coap_ep_tick(a->up_ep, now);
+		if (a->restart_up) {
+			a->restart_up = false;
+			log_warn("%s: no answer; starting the session over",
+				 dtls_peer_name(a->up));
+			dtls_client_restart(a->up);
+		}
 	}
 	if (a->role->tick)
 		a->role->tick(a, now);
+	if (a->ctx_dirty && now - a->ctx_written >= 100) {
+		a->ctx_written = now;
+		agent_write_contexts(a);
+	}
 }
 
 void agent_fini(struct agent *a)
@@ -144,6 +162,7 @@ void agent_fini(struct agent *a)
 
 void agent_write_contexts(struct agent *a)
 {
+	a->ctx_dirty = false;
 	if (a->cfg.contexts_file[0] &&
 	    ctxset_write(&a->ctxs, a->cfg.contexts_file, role_name(a->cfg.role),
 			 a->cfg.id))
@@ -157,6 +176,7 @@ int agent_install(struct agent *a, const struct actx *c)
 	if (!slot)
 		return -1;
 	a->installs++;
+	a->ctx_dirty = true;
 	if (a->kp && keypush_install(a->kp, slot, a->cfg.grace_s))
 		return -1;
 	log_info("context %s: epoch %u, %u recipient(s)", slot->name,

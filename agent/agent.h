@@ -62,6 +62,9 @@ struct agent {
 	struct ctxset ctxs;
 	uint64_t start_ms, last_tick;
 	bool ready;			/* every expected context installed */
+	bool restart_up;		/* the upstream session looks dead */
+	bool ctx_dirty;			/* contexts file to rewrite */
+	uint64_t ctx_written;
 	uint64_t installs;
 };
 
@@ -83,6 +86,8 @@ void agent_write_contexts(struct agent *a);
 /* Marks the agent ready (logs the time since start once). */
 void agent_ready(struct agent *a);
 void agent_stats(struct agent *a, json_t *o);
+/* coap_ep_hooks.timeout for the upstream: start the session over. */
+void agent_upstream_timeout(void *arg, struct dtls_peer *p);
 /* Fills @b from the agent's DRBG.  0 or -1. */
 int agent_random(struct agent *a, uint8_t *b, size_t n);
 

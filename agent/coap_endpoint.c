@@ -463,8 +463,11 @@ int coap_request(struct coap_ep *ep, struct dtls_peer *p, uint8_t method,
 	memcpy(o->token, m.token, 4);
 	o->tries = 0;
 	o->next_tx = now + ACK_TIMEOUT_MS;
-	/* EXCHANGE_LIFETIME would be 247 s; between agents 60 s is plenty. */
-	o->deadline = now + 60000;
+	/*
+	 * Two transmissions, then the session is presumed dead (the peer
+	 * restarted and lost it): the caller hears -1 and DTLS starts over.
+	 */
+	o->deadline = now + 3 * ACK_TIMEOUT_MS;
 	o->cb = cb;
 	o->arg = arg;
 	dtls_peer_send(p, o->bytes, o->len);
@@ -487,6 +490,8 @@ void coap_ep_tick(struct coap_ep *ep, uint64_t now)
 				free(o->bytes);
 				o->bytes = NULL;
 				o->cb(o->arg, -1, NULL, NULL, 0);
+				if (ep->hooks->timeout)
+					ep->hooks->timeout(ep->arg, c->p);
 			} else if (!o->acked && now >= o->next_tx) {
 				ep->stats.retransmits++;
 				o->tries++;

@@ -84,6 +84,8 @@ struct coap_ep_hooks {
 	const struct psk_cred *(*psk)(void *arg, const char *identity);
 	void (*established)(void *arg, struct dtls_peer *p);
 	void (*closed)(void *arg, struct dtls_peer *p);
+	/* A request to @p got no answer: the session may be dead. */
+	void (*timeout)(void *arg, struct dtls_peer *p);
 };
 
 struct coap_ep *coap_ep_new(const struct coap_route *routes,

@@ -700,8 +700,9 @@ struct dtls_peer *dtls_client_new(const struct cfg_addr *addr,
 	mbedtls_ssl_set_timer_cb(&c->ssl, &c->timer, mbedtls_timing_set_delay,
 				 mbedtls_timing_get_delay);
 	mbedtls_ssl_set_bio(&c->ssl, c, cli_send, cli_recv, NULL);
-	cli_start(c, now_ms());
-	cli_drive(c);
+	/* The first tick starts the handshake, once the caller holds @c. */
+	c->state = PEER_DOWN;
+	c->retry_at = 0;
 	return c;
 }
 

@@ -253,6 +253,7 @@ static const struct coap_route up_routes[] = {
 static const struct coap_ep_hooks up_hooks = {
 	.established = up_established,
 	.closed = up_closed,
+	.timeout = agent_upstream_timeout,
 };
 
 static int device_init(struct agent *a, char *err, size_t errlen)

@@ -223,7 +223,6 @@ static void group_fetched(void *arg, int code, json_t *body,
 				       (int)g->epoch),
 			     notified, NULL);
 	}
-	agent_write_contexts(a);
 	ready_check(a);
 }
 
@@ -289,6 +288,7 @@ static void report_done(void *arg, int code, json_t *body,
 		m->joining = false;
 	}
 	f->nbatch = 0;
+	ready_check(a);
 	try_report(a);
 }
 
@@ -468,7 +468,10 @@ static const struct coap_route up_routes[] = {
 };
 
 static const struct coap_ep_hooks hooks = { .psk = gw_psk, .closed = gw_closed };
-static const struct coap_ep_hooks up_hooks = { .established = up_established };
+static const struct coap_ep_hooks up_hooks = {
+	.established = up_established,
+	.timeout = agent_upstream_timeout,
+};
 
 static int gateway_init(struct agent *a, char *err, size_t errlen)
 {

@@ -280,8 +280,6 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		 log_safe(id));
 	if (f->sr_ok >= a->cfg.n_members)
 		agent_ready(a);
-	else if (!a->ready && f->sr_ok % 64 == 0)
-		agent_write_contexts(a);
 	return COAP_CODE_CHANGED;
 }
 

@@ -1,0 +1,191 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# coapsecd end to end on loopback, no VM: a server, a gateway and four
+# devices in two groups run TR-0012 group authentication and key
+# distribution; then handshake failures, a spoofed ClientHello flood, a
+# membership change, a server restart and a device restart.  KTAP output.
+set -u
+BIN=${COAPSECD:-build/coapsecd}
+PROBE=${DTLS_PROBE:-build/agent/dtls_probe}
+T=$(mktemp -d /tmp/coapsecd-flow-XXXXXX)
+BASE=$((20000 + RANDOM % 20000))
+SRV=$BASE GW=$((BASE + 1))
+declare -A PID
+n=0 fails=0
+
+cleanup() {
+	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	[ -n "${KEEP:-}" ] || rm -rf "$T"
+}
+trap cleanup EXIT
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+
+start() {	# NAME CONFIG
+	"$BIN" -c "$T/$2.json" 2>>"$T/$1.log" &
+	PID[$1]=$!
+}
+stop() { kill "${PID[$1]}" 2>/dev/null; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
+wait_log() {	# NAME TEXT SECONDS
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+stats() {	# NAME: its counters, as JSON
+	local before i
+	before=$(grep -c ' stats ' "$T/$1.log")
+	kill -USR1 "${PID[$1]}"
+	for ((i = 0; i < 40; i++)); do
+		[ "$(grep -c ' stats ' "$T/$1.log")" -gt "$before" ] && break
+		sleep 0.05
+	done
+	grep ' stats ' "$T/$1.log" | tail -1 | sed 's/.* stats //'
+}
+key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+ctx() {	# FILE NAME FIELD
+	jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null
+}
+
+umask 077
+KG=$(key)
+declare -A KX KM
+MEMBERS="dev-1 dev-2 dev-3 dev-4"
+declare -A GROUP=([dev-1]=lights [dev-2]=lights [dev-3]=doors [dev-4]=doors)
+for d in $MEMBERS; do KX[$d]=$(key); KM[$d]=$(key); done
+# dev-1 keeps its server key in a key file rather than inline
+echo "${KX[dev-1]}" > "$T/dev-1.kx"
+
+srv_members() {
+	local sep="" d
+	for d in "$@"; do
+		printf '%s{"id":"%s","group":"%s","identity":"%s@in-cse","key":"%s"}' \
+			"$sep" "$d" "${GROUP[$d]}" "$d" "${KX[$d]}"
+		sep=,
+	done
+}
+server_conf() {
+	printf '%s\n' "{\"role\":\"server\",\"id\":\"in-cse\",\"listen\":\"127.0.0.1:$SRV\"," \
+		"\"db\":\"$T/registry.db\",\"contexts_file\":\"$T/server.ctx\",\"grace_s\":5," \
+		"\"gateways\":[{\"id\":\"gw1\",\"identity\":\"gw1@in-cse\",\"key\":\"$KG\"}]," \
+		"\"groups\":[{\"name\":\"lights\"},{\"name\":\"doors\",\"alg\":10,\"secret_len\":32}]," \
+		"\"members\":[$(srv_members "$@")]}" > "$T/server.json.new"
+	mv "$T/server.json.new" "$T/server.json"
+}
+server_conf $MEMBERS
+gm=""
+for d in $MEMBERS; do gm="$gm${gm:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key\":\"${KM[$d]}\"}"; done
+printf '%s\n' "{\"role\":\"gateway\",\"id\":\"gw1\",\"listen\":\"127.0.0.1:$GW\",\"contexts_file\":\"$T/gw.ctx\"," \
+	"\"server\":{\"address\":\"127.0.0.1:$SRV\",\"identity\":\"gw1@in-cse\",\"key\":\"$KG\"}," \
+	"\"members\":[$gm]}" > "$T/gw.json"
+for d in $MEMBERS; do
+	if [ $d = dev-1 ]; then sc="\"key_file\":\"$T/dev-1.kx\""; else sc="\"key\":\"${KX[$d]}\""; fi
+	printf '%s\n' "{\"role\":\"device\",\"id\":\"$d\",\"contexts_file\":\"$T/$d.ctx\"," \
+		"\"gateway\":{\"address\":\"127.0.0.1:$GW\",\"identity\":\"$d@gw1\",\"key\":\"${KM[$d]}\"}," \
+		"\"server_credential\":{\"identity\":\"$d@in-cse\",$sc}}" > "$T/$d.json"
+done
+# a device with the wrong Kpsaxm, one with an unknown identity
+sed "s/${KM[dev-1]}/$(key)/" "$T/dev-1.json" > "$T/wrongkey.json"
+sed 's/"dev-1@gw1"/"nobody@gw1"/' "$T/dev-1.json" > "$T/unknown.json"
+
+echo "TAP version 13"
+echo "1..10"
+
+start server server
+wait_log server "started" 5
+start gw gw
+for d in $MEMBERS; do start $d $d; done
+all=1
+for d in $MEMBERS; do wait_log $d "contexts installed" 10 || all=0; done
+wait_log gw "contexts installed" 5 || all=0
+check "four devices in two groups authenticated and keyed end to end" [ $all = 1 ]
+
+# Identical contexts on both sides, compared through key fingerprints:
+# one side's sender key is the other's recipient key.
+pairwise_same() {
+	local d=$1 n="pairwise:$1"
+	[ -n "$(ctx $d $n sender_key_fp)" ] &&
+	[ "$(ctx $d $n id_context) $(ctx $d $n common_iv_fp) $(ctx $d $n sender_key_fp) $(ctx $d $n 'recipients[0].key_fp')" = \
+	  "$(ctx server $n id_context) $(ctx server $n common_iv_fp) $(ctx server $n 'recipients[0].key_fp') $(ctx server $n sender_key_fp)" ]
+}
+group_same() {
+	local d=$1 n="group:${GROUP[$1]}" sid
+	sid=$(ctx $d $n sender_id)
+	[ -n "$sid" ] &&
+	[ "$(ctx $d $n id_context) $(ctx $d $n common_iv_fp) $(ctx $d $n sender_key_fp) $(ctx $d $n 'recipients[0].key_fp') $(ctx $d $n epoch)" = \
+	  "$(ctx gw $n id_context) $(ctx gw $n common_iv_fp) $(ctx gw $n "recipients[] | select(.id==\"$sid\") | .key_fp") $(ctx gw $n sender_key_fp) $(ctx gw $n epoch)" ]
+}
+all=1; for d in $MEMBERS; do pairwise_same $d || all=0; done
+check "pairwise contexts identical on each device and the server" [ $all = 1 ]
+all=1; for d in $MEMBERS; do group_same $d || all=0; done
+check "group contexts identical on each device and the gateway" [ $all = 1 ]
+check "the gateway holds no pairwise context (it never learns a Ks)" \
+	[ "$(jq '[.contexts[] | select(.kind=="pairwise")] | length' "$T/gw.ctx")" = 0 ]
+
+"$BIN" -c "$T/wrongkey.json" -p /status >/dev/null 2>&1
+st=$(stats gw)
+check "a wrong PSK fails the handshake, logged and counted" \
+	eval '[ "$(jq .dtls.auth_failed <<<"$st")" -ge 1 ] && grep -q "handshake failed for identity \"dev-1@gw1\": wrong key" "$T/gw.log"'
+"$BIN" -c "$T/unknown.json" -p /status >/dev/null 2>&1
+st=$(stats gw)
+check "an unknown identity fails the handshake, logged and counted" \
+	eval '[ "$(jq .dtls.unknown_identity <<<"$st")" -ge 1 ] && grep -q "unknown PSK identity \"nobody@gw1\"" "$T/gw.log"'
+
+before=$(stats server)
+"$PROBE" flood $SRV 3000 >/dev/null
+sleep 0.3
+after=$(stats server)
+hvr=$(( $(jq .dtls.hello_verify <<<"$after") - $(jq .dtls.hello_verify <<<"$before") ))
+echo "# flood: $hvr HelloVerifyRequests; peers $(jq .dtls.peers <<<"$after"), pooled contexts $(jq .dtls.contexts <<<"$after")"
+check "3000 spoofed ClientHellos: cookies sent, no per-peer state kept" \
+	eval '[ "$hvr" -ge 2900 ] && [ "$(jq .dtls.peers <<<"$after")" = 1 ] && [ "$(jq .dtls.contexts <<<"$after")" -le 3 ]'
+
+# Membership change: dev-4 leaves; doors gets a new Gid and new keys.
+old_gid=$(ctx dev-3 group:doors id_context)
+server_conf dev-1 dev-2 dev-3
+kill -HUP "${PID[server]}"
+for ((i = 0; i < 100; i++)); do
+	[ "$(ctx dev-3 group:doors epoch)" = 2 ] && [ "$(ctx gw group:doors epoch)" = 2 ] && break
+	sleep 0.05
+done
+sleep 0.3
+new_gid=$(ctx dev-3 group:doors id_context)
+check "removing dev-4 rekeys doors: new Gid on dev-3 and the gateway, nothing for dev-4" \
+	eval '[ "$new_gid" != "$old_gid" ] && group_same dev-3 && [ "$(ctx dev-4 group:doors id_context)" = "$old_gid" ] && [ "$(ctx gw group:doors "recipients | length")" = 1 ]'
+
+# Server restart: the registry stays (same groups, members, Gids, Ks).
+q() { sqlite3 "$T/registry.db" "$1"; }
+REG="SELECT name, epoch, hex(gid) FROM groups ORDER BY name; SELECT id, hex(sid), hex(ks) FROM members ORDER BY id"
+reg_before=$(q "$REG")
+stop server
+start server server
+wait_log server "started" 5
+st=$(stats server)
+check "the server's registry survives its restart" \
+	eval '[ -n "$reg_before" ] && [ "$reg_before" = "$(q "$REG")" ] && [ "$(jq .server.members <<<"$st")" = 3 ] && [ "$(grep -c "group .* created" "$T/server.log")" = 2 ]'
+
+# Device restart: a fresh Rand (new Ks) and, since its sender sequence
+# starts over, a new epoch for its group: no nonce is ever reused.
+ks_before=$(ctx dev-1 pairwise:dev-1 sender_key_fp)
+lights_before=$(ctx dev-1 group:lights id_context)
+stop dev-1
+: > "$T/dev-1.log"
+start dev-1 dev-1
+wait_log dev-1 "contexts installed" 20
+check "a restarted device gets a fresh Ks, and its group a new Gid" \
+	eval '[ -n "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" ] && [ "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" != "$ks_before" ] && [ "$(ctx dev-1 group:lights id_context)" != "$lights_before" ] && pairwise_same dev-1'
+
+for f in "$T"/*.log; do
+	for k in $KG "${KX[@]}" "${KM[@]}"; do
+		grep -q "$k" "$f" && { echo "# key material in $(basename "$f")"; fails=$((fails + 1)); }
+	done
+done
+[ $fails = 0 ] || { [ -n "${KEEP:-}" ] && echo "# logs kept in $T"; }
+echo "# Totals: pass:$((n - fails)) fail:$fails"
+[ $fails = 0 ]
