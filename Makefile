@@ -34,7 +34,7 @@ VM_TEST_PROGS :=
 TEST_MODULES :=
 
 .PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
-	style checkpatch sparse demo clean check-debug
+	style checkpatch sparse demo clean check-debug install uninstall dkms-install dkms-uninstall
 all: module tools
 
 module:
@@ -87,3 +87,47 @@ demo:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	rm -rf $(B)
+
+# Installation: the module into the headers' kernel (updates/), the CLI and
+# agent, man pages, the systemd unit, and an empty 0700 /etc/coapsec.
+# DESTDIR stages it; KDIR picks the kernel.  dkms-install instead hands the
+# module source to DKMS, which rebuilds it on every kernel upgrade.
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= /etc/systemd/system
+CONFDIR ?= /etc/coapsec
+VERSION := $(shell sed -n 's/^\#define COAPSEC_VERSION "\(.*\)"/\1/p' kmod/version.h)
+# The release modules_install uses (Debian headers: 6.1.0-N-amd64).
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+DKMS_SRC := $(DESTDIR)/usr/src/coapsec-$(VERSION)
+MAN_PAGES := $(wildcard tools/cli/*.8 agent/*.8)
+UNITS := $(wildcard agent/*.service)
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
+		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) $(PROGS)
+	$(if $(MAN_PAGES),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN_PAGES))
+	$(if $(UNITS),install -D -m 0644 -t $(DESTDIR)$(UNITDIR) $(UNITS))
+	install -d -m 0700 $(DESTDIR)$(CONFDIR)
+
+uninstall:
+	rm -f $(DESTDIR)/lib/modules/$(KREL)/updates/coapsec.ko
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
+	-rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null
+
+dkms-install:
+	rm -rf $(DKMS_SRC)
+	install -d $(DKMS_SRC)
+	cp -r Kbuild kmod uapi $(DKMS_SRC)/
+	sed 's/@VERSION@/$(VERSION)/' dkms.conf.in > $(DKMS_SRC)/dkms.conf
+	dkms install -m coapsec -v $(VERSION) $(if $(KREL),-k $(KREL))
+
+dkms-uninstall:
+	-dkms remove -m coapsec -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
