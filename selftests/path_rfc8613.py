@@ -5,8 +5,13 @@ C.3) client context installed at sequence number 20 in netns CLI, the C.4
 (C.5, C.6) unprotected request sent from a plain UDP socket arrives in
 netns SRV as exactly the protected payload, and the C.7 (C.8) protected
 response sent back is delivered to the socket as exactly the unprotected
-bytes.  IPv4 and IPv6."""
+bytes.  IPv4 and IPv6.
+
+With a third argument, the context lives in that gateway namespace
+instead, which protects on FORWARD for the plain client (DESIGN §3).
+Addresses come from $ADDR4 and $ADDR6 ("client server") if set."""
 import json
+import os
 import socket
 import sys
 
@@ -14,16 +19,20 @@ sys.path.insert(0, "selftests")
 from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
+ctx_ns = sys.argv[3] if len(sys.argv) > 3 else cli_ns
+direction = "fwd" if ctx_ns != cli_ns else "out"
 vec = json.load(open("../shared/vectors/rfc8613.json"))
 msgs, ctxs = vec["messages"], vec["contexts"]
-ADDR = {socket.AF_INET: ("10.0.7.1", "10.0.7.2"),
-        socket.AF_INET6: ("fd07::1", "fd07::2")}
+ADDR = {socket.AF_INET: tuple(os.environ.get("ADDR4",
+                                             "10.0.7.1 10.0.7.2").split()),
+        socket.AF_INET6: tuple(os.environ.get("ADDR6",
+                                              "fd07::1 fd07::2").split())}
 FAM = {socket.AF_INET: "inet", socket.AF_INET6: "inet6"}
 
 
 def install(cname, family):
     c = ctxs[cname]
-    coapsec(cli_ns, "flush")
+    coapsec(ctx_ns, "flush")
     args = ["context", "add", "id", 1, "alg", 10, "secret", "-",
             "sender-id", c["client"]["sender_id"],
             "recipient-id", c["client"]["recipient_id"], "seq-start", 20]
@@ -33,8 +42,8 @@ def install(cname, family):
         args += ["id-context", c["id_context"]]
     else:
         args += ["no-kid-context"]
-    coapsec(cli_ns, *args, stdin=c["master_secret"] + "\n")
-    coapsec(cli_ns, "policy", "add", "dir", "out", "family", FAM[family],
+    coapsec(ctx_ns, *args, stdin=c["master_secret"] + "\n")
+    coapsec(ctx_ns, "policy", "add", "dir", direction, "family", FAM[family],
             "dst", ADDR[family][1], "action", "protect", 1)
 
 
@@ -69,18 +78,18 @@ for family in (socket.AF_INET, socket.AF_INET6):
         if got != want:
             k.diag("got  %s\nwant %s" % (got.hex() if got else None,
                                            want.hex()))
-        k.result(got == want, "%s %s request leaves protected bit-exact" %
-                 (FAM[family], req))
+        k.result(got == want, "%s %s %s request leaves protected bit-exact"
+                 % (FAM[family], direction, req))
         if resp:
             want = bytes.fromhex(msgs[resp]["unprotected"])
             if back != want:
                 k.diag("got  %s\nwant %s" % (back.hex() if back else None,
                                                want.hex()))
-            k.result(back == want, "%s %s response delivered unprotected "
-                     "bit-exact" % (FAM[family], resp))
-s = stats(cli_ns)
+            k.result(back == want, "%s %s %s response delivered "
+                     "unprotected bit-exact" % (FAM[family], direction, resp))
+s = stats(ctx_ns)
 k.diag(json.dumps(s))
 k.result(s["auth_failures"] == 0 and s["malformed"] == 0,
          "no authentication failure or malformed message counted")
-coapsec(cli_ns, "flush")
+coapsec(ctx_ns, "flush")
 sys.exit(k.finish())

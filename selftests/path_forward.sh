@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# In-path gateways (FORWARD); the end hosts run no coapsec.
+#
+#   CLI --- GW1 --- GW2 --- SRV
+#
+# 1. RFC 8613 vectors: GW1 holds the C.1 client context and protects the
+#    plain client's C.4 request on its way to SRV (a plain socket playing
+#    the OSCORE server), which must get exactly the protected C.4; the C.7
+#    answer is verified by GW1 and reaches the client as plain C.7.
+# 2. Unmodified libcoap client and server: GW1 protects requests and
+#    verifies responses, GW2 verifies requests (require) and protects the
+#    responses.  IPv4 and IPv6.
+. selftests/lib.sh
+B=${B:-build}
+TMP=$(mktemp -d)
+G1() { ip netns exec "$GW1" "$B/coapsec" "$@" > /dev/null; }
+G2() { ip netns exec "$GW2" "$B/coapsec" "$@" > /dev/null; }
+
+coapsec_load || exit 1
+trap 'kill $SRV_PID 2>/dev/null; wait; cleanup_ns; rm -rf "$TMP"; coapsec_unload' EXIT
+setup_ns CLI GW1 GW2 SRV || exit 1
+link() {		# link NS1 NS2 NET: NS1 gets .1, NS2 .2
+	ip link add "v$3" netns "$1" type veth peer name "v$3" netns "$2"
+	ip -n "$1" addr add "10.$3.0.1/24" dev "v$3"
+	ip -n "$2" addr add "10.$3.0.2/24" dev "v$3"
+	ip -n "$1" addr add "fd$3::1/64" dev "v$3" nodad
+	ip -n "$2" addr add "fd$3::2/64" dev "v$3" nodad
+	ip -n "$1" link set "v$3" up
+	ip -n "$2" link set "v$3" up
+}
+link "$CLI" "$GW1" 11
+link "$GW1" "$GW2" 12
+link "$GW2" "$SRV" 13
+for ns in "$GW1" "$GW2"; do
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+done
+ip -n "$CLI" route add default via 10.11.0.2
+ip -n "$CLI" -6 route add default via fd11::2
+ip -n "$GW1" route add 10.13.0.0/24 via 10.12.0.2
+ip -n "$GW1" -6 route add fd13::/64 via fd12::2
+ip -n "$GW2" route add 10.11.0.0/24 via 10.12.0.1
+ip -n "$GW2" -6 route add fd11::/64 via fd12::1
+ip -n "$SRV" route add default via 10.13.0.1
+ip -n "$SRV" -6 route add default via fd13::1
+
+# 1. The vectors through GW1 (GW2 runs no policy yet: it just routes).
+ADDR4="10.11.0.1 10.13.0.2" ADDR6="fd11::1 fd13::2" \
+	python3 selftests/path_rfc8613.py "$CLI" "$SRV" "$GW1" |
+	sed '/^TAP version/d; /^1\.\./d; /^# Totals/d' \
+	> "$TMP/vectors.tap"
+n_vec=$(grep -c '^\(not \)\{0,1\}ok ' "$TMP/vectors.tap")
+
+# 2. libcoap through both gateways.
+G1 stats reset
+umask 077
+echo 6a7e6a7e6a7e6a7e6a7e6a7e6a7e6a7e > "$TMP/secret"
+G1 context add id 1 secret "$TMP/secret" id-context 00f0d0 \
+	sender-id 01 recipient-id 00 || exit 1
+G2 context add id 1 secret "$TMP/secret" id-context 00f0d0 \
+	sender-id 00 recipient-id 01 || exit 1
+for dst in 10.13.0.2 fd13::2; do
+	G1 policy add dir fwd dst "$dst" action protect 1 || exit 1
+	G2 policy add dir fwd dst "$dst" action require || exit 1
+done
+ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
+SRV_PID=$!
+sleep 1
+
+ktap_header $((n_vec + 5))
+# Renumber the vector results into this test's plan.
+while IFS= read -r l; do
+	case "$l" in
+	"ok "*) ktap_result 0 "${l#ok [0-9]* }" ;;
+	"not ok "*) ktap_result 1 "${l#not ok [0-9]* }" ;;
+	*) echo "$l" ;;
+	esac
+done < "$TMP/vectors.tap"
+
+for host in 10.13.0.2 '[fd13::2]'; do
+	printf 'FORWARDED-SECRET-%.0s' $(seq 30) > "$TMP/put"
+	ip netns exec "$CLI" timeout 20 coap-client-notls -B 5 -m put \
+		-f "$TMP/put" "coap://$host/fwd-path" > /dev/null 2>&1
+	rm -f "$TMP/get"
+	ip netns exec "$CLI" timeout 20 coap-client-notls -B 5 \
+		-o "$TMP/get" "coap://$host/fwd-path" > /dev/null 2>&1
+	ktap_check "libcoap PUT then GET via two gateways to $host" \
+		cmp -s "$TMP/put" "$TMP/get"
+done
+j() { ip netns exec "$1" "$B/coapsec" -j stats |
+	python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+ksft_diag "GW1: $(ip netns exec "$GW1" "$B/coapsec" stats | tr '\n' ' ')"
+ksft_diag "GW2: $(ip netns exec "$GW2" "$B/coapsec" stats | tr '\n' ' ')"
+ktap_check "GW1 protected 4 requests, verified 4 responses" \
+	[ "$(j "$GW1" protected)" -eq 4 -a "$(j "$GW1" verified)" -eq 4 ]
+ktap_check "GW2 verified 4 requests, protected 4 responses" \
+	[ "$(j "$GW2" verified)" -eq 4 -a "$(j "$GW2" protected)" -eq 4 ]
+# Plain CoAP toward the server through GW2 only: dropped by require.
+ip netns exec "$GW1" "$B/coapsec" flush
+ip netns exec "$CLI" timeout 10 coap-client-notls -B 2 \
+	"coap://10.13.0.2/fwd-path" > /dev/null 2>&1
+ktap_check "plain CoAP forwarded into a require policy is dropped" \
+	[ "$(j "$GW2" policy_drops)" -ge 1 ]
+ktap_finish
