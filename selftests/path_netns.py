@@ -26,6 +26,8 @@ def udp_socket(ns, family, addr, port=0, timeout=3.0):
     enter(ns)
     try:
         s = socket.socket(family, socket.SOCK_DGRAM)
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         s.bind((addr, port))
         s.settimeout(timeout)
         return s
@@ -35,9 +37,12 @@ def udp_socket(ns, family, addr, port=0, timeout=3.0):
 
 def coapsec(ns, *args, stdin=None, check=True):
     """Runs the coapsec CLI in @ns; its stdout."""
-    r = subprocess.run(["ip", "netns", "exec", ns, B + "/coapsec"] +
-                       [str(a) for a in args], input=stdin, text=True,
-                       capture_output=True)
+    enter(ns)
+    try:
+        r = subprocess.run([B + "/coapsec"] + [str(a) for a in args],
+                           input=stdin, text=True, capture_output=True)
+    finally:
+        enter(None)
     if check and r.returncode:
         raise RuntimeError("coapsec %s: %s" % (" ".join(map(str, args)),
                                                r.stderr.strip()))
