@@ -72,7 +72,8 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 					&coap_ep_dtls_ops, a->up_ep, err, errlen);
 		if (!a->up)
 			return -1;
-		watch(a, EV_UPSTREAM, dtls_client_fd(a->up));
+		a->up_fd = dtls_client_fd(a->up);
+		watch(a, EV_UPSTREAM, a->up_fd);
 	}
 	return 0;
 }
@@ -129,6 +130,12 @@ void agent_tick(struct agent *a, uint64_t now)
 			log_warn("%s: no answer; starting the session over",
 				 dtls_peer_name(a->up));
 			dtls_client_restart(a->up);
+		}
+		/* A new attempt comes from a new socket (closing the old one
+		 * took it out of the epoll set). */
+		if (dtls_client_fd(a->up) != a->up_fd) {
+			a->up_fd = dtls_client_fd(a->up);
+			watch(a, EV_UPSTREAM, a->up_fd);
 		}
 	}
 	if (a->role->tick)

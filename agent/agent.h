@@ -58,6 +58,7 @@ struct agent {
 	struct coap_ep *srv_ep;
 	struct dtls_peer *up;		/* gateway, device */
 	struct coap_ep *up_ep;
+	int up_fd;			/* the one in the epoll set */
 	struct keypush *kp;
 	struct ctxset ctxs;
 	uint64_t start_ms, last_tick;

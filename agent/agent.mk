@@ -41,5 +41,13 @@ $(B)/agent/dtls_probe: $(B)/agent/tests/dtls_probe.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
 .PHONY: bench-agent
-bench-agent: $(B)/coapsecd $(B)/agent/dtls_probe
+bench-agent: $(B)/coapsecd $(B)/agent/dtls_probe $(B)/agent/swarm \
+		$(B)/agent/hsbench
 	agent/bench/run.sh
+
+$(B)/agent/swarm: $(B)/agent/bench/swarm.o $(AGENT_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
+
+$(B)/agent/hsbench: ../shared/bench/dtls-psk-baseline/hsbench.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -Wall -o $@ $< -lmbedtls -lmbedx509 -lmbedcrypto

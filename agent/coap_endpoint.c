@@ -8,13 +8,15 @@
 #include "agent/coap_endpoint.h"
 #include "agent/log.h"
 
-#define OUT_SLOTS	8
+/* Outstanding requests per session (the gateway relays for many devices). */
+#define OUT_MAX		4096
 #define ACK_TIMEOUT_MS	2000
 #define MAX_RETRANSMIT	4
 #define MSG_MAX		1400
 
 struct coap_out {
-	bool used, acked;
+	struct coap_out *next;
+	bool acked;
 	uint8_t token[4];
 	uint16_t mid;
 	uint8_t *bytes;
@@ -30,7 +32,8 @@ struct coap_peer {
 	struct coap_ep *ep;
 	struct dtls_peer *p;
 	uint16_t next_mid;
-	struct coap_out out[OUT_SLOTS];
+	struct coap_out *out;		/* outstanding requests */
+	unsigned int nout;
 	/* last CON request received: deduplication (RFC 7252 §4.5) */
 	bool has_last, last_pending;
 	uint16_t last_mid;
@@ -80,14 +83,14 @@ static struct coap_peer *cpeer(struct coap_ep *ep, struct dtls_peer *p)
 
 static void cpeer_free(struct coap_ep *ep, struct coap_peer *c)
 {
-	for (int i = 0; i < OUT_SLOTS; i++) {
-		struct coap_out *o = &c->out[i];
+	while (c->out) {
+		struct coap_out *o = c->out;
 
-		if (!o->used)
-			continue;
-		o->used = false;
-		free(o->bytes);
+		c->out = o->next;
+		c->nout--;
 		o->cb(o->arg, -1, NULL, NULL, 0);
+		free(o->bytes);
+		free(o);
 	}
 	if (c->prev)
 		c->prev->next = c->next;
@@ -322,20 +325,21 @@ static void handle_response(struct coap_ep *ep, struct coap_peer *c,
 
 	if (m->type == COAP_TYPE_CON)
 		send_empty(c->p, COAP_TYPE_ACK, m->mid);
-	for (int i = 0; i < OUT_SLOTS; i++) {
-		struct coap_out *o = &c->out[i];
+	for (struct coap_out **pp = &c->out; *pp; pp = &(*pp)->next) {
+		struct coap_out *o = *pp;
 
-		if (!o->used || m->token_len != sizeof(o->token) ||
+		if (m->token_len != sizeof(o->token) ||
 		    memcmp(m->token, o->token, sizeof(o->token)))
 			continue;
+		*pp = o->next;
+		c->nout--;
 		if (m->payload_len)
 			body = json_loadb((const char *)m->payload,
 					  m->payload_len, 0, NULL);
-		o->used = false;
-		free(o->bytes);
-		o->bytes = NULL;
 		o->cb(o->arg, m->code, body, m->payload, m->payload_len);
 		json_decref(body);
+		free(o->bytes);
+		free(o);
 		return;
 	}
 	ep->stats.duplicates++;
@@ -354,19 +358,21 @@ static void ep_record(void *arg, struct dtls_peer *p, uint8_t *buf, size_t len)
 		return;
 	}
 	if (m.code == COAP_CODE_EMPTY) {
-		for (int i = 0; i < OUT_SLOTS; i++) {
-			struct coap_out *o = &c->out[i];
+		for (struct coap_out **pp = &c->out; *pp; pp = &(*pp)->next) {
+			struct coap_out *o = *pp;
 
-			if (!o->used || o->mid != m.mid)
+			if (o->mid != m.mid)
 				continue;
 			if (m.type == COAP_TYPE_ACK) {
 				o->acked = true;
 			} else if (m.type == COAP_TYPE_RST) {
-				o->used = false;
-				free(o->bytes);
-				o->bytes = NULL;
+				*pp = o->next;
+				c->nout--;
 				o->cb(o->arg, -1, NULL, NULL, 0);
+				free(o->bytes);
+				free(o);
 			}
+			break;
 		}
 		if (m.type == COAP_TYPE_CON)	/* CoAP ping */
 			send_empty(p, COAP_TYPE_RST, m.mid);
@@ -427,9 +433,8 @@ int coap_request(struct coap_ep *ep, struct dtls_peer *p, uint8_t method,
 	uint64_t now = now_ms();
 	int n;
 
-	for (int i = 0; c && i < OUT_SLOTS && !o; i++)
-		if (!c->out[i].used)
-			o = &c->out[i];
+	if (c && c->nout < OUT_MAX)
+		o = calloc(1, sizeof(*o));
 	if (!o) {
 		json_decref(body);
 		cb(arg, -1, NULL, NULL, 0);
@@ -451,14 +456,16 @@ int coap_request(struct coap_ep *ep, struct dtls_peer *p, uint8_t method,
 		free(text);
 	}
 	if (n < 0 || !(o->bytes = malloc((size_t)n))) {
+		free(o);
 		cb(arg, -1, NULL, NULL, 0);
 		return -1;
 	}
 	memcpy(o->bytes, buf, (size_t)n);
 	mbedtls_platform_zeroize(buf, sizeof(buf));
 	o->len = (size_t)n;
-	o->used = true;
-	o->acked = false;
+	o->next = c->out;
+	c->out = o;
+	c->nout++;
 	o->mid = m.mid;
 	memcpy(o->token, m.token, 4);
 	o->tries = 0;
@@ -477,22 +484,26 @@ int coap_request(struct coap_ep *ep, struct dtls_peer *p, uint8_t method,
 void coap_ep_tick(struct coap_ep *ep, uint64_t now)
 {
 	for (struct coap_peer *c = ep->peers; c; c = c->next) {
-		for (int i = 0; i < OUT_SLOTS; i++) {
-			struct coap_out *o = &c->out[i];
+		struct coap_out **pp = &c->out;
 
-			if (!o->used)
-				continue;
+		while (*pp) {
+			struct coap_out *o = *pp;
+
 			if (now >= o->deadline ||
 			    (!o->acked && o->tries >= MAX_RETRANSMIT &&
 			     now >= o->next_tx)) {
 				ep->stats.timeouts++;
-				o->used = false;
-				free(o->bytes);
-				o->bytes = NULL;
+				*pp = o->next;
+				c->nout--;
 				o->cb(o->arg, -1, NULL, NULL, 0);
+				free(o->bytes);
+				free(o);
 				if (ep->hooks->timeout)
 					ep->hooks->timeout(ep->arg, c->p);
-			} else if (!o->acked && now >= o->next_tx) {
+				continue;
+			}
+			pp = &o->next;
+			if (!o->acked && now >= o->next_tx) {
 				ep->stats.retransmits++;
 				o->tries++;
 				o->next_tx = now + ((uint64_t)ACK_TIMEOUT_MS << o->tries);

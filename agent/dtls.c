@@ -51,6 +51,7 @@ struct dtls_peer {
 	int fd;
 	mbedtls_ssl_config *conf;
 	struct psk_cred cred;
+	struct cfg_addr upstream;
 	unsigned int hs_timeout_ms;
 	uint64_t retry_at;
 	unsigned int backoff_ms;
@@ -461,7 +462,13 @@ static int bind_udp(const struct cfg_addr *a, bool do_bind, char *err,
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/*
+	 * Only a listener may share its port: on a client socket SO_REUSEADDR
+	 * lets the kernel hand two sockets the same ephemeral port, and two
+	 * sessions the same 4-tuple.
+	 */
+	if (do_bind)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	if (do_bind ? bind(fd, (const struct sockaddr *)&a->ss, a->len) :
 		      connect(fd, (const struct sockaddr *)&a->ss, a->len)) {
@@ -601,9 +608,27 @@ static void cli_down(struct dtls_peer *c, uint64_t now)
 	c->backoff_ms = c->backoff_ms * 2 > 30000 ? 30000 : c->backoff_ms * 2;
 }
 
+static int bind_udp(const struct cfg_addr *a, bool do_bind, char *err,
+		    size_t errlen);
+
 static void cli_start(struct dtls_peer *c, uint64_t now)
 {
-	int rc = mbedtls_ssl_session_reset(&c->ssl);
+	char err[128];
+	int rc, fd;
+
+	/*
+	 * Every attempt after the first from a fresh source port: the server
+	 * may still hold the old session for the old address, and the new
+	 * handshake then goes through the ordinary stateless cookie path.
+	 */
+	if (c->gen) {
+		fd = bind_udp(&c->upstream, false, err, sizeof(err));
+		if (fd >= 0) {
+			close(c->fd);
+			c->fd = fd;
+		}
+	}
+	rc = mbedtls_ssl_session_reset(&c->ssl);
 
 	if (rc) {
 		log_err("dtls: %s: reset: %s", c->name, mbed_err(rc));
@@ -683,6 +708,7 @@ struct dtls_peer *dtls_client_new(const struct cfg_addr *addr,
 	c->backoff_ms = 500;
 	memcpy(&c->addr, &addr->ss, addr->len);
 	c->alen = addr->len;
+	c->upstream = *addr;
 	snprintf(c->name, sizeof(c->name), "%s", addr->text);
 	snprintf(c->identity, sizeof(c->identity), "%s", cred->identity);
 	conf_common(c->conf, MBEDTLS_SSL_IS_CLIENT, drbg, hs_timeout_ms);

@@ -77,6 +77,7 @@ struct dtls_peer *dtls_client_new(const struct cfg_addr *addr,
 				  const struct dtls_ops *ops, void *arg,
 				  char *err, size_t errlen);
 void dtls_client_free(struct dtls_peer *c);
+/* Changes when a new attempt starts from a fresh source port. */
 int dtls_client_fd(const struct dtls_peer *c);
 void dtls_client_input(struct dtls_peer *c);
 void dtls_client_tick(struct dtls_peer *c, uint64_t now_ms);
