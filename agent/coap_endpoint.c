@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,9 +68,13 @@ static struct coap_peer *cpeer(struct coap_ep *ep, struct dtls_peer *p)
 
 	if (c)
 		return c;
-	c = calloc(1, sizeof(*c));
+	/* Not calloc: last_resp is written before it is read. */
+	c = malloc(sizeof(*c));
 	if (!c)
 		return NULL;
+	memset(c, 0, offsetof(struct coap_peer, last_resp));
+	c->last_len = 0;
+	c->prev = NULL;
 	c->ep = ep;
 	c->p = p;
 	c->next_mid = (uint16_t)(ep->next_token * 2654435761u >> 16);
@@ -98,7 +103,7 @@ static void cpeer_free(struct coap_ep *ep, struct coap_peer *c)
 		ep->peers = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	mbedtls_platform_zeroize(c, sizeof(*c));
+	mbedtls_platform_zeroize(c->last_resp, c->last_len);
 	free(c);
 }
 
@@ -172,6 +177,7 @@ static int respond(struct coap_peer *c, uint8_t req_type, uint16_t mid,
 		free(text);
 	}
 	if (n < 0) {
+		mbedtls_platform_zeroize(buf, sizeof(buf));
 		log_warn("coap: %s: response %s too large or not sent",
 			 dtls_peer_name(c->p), coap_code_str(code));
 		return -1;
@@ -182,7 +188,7 @@ static int respond(struct coap_peer *c, uint8_t req_type, uint16_t mid,
 		c->last_len = (size_t)n;
 		c->last_pending = false;
 	}
-	mbedtls_platform_zeroize(buf, sizeof(buf));
+	mbedtls_platform_zeroize(buf, (size_t)n);
 	return 0;
 }
 

@@ -322,6 +322,7 @@ static void hs_failed(struct dtls_stats *st, struct dtls_peer *p, int rc)
 static void srv_drive(struct dtls_server *s, struct dtls_peer *p)
 {
 	uint8_t buf[2048];
+	size_t used = 0;
 	int rc;
 
 	s->current = p;
@@ -374,12 +375,14 @@ static void srv_drive(struct dtls_server *s, struct dtls_peer *p)
 			break;
 		}
 		s->stats.records_in++;
+		if ((size_t)rc > used)
+			used = (size_t)rc;
 		s->ops->record(s->arg, p, buf, (size_t)rc);
 		if (p->state != PEER_OPEN)
 			break;
 	}
 out:
-	mbedtls_platform_zeroize(buf, sizeof(buf));
+	mbedtls_platform_zeroize(buf, used);
 	s->current = NULL;
 }
 
