@@ -432,6 +432,10 @@ static int load_members(struct loader *l, json_t *root, bool required)
 		}
 		if (cfg->role != ROLE_SERVER)
 			continue;
+		if (strlen(cm->cred.identity) > KSID_MAX_LEN)
+			return fail(l, fname(f, sizeof(f), p, "identity"),
+				    "expected at most %d bytes (KsxId = KpsaxiId is the OSCORE ID Context)",
+				    KSID_MAX_LEN);
 		if (get_string(l, m, p, "group", true, cm->group,
 			       sizeof(cm->group)))
 			return -1;
@@ -601,6 +605,10 @@ static int load_root(struct loader *l, json_t *root)
 		    load_peer(l, root, "server_credential", false, NULL,
 			      &cfg->server_cred))
 			return -1;
+		if (strlen(cfg->server_cred.identity) > KSID_MAX_LEN)
+			return fail(l, "server_credential.identity",
+				    "expected at most %d bytes (KsxId = KpsaxiId is the OSCORE ID Context)",
+				    KSID_MAX_LEN);
 		cfg->has_upstream = true;
 		break;
 	}

@@ -16,6 +16,8 @@
 #define CFG_MAX_KEY_LEN		64
 #define CFG_MAX_ID_LEN		128
 #define CFG_ERR_LEN		512
+/* KsxId = KpsaxiId becomes the pairwise OSCORE ID Context. */
+#define KSID_MAX_LEN		32
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
 

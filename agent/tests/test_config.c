@@ -124,6 +124,9 @@ static const struct bad bad_table[] = {
 	  0644, "gateway.port: unknown field for role device" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/good.key\"}}",
 	  0644, "server_credential: expected an object, field is missing" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:1\",\"identity\":\"i\",\"key_file\":\"%1$s/good.key\"},"
+	  "\"server_credential\":{\"identity\":\"an-identity-longer-than-32-bytes-is-refused\",\"key_file\":\"%1$s/good.key\"}}",
+	  0644, "server_credential.identity: expected at most 32 bytes (KsxId = KpsaxiId is the OSCORE ID Context)" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"max_peers\":0}", 0600,
 	  "max_peers: expected an integer in 1..65536" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"kernel\":\"yes\"}", 0600,
