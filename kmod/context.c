@@ -143,7 +143,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 
 			rcp->tfm = NULL;
 			NL_SET_ERR_MSG(extack,
-				       "recipient.key: the crypto API refused the key");
+				       "context.recipient.key: the crypto API refused the key");
 			coapsec_context_free_rcu(&ctx->rcu);
 			return ERR_PTR(err);
 		}
@@ -196,7 +196,7 @@ static int coapsec_context_link_kids(struct coapsec_context *ctx,
 		if (coapsec_kid_taken(ctx->cn, &ctx->recipients[i].key,
 				      except)) {
 			NL_SET_ERR_MSG(extack,
-				       "recipient.id: (id-context, recipient id) already used by another context");
+				       "context.recipient.id: (id-context, recipient id) already used by another context");
 			err = -EEXIST;
 			goto err;
 		}

@@ -285,7 +285,7 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 
 	if (n >= COAPSEC_MAX_RECIPIENTS) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "recipient: too many recipients");
+				    "context.recipient: too many recipients");
 		return -E2BIG;
 	}
 	err = nla_parse_nested(tb, COAPSEC_A_RECIPIENT_MAX, attr,
@@ -293,20 +293,20 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 	if (err)
 		return err;
 	if (COAPSEC_NL_MISSING(extack, attr, tb, COAPSEC_A_RECIPIENT_ID,
-			       "recipient.id: missing") ||
+			       "context.recipient.id: missing") ||
 	    COAPSEC_NL_MISSING(extack, attr, tb, COAPSEC_A_RECIPIENT_KEY,
-			       "recipient.key: missing"))
+			       "context.recipient.key: missing"))
 		return -EINVAL;
 
 	id_len = nla_len(tb[COAPSEC_A_RECIPIENT_ID]);
 	if (id_len > p->alg->nonce_len - 6) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
-				    "recipient.id: longer than the algorithm's nonce length - 6 (RFC 8613 3.3)");
+				    "context.recipient.id: longer than the algorithm's nonce length - 6 (RFC 8613 3.3)");
 		return -EINVAL;
 	}
 	if (nla_len(tb[COAPSEC_A_RECIPIENT_KEY]) != p->alg->key_len) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_KEY],
-				    "recipient.key: length is not the algorithm's key length");
+				    "context.recipient.key: length is not the algorithm's key length");
 		return -EINVAL;
 	}
 	for (i = 0; i < n; i++) {
@@ -314,7 +314,7 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 		    !memcmp(p->recipients[i].id,
 			    nla_data(tb[COAPSEC_A_RECIPIENT_ID]), id_len)) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
-					    "recipient.id: duplicate recipient id in this context");
+					    "context.recipient.id: duplicate recipient id in this context");
 			return -EINVAL;
 		}
 	}
@@ -717,7 +717,7 @@ static int coapsec_nl_parse_addr(struct nlattr *addr, struct nlattr *plen,
 	if (!addr) {
 		if (plen) {
 			NL_SET_ERR_MSG_ATTR(extack, plen,
-					    "policy: prefix length without an address");
+					    "policy.*-prefixlen: prefix length without an address");
 			return -EINVAL;
 		}
 		return 0;

@@ -9,3 +9,15 @@ VM_TEST_PROGS += $(B)/selftests/features
 $(B)/selftests/features: selftests/features.c $(NL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -o $@ $^ $(NL_LIBS)
+
+# --- control plane (context, policy, stats, events) ---
+VM_TEST_PROGS += $(B)/selftests/control_api $(B)/selftests/control_scale
+
+$(B)/selftests/control_api: selftests/control_api.c $(NL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -Wno-sign-compare -o $@ $^ $(NL_LIBS)
+
+$(B)/selftests/control_scale: selftests/control_scale.c $(NL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(NL_LIBS)
+# --- end control plane

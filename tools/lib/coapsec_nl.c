@@ -171,7 +171,7 @@ static bool name_attr(const struct nlmsghdr *req, uint32_t off,
 	const char *last = "";
 	const struct nlattr *attr, *start;
 	unsigned int depth = 0;
-	size_t rem;
+	int rem;
 
 	path[0] = '\0';
 	start = mnl_nlmsg_get_payload_offset(req, sizeof(struct genlmsghdr));
@@ -184,6 +184,7 @@ static bool name_attr(const struct nlmsghdr *req, uint32_t off,
 		bool found = false;
 
 		for (attr = start; mnl_attr_ok(attr, rem);
+		     rem -= MNL_ALIGN(attr->nla_len),
 		     attr = mnl_attr_next(attr)) {
 			uint32_t a = (const char *)attr - base;
 			uint32_t end = a + attr->nla_len;
@@ -243,10 +244,24 @@ struct nlmsghdr *coapsec_nl_req_start(struct coapsec_nl *nl, uint8_t cmd,
 	return nlh;
 }
 
+/* What mnl_cb_run2() hands every callback: the handle and the caller's. */
+struct run_ctx {
+	struct coapsec_nl *nl;
+	mnl_cb_t cb;
+	void *data;
+};
+
+static int data_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct run_ctx *r = data;
+
+	return r->cb ? r->cb(nlh, r->data) : MNL_CB_OK;
+}
+
 /* Pulls the kernel's extack message out of an error ACK, if it sent one. */
 static int extack_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct coapsec_nl *nl = data;
+	struct coapsec_nl *nl = ((struct run_ctx *)data)->nl;
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	const struct nlattr *attr;
 	const char *msg = NULL;
@@ -306,10 +321,30 @@ static int extack_cb(const struct nlmsghdr *nlh, void *data)
 	return e->error ? MNL_CB_ERROR : MNL_CB_STOP;
 }
 
+/* The end of a dump; a dump that failed says so here. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct coapsec_nl *nl = ((struct run_ctx *)data)->nl;
+	int err = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
+		memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(int));
+	if (err < 0) {
+		set_err(nl, err, "dump: %s", strerror(-err));
+		errno = -err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
 int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 		       mnl_cb_t cb, void *data)
 {
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = extack_cb };
+	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR] = extack_cb,
+		[NLMSG_DONE] = done_cb,
+	};
+	struct run_ctx r = { nl, cb, data };
 	int ret;
 
 	nl->errmsg[0] = '\0';
@@ -322,7 +357,7 @@ int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 			return set_err(nl, -errno, "netlink receive: %s",
 				       strerror(errno));
 		ret = mnl_cb_run2(nl->buf, ret, nlh->nlmsg_seq, nl->portid,
-				  cb, data, ctl, NLMSG_MIN_TYPE);
+				  data_cb, &r, ctl, NLMSG_MIN_TYPE);
 		if (ret == MNL_CB_ERROR) {
 			int err = errno ? -errno : -EPROTO;
 

@@ -1,0 +1,168 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The control plane through coapsec(8): contexts and policies round-trip
+# (JSON checked with jq), errors carry the kernel's reason and the right
+# exit status, events reach 'coapsec monitor', a user namespace without
+# CAP_NET_ADMIN over the network namespace changes nothing, objects stay
+# in their namespace and go with it.
+. selftests/lib.sh
+B=${B:-build}
+CLI=$PWD/$B/coapsec
+TMP=$(mktemp -d)
+trap 'cleanup_ns; rm -rf "$TMP"' EXIT
+
+ktap_header 33
+coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
+setup_ns A NB
+a() { ip netns exec "$A" "$CLI" "$@"; }
+b() { ip netns exec "$NB" "$CLI" "$@"; }
+
+key=$TMP/master.key
+(umask 077; printf 'secret 0102030405060708090a0b0c0d0e0f10\nsalt 9e7ca92223786340\n' > "$key")
+CTX=(alg 10 secret "$key" sender-id 00 recipient-id 01 id-context 37cbf321)
+
+# --- contexts
+id=$(a -j context add "${CTX[@]}" lifetime 600 | jq -r .id)
+ktap_check "context add returns an id" test -n "$id" -a "$id" != null
+j=$(a -j context show)
+ktap_check "context show -j: one current context with its IDs" \
+	jq -e --argjson id "$id" 'length == 1 and .[0].id == $id and
+		.[0].state == "current" and .[0].sender_id == "00" and
+		.[0].id_context == "37cbf321" and .[0].recipients[0].id == "01" and
+		.[0].recipients[0].replay_window == 32 and .[0].alg == 10 and
+		.[0].lifetime == 600 and .[0].expires <= 600' <<< "$j"
+ktap_check "context show -j carries no key material" \
+	jq -e '[paths | map(tostring) | join(".") | select(test("key|iv"; "i"))] | length == 0' <<< "$j"
+ktap_check "context show (text) names the context" \
+	bash -c "ip netns exec $A $CLI context show | grep -q '^context $id current alg AES-CCM-16-64-128 sender-id 00 id-context 37cbf321'"
+a context swap "$id" "${CTX[@]}" grace 60 > /dev/null
+ktap_check "context swap: current and previous under the same id" \
+	jq -e --argjson id "$id" 'length == 2 and all(.id == $id) and
+		([.[].state] | sort == ["current", "previous"])' <<< "$(a -j context show)"
+ktap_check "context show ID: the current one" \
+	jq -e '.[0].state == "current"' <<< "$(a -j context show "$id")"
+
+# --- policies
+pid=$(a -j policy add dir out dst 192.0.2.0/24 action protect "$id" | jq -r .id)
+ktap_check "policy add returns an id" test -n "$pid" -a "$pid" != null
+a policy add priority 5 family inet6 dir in dport any action verify > /dev/null
+j=$(a -j policy show)
+ktap_check "policy show -j: both, in priority order, fields round-trip" \
+	jq -e --argjson id "$id" 'length == 2 and .[1].dir == "in" and
+		.[1].priority == 5 and .[1].family == "inet6" and .[1].dport == 0 and
+		.[1].action == "verify" and .[0].priority == 0 and
+		.[0].dst == "192.0.2.0/24" and .[0].action == "protect" and
+		.[0].context_id == $id and .[0].dport == 5683' <<< "$j"
+ktap_check "policy show (text)" \
+	bash -c "ip netns exec $A $CLI policy show | grep -q 'dst 192.0.2.0/24 dport 5683 action protect $id'"
+
+# --- errors: exit 1 with the kernel's reason, exit 2 for usage
+a context del "$id" 2> "$TMP/err"
+st=$?
+ktap_check "context del of a protected context: exit 1, says why" \
+	bash -c "[ $st = 1 ] && grep -q 'policy protects' $TMP/err"
+a context del 4242 2> "$TMP/err"
+st=$?
+ktap_check "context del of a missing context: exit 1, 'no such context'" \
+	bash -c "[ $st = 1 ] && grep -q 'no such context' $TMP/err"
+a context add "${CTX[@]}" seq-start 20 hard-limit 10 2> "$TMP/err"
+st=$?
+ktap_check "kernel range check reaches the user: exit 1, names seq-start" \
+	bash -c "[ $st = 1 ] && grep -q 'seq-start' $TMP/err"
+a context add "${CTX[@]}" 2> "$TMP/err"
+st=$?
+ktap_check "duplicate (id-context, kid): exit 1, EEXIST reason" \
+	bash -c "[ $st = 1 ] && grep -q 'already used' $TMP/err"
+a policy add dir sideways action bypass family inet 2> "$TMP/err"
+ktap_check "bad direction: usage error, exit 2" test $? = 2
+a context add alg 10 sender-id 00 recipient-id 01 2> /dev/null
+ktap_check "no secret: usage error, exit 2" test $? = 2
+a frobnicate 2> /dev/null
+ktap_check "unknown command: exit 2" test $? = 2
+ok=0
+for c in "context add" "context swap" "context del" "context show" \
+	 "policy add" "policy del" "policy show" stats monitor flush features derive; do
+	# shellcheck disable=SC2086
+	"$CLI" $c --help | grep -q '^Usage: coapsec' || { ok=1; echo "# no help: $c"; }
+done
+ktap_result $ok "--help for every command"
+
+# --- counters
+ktap_check "stats -j: counters and object counts" \
+	jq -e '.contexts == 2 and .policies == 2 and .protected == 0 and
+		.auth_failures == 0 and .contexts_all_netns >= 2' <<< "$(a -j stats)"
+ktap_check "stats -j context ID" \
+	jq -e --argjson id "$id" '.context_id == $id and .verified == 0' <<< "$(a -j stats context "$id")"
+ktap_check "stats reset" a stats reset
+ktap_check "stats reset context ID" a stats reset context "$id"
+
+# --- events
+a -j monitor count 1 timeout 20 > "$TMP/events" &
+mon=$!
+sleep 1
+eid=$(a -j context add alg 10 secret "$key" sender-id 00 recipient-id 02 lifetime 1 | jq -r .id)
+wait $mon
+ktap_check "monitor: the expiry event of a 1 s context" \
+	jq -e --argjson id "$eid" '.event == "expired" and .context_id == $id' "$TMP/events"
+
+# --- unprivileged: a user namespace that does not own the netns
+before=$(a -j context show | jq -c "map(del(.expires))")
+deny=0
+for cmd in "context add ${CTX[*]/$key/-}" "context swap $id ${CTX[*]/$key/-}" \
+	   "context del $id" "policy add dir in family inet action bypass" \
+	   "policy del $pid" "stats reset" "flush"; do
+	# shellcheck disable=SC2086
+	printf 'secret 0102\n' | ip netns exec "$A" unshare -U -r "$CLI" $cmd \
+		2> "$TMP/err" > /dev/null
+	st=$?
+	if [ $st != 1 ] || ! grep -q 'not permitted' "$TMP/err"; then
+		deny=1
+		echo "# unprivileged '$cmd': exit $st: $(cat "$TMP/err")"
+	fi
+done
+ktap_result $deny "unprivileged (user namespace): every change refused with EPERM"
+ktap_check "unprivileged: nothing changed" test "$before" = "$(a -j context show | jq -c "map(del(.expires))")"
+ktap_check "unprivileged: reading is allowed" \
+	bash -c "ip netns exec $A unshare -U -r $CLI -j context show | jq -e 'length == 2' > /dev/null"
+if command -v setpriv > /dev/null; then
+	out=$(printf 'secret 0102\n' | setpriv --reuid=65534 --regid=65534 --clear-groups \
+		unshare -U -r -n sh -c "$CLI context add alg 10 secret - sender-id 00 recipient-id 01 >/dev/null && $CLI -j stats" 2>&1)
+	ktap_check "user nobody owns its own netns and may change only that" \
+		jq -e '.contexts == 1' <<< "$out"
+else
+	ktap_result 4 "user nobody in its own netns (no setpriv)"
+fi
+
+# --- namespaces
+ktap_check "netns isolation: nothing of A is visible in B" \
+	jq -e 'length == 0' <<< "$(b -j context show)"
+ktap_check "netns isolation: no policy of A in B" \
+	jq -e 'length == 0' <<< "$(b -j policy show)"
+ktap_check "netns isolation: B's counters count nothing of A" \
+	jq -e '.contexts == 0 and .policies == 0 and .contexts_all_netns >= 2' <<< "$(b -j stats)"
+ktap_check "netns isolation: B cannot delete A's context" \
+	bash -c "! ip netns exec $NB $CLI context del $id 2>/dev/null"
+ip netns del "$A"
+gone=1
+for _ in $(seq 30); do
+	if jq -e '.contexts_all_netns == 0 and .policies_all_netns == 0' \
+		<<< "$(b -j stats)" > /dev/null; then
+		gone=0
+		break
+	fi
+	sleep 1
+done
+ktap_result $gone "deleting a netns frees its contexts and policies (live counts back to 0)"
+
+# --- flush
+b context add "${CTX[@]}" > /dev/null
+b policy add dir in family inet action require > /dev/null
+b flush
+ktap_check "flush: no context, no policy left" \
+	jq -e '.contexts == 0 and .policies == 0' <<< "$(b -j stats)"
+
+cleanup_ns
+coapsec_unload
+ktap_check "module unloads" bash -c '! [ -d /sys/module/coapsec ]'
+ktap_finish

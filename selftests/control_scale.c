@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * control_scale [N]: adds N contexts (default 100000) with distinct
+ * (ID context, kid), dumps them, checks the count, flushes, and reports
+ * time and kernel memory per context (MemAvailable, Slab and Percpu from
+ * /proc/meminfo).  Expects coapsec loaded, an empty namespace.  KTAP.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "coapsec_nl.h"
+
+static int n_tests, n_fail;
+
+static void result(int ok, const char *what)
+{
+	n_tests++;
+	if (!ok)
+		n_fail++;
+	printf("%s %d %s\n", ok ? "ok" : "not ok", n_tests, what);
+}
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			v = atol(line + klen + 1);
+	fclose(f);
+	return v;		/* kB */
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int count_cb(const struct coapsec_context_info *c, void *data)
+{
+	(void)c;
+	(*(unsigned long *)data)++;
+	return 0;
+}
+
+static void settle(void)
+{
+	/* Let RCU callbacks free what was deleted. */
+	sleep(2);
+	if (system("echo 3 > /proc/sys/vm/drop_caches 2>/dev/null")) {
+		/* best effort */
+	}
+}
+
+int main(int argc, char **argv)
+{
+	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 100000;
+	long avail0, slab0, pcpu0, avail1, slab1, pcpu1, avail2;
+	struct coapsec_context_info *c = calloc(1, sizeof(*c));
+	struct coapsec_stats_info s;
+	unsigned long i, dumped = 0;
+	struct coapsec_nl *nl;
+	double t0, t1, t2;
+	int err = 0;
+
+	printf("TAP version 13\n1..5\n");
+	nl = coapsec_nl_open();
+	if (!nl || !c) {
+		printf("not ok 1 open: %s\n", strerror(errno));
+		return 1;
+	}
+	settle();
+	avail0 = meminfo("MemAvailable");
+	slab0 = meminfo("Slab");
+	pcpu0 = meminfo("Percpu");
+
+	c->alg = 10;
+	c->sender_id_len = 1;
+	c->sender_key_len = 16;
+	c->common_iv_len = 13;
+	c->has_id_context = true;
+	c->id_context_len = 4;
+	c->n_recipients = 1;
+	c->recipients[0].id_len = 1;
+	c->recipients[0].id[0] = 1;
+	c->recipients[0].key_len = 16;
+	t0 = now();
+	for (i = 0; i < n && !err; i++) {
+		c->id_context[0] = i >> 24;
+		c->id_context[1] = i >> 16;
+		c->id_context[2] = i >> 8;
+		c->id_context[3] = i;
+		memcpy(c->sender_key, c->id_context, 4);
+		memcpy(c->recipients[0].key + 4, c->id_context, 4);
+		err = coapsec_nl_context_new(nl, c, NULL);
+	}
+	t1 = now();
+	if (err)
+		printf("# context %lu: %s\n", i, coapsec_nl_errmsg(nl));
+	result(!err, "add contexts");
+	printf("# added %lu contexts in %.1f s (%.0f/s)\n", i, t1 - t0,
+	       i / (t1 - t0));
+
+	err = coapsec_nl_context_dump(nl, count_cb, &dumped);
+	t2 = now();
+	result(!err && dumped == n, "dump returns every context");
+	printf("# dumped %lu contexts in %.2f s\n", dumped, t2 - t1);
+
+	err = coapsec_nl_stats_get(nl, 0, &s);
+	result(!err && s.contexts == n, "stats count every context");
+
+	avail1 = meminfo("MemAvailable");
+	slab1 = meminfo("Slab");
+	pcpu1 = meminfo("Percpu");
+	if (n) {
+		printf("# memory per context: %.0f bytes (MemAvailable), slab %.0f bytes, percpu %.0f bytes\n",
+		       (avail0 - avail1) * 1024.0 / n,
+		       (slab1 - slab0) * 1024.0 / n,
+		       (pcpu1 - pcpu0) * 1024.0 / n);
+		printf("# meminfo kB: MemAvailable %ld -> %ld, Slab %ld -> %ld, Percpu %ld -> %ld\n",
+		       avail0, avail1, slab0, slab1, pcpu0, pcpu1);
+	}
+
+	t0 = now();
+	err = coapsec_nl_flush(nl);
+	t1 = now();
+	result(!err, "flush");
+	printf("# flushed in %.2f s\n", t1 - t0);
+	settle();
+	avail2 = meminfo("MemAvailable");
+	err = coapsec_nl_stats_get(nl, 0, &s);
+	printf("# after flush: MemAvailable %ld kB (%+ld kB from start), contexts in all namespaces %u\n",
+	       avail2, avail2 - avail0, s.contexts_all);
+	result(!err && s.contexts == 0 && s.contexts_all == 0,
+	       "flush frees every context");
+	coapsec_nl_close(nl);
+	free(c);
+	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
+	       n_tests - n_fail, n_fail);
+	return n_fail ? 1 : 0;
+}
