@@ -48,6 +48,12 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 			return -1;
 		if (keypush_event_fd(a->kp) >= 0)
 			watch(a, EV_KERNEL, keypush_event_fd(a->kp));
+		for (size_t i = 0; i < a->cfg.n_policies; i++)
+			if (!a->cfg.policies[i].context[0] &&
+			    keypush_policy(a->kp, &a->cfg.policies[i], 0)) {
+				snprintf(err, errlen, "kernel: policies[%zu] refused", i);
+				return -1;
+			}
 	}
 	if (a->cfg.has_listen) {
 		a->srv_ep = coap_ep_new(a->role->server_routes,
@@ -160,6 +166,13 @@ void agent_fini(struct agent *a)
 	coap_ep_free(a->srv_ep);
 	if (a->role && a->role->fini)
 		a->role->fini(a);
+	/* What the agent put into the kernel goes with it. */
+	if (a->kp) {
+		for (size_t i = 0; i < a->cfg.n_policies; i++)
+			keypush_policy_delete(a->kp, &a->cfg.policies[i]);
+		for (size_t i = 0; i < a->ctxs.n; i++)
+			keypush_delete(a->kp, &a->ctxs.v[i]);
+	}
 	keypush_close(a->kp);
 	ctxset_free(&a->ctxs);
 	config_free(&a->cfg);
@@ -176,6 +189,13 @@ void agent_write_contexts(struct agent *a)
 		log_warn("cannot write %s", a->cfg.contexts_file);
 }
 
+/* Whether policy @p protects with context @c. */
+static bool policy_uses(const struct cfg_policy *p, const struct actx *c)
+{
+	return !strcmp(p->context, c->name) ||
+	       (!strcmp(p->context, "pairwise") && c->kind == ACTX_PAIRWISE);
+}
+
 int agent_install(struct agent *a, const struct actx *c)
 {
 	struct actx *slot = ctxset_put(&a->ctxs, c);
@@ -184,8 +204,17 @@ int agent_install(struct agent *a, const struct actx *c)
 		return -1;
 	a->installs++;
 	a->ctx_dirty = true;
-	if (a->kp && keypush_install(a->kp, slot, a->cfg.grace_s))
-		return -1;
+	if (a->kp) {
+		if (keypush_install(a->kp, slot, a->cfg.grace_s))
+			return -1;
+		/* Policies follow their context's ID, which a swap keeps. */
+		for (size_t i = 0; i < a->cfg.n_policies; i++) {
+			struct cfg_policy *p = &a->cfg.policies[i];
+
+			if (!p->kernel_id && p->context[0] && policy_uses(p, slot))
+				keypush_policy(a->kp, p, slot->kernel_id);
+		}
+	}
 	log_info("context %s: epoch %u, %u recipient(s)", slot->name,
 		 slot->epoch, slot->info.n_recipients);
 	return 0;

@@ -20,6 +20,7 @@
 
 #include "agent/config.h"
 #include "codec/oscore_alg.h"
+#include "uapi/linux/coapsec.h"
 
 struct loader {
 	const char *path;
@@ -479,6 +480,162 @@ static int load_gateways(struct loader *l, json_t *root)
 	return 0;
 }
 
+/* "ADDRESS/PLEN" or "ADDRESS" (a host). */
+static int parse_prefix(const char *s, uint8_t *family, uint8_t addr[16],
+			uint8_t *plen)
+{
+	char host[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned long v = 0;
+	char *end;
+	uint8_t fam;
+
+	if (n >= sizeof(host))
+		return -1;
+	memcpy(host, s, n);
+	host[n] = 0;
+	if (inet_pton(AF_INET, host, addr) == 1)
+		fam = AF_INET;
+	else if (inet_pton(AF_INET6, host, addr) == 1)
+		fam = AF_INET6;
+	else
+		return -1;
+	if (slash) {
+		v = strtoul(slash + 1, &end, 10);
+		if (!slash[1] || *end || v > (fam == AF_INET ? 32u : 128u))
+			return -1;
+	} else {
+		v = fam == AF_INET ? 32 : 128;
+	}
+	if (*family && *family != fam)
+		return -1;
+	*family = fam;
+	*plen = (uint8_t)v;
+	return 0;
+}
+
+static int load_policies(struct loader *l, json_t *root)
+{
+	static const char *const allowed[] = { "context", "priority", "family",
+		"direction", "action", "src", "dst", "dport", "mark", NULL };
+	static const char *const dirs[] = { [COAPSEC_DIR_OUT] = "out",
+		[COAPSEC_DIR_FWD] = "fwd", [COAPSEC_DIR_IN] = "in" };
+	static const char *const acts[] = { [COAPSEC_ACTION_PROTECT] = "protect",
+		[COAPSEC_ACTION_VERIFY] = "verify",
+		[COAPSEC_ACTION_REQUIRE] = "require",
+		[COAPSEC_ACTION_BYPASS] = "bypass" };
+	json_t *a = json_object_get(root, "policies"), *o;
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a))
+		return fail(l, "policies", "expected an array of objects");
+	l->cfg->policies = calloc(json_array_size(a) + 1, sizeof(*l->cfg->policies));
+	if (!l->cfg->policies)
+		return fail(l, "policies", "out of memory");
+	json_array_foreach(a, i, o) {
+		struct cfg_policy *p = &l->cfg->policies[i];
+		char pre[64], f[160], v[80];
+		unsigned long long u;
+
+		snprintf(pre, sizeof(pre), "policies[%zu]", i);
+		if (!json_is_object(o))
+			return fail(l, pre, "expected an object");
+		l->cfg->n_policies++;
+		if (check_fields(l, o, pre, allowed))
+			return -1;
+		v[0] = 0;
+		if (get_string(l, o, pre, "direction", true, v, sizeof(v)))
+			return -1;
+		for (uint8_t d = 1; d < 4; d++)
+			if (!strcmp(v, dirs[d]))
+				p->direction = d;
+		if (!p->direction)
+			return fail(l, fname(f, sizeof(f), pre, "direction"),
+				    "expected \"out\", \"fwd\" or \"in\"");
+		if (get_string(l, o, pre, "action", true, v, sizeof(v)))
+			return -1;
+		for (uint8_t d = 1; d < 5; d++)
+			if (!strcmp(v, acts[d]))
+				p->action = d;
+		if (!p->action)
+			return fail(l, fname(f, sizeof(f), pre, "action"),
+				    "expected \"protect\", \"verify\", \"require\" or \"bypass\"");
+		if (get_string(l, o, pre, "context", false, p->context,
+			       sizeof(p->context)))
+			return -1;
+		if ((p->action == COAPSEC_ACTION_PROTECT) != !!p->context[0])
+			return fail(l, fname(f, sizeof(f), pre, "context"),
+				    p->context[0] ? "expected no context: only protect uses one" :
+				    "expected the name of a context (\"group:NAME\", \"pairwise\") to protect with");
+		v[0] = 0;
+		if (get_string(l, o, pre, "family", false, v, sizeof(v)))
+			return -1;
+		if (v[0]) {
+			if (strcmp(v, "inet") && strcmp(v, "inet6"))
+				return fail(l, fname(f, sizeof(f), pre, "family"),
+					    "expected \"inet\" or \"inet6\"");
+			p->family = strcmp(v, "inet") ? AF_INET6 : AF_INET;
+		}
+		v[0] = 0;
+		if (get_string(l, o, pre, "src", false, v, sizeof(v)))
+			return -1;
+		if (v[0]) {
+			if (parse_prefix(v, &p->family, p->src, &p->src_plen))
+				return fail(l, fname(f, sizeof(f), pre, "src"),
+					    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
+			p->has_src = true;
+		}
+		v[0] = 0;
+		if (get_string(l, o, pre, "dst", false, v, sizeof(v)))
+			return -1;
+		if (v[0]) {
+			if (parse_prefix(v, &p->family, p->dst, &p->dst_plen))
+				return fail(l, fname(f, sizeof(f), pre, "dst"),
+					    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
+			p->has_dst = true;
+		}
+		if (!p->family)
+			return fail(l, fname(f, sizeof(f), pre, "family"),
+				    "expected \"inet\" or \"inet6\" (or an address to tell)");
+		snprintf(f, sizeof(f), "%s.dport", pre);
+		if (json_object_get(o, "dport")) {
+			json_t *dp = json_object_get(o, "dport");
+
+			if (!json_is_integer(dp) || json_integer_value(dp) < 1 ||
+			    json_integer_value(dp) > 65535)
+				return fail(l, f, "expected an integer in 1..65535");
+			p->has_dport = true;
+			p->dport = (uint16_t)json_integer_value(dp);
+		}
+		u = 0;
+		if (json_object_get(o, "mark")) {
+			json_t *m = json_object_get(o, "mark");
+
+			if (!json_is_integer(m) || json_integer_value(m) < 0 ||
+			    json_integer_value(m) > 0xffffffffLL)
+				return fail(l, fname(f, sizeof(f), pre, "mark"),
+					    "expected an integer in 0..4294967295");
+			p->has_mark = true;
+			p->mark = (uint32_t)json_integer_value(m);
+			p->mark_mask = 0xffffffff;
+		}
+		if (json_object_get(o, "priority")) {
+			json_t *m = json_object_get(o, "priority");
+
+			if (!json_is_integer(m) || json_integer_value(m) < 0 ||
+			    json_integer_value(m) > 0xffffffffLL)
+				return fail(l, fname(f, sizeof(f), pre, "priority"),
+					    "expected an integer in 0..4294967295");
+			p->priority = (uint32_t)json_integer_value(m);
+		}
+		(void)u;
+	}
+	return 0;
+}
+
 /* { "address": ..., "identity": ..., "key"/"key_file": ... } */
 static int load_peer(struct loader *l, json_t *root, const char *name,
 		     bool with_address, struct cfg_addr *addr,
@@ -506,7 +663,7 @@ static int load_root(struct loader *l, json_t *root)
 	static const char *const common[] = {
 		"role", "id", "contexts_file", "kernel", "max_peers",
 		"handshake_timeout_ms", "idle_timeout_s", "rekey_interval_s",
-		"grace_s", "seq_soft_limit",
+		"grace_s", "seq_soft_limit", "policies",
 	};
 	static const char *const per_role[3][6] = {
 		[ROLE_DEVICE] = { "gateway", "server_credential" },
@@ -581,6 +738,8 @@ static int load_root(struct loader *l, json_t *root)
 		return -1;
 	cfg->seq_soft_limit = v;
 
+	if (load_policies(l, root))
+		return -1;
 	switch (cfg->role) {
 	case ROLE_SERVER:
 		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
@@ -653,6 +812,9 @@ void config_free(struct agent_config *cfg)
 	free(cfg->members);
 	free(cfg->gateways);
 	free(cfg->groups);
+	free(cfg->policies);
+	cfg->policies = NULL;
+	cfg->n_policies = 0;
 	cfg->members = NULL;
 	cfg->gateways = NULL;
 	cfg->groups = NULL;

@@ -56,6 +56,23 @@ struct cfg_group {
 	unsigned int secret_len;	/* 16 or 32 */
 };
 
+/*
+ * A kernel policy the agent installs (coapsec's selector -> action).  A
+ * protect policy names the agent's context by name ("group:lights",
+ * "pairwise"); it goes in once that context is in the kernel, and keeps
+ * pointing at it across rekeys (CONTEXT_SWAP keeps the ID).
+ */
+struct cfg_policy {
+	char context[CFG_MAX_ID_LEN + 16];
+	uint32_t priority;
+	uint8_t family, direction, action;
+	bool has_src, has_dst, has_dport, has_mark;
+	uint8_t src[16], dst[16], src_plen, dst_plen;
+	uint16_t dport;
+	uint32_t mark, mark_mask;
+	uint32_t kernel_id;		/* 0: not installed */
+};
+
 struct agent_config {
 	char path[256];
 	enum agent_role role;
@@ -89,6 +106,8 @@ struct agent_config {
 	size_t n_gateways;
 	struct cfg_group *groups;
 	size_t n_groups;
+	struct cfg_policy *policies;
+	size_t n_policies;
 };
 
 /*

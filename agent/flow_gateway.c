@@ -42,7 +42,23 @@ struct gw_group {
 	uint32_t epoch;			/* installed; 0: none yet */
 	uint32_t wanted;		/* announced by the server */
 	bool fetching, served_before;
+	/*
+	 * A new epoch waits here until the members have theirs (or for
+	 * SWITCH_MAX_MS): the gateway starts sending with keys its members
+	 * can already verify, so no command is lost in a rekey.
+	 */
+	struct actx *pending;
+	unsigned int awaiting;
+	uint64_t switch_at;
 };
+
+#define SWITCH_MAX_MS	2000
+
+/* The latest epoch this gateway holds, installed or waiting. */
+static uint32_t newest(const struct gw_group *g)
+{
+	return g->pending ? g->pending->epoch : g->epoch;
+}
 
 struct gateway_flow {
 	struct gw_member *m;
@@ -56,7 +72,24 @@ struct gateway_flow {
 
 struct relay {
 	struct coap_deferred d;
+	struct agent *a;
+	struct gw_member *m;		/* a Service Request's member */
 };
+
+static void switch_epoch(struct agent *a, struct gw_group *g)
+{
+	if (!g->pending)
+		return;
+	if (!agent_install(a, g->pending)) {
+		g->epoch = g->pending->epoch;
+		log_info("gateway: group %s now sends with epoch %u (%u member(s) not confirmed)",
+			 g->name, g->epoch, g->awaiting);
+	}
+	actx_wipe(g->pending);
+	free(g->pending);
+	g->pending = NULL;
+	g->awaiting = 0;
+}
 
 static struct gw_member *by_identity(struct gateway_flow *f, const char *identity)
 {
@@ -198,15 +231,30 @@ static void group_fetched(void *arg, int code, json_t *body,
 	g->fetching = false;
 	g->served_before = true;
 	update = g->epoch && gm.epoch != g->epoch;
-	if (!actx_group_gateway(&c, &gm, a->cfg.seq_soft_limit) &&
-	    !agent_install(a, &c)) {
-		g->epoch = gm.epoch;
-		log_info("gateway: group %s epoch %u installed (%zu members)",
-			 g->name, g->epoch, gm.n_members);
+	if (actx_group_gateway(&c, &gm, a->cfg.seq_soft_limit)) {
+		/* nothing usable */
+	} else if (!update) {
+		if (!agent_install(a, &c)) {
+			g->epoch = gm.epoch;
+			log_info("gateway: group %s epoch %u installed (%zu members)",
+				 g->name, g->epoch, gm.n_members);
+		}
+	} else {
+		if (g->pending) {
+			actx_wipe(g->pending);
+			free(g->pending);
+		}
+		g->pending = malloc(sizeof(*g->pending));
+		if (g->pending)
+			*g->pending = c;
+		g->awaiting = 0;
+		g->switch_at = now_ms() + SWITCH_MAX_MS;
+		log_info("gateway: group %s epoch %u received; members first",
+			 g->name, gm.epoch);
 	}
 	actx_wipe(&c);
 	group_msg_wipe(&gm);
-	if (g->wanted > g->epoch) {
+	if (g->wanted > newest(g)) {
 		fetch_group(a, g);
 		return;
 	}
@@ -218,11 +266,14 @@ static void group_fetched(void *arg, int code, json_t *body,
 		    !dtls_peer_up(m->peer) || strcmp(m->group, g->name))
 			continue;
 		f->notified++;
+		g->awaiting++;
 		coap_request(a->srv_ep, m->peer, COAP_METHOD_POST, "/ga/rekey",
 			     json_pack("{s:s s:i}", "group", g->name, "epoch",
-				       (int)g->epoch),
+				       (int)newest(g)),
 			     notified, NULL);
 	}
+	if (g->pending && !g->awaiting)
+		switch_epoch(a, g);
 	ready_check(a);
 }
 
@@ -347,6 +398,16 @@ static void relayed(void *arg, int code, json_t *body, const uint8_t *payload,
 	struct relay *r = arg;
 
 	(void)payload; (void)len;
+	/*
+	 * A member asked after the update (it got the new epoch, or was
+	 * refused: a removed one): one fewer to wait for.
+	 */
+	if (r->m) {
+		struct gw_group *g = group(r->a->flow, r->m->group, false);
+
+		if (g && g->pending && g->awaiting && !--g->awaiting)
+			switch_epoch(r->a, g);
+	}
 	if (code < 0)
 		coap_respond(&r->d, COAP_GATEWAY_TIMEOUT, error("server did not answer"));
 	else
@@ -356,7 +417,8 @@ static void relayed(void *arg, int code, json_t *body, const uint8_t *payload,
 
 /* Forwards a device's request to the server and its answer back. */
 static uint8_t relay(struct agent *a, const struct coap_req *req,
-		     const char *path, json_t *body, json_t **resp)
+		     struct gw_member *m, const char *path, json_t *body,
+		     json_t **resp)
 {
 	struct relay *r;
 
@@ -366,6 +428,8 @@ static uint8_t relay(struct agent *a, const struct coap_req *req,
 		return COAP_UNAVAILABLE;
 	}
 	coap_defer(req, &r->d);
+	r->a = a;
+	r->m = m;
 	((struct gateway_flow *)a->flow)->relayed++;
 	coap_request(a->up_ep, a->up, COAP_METHOD_POST, path, body, relayed, r);
 	return COAP_DEFERRED;
@@ -382,7 +446,7 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		return COAP_FORBIDDEN;
 	}
 	/* Opaque to the gateway: Ksx protects it end to end. */
-	return relay(a, req, "/ga/sr",
+	return relay(a, req, m, "/ga/sr",
 		     json_pack("{s:s s:s}", "id", m->cfg->id, "oscore", msg), resp);
 }
 
@@ -397,7 +461,7 @@ static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 		*resp = error("expected \"group\": the member's own group");
 		return COAP_FORBIDDEN;
 	}
-	return relay(a, req, "/ga/rekey-request", json_pack("{s:s}", "group", grp),
+	return relay(a, req, NULL, "/ga/rekey-request", json_pack("{s:s}", "group", grp),
 		     resp);
 }
 
@@ -426,7 +490,7 @@ static uint8_t h_group_update(void *arg, const struct coap_req *req,
 	if (!g)
 		return COAP_CODE_CHANGED;	/* no member of ours in it */
 	g->wanted = (uint32_t)json_integer_value(e);
-	if (g->wanted != g->epoch)
+	if (g->wanted != newest(g))
 		fetch_group(a, g);
 	return COAP_CODE_CHANGED;
 }
@@ -498,7 +562,11 @@ static int gateway_init(struct agent *a, char *err, size_t errlen)
 
 static void gateway_tick(struct agent *a, uint64_t now)
 {
-	(void)now;
+	struct gateway_flow *f = a->flow;
+
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].pending && now >= f->g[i].switch_at)
+			switch_epoch(a, &f->g[i]);
 	try_report(a);
 }
 
@@ -522,6 +590,11 @@ static void gateway_fini(struct agent *a)
 
 	if (!f)
 		return;
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].pending) {
+			actx_wipe(f->g[i].pending);
+			free(f->g[i].pending);
+		}
 	free(f->m);
 	free(f->g);
 	free(f);

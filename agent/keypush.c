@@ -98,6 +98,47 @@ int keypush_delete(struct keypush *kp, struct actx *c)
 	return rc;
 }
 
+int keypush_policy(struct keypush *kp, struct cfg_policy *p,
+		   uint32_t context_id)
+{
+	struct coapsec_policy_info info = {
+		.priority = p->priority, .family = p->family,
+		.direction = p->direction, .action = p->action,
+		.has_src = p->has_src, .has_dst = p->has_dst,
+		.src_plen = p->src_plen, .dst_plen = p->dst_plen,
+		.has_dport = p->has_dport, .dport = p->dport,
+		.has_mark = p->has_mark, .mark = p->mark,
+		.mark_mask = p->mark_mask, .context_id = context_id,
+	};
+	uint32_t id = 0;
+	int rc;
+
+	memcpy(info.src, p->src, sizeof(info.src));
+	memcpy(info.dst, p->dst, sizeof(info.dst));
+	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
+	if (rc) {
+		log_err("keypush: policy (%s, %s%s%s): %s",
+			coapsec_nl_dir_name(p->direction),
+			coapsec_nl_action_name(p->action),
+			p->context[0] ? " " : "", p->context,
+			coapsec_nl_errmsg(kp->nl));
+		return rc;
+	}
+	p->kernel_id = id;
+	log_info("keypush: policy %u: %s %s%s%s", id,
+		 coapsec_nl_dir_name(p->direction),
+		 coapsec_nl_action_name(p->action), p->context[0] ? " " : "",
+		 p->context);
+	return 0;
+}
+
+void keypush_policy_delete(struct keypush *kp, struct cfg_policy *p)
+{
+	if (p->kernel_id)
+		coapsec_nl_policy_del(kp->nl, p->kernel_id);
+	p->kernel_id = 0;
+}
+
 int keypush_event_fd(const struct keypush *kp)
 {
 	return kp && kp->ev ? coapsec_nl_fd(kp->ev) : -1;

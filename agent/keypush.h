@@ -24,6 +24,11 @@ void keypush_close(struct keypush *kp);
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s);
 int keypush_delete(struct keypush *kp, struct actx *c);
 
+/* Installs @p (protecting with kernel context @context_id, or 0). */
+int keypush_policy(struct keypush *kp, struct cfg_policy *p,
+		   uint32_t context_id);
+void keypush_policy_delete(struct keypush *kp, struct cfg_policy *p);
+
 /* The events socket, for the event loop; -1 when not subscribed. */
 int keypush_event_fd(const struct keypush *kp);
 /* Reads pending events: @soft(arg, context_id) for each soft limit. */
