@@ -19,6 +19,7 @@
 
 #define MAX_GROUPS	8
 #define RETRY_MS	2000
+#define RETRY_MAX_MS	60000
 
 enum dev_state { DEV_IDLE, DEV_JOINING, DEV_SR, DEV_READY };
 
@@ -30,6 +31,7 @@ struct device_flow {
 	uint64_t sr_seq;
 	struct oscore_binding b;
 	uint64_t retry_at;
+	unsigned int retry_ms;		/* doubles while refused */
 	size_t ng;
 	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } g[MAX_GROUPS];
 	uint64_t joins, srs, failures;
@@ -43,8 +45,17 @@ static void later(struct agent *a, const char *why)
 
 	f->failures++;
 	f->state = DEV_IDLE;
-	f->retry_at = now_ms() + RETRY_MS;
-	log_warn("device: %s; retrying in %d ms", why, RETRY_MS);
+	if (!f->retry_ms)
+		f->retry_ms = RETRY_MS;
+	f->retry_at = now_ms() + f->retry_ms;
+	log_warn("device: %s; retrying in %u ms", why, f->retry_ms);
+	f->retry_ms = f->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : f->retry_ms * 2;
+}
+
+static void acked(void *arg, int code, json_t *body, const uint8_t *payload,
+		  size_t len)
+{
+	(void)arg; (void)code; (void)body; (void)payload; (void)len;
 }
 
 static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
@@ -88,7 +99,12 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 			group_msg_wipe(&gm);
 			continue;
 		}
-		agent_install(a, &c);
+		if (!agent_install(a, &c))
+			/* The gateway sends with it once its members hold it. */
+			coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/ack",
+				     json_pack("{s:s s:i}", "group", gm.name,
+					       "epoch", (int)gm.epoch),
+				     acked, NULL);
 		for (k = 0; k < f->ng && strcmp(f->g[k].name, gm.name); k++)
 			;
 		if (k == f->ng && f->ng < MAX_GROUPS)
@@ -103,6 +119,7 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	json_decref(inner);
 	mbedtls_platform_zeroize(pkt, sizeof(pkt));
 	f->state = DEV_READY;
+	f->retry_ms = 0;
 	agent_ready(a);
 }
 

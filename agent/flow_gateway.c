@@ -12,6 +12,7 @@
  *                                      (answered once the server has)
  *   POST /ga/sr {"id", "oscore"}    -> relayed to the server and back
  *   POST /ga/rekey-request {"group"} -> relayed
+ *   POST /ga/ack {"group", "epoch"}  a new epoch is installed
  *   GET  /status
  * for the server: POST /ga/group-update {"name", "epoch"}
  * and to devices: POST /ga/rekey {"group", "epoch"}.
@@ -399,10 +400,10 @@ static void relayed(void *arg, int code, json_t *body, const uint8_t *payload,
 
 	(void)payload; (void)len;
 	/*
-	 * A member asked after the update (it got the new epoch, or was
-	 * refused: a removed one): one fewer to wait for.
+	 * A member refused its keys (a removed one) is not waited for; one
+	 * that got them confirms with POST /ga/ack once they are installed.
 	 */
-	if (r->m) {
+	if (r->m && code != COAP_CODE_CHANGED) {
 		struct gw_group *g = group(r->a->flow, r->m->group, false);
 
 		if (g && g->pending && g->awaiting && !--g->awaiting)
@@ -465,6 +466,26 @@ static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 		     resp);
 }
 
+/* A member has installed a new epoch of its group. */
+static uint8_t h_ack(void *arg, const struct coap_req *req, json_t **resp)
+{
+	struct agent *a = arg;
+	struct gw_member *m = by_identity(a->flow, dtls_peer_identity(req->peer));
+	const char *grp = json_string_value(json_object_get(req->body, "group"));
+	json_t *e = json_object_get(req->body, "epoch");
+	struct gw_group *g;
+
+	(void)resp;
+	if (!m || !grp || !json_is_integer(e) || strcmp(grp, m->group))
+		return COAP_BAD_REQUEST;
+	g = group(a->flow, grp, false);
+	if (g && g->pending && g->awaiting &&
+	    g->pending->epoch == (uint32_t)json_integer_value(e) &&
+	    !--g->awaiting)
+		switch_epoch(a, g);
+	return COAP_CODE_CHANGED;
+}
+
 static uint8_t h_status(void *arg, const struct coap_req *req, json_t **resp)
 {
 	struct agent *a = arg;
@@ -522,6 +543,7 @@ static const struct coap_route routes[] = {
 	{ COAP_METHOD_POST, "/ga/join", h_join },
 	{ COAP_METHOD_POST, "/ga/sr", h_sr },
 	{ COAP_METHOD_POST, "/ga/rekey-request", h_rekey_request },
+	{ COAP_METHOD_POST, "/ga/ack", h_ack },
 	{ COAP_METHOD_GET, "/status", h_status },
 	{ 0 }
 };

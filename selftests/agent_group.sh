@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# coapsecd end to end with the kernel: a server, a gateway and four
+# devices in two groups, each in its own netns.  The agents run TR-0012
+# group authentication and push their contexts and policies; then group
+# commands from the gateway reach exactly their group, the gateway
+# forwards device -> server pairwise traffic it cannot read, removing a
+# member rekeys its group and cuts it off, and a sequence soft limit
+# leads to a rekey with no command lost.
+. selftests/lib.sh
+B=${B:-build}
+BIN=$PWD/$B/coapsecd
+CLI=$PWD/$B/coapsec
+MC="python3 $PWD/selftests/agent_mcast.py"
+T=$(mktemp -d /tmp/agent-group-XXXXXX)
+declare -A PID NS
+MEMBERS="dev-1 dev-2 dev-3 dev-4"
+declare -A GROUP=([dev-1]=lights [dev-2]=lights [dev-3]=doors [dev-4]=doors)
+declare -A MARK=([lights]=1 [doors]=2)
+
+stop_agents() {
+	local p
+	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	PID=()
+}
+trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
+
+ktap_header 6
+coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
+
+# ---- topology: devices on a bridge in GW; SRV behind GW
+setup_ns GW SRV || exit 1
+NS[gw]=$GW NS[server]=$SRV
+ip -n "$GW" link add br0 type bridge mcast_snooping 0
+ip -n "$GW" addr add 10.0.5.254/24 dev br0
+ip -n "$GW" link set br0 up
+ip -n "$GW" route add 224.0.0.0/4 dev br0
+ip link add gs netns "$GW" type veth peer name eth0 netns "$SRV"
+ip -n "$GW" addr add 10.0.6.254/24 dev gs
+ip -n "$GW" link set gs up
+ip -n "$SRV" addr add 10.0.6.1/24 dev eth0
+ip -n "$SRV" link set eth0 up
+ip -n "$SRV" route add 10.0.5.0/24 via 10.0.6.254
+ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
+i=0
+for d in $MEMBERS; do
+	i=$((i + 1))
+	setup_ns D || exit 1
+	NS[$d]=$D
+	ip link add "d$i" netns "$GW" type veth peer name eth0 netns "$D"
+	ip -n "$GW" link set "d$i" master br0 up
+	ip -n "$D" addr add "10.0.5.$i/24" dev eth0
+	ip -n "$D" link set eth0 up
+	ip -n "$D" route add default via 10.0.5.254
+	ip -n "$D" route add 224.0.0.0/4 dev eth0
+done
+
+# ---- configurations (keys in 0600 files)
+umask 077
+key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+key > "$T/kg"
+for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
+server_conf() {
+	local sep="" d m=""
+	for d in "$@"; do
+		m="$m$sep{\"id\":\"$d\",\"group\":\"${GROUP[$d]}\",\"identity\":\"$d@in-cse\",\"key_file\":\"$T/$d.kx\"}"
+		sep=,
+	done
+	cat > "$T/server.json.new" <<-EOF
+	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
+	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
+	 "policies":[{"direction":"in","family":"inet","action":"require"}],
+	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
+	 "groups":[{"name":"lights"},{"name":"doors"}],
+	 "members":[$m]}
+	EOF
+	mv "$T/server.json.new" "$T/server.json"
+}
+server_conf $MEMBERS
+gm=""
+for d in $MEMBERS; do gm="$gm${gm:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key_file\":\"$T/$d.km\"}"; done
+cat > "$T/gw.json" <<EOF
+{"role":"gateway","id":"gw1","listen":"10.0.5.254:5684","contexts_file":"$T/gw.ctx",
+ "kernel":true,"grace_s":5,"seq_soft_limit":40,
+ "policies":[
+  {"context":"group:lights","direction":"out","dst":"224.0.1.187/32","mark":1,"action":"protect"},
+  {"context":"group:doors","direction":"out","dst":"224.0.1.187/32","mark":2,"action":"protect"}],
+ "server":{"address":"10.0.6.1:5684","identity":"gw1@in-cse","key_file":"$T/kg"},
+ "members":[$gm]}
+EOF
+for d in $MEMBERS; do
+	cat > "$T/$d.json" <<-EOF
+	{"role":"device","id":"$d","contexts_file":"$T/$d.ctx","kernel":true,"grace_s":5,
+	 "policies":[{"direction":"in","family":"inet","action":"require"},
+	  {"context":"pairwise","direction":"out","dst":"10.0.6.1/32","action":"protect"}],
+	 "gateway":{"address":"10.0.5.254:5684","identity":"$d@gw1","key_file":"$T/$d.km"},
+	 "server_credential":{"identity":"$d@in-cse","key_file":"$T/$d.kx"}}
+	EOF
+done
+
+start() {	# NAME
+	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
+	PID[$1]=$!
+}
+wait_log() {	# NAME TEXT SECONDS
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ctx() { jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null; }
+kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
+
+start server
+wait_log server started 10
+start gw
+for d in $MEMBERS; do start $d; done
+ok=1
+for d in $MEMBERS gw; do wait_log $d "contexts installed" 30 || { ok=0; ksft_diag "$d: no contexts"; }; done
+for d in $MEMBERS; do [ "$(kctx $d)" = 2 ] || { ok=0; ksft_diag "$d: kernel holds $(kctx $d) contexts"; }; done
+[ "$(kctx gw)" = 2 ] || { ok=0; ksft_diag "gateway: kernel holds $(kctx gw) contexts"; }
+[ "$(kctx server)" = 4 ] || { ok=0; ksft_diag "server: kernel holds $(kctx server) contexts"; }
+ktap_check "agents authenticated and pushed contexts (devices 2, gateway 2, server 4)" [ $ok = 1 ]
+
+# ---- group commands: each device gets exactly its group's, in clear
+broadcast() {	# SECONDS: receivers on every device, then the commands
+	local d
+	for d in $MEMBERS; do
+		ip netns exec "${NS[$d]}" $MC recv "$1" "$T/$d.rx" &
+	done
+	sleep 0.5
+}
+broadcast 3
+ip netns exec "$GW" $MC send 10.0.5.254 1 0 5 20 lights
+ip netns exec "$GW" $MC send 10.0.5.254 2 0 5 20 doors
+sleep 2.6
+ok=1
+for d in $MEMBERS; do
+	g=${GROUP[$d]}
+	want=$(for k in 0 1 2 3 4; do echo "$g command $k"; done)
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+done
+ktap_check "protected group commands reach exactly their group's members" [ $ok = 1 ]
+
+# ---- pairwise traffic through the gateway: it forwards what it cannot read
+ip netns exec "$GW" timeout 10 tshark -q -i gs -w "$T/gs.pcap" -f "udp port 5683" >/dev/null 2>&1 &
+tsp=$!
+ip netns exec "$SRV" $MC recv 9 "$T/server.rx" &
+rxp=$!
+for ((i = 0; i < 60; i++)); do [ -s "$T/gs.pcap" ] && break; sleep 0.1; done
+sleep 2
+ip netns exec "${NS[dev-1]}" $MC unicast 10.0.6.1 "meter reading 4711 for the server only"
+wait $tsp $rxp 2>/dev/null
+ok=1
+grep -q "meter reading 4711" "$T/server.rx" || { ok=0; ksft_diag "server got: $(cat "$T/server.rx")"; }
+[ -s "$T/gs.pcap" ] || { ok=0; ksft_diag "nothing captured at the gateway"; }
+grep -aq "meter reading 4711" "$T/gs.pcap" && { ok=0; ksft_diag "plaintext crossed the gateway"; }
+[ "$(ctx gw pairwise:dev-1 name)" = "" ] || ok=0
+if [ $ok = 0 ]; then
+	ksft_diag "dev-1: $(ip netns exec "${NS[dev-1]}" "$CLI" -j stats 2>&1)"
+	ksft_diag "server: $(ip netns exec "$SRV" "$CLI" -j stats 2>&1)"
+fi
+ktap_check "device -> server pairwise traffic verified at the server, ciphertext at the gateway, which holds no Ks" [ $ok = 1 ]
+
+# ---- membership change: dev-4 leaves doors
+old_gid=$(ctx dev-3 group:doors id_context)
+server_conf dev-1 dev-2 dev-3
+kill -HUP "${PID[server]}"
+for ((i = 0; i < 100; i++)); do
+	[ "$(ctx dev-3 group:doors epoch)" = 2 ] && [ "$(ctx gw group:doors epoch)" = 2 ] && break
+	sleep 0.1
+done
+broadcast 3
+ip netns exec "$GW" $MC send 10.0.5.254 2 10 5 20 doors
+sleep 3
+want=$(for k in 10 11 12 13 14; do echo "doors command $k"; done)
+ok=1
+[ "$(ctx dev-3 group:doors id_context)" != "$old_gid" ] || { ok=0; ksft_diag "doors kept its Gid"; }
+[ "$(sort -V "$T/dev-3.rx")" = "$want" ] || { ok=0; ksft_diag "dev-3 got: $(tr '\n' ';' < "$T/dev-3.rx")"; }
+[ ! -s "$T/dev-4.rx" ] || { ok=0; ksft_diag "dev-4 got: $(tr '\n' ';' < "$T/dev-4.rx")"; }
+ktap_check "removing dev-4 rekeys doors: dev-3 reads later commands, dev-4 does not" [ $ok = 1 ]
+
+# ---- sequence soft limit (40 on the gateway): rekey while commands flow
+e0=$(ctx gw group:lights epoch)
+broadcast 8
+ip netns exec "$GW" $MC send 10.0.5.254 1 100 60 60 lights
+sleep 5
+want=$(for k in $(seq 100 159); do echo "lights command $k"; done)
+ok=1
+for d in dev-1 dev-2; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] ||
+		{ ok=0; ksft_diag "$d got $(wc -l < "$T/$d.rx") of 60: $(diff <(sort -V "$T/$d.rx") <(echo "$want") | grep '^[<>]' | head -4 | tr '\n' ';')"; }
+done
+e1=$(ctx gw group:lights epoch)
+[ "$e1" -gt "$e0" ] || { ok=0; ksft_diag "lights epoch $e0 -> $e1"; }
+grep -q "near its sequence limit" "$T/gw.log" || { ok=0; ksft_diag "no soft limit event at the gateway"; }
+ktap_check "sequence soft limit: lights rekeyed (epoch $e0 -> $e1) with no command lost" [ $ok = 1 ]
+
+# ---- the agents remove what they installed
+stop_agents
+left=0
+for n in gw server $MEMBERS; do left=$((left + $(kctx $n))); done
+ktap_check "stopped agents leave no context in the kernel" [ "$left" = 0 ]
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; tail -5 "$f" | sed 's/^/# /'; done; }
+ktap_finish

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""CoAP group commands for selftests/agent_group.sh, run inside a netns:
+
+  agent_mcast.py send SRC MARK FIRST N INTERVAL_MS [TAG]
+      N Non-confirmable POSTs to 224.0.1.187:5683 from SRC with fwmark
+      MARK, payloads "TAG command K" for K = FIRST .. FIRST+N-1
+  agent_mcast.py recv SECONDS OUTFILE
+      joins 224.0.1.187 on eth0, writes each payload received on 5683 as
+      one line of OUTFILE, for SECONDS
+  agent_mcast.py unicast DST PAYLOAD
+      one Non-confirmable POST to DST:5683
+"""
+import socket
+import struct
+import sys
+import time
+
+SO_MARK = 36
+
+
+def post(mid, payload):
+    path = b"cmd"
+    return (bytes([0x51, 0x02, mid >> 8 & 0xff, mid & 0xff, 0x42]) +
+            bytes([0xb0 | len(path)]) + path + b"\xff" + payload)
+
+
+def payload_of(msg):
+    i = msg.find(b"\xff")
+    return msg[i + 1:] if i >= 0 else b""
+
+
+cmd = sys.argv[1]
+if cmd == "send":
+    src, mark, first, n, ival = sys.argv[2], int(sys.argv[3]), \
+        int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
+    tag = sys.argv[7] if len(sys.argv) > 7 else "group"
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, SO_MARK, mark)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                 socket.inet_aton(src))
+    s.bind((src, 0))
+    for k in range(first, first + n):
+        s.sendto(post(k, b"%s command %d" % (tag.encode(), k)),
+                 ("224.0.1.187", 5683))
+        time.sleep(ival / 1000.0)
+elif cmd == "recv":
+    secs, out = float(sys.argv[2]), sys.argv[3]
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", 5683))
+    mreq = struct.pack("4s4s", socket.inet_aton("224.0.1.187"),
+                       socket.inet_aton("0.0.0.0"))
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    s.settimeout(0.1)
+    end = time.time() + secs
+    with open(out, "w") as f:
+        while time.time() < end:
+            try:
+                m = s.recv(4096)
+            except socket.timeout:
+                continue
+            f.write(payload_of(m).decode(errors="replace") + "\n")
+            f.flush()
+elif cmd == "unicast":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.sendto(post(7, sys.argv[3].encode()), (sys.argv[2], 5683))
