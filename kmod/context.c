@@ -403,7 +403,15 @@ coapsec_context_lookup_kid(struct net *net, const u8 *id_context,
 			   size_t id_context_len, const u8 *kid,
 			   size_t kid_len)
 {
-	struct coapsec_net *cn = coapsec_net(net);
+	return __coapsec_context_lookup_kid(coapsec_net(net), id_context,
+					    id_context_len, kid, kid_len);
+}
+
+struct coapsec_recipient *
+__coapsec_context_lookup_kid(struct coapsec_net *cn, const u8 *id_context,
+			     size_t id_context_len, const u8 *kid,
+			     size_t kid_len)
+{
 	struct coapsec_kid_key key;
 	struct rhlist_head *list;
 

@@ -126,6 +126,11 @@ coapsec_context_lookup_kid(struct net *net, const u8 *id_context,
 			   size_t kid_len);
 struct coapsec_recipient *
 coapsec_recipient_next_dup(const struct coapsec_recipient *rcp);
+/* The same on a namespace's state (the module selftest's own). */
+struct coapsec_recipient *
+__coapsec_context_lookup_kid(struct coapsec_net *cn, const u8 *id_context,
+			     size_t id_context_len, const u8 *kid,
+			     size_t kid_len);
 
 static inline bool coapsec_context_get(struct coapsec_context *ctx)
 {

@@ -14,7 +14,16 @@
 #include "exchange.h"
 #include "netlink.h"
 #include "netns.h"
+#include "selftest.h"
 #include "version.h"
+
+static bool selftest;
+module_param(selftest, bool, 0444);
+MODULE_PARM_DESC(selftest, "check the context and policy lookups at load");
+static unsigned int selftest_contexts = 1000;
+module_param(selftest_contexts, uint, 0444);
+MODULE_PARM_DESC(selftest_contexts,
+		 "contexts in the selftest's lookup timing (default 1000)");
 
 static int __init coapsec_init(void)
 {
@@ -29,6 +38,11 @@ static int __init coapsec_init(void)
 	err = coapsec_netns_register();
 	if (err)
 		goto err_exchange;
+	if (selftest) {
+		err = coapsec_selftest(selftest_contexts);
+		if (err)
+			goto err_netns;
+	}
 	err = coapsec_genl_register();
 	if (err)
 		goto err_netns;

@@ -24,9 +24,8 @@ static void coapsec_netns_gc(struct work_struct *work)
 		schedule_delayed_work(&cn->gc, HZ);
 }
 
-static int __net_init coapsec_netns_init(struct net *net)
+int coapsec_net_state_init(struct coapsec_net *cn, struct net *net)
 {
-	struct coapsec_net *cn = coapsec_net(net);
 	int err;
 
 	cn->net = net;
@@ -40,26 +39,12 @@ static int __net_init coapsec_netns_init(struct net *net)
 		return -ENOMEM;
 	err = coapsec_context_table_init(cn);
 	if (err)
-		goto err_stats;
-	err = coapsec_hooks_register(net);
-	if (err)
-		goto err_table;
-	return 0;
-
-err_table:
-	coapsec_context_table_destroy(cn);
-err_stats:
-	coapsec_stats_free(cn->stats);
+		coapsec_stats_free(cn->stats);
 	return err;
 }
 
-static void __net_exit coapsec_netns_exit(struct net *net)
+void coapsec_net_state_destroy(struct coapsec_net *cn)
 {
-	struct coapsec_net *cn = coapsec_net(net);
-
-	/* No packet reaches the objects below once the hooks are gone. */
-	coapsec_hooks_unregister(net);
-	coapsec_exchange_flush(net);
 	/* The gc may rearm itself once more: take the lock in between. */
 	cancel_delayed_work_sync(&cn->gc);
 	mutex_lock(&cn->lock);
@@ -70,6 +55,28 @@ static void __net_exit coapsec_netns_exit(struct net *net)
 	coapsec_context_table_destroy(cn);
 	/* No packet can reach a namespace being dismantled. */
 	coapsec_stats_free(cn->stats);
+}
+
+static int __net_init coapsec_netns_init(struct net *net)
+{
+	struct coapsec_net *cn = coapsec_net(net);
+	int err;
+
+	err = coapsec_net_state_init(cn, net);
+	if (err)
+		return err;
+	err = coapsec_hooks_register(net);
+	if (err)
+		coapsec_net_state_destroy(cn);
+	return err;
+}
+
+static void __net_exit coapsec_netns_exit(struct net *net)
+{
+	/* No packet reaches the objects below once the hooks are gone. */
+	coapsec_hooks_unregister(net);
+	coapsec_exchange_flush(net);
+	coapsec_net_state_destroy(coapsec_net(net));
 }
 
 static struct pernet_operations coapsec_net_ops = {

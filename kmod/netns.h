@@ -54,6 +54,9 @@ static inline struct coapsec_net *coapsec_net(const struct net *net)
 }
 
 int coapsec_netns_register(void);
+/* Set up and tear down one namespace's state (pernet ops, selftest). */
+int coapsec_net_state_init(struct coapsec_net *cn, struct net *net);
+void coapsec_net_state_destroy(struct coapsec_net *cn);
 void coapsec_netns_unregister(void);
 
 /* Objects alive in every namespace together. */

@@ -133,7 +133,15 @@ int coapsec_policy_match(struct net *net, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
 			 int ifindex, u32 mark, struct coapsec_context **ctx)
 {
-	struct coapsec_net *cn = coapsec_net(net);
+	return __coapsec_policy_match(coapsec_net(net), family, dir, saddr,
+				      daddr, dport, ifindex, mark, ctx);
+}
+
+int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
+			   const void *saddr, const void *daddr,
+			   __be16 dport, int ifindex, u32 mark,
+			   struct coapsec_context **ctx)
+{
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 

@@ -54,5 +54,10 @@ struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id);
 int coapsec_policy_match(struct net *net, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
 			 int ifindex, u32 mark, struct coapsec_context **ctx);
+/* The same on a namespace's state (the module selftest's own). */
+int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
+			   const void *saddr, const void *daddr,
+			   __be16 dport, int ifindex, u32 mark,
+			   struct coapsec_context **ctx);
 
 #endif /* COAPSEC_POLICY_H */

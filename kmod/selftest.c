@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Checks of the lookups the packet path relies on, run at load time when
+ * coapsec is loaded with selftest=1 (WireGuard runs its own the same way
+ * in debug builds).  Uses a private namespace state, so nothing of it is
+ * visible to any real namespace.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <asm/unaligned.h>
+#include <linux/in.h>
+#include <linux/ktime.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+
+#include "context.h"
+#include "netns.h"
+#include "policy.h"
+#include "selftest.h"
+
+static const u8 st_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+static const u8 st_iv[13] = { 0x46, 0x22, 0xd4, 0xdd };
+static const u8 st_idctx[4] = { 0x37, 0xcb, 0xf3, 0x21 };
+static const u8 st_kid1[1] = { 1 }, st_kid2[1] = { 2 }, st_sid[1] = { 0 };
+
+static unsigned int st_pass, st_fail;
+
+#define CHECK(cond) do {						\
+	if (cond) {							\
+		st_pass++;						\
+	} else {							\
+		st_fail++;						\
+		pr_err("selftest: %s:%d: %s\n", __func__, __LINE__, #cond); \
+	}								\
+} while (0)
+
+static void st_params(struct coapsec_context_params *p, u32 id,
+		      const u8 *idctx, u8 idctx_len, const u8 *kid)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->alg = oscore_alg_find(OSCORE_ALG_AES_CCM_16_64_128);
+	p->sender_id = st_sid;
+	p->sender_id_len = 1;
+	p->sender_key = st_key;
+	p->common_iv = st_iv;
+	p->id_context = idctx;
+	p->id_context_len = idctx_len;
+	p->grace = 30;
+	p->n_recipients = 1;
+	p->recipients[0].id = kid;
+	p->recipients[0].id_len = 1;
+	p->recipients[0].key = st_key;
+	p->recipients[0].window = 32;
+}
+
+static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p)
+{
+	struct coapsec_recipient *r, *old;
+	u32 id;
+
+	st_params(p, 1, st_idctx, 4, st_kid1);
+	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 1);
+	st_params(p, 2, st_idctx, 4, st_kid2);
+	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 2);
+	st_params(p, 0, NULL, 0, st_kid1);
+	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 3);
+
+	rcu_read_lock();
+	r = __coapsec_context_lookup_kid(cn, st_idctx, 4, st_kid1, 1);
+	CHECK(r && r->ctx->id == 1);
+	r = __coapsec_context_lookup_kid(cn, st_idctx, 4, st_kid2, 1);
+	CHECK(r && r->ctx->id == 2);
+	r = __coapsec_context_lookup_kid(cn, NULL, 0, st_kid1, 1);
+	CHECK(r && r->ctx->id == 3);
+	CHECK(!__coapsec_context_lookup_kid(cn, st_idctx, 3, st_kid1, 1));
+	CHECK(!__coapsec_context_lookup_kid(cn, st_idctx, 4, st_sid, 1));
+	CHECK(!__coapsec_context_lookup_kid(cn, st_idctx, 4, st_kid1, 8));
+	CHECK(coapsec_context_lookup(cn, 2) &&
+	      coapsec_context_lookup(cn, 2)->id == 2);
+	CHECK(!coapsec_context_lookup(cn, 4));
+	rcu_read_unlock();
+
+	/* The same (ID context, kid) twice among current contexts. */
+	st_params(p, 0, st_idctx, 4, st_kid1);
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+
+	/* A swap: the new keys first, the previous ones next. */
+	st_params(p, 1, st_idctx, 4, st_kid1);
+	CHECK(!coapsec_context_swap(cn, p, NULL));
+	rcu_read_lock();
+	r = __coapsec_context_lookup_kid(cn, st_idctx, 4, st_kid1, 1);
+	CHECK(r && r->ctx->state == COAPSEC_CONTEXT_STATE_CURRENT &&
+	      r->ctx == coapsec_context_lookup(cn, 1));
+	old = r ? coapsec_recipient_next_dup(r) : NULL;
+	CHECK(old && old->ctx->state == COAPSEC_CONTEXT_STATE_PREVIOUS &&
+	      old->ctx->id == 1 && old->ctx != r->ctx);
+	CHECK(old && !coapsec_recipient_next_dup(old));
+	rcu_read_unlock();
+	CHECK(cn->n_contexts == 4);
+
+	CHECK(!coapsec_context_del(cn, 1));
+	rcu_read_lock();
+	CHECK(!__coapsec_context_lookup_kid(cn, st_idctx, 4, st_kid1, 1));
+	rcu_read_unlock();
+	CHECK(cn->n_contexts == 2);
+}
+
+static void st_policies(struct coapsec_net *cn)
+{
+	struct coapsec_policy pol = {};
+	struct coapsec_context *ctx;
+	u8 a1[4] = { 192, 0, 2, 1 }, a200[4] = { 192, 0, 2, 200 };
+	u8 other[4] = { 198, 51, 100, 1 }, v6[16] = { 0x20, 0x01 };
+	u32 id;
+
+	pol.family = AF_INET;
+	pol.dir = COAPSEC_DIR_OUT;
+	pol.action = COAPSEC_ACTION_PROTECT;
+	pol.context_id = 2;
+	pol.priority = 10;
+	pol.has_dst = true;
+	memcpy(pol.dst.s6_addr, a1, 3);
+	pol.dst_plen = 24;
+	pol.dport = 5683;
+	CHECK(!coapsec_policy_new(cn, &pol, &id, NULL));
+
+	pol.action = COAPSEC_ACTION_BYPASS;
+	pol.priority = 5;
+	pol.dst.s6_addr[3] = 128;
+	pol.dst_plen = 25;
+	CHECK(!coapsec_policy_new(cn, &pol, &id, NULL));
+
+	memset(&pol, 0, sizeof(pol));
+	pol.family = AF_INET6;
+	pol.dir = COAPSEC_DIR_IN;
+	pol.action = COAPSEC_ACTION_VERIFY;
+	pol.has_mark = true;
+	pol.mark = 0x10;
+	pol.mark_mask = 0xf0;
+	pol.ifindex = 7;
+	CHECK(!coapsec_policy_new(cn, &pol, &id, NULL));
+
+	rcu_read_lock();
+	CHECK(__coapsec_policy_match(cn, AF_INET, COAPSEC_DIR_OUT, other, a1,
+				     htons(5683), 1, 0, &ctx) ==
+	      COAPSEC_ACTION_PROTECT && ctx && ctx->id == 2);
+	CHECK(__coapsec_policy_match(cn, AF_INET, COAPSEC_DIR_OUT, other,
+				     a200, htons(5683), 1, 0, &ctx) ==
+	      COAPSEC_ACTION_BYPASS && !ctx);
+	CHECK(!__coapsec_policy_match(cn, AF_INET, COAPSEC_DIR_OUT, other, a1,
+				      htons(5684), 1, 0, &ctx));
+	CHECK(!__coapsec_policy_match(cn, AF_INET, COAPSEC_DIR_FWD, other, a1,
+				      htons(5683), 1, 0, &ctx));
+	CHECK(!__coapsec_policy_match(cn, AF_INET, COAPSEC_DIR_OUT, a1, other,
+				      htons(5683), 1, 0, &ctx));
+	CHECK(__coapsec_policy_match(cn, AF_INET6, COAPSEC_DIR_IN, v6, v6,
+				     htons(1), 7, 0x1f, &ctx) ==
+	      COAPSEC_ACTION_VERIFY);
+	CHECK(!__coapsec_policy_match(cn, AF_INET6, COAPSEC_DIR_IN, v6, v6,
+				      htons(1), 7, 0x20, &ctx));
+	CHECK(!__coapsec_policy_match(cn, AF_INET6, COAPSEC_DIR_IN, v6, v6,
+				      htons(1), 8, 0x10, &ctx));
+	rcu_read_unlock();
+	CHECK(coapsec_policy_uses_context(cn, 2));
+	CHECK(!coapsec_policy_uses_context(cn, 3));
+}
+
+/* Lookup cost with many contexts: one probe per context, averaged. */
+static void st_lookup_speed(struct coapsec_net *cn,
+			    struct coapsec_context_params *p, unsigned int n)
+{
+	unsigned int i, found = 0;
+	u8 idctx[4];
+	ktime_t t0;
+	u64 ns;
+
+	for (i = 0; i < n; i++) {
+		put_unaligned_be32(i + 1000, idctx);
+		st_params(p, 0, idctx, 4, st_kid1);
+		if (coapsec_context_new(cn, p, &p->id, NULL))
+			break;
+		cond_resched();
+	}
+	CHECK(i == n);
+	t0 = ktime_get();
+	rcu_read_lock();
+	for (i = 0; i < n; i++) {
+		put_unaligned_be32(i + 1000, idctx);
+		found += !!__coapsec_context_lookup_kid(cn, idctx, 4,
+							st_kid1, 1);
+	}
+	rcu_read_unlock();
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	CHECK(found == n);
+	pr_info("selftest: %u lookups by (id context, kid) among %u contexts: %llu ns each\n",
+		n, cn->n_contexts, n ? ns / n : 0);
+}
+
+int coapsec_selftest(unsigned int n_contexts)
+{
+	struct coapsec_context_params *p;
+	struct coapsec_net *cn;
+	int err;
+
+	st_pass = 0;
+	st_fail = 0;
+	cn = kzalloc(sizeof(*cn), GFP_KERNEL);
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!cn || !p) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = coapsec_net_state_init(cn, &init_net);
+	if (err)
+		goto out;
+	mutex_lock(&cn->lock);
+	st_contexts(cn, p);
+	st_policies(cn);
+	st_lookup_speed(cn, p, n_contexts);
+	mutex_unlock(&cn->lock);
+	coapsec_net_state_destroy(cn);
+	if (st_fail) {
+		pr_err("selftest: %u of %u checks failed\n", st_fail,
+		       st_pass + st_fail);
+		err = -EINVAL;
+	} else {
+		pr_info("selftest: all %u checks passed\n", st_pass);
+	}
+out:
+	kfree(p);
+	kfree(cn);
+	return err;
+}
