@@ -20,7 +20,7 @@
 #define COAPSEC_EXCHANGE_WAYS		4
 
 struct coapsec_exchange_bucket {
-	spinlock_t lock;
+	spinlock_t lock;		/* guards way[] */
 	struct coapsec_exchange way[COAPSEC_EXCHANGE_WAYS];
 };
 
@@ -43,6 +43,9 @@ int coapsec_exchange_init(void)
 
 void coapsec_exchange_exit(void)
 {
+	if (coapsec_exchanges)
+		memzero_explicit(coapsec_exchanges, COAPSEC_EXCHANGE_BUCKETS *
+				 sizeof(*coapsec_exchanges));
 	kvfree(coapsec_exchanges);
 	coapsec_exchanges = NULL;
 }

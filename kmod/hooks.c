@@ -42,7 +42,12 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	action = coapsec_policy_match(pkt.net, pkt.family, dir, &pkt.saddr,
 				      &pkt.daddr, pkt.dport, pkt.ifindex,
 				      pkt.mark, &ctx);
-	if (action == COAPSEC_ACTION_BYPASS) {
+	/*
+	 * Without a policy only responses to exchanges matter, and there
+	 * are none in a namespace without contexts: most UDP stops here.
+	 */
+	if (action == COAPSEC_ACTION_BYPASS ||
+	    (!action && !READ_ONCE(coapsec_net(pkt.net)->n_contexts))) {
 		rcu_read_unlock();
 		return NF_ACCEPT;
 	}
