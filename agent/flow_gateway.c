@@ -53,7 +53,7 @@ struct gw_group {
 	uint64_t switch_at;
 };
 
-#define SWITCH_MAX_MS	2000
+#define SWITCH_MAX_MS	5000
 
 /* The latest epoch this gateway holds, installed or waiting. */
 static uint32_t newest(const struct gw_group *g)

@@ -249,9 +249,9 @@ int registry_group_rekey(struct registry *r, const char *name,
 	g.retire_at = (int64_t)time(NULL) + grace_s;
 	g.epoch++;
 	rc = new_material(&g, drbg) ? -1 : group_put(r, &g);
-	mbedtls_platform_zeroize(&g, sizeof(g));
 	if (!rc)
-		log_info("registry: group %s rekeyed, epoch %u", name, g.epoch + 0);
+		log_info("registry: group %s rekeyed, epoch %u", name, g.epoch);
+	mbedtls_platform_zeroize(&g, sizeof(g));
 	return rc;
 }
 

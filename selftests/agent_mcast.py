@@ -10,6 +10,9 @@
       one line of OUTFILE, for SECONDS
   agent_mcast.py unicast DST PAYLOAD
       one Non-confirmable POST to DST:5683
+  agent_mcast.py sniff IFACE SECONDS OUTFILE
+      every frame on IFACE carrying UDP port 5683, raw, into OUTFILE
+Receivers create OUTFILE once they listen (the caller waits for it).
 """
 import socket
 import struct
@@ -51,10 +54,14 @@ elif cmd == "recv":
     s.bind(("0.0.0.0", 5683))
     mreq = struct.pack("4s4s", socket.inet_aton("224.0.1.187"),
                        socket.inet_aton("0.0.0.0"))
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    try:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP, mreq)
+    except OSError:
+        pass	# no multicast route here: unicast only
     s.settimeout(0.1)
     end = time.time() + secs
     with open(out, "w") as f:
+        f.flush()
         while time.time() < end:
             try:
                 m = s.recv(4096)
@@ -62,6 +69,26 @@ elif cmd == "recv":
                 continue
             f.write(payload_of(m).decode(errors="replace") + "\n")
             f.flush()
+elif cmd == "sniff":
+    iface, secs, out = sys.argv[2], float(sys.argv[3]), sys.argv[4]
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+    s.bind((iface, 0))
+    s.settimeout(0.1)
+    end = time.time() + secs
+    with open(out, "wb") as f:
+        f.flush()
+        while time.time() < end:
+            try:
+                fr = s.recv(65535)
+            except socket.timeout:
+                continue
+            # IPv4, UDP, either port 5683
+            if len(fr) > 42 and fr[12:14] == b"\x08\x00" and fr[23] == 17:
+                ihl = (fr[14] & 15) * 4
+                sp, dp = struct.unpack("!HH", fr[14 + ihl:18 + ihl])
+                if 5683 in (sp, dp):
+                    f.write(fr)
+                    f.flush()
 elif cmd == "unicast":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.sendto(post(7, sys.argv[3].encode()), (sys.argv[2], 5683))
