@@ -20,7 +20,7 @@ PROGS += $(B)/coapsecd
 # scripts (loopback, real libcoap peers) that print KTAP themselves.
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare
-AGENT_C_TESTS := test_ks test_config test_registry
+AGENT_C_TESTS := test_ks test_config test_registry test_e2e
 AGENT_SH_TESTS := agent_flow agent_interop
 
 UNIT_TESTS += $(AGENT_C_TESTS:%=$(B)/unit/agent_%) \
