@@ -538,7 +538,6 @@ static int load_policies(struct loader *l, json_t *root)
 	json_array_foreach(a, i, o) {
 		struct cfg_policy *p = &l->cfg->policies[i];
 		char pre[64], f[160], v[80];
-		unsigned long long u;
 
 		snprintf(pre, sizeof(pre), "policies[%zu]", i);
 		if (!json_is_object(o))
@@ -610,7 +609,6 @@ static int load_policies(struct loader *l, json_t *root)
 			p->has_dport = true;
 			p->dport = (uint16_t)json_integer_value(dp);
 		}
-		u = 0;
 		if (json_object_get(o, "mark")) {
 			json_t *m = json_object_get(o, "mark");
 
@@ -631,7 +629,6 @@ static int load_policies(struct loader *l, json_t *root)
 					    "expected an integer in 0..4294967295");
 			p->priority = (uint32_t)json_integer_value(m);
 		}
-		(void)u;
 	}
 	return 0;
 }
