@@ -8,6 +8,9 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+/* Emulated debug kernels (make check-debug) need more than the harness's 30 s. */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
 #include "coapsec_nl.h"
 #include "kmod/version.h"
 #include "uapi/linux/coapsec.h"
