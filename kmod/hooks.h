@@ -19,8 +19,9 @@ void coapsec_hooks_unregister(struct net *net);
 /*
  * One outcome, counted for the namespace and for @ctx (may be NULL).
  * Drops that are no message's fault (oversized, fragmented or GSO
- * packets, no memory, sequence numbers exhausted) count as policy drops:
- * the policy could not be applied.
+ * packets, growth past the MTU where fragmenting is not allowed, no
+ * memory, sequence numbers exhausted) count as policy drops: the policy
+ * could not be applied.
  */
 static inline void coapsec_count(struct coapsec_net *cn,
 				 struct coapsec_context *ctx,

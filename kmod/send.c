@@ -7,6 +7,8 @@
  */
 #include <linux/atomic.h>
 #include <linux/netfilter.h>
+#include <net/dst.h>
+#include <net/ip.h>
 
 #include "cipher.h"
 #include "codec/codec_err.h"
@@ -39,6 +41,26 @@ static u64 coapsec_next_seq(struct coapsec_context *ctx)
 	      COAPSEC_NOTIFIED_SOFT))
 		coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_SOFT);
 	return seq;
+}
+
+/*
+ * Whether growing the message to @len bytes makes a packet that the stack
+ * would have to fragment but may not: forwarded with DF (IPv6 always),
+ * or sent locally with DF by a socket that wants no fragmentation.
+ */
+static bool coapsec_too_big(const struct sk_buff *skb,
+			    const struct coapsec_pkt *pkt, unsigned int len)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+	bool df;
+
+	if (!dst || skb->len - pkt->len + len <= dst_mtu(dst))
+		return false;
+	df = pkt->family == AF_INET6 ||
+	     (ip_hdr(skb)->frag_off & htons(IP_DF));
+	if (pkt->dir == COAPSEC_DIR_FWD)
+		return df;
+	return pkt->family == AF_INET && df && !skb->ignore_df;
 }
 
 unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
@@ -146,7 +168,8 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
 	}
 
-	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
+	if (coapsec_too_big(skb, pkt, len) ||
+	    coapsec_skb_set_payload(skb, pkt, s->out, len)) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
 		return NF_DROP;
 	}

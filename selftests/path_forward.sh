@@ -69,7 +69,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 5))
+ktap_header $((n_vec + 6))
 # Renumber the vector results into this test's plan.
 while IFS= read -r l; do
 	case "$l" in
@@ -97,6 +97,17 @@ ktap_check "GW1 protected 4 requests, verified 4 responses" \
 	[ "$(j "$GW1" protected)" -eq 4 -a "$(j "$GW1" verified)" -eq 4 ]
 ktap_check "GW2 verified 4 requests, protected 4 responses" \
 	[ "$(j "$GW2" verified)" -eq 4 -a "$(j "$GW2" protected)" -eq 4 ]
+# A request that fits the path only before protection, sent with DF:
+# GW1 may neither grow it past the MTU nor fragment it.
+drops=$(j "$GW1" policy_drops)
+ip netns exec "$CLI" python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER, IP_PMTUDISC_DO
+s.sendto(b"\x50\x02\x00\x01\xff" + b"x" * (1500 - 28 - 5), ("10.13.0.2", 5683))'
+ktap_check "growth past the MTU with DF on FORWARD dropped and counted" \
+	[ "$(j "$GW1" policy_drops)" -eq $((drops + 1)) ]
+
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush
 ip netns exec "$CLI" timeout 10 coap-client-notls -B 2 \
