@@ -597,4 +597,137 @@ TEST_F(api, unknown_top_level_attribute_and_command)
 	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy"));
 }
 
+/* Rejections that need more than one attribute to be wrong together. */
+TEST_F(api, more_rejections)
+{
+	struct coapsec_context_info *c = &self->c;
+	struct coapsec_policy_info p = { 0 };
+	struct coapsec_stats_info st;
+	struct nlmsghdr *nlh;
+	unsigned int i;
+
+	/* swap names the context it replaces */
+	ctx_init(c, 0, 1);
+	EXPECT_EQ(-EINVAL, coapsec_nl_context_swap(self->nl, c));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "context.id"));
+
+	/* del and get need the ID inside the nest */
+	nlh = coapsec_nl_req_start(self->nl, COAPSEC_CMD_CONTEXT_DEL, 0);
+	mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT));
+	EXPECT_EQ(-EINVAL, coapsec_nl_req_run(self->nl, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "context.id"));
+	nlh = coapsec_nl_req_start(self->nl, COAPSEC_CMD_POLICY_GET, 0);
+	mnl_attr_nest_end(nlh, mnl_attr_nest_start(nlh, COAPSEC_A_POLICY));
+	EXPECT_EQ(-EINVAL, coapsec_nl_req_run(self->nl, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy.id"));
+
+	/* the same recipient ID twice in one context */
+	ctx_init(c, 0, 1);
+	c->n_recipients = 2;
+	c->recipients[1] = c->recipients[0];
+	EXPECT_EQ(-EINVAL, coapsec_nl_context_new(self->nl, c, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl),
+			       "context.recipient.id"));
+
+	/* more recipients than COAPSEC_MAX_RECIPIENTS */
+	ctx_init(c, 0, 1);
+	for (i = 0; i < COAPSEC_MAX_RECIPIENTS; i++) {
+		c->recipients[i] = c->recipients[0];
+		c->recipients[i].id_len = 2;
+		c->recipients[i].id[1] = i;
+	}
+	c->n_recipients = COAPSEC_MAX_RECIPIENTS;
+	EXPECT_EQ(0, coapsec_nl_context_new(self->nl, c, NULL))
+		TH_LOG("%s", coapsec_nl_errmsg(self->nl));
+	nlh = coapsec_nl_req_start(self->nl, COAPSEC_CMD_CONTEXT_NEW, 0);
+	{
+		static const uint8_t k[16], iv[13], sid[1];
+		struct nlattr *n = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT);
+
+		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_ALG, 10);
+		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_SENDER_ID, 1, sid);
+		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_SENDER_KEY, 16, k);
+		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_COMMON_IV, 13, iv);
+		for (i = 0; i <= COAPSEC_MAX_RECIPIENTS; i++) {
+			struct nlattr *r;
+			uint8_t rid[2] = { 0x77, i };
+
+			r = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT_RECIPIENT);
+			mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, 2, rid);
+			mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, 16, k);
+			mnl_attr_nest_end(nlh, r);
+		}
+		mnl_attr_nest_end(nlh, n);
+	}
+	EXPECT_EQ(-E2BIG, coapsec_nl_req_run(self->nl, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "context.recipient"));
+
+	/* soft limit above the hard limit */
+	ctx_init(c, 0, 3);
+	c->seq_soft_limit = 100;
+	c->seq_hard_limit = 50;
+	EXPECT_EQ(-ERANGE, coapsec_nl_context_new(self->nl, c, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "seq-soft-limit"));
+
+	/* a 12-byte IV and 32-byte keys are right for ChaCha20/Poly1305 only */
+	ctx_init(c, 0, 3);
+	c->alg = 24;
+	c->common_iv_len = 12;
+	c->sender_key_len = 32;
+	c->recipients[0].key_len = 32;
+	EXPECT_EQ(0, coapsec_nl_context_new(self->nl, c, NULL))
+		TH_LOG("%s", coapsec_nl_errmsg(self->nl));
+	/* and a 7-byte kid is too long for its 12-byte nonce */
+	ctx_init(c, 0, 4);
+	c->alg = 24;
+	c->common_iv_len = 12;
+	c->sender_key_len = 32;
+	c->recipients[0].key_len = 32;
+	c->recipients[0].id_len = 7;
+	EXPECT_EQ(-EINVAL, coapsec_nl_context_new(self->nl, c, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl),
+			       "context.recipient.id"));
+
+	/* protect is for out and fwd; host bits beyond the prefix */
+	p.family = AF_INET;
+	p.direction = COAPSEC_DIR_IN;
+	p.action = COAPSEC_ACTION_PROTECT;
+	p.context_id = 1;
+	EXPECT_EQ(-EINVAL, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy.action"));
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET;
+	p.direction = COAPSEC_DIR_IN;
+	p.action = COAPSEC_ACTION_VERIFY;
+	p.has_src = true;
+	p.src[0] = 10;
+	p.src[3] = 1;
+	p.src_plen = 8;
+	EXPECT_EQ(-EINVAL, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy.src"));
+	p.has_mark = true;
+	p.src[3] = 0;
+	p.mark = 0x100;
+	p.mark_mask = 0xff;
+	EXPECT_EQ(-EINVAL, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy.mark"));
+	p.has_mark = false;
+	p.id = 9;
+	EXPECT_EQ(0, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_EQ(-EEXIST, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy.id"));
+
+	/* stats of context 0 is not "the namespace" */
+	nlh = coapsec_nl_req_start(self->nl, COAPSEC_CMD_STATS_GET, 0);
+	{
+		struct nlattr *n = mnl_attr_nest_start(nlh, COAPSEC_A_STATS);
+
+		mnl_attr_put_u32(nlh, COAPSEC_A_STATS_CONTEXT_ID, 0);
+		mnl_attr_nest_end(nlh, n);
+	}
+	EXPECT_EQ(-ERANGE, coapsec_nl_req_run(self->nl, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "stats.context-id"));
+	EXPECT_EQ(0, coapsec_nl_stats_get(self->nl, 0, &st));
+}
+
 TEST_HARNESS_MAIN

@@ -36,7 +36,7 @@ ktap_check "context show -j carries no key material" \
 	jq -e '[paths | map(tostring) | join(".") | select(test("key|iv"; "i"))] | length == 0' <<< "$j"
 ktap_check "context show (text) names the context" \
 	bash -c "ip netns exec $A $CLI context show | grep -q '^context $id current alg AES-CCM-16-64-128 sender-id 00 id-context 37cbf321'"
-a context swap "$id" "${CTX[@]}" grace 60 > /dev/null
+a context swap "$id" "${CTX[@]}" grace 3600 > /dev/null
 ktap_check "context swap: current and previous under the same id" \
 	jq -e --argjson id "$id" 'length == 2 and all(.id == $id) and
 		([.[].state] | sort == ["current", "previous"])' <<< "$(a -j context show)"
