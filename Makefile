@@ -34,7 +34,8 @@ VM_TEST_PROGS :=
 TEST_MODULES :=
 
 .PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
-	style checkpatch sparse demo clean check-debug install uninstall dkms-install dkms-uninstall
+	style checkpatch sparse demo clean check-debug install uninstall dkms-install dkms-uninstall \
+	bench
 all: module tools
 
 module:
@@ -46,6 +47,7 @@ include agent/agent.mk
 include selftests/unit/unit.mk
 include selftests/fuzz/fuzz.mk
 include selftests/selftests.mk
+include bench/bench.mk
 
 tools: $(PROGS) $(UNIT_TESTS) $(VM_TEST_PROGS)
 

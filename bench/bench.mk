@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the packet path's benchmarks in one VM run under
+# qemu -icount (bench/run.sh in the guest), results and plots in
+# $(B)/bench (bench/report.py).  Not part of make check.
+BENCH_PROGS := $(B)/bench/udpflow $(B)/bench/ctxfill $(B)/bench/grouprate
+
+$(B)/bench/udpflow: $(B)/bench/udpflow.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/bench/grouprate: $(B)/bench/grouprate.o
+	$(CC) $(CFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
+
+$(B)/bench/ctxfill: $(B)/bench/ctxfill.o $(NL_LIB_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS)
+
+# The module is built from the last commit, not the working tree: figures
+# then belong to a commit (results.json names it), and work in progress in
+# a shared tree does not end up in them.
+BENCH_KSRC := $(B)/bench/ksrc
+
+.PHONY: bench-module
+bench-module:
+	rm -rf $(BENCH_KSRC)
+	mkdir -p $(BENCH_KSRC)
+	git archive HEAD Kbuild kmod uapi | tar -x -C $(BENCH_KSRC)
+	$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(BENCH_KSRC) modules
+	cp $(BENCH_KSRC)/coapsec.ko $(B)/bench/coapsec.ko
+	git rev-parse --short HEAD > $(B)/bench/commit
+
+bench: bench-module $(PROGS) $(BENCH_PROGS)
+	cp $(B)/coapsec $(B)/bench/
+	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
+		--out $(B)/bench/vm -- bench/run.sh
+	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
+
+# Packaging: make install/uninstall staged in a temporary DESTDIR (host).
+UNIT_TESTS += tools/tests/install.sh

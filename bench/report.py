@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""make bench's report: reads the guest's points (bench/run.sh), writes
+results.json, prints the table with ratios and draws bench.png with
+gnuplot.  Every figure is a rate measured inside one VM run under
+qemu -icount, where guest time counts instructions, so the rates repeat
+exactly and only ratios between them mean anything (shared/VM.md).
+
+  report.py POINTS.jsonl OUTDIR
+"""
+import json
+import os
+import subprocess
+import sys
+
+points_path, outdir = sys.argv[1], sys.argv[2]
+points = [json.loads(l) for l in open(points_path) if l.strip()]
+env_path = os.path.join(os.path.dirname(points_path), "env.json")
+env = json.load(open(env_path)) if os.path.exists(env_path) else {}
+commit_path = os.path.join(outdir, "commit")
+if os.path.exists(commit_path):
+    env["commit"] = open(commit_path).read().strip()
+
+rates = {}		# config -> payload -> messages per guest-second
+lost = {}
+contexts = {}		# contexts installed -> rate (100 B)
+group = {}		# "plain"/"coapsec" -> commands/s; "dtls" -> {N: commands/s}
+for p in points:
+    if p["config"].startswith("group_"):
+        kind = p["config"][6:]
+        if kind == "dtls":
+            group.setdefault("dtls", {})[p["members"]] = p["rate"]
+        else:
+            group[kind] = p["rate"]
+        continue
+    if p["config"] == "coapsec_contexts":
+        contexts[p["contexts"]] = p["rate"]
+    else:
+        rates.setdefault(p["config"], {})[p["payload"]] = p["rate"]
+    if p["received"] != p["sent"] or p["bad"]:
+        lost["%s/%d" % (p["config"], p["payload"])] = \
+            {"sent": p["sent"], "received": p["received"], "bad": p["bad"]}
+
+sizes = sorted(rates.get("plain", {}))
+RATIOS = [("coapsec/plain", "coapsec", "plain"),
+          ("coapsec/esp", "coapsec", "esp"),
+          ("esp/plain", "esp", "plain"),
+          ("coapsec_fwd/plain_fwd", "coapsec_fwd", "plain_fwd"),
+          ("coapsec_fwd/esp", "coapsec_fwd", "esp")]
+ratios = {}
+for name, a, b in RATIOS:
+    if a in rates and b in rates:
+        ratios[name] = {s: round(rates[a][s] / rates[b][s], 3)
+                        for s in sizes if s in rates[a] and s in rates[b]}
+base = contexts.get(1) or contexts.get(min(contexts)) if contexts else None
+ctx_ratio = {n: round(r / base, 3) for n, r in sorted(contexts.items())} \
+    if base else {}
+
+results = {
+    "what": "messages per guest-second, one flow of CoAP messages sent "
+            "and received inside one guest; ratios within this run",
+    "env": env,
+    "rates": {c: {str(s): round(r, 1) for s, r in sorted(v.items())}
+              for c, v in rates.items()},
+    "instructions_per_message": {
+        c: {str(s): round(1e9 / r) for s, r in sorted(v.items())}
+        for c, v in rates.items()},
+    "ratios": {n: {str(s): r for s, r in v.items()}
+               for n, v in ratios.items()},
+    "contexts": {"payload": 100,
+                 "rates": {str(n): round(r, 1)
+                           for n, r in sorted(contexts.items())},
+                 "relative_to_1": {str(n): r for n, r in ctx_ratio.items()}},
+    "group_commands": {
+        "what": "commands per guest-second at the gateway: one "
+                "OSCORE-protected multicast (coapsec) against one DTLS-PSK "
+                "record per member (mbedTLS, TLS_PSK_WITH_AES_128_CCM_8)",
+        "plain_multicast": round(group.get("plain", 0), 1),
+        "coapsec_multicast": round(group.get("coapsec", 0), 1),
+        "dtls_unicast": {str(n): round(r, 1)
+                         for n, r in sorted(group.get("dtls", {}).items())},
+        "coapsec_over_dtls": {
+            str(n): round(group["coapsec"] / r, 1)
+            for n, r in sorted(group.get("dtls", {}).items())}
+        if "coapsec" in group else {}},
+    "targets": {"coapsec/esp at 100 B >= 1.5":
+                ratios.get("coapsec/esp", {}).get(100, 0) >= 1.5,
+                "coapsec/plain at 100 B >= 0.5":
+                ratios.get("coapsec/plain", {}).get(100, 0) >= 0.5,
+                "100,000 contexts cost < 10 %":
+                ctx_ratio.get(100000, 0) > 0.9},
+    "lost": lost,
+}
+os.makedirs(outdir, exist_ok=True)
+with open(os.path.join(outdir, "results.json"), "w") as f:
+    json.dump(results, f, indent=1)
+    f.write("\n")
+
+# The table.
+print("messages per guest-second (instructions per message), %s messages "
+      "per point, %s, coapsec.ko from commit %s" %
+      (env.get("count", "?"), env.get("kernel", ""), env.get("commit", "?")))
+print("%-12s" % "payload" + "".join("%20s" % ("%d B" % s) for s in sizes))
+for c in ("plain", "coapsec", "esp", "plain_fwd", "coapsec_fwd"):
+    if c in rates:
+        print("%-12s" % c + "".join(
+            "%20s" % ("%.0f (%.1fk)" % (rates[c][s], 1e6 / rates[c][s]))
+            for s in sizes))
+print()
+for n, v in ratios.items():
+    print("%-22s" % n + "".join("%10.3f" % v[s] for s in sizes))
+if contexts:
+    print()
+    print("coapsec at 100 B with contexts installed on both ends:")
+    for n, r in sorted(contexts.items()):
+        print("  %7d contexts  %8.0f/s  %.3f of 1" % (n, r, ctx_ratio[n]))
+if group:
+    print()
+    print("group commands per guest-second at the gateway: plain multicast "
+          "%.0f, coapsec multicast %.0f" % (group.get("plain", 0),
+                                           group.get("coapsec", 0)))
+    for n, r in sorted(group.get("dtls", {}).items()):
+        print("  %5d members: DTLS-PSK unicast %9.1f/s   coapsec/DTLS %8.1f" %
+              (n, r, group.get("coapsec", 0) / r))
+print()
+for t, ok in results["targets"].items():
+    print("target %-32s %s" % (t, "met" if ok else "NOT met"))
+if lost:
+    print("lost or altered messages: %s" % lost)
+if env.get("esp_driver"):
+    print("drivers: ESP %s, coapsec %s" % (env.get("esp_driver"),
+                                          env.get("coapsec_driver")))
+
+# The plot: rates, ratios, contexts.
+dat = os.path.join(outdir, "bench.dat")
+with open(dat, "w") as f:
+    cols = ["plain", "coapsec", "esp", "plain_fwd", "coapsec_fwd"]
+    f.write("# payload " + " ".join(cols) + "\n")
+    for s in sizes:
+        f.write("%d %s\n" % (s, " ".join(
+            "%.1f" % rates.get(c, {}).get(s, float("nan")) for c in cols)))
+    f.write("\n\n# payload " + " ".join(n for n, _, _ in RATIOS) + "\n")
+    for s in sizes:
+        f.write("%d %s\n" % (s, " ".join(
+            "%.4f" % ratios.get(n, {}).get(s, float("nan"))
+            for n, _, _ in RATIOS)))
+    f.write("\n\n# contexts relative\n")
+    for n, r in ctx_ratio.items():
+        f.write("%d %.4f\n" % (n, r))
+    f.write("\n\n# members coapsec-multicast dtls-unicast (commands/s)\n")
+    for n, r in sorted(group.get("dtls", {}).items()):
+        f.write("%d %.1f %.1f\n" % (n, group.get("coapsec", 0), r))
+png = os.path.join(outdir, "bench.png")
+gp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plot.gp")
+subprocess.run(["gnuplot", "-e", "dat='%s'; png='%s'; have_group=%d" %
+                (dat, png, bool(group.get("dtls"))), gp],
+               check=True)
+print("wrote %s and %s" % (os.path.join(outdir, "results.json"), png))

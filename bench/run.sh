@@ -1,0 +1,182 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The packet path's benchmarks, run in the guest by `make bench` (one VM
+# under -icount shift=0,sleep=off -smp 1: guest time counts instructions).
+# Each point is one flow of COUNT CoAP messages (bench/udpflow) sent and
+# received inside the guest; one JSON object per point in
+# $COAPSEC_VM_OUT/points.jsonl.
+#
+#   A ---------------- B        plain, coapsec LOCAL_OUT/LOCAL_IN, xfrm ESP
+#   C --- G1 --- G2 --- S       plain routed, coapsec FORWARD (G1 protects,
+#                               G2 verifies; C and S run no coapsec)
+B=${B:-build}
+# Copies taken by make bench: others may rebuild the tree's while this runs.
+COAPSEC_KO=${COAPSEC_KO:-$PWD/$B/bench/coapsec.ko}
+CLI=${CLI:-$B/bench/coapsec}
+. selftests/lib.sh
+OUT=${COAPSEC_VM_OUT:-/tmp}
+COUNT=${BENCH_COUNT:-20000}
+SIZES=${BENCH_SIZES:-16 100 500 1000}
+CONTEXTS=${BENCH_CONTEXTS:-1 1000 100000}
+GROUP_N=${BENCH_GROUP_N:-10 100 1000}
+POINTS=$OUT/points.jsonl
+TMP=$(mktemp -d)
+: > "$POINTS"
+trap 'cleanup_ns; rm -rf "$TMP"' EXIT
+set -e
+
+check() {		# check WHAT GOT WANT: the figures are void otherwise
+	if [ "$2" -lt "$3" ]; then
+		echo "ERROR: $1 $2 messages, expected $3: the figures are void" >&2
+		exit 1
+	fi
+	echo "  # $1 $2 messages"
+}
+counter() { ip netns exec "$1" "$CLI" -j stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$2'])"; }
+
+flow() {		# flow CONFIG FROM SRC TO DST SIZE [EXTRA-JSON]
+	local r
+	r=$("$B/bench/udpflow" "$2" "$3" "$4" "$5" "$6" "$COUNT")
+	echo "{\"config\": \"$1\"${7:+, $7}, ${r#\{}" >> "$POINTS"
+	printf '  %-14s %5s B  %s\n' "$1" "$6" "$r"
+}
+
+link() {		# link NS1 NS2 NET: NS1 gets 10.NET.0.1, NS2 .2
+	ip link add "v$3" netns "$1" type veth peer name "v$3" netns "$2"
+	ip -n "$1" addr add "10.$3.0.1/24" dev "v$3"
+	ip -n "$2" addr add "10.$3.0.2/24" dev "v$3"
+	ip -n "$1" link set "v$3" up
+	ip -n "$2" link set "v$3" up
+}
+
+setup_ns A BN C G1 G2 S
+link "$A" "$BN" 1
+link "$C" "$G1" 21
+link "$G1" "$G2" 22
+link "$G2" "$S" 23
+for ns in "$G1" "$G2"; do
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1
+done
+ip -n "$C" route add default via 10.21.0.2
+ip -n "$G1" route add 10.23.0.0/24 via 10.22.0.2
+ip -n "$G2" route add 10.21.0.0/24 via 10.22.0.1
+ip -n "$S" route add default via 10.23.0.1
+# The accelerated AES (VM.md: otherwise aes-generic) and every module ESP
+# and coapsec need, loaded up front; then the kernel's own module requests
+# are turned off.  Under -icount sleep=off an idle guest's clock jumps to
+# its next timer, so while a request_module() waits on 9p I/O the crypto
+# API's 60 s wait for a template instance expires, and the SA or context
+# is refused ("AEAD algorithm not found").
+for m in aesni_intel ccm ctr cbc seqiv echainiv esp4 xfrm_user \
+	 drbg jitterentropy_rng ansi_cprng sha512_ssse3 sha3_generic dummy \
+	 $(modinfo -F softdep "$COAPSEC_KO" | sed 's/pre://; s/post:.*//'); do
+	modprobe -q "$m" || true
+done
+echo > /proc/sys/kernel/modprobe
+
+echo "guest: $(uname -r), $(nproc) CPU, $COUNT messages per point"
+echo "plain UDP, no module loaded"
+for n in $SIZES; do
+	flow plain "$A" 10.1.0.1 "$BN" 10.1.0.2 "$n"
+	flow plain_fwd "$C" 10.21.0.1 "$S" 10.23.0.2 "$n"
+done
+
+echo "xfrm ESP transport, rfc4309(ccm(aes)), 128-bit key, 8-byte ICV"
+KEY=0x000102030405060708090a0b0c0d0e0f101112
+for ns in "$A" "$BN"; do
+	ip -n "$ns" xfrm state add src 10.1.0.1 dst 10.1.0.2 proto esp \
+		spi 0x1001 mode transport aead 'rfc4309(ccm(aes))' $KEY 64
+done
+ip -n "$A" xfrm policy add src 10.1.0.1 dst 10.1.0.2 proto udp dport 5683 \
+	dir out tmpl src 10.1.0.1 dst 10.1.0.2 proto esp mode transport
+ip -n "$BN" xfrm policy add src 10.1.0.1 dst 10.1.0.2 proto udp dport 5683 \
+	dir in tmpl src 10.1.0.1 dst 10.1.0.2 proto esp mode transport
+for n in $SIZES; do
+	flow esp "$A" 10.1.0.1 "$BN" 10.1.0.2 "$n"
+done
+# Every message went through the SA, or the figures are not ESP's.
+esp_pkts=$(ip -n "$A" -s xfrm state | sed -n 's/.*(bytes), \([0-9]*\)(packets).*/\1/p' | head -n1)
+check "ESP SA carried" "${esp_pkts:-0}" $((COUNT * $(echo $SIZES | wc -w)))
+ip -n "$A" xfrm policy flush
+ip -n "$A" xfrm state flush
+ip -n "$BN" xfrm policy flush
+ip -n "$BN" xfrm state flush
+esp_driver=$(awk '/^name/ {n=$3} /^driver/ && n ~ /rfc4309/ {print $3}' /proc/crypto | head -n1)
+
+echo "coapsec, AES-CCM-16-64-128"
+coapsec_load
+umask 077
+echo 6a7e6a7e6a7e6a7e6a7e6a7e6a7e6a7e > "$TMP/secret"
+cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
+cs "$A" context add id 1 secret "$TMP/secret" id-context 00f0d0 \
+	sender-id 01 recipient-id 00
+cs "$BN" context add id 1 secret "$TMP/secret" id-context 00f0d0 \
+	sender-id 00 recipient-id 01
+cs "$A" policy add dir out dst 10.1.0.2 action protect 1
+cs "$BN" policy add dir in src 10.1.0.1 action require
+cs "$G1" context add id 1 secret "$TMP/secret" id-context 00f0d1 \
+	sender-id 01 recipient-id 00
+cs "$G2" context add id 1 secret "$TMP/secret" id-context 00f0d1 \
+	sender-id 00 recipient-id 01
+cs "$G1" policy add dir fwd dst 10.23.0.2 action protect 1
+cs "$G2" policy add dir fwd dst 10.23.0.2 action require
+for n in $SIZES; do
+	flow coapsec "$A" 10.1.0.1 "$BN" 10.1.0.2 "$n"
+	flow coapsec_fwd "$C" 10.21.0.1 "$S" 10.23.0.2 "$n"
+done
+nsz=$(echo $SIZES | wc -w)
+check "coapsec A protected" "$(counter "$A" protected)" $((COUNT * nsz))
+check "coapsec B verified" "$(counter "$BN" verified)" $((COUNT * nsz))
+check "coapsec G1 protected" "$(counter "$G1" protected)" $((COUNT * nsz))
+check "coapsec G2 verified" "$(counter "$G2" verified)" $((COUNT * nsz))
+coapsec_driver=$(awk '/^name/ {n=$3} /^driver/ && n == "ccm(aes)" {print $3}' /proc/crypto | head -n1)
+
+echo "group commands from a gateway: one protected multicast against one DTLS record per member"
+setup_ns GR
+ip -n "$GR" link add dum0 type dummy
+ip -n "$GR" addr add 10.8.0.1/24 dev dum0
+ip -n "$GR" link set dum0 up
+ip -n "$GR" route add 10.9.0.0/16 dev dum0
+ip -n "$GR" route add 224.0.0.0/4 dev dum0
+cs "$GR" context add id 1 secret "$TMP/secret" salt 5a5a5a5a5a5a5a01 \
+	id-context 9d000001 sender-id 00 recipient-id 01 group
+cs "$GR" policy add dir out dst 224.0.1.187/32 mark 1 action protect 1
+group() {		# group CONFIG ARGS...
+	local r
+	ip netns exec "$GR" "$B/bench/grouprate" "${@:2}" > "$TMP/group"
+	while read -r r; do
+		echo "{\"config\": \"$1\", ${r#\{}" >> "$POINTS"
+		echo "  $1 $r"
+	done < "$TMP/group"
+}
+group group_plain mcast 10.8.0.1 0 "$COUNT"
+group group_coapsec mcast 10.8.0.1 1 "$COUNT"
+check "coapsec group commands protected" "$(counter "$GR" protected)" "$COUNT"
+group group_dtls dtls 10.8.0.1 10.9.0.0 "$COUNT" $GROUP_N
+
+echo "coapsec with more contexts installed on both ends (100 B)"
+have=1
+for want in $CONTEXTS; do
+	if [ "$want" -gt "$have" ]; then
+		for ns in "$A" "$BN"; do
+			fill=$(ip netns exec "$ns" "$B/bench/ctxfill" \
+				$((want - have)) $((0xb0000000 + have)))
+			echo "  # $ns: $fill"
+		done
+		have=$want
+	fi
+	flow coapsec_contexts "$A" 10.1.0.1 "$BN" 10.1.0.2 100 \
+		"\"contexts\": $have"
+done
+check "coapsec B verified, in all" "$(counter "$BN" verified)" \
+	$((COUNT * (nsz + $(echo $CONTEXTS | wc -w))))
+
+cat > "$OUT/env.json" <<JSON
+{"kernel": "$(uname -r)", "cpus": $(nproc), "count": $COUNT,
+ "clock": "guest CLOCK_MONOTONIC under qemu -icount shift=0,sleep=off (1 ns per instruction)",
+ "esp_aead": "rfc4309(ccm(aes)), ICV 8", "esp_driver": "$esp_driver",
+ "coapsec_aead": "AES-CCM-16-64-128", "coapsec_driver": "$coapsec_driver"}
+JSON
+cleanup_ns
+coapsec_unload
