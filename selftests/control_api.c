@@ -15,7 +15,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
 
-#include "kselftest_harness.h"
+#include "harness.h"
 #include "coapsec_nl.h"
 #include "uapi/linux/coapsec.h"
 

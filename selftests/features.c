@@ -7,10 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "kselftest_harness.h"
-/* Emulated debug kernels (make check-debug) need more than the harness's 30 s. */
-#undef TEST_TIMEOUT_DEFAULT
-#define TEST_TIMEOUT_DEFAULT 300
+#include "harness.h"
 #include "coapsec_nl.h"
 #include "kmod/version.h"
 #include "uapi/linux/coapsec.h"

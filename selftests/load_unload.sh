@@ -5,7 +5,7 @@
 # that after the last unload the family is gone (genl ctrl shows nothing).
 . selftests/lib.sh
 B=${B:-build}
-N=${N:-50}
+N=${COAPSEC_LOAD_CYCLES:-50}
 
 ktap_header 3
 ok_cycles=0

@@ -5,6 +5,13 @@
 # a kmemleak scan.  KASAN, lockdep, UBSAN and RCU reports land in the kernel
 # log, which the runner judges; kmemleak must be asked.
 kmemleak=/sys/kernel/debug/kmemleak
+
+# KASAN, lockdep and kmemleak under emulation run about ten times slower
+# than the distribution kernel: fewer repetitions, more time per test.  The
+# paths exercised are the same.
+export COAPSEC_LOAD_CYCLES=${COAPSEC_LOAD_CYCLES:-10}
+export COAPSEC_SCALE_N=${COAPSEC_SCALE_N:-10000}
+export COAPSEC_TEST_TIMEOUT=${COAPSEC_TEST_TIMEOUT:-1800}
 # Boot-time objects are not ours to judge.
 echo clear > "$kmemleak"
 
