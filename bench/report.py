@@ -52,6 +52,11 @@ for name, a, b in RATIOS:
     if a in rates and b in rates:
         ratios[name] = {s: round(rates[a][s] / rates[b][s], 3)
                         for s in sizes if s in rates[a] and s in rates[b]}
+unbatched = {}
+for c in ("plain", "coapsec", "esp"):
+    r = rates.get(c + "_b1", {}).get(100)
+    if r:
+        unbatched[c] = r
 base = contexts.get(1) or contexts.get(min(contexts)) if contexts else None
 ctx_ratio = {n: round(r / base, 3) for n, r in sorted(contexts.items())} \
     if base else {}
@@ -71,6 +76,17 @@ results = {
                  "rates": {str(n): round(r, 1)
                            for n, r in sorted(contexts.items())},
                  "relative_to_1": {str(n): r for n, r in ctx_ratio.items()}},
+    "unbatched_100B": {
+        "what": "one message per system call each way (udpflow BATCH 1), "
+                "as issue 7's reference (plain 60,000/s, ESP 16,450/s)",
+        "rates": {c: round(r, 1) for c, r in unbatched.items()},
+        "ratios": {"coapsec/plain": round(unbatched["coapsec"] /
+                                          unbatched["plain"], 3),
+                   "coapsec/esp": round(unbatched["coapsec"] /
+                                        unbatched["esp"], 3),
+                   "esp/plain": round(unbatched["esp"] /
+                                      unbatched["plain"], 3)}
+        if len(unbatched) == 3 else {}},
     "group_commands": {
         "what": "commands per guest-second at the gateway: one "
                 "OSCORE-protected multicast (coapsec) against one DTLS-PSK "
@@ -89,8 +105,16 @@ results = {
                 ratios.get("coapsec/plain", {}).get(100, 0) >= 0.5,
                 "100,000 contexts cost < 10 %":
                 ctx_ratio.get(100000, 0) > 0.9},
-    "lost": lost,
 }
+if len(unbatched) == 3:
+    results["targets"].update({
+        "coapsec/esp at 100 B >= 1.5, unbatched":
+        unbatched["coapsec"] / unbatched["esp"] >= 1.5,
+        "coapsec/plain at 100 B >= 0.5, unbatched":
+        unbatched["coapsec"] / unbatched["plain"] >= 0.5})
+results.update({
+    "lost": lost,
+})
 os.makedirs(outdir, exist_ok=True)
 with open(os.path.join(outdir, "results.json"), "w") as f:
     json.dump(results, f, indent=1)
@@ -102,13 +126,24 @@ print("messages per guest-second (instructions per message), %s messages "
       (env.get("count", "?"), env.get("kernel", ""), env.get("commit", "?")))
 print("%-12s" % "payload" + "".join("%20s" % ("%d B" % s) for s in sizes))
 for c in ("plain", "coapsec", "esp", "plain_fwd", "coapsec_fwd"):
-    if c in rates:
+    if c in rates and sizes:
         print("%-12s" % c + "".join(
             "%20s" % ("%.0f (%.1fk)" % (rates[c][s], 1e6 / rates[c][s]))
             for s in sizes))
 print()
 for n, v in ratios.items():
     print("%-22s" % n + "".join("%10.3f" % v[s] for s in sizes))
+if len(unbatched) == 3:
+    print()
+    print("one message per system call, 100 B: plain %.0f (%.1fk), coapsec "
+          "%.0f (%.1fk), ESP %.0f (%.1fk); coapsec/plain %.3f, coapsec/esp "
+          "%.3f, esp/plain %.3f" % (
+              unbatched["plain"], 1e6 / unbatched["plain"],
+              unbatched["coapsec"], 1e6 / unbatched["coapsec"],
+              unbatched["esp"], 1e6 / unbatched["esp"],
+              unbatched["coapsec"] / unbatched["plain"],
+              unbatched["coapsec"] / unbatched["esp"],
+              unbatched["esp"] / unbatched["plain"]))
 if contexts:
     print()
     print("coapsec at 100 B with contexts installed on both ends:")

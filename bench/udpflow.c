@@ -5,13 +5,15 @@
  * CLOCK_MONOTONIC.  Under qemu -icount that clock counts instructions, so
  * the rate repeats exactly from run to run (shared/VM.md).
  *
- *   udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT
+ *   udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH]
  *
  * Messages are Non-confirmable POST requests to port 5683 with a 2-byte
  * token, Uri-Path "b" and PAYLOAD bytes.  They go out in batches of BATCH
- * (sendmmsg) and are drained without waiting (recvmmsg, MSG_DONTWAIT): on
- * one CPU veth delivers each packet in the sender's softirq, and a timed
- * wait would add idle guest time to the figure.  Prints one JSON object.
+ * (sendmmsg; default and at most 32; 1 makes one system call per message
+ * each way) and are drained without waiting (recvmmsg, MSG_DONTWAIT) until
+ * as many came as went: on one CPU veth delivers each packet in the
+ * sender's softirq, and a timed wait would add idle guest time to the
+ * figure.  Prints one JSON object.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -128,20 +130,22 @@ int main(int argc, char **argv)
 	struct iovec tiov[BATCH], riov[BATCH];
 	struct sockaddr_storage src, dst;
 	socklen_t srclen, dstlen;
-	unsigned long count, sent = 0, got = 0, bad = 0;
+	unsigned long count, sent = 0, got = 0, bad = 0, batch = BATCH;
 	size_t payload, len;
 	double t0, t_last;
 	int s, r, i, n;
 
-	if (argc != 7) {
-		fprintf(stderr, "usage: udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT\n");
+	if (argc != 7 && argc != 8) {
+		fprintf(stderr, "usage: udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH]\n");
 		return 2;
 	}
 	payload = strtoul(argv[5], NULL, 0);
 	count = strtoul(argv[6], NULL, 0);
-	if (payload > MAX_PAYLOAD || !count) {
-		fprintf(stderr, "udpflow: payload at most %d, count > 0\n",
-			MAX_PAYLOAD);
+	if (argc == 8)
+		batch = strtoul(argv[7], NULL, 0);
+	if (payload > MAX_PAYLOAD || !count || !batch || batch > BATCH) {
+		fprintf(stderr, "udpflow: payload at most %d, count > 0, batch 1..%d\n",
+			MAX_PAYLOAD, BATCH);
 		return 2;
 	}
 	len = HDR_LEN + payload;
@@ -166,7 +170,7 @@ int main(int argc, char **argv)
 
 	t0 = t_last = now();
 	while (sent < count) {
-		n = count - sent < BATCH ? count - sent : BATCH;
+		n = count - sent < batch ? count - sent : batch;
 		for (i = 0; i < n; i++)
 			coap_message(tx[i], sent + i, payload);
 		n = sendmmsg(s, tmsg, n, 0);
@@ -178,7 +182,8 @@ int main(int argc, char **argv)
 				die("sendmmsg");
 		}
 		sent += n ? n : 1;
-		while ((n = recvmmsg(r, rmsg, BATCH, MSG_DONTWAIT, NULL)) > 0) {
+		while (got < sent &&
+		       (n = recvmmsg(r, rmsg, BATCH, MSG_DONTWAIT, NULL)) > 0) {
 			for (i = 0; i < n; i++)
 				bad += !plain_coap(rx[i], rmsg[i].msg_len,
 						   len);
@@ -186,8 +191,8 @@ int main(int argc, char **argv)
 			t_last = now();
 		}
 	}
-	printf("{\"payload\": %zu, \"sent\": %lu, \"received\": %lu, \"bad\": %lu, "
-	       "\"seconds\": %.9f, \"rate\": %.1f}\n", payload, sent, got, bad,
+	printf("{\"payload\": %zu, \"batch\": %lu, \"sent\": %lu, \"received\": %lu, \"bad\": %lu, "
+	       "\"seconds\": %.9f, \"rate\": %.1f}\n", payload, batch, sent, got, bad,
 	       t_last - t0, got / (t_last - t0));
 	return got ? 0 : 1;
 }
