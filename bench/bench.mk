@@ -23,10 +23,15 @@ BENCH_KSRC := $(B)/bench/ksrc
 bench-module:
 	rm -rf $(BENCH_KSRC)
 	mkdir -p $(BENCH_KSRC)
-	git archive HEAD Kbuild kmod uapi | tar -x -C $(BENCH_KSRC)
+	if git rev-parse -q --verify HEAD > /dev/null 2>&1; then \
+		git archive HEAD Kbuild kmod uapi | tar -x -C $(BENCH_KSRC) && \
+		git rev-parse --short HEAD > $(B)/bench/commit; \
+	else \
+		cp -r Kbuild kmod uapi $(BENCH_KSRC)/ && \
+		echo "working tree (no git)" > $(B)/bench/commit; \
+	fi
 	$(MAKE) -s -C $(KDIR) M=$(CURDIR)/$(BENCH_KSRC) modules
 	cp $(BENCH_KSRC)/coapsec.ko $(B)/bench/coapsec.ko
-	git rev-parse --short HEAD > $(B)/bench/commit
 
 bench: bench-module $(PROGS) $(BENCH_PROGS)
 	cp $(B)/coapsec $(B)/bench/
