@@ -93,12 +93,13 @@ clean:
 # Installation: the module into the headers' kernel (updates/), the CLI and
 # agent, man pages, the systemd unit, and an empty 0700 /etc/coapsec.
 # DESTDIR stages it; KDIR picks the kernel.  dkms-install instead hands the
-# module source to DKMS, which rebuilds it on every kernel upgrade.
+# module source to DKMS, which rebuilds it on every kernel upgrade.  The
+# unit's paths follow SBINDIR.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= /etc/systemd/system
-CONFDIR ?= /etc/coapsec
+CONFDIR ?= /etc/coapsecd
 VERSION := $(shell sed -n 's/^\#define COAPSEC_VERSION "\(.*\)"/\1/p' kmod/version.h)
 # The release modules_install uses (Debian headers: 6.1.0-N-amd64).
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
@@ -112,7 +113,10 @@ install: all
 	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) $(PROGS)
 	$(if $(MAN_PAGES),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN_PAGES))
-	$(if $(UNITS),install -D -m 0644 -t $(DESTDIR)$(UNITDIR) $(UNITS))
+	install -d $(DESTDIR)$(UNITDIR)
+	$(foreach u,$(UNITS),sed 's|/usr/sbin/|$(SBINDIR)/|g' $(u) > \
+		$(DESTDIR)$(UNITDIR)/$(notdir $(u)) && chmod 0644 \
+		$(DESTDIR)$(UNITDIR)/$(notdir $(u));)
 	install -d -m 0700 $(DESTDIR)$(CONFDIR)
 
 uninstall:

@@ -18,7 +18,7 @@ ok() {			# ok DESCRIPTION COMMAND...
 }
 
 echo "TAP version 13"
-echo "1..9"
+echo "1..11"
 mk() { make -s --no-print-directory PREFIX=/usr DESTDIR="$tmp" "$@" > "$tmp.log" 2>&1 ||
 	{ sed 's/^/# /' "$tmp.log"; return 1; }; }
 ok "make install DESTDIR=... PREFIX=/usr" mk install
@@ -33,11 +33,19 @@ unit=$tmp/etc/systemd/system/coapsecd.service
 exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit" 2>/dev/null)
 ok "the unit's ExecStart ($exe) is what was installed" test -n "$exe" -a -x "$tmp$exe"
 ok "configuration directory mode 0700" \
-	test "$(stat -c %a "$tmp/etc/coapsec" 2>/dev/null)" = 700
+	test "$(stat -c %a "$tmp/etc/coapsecd" 2>/dev/null)" = 700
 ok "make uninstall" mk uninstall
 left=$(find "$tmp" -type f ! -name 'modules.*' ! -name '*.log' | sed "s|^$tmp||")
 [ -z "$left" ] || echo "# left behind: $left"
 ok "nothing left but depmod's indexes" test -z "$left"
+# The default PREFIX (/usr/local): the unit follows it.
+rm -rf "$tmp" && mkdir -p "$tmp"
+mk() { make -s --no-print-directory DESTDIR="$tmp" "$@" > "$tmp.log" 2>&1 ||
+	{ sed 's/^/# /' "$tmp.log"; return 1; }; }
+ok "make install DESTDIR=... (default PREFIX)" mk install
+exe=$(sed -n 's/^ExecStart=\([^ ]*\).*/\1/p' "$unit" 2>/dev/null)
+ok "the unit starts $exe, which was installed" \
+	test "$exe" = /usr/local/sbin/coapsecd -a -x "$tmp$exe"
 echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
 rm -f "$tmp.log"
 [ $fail -eq 0 ]
