@@ -34,7 +34,7 @@ VM_TEST_PROGS :=
 TEST_MODULES :=
 
 .PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
-	style checkpatch sparse demo clean check-debug install uninstall dkms-install dkms-uninstall \
+	style checkpatch sparse demo clean check-debug check-vm-stress install uninstall dkms-install dkms-uninstall \
 	bench
 all: module tools
 
@@ -69,6 +69,11 @@ check-unit: $(UNIT_TESTS)
 
 check-vm: module tools
 	tools/vm/run -q --out $(B)/results/vm -- selftests/run_all.sh
+
+# The selftests that once hung a guest (see selftests/tests-stress.list).
+check-vm-stress: module tools
+	tools/vm/run -q --out $(B)/results-stress/vm -- \
+		env COAPSEC_TEST_LIST=selftests/tests-stress.list selftests/run_all.sh
 
 style: checkpatch sparse
 

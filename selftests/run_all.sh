@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs every VM selftest listed in selftests/tests.list, inside one guest
+# Runs every VM selftest listed in selftests/tests.list (or
+# $COAPSEC_TEST_LIST), inside one guest
 # (tools/vm/run -- selftests/run_all.sh).  Each test's KTAP goes to
 # $COAPSEC_VM_OUT/<name>.tap; a test that exits non-zero without reporting
 # a failure still counts as one.  Optional arguments select tests by name.
@@ -32,5 +33,5 @@ while read -r t; do
 		echo "not ok 1 $name left coapsec loaded" | tee -a "$out/$name.tap"
 		rc=1
 	fi
-done < selftests/tests.list
+done < "${COAPSEC_TEST_LIST:-selftests/tests.list}"
 exit $rc
