@@ -57,7 +57,8 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 		if (action) {
 			local_bh_disable();
 			coapsec_count(coapsec_net(pkt.net), ctx,
-				      COAPSEC_STAT_POLICY_DROPS);
+				      pkt.fragment ? COAPSEC_STAT_FRAGMENTS :
+				      COAPSEC_STAT_GSO);
 			local_bh_enable();
 			verdict = NF_DROP;
 		}

@@ -71,16 +71,25 @@ static int __net_init coapsec_netns_init(struct net *net)
 	return err;
 }
 
+/*
+ * Hooks go before the grace period that the namespace core waits between
+ * pre_exit and exit: a packet already inside coapsec_hook() on another CPU
+ * (module unload under traffic) still uses the state that exit frees.
+ */
+static void __net_exit coapsec_netns_pre_exit(struct net *net)
+{
+	coapsec_hooks_unregister(net);
+}
+
 static void __net_exit coapsec_netns_exit(struct net *net)
 {
-	/* No packet reaches the objects below once the hooks are gone. */
-	coapsec_hooks_unregister(net);
 	coapsec_exchange_flush(net);
 	coapsec_net_state_destroy(coapsec_net(net));
 }
 
 static struct pernet_operations coapsec_net_ops = {
 	.init = coapsec_netns_init,
+	.pre_exit = coapsec_netns_pre_exit,
 	.exit = coapsec_netns_exit,
 	.id = &coapsec_net_id,
 	.size = sizeof(struct coapsec_net),

@@ -51,7 +51,7 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 		return NF_DROP;
 	}
 	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
-		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);
 		return NF_DROP;
 	}
 	coapsec_count(cn, ctx, COAPSEC_STAT_VERIFIED);
@@ -81,7 +81,7 @@ static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
 	if (err == -CODEC_EAUTH)
 		return -COAPSEC_STAT_AUTH_FAILURES;
 	if (err == -ENOMEM || err == -EIO)
-		return -COAPSEC_STAT_POLICY_DROPS;
+		return -COAPSEC_STAT_ERRORS;
 	if (err)
 		return -COAPSEC_STAT_MALFORMED;
 	if (piv && coapsec_replay_commit(rcp, rx->seq))
@@ -128,7 +128,7 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		if (!err)
 			break;
 		if (err == -COAPSEC_STAT_MALFORMED ||
-		    err == -COAPSEC_STAT_POLICY_DROPS)
+		    err == -COAPSEC_STAT_ERRORS)
 			break;
 		/* The decrypt ran in place: restore the ciphertext. */
 		if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr),
@@ -213,7 +213,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	if (pkt->len > COAPSEC_MAX_MSG) {
 		if (!verify)
 			return NF_ACCEPT;
-		coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
+		coapsec_count(cn, NULL, COAPSEC_STAT_TOO_BIG);
 		return NF_DROP;
 	}
 	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,

@@ -63,6 +63,22 @@ static bool coapsec_too_big(const struct sk_buff *skb,
 	return pkt->family == AF_INET && df && !skb->ignore_df;
 }
 
+/* The counter for a message that oscore_protect() refused. */
+static enum coapsec_stat coapsec_protect_failure(int err)
+{
+	switch (err) {
+	case -CODEC_EUNSUPPORTED:
+		return COAPSEC_STAT_POLICY_DROPS;
+	case -CODEC_ENOSPC:
+		return COAPSEC_STAT_TOO_BIG;
+	case -ENOMEM:
+	case -EIO:
+		return COAPSEC_STAT_ERRORS;
+	default:
+		return COAPSEC_STAT_MALFORMED;
+	}
+}
+
 unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			  int action, struct coapsec_context *ctx)
 {
@@ -79,7 +95,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	if (pkt->len > COAPSEC_MAX_MSG) {
 		if (!protect)
 			return NF_ACCEPT;
-		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
 		return NF_DROP;
 	}
 	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
@@ -128,7 +144,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	if (is_request || (ctx->flags & COAPSEC_CONTEXT_F_GROUP)) {
 		seq = coapsec_next_seq(ctx);
 		if (seq == OSCORE_SEQ_NONE) {
-			coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+			coapsec_count(cn, ctx, COAPSEC_STAT_SEQ_EXHAUSTED);
 			return NF_DROP;
 		}
 	}
@@ -143,10 +159,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return NF_ACCEPT;
 	}
 	if (len < 0) {
-		coapsec_count(cn, ctx, len == -CODEC_EUNSUPPORTED ||
-			      len == -ENOMEM || len == -EIO ?
-			      COAPSEC_STAT_POLICY_DROPS :
-			      COAPSEC_STAT_MALFORMED);
+		coapsec_count(cn, ctx, coapsec_protect_failure(len));
 		return NF_DROP;
 	}
 
@@ -168,9 +181,12 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
 	}
 
-	if (coapsec_too_big(skb, pkt, len) ||
-	    coapsec_skb_set_payload(skb, pkt, s->out, len)) {
-		coapsec_count(cn, ctx, COAPSEC_STAT_POLICY_DROPS);
+	if (coapsec_too_big(skb, pkt, len)) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
+		return NF_DROP;
+	}
+	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);
 		return NF_DROP;
 	}
 	coapsec_count(cn, ctx, COAPSEC_STAT_PROTECTED);

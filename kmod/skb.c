@@ -76,6 +76,7 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 	pkt->sport = uh->source;
 	pkt->dport = uh->dest;
 	ulen = ntohs(uh->len);
+	pkt->mark = skb->mark;
 	if (pkt->fragment) {
 		pkt->len = 0;
 		return true;
@@ -84,7 +85,6 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 	if (ulen < sizeof(*uh) || pkt->udp_off + ulen > skb->len)
 		return false;
 	pkt->len = ulen - sizeof(*uh);
-	pkt->mark = skb->mark;
 	return true;
 }
 

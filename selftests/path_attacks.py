@@ -15,7 +15,8 @@ from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, ATK, SRV = "10.0.5.1", "10.0.5.3", "10.0.5.2"
 DROPS = ("auth_failures", "replays", "malformed", "no_context",
-         "policy_drops")
+         "policy_drops", "fragments", "gso", "too_big", "seq_exhausted",
+         "errors")
 
 
 def request(i):

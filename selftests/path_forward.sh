@@ -69,7 +69,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 6))
+ktap_header $((n_vec + 8))
 # Renumber the vector results into this test's plan.
 while IFS= read -r l; do
 	case "$l" in
@@ -99,14 +99,35 @@ ktap_check "GW2 verified 4 requests, protected 4 responses" \
 	[ "$(j "$GW2" verified)" -eq 4 -a "$(j "$GW2" protected)" -eq 4 ]
 # A request that fits the path only before protection, sent with DF:
 # GW1 may neither grow it past the MTU nor fragment it.
-drops=$(j "$GW1" policy_drops)
+drops=$(j "$GW1" too_big)
 ip netns exec "$CLI" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER, IP_PMTUDISC_DO
 s.sendto(b"\x50\x02\x00\x01\xff" + b"x" * (1500 - 28 - 5), ("10.13.0.2", 5683))'
-ktap_check "growth past the MTU with DF on FORWARD dropped and counted" \
-	[ "$(j "$GW1" policy_drops)" -eq $((drops + 1)) ]
+ktap_check "growth past the MTU with DF on FORWARD dropped and counted as too_big" \
+	[ "$(j "$GW1" too_big)" -eq $((drops + 1)) ]
+
+# A datagram larger than the link leaves CLI in fragments.  GW1 runs no
+# conntrack, so it forwards them as they are: the first one (the only one
+# with the UDP header) is dropped and counted, never protected in part.
+for dst in 10.13.0.2 fd13::2; do
+	frags=$(j "$GW1" fragments)
+	protected=$(j "$GW1" protected)
+	ip netns exec "$CLI" python3 -c '
+import socket, sys
+dst = sys.argv[1]
+fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+if fam == socket.AF_INET:
+    s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_PMTUDISC_DONT: fragment
+else:
+    s.setsockopt(socket.IPPROTO_IPV6, 23, 0)  # IPV6_MTU_DISCOVER: fragment
+s.sendto(b"\x50\x02\x00\x02\xff" + b"f" * 3000, (dst, 5683))' "$dst"
+	ktap_check "a fragmented datagram to $dst on FORWARD dropped and counted as fragments" \
+		[ "$(j "$GW1" fragments)" -eq $((frags + 1)) -a \
+		  "$(j "$GW1" protected)" -eq "$protected" ]
+done
 
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Sequence number limits: soft limit 5, hard limit 10.  A listener on
 the events group gets seq-soft, then seq-hard; sequence numbers 0 to 9
-are protected and nothing after them, each refusal counted."""
+are protected and nothing after them, each refusal counted.  A message
+over 4096 bytes is refused as too big."""
 import json
 import socket
 import subprocess
@@ -41,7 +42,7 @@ for i in range(12):
     except socket.timeout:
         break
 
-k = Ktap(4)
+k = Ktap(5)
 # Partial IV: the OSCORE option (delta 9 after no option) at byte 4.
 pivs = []
 for m in got:
@@ -50,9 +51,10 @@ for m in got:
 k.diag("Partial IVs seen: %s" % pivs)
 k.result(pivs == list(range(10)), "sequence numbers 0 to 9 protected")
 st = stats(cli_ns)
-k.result(st["protected"] == 10 and st["policy_drops"] == 2 and
-         refused == 2,
-         "the two past the hard limit refused and counted")
+k.diag("stats: %s" % st)
+k.result(st["protected"] == 10 and st["seq_exhausted"] == 2 and
+         st["policy_drops"] == 0 and refused == 2,
+         "the two past the hard limit refused and counted as seq_exhausted")
 try:
     out, _ = mon.communicate(timeout=30)
 except subprocess.TimeoutExpired:
@@ -64,5 +66,16 @@ k.result(any(e["event"] == "seq-soft" and e["context_id"] == 1
              for e in events), "the listener got the soft limit event")
 k.result(any(e["event"] == "seq-hard" and e["context_id"] == 1
              for e in events), "the listener got the hard limit event")
+# Over 4096 bytes (it would leave in IP fragments): refused, never cut.
+before = stats(cli_ns)["too_big"]
+try:
+    cli.sendto(bytes([0x50, 0x01, 0, 99]) + b"\xff" + b"b" * 5000,
+               ("10.0.6.2", 5683))
+    sent = True
+except PermissionError:
+    sent = False
+k.result(not sent and stats(cli_ns)["too_big"] == before + 1,
+         "a 5000-byte message under a protect policy refused, counted as "
+         "too_big")
 coapsec(cli_ns, "flush")
 sys.exit(k.finish())

@@ -32,8 +32,31 @@ struct coapsec_nl {
 
 const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"protected", "verified", "auth_failures", "replays", "malformed",
-	"no_context", "policy_drops", "evictions",
+	"no_context", "policy_drops", "evictions", "fragments", "gso",
+	"too_big", "seq_exhausted", "errors",
 };
+
+/* The attribute carrying each of coapsec_nl_counter_names[]. */
+static const uint16_t counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
+	COAPSEC_A_STATS_PROTECTED, COAPSEC_A_STATS_VERIFIED,
+	COAPSEC_A_STATS_AUTH_FAILURES, COAPSEC_A_STATS_REPLAYS,
+	COAPSEC_A_STATS_MALFORMED, COAPSEC_A_STATS_NO_CONTEXT,
+	COAPSEC_A_STATS_POLICY_DROPS, COAPSEC_A_STATS_EVICTIONS,
+	COAPSEC_A_STATS_FRAGMENTS, COAPSEC_A_STATS_GSO,
+	COAPSEC_A_STATS_TOO_BIG, COAPSEC_A_STATS_SEQ_EXHAUSTED,
+	COAPSEC_A_STATS_ERRORS,
+};
+
+/* The index into coapsec_nl_counter_names[] of @type, or -1. */
+static int counter_index(unsigned int type)
+{
+	unsigned int k;
+
+	for (k = 0; k < COAPSEC_NL_NUM_COUNTERS; k++)
+		if (counter_attrs[k] == type)
+			return (int)k;
+	return -1;
+}
 
 const char *coapsec_nl_errmsg(const struct coapsec_nl *nl)
 {
@@ -975,17 +998,16 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	struct coapsec_stats_info *s = data;
 	const struct nlattr *top, *attr;
 	unsigned int t;
+	int k;
 
 	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(top) != COAPSEC_A_STATS)
 			continue;
 		mnl_attr_for_each_nested(attr, top) {
 			t = mnl_attr_get_type(attr);
-			if (t >= COAPSEC_A_STATS_PROTECTED &&
-			    t < COAPSEC_A_STATS_PROTECTED +
-				COAPSEC_NL_NUM_COUNTERS)
-				s->counters[t - COAPSEC_A_STATS_PROTECTED] =
-					get_u64(attr);
+			k = counter_index(t);
+			if (k >= 0)
+				s->counters[k] = get_u64(attr);
 			else if (t == COAPSEC_A_STATS_CONTEXT_ID)
 				s->context_id = get_u32(attr);
 			else if (t == COAPSEC_A_STATS_CONTEXTS)

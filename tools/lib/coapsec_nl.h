@@ -139,8 +139,8 @@ int coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
 
 /* ---- counters, flush ---- */
 
-#define COAPSEC_NL_NUM_COUNTERS	8
-/* "protected", "verified", ... in the order of COAPSEC_A_STATS_PROTECTED.. */
+#define COAPSEC_NL_NUM_COUNTERS	13
+/* "protected", "verified", ..., "errors": the kernel's message counters. */
 extern const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS];
 
 struct coapsec_stats_info {

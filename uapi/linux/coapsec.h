@@ -162,6 +162,12 @@
  *          messages protected, verified, failing authentication, replayed,
  *          malformed, without a matching context, dropped by a policy,
  *          outstanding requests evicted
+ *       COAPSEC_A_STATS_FRAGMENTS ... COAPSEC_A_STATS_ERRORS: NLA_U64
+ *          messages a policy names that were dropped as IP fragments, as
+ *          GSO packets, as too big (over 4096 bytes, or past the MTU once
+ *          protected where fragmenting is not allowed), for a context at
+ *          its hard sequence limit, or for want of memory or a failing
+ *          crypto call
  *       COAPSEC_A_STATS_CONTEXTS, COAPSEC_A_STATS_POLICIES: NLA_U32,
  *          objects in this namespace (namespace query only)
  *       COAPSEC_A_STATS_CONTEXTS_ALL, COAPSEC_A_STATS_POLICIES_ALL:
@@ -381,6 +387,11 @@ enum coapsec_a_stats {
 	COAPSEC_A_STATS_POLICIES,
 	COAPSEC_A_STATS_CONTEXTS_ALL,
 	COAPSEC_A_STATS_POLICIES_ALL,
+	COAPSEC_A_STATS_FRAGMENTS,
+	COAPSEC_A_STATS_GSO,
+	COAPSEC_A_STATS_TOO_BIG,
+	COAPSEC_A_STATS_SEQ_EXHAUSTED,
+	COAPSEC_A_STATS_ERRORS,
 
 	__COAPSEC_A_STATS_MAX,
 	COAPSEC_A_STATS_MAX = __COAPSEC_A_STATS_MAX - 1
