@@ -142,6 +142,21 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 	return err;
 }
 
+int coapsec_exchange_find_request(struct net *net, u8 family,
+				  const struct in6_addr *peer, __be16 port,
+				  const u8 *token, u8 token_len, bool consume,
+				  struct coapsec_exchange *ex)
+{
+	static const struct in6_addr any_member;
+
+	if (!coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family, peer,
+				   port, token, token_len, consume, ex))
+		return 0;
+	return coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family,
+				     &any_member, port, token, token_len,
+				     consume, ex);
+}
+
 void coapsec_exchange_flush(struct net *net)
 {
 	u64 cookie = net->net_cookie;

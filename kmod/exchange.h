@@ -5,7 +5,9 @@
  * and token, and remembers the context and the request's binding.
  *
  *   client role: a request this host (or gateway) protected; the peer's
- *                protected response is verified with the binding.
+ *                protected response is verified with the binding.  A
+ *                request to a multicast address is recorded without a
+ *                peer address: every member of the group may answer it.
  *   server role: a request this host verified; the local response to it
  *                is protected with the binding.
  *
@@ -68,6 +70,15 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
 			  const u8 *token, u8 token_len, bool consume,
 			  struct coapsec_exchange *ex);
+
+/*
+ * The client exchange that a response from @peer/@port answers: its
+ * unicast request's, else its group request's.  As coapsec_exchange_find().
+ */
+int coapsec_exchange_find_request(struct net *net, u8 family,
+				  const struct in6_addr *peer, __be16 port,
+				  const u8 *token, u8 token_len, bool consume,
+				  struct coapsec_exchange *ex);
 
 /*
  * The context @ex was recorded with, if it still lives: current under

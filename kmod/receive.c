@@ -191,10 +191,14 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 		coapsec_report(cn, rcp, err);
 		return NF_DROP;
 	}
-	/* One response per unicast request: a second copy is a replay. */
-	if (coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_CLIENT,
-				  pkt->family, &pkt->saddr, pkt->sport,
-				  s->msg.token, s->msg.token_len, true, &done)) {
+	/*
+	 * One response per unicast request: a second copy is a replay.  A
+	 * group request's entry stays for every member's answer, whose
+	 * Partial IVs the replay window guards.
+	 */
+	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
+					  pkt->sport, s->msg.token,
+					  s->msg.token_len, true, &done)) {
 		coapsec_report(cn, rcp, -COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
 	}
@@ -235,10 +239,11 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		}
 		/* A plain answer to a protected request is a downgrade. */
 		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
-		    !coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_CLIENT,
-					   pkt->family, &pkt->saddr,
-					   pkt->sport, s->msg.token,
-					   s->msg.token_len, false, &ex)) {
+		    !coapsec_exchange_find_request(pkt->net, pkt->family,
+						   &pkt->saddr, pkt->sport,
+						   s->msg.token,
+						   s->msg.token_len, false,
+						   &ex)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
@@ -256,10 +261,9 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return verify ? coapsec_receive_request(skb, pkt, s) :
 				NF_ACCEPT;
 
-	if (coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_CLIENT,
-				  pkt->family, &pkt->saddr, pkt->sport,
-				  s->rx.outer.token, s->rx.outer.token_len,
-				  false, &ex)) {
+	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
+					  pkt->sport, s->rx.outer.token,
+					  s->rx.outer.token_len, false, &ex)) {
 		if (!verify)
 			return NF_ACCEPT;
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);

@@ -172,7 +172,9 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		ex.token_len = s->msg.token_len;
 		memcpy(ex.token, s->msg.token, s->msg.token_len);
 		ex.port = pkt->dport;
-		ex.peer = pkt->daddr;
+		/* Every member may answer a group request: no peer address. */
+		if (!pkt->multicast)
+			ex.peer = pkt->daddr;
 		ex.keep = pkt->multicast ||
 			  (ctx->flags & COAPSEC_CONTEXT_F_GROUP);
 		ex.ctx_id = ctx->id;

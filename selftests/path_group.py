@@ -4,7 +4,9 @@
 ff05::fd and 224.0.1.187 under three group contexts, chosen by the
 socket's fwmark; 9 devices in 3 groups behind a bridge verify them.
 Every device gets each command of its own group, unprotected, and none
-of another group's (counted as no-context there)."""
+of another group's (counted as no-context there).  Then every device
+answers each command under its own sender ID, and the gateway gets every
+answer unprotected: each is bound to the group request it answers."""
 import socket
 import struct
 import sys
@@ -98,9 +100,10 @@ for n in range(N):
         tx[g][1].sendto(command(g, n), ("ff05::fd", 5683))
 time.sleep(0.5)
 
-k = Ktap(4)
+k = Ktap(6)
 wrong = 0
 missing = 0
+heard = []	# (device, socket, command, gateway address)
 for g, members in groups.items():
     want = sorted(command(g, n) for n in range(N))
     for d in members:
@@ -108,9 +111,11 @@ for g, members in groups.items():
             got = []
             while True:
                 try:
-                    got.append(s.recv(4096))
+                    m, peer = s.recvfrom(4096)
                 except socket.timeout:
                     break
+                got.append(m)
+                heard.append((d, s, m, peer))
             if sorted(got) != want:
                 k.diag("%s %s got %s" % (d, fam, got))
                 missing += 1
@@ -129,4 +134,39 @@ k.result(wrong == 0, "each device verified its %d and counted the other "
          "groups' %d as no-context" % (2 * N, 2 * N * (GROUPS - 1)))
 k.result(all(stats(d)["auth_failures"] == 0 for d in devs),
          "no authentication failure anywhere")
+
+
+def answer(cmd, d):
+    """A NON 2.04 answer to @cmd (token length 2), naming the device."""
+    return (bytes([0x52, 0x44, 0x80 | cmd[2], cmd[3]]) + cmd[4:6] +
+            b"\xff" + b"done by " + d.encode())
+
+
+for d, s, m, peer in heard:
+    s.sendto(answer(m, d), peer)
+time.sleep(0.5)
+missing = 0
+for g, members in groups.items():
+    want = sorted(answer(command(g, n), d) for n in range(N)
+                  for d in members)
+    for fam, s in zip(("inet", "inet6"), tx[g]):
+        s.settimeout(0.05)
+        got = []
+        while True:
+            try:
+                got.append(s.recv(4096))
+            except socket.timeout:
+                break
+        if sorted(got) != want:
+            k.diag("gateway group %d %s got %s" % (g, fam, got))
+            missing += 1
+gst2 = stats(gw_ns)
+k.diag("gateway after the answers: %s" % gst2)
+k.result(missing == 0, "the gateway got every device's answer to every "
+         "group command, unprotected, IPv4 and IPv6")
+k.result(gst2["verified"] - gst["verified"] == 2 * N * len(devs) and
+         gst2["auth_failures"] == 0 and gst2["no_context"] == 0 and
+         gst2["replays"] == 0,
+         "the gateway verified %d answers, each bound to its group request"
+         % (2 * N * len(devs)))
 sys.exit(k.finish())
