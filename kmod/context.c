@@ -303,6 +303,13 @@ int coapsec_context_swap(struct coapsec_net *cn,
 		NL_SET_ERR_MSG(extack, "context.id: no such context");
 		return -ENOENT;
 	}
+	/* The replaced context lives on through its grace period. */
+	if (!rcu_access_pointer(old->previous) &&
+	    cn->n_contexts >= COAPSEC_MAX_CONTEXTS) {
+		NL_SET_ERR_MSG(extack,
+			       "context: too many contexts to keep the replaced one for its grace period");
+		return -ENOSPC;
+	}
 	ctx = coapsec_context_alloc(cn, p, extack);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);

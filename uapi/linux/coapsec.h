@@ -93,7 +93,8 @@
  * every policy protecting with that ID uses it from the next packet); the
  * old one becomes "previous": it protects nothing, but still verifies
  * messages for GRACE seconds and is then deleted.  A previous context that
- * was already there is deleted.  Replies like CONTEXT_NEW.
+ * was already there is deleted.  Replies like CONTEXT_NEW; ENOSPC when
+ * keeping the old one would pass COAPSEC_MAX_CONTEXTS.
  *
  * COAPSEC_CMD_CONTEXT_DEL
  * -----------------------
