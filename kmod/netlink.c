@@ -598,6 +598,36 @@ static int coapsec_nl_get_id(struct genl_info *info, int nest_type,
 	return 0;
 }
 
+/* Writes the object named @id into a GET reply; -ENOENT with extack if none. */
+typedef int (*coapsec_nl_fill_t)(struct sk_buff *msg, struct genl_info *info,
+				 struct coapsec_net *cn, u32 id);
+
+/* GET (do) of one context or policy: parse its ID, fill under the lock. */
+static int coapsec_nl_get_one(struct genl_info *info, int nest_type,
+			      int id_type, const struct nla_policy *policy,
+			      unsigned int maxtype, coapsec_nl_fill_t fill)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct sk_buff *msg;
+	u32 id;
+	int err;
+
+	err = coapsec_nl_get_id(info, nest_type, id_type, policy, maxtype, &id);
+	if (err)
+		return err;
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&cn->lock);
+	err = fill(msg, info, cn, id);
+	mutex_unlock(&cn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
+}
+
 static int coapsec_nl_context_del_doit(struct sk_buff *skb,
 				       struct genl_info *info)
 {
@@ -625,39 +655,27 @@ static int coapsec_nl_context_del_doit(struct sk_buff *skb,
 	return err;
 }
 
+/* One context into a GET reply, under the namespace lock. */
+static int coapsec_nl_context_fill(struct sk_buff *msg, struct genl_info *info,
+				   struct coapsec_net *cn, u32 id)
+{
+	struct coapsec_context *ctx = coapsec_context_lookup(cn, id);
+
+	if (!ctx) {
+		NL_SET_ERR_MSG(info->extack, "context.id: no such context");
+		return -ENOENT;
+	}
+	return coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
+				      info->snd_portid, info->snd_seq, 0, ctx);
+}
+
 static int coapsec_nl_context_get_doit(struct sk_buff *skb,
 				       struct genl_info *info)
 {
-	struct coapsec_net *cn = coapsec_nl_net(info);
-	struct coapsec_context *ctx;
-	struct sk_buff *msg;
-	u32 id;
-	int err;
-
-	err = coapsec_nl_get_id(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
-				coapsec_context_id_policy,
-				COAPSEC_A_CONTEXT_MAX, &id);
-	if (err)
-		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&cn->lock);
-	ctx = coapsec_context_lookup(cn, id);
-	if (!ctx) {
-		NL_SET_ERR_MSG(info->extack, "context.id: no such context");
-		err = -ENOENT;
-	} else {
-		err = coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
-					     info->snd_portid, info->snd_seq,
-					     0, ctx);
-	}
-	mutex_unlock(&cn->lock);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return coapsec_nl_get_one(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
+				  coapsec_context_id_policy,
+				  COAPSEC_A_CONTEXT_MAX,
+				  coapsec_nl_context_fill);
 }
 
 /*
@@ -926,38 +944,26 @@ static int coapsec_nl_policy_put(struct sk_buff *skb, u32 portid, u32 seq,
 	return 0;
 }
 
+/* One policy into a GET reply, under the namespace lock. */
+static int coapsec_nl_policy_fill(struct sk_buff *msg, struct genl_info *info,
+				  struct coapsec_net *cn, u32 id)
+{
+	struct coapsec_policy *pol = coapsec_policy_lookup(cn, id);
+
+	if (!pol) {
+		NL_SET_ERR_MSG(info->extack, "policy.id: no such policy");
+		return -ENOENT;
+	}
+	return coapsec_nl_policy_put(msg, info->snd_portid, info->snd_seq, 0,
+				     pol);
+}
+
 static int coapsec_nl_policy_get_doit(struct sk_buff *skb,
 				      struct genl_info *info)
 {
-	struct coapsec_net *cn = coapsec_nl_net(info);
-	struct coapsec_policy *pol;
-	struct sk_buff *msg;
-	u32 id;
-	int err;
-
-	err = coapsec_nl_get_id(info, COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID,
-				coapsec_policy_id_policy,
-				COAPSEC_A_POLICY_MAX, &id);
-	if (err)
-		return err;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	mutex_lock(&cn->lock);
-	pol = coapsec_policy_lookup(cn, id);
-	if (!pol) {
-		NL_SET_ERR_MSG(info->extack, "policy.id: no such policy");
-		err = -ENOENT;
-	} else {
-		err = coapsec_nl_policy_put(msg, info->snd_portid,
-					    info->snd_seq, 0, pol);
-	}
-	mutex_unlock(&cn->lock);
-	if (err) {
-		nlmsg_free(msg);
-		return err;
-	}
-	return genlmsg_reply(msg, info);
+	return coapsec_nl_get_one(info, COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID,
+				  coapsec_policy_id_policy,
+				  COAPSEC_A_POLICY_MAX, coapsec_nl_policy_fill);
 }
 
 /* cb->args[0]: how many policies were sent (the list is short). */

@@ -159,6 +159,11 @@ int coapsec_skb_set_payload(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		unsigned int grow = len - pkt->len;
 
 		if (skb_tailroom(skb) < grow) {
+			/*
+			 * The old head is freed as it is: leave no plaintext
+			 * in it (@msg is a copy, written below).
+			 */
+			memzero_explicit(skb->data + off, pkt->len);
 			err = pskb_expand_head(skb, 0, grow - skb_tailroom(skb),
 					       GFP_ATOMIC);
 			if (err)

@@ -74,6 +74,16 @@ br = socket.if_nametoindex("br0")
 enter(None)
 
 
+def drain(s):
+    """Every (message, sender) waiting on @s, until it is quiet."""
+    got = []
+    while True:
+        try:
+            got.append(s.recvfrom(4096))
+        except socket.timeout:
+            return got
+
+
 def command(g, n):
     tok = bytes([0xc0 | g, n])
     path = b"group%d" % g
@@ -109,11 +119,7 @@ for g, members in groups.items():
     for d in members:
         for fam, s in zip(("inet", "inet6"), rx[d]):
             got = []
-            while True:
-                try:
-                    m, peer = s.recvfrom(4096)
-                except socket.timeout:
-                    break
+            for m, peer in drain(s):
                 got.append(m)
                 heard.append((d, s, m, peer))
             if sorted(got) != want:
@@ -151,12 +157,7 @@ for g, members in groups.items():
                   for d in members)
     for fam, s in zip(("inet", "inet6"), tx[g]):
         s.settimeout(0.05)
-        got = []
-        while True:
-            try:
-                got.append(s.recv(4096))
-            except socket.timeout:
-                break
+        got = [m for m, _ in drain(s)]
         if sorted(got) != want:
             k.diag("gateway group %d %s got %s" % (g, fam, got))
             missing += 1

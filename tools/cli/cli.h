@@ -42,6 +42,17 @@ void cli_json_print(json_t *j);
 json_t *cli_json_hex(const uint8_t *b, size_t len);
 void cli_hex_print(const uint8_t *b, size_t len);
 
+/*
+ * "NOUN show [ID]": @fetch reports one object (@id) or all (@id 0) to
+ * show_cb-style printing, adding to @arr under -j (NULL otherwise).
+ */
+typedef int (*cli_fetch_fn)(struct coapsec_nl *nl, uint32_t id, json_t *arr);
+int cli_show_by_id(int argc, char **argv, const char *noun,
+		   cli_fetch_fn fetch);
+/* "NOUN del ID" through @del. */
+int cli_del_by_id(int argc, char **argv, const char *noun,
+		  int (*del)(struct coapsec_nl *nl, uint32_t id));
+
 /* True when argv holds -h or --help; the caller then prints its usage. */
 bool cli_wants_help(int argc, char **argv);
 

@@ -375,60 +375,18 @@ static int show_cb(const struct coapsec_context_info *c, void *data)
 	return 0;
 }
 
-static int cmd_show(int argc, char **argv)
+static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 {
 	struct coapsec_context_info *c;
-	struct coapsec_nl *nl;
-	json_t *arr = NULL;
-	uint32_t id = 0;
 	int err;
 
-	if (argc > 2)
-		return cli_err(EXIT_USAGE, "context show: unexpected '%s'",
-			       argv[2]);
-	if (argc == 2 && parse_u32(argv[1], 1, UINT32_MAX, &id))
-		return bad("context ID", argv[1]);
-	nl = cli_open();
-	if (!nl)
-		return EXIT_RUNTIME;
-	if (cli.json)
-		arr = json_array();
-	if (id) {
-		c = calloc(1, sizeof(*c));
-		err = c ? coapsec_nl_context_get(nl, id, c) : -ENOMEM;
-		if (!err)
-			show_cb(c, arr);
-		free(c);
-	} else {
-		err = coapsec_nl_context_dump(nl, show_cb, arr);
-	}
-	if (err) {
-		json_decref(arr);
-		err = cli_nl_err(nl, "context show", err);
-	} else if (arr) {
-		cli_json_print(arr);
-	}
-	coapsec_nl_close(nl);
-	return err;
-}
-
-static int cmd_del(int argc, char **argv)
-{
-	struct coapsec_nl *nl;
-	uint32_t id;
-	int err;
-
-	if (argc != 2)
-		return cli_err(EXIT_USAGE, "context del: which context (ID)?");
-	if (parse_u32(argv[1], 1, UINT32_MAX, &id))
-		return bad("context ID", argv[1]);
-	nl = cli_open();
-	if (!nl)
-		return EXIT_RUNTIME;
-	err = coapsec_nl_context_del(nl, id);
-	if (err)
-		err = cli_nl_err(nl, "context del", err);
-	coapsec_nl_close(nl);
+	if (!id)
+		return coapsec_nl_context_dump(nl, show_cb, arr);
+	c = calloc(1, sizeof(*c));	/* large: room for 64 recipients */
+	err = c ? coapsec_nl_context_get(nl, id, c) : -ENOMEM;
+	if (!err)
+		show_cb(c, arr);
+	free(c);
 	return err;
 }
 
@@ -450,9 +408,10 @@ int cmd_context(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
-		return cmd_del(argc, argv);
+		return cli_del_by_id(argc, argv, "context",
+				     coapsec_nl_context_del);
 	if (!strcmp(argv[0], "show") || !strcmp(argv[0], "list"))
-		return cmd_show(argc, argv);
+		return cli_show_by_id(argc, argv, "context", fetch);
 	usage(stderr);
 	return cli_err(EXIT_USAGE, "context: unknown command '%s'", argv[0]);
 }

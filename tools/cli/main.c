@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "cli.h"
 
 struct cli cli = { .prog = "coapsec" };
@@ -67,6 +68,70 @@ struct coapsec_nl *cli_open(void)
 			cli_err(EXIT_RUNTIME, "netlink: %s", strerror(errno));
 	}
 	return nl;
+}
+
+/* The ID argument of "NOUN VERB ID", 1 or more. */
+static int parse_id(const char *noun, const char *arg, uint32_t *id)
+{
+	if (parse_u32(arg, 1, UINT32_MAX, id))
+		return cli_err(EXIT_USAGE, "%s: invalid %s ID '%s'", noun,
+			       noun, arg);
+	return 0;
+}
+
+int cli_show_by_id(int argc, char **argv, const char *noun,
+		   cli_fetch_fn fetch)
+{
+	struct coapsec_nl *nl;
+	json_t *arr = NULL;
+	char what[32];
+	uint32_t id = 0;
+	int err;
+
+	if (argc > 2)
+		return cli_err(EXIT_USAGE, "%s show: unexpected '%s'", noun,
+			       argv[2]);
+	if (argc == 2 && parse_id(noun, argv[1], &id))
+		return EXIT_USAGE;
+	nl = cli_open();
+	if (!nl)
+		return EXIT_RUNTIME;
+	if (cli.json)
+		arr = json_array();
+	err = fetch(nl, id, arr);
+	if (err) {
+		json_decref(arr);
+		snprintf(what, sizeof(what), "%s show", noun);
+		err = cli_nl_err(nl, what, err);
+	} else if (arr) {
+		cli_json_print(arr);
+	}
+	coapsec_nl_close(nl);
+	return err;
+}
+
+int cli_del_by_id(int argc, char **argv, const char *noun,
+		  int (*del)(struct coapsec_nl *nl, uint32_t id))
+{
+	struct coapsec_nl *nl;
+	char what[32];
+	uint32_t id;
+	int err;
+
+	if (argc != 2)
+		return cli_err(EXIT_USAGE, "%s del: which %s (ID)?", noun, noun);
+	if (parse_id(noun, argv[1], &id))
+		return EXIT_USAGE;
+	nl = cli_open();
+	if (!nl)
+		return EXIT_RUNTIME;
+	err = del(nl, id);
+	if (err) {
+		snprintf(what, sizeof(what), "%s del", noun);
+		err = cli_nl_err(nl, what, err);
+	}
+	coapsec_nl_close(nl);
+	return err;
 }
 
 int cli_nl_err(struct coapsec_nl *nl, const char *what, int err)

@@ -244,58 +244,16 @@ static int show_cb(const struct coapsec_policy_info *p, void *data)
 	return 0;
 }
 
-static int cmd_show(int argc, char **argv)
+static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 {
 	struct coapsec_policy_info p;
-	struct coapsec_nl *nl;
-	json_t *arr = NULL;
-	uint32_t id = 0;
 	int err;
 
-	if (argc > 2)
-		return cli_err(EXIT_USAGE, "policy show: unexpected '%s'",
-			       argv[2]);
-	if (argc == 2 && parse_u32(argv[1], 1, UINT32_MAX, &id))
-		return bad("policy ID", argv[1]);
-	nl = cli_open();
-	if (!nl)
-		return EXIT_RUNTIME;
-	if (cli.json)
-		arr = json_array();
-	if (id) {
-		err = coapsec_nl_policy_get(nl, id, &p);
-		if (!err)
-			show_cb(&p, arr);
-	} else {
-		err = coapsec_nl_policy_dump(nl, show_cb, arr);
-	}
-	if (err) {
-		json_decref(arr);
-		err = cli_nl_err(nl, "policy show", err);
-	} else if (arr) {
-		cli_json_print(arr);
-	}
-	coapsec_nl_close(nl);
-	return err;
-}
-
-static int cmd_del(int argc, char **argv)
-{
-	struct coapsec_nl *nl;
-	uint32_t id;
-	int err;
-
-	if (argc != 2)
-		return cli_err(EXIT_USAGE, "policy del: which policy (ID)?");
-	if (parse_u32(argv[1], 1, UINT32_MAX, &id))
-		return bad("policy ID", argv[1]);
-	nl = cli_open();
-	if (!nl)
-		return EXIT_RUNTIME;
-	err = coapsec_nl_policy_del(nl, id);
-	if (err)
-		err = cli_nl_err(nl, "policy del", err);
-	coapsec_nl_close(nl);
+	if (!id)
+		return coapsec_nl_policy_dump(nl, show_cb, arr);
+	err = coapsec_nl_policy_get(nl, id, &p);
+	if (!err)
+		show_cb(&p, arr);
 	return err;
 }
 
@@ -314,9 +272,10 @@ int cmd_policy(int argc, char **argv)
 	if (!strcmp(argv[0], "add"))
 		return cmd_add(argc, argv);
 	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
-		return cmd_del(argc, argv);
+		return cli_del_by_id(argc, argv, "policy",
+				     coapsec_nl_policy_del);
 	if (!strcmp(argv[0], "show") || !strcmp(argv[0], "list"))
-		return cmd_show(argc, argv);
+		return cli_show_by_id(argc, argv, "policy", fetch);
 	usage(stderr);
 	return cli_err(EXIT_USAGE, "policy: unknown command '%s'", argv[0]);
 }

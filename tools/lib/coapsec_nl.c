@@ -332,6 +332,9 @@ static int extack_cb(const struct nlmsghdr *nlh, void *data)
 		    (has_miss || has_offs))
 			name_attr(req, has_miss ? miss_nest : offs, miss_type,
 				  has_miss, nl->errattr, sizeof(nl->errattr));
+		/* The netlink core refuses before coapsec can say why. */
+		if (!msg && e->error == -EPERM)
+			msg = "operation not permitted: changes need CAP_NET_ADMIN over this network namespace";
 		if (!msg)
 			msg = strerror(-e->error);
 		if (nl->errattr[0] && !strstr(msg, nl->errattr))
