@@ -62,7 +62,7 @@ check:
 
 # Every VM selftest on a KASAN/lockdep/kmemleak/UBSAN kernel (long first build).
 check-debug:
-	tools/check-debug
+	tools/check-debug $(TESTS)
 
 check-unit: $(UNIT_TESTS)
 	tools/run-unit $(UNIT_TESTS)
