@@ -16,6 +16,7 @@
 #include "events.h"
 #include "exchange.h"
 #include "hooks.h"
+#include "policy.h"
 #include "send.h"
 #include "skb.h"
 
@@ -61,6 +62,23 @@ static bool coapsec_too_big(const struct sk_buff *skb,
 	if (pkt->dir == COAPSEC_DIR_FWD)
 		return df;
 	return pkt->family == AF_INET && df && !skb->ignore_df;
+}
+
+/*
+ * Whether a require policy covers requests from the peer this response
+ * goes to: every request it sent was then protected, and so must the
+ * answer be.  One whose request left the exchange table (expired or
+ * evicted) is dropped rather than sent in clear.
+ */
+static bool coapsec_peer_requires(const struct coapsec_pkt *pkt)
+{
+	struct coapsec_context *unused;
+	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_IN;
+
+	return coapsec_policy_match(pkt->net, pkt->family, dir, &pkt->daddr,
+				    &pkt->saddr, pkt->sport, pkt->ifindex,
+				    pkt->mark, &unused) ==
+	       COAPSEC_ACTION_REQUIRE;
 }
 
 /* The counter for a message that oscore_protect() refused. */
@@ -124,7 +142,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 					  pkt->family, &pkt->daddr, pkt->dport,
 					  s->msg.token, s->msg.token_len,
 					  false, &ex)) {
-			if (!protect)
+			if (!protect && !coapsec_peer_requires(pkt))
 				return NF_ACCEPT;
 			coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
 			return NF_DROP;
