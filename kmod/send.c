@@ -7,8 +7,12 @@
  */
 #include <linux/atomic.h>
 #include <linux/netfilter.h>
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
 #include <net/dst.h>
+#include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ipv6.h>
 
 #include "cipher.h"
 #include "codec/codec_err.h"
@@ -81,6 +85,29 @@ static bool coapsec_peer_requires(const struct coapsec_pkt *pkt)
 	       COAPSEC_ACTION_REQUIRE;
 }
 
+/*
+ * Refuses a message that protection made too big for the path, as the
+ * stack refuses one that is too big already: a local sender gets
+ * EMSGSIZE; the sender of a forwarded one an ICMP "fragmentation needed"
+ * (RFC 1191) or "packet too big" (RFC 8201) giving the room left once
+ * protected, so that path MTU discovery finds a size that fits.
+ */
+static unsigned int coapsec_refuse_too_big(struct sk_buff *skb,
+					   const struct coapsec_pkt *pkt,
+					   unsigned int growth)
+{
+	unsigned int mtu = dst_mtu(skb_dst(skb));
+
+	if (pkt->dir != COAPSEC_DIR_FWD)
+		return NF_DROP_ERR(-EMSGSIZE);
+	mtu = mtu > growth ? mtu - growth : 0;
+	if (pkt->family == AF_INET)
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, htonl(mtu));
+	else
+		icmpv6_send(skb, ICMPV6_PKT_TOOBIG, 0, max(mtu, IPV6_MIN_MTU));
+	return NF_DROP;
+}
+
 /* The counter for a message that oscore_protect() refused. */
 static enum coapsec_stat coapsec_protect_failure(int err)
 {
@@ -114,7 +141,8 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		if (!protect)
 			return NF_ACCEPT;
 		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
-		return NF_DROP;
+		return pkt->dir == COAPSEC_DIR_OUT ? NF_DROP_ERR(-EMSGSIZE) :
+						     NF_DROP;
 	}
 	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
 			  pkt->len) ||
@@ -181,6 +209,11 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return NF_DROP;
 	}
 
+	if (coapsec_too_big(skb, pkt, len)) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
+		return coapsec_refuse_too_big(skb, pkt, len - pkt->len);
+	}
+
 	if (is_request) {
 		memset(&ex, 0, sizeof(ex));
 		ex.binding = binding;
@@ -201,10 +234,6 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
 	}
 
-	if (coapsec_too_big(skb, pkt, len)) {
-		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
-		return NF_DROP;
-	}
 	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);
 		return NF_DROP;

@@ -69,7 +69,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 8))
+ktap_header $((n_vec + 9))
 # Renumber the vector results into this test's plan.
 while IFS= read -r l; do
 	case "$l" in
@@ -98,15 +98,29 @@ ktap_check "GW1 protected 4 requests, verified 4 responses" \
 ktap_check "GW2 verified 4 requests, protected 4 responses" \
 	[ "$(j "$GW2" verified)" -eq 4 -a "$(j "$GW2" protected)" -eq 4 ]
 # A request that fits the path only before protection, sent with DF:
-# GW1 may neither grow it past the MTU nor fragment it.
-drops=$(j "$GW1" too_big)
-ip netns exec "$CLI" python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.IPPROTO_IP, 10, 2)  # IP_MTU_DISCOVER, IP_PMTUDISC_DO
-s.sendto(b"\x50\x02\x00\x01\xff" + b"x" * (1500 - 28 - 5), ("10.13.0.2", 5683))'
-ktap_check "growth past the MTU with DF on FORWARD dropped and counted as too_big" \
-	[ "$(j "$GW1" too_big)" -eq $((drops + 1)) ]
+# GW1 may neither grow it past the MTU nor fragment it.  It tells the
+# client, by ICMP, the path MTU left once protected (PMTUD).
+for dst in 10.13.0.2 fd13::2; do
+	drops=$(j "$GW1" too_big)
+	mtu=$(ip netns exec "$CLI" python3 -c '
+import socket, sys, time
+dst = sys.argv[1]
+v6 = ":" in dst
+s = socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM)
+if v6:
+    s.setsockopt(socket.IPPROTO_IPV6, 23, 2)  # IPV6_MTU_DISCOVER: DO
+else:
+    s.setsockopt(socket.IPPROTO_IP, 10, 2)    # IP_MTU_DISCOVER: DO
+s.connect((dst, 5683))
+s.send(b"\x50\x02\x00\x01\xff" + b"x" * (1500 - (48 if v6 else 28) - 5))
+time.sleep(1)
+print(s.getsockopt(socket.IPPROTO_IPV6, 24) if v6 else  # IPV6_MTU
+      s.getsockopt(socket.IPPROTO_IP, 14))              # IP_MTU
+' "$dst")
+	ksft_diag "$dst: path MTU at the client after the refusal: $mtu"
+	ktap_check "growth past the MTU on FORWARD to $dst: dropped, counted as too_big, the client told a smaller path MTU" \
+		[ "$(j "$GW1" too_big)" -eq $((drops + 1)) -a "${mtu:-0}" -gt 1400 -a "${mtu:-0}" -lt 1500 ]
+done
 
 # A datagram larger than the link leaves CLI in fragments.  GW1 runs no
 # conntrack, so it forwards them as they are: the first one (the only one
