@@ -12,6 +12,27 @@ mkdir -p "$out"
 per_test_timeout=${COAPSEC_TEST_TIMEOUT:-$(sed -n "s/^timeout=//p" selftests/settings)}
 rc=0
 
+# Keep the netfilter hooks' static keys on for the whole run: an accepting
+# chain on every hook coapsec uses, in the initial namespace, where no test
+# sends.  Otherwise the first hook registered (module load, a namespace
+# created) and the last removed (unload, namespace deleted) patch the
+# kernel text of ip_local_deliver() and the like while another vCPU runs
+# it.  Under TCG that can leave the other vCPU spinning forever on the
+# patched jump (seen: a soft lockup at the static branch in
+# ip_local_deliver(), its int3 gone, while coapsec unloaded under
+# traffic); real CPUs and KVM do not do that.
+if command -v nft > /dev/null; then
+	nft -f - <<'NFT' || echo "# warning: nft could not pin the netfilter hooks"
+table inet coapsec_selftests_pin {
+	chain pin_input { type filter hook input priority 0; policy accept; }
+	chain pin_output { type filter hook output priority 0; policy accept; }
+	chain pin_forward { type filter hook forward priority 0; policy accept; }
+}
+NFT
+else
+	echo "# warning: no nft: netfilter hooks not pinned (tools/deps installs nftables)"
+fi
+
 while read -r t; do
 	case "$t" in ''|'#'*) continue ;; esac
 	name=${t##*/}
