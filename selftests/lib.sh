@@ -69,6 +69,20 @@ setup_ns() {
 	done
 }
 
+# veth_pair NS1 NS2 NET [NET6]: a veth0 link between two namespaces,
+# NS1 10.NET.1/24 and NS2 10.NET.2/24 (NET as "0.7"), and with NET6 (as
+# "fd07") also NET6::1/64 and NET6::2/64; both ends up.
+veth_pair() {
+	ip link add veth0 netns "$1" type veth peer name veth0 netns "$2" &&
+	ip -n "$1" addr add "10.$3.1/24" dev veth0 &&
+	ip -n "$2" addr add "10.$3.2/24" dev veth0 || return 1
+	if [ -n "${4:-}" ]; then
+		ip -n "$1" addr add "$4::1/64" dev veth0 nodad &&
+		ip -n "$2" addr add "$4::2/64" dev veth0 nodad || return 1
+	fi
+	ip -n "$1" link set veth0 up && ip -n "$2" link set veth0 up
+}
+
 cleanup_ns() {
 	local ns
 	for ns in "${KSFT_NETNS[@]}"; do

@@ -10,12 +10,8 @@ TMP=$(mktemp -d)
 coapsec_load || exit 1
 trap 'cleanup_ns; rm -rf "$TMP"; coapsec_unload' EXIT
 setup_ns CLI SRV || exit 1
-ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV"
-ip -n "$CLI" addr add 10.0.5.1/24 dev veth0
+veth_pair "$CLI" "$SRV" 0.5 || exit 1
 ip -n "$CLI" addr add 10.0.5.3/24 dev veth0
-ip -n "$SRV" addr add 10.0.5.2/24 dev veth0
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth0 up
 
 umask 077
 echo 5ec7e75ec7e75ec7e75ec7e75ec7e75e > "$TMP/secret"

@@ -14,13 +14,7 @@ TMP=$(mktemp -d)
 coapsec_load || exit 1
 trap 'kill $SRV_PID $CAP_PID 2>/dev/null; wait; cleanup_ns; rm -rf "$TMP"; coapsec_unload' EXIT
 setup_ns CLI SRV || exit 1
-ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV"
-ip -n "$CLI" addr add 10.0.1.1/24 dev veth0
-ip -n "$SRV" addr add 10.0.1.2/24 dev veth0
-ip -n "$CLI" addr add fd01::1/64 dev veth0 nodad
-ip -n "$SRV" addr add fd01::2/64 dev veth0 nodad
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth0 up
+veth_pair "$CLI" "$SRV" 0.1 fd01 || exit 1
 
 # One pairwise context, mirrored: client 01 -> server 00.
 umask 077

@@ -7,10 +7,6 @@
 coapsec_load || exit 1
 trap 'cleanup_ns; coapsec_unload' EXIT
 setup_ns CLI SRV || exit 1
-ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV"
-ip -n "$CLI" addr add 10.0.6.1/24 dev veth0
-ip -n "$SRV" addr add 10.0.6.2/24 dev veth0
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth0 up
+veth_pair "$CLI" "$SRV" 0.6 || exit 1
 
 python3 selftests/path_limits.py "$CLI" "$SRV"

@@ -8,12 +8,6 @@
 coapsec_load || exit 1
 trap 'cleanup_ns; coapsec_unload' EXIT
 setup_ns CLI SRV || exit 1
-ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV"
-ip -n "$CLI" addr add 10.0.7.1/24 dev veth0
-ip -n "$SRV" addr add 10.0.7.2/24 dev veth0
-ip -n "$CLI" addr add fd07::1/64 dev veth0 nodad
-ip -n "$SRV" addr add fd07::2/64 dev veth0 nodad
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth0 up
+veth_pair "$CLI" "$SRV" 0.7 fd07 || exit 1
 
 python3 selftests/path_rfc8613.py "$CLI" "$SRV"

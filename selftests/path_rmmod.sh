@@ -12,13 +12,7 @@ TMP=$(mktemp -d)
 
 trap 'kill $GEN_PID 2>/dev/null; wait; cleanup_ns; rm -rf "$TMP"; coapsec_loaded && coapsec_unload' EXIT
 setup_ns CLI SRV || exit 1
-ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV"
-ip -n "$CLI" addr add 10.0.10.1/24 dev veth0
-ip -n "$SRV" addr add 10.0.10.2/24 dev veth0
-ip -n "$CLI" addr add fd10::1/64 dev veth0 nodad
-ip -n "$SRV" addr add fd10::2/64 dev veth0 nodad
-ip -n "$CLI" link set veth0 up
-ip -n "$SRV" link set veth0 up
+veth_pair "$CLI" "$SRV" 0.10 fd10 || exit 1
 umask 077
 echo 0f0e0d0c0b0a09080706050403020100 > "$TMP/secret"
 
