@@ -4,7 +4,8 @@
 # kselftest_harness.h.
 
 KSFT_DIR := $(LSRC_DIR)/tools/testing/selftests
-VECTORS_DIR ?= $(CURDIR)/../shared/vectors
+# The test vectors the repository carries (selftests/vectors/README.md).
+VECTORS_DIR ?= $(CURDIR)/selftests/vectors
 
 # The OSCORE codec: RFC 8613 vectors, malformed inputs, round trip.  The
 # _asan variant compiles the codec itself with ASan and UBSan.
