@@ -28,3 +28,6 @@ $(B)/unit/test_codec_asan: selftests/unit/test_codec.c $(CODEC_SRCS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) $(CODEC_TEST_CFLAGS) -o $@ \
 		$(filter %.c,$^) $(CODEC_TEST_LIBS)
+
+# Nothing in the tree names a folder beside the clone.
+UNIT_TESTS += tools/tests/self-contained.sh
