@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The OSCORE codec against RFC 8613 Appendix C (shared/vectors/rfc8613.json),
+ * The OSCORE codec against RFC 8613 Appendix C (selftests/vectors/rfc8613.json),
  * a table of malformed inputs with the error each must get, and the
  * property unprotect(protect(m)) == m over generated messages, for every
  * algorithm and for group mode.
@@ -20,7 +20,7 @@
 #include "oscore_derive.h"
 
 #ifndef COAPSEC_VECTORS
-#define COAPSEC_VECTORS "../shared/vectors"
+#define COAPSEC_VECTORS "selftests/vectors"
 #endif
 
 #define MAX_MSG 2048
