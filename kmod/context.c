@@ -401,36 +401,81 @@ static u64 coapsec_context_retire_sender(struct coapsec_context *old)
 }
 
 /*
- * A swap keeps what belongs to unchanged key material: the sequence
- * number of the same sender (from @old or the @prev it replaced), the
- * replay windows of recipients whose ID and key stay.
+ * A swap keeps what belongs to unchanged key material.  The sequence
+ * number of the same sender (from @old or the @prev it replaced): taken
+ * once @ctx is linked, before it is published under its ID, since the
+ * packet path sends only with what the ID finds.
  */
-static void coapsec_context_inherit(struct coapsec_context *ctx,
-				    struct coapsec_context *old,
-				    struct coapsec_context *prev)
+static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
+					struct coapsec_context *old,
+					struct coapsec_context *prev)
 {
 	struct coapsec_context *from[] = { old, prev };
 	u64 next = atomic64_read(&ctx->seq);
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(from); i++)
 		if (from[i] && !memcmp(from[i]->sender_fp, ctx->sender_fp,
 				       COAPSEC_FP_LEN))
 			next = max(next, coapsec_context_retire_sender(from[i]));
 	atomic64_set(&ctx->seq, next);
+}
+
+/* @old's recipient with @rcp's ID and key, or NULL. */
+static struct coapsec_recipient *
+coapsec_recipient_kept(const struct coapsec_recipient *rcp,
+		       struct coapsec_context *old)
+{
+	unsigned int j;
+
+	for (j = 0; j < old->n_recipients; j++) {
+		struct coapsec_recipient *was = &old->recipients[j];
+
+		if (!memcmp(&was->key, &rcp->key, sizeof(rcp->key)) &&
+		    !memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN))
+			return was;
+	}
+	return NULL;
+}
+
+/*
+ * The replay windows of recipients whose ID and key stay: copied before
+ * @ctx's recipients are linked, so that none is ever found with a window
+ * that forgot what its predecessor received.  Returns whether any was.
+ */
+static bool coapsec_context_inherit_windows(struct coapsec_context *ctx,
+					    struct coapsec_context *old)
+{
+	struct coapsec_recipient *was;
+	bool kept = false;
+	unsigned int i;
 
 	for (i = 0; i < ctx->n_recipients; i++) {
-		struct coapsec_recipient *rcp = &ctx->recipients[i];
-
-		for (j = 0; j < old->n_recipients; j++) {
-			struct coapsec_recipient *was = &old->recipients[j];
-
-			if (!memcmp(&was->key, &rcp->key, sizeof(rcp->key)) &&
-			    !memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN)) {
-				coapsec_replay_copy(rcp, was);
-				break;
-			}
+		was = coapsec_recipient_kept(&ctx->recipients[i], old);
+		if (was) {
+			coapsec_replay_copy(&ctx->recipients[i], was);
+			kept = true;
 		}
+	}
+	return kept;
+}
+
+/*
+ * Once @ctx's recipients are found first, the old ones see only messages
+ * looked up before: wait for those, then fold what they accepted into
+ * the new windows, so that no message accepted once passes again.
+ */
+static void coapsec_context_merge_windows(struct coapsec_context *ctx,
+					  struct coapsec_context *old)
+{
+	struct coapsec_recipient *was;
+	unsigned int i;
+
+	synchronize_rcu();
+	for (i = 0; i < ctx->n_recipients; i++) {
+		was = coapsec_recipient_kept(&ctx->recipients[i], old);
+		if (was)
+			coapsec_replay_merge(&ctx->recipients[i], was);
 	}
 }
 
@@ -449,6 +494,56 @@ static void coapsec_context_release(struct coapsec_net *cn,
 	coapsec_context_put(ctx);
 }
 
+/* The checks that need no table change: what would clash with @cn. */
+static int coapsec_context_clashes(struct coapsec_net *cn,
+				   const struct coapsec_context *ctx,
+				   const struct coapsec_context *old,
+				   const struct coapsec_context *prev,
+				   struct netlink_ext_ack *extack)
+{
+	struct coapsec_context *holder;
+	unsigned int i;
+
+	for (i = 0; i < ctx->n_recipients; i++) {
+		if (coapsec_kid_taken(cn, &ctx->recipients[i].key, old)) {
+			NL_SET_ERR_MSG(extack,
+				       "context.recipient.id: (id-context, recipient id) already used by another context");
+			return -EEXIST;
+		}
+	}
+	holder = coapsec_sender_holder(cn, ctx->sender_fp);
+	if (holder && holder != old && holder != prev) {
+		NL_SET_ERR_MSG(extack,
+			       "context.sender-key: this sender key material (alg, key, common IV, sender ID, ID context) is in use by another context: two contexts would share nonces; swap that context instead");
+		return -EEXIST;
+	}
+	return 0;
+}
+
+/* Links @ctx's recipients and sender material; the receive path sees it. */
+static int coapsec_context_link(struct coapsec_context *ctx,
+				const struct coapsec_context *old,
+				struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = coapsec_context_link_kids(ctx, old, extack);
+	if (err)
+		return err;
+	err = rhltable_insert(&ctx->cn->by_sender, &ctx->sender_node,
+			      coapsec_sender_params);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "context: lookup table full");
+		coapsec_context_unlink_kids(ctx, ctx->n_recipients);
+	}
+	return err;
+}
+
+/*
+ * A context is built whole, checked against the namespace, and only then
+ * published: its ID is reserved empty, its recipients linked, and last
+ * the ID made to point at it, from which the send path takes it.
+ */
 int coapsec_context_new(struct coapsec_net *cn,
 			const struct coapsec_context_params *p, u32 *id,
 			struct netlink_ext_ack *extack)
@@ -462,27 +557,27 @@ int coapsec_context_new(struct coapsec_net *cn,
 		NL_SET_ERR_MSG(extack, "context: too many contexts");
 		return -ENOSPC;
 	}
-	err = coapsec_exchange_table_create(cn);
-	if (err)
+	err = coapsec_net_use(cn);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "context: cannot set up the namespace (exchange table, IP defragmentation)");
 		return err;
+	}
 	ctx = coapsec_context_alloc(cn, p, extack);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	if (coapsec_sender_holder(cn, ctx->sender_fp)) {
-		NL_SET_ERR_MSG(extack,
-			       "context.sender-key: this sender key material (alg, key, common IV, sender ID, ID context) is in use by another context: two contexts would share nonces; swap that context instead");
-		err = -EEXIST;
+	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
+	if (err)
 		goto err_free;
-	}
 
 	if (p->id) {
-		err = xa_insert(&cn->contexts, p->id, ctx, GFP_KERNEL_ACCOUNT);
+		err = xa_insert(&cn->contexts, p->id, NULL, GFP_KERNEL_ACCOUNT);
 		if (err == -EBUSY) {
 			NL_SET_ERR_MSG(extack, "context.id: already in use");
 			err = -EEXIST;
 		}
 	} else {
-		err = xa_alloc(&cn->contexts, &ctx->id, ctx, xa_limit_32b,
+		err = xa_alloc(&cn->contexts, &ctx->id, NULL, xa_limit_32b,
 			       GFP_KERNEL_ACCOUNT);
 		if (err == -EBUSY)
 			err = -ENOSPC;
@@ -490,17 +585,9 @@ int coapsec_context_new(struct coapsec_net *cn,
 	if (err)
 		goto err_free;
 
-	err = coapsec_context_link_kids(ctx, NULL, extack);
-	if (!err) {
-		err = rhltable_insert(&cn->by_sender, &ctx->sender_node,
-				      coapsec_sender_params);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "context: lookup table full");
-			coapsec_context_unlink_kids(ctx, ctx->n_recipients);
-		}
-	}
+	err = coapsec_context_link(ctx, NULL, extack);
 	if (err) {
-		xa_erase(&cn->contexts, ctx->id);
+		xa_release(&cn->contexts, ctx->id);
 		goto err_free;
 	}
 	cn->n_contexts++;
@@ -508,11 +595,13 @@ int coapsec_context_new(struct coapsec_net *cn,
 	deadline = ctx->deadline;
 	ctx->deadline = 0;
 	coapsec_context_set_deadline(cn, ctx, deadline);
+	/* The slot is reserved: storing into it cannot fail. */
+	xa_store(&cn->contexts, ctx->id, ctx, GFP_KERNEL_ACCOUNT);
 	*id = ctx->id;
 	return 0;
 
 err_free:
-	/* Never visible to a reader: no grace period needed. */
+	/* Never published: no reader holds it. */
 	coapsec_context_put(ctx);
 	return err;
 }
@@ -521,8 +610,9 @@ int coapsec_context_swap(struct coapsec_net *cn,
 			 const struct coapsec_context_params *p,
 			 struct netlink_ext_ack *extack)
 {
-	struct coapsec_context *old, *ctx, *prev, *holder;
+	struct coapsec_context *old, *ctx, *prev;
 	time64_t deadline;
+	bool kept;
 	int err;
 
 	lockdep_assert_held(&cn->lock);
@@ -543,31 +633,23 @@ int coapsec_context_swap(struct coapsec_net *cn,
 		return PTR_ERR(ctx);
 	prev = rcu_dereference_protected(old->previous,
 					 lockdep_is_held(&cn->lock));
-	holder = coapsec_sender_holder(cn, ctx->sender_fp);
-	if (holder && holder != old && holder != prev) {
-		NL_SET_ERR_MSG(extack,
-			       "context.sender-key: this sender key material (alg, key, common IV, sender ID, ID context) is in use by another context: two contexts would share nonces");
-		coapsec_context_put(ctx);
-		return -EEXIST;
-	}
-
 	/* The replaced context's recipients may reappear in its successor. */
-	err = coapsec_context_link_kids(ctx, old, extack);
-	if (!err) {
-		err = rhltable_insert(&cn->by_sender, &ctx->sender_node,
-				      coapsec_sender_params);
-		if (err) {
-			NL_SET_ERR_MSG(extack, "context: lookup table full");
-			coapsec_context_unlink_kids(ctx, ctx->n_recipients);
-		}
+	err = coapsec_context_clashes(cn, ctx, old, prev, extack);
+	if (err) {
+		coapsec_context_put(ctx);
+		return err;
 	}
+	kept = coapsec_context_inherit_windows(ctx, old);
+	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
 		coapsec_context_put(ctx);
 		return err;
 	}
 	cn->n_contexts++;
 	cn->change_gen++;
-	coapsec_context_inherit(ctx, old, prev);
+	coapsec_context_inherit_seq(ctx, old, prev);
+	if (kept)
+		coapsec_context_merge_windows(ctx, old);
 
 	/* One previous context at most: the older one goes now. */
 	RCU_INIT_POINTER(old->previous, NULL);

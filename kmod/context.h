@@ -93,6 +93,7 @@ struct coapsec_context {
 	struct coapsec_context __rcu *previous;
 
 	struct coapsec_stats __percpu *stats;
+	u64 stats_base[COAPSEC_STAT_NUM];	/* at the last reset; cn->lock */
 	struct coapsec_quota *quota;	/* its user's transforms; NULL: host */
 	refcount_t refcnt;
 	struct rcu_head rcu;

@@ -1101,13 +1101,13 @@ static int coapsec_nl_stats_get_doit(struct sk_buff *skb,
 			return -ENOENT;
 		}
 		/* The counters follow the ID across a rekey. */
-		coapsec_stats_read(ctx->stats, sum);
+		coapsec_stats_read(ctx->stats, ctx->stats_base, sum);
 		prev = rcu_dereference_protected(ctx->previous,
 						 lockdep_is_held(&cn->lock));
 		if (prev)
-			coapsec_stats_read(prev->stats, sum);
+			coapsec_stats_read(prev->stats, prev->stats_base, sum);
 	} else {
-		coapsec_stats_read(cn->stats, sum);
+		coapsec_stats_read(cn->stats, cn->stats_base, sum);
 	}
 	n_ctx = cn->n_contexts;
 	n_pol = cn->n_policies;
@@ -1150,11 +1150,11 @@ static void coapsec_nl_stats_reset_ctx(struct coapsec_net *cn,
 {
 	struct coapsec_context *prev;
 
-	coapsec_stats_reset(ctx->stats);
+	coapsec_stats_reset(ctx->stats, ctx->stats_base);
 	prev = rcu_dereference_protected(ctx->previous,
 					 lockdep_is_held(&cn->lock));
 	if (prev)
-		coapsec_stats_reset(prev->stats);
+		coapsec_stats_reset(prev->stats, prev->stats_base);
 }
 
 static int coapsec_nl_stats_reset_doit(struct sk_buff *skb,
@@ -1180,7 +1180,7 @@ static int coapsec_nl_stats_reset_doit(struct sk_buff *skb,
 			err = -ENOENT;
 		}
 	} else {
-		coapsec_stats_reset(cn->stats);
+		coapsec_stats_reset(cn->stats, cn->stats_base);
 		xa_for_each(&cn->contexts, idx, ctx)
 			coapsec_nl_stats_reset_ctx(cn, ctx);
 	}

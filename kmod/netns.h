@@ -41,9 +41,12 @@ struct coapsec_net {
 	u32 policy_next_id;
 
 	struct coapsec_stats __percpu *stats;
+	u64 stats_base[COAPSEC_STAT_NUM];	/* at the last reset; lock */
 
 	/* Outstanding requests (exchange.c); from the first context on. */
 	struct coapsec_exchange_table *exchanges;
+	/* coapsec_net_use() ran: exchanges and IP defragmentation are on. */
+	bool in_use;
 
 	/* Lifetimes and grace periods; runs every second while needed. */
 	struct delayed_work gc;
@@ -66,6 +69,8 @@ int coapsec_netns_register(void);
 /* Set up and tear down one namespace's state (pernet ops, selftest). */
 int coapsec_net_state_init(struct coapsec_net *cn, struct net *net);
 void coapsec_net_state_destroy(struct coapsec_net *cn);
+/* Under cn->lock, before the first context: see netns.c. */
+int coapsec_net_use(struct coapsec_net *cn);
 void coapsec_netns_unregister(void);
 
 /* Objects alive in every namespace together. */

@@ -24,5 +24,11 @@ int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
  */
 void coapsec_replay_copy(struct coapsec_recipient *dst,
 			 struct coapsec_recipient *src);
+/*
+ * Marks in @dst, live, every number @src (no longer found by the packet
+ * path) accepted: what it took in while @dst was being linked.
+ */
+void coapsec_replay_merge(struct coapsec_recipient *dst,
+			  struct coapsec_recipient *src);
 
 #endif /* COAPSEC_REPLAY_H */

@@ -65,6 +65,10 @@ static bool coapsec_too_big(const struct sk_buff *skb,
 
 	if (!dst || skb->len - pkt->len + len <= dst_mtu(dst))
 		return false;
+	/* Reassembled on the way in: fragmented again on the way out. */
+	if (pkt->family == AF_INET ? IPCB(skb)->frag_max_size :
+				     IP6CB(skb)->frag_max_size)
+		return false;
 	df = pkt->family == AF_INET6 ||
 	     (ip_hdr(skb)->frag_off & htons(IP_DF));
 	if (pkt->dir == COAPSEC_DIR_FWD)
