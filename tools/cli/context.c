@@ -98,12 +98,15 @@ enum {
 };
 
 static const struct cli_word once_keys[] = {
-	CLI_WORD("id", K_ID), CLI_WORD("alg", K_ALG), CLI_WORD("secret", K_SECRET),
-	CLI_WORD("salt", K_SALT), CLI_WORD("id-context", K_ID_CONTEXT),
+	CLI_WORD("id", K_ID), CLI_WORD("alg", K_ALG),
+	CLI_WORD("secret", K_SECRET), CLI_WORD("salt", K_SALT),
+	CLI_WORD("id-context", K_ID_CONTEXT),
 	CLI_WORD("sender-id", K_SENDER_ID), CLI_WORD("window", K_WINDOW),
-	CLI_WORD("seq-start", K_SEQ_START), CLI_WORD("soft-limit", K_SOFT_LIMIT),
-	CLI_WORD("hard-limit", K_HARD_LIMIT), CLI_WORD("lifetime", K_LIFETIME),
-	CLI_WORD("grace", K_GRACE), CLI_WORD("no-kid-context", K_NO_KID_CONTEXT),
+	CLI_WORD("seq-start", K_SEQ_START),
+	CLI_WORD("soft-limit", K_SOFT_LIMIT),
+	CLI_WORD("hard-limit", K_HARD_LIMIT),
+	CLI_WORD("lifetime", K_LIFETIME), CLI_WORD("grace", K_GRACE),
+	CLI_WORD("no-kid-context", K_NO_KID_CONTEXT),
 	CLI_WORD("group", K_GROUP),
 };
 

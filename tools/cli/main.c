@@ -32,7 +32,8 @@ static const struct {
 
 /* What a prefix may name: the commands (by index) and "help". */
 static const struct cli_word command_words[] = {
-	CLI_WORD("features", 0), CLI_WORD("context", 1), CLI_WORD("policy", 2), CLI_WORD("stats", 3),
+	CLI_WORD("features", 0), CLI_WORD("context", 1),
+	CLI_WORD("policy", 2), CLI_WORD("stats", 3),
 	CLI_WORD("monitor", 4), CLI_WORD("flush", 5), CLI_WORD("derive", 6),
 	CLI_WORD("help", N_COMMANDS),
 };
