@@ -14,7 +14,7 @@ CLI=${COAPSEC_CLI:-$PWD/$B/coapsec}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 
-ktap_header 49
+ktap_header 50
 coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
 setup_ns A NB C
 a() { ip netns exec "$A" "$CLI" "$@"; }
@@ -139,6 +139,23 @@ if command -v setpriv > /dev/null; then
 else
 	ktap_result 4 "user nobody in its own netns (no setpriv)"
 fi
+
+# --- refusals reach no kernel (namespace C, empty)
+short=$TMP/short.key
+(umask 077; echo 0102030405060708090a0b0c0d0e0f > "$short")
+ok=0
+for args in "secret $short sender-id 00 recipient-id 01" \
+	    "secret $key sender-id 01 recipient-id 01" \
+	    "secret $key sender-id 00 recipient-id 01 window 64 window 32"; do
+	# shellcheck disable=SC2086
+	c context add $args 2> "$TMP/err" > /dev/null
+	st=$?
+	[ $st = 2 ] || { ok=1; echo "# context add $args: exit $st: $(cat "$TMP/err")"; }
+done
+c policy add dir in dir out family inet action bypass 2> /dev/null
+[ $? = 2 ] || ok=1
+jq -e '.contexts == 0 and .policies == 0' <<< "$(c -j stats)" > /dev/null || ok=1
+ktap_result $ok "short secret, sender-id = recipient-id, repeated arguments: exit 2, nothing installed"
 
 # --- listing by the noun alone and by prefixes (namespace C)
 c context add "${CTX[@]}" > /dev/null
