@@ -34,9 +34,13 @@ int cmd_stats(int argc, char **argv)
 		i++;
 	}
 	if (i < argc && (!strcmp(argv[i], "context") || !strcmp(argv[i], "ctx"))) {
-		if (i + 1 >= argc || parse_u32(argv[i + 1], 1, UINT32_MAX, &id))
+		if (i + 1 >= argc)
 			return cli_err(EXIT_USAGE,
 				       "stats: 'context' needs a context ID");
+		if (parse_u32(argv[i + 1], 1, UINT32_MAX, &id))
+			return cli_err(EXIT_USAGE,
+				       "stats: invalid context ID '%s' (1..%u)",
+				       argv[i + 1], UINT32_MAX);
 		i += 2;
 	}
 	if (i < argc) {
