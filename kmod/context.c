@@ -23,6 +23,7 @@
 #include "exchange.h"
 #include "netns.h"
 #include "replay.h"
+#include "retired.h"
 
 static const struct rhashtable_params coapsec_kid_params = {
 	.key_len = sizeof(struct coapsec_kid_key),
@@ -52,12 +53,21 @@ int coapsec_context_table_init(struct coapsec_net *cn)
 		return err;
 	err = rhltable_init(&cn->by_sender, &coapsec_sender_params);
 	if (err)
-		rhltable_destroy(&cn->by_kid);
+		goto err_kid;
+	err = coapsec_retired_init(cn);
+	if (err)
+		goto err_sender;
+	return 0;
+err_sender:
+	rhltable_destroy(&cn->by_sender);
+err_kid:
+	rhltable_destroy(&cn->by_kid);
 	return err;
 }
 
 void coapsec_context_table_destroy(struct coapsec_net *cn)
 {
+	coapsec_retired_destroy(cn);
 	rhltable_destroy(&cn->by_sender);
 	rhltable_destroy(&cn->by_kid);
 	xa_destroy(&cn->contexts);
@@ -389,15 +399,15 @@ static struct coapsec_context *coapsec_sender_holder(struct coapsec_net *cn,
 		      NULL;
 }
 
-/*
- * Takes @old's sequence number for its successor with the same sender
- * material: @old protects nothing from here on (without a limit event),
- * and each number it handed out stays below the one returned.
- */
-static u64 coapsec_context_retire_sender(struct coapsec_context *old)
+u64 coapsec_context_retire_sender(struct coapsec_context *old)
 {
-	atomic_or(COAPSEC_NOTIFIED_HARD, &old->limits_notified);
-	return atomic64_xchg(&old->seq, old->seq_hard);
+	/* Retired once; a later swap asks again for the same number. */
+	if (!old->sender_retired) {
+		atomic_or(COAPSEC_NOTIFIED_HARD, &old->limits_notified);
+		old->seq_retired = atomic64_xchg(&old->seq, old->seq_hard);
+		old->sender_retired = true;
+	}
+	return old->seq_retired;
 }
 
 /*
@@ -485,6 +495,7 @@ static void coapsec_context_release(struct coapsec_net *cn,
 {
 	if (!ctx)
 		return;
+	coapsec_retired_add(cn, ctx);
 	rhltable_remove(&cn->by_sender, &ctx->sender_node,
 			coapsec_sender_params);
 	coapsec_context_unlink_kids(ctx, ctx->n_recipients);
@@ -566,10 +577,6 @@ int coapsec_context_new(struct coapsec_net *cn,
 	ctx = coapsec_context_alloc(cn, p, extack);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
-	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
-	if (err)
-		goto err_free;
-
 	if (p->id) {
 		err = xa_insert(&cn->contexts, p->id, NULL, GFP_KERNEL_ACCOUNT);
 		if (err == -EBUSY) {
@@ -585,7 +592,11 @@ int coapsec_context_new(struct coapsec_net *cn,
 	if (err)
 		goto err_free;
 
-	err = coapsec_context_link(ctx, NULL, extack);
+	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
+	if (!err) {
+		coapsec_retired_apply(cn, ctx);
+		err = coapsec_context_link(ctx, NULL, extack);
+	}
 	if (err) {
 		xa_release(&cn->contexts, ctx->id);
 		goto err_free;
@@ -640,6 +651,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 		return err;
 	}
 	kept = coapsec_context_inherit_windows(ctx, old);
+	coapsec_retired_apply(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
 		coapsec_context_put(ctx);

@@ -75,6 +75,9 @@ struct coapsec_context {
 	atomic64_t seq;			/* next sender sequence number */
 	u64 seq_soft, seq_hard;
 	u32 seq_checkpoint;		/* K of RFC 8613 B.1.1; 0: none */
+	/* A successor with this sender took the sequence on from here. */
+	bool sender_retired;		/* under cn->lock */
+	u64 seq_retired;
 	atomic_t limits_notified;	/* COAPSEC_NOTIFIED_* */
 	/*
 	 * Who holds this sender key material (alg, key, Common IV, IDs),
@@ -156,6 +159,14 @@ struct coapsec_recipient *
 __coapsec_context_lookup_kid(struct coapsec_net *cn, const u8 *id_context,
 			     size_t id_context_len, const u8 *kid,
 			     size_t kid_len);
+
+/*
+ * Takes @old's sequence number for a successor with the same sender
+ * material (or for the memory of it): @old protects nothing from here on
+ * (without a limit event), and each number it handed out stays below the
+ * one returned.  Under cn->lock.
+ */
+u64 coapsec_context_retire_sender(struct coapsec_context *old);
 
 static inline bool coapsec_context_get(struct coapsec_context *ctx)
 {

@@ -131,16 +131,41 @@ bool coapsec_registers(const struct coap_msg *m)
 	return obs && !coap_option_uint(obs);
 }
 
-/* A server exchange still to be answered, or an observation's. */
+/* An exchange that still waits for an answer, or an observation's. */
 static bool coapsec_exchange_pending(const struct coapsec_exchange *e)
 {
-	return !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT) ||
-	       (e->flags & COAPSEC_EXCHANGE_F_OBSERVE);
+	if (e->flags & (COAPSEC_EXCHANGE_F_OBSERVE | COAPSEC_EXCHANGE_F_KEEP))
+		return true;
+	return e->role == COAPSEC_EXCHANGE_CLIENT ||
+	       !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
+}
+
+/* The way a full bucket gives up: the oldest answered, else the oldest. */
+static struct coapsec_exchange *
+coapsec_exchange_victim(struct coapsec_exchange_bucket *b)
+{
+	struct coapsec_exchange *victim = NULL, *e;
+	unsigned int pass, i;
+
+	for (pass = 0; pass < 2 && !victim; pass++) {
+		for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+			e = &b->way[i];
+			if (!pass && coapsec_exchange_pending(e))
+				continue;
+			if (!victim || time_before(e->expires, victim->expires))
+				victim = e;
+		}
+	}
+	return victim;
 }
 
 static unsigned long coapsec_exchange_deadline(u32 seconds)
 {
-	return jiffies + (unsigned long)seconds * HZ ?: 1;
+	/* time_before() reads at most MAX_JIFFY_OFFSET ahead (32-bit). */
+	unsigned long delta = min_t(unsigned long, seconds,
+				    MAX_JIFFY_OFFSET / HZ) * HZ;
+
+	return jiffies + delta ?: 1;
 }
 
 int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
@@ -159,7 +184,7 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 	/* The same exchange again, else a free way, else the oldest. */
 	slot = coapsec_exchange_slot(b, ex);
 	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
-	    slot->ctx_id != ex->ctx_id && coapsec_exchange_pending(slot)) {
+	    slot->ctx_id != ex->ctx_id) {
 		ret = -EEXIST;
 		goto out;
 	}
@@ -167,10 +192,7 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 		if (!coapsec_exchange_live(&b->way[i]))
 			slot = &b->way[i];
 	if (!slot) {
-		slot = &b->way[0];
-		for (i = 1; i < COAPSEC_EXCHANGE_WAYS; i++)
-			if (time_before(b->way[i].expires, slot->expires))
-				slot = &b->way[i];
+		slot = coapsec_exchange_victim(b);
 		ret = 1;
 	}
 	*slot = *ex;

@@ -57,6 +57,8 @@ enum coapsec_exchange_role {
 #define COAPSEC_EXCHANGE_F_NONCE_SPENT	BIT(2)
 /* Client: @notification holds the freshest notification's Partial IV. */
 #define COAPSEC_EXCHANGE_F_NOTIFIED	BIT(3)
+/* Server: a plain request that a verify policy let through. */
+#define COAPSEC_EXCHANGE_F_PLAIN	BIT(4)
 
 struct coapsec_exchange {
 	/* The key */
@@ -84,12 +86,13 @@ void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 
 /*
  * Records @ex in @net's table.  A client entry replaces one with the same
- * key.  A server entry replaces one of the same context ID (its rekeys
- * included), or one already answered: a request that another context
- * verified while that context's exchange with the same address, port and
- * token awaits its answer (or observes) gets -EEXIST, so that a peer
- * spoofing another cannot take over its answer.  0, -EEXIST, or 1 when a
- * live entry had to be evicted.
+ * key.  A server entry replaces only one of the same context ID (its
+ * rekeys included; 0 for plain requests): a request that another context
+ * verified, or a plain one, while an exchange with the same address, port
+ * and token lives gets -EEXIST, so that a peer spoofing another cannot
+ * take over its answer (nor a retransmission of it).  A full bucket gives
+ * up an answered or expired entry first.  0, -EEXIST, or 1 when a live
+ * entry had to be evicted.
  */
 int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex);
 

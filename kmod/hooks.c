@@ -58,9 +58,15 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	 * Without a policy only answers to exchanges matter, and there are
 	 * none in a namespace that never had a context: most UDP stops here.
 	 */
-	if (action == COAPSEC_ACTION_BYPASS ||
-	    (!action && !coapsec_exchange_in_use(pkt->net)))
+	if (action == COAPSEC_ACTION_BYPASS) {
+		/* It exempts requests, never an answer bound to protection. */
+		if (!coapsec_exchange_in_use(pkt->net) ||
+		    !coapsec_bound_answer(skb, pkt))
+			return NF_ACCEPT;
+		action = 0;
+	} else if (!action && !coapsec_exchange_in_use(pkt->net)) {
 		return NF_ACCEPT;
+	}
 	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
 		return coapsec_unhandled(skb, pkt, action, ctx);
 	if (pkt->dir == COAPSEC_DIR_OUT ||

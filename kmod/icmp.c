@@ -29,10 +29,13 @@ static bool coapsec_icmp4_quotes(u8 type)
 	       type == ICMP_PARAMETERPROB;
 }
 
-/* Where the quoted UDP datagram's payload starts, or 0: nothing to cut. */
-static unsigned int coapsec_icmp4_cut(struct sk_buff *skb)
+/*
+ * Where the quote of a UDP datagram's payload starts, or 0: nothing to
+ * cut.  A later fragment quoted (no UDP header in it) is cut right after
+ * its IP header: all of it may be payload.
+ */
+static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off)
 {
-	unsigned int off = skb_network_offset(skb) + ip_hdrlen(skb);
 	struct icmphdr _ih, *ih;
 	struct iphdr _inner, *inner;
 
@@ -41,15 +44,16 @@ static unsigned int coapsec_icmp4_cut(struct sk_buff *skb)
 		return 0;
 	off += sizeof(*ih);
 	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
-	if (!inner || inner->protocol != IPPROTO_UDP || inner->ihl < 5 ||
-	    (inner->frag_off & htons(IP_OFFSET)))
+	if (!inner || inner->protocol != IPPROTO_UDP || inner->ihl < 5)
 		return 0;
-	return off + inner->ihl * 4 + sizeof(struct udphdr);
+	off += inner->ihl * 4;
+	if (inner->frag_off & htons(IP_OFFSET))
+		return off;
+	return off + sizeof(struct udphdr);
 }
 
-static unsigned int coapsec_icmp6_cut(struct sk_buff *skb)
+static unsigned int coapsec_icmp6_cut(struct sk_buff *skb, unsigned int off)
 {
-	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
 	struct icmp6hdr _ih, *ih;
 	__be16 frag_off;
 	u8 nexthdr;
@@ -65,15 +69,20 @@ static unsigned int coapsec_icmp6_cut(struct sk_buff *skb)
 		return 0;
 	udp = ipv6_skip_exthdr(skb, off + sizeof(struct ipv6hdr), &nexthdr,
 			       &frag_off);
-	if (udp < 0 || nexthdr != IPPROTO_UDP || (frag_off & htons(IP6_OFFSET)))
+	if (udp < 0 || nexthdr != IPPROTO_UDP)
 		return 0;
+	if (frag_off & htons(IP6_OFFSET))
+		return udp;
 	return udp + sizeof(struct udphdr);
 }
 
-/* Cuts @skb at @end and mends the lengths and the ICMP checksum. */
-static int coapsec_icmp_trim(struct sk_buff *skb, u8 family, unsigned int end)
+/*
+ * Cuts @skb at @end and mends the lengths and the ICMP checksum, which
+ * starts at @icmp_off.
+ */
+static int coapsec_icmp_trim(struct sk_buff *skb, u8 family,
+			     unsigned int icmp_off, unsigned int end)
 {
-	unsigned int icmp_off;
 	__wsum csum;
 	int err;
 
@@ -86,7 +95,6 @@ static int coapsec_icmp_trim(struct sk_buff *skb, u8 family, unsigned int end)
 		struct iphdr *iph = ip_hdr(skb);
 		struct icmphdr *ih;
 
-		icmp_off = skb_network_offset(skb) + ip_hdrlen(skb);
 		iph->tot_len = htons(skb->len - skb_network_offset(skb));
 		ip_send_check(iph);
 		ih = (struct icmphdr *)(skb->data + icmp_off);
@@ -97,8 +105,8 @@ static int coapsec_icmp_trim(struct sk_buff *skb, u8 family, unsigned int end)
 		struct ipv6hdr *ip6h = ipv6_hdr(skb);
 		struct icmp6hdr *ih;
 
-		icmp_off = skb_network_offset(skb) + sizeof(*ip6h);
-		ip6h->payload_len = htons(skb->len - icmp_off);
+		ip6h->payload_len = htons(skb->len - skb_network_offset(skb) -
+					  sizeof(*ip6h));
 		ih = (struct icmp6hdr *)(skb->data + icmp_off);
 		ih->icmp6_cksum = 0;
 		csum = skb_checksum(skb, icmp_off, skb->len - icmp_off, 0);
@@ -112,19 +120,28 @@ static int coapsec_icmp_trim(struct sk_buff *skb, u8 family, unsigned int end)
 
 int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
 {
-	unsigned int end;
+	unsigned int icmp_off, end;
+	__be16 frag_off;
+	u8 nexthdr;
+	int off;
 
 	if (family == AF_INET) {
 		if (ip_hdr(skb)->protocol != IPPROTO_ICMP ||
 		    ip_is_fragment(ip_hdr(skb)))
 			return 0;
-		end = coapsec_icmp4_cut(skb);
+		icmp_off = skb_network_offset(skb) + ip_hdrlen(skb);
+		end = coapsec_icmp4_cut(skb, icmp_off);
 	} else {
-		if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6)
+		nexthdr = ipv6_hdr(skb)->nexthdr;
+		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
+				       sizeof(struct ipv6hdr), &nexthdr,
+				       &frag_off);
+		if (off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off)
 			return 0;
-		end = coapsec_icmp6_cut(skb);
+		icmp_off = off;
+		end = coapsec_icmp6_cut(skb, icmp_off);
 	}
 	if (!end || skb->len <= end)
 		return 0;
-	return coapsec_icmp_trim(skb, family, end);
+	return coapsec_icmp_trim(skb, family, icmp_off, end);
 }

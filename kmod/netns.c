@@ -79,6 +79,7 @@ void coapsec_net_state_destroy(struct coapsec_net *cn)
 	/* The gc may rearm itself once more: take the lock in between. */
 	cancel_delayed_work_sync(&cn->gc);
 	mutex_lock(&cn->lock);
+	cn->dying = true;
 	coapsec_policy_flush(cn);
 	coapsec_context_flush(cn);
 	mutex_unlock(&cn->lock);

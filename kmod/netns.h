@@ -30,6 +30,11 @@ struct coapsec_net {
 	struct rhltable by_kid;
 	/* Current and previous contexts by sender key fingerprint. */
 	struct rhltable by_sender;
+	/* What key material no longer held used (retired.c); lock. */
+	struct rhashtable retired;
+	struct list_head retired_age;
+	unsigned int n_retired;
+	bool dying;			/* being dismantled: nothing to remember */
 	unsigned int n_contexts;	/* current and previous, under lock */
 	unsigned int n_timed;		/* of which with a deadline */
 	/* Bumped by every change: a dump that spans one says NLM_F_DUMP_INTR. */

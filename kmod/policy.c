@@ -159,16 +159,16 @@ int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 	return 0;
 }
 
-bool coapsec_policy_requires(struct net *net, u8 family, u8 dir,
-			     const void *saddr, const void *daddr,
-			     __be16 dport)
+bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
+			   const void *saddr, const void *daddr, __be16 dport)
 {
 	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 
 	list_for_each_entry_rcu(pol, &cn->policies, list)
-		if (pol->action == COAPSEC_ACTION_REQUIRE &&
+		if ((pol->action == COAPSEC_ACTION_REQUIRE ||
+		     pol->action == COAPSEC_ACTION_VERIFY) &&
 		    coapsec_policy_matches(pol, family, dir, saddr, daddr,
 					   port, pol->ifindex,
 					   pol->mark & pol->mark_mask))

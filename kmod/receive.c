@@ -82,6 +82,43 @@ static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
 	return 0;
 }
 
+/* The server entry for the request @m in @pkt: its key and Observe. */
+static void coapsec_server_exchange(struct coapsec_exchange *ex,
+				    const struct coapsec_pkt *pkt,
+				    const struct coap_msg *m)
+{
+	memset(ex, 0, sizeof(*ex));
+	ex->role = COAPSEC_EXCHANGE_SERVER;
+	ex->family = pkt->family;
+	ex->token_len = m->token_len;
+	memcpy(ex->token, m->token, m->token_len);
+	ex->port = pkt->sport;
+	ex->peer = pkt->saddr;
+	if (coapsec_registers(m))
+		ex->flags |= COAPSEC_EXCHANGE_F_OBSERVE;
+}
+
+/*
+ * A plain request that a verify policy lets through is recorded too, so
+ * that an answer with no entry at all is known for one whose request went
+ * (and is not sent in clear), and so that a plain request cannot take
+ * over a protected exchange's answer: 0, or -EEXIST for one that would.
+ */
+static int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
+					const struct coap_msg *m)
+{
+	struct coapsec_exchange ex;
+	int err;
+
+	coapsec_server_exchange(&ex, pkt, m);
+	ex.flags |= COAPSEC_EXCHANGE_F_PLAIN;
+	err = coapsec_exchange_add(pkt->net, &ex);
+	if (err > 0)
+		coapsec_count(coapsec_net(pkt->net), NULL,
+			      COAPSEC_STAT_EVICTIONS);
+	return err < 0 ? err : 0;
+}
+
 static void coapsec_report(struct coapsec_net *cn, struct coapsec_recipient *rcp,
 			   int why)
 {
@@ -142,17 +179,12 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	}
 	rcp = last;
 
-	memset(&ex, 0, sizeof(ex));
-	ex.role = COAPSEC_EXCHANGE_SERVER;
-	ex.family = pkt->family;
-	ex.token_len = s->msg.token_len;
-	memcpy(ex.token, s->msg.token, s->msg.token_len);
-	ex.port = pkt->sport;
-	ex.peer = pkt->saddr;
+	coapsec_server_exchange(&ex, pkt, &s->msg);
 	ex.ctx_id = rcp->ctx->id;
 	ex.ctx_gen = rcp->ctx->gen;
-	if (coapsec_registers(&s->msg))
-		ex.flags |= COAPSEC_EXCHANGE_F_OBSERVE;
+	/* Every member answers a group request: none takes its nonce. */
+	if (pkt->multicast)
+		ex.flags |= COAPSEC_EXCHANGE_F_NONCE_SPENT;
 	ex.binding = s->rx.binding;
 	err = coapsec_exchange_add(pkt->net, &ex);
 	if (err < 0) {
@@ -245,6 +277,12 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		if (s->msg.code == COAP_CODE_EMPTY)
 			return NF_ACCEPT;
 		if (action == COAPSEC_ACTION_REQUIRE) {
+			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
+			return NF_DROP;
+		}
+		if (COAP_CODE_CLASS(s->msg.code) == 0 &&
+		    action == COAPSEC_ACTION_VERIFY &&
+		    coapsec_record_plain_request(pkt, &s->msg)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}

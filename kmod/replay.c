@@ -84,14 +84,23 @@ void coapsec_replay_copy(struct coapsec_recipient *dst,
 void coapsec_replay_merge(struct coapsec_recipient *dst,
 			  struct coapsec_recipient *src)
 {
-	unsigned int i;
+	DECLARE_BITMAP(seen, COAPSEC_MAX_REPLAY_WINDOW);
+	unsigned int i, n = min_t(u32, src->window, COAPSEC_MAX_REPLAY_WINDOW);
+	bool any;
+	u64 max;
 
-	if (!src->seen_any)
+	/* A snapshot of @src first: one lock at a time. */
+	spin_lock_bh(&src->lock);
+	any = src->seen_any;
+	max = src->max_seq;
+	bitmap_copy(seen, src->bitmap, n);
+	spin_unlock_bh(&src->lock);
+	if (!any)
 		return;
 	spin_lock_bh(&dst->lock);
 	/* Oldest first, so that the window slides as it did for @src. */
-	for (i = src->window; i-- > 0;)
-		if (test_bit(i, src->bitmap) && i <= src->max_seq)
-			__coapsec_replay_commit(dst, src->max_seq - i);
+	for (i = n; i-- > 0;)
+		if (test_bit(i, seen) && i <= max)
+			__coapsec_replay_commit(dst, max - i);
 	spin_unlock_bh(&dst->lock);
 }

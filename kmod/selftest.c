@@ -21,7 +21,8 @@
 static const u8 st_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static const u8 st_iv[13] = { 0x46, 0x22, 0xd4, 0xdd };
 static const u8 st_idctx[4] = { 0x37, 0xcb, 0xf3, 0x21 };
-static const u8 st_kid1[1] = { 1 }, st_kid2[1] = { 2 }, st_sid[1] = { 0 };
+static const u8 st_kid1[1] = { 1 }, st_kid2[1] = { 2 }, st_sid[1] = { 0 },
+	st_sid2[1] = { 9 };
 
 static unsigned int st_pass, st_fail;
 
@@ -62,6 +63,9 @@ static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p
 	st_params(p, 1, st_idctx, 4, st_kid1);
 	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 1);
 	st_params(p, 2, st_idctx, 4, st_kid2);
+	/* The same sender material as context 1 would share its nonces. */
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	p->sender_id = st_sid2;
 	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 2);
 	st_params(p, 0, NULL, 0, st_kid1);
 	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 3);

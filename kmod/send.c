@@ -76,12 +76,12 @@ static bool coapsec_too_big(const struct sk_buff *skb,
 	return pkt->family == AF_INET && df && !skb->ignore_df;
 }
 
-bool coapsec_peer_requires(const struct coapsec_pkt *pkt)
+bool coapsec_peer_guarded(const struct coapsec_pkt *pkt)
 {
 	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_IN;
 
-	return coapsec_policy_requires(pkt->net, pkt->family, dir, &pkt->daddr,
-				       &pkt->saddr, pkt->sport);
+	return coapsec_policy_guards(pkt->net, pkt->family, dir, &pkt->daddr,
+				     &pkt->saddr, pkt->sport);
 }
 
 bool coapsec_bound_answer(const struct sk_buff *skb,
@@ -96,7 +96,7 @@ bool coapsec_bound_answer(const struct sk_buff *skb,
 	    (!coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_SERVER,
 				    pkt->family, &pkt->daddr, pkt->dport,
 				    head.token, head.token_len, &ex) ||
-	     coapsec_peer_requires(pkt)))
+	     coapsec_peer_guarded(pkt)))
 		return true;
 	return pkt->dir != COAPSEC_DIR_OUT &&
 	       !coapsec_exchange_find_request(pkt->net, pkt->family,
@@ -252,6 +252,9 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
 			return NF_DROP;
 		}
+		/* The answer to a plain request that a verify policy let in. */
+		if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
+			return NF_ACCEPT;
 		ctx = coapsec_answer_context(pkt->net, &ex);
 		if (!ctx) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);

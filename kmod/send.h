@@ -19,11 +19,12 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			  int action, struct coapsec_context *ctx);
 
 /*
- * Whether a require policy covers requests from the peer that the answer
- * in @pkt goes to: every request it sent was then protected, and so must
- * the answer be, even when its request left the exchange table.
+ * Whether a verify or require policy covers requests from the peer that
+ * the answer in @pkt goes to: each of its requests, protected or plain,
+ * left an exchange entry, so an answer without one must not leave in
+ * clear (its request was evicted, or expired).
  */
-bool coapsec_peer_requires(const struct coapsec_pkt *pkt);
+bool coapsec_peer_guarded(const struct coapsec_pkt *pkt);
 
 /*
  * Whether @skb is an answer that may never pass in clear: to a request

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memories of retired key material, by fingerprint (context.h); a hash
+ * table for the lookup and a list for the age, both under cn->lock.
+ */
+#include <linux/bitmap.h>
+#include <linux/list.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+
+#include "context.h"
+#include "netns.h"
+#include "retired.h"
+
+struct coapsec_retired {
+	struct rhash_head node;
+	struct list_head age;
+	u8 fp[COAPSEC_FP_LEN];
+	u64 seq;	/* sender: next number; recipient: highest accepted */
+};
+
+static const struct rhashtable_params coapsec_retired_params = {
+	.key_len = COAPSEC_FP_LEN,
+	.key_offset = offsetof(struct coapsec_retired, fp),
+	.head_offset = offsetof(struct coapsec_retired, node),
+	.automatic_shrinking = true,
+};
+
+int coapsec_retired_init(struct coapsec_net *cn)
+{
+	INIT_LIST_HEAD(&cn->retired_age);
+	return rhashtable_init(&cn->retired, &coapsec_retired_params);
+}
+
+static void coapsec_retired_free(void *ptr, void *arg)
+{
+	kfree_sensitive(ptr);
+}
+
+void coapsec_retired_destroy(struct coapsec_net *cn)
+{
+	rhashtable_free_and_destroy(&cn->retired, coapsec_retired_free, NULL);
+	INIT_LIST_HEAD(&cn->retired_age);
+	cn->n_retired = 0;
+}
+
+static struct coapsec_retired *coapsec_retired_find(struct coapsec_net *cn,
+						    const u8 *fp)
+{
+	return rhashtable_lookup_fast(&cn->retired, fp,
+				      coapsec_retired_params);
+}
+
+/* Remembers @seq for @fp, keeping the larger of an earlier memory's. */
+static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
+				 u64 seq)
+{
+	struct coapsec_retired *r = coapsec_retired_find(cn, fp), *old;
+
+	if (r) {
+		r->seq = max(r->seq, seq);
+		list_move_tail(&r->age, &cn->retired_age);
+		return;
+	}
+	if (cn->n_retired >= COAPSEC_RETIRED_MAX) {
+		old = list_first_entry(&cn->retired_age, struct coapsec_retired,
+				       age);
+		rhashtable_remove_fast(&cn->retired, &old->node,
+				       coapsec_retired_params);
+		list_del(&old->age);
+		kfree_sensitive(old);
+		cn->n_retired--;
+	}
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
+	if (!r)
+		return;
+	memcpy(r->fp, fp, COAPSEC_FP_LEN);
+	r->seq = seq;
+	if (rhashtable_insert_fast(&cn->retired, &r->node,
+				   coapsec_retired_params)) {
+		kfree(r);
+		return;
+	}
+	list_add_tail(&r->age, &cn->retired_age);
+	cn->n_retired++;
+}
+
+void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
+{
+	unsigned int i;
+	u64 max;
+	bool any;
+
+	lockdep_assert_held(&cn->lock);
+	if (cn->dying)
+		return;
+	/* A successor that took the sequence on remembers it itself. */
+	if (!ctx->sender_retired)
+		coapsec_retired_note(cn, ctx->sender_fp,
+				     coapsec_context_retire_sender(ctx));
+	for (i = 0; i < ctx->n_recipients; i++) {
+		struct coapsec_recipient *rcp = &ctx->recipients[i];
+
+		spin_lock_bh(&rcp->lock);
+		any = rcp->seen_any;
+		max = rcp->max_seq;
+		spin_unlock_bh(&rcp->lock);
+		if (any)
+			coapsec_retired_note(cn, rcp->fp, max);
+	}
+}
+
+void coapsec_retired_apply(struct coapsec_net *cn, struct coapsec_context *ctx)
+{
+	struct coapsec_retired *r;
+	unsigned int i;
+
+	lockdep_assert_held(&cn->lock);
+	r = coapsec_retired_find(cn, ctx->sender_fp);
+	if (r && r->seq > atomic64_read(&ctx->seq))
+		atomic64_set(&ctx->seq, r->seq);
+	for (i = 0; i < ctx->n_recipients; i++) {
+		struct coapsec_recipient *rcp = &ctx->recipients[i];
+
+		r = coapsec_retired_find(cn, rcp->fp);
+		if (!r || (rcp->seen_any && rcp->max_seq >= r->seq))
+			continue;
+		/* Everything up to the highest accepted counts as seen. */
+		rcp->seen_any = true;
+		rcp->max_seq = r->seq;
+		bitmap_fill(rcp->bitmap, rcp->window);
+	}
+}

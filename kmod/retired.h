@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a namespace remembers of key material it no longer holds: for a
+ * sender, the next sequence number; for a recipient, the highest one it
+ * accepted.  A context made again with the same material (delete and add,
+ * expiry and add) continues from there, so that within one boot no
+ * nonce is used twice and no message accepted once is accepted again.
+ * Across reboots the key manager keeps this (seq-checkpoint events,
+ * replay-unknown).  Bounded: the oldest memories go first.
+ */
+#ifndef COAPSEC_RETIRED_H
+#define COAPSEC_RETIRED_H
+
+#include <linux/types.h>
+
+struct coapsec_context;
+struct coapsec_net;
+
+/* Most memories a namespace keeps. */
+#define COAPSEC_RETIRED_MAX	65536
+
+int coapsec_retired_init(struct coapsec_net *cn);
+void coapsec_retired_destroy(struct coapsec_net *cn);
+
+/* Remembers what @ctx, leaving the tables, used.  Under cn->lock. */
+void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
+
+/* Makes @ctx, not yet published, continue what its material used. */
+void coapsec_retired_apply(struct coapsec_net *cn, struct coapsec_context *ctx);
+
+#endif /* COAPSEC_RETIRED_H */
