@@ -52,44 +52,6 @@ const char *role_name(enum agent_role r)
 	return "?";
 }
 
-void hex_encode(const uint8_t *b, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int nib(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int hex_decode(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = nib(s[2 * i]), lo = nib(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
-
 int parse_addr(const char *s, struct cfg_addr *a)
 {
 	char host[64];
@@ -480,38 +442,31 @@ static int load_gateways(struct loader *l, json_t *root)
 	return 0;
 }
 
-/* "ADDRESS/PLEN" or "ADDRESS" (a host). */
-static int parse_prefix(const char *s, uint8_t *family, uint8_t addr[16],
-			uint8_t *plen)
+/* An optional "ADDRESS[/PREFIXLEN]" of the policy's family. */
+static int get_prefix(struct loader *l, json_t *o, const char *pre,
+		      const char *name, struct cfg_policy *p, uint8_t addr[16],
+		      uint8_t *plen, bool *has)
 {
-	char host[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long v = 0;
-	char *end;
+	char v[80], f[160];
 	uint8_t fam;
+	int rc;
 
-	if (n >= sizeof(host))
+	v[0] = 0;
+	if (get_string(l, o, pre, name, false, v, sizeof(v)))
 		return -1;
-	memcpy(host, s, n);
-	host[n] = 0;
-	if (inet_pton(AF_INET, host, addr) == 1)
-		fam = AF_INET;
-	else if (inet_pton(AF_INET6, host, addr) == 1)
-		fam = AF_INET6;
-	else
-		return -1;
-	if (slash) {
-		v = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || v > (fam == AF_INET ? 32u : 128u))
-			return -1;
-	} else {
-		v = fam == AF_INET ? 32 : 128;
-	}
-	if (*family && *family != fam)
-		return -1;
-	*family = fam;
-	*plen = (uint8_t)v;
+	if (!v[0])
+		return 0;
+	fname(f, sizeof(f), pre, name);
+	rc = parse_prefix(v, &fam, addr, plen);
+	if (rc == -1 || (p->family && p->family != fam))
+		return fail(l, f,
+			    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
+	if (rc)
+		return fail(l, f,
+			    "expected no address bits set after the prefix length, \"%s\" has some",
+			    v);
+	p->family = fam;
+	*has = true;
 	return 0;
 }
 
@@ -578,24 +533,11 @@ static int load_policies(struct loader *l, json_t *root)
 					    "expected \"inet\" or \"inet6\"");
 			p->family = strcmp(v, "inet") ? AF_INET6 : AF_INET;
 		}
-		v[0] = 0;
-		if (get_string(l, o, pre, "src", false, v, sizeof(v)))
+		if (get_prefix(l, o, pre, "src", p, p->src, &p->src_plen,
+			       &p->has_src) ||
+		    get_prefix(l, o, pre, "dst", p, p->dst, &p->dst_plen,
+			       &p->has_dst))
 			return -1;
-		if (v[0]) {
-			if (parse_prefix(v, &p->family, p->src, &p->src_plen))
-				return fail(l, fname(f, sizeof(f), pre, "src"),
-					    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
-			p->has_src = true;
-		}
-		v[0] = 0;
-		if (get_string(l, o, pre, "dst", false, v, sizeof(v)))
-			return -1;
-		if (v[0]) {
-			if (parse_prefix(v, &p->family, p->dst, &p->dst_plen))
-				return fail(l, fname(f, sizeof(f), pre, "dst"),
-					    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
-			p->has_dst = true;
-		}
 		if (!p->family)
 			return fail(l, fname(f, sizeof(f), pre, "family"),
 				    "expected \"inet\" or \"inet6\" (or an address to tell)");

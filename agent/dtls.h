@@ -99,6 +99,4 @@ void dtls_peer_set_app(struct dtls_peer *p, void *app);
 /* Ends a server session now (no effect on a client's). */
 void dtls_peer_close(struct dtls_peer *p);
 
-uint64_t now_ms(void);
-
 #endif /* COAPSECD_DTLS_H */

@@ -31,7 +31,7 @@ struct device_flow {
 	uint64_t sr_seq;
 	struct oscore_binding b;
 	uint64_t retry_at;
-	unsigned int retry_ms;		/* doubles while refused */
+	struct backoff retry;		/* doubles while refused */
 	size_t ng;
 	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } g[MAX_GROUPS];
 	uint64_t joins, srs, failures;
@@ -42,14 +42,13 @@ static void join(struct agent *a);
 static void later(struct agent *a, const char *why)
 {
 	struct device_flow *f = a->flow;
+	unsigned int wait;
 
 	f->failures++;
 	f->state = DEV_IDLE;
-	if (!f->retry_ms)
-		f->retry_ms = RETRY_MS;
-	f->retry_at = now_ms() + f->retry_ms;
-	log_warn("device: %s; retrying in %u ms", why, f->retry_ms);
-	f->retry_ms = f->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : f->retry_ms * 2;
+	wait = backoff_next(&f->retry);
+	f->retry_at = now_ms() + wait;
+	log_warn("device: %s; retrying in %u ms", why, wait);
 }
 
 static void acked(void *arg, int code, json_t *body, const uint8_t *payload,
@@ -119,7 +118,7 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	json_decref(inner);
 	mbedtls_platform_zeroize(pkt, sizeof(pkt));
 	f->state = DEV_READY;
-	f->retry_ms = 0;
+	backoff_reset(&f->retry);
 	agent_ready(a);
 }
 
@@ -276,13 +275,20 @@ static const struct coap_ep_hooks up_hooks = {
 static int device_init(struct agent *a, char *err, size_t errlen)
 {
 	char norm[CFG_MAX_ID_LEN];
+	struct device_flow *f;
 
 	if (ks_normalize_id(a->cfg.id, norm, sizeof(norm)) < 0) {
 		snprintf(err, errlen, "%s: id: expected valid UTF-8", a->cfg.path);
 		return -1;
 	}
-	a->flow = calloc(1, sizeof(struct device_flow));
-	return a->flow ? 0 : -1;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->retry = (struct backoff){ .first_ms = RETRY_MS, .max_ms = RETRY_MAX_MS };
+	a->flow = f;
+	return 0;
 }
 
 static void device_tick(struct agent *a, uint64_t now)

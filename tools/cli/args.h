@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tools/lib/util.h"
+
 /* Hex string (even length, "" allowed, optional "0x") into @buf. */
 int parse_hex(const char *s, uint8_t *buf, size_t max, size_t *len);
 /* Decimal or 0x hex, whole string, within [min, max]. */
@@ -20,12 +22,7 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
 int parse_alg(const char *s, uint32_t *alg);
 /* "out", "fwd", "in" -> COAPSEC_DIR_* */
 int parse_dir(const char *s, uint8_t *dir);
-/*
- * "192.0.2.0/24", "2001:db8::/32", or an address alone (full length).
- * @family is AF_INET or AF_INET6 on return; @addr holds 4 or 16 bytes.
- */
-int parse_prefix(const char *s, uint8_t *family, uint8_t addr[16],
-		 uint8_t *plen);
+/* parse_prefix(): tools/lib/util.h */
 /* "MARK" or "MARK/MASK" */
 int parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
 

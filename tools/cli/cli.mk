@@ -8,14 +8,15 @@ COAPSEC_TOOLS_VERSION := $(shell sed -n 's/^\#define COAPSEC_VERSION "\(.*\)"/\1
 
 $(CLI_OBJS): CPPFLAGS += -DCOAPSEC_TOOLS_VERSION='"$(COAPSEC_TOOLS_VERSION)"'
 
-$(B)/coapsec: $(CLI_OBJS) $(NL_LIB_OBJS) $(OSCORE_LIB_OBJS)
+$(B)/coapsec: $(CLI_OBJS) $(NL_LIB_OBJS) $(OSCORE_LIB_OBJS) $(UTIL_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(OSCORE_LIBS) -ljansson
 
 PROGS += $(B)/coapsec
 
 # Host unit tests: argument parsing, and HKDF through the CLI (RFC 8613
 # C.1-C.3).
-$(B)/tools/cli/args-test: $(B)/tools/cli/tests/args_test.o $(B)/tools/cli/args.o
+$(B)/tools/cli/args-test: $(B)/tools/cli/tests/args_test.o $(B)/tools/cli/args.o \
+		$(UTIL_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(B)/tools/cli/tests/args_test.o: CPPFLAGS += -I$(LSRC_DIR)/tools/testing/selftests
