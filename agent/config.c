@@ -298,6 +298,19 @@ static json_t *get_array(struct loader *l, json_t *root, const char *name,
 	return a;
 }
 
+/* "10 (AES-CCM-16-64-128), 1 (A128GCM), ...": the codec's table. */
+static const char *alg_list(char *buf, size_t n)
+{
+	const struct oscore_alg *alg;
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; (alg = oscore_alg_at(i)) && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%d (%s)",
+					i ? ", " : "", alg->cose_id, alg->name);
+	return buf;
+}
+
 static int load_groups(struct loader *l, json_t *root)
 {
 	static const char *const allowed[] = { "name", "alg", "secret_len", NULL };
@@ -313,7 +326,7 @@ static int load_groups(struct loader *l, json_t *root)
 		return fail(l, "groups", "out of memory");
 	json_array_foreach(a, i, g) {
 		struct cfg_group *cg = &l->cfg->groups[i];
-		char p[64], f[160];
+		char p[64], f[160], list[160];
 		json_t *v;
 
 		snprintf(p, sizeof(p), "groups[%zu]", i);
@@ -327,7 +340,7 @@ static int load_groups(struct loader *l, json_t *root)
 				return fail(l, fname(f, sizeof(f), p, "name"),
 					    "expected a unique group name, \"%s\" repeats",
 					    cg->name);
-		cg->alg = 10;
+		cg->alg = OSCORE_ALG_AES_CCM_16_64_128;
 		v = json_object_get(g, "alg");
 		if (v) {
 			const struct oscore_alg *alg = json_is_integer(v) ?
@@ -335,8 +348,9 @@ static int load_groups(struct loader *l, json_t *root)
 
 			if (!alg)
 				return fail(l, fname(f, sizeof(f), p, "alg"),
-					    "expected a COSE AEAD id: 10 (AES-CCM-16-64-128), 1, 3 or 24");
-			cg->alg = (int)json_integer_value(v);
+					    "expected a COSE AEAD id: %s",
+					    alg_list(list, sizeof(list)));
+			cg->alg = alg->cose_id;
 		}
 		cg->secret_len = 16;
 		v = json_object_get(g, "secret_len");

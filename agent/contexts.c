@@ -10,6 +10,7 @@
 
 #include "agent/config.h"
 #include "agent/contexts.h"
+#include "codec/oscore_alg.h"
 #include "tools/lib/oscore_derive.h"
 
 static void put_hex(json_t *o, const char *k, const uint8_t *b, size_t n)
@@ -142,7 +143,7 @@ int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
 {
 	const uint8_t srv = PAIRWISE_SERVER_SID, mem = PAIRWISE_MEMBER_SID;
 	struct oscore_master m = {
-		.alg = 10, .secret = ks, .secret_len = KS_LEN,
+		.alg = OSCORE_ALG_AES_CCM_16_64_128, .secret = ks, .secret_len = KS_LEN,
 		.id_context = (const uint8_t *)ksid, .id_context_len = strlen(ksid),
 		.sender_id = server_side ? &srv : &mem, .sender_id_len = 1,
 		.recipient_id = server_side ? &mem : &srv, .recipient_id_len = 1,
