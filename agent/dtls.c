@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,15 @@
 #include "agent/log.h"
 
 static const int psk_suites[] = { MBEDTLS_TLS_PSK_WITH_AES_128_CCM_8, 0 };
+
+void dtls_timer_set(void *data, uint32_t int_ms, uint32_t fin_ms)
+{
+	struct dtls_peer *p = (void *)((char *)data -
+				       offsetof(struct dtls_peer, timer));
+
+	mbedtls_timing_set_delay(data, int_ms, fin_ms);
+	p->timer_at = fin_ms ? now_ms() + fin_ms : 0;
+}
 
 const char *dtls_mbed_err(int rc)
 {

@@ -165,7 +165,7 @@ struct dtls_peer *dtls_client_new(const struct cfg_addr *addr,
 		dtls_client_free(c);
 		return NULL;
 	}
-	mbedtls_ssl_set_timer_cb(&c->ssl, &c->timer, mbedtls_timing_set_delay,
+	mbedtls_ssl_set_timer_cb(&c->ssl, &c->timer, dtls_timer_set,
 				 mbedtls_timing_get_delay);
 	mbedtls_ssl_set_bio(&c->ssl, c, cli_send, cli_recv, NULL);
 	/* The first tick starts the handshake, once the caller holds @c. */
@@ -221,6 +221,16 @@ void dtls_client_tick(struct dtls_peer *c, uint64_t now)
 			cli_drive(c);
 		}
 	}
+}
+
+uint64_t dtls_client_next(const struct dtls_peer *c)
+{
+	if (c->state == PEER_DOWN)
+		return c->retry_at;
+	if (c->state != PEER_HANDSHAKE)
+		return UINT64_MAX;
+	return c->timer_at ? dtls_min(c->timer_at, c->started + c->hs_timeout_ms + 1) :
+			     c->started + c->hs_timeout_ms + 1;
 }
 
 void dtls_client_restart(struct dtls_peer *c)

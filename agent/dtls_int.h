@@ -27,6 +27,7 @@ struct dtls_peer {
 	enum peer_state state;
 	uint32_t gen;
 	uint64_t started, last;
+	uint64_t timer_at;		/* retransmission timer fires, 0: off */
 	const uint8_t *pend;		/* the datagram being fed (server) */
 	size_t pend_len;
 	char identity[CFG_MAX_ID_LEN];
@@ -74,5 +75,13 @@ int dtls_bind_udp(const struct cfg_addr *a, bool do_bind, char *err,
 /* The PSK-only DTLS 1.2 configuration both ends use. */
 void dtls_conf_common(mbedtls_ssl_config *conf, int endpoint,
 		      mbedtls_ctr_drbg_context *drbg, unsigned int hs_timeout_ms);
+
+/* mbedtls_timing_set_delay() that also notes when the timer fires. */
+void dtls_timer_set(void *data, uint32_t int_ms, uint32_t fin_ms);
+
+static inline uint64_t dtls_min(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
 
 #endif /* COAPSECD_DTLS_INT_H */

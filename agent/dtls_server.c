@@ -182,7 +182,7 @@ static struct dtls_peer *acquire(struct dtls_server *s,
 		rc = mbedtls_ssl_setup(&p->ssl, &s->conf);
 		if (!rc) {
 			mbedtls_ssl_set_timer_cb(&p->ssl, &p->timer,
-						 mbedtls_timing_set_delay,
+						 dtls_timer_set,
 						 mbedtls_timing_get_delay);
 			mbedtls_ssl_set_bio(&p->ssl, p, srv_send, srv_recv,
 					    NULL);
@@ -426,6 +426,23 @@ void dtls_server_free(struct dtls_server *s)
 		close(s->fd);
 	free(s->buckets);
 	free(s);
+}
+
+uint64_t dtls_server_next(const struct dtls_server *s)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (const struct dtls_peer *p = s->active; p; p = p->next) {
+		if (p->state == PEER_HANDSHAKE) {
+			next = dtls_min(next, p->started + s->hs_timeout_ms + 1);
+			if (p->timer_at)
+				next = dtls_min(next, p->timer_at);
+		} else if (p->state == PEER_OPEN) {
+			next = dtls_min(next, p->last +
+					1000ull * s->idle_timeout_s + 1);
+		}
+	}
+	return next;
 }
 
 int dtls_server_fd(const struct dtls_server *s)

@@ -299,6 +299,13 @@ static void device_tick(struct agent *a, uint64_t now)
 		join(a);
 }
 
+static uint64_t device_next(struct agent *a)
+{
+	struct device_flow *f = a->flow;
+
+	return f->state == DEV_IDLE && f->retry_at ? f->retry_at : UINT64_MAX;
+}
+
 static void device_stats(struct agent *a, json_t *o)
 {
 	struct device_flow *f = a->flow;
@@ -328,6 +335,7 @@ const struct role_ops device_role = {
 	.upstream_hooks = &up_hooks,
 	.init = device_init,
 	.tick = device_tick,
+	.next = device_next,
 	.seq_limit = dev_seq_limit,
 	.stats = device_stats,
 	.fini = device_fini,

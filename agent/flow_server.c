@@ -573,6 +573,15 @@ static void server_tick(struct agent *a, uint64_t now)
 	f->pending_n = 0;
 }
 
+static uint64_t server_next(struct agent *a)
+{
+	struct server_flow *f = a->flow;
+
+	if (f->pending_n)
+		return 0;
+	return f->next_rekey ? f->next_rekey : UINT64_MAX;
+}
+
 static void server_reload(struct agent *a, struct agent_config *cfg)
 {
 	struct server_flow *f = a->flow;
@@ -626,6 +635,7 @@ const struct role_ops server_role = {
 	.server_hooks = &hooks,
 	.init = server_init,
 	.tick = server_tick,
+	.next = server_next,
 	.reload = server_reload,
 	.stats = server_stats,
 	.fini = server_fini,

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,18 @@ static void usage(FILE *f)
 		"  -t         check the configuration and exit\n"
 		"  -p PATH    send GET PATH to the upstream peer over coaps, print the answer, exit\n"
 		"  -v         debug logging\n");
+}
+
+/* epoll/poll timeout until @when (now_ms() time); -1: no timer. */
+static int wait_ms(uint64_t when)
+{
+	uint64_t now = now_ms();
+
+	if (when == UINT64_MAX)
+		return -1;
+	if (when <= now)
+		return 0;
+	return when - now > INT_MAX ? INT_MAX : (int)(when - now);
 }
 
 struct ping {
@@ -92,8 +105,11 @@ static int ping(struct agent_config *cfg, const char *path)
 	}
 	while (!p.done && now_ms() < end) {
 		struct pollfd pf = { .fd = dtls_client_fd(c), .events = POLLIN };
+		uint64_t next = dtls_client_next(c);
 
-		if (poll(&pf, 1, 20) > 0)
+		if (coap_ep_next(p.ep) < next)
+			next = coap_ep_next(p.ep);
+		if (poll(&pf, 1, wait_ms(next < end ? next : end)) > 0)
 			dtls_client_input(c);
 		dtls_client_tick(c, now_ms());
 		coap_ep_tick(p.ep, now_ms());
@@ -191,22 +207,46 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL)) {
+		log_err("not starting: sigprocmask: %s", strerror(errno));
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		log_err("not starting: signalfd: %s", strerror(errno));
+		return 1;
+	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0) {
+		log_err("not starting: epoll_create1: %s", strerror(errno));
+		close(sfd);
+		return 1;
+	}
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = NULL };
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev)) {
+		log_err("not starting: epoll_ctl: signals: %s", strerror(errno));
+		close(epfd);
+		close(sfd);
+		return 1;
+	}
 
 	if (agent_init(&a, &cfg, epfd, err, sizeof(err))) {
 		log_err("not starting: %s", err);
 		agent_fini(&a);
+		close(epfd);
+		close(sfd);
 		return 1;
 	}
 	log_info("started");
 	while (!stop) {
 		struct epoll_event evs[32];
-		int n = epoll_wait(epfd, evs, 32, 20);
+		int n = epoll_wait(epfd, evs, 32, wait_ms(agent_next(&a)));
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s; stopping", strerror(errno));
+			break;
+		}
 
 		for (int i = 0; i < n; i++) {
 			struct signalfd_siginfo si;
