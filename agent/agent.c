@@ -227,7 +227,8 @@ void agent_write_contexts(struct agent *a)
 	if (a->cfg.contexts_file[0] &&
 	    ctxset_write(&a->ctxs, a->cfg.contexts_file, role_name(a->cfg.role),
 			 a->cfg.id))
-		log_warn("cannot write %s", a->cfg.contexts_file);
+		log_warn("%s: contexts_file: cannot write %s: %s", a->cfg.path,
+			 a->cfg.contexts_file, strerror(errno));
 }
 
 /* Whether policy @p protects with context @c. */
@@ -269,6 +270,18 @@ void agent_ready(struct agent *a)
 	a->ready = true;
 	log_info("contexts installed: %zu, %llu ms after start", a->ctxs.n,
 		 (unsigned long long)(now_ms() - a->start_ms));
+	/* Every context the agent was given is in: a policy still waiting
+	 * names one it never receives (a group it is not a member of). */
+	for (size_t i = 0; i < a->cfg.n_policies; i++) {
+		const struct cfg_policy *p = &a->cfg.policies[i];
+		bool held = false;
+
+		for (size_t j = 0; p->context[0] && j < a->ctxs.n; j++)
+			held |= policy_uses(p, &a->ctxs.v[j]);
+		if (p->context[0] && !held)
+			log_warn("%s: policies[%zu].context: \"%s\" names no context this agent was given; the policy is not installed",
+				 a->cfg.path, i, log_safe(p->context));
+	}
 }
 
 void agent_stats(struct agent *a, json_t *o)

@@ -197,6 +197,39 @@ static int get_addr(struct loader *l, json_t *obj, const char *prefix,
 	return 0;
 }
 
+/*
+ * A file the agent creates or rewrites later (contexts_file, db): its
+ * directory must exist and be writable now, not fail at the first write.
+ */
+static int check_writable(struct loader *l, const char *field, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char dir[256];
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == file)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
+	if (stat(dir, &st))
+		return fail(l, field, "expected the directory of %s to exist, %s: %s",
+			    file, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(l, field, "expected %s to be a directory (for %s), it is not one",
+			    dir, file);
+	if (access(dir, W_OK | X_OK))
+		return fail(l, field, "expected the directory of %s to be writable, %s: %s",
+			    file, dir, strerror(errno));
+	if (!stat(file, &st) && !S_ISREG(st.st_mode))
+		return fail(l, field, "expected %s to be a regular file", file);
+	if (!stat(file, &st) && access(file, W_OK))
+		return fail(l, field, "expected %s to be writable: %s", file,
+			    strerror(errno));
+	return 0;
+}
+
 /* Reads a key file: hex text, mode 0600 (no access for group or others). */
 static int load_key_file(struct loader *l, const char *field, const char *file,
 			 struct psk_cred *c)
@@ -456,6 +489,48 @@ static int load_gateways(struct loader *l, json_t *root)
 	return 0;
 }
 
+/* Whether @ctx is @kind followed by a name ("group:lights"). */
+static bool context_named(const char *ctx, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	return !strncmp(ctx, kind, n) && ctx[n];
+}
+
+/*
+ * The server knows its groups and members: a policy naming another one
+ * would never be installed.  (A device or gateway learns its groups at
+ * run time and logs a policy whose context never came; agent_ready.)
+ */
+static int check_policy_contexts(struct loader *l)
+{
+	const struct agent_config *cfg = l->cfg;
+
+	for (size_t i = 0; i < cfg->n_policies; i++) {
+		const char *ctx = cfg->policies[i].context;
+		bool found = false;
+		char f[64];
+
+		snprintf(f, sizeof(f), "policies[%zu].context", i);
+		if (context_named(ctx, "group:")) {
+			for (size_t g = 0; g < cfg->n_groups; g++)
+				found |= !strcmp(cfg->groups[g].name, ctx + 6);
+			if (!found)
+				return fail(l, f,
+					    "expected \"group:NAME\" naming a group in \"groups\", \"%s\" is not one",
+					    ctx + 6);
+		} else if (context_named(ctx, "pairwise:")) {
+			for (size_t m = 0; m < cfg->n_members; m++)
+				found |= !strcmp(cfg->members[m].id, ctx + 9);
+			if (!found)
+				return fail(l, f,
+					    "expected \"pairwise:MEMBER\" naming a member in \"members\", \"%s\" is not one",
+					    ctx + 9);
+		}
+	}
+	return 0;
+}
+
 /* An optional "ADDRESS[/PREFIXLEN]" of the policy's family. */
 static int get_prefix(struct loader *l, json_t *o, const char *pre,
 		      const char *name, struct cfg_policy *p, uint8_t addr[16],
@@ -538,6 +613,12 @@ static int load_policies(struct loader *l, json_t *root)
 			return fail(l, fname(f, sizeof(f), pre, "context"),
 				    p->context[0] ? "expected no context: only protect uses one" :
 				    "expected the name of a context (\"group:NAME\", \"pairwise\") to protect with");
+		if (p->context[0] && strcmp(p->context, "pairwise") &&
+		    !context_named(p->context, "group:") &&
+		    !context_named(p->context, "pairwise:"))
+			return fail(l, fname(f, sizeof(f), pre, "context"),
+				    "expected \"group:NAME\", \"pairwise\" or \"pairwise:MEMBER\", got \"%s\"",
+				    p->context);
 		v[0] = 0;
 		if (get_string(l, o, pre, "family", false, v, sizeof(v)))
 			return -1;
@@ -653,7 +734,9 @@ static int load_root(struct loader *l, json_t *root)
 	if (check_fields(l, root, NULL, allowed) ||
 	    get_string(l, root, NULL, "id", true, cfg->id, sizeof(cfg->id)) ||
 	    get_string(l, root, NULL, "contexts_file", false,
-		       cfg->contexts_file, sizeof(cfg->contexts_file)))
+		       cfg->contexts_file, sizeof(cfg->contexts_file)) ||
+	    (cfg->contexts_file[0] &&
+	     check_writable(l, "contexts_file", cfg->contexts_file)))
 		return -1;
 
 	kv = json_object_get(root, "kernel");
@@ -698,8 +781,9 @@ static int load_root(struct loader *l, json_t *root)
 		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
 		    get_string(l, root, NULL, "db", true, cfg->db,
 			       sizeof(cfg->db)) ||
+		    check_writable(l, "db", cfg->db) ||
 		    load_gateways(l, root) || load_groups(l, root) ||
-		    load_members(l, root, true))
+		    load_members(l, root, true) || check_policy_contexts(l))
 			return -1;
 		cfg->has_listen = true;
 		break;

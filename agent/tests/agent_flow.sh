@@ -87,7 +87,10 @@ printf '%s\n' "{\"role\":\"gateway\",\"id\":\"gw1\",\"listen\":\"127.0.0.1:$GW\"
 	"\"members\":[$gm]}" > "$T/gw.json"
 for d in $MEMBERS; do
 	if [ $d = dev-1 ]; then sc="\"key_file\":\"$T/dev-1.kx\""; else sc="\"key\":\"${KX[$d]}\""; fi
-	printf '%s\n' "{\"role\":\"device\",\"id\":\"$d\",\"contexts_file\":\"$T/$d.ctx\"," \
+	# dev-3 (doors) has a policy for lights, a group it never gets
+	pol=""
+	[ $d = dev-3 ] && pol='"policies":[{"context":"group:lights","direction":"out","dst":"224.0.1.187","action":"protect"}],'
+	printf '%s\n' "{\"role\":\"device\",\"id\":\"$d\",\"contexts_file\":\"$T/$d.ctx\",$pol" \
 		"\"gateway\":{\"address\":\"127.0.0.1:$GW\",\"identity\":\"$d@gw1\",\"key\":\"${KM[$d]}\"}," \
 		"\"server_credential\":{\"identity\":\"$d@in-cse\",$sc}}" > "$T/$d.json"
 done
@@ -96,7 +99,7 @@ sed "s/${KM[dev-1]}/$(key)/" "$T/dev-1.json" > "$T/wrongkey.json"
 sed 's/"dev-1@gw1"/"nobody@gw1"/' "$T/dev-1.json" > "$T/unknown.json"
 
 echo "TAP version 13"
-echo "1..12"
+echo "1..13"
 
 start server server
 wait_log server "started" 5
@@ -106,6 +109,8 @@ all=1
 for d in $MEMBERS; do wait_log $d "contexts installed" 10 || all=0; done
 wait_log gw "contexts installed" 5 || all=0
 check "four devices in two groups authenticated and keyed end to end" [ $all = 1 ]
+check "a policy naming a group the device never gets is logged" \
+	grep -q 'policies\[0\].context: "group:lights" names no context this agent was given' "$T/dev-3.log"
 
 # Identical contexts on both sides, compared through key fingerprints:
 # one side's sender key is the other's recipient key.
