@@ -6,6 +6,7 @@
  *   coapsecd -c CONFIG -t            check CONFIG and exit
  *   coapsecd -c CONFIG -p PATH       GET coaps://UPSTREAM/PATH once and
  *                                    print the answer (device, gateway)
+ *   coapsecd -h | --help             usage
  *
  * Signals: TERM/INT stop, HUP reloads the configuration (server:
  * membership changes), USR1 logs the counters as one JSON line.
@@ -32,10 +33,12 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: coapsecd -c CONFIG [-v] [-t] [-p PATH]\n"
+		"       coapsecd -h | --help\n"
 		"  -c CONFIG  JSON configuration (see coapsecd(8))\n"
-		"  -t         check the configuration and exit\n"
+		"  -t         check the configuration (keys, writable paths, policies) and exit\n"
 		"  -p PATH    send GET PATH to the upstream peer over coaps, print the answer, exit\n"
-		"  -v         debug logging\n");
+		"  -v         debug logging\n"
+		"  -h, --help this text\n");
 }
 
 /* epoll/poll timeout until @when (now_ms() time); -1: no timer. */
@@ -169,7 +172,12 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "c:tp:vh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:tp:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 't': check = 1; break;

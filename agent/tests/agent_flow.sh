@@ -99,7 +99,12 @@ sed "s/${KM[dev-1]}/$(key)/" "$T/dev-1.json" > "$T/wrongkey.json"
 sed 's/"dev-1@gw1"/"nobody@gw1"/' "$T/dev-1.json" > "$T/unknown.json"
 
 echo "TAP version 13"
-echo "1..13"
+echo "1..14"
+
+help=$("$BIN" --help 2>&1)
+hrc=$?
+check "coapsecd --help prints the usage and exits 0" \
+	eval '[ $hrc = 0 ] && grep -q "^usage: coapsecd -c CONFIG" <<<"$help"'
 
 start server server
 wait_log server "started" 5
