@@ -75,8 +75,13 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	if (code != COAP_CODE_CHANGED || !hex) {
 		later(a, code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN ?
 		      "service request refused" : "service request not answered");
-		if (code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN)
-			f->has_ks = false;	/* start over with a fresh Rand */
+		if ((code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN) &&
+		    f->has_ks) {
+			/* Start over with a fresh Rand: this Ks is done. */
+			e2e_free(&f->e);
+			mbedtls_platform_zeroize(f->ks, sizeof(f->ks));
+			f->has_ks = false;
+		}
 		return;
 	}
 	n = hex_decode(hex, pkt, sizeof(pkt));

@@ -172,6 +172,14 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/*
+	 * HUP and USR1 would end a process still loading its configuration
+	 * (their default action); they wait for the signalfd instead.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }

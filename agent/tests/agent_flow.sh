@@ -107,7 +107,7 @@ check "coapsecd --help prints the usage and exits 0" \
 	eval '[ $hrc = 0 ] && grep -q "^usage: coapsecd -c CONFIG" <<<"$help"'
 
 start server server
-wait_log server "started" 5
+wait_log server "started" 20
 start gw gw
 for d in $MEMBERS; do start $d $d; done
 all=1
@@ -176,10 +176,10 @@ REG="SELECT name, epoch, hex(gid) FROM groups ORDER BY name; SELECT id, hex(sid)
 reg_before=$(q "$REG")
 stop server
 start server server
-wait_log server "started" 5
+wait_log server "started" 20
 st=$(stats server)
 check "the server's registry survives its restart" \
-	eval '[ -n "$reg_before" ] && [ "$reg_before" = "$(q "$REG")" ] && [ "$(jq .server.members <<<"$st")" = 3 ] && [ "$(grep -c "group .* created" "$T/server.log")" = 2 ]'
+	eval '[ "$(grep -c ": started$" "$T/server.log")" = 2 ] && [ -n "$reg_before" ] && [ "$reg_before" = "$(q "$REG")" ] && [ "$(jq .server.members <<<"$st")" = 3 ] && [ "$(grep -c "group .* created" "$T/server.log")" = 2 ]'
 
 # Device restart: a fresh Rand (new Ks) and, since its sender sequence
 # starts over, a new epoch for its group: no nonce is ever reused.
