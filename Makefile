@@ -104,13 +104,15 @@ clean:
 	rm -rf $(B)
 
 # Installation: the module into the headers' kernel (updates/), the CLI and
-# agent, man pages, the systemd unit, and an empty 0700 /etc/coapsec.
+# agent, man pages, the example configurations (DOCDIR/examples), the
+# systemd unit, and an empty 0700 /etc/coapsecd.
 # DESTDIR stages it; KDIR picks the kernel.  dkms-install instead hands the
 # module source to DKMS, which rebuilds it on every kernel upgrade.  The
 # unit's paths follow SBINDIR.
 PREFIX ?= /usr/local
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/coapsec
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/coapsecd
 VERSION := $(shell sed -n 's/^\#define COAPSEC_VERSION "\(.*\)"/\1/p' kmod/version.h)
@@ -119,13 +121,31 @@ KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/
 DKMS_SRC := $(DESTDIR)/usr/src/coapsec-$(VERSION)
 MAN_PAGES := $(wildcard tools/cli/*.8 agent/*.8)
 UNITS := $(wildcard agent/*.service)
+EXAMPLES := $(wildcard agent/examples/*.json)
+# The kernel's module signing key, where the tree has one (a kernel built
+# here); distribution headers do not: the module goes in unsigned, said
+# once, instead of sign-file's errors.
+SIG_KEY_CFG = $(shell sed -n 's/^CONFIG_MODULE_SIG_KEY="\(.*\)"/\1/p' $(KDIR)/.config 2>/dev/null)
+SIG_KEY = $(wildcard $(SIG_KEY_CFG) $(KDIR)/$(SIG_KEY_CFG))
+# Kbuild's own depmod step needs System.map, which headers lack: depmod
+# runs below instead.  A staged tree (DESTDIR) has no modules.order or
+# modules.builtin of the kernel's, which depmod would report each time.
+DEPMOD_RUN = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL) 2>&1 | \
+	{ grep -v 'could not open modules\.\(order\|builtin\)' || true; } >&2; \
+	test $${PIPESTATUS[0]} -eq 0
 
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_PATH=$(DESTDIR) \
-		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 modules_install
-	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+		INSTALL_MOD_DIR=updates INSTALL_MOD_STRIP=1 \
+		cmd_depmod=: quiet_cmd_depmod= \
+		$(if $(SIG_KEY),,CONFIG_MODULE_SIG_ALL=) modules_install
+	@$(if $(SIG_KEY),:,echo "note: coapsec.ko is not signed ($(KDIR) has no module signing key)." \
+		"With Secure Boot on, the kernel loads only signed modules: use 'make dkms-install'," \
+		"which signs with DKMS's MOK key, enrolled once with 'mokutil --import /var/lib/dkms/mok.pub' and a reboot.")
+	@echo "depmod $(KREL)"; $(DEPMOD_RUN)
 	install -D -m 0755 -t $(DESTDIR)$(SBINDIR) $(PROGS)
 	$(if $(MAN_PAGES),install -D -m 0644 -t $(DESTDIR)$(MANDIR)/man8 $(MAN_PAGES))
+	install -D -m 0644 -t $(DESTDIR)$(DOCDIR)/examples $(EXAMPLES)
 	install -d $(DESTDIR)$(UNITDIR)
 	$(foreach u,$(UNITS),sed 's|/usr/sbin/|$(SBINDIR)/|g' $(u) > \
 		$(DESTDIR)$(UNITDIR)/$(notdir $(u)) && chmod 0644 \
@@ -134,9 +154,11 @@ install: all
 
 uninstall:
 	rm -f $(DESTDIR)/lib/modules/$(KREL)/updates/coapsec.ko
-	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
+	@echo "depmod $(KREL)"; $(DEPMOD_RUN)
 	rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(notdir $(PROGS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MAN_PAGES)))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null
 	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(notdir $(UNITS)))
 	-rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,8 +47,12 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		a->kp = keypush_open(err, errlen);
 		if (!a->kp)
 			return -1;
-		if (keypush_event_fd(a->kp) >= 0)
-			watch(a, EV_KERNEL, keypush_event_fd(a->kp));
+		if (keypush_event_fd(a->kp) >= 0 &&
+		    watch(a, EV_KERNEL, keypush_event_fd(a->kp))) {
+			snprintf(err, errlen, "epoll_ctl: kernel events: %s",
+				 strerror(errno));
+			return -1;
+		}
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
 			if (!a->cfg.policies[i].context[0] &&
 			    keypush_policy(a->kp, &a->cfg.policies[i], 0)) {
@@ -64,7 +69,11 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 					 &coap_ep_dtls_ops, a->srv_ep, err, errlen);
 		if (!a->srv)
 			return -1;
-		watch(a, EV_SERVER, dtls_server_fd(a->srv));
+		if (watch(a, EV_SERVER, dtls_server_fd(a->srv))) {
+			snprintf(err, errlen, "epoll_ctl: %s: %s",
+				 a->cfg.listen.text, strerror(errno));
+			return -1;
+		}
 		log_info("listening on %s (coaps, DTLS-PSK)", a->cfg.listen.text);
 	}
 	/* The role's state first: the upstream session may come up at once. */
@@ -79,7 +88,11 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		if (!a->up)
 			return -1;
 		a->up_fd = dtls_client_fd(a->up);
-		watch(a, EV_UPSTREAM, a->up_fd);
+		if (watch(a, EV_UPSTREAM, a->up_fd)) {
+			snprintf(err, errlen, "epoll_ctl: %s: %s",
+				 a->cfg.upstream.text, strerror(errno));
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -141,7 +154,9 @@ void agent_tick(struct agent *a, uint64_t now)
 		 * took it out of the epoll set). */
 		if (dtls_client_fd(a->up) != a->up_fd) {
 			a->up_fd = dtls_client_fd(a->up);
-			watch(a, EV_UPSTREAM, a->up_fd);
+			if (watch(a, EV_UPSTREAM, a->up_fd))
+				log_err("epoll_ctl: %s: %s; its answers go unheard",
+					a->cfg.upstream.text, strerror(errno));
 		}
 	}
 	if (a->role->tick)
@@ -150,6 +165,32 @@ void agent_tick(struct agent *a, uint64_t now)
 		a->ctx_written = now;
 		agent_write_contexts(a);
 	}
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+uint64_t agent_next(struct agent *a)
+{
+	uint64_t next = UINT64_MAX;
+
+	if (a->srv)
+		next = min_u64(next, dtls_server_next(a->srv));
+	if (a->srv_ep)
+		next = min_u64(next, coap_ep_next(a->srv_ep));
+	if (a->up)
+		next = min_u64(next, dtls_client_next(a->up));
+	if (a->up_ep)
+		next = min_u64(next, coap_ep_next(a->up_ep));
+	if (a->role->next)
+		next = min_u64(next, a->role->next(a));
+	if (a->ctx_dirty)
+		next = min_u64(next, a->ctx_written + 100);
+	/* Ticks are at least 20 ms apart (agent_tick). */
+	return next == UINT64_MAX ? next : next > a->last_tick + 20 ? next :
+	       a->last_tick + 20;
 }
 
 void agent_fini(struct agent *a)
@@ -186,7 +227,8 @@ void agent_write_contexts(struct agent *a)
 	if (a->cfg.contexts_file[0] &&
 	    ctxset_write(&a->ctxs, a->cfg.contexts_file, role_name(a->cfg.role),
 			 a->cfg.id))
-		log_warn("cannot write %s", a->cfg.contexts_file);
+		log_warn("%s: contexts_file: cannot write %s: %s", a->cfg.path,
+			 a->cfg.contexts_file, strerror(errno));
 }
 
 /* Whether policy @p protects with context @c. */
@@ -228,6 +270,18 @@ void agent_ready(struct agent *a)
 	a->ready = true;
 	log_info("contexts installed: %zu, %llu ms after start", a->ctxs.n,
 		 (unsigned long long)(now_ms() - a->start_ms));
+	/* Every context the agent was given is in: a policy still waiting
+	 * names one it never receives (a group it is not a member of). */
+	for (size_t i = 0; i < a->cfg.n_policies; i++) {
+		const struct cfg_policy *p = &a->cfg.policies[i];
+		bool held = false;
+
+		for (size_t j = 0; p->context[0] && j < a->ctxs.n; j++)
+			held |= policy_uses(p, &a->ctxs.v[j]);
+		if (p->context[0] && !held)
+			log_warn("%s: policies[%zu].context: \"%s\" names no context this agent was given; the policy is not installed",
+				 a->cfg.path, i, log_safe(p->context));
+	}
 }
 
 void agent_stats(struct agent *a, json_t *o)

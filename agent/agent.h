@@ -36,6 +36,8 @@ struct role_ops {
 	const struct coap_ep_hooks *upstream_hooks;
 	int (*init)(struct agent *a, char *err, size_t errlen);
 	void (*tick)(struct agent *a, uint64_t now);
+	/* When tick has something to do next, UINT64_MAX: nothing. */
+	uint64_t (*next)(struct agent *a);
 	/* SIGHUP with a configuration that loaded. */
 	void (*reload)(struct agent *a, struct agent_config *cfg);
 	/* The kernel reports @c near its sequence limit. */
@@ -78,6 +80,11 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 /* One epoll event whose data.ptr is an agent_evsrc. */
 void agent_event(struct agent_evsrc *src, uint32_t events);
 void agent_tick(struct agent *a, uint64_t now);
+/*
+ * When agent_tick() has something to do next (now_ms() time), UINT64_MAX:
+ * nothing until an event.  The event loop sleeps until then.
+ */
+uint64_t agent_next(struct agent *a);
 void agent_fini(struct agent *a);
 
 /* Stores @c as current (kernel, contexts file); the old keys retire. */

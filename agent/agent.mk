@@ -4,12 +4,13 @@
 # its host tests, and bench-agent (not part of make check).
 
 AGENT_CORE_SRCS := $(addprefix agent/,config.c ks.c log.c dtls.c \
-	coap_endpoint.c registry.c contexts.c e2e.c keypush.c agent.c \
-	flow_server.c flow_gateway.c flow_device.c)
+	dtls_server.c dtls_client.c coap_endpoint.c registry.c contexts.c \
+	e2e.c keypush.c agent.c flow_server.c flow_gateway.c flow_device.c)
 AGENT_CORE_OBJS := $(AGENT_CORE_SRCS:%.c=$(B)/%.o)
 AGENT_LIBS := $(OSCORE_LIBS) $(NL_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
 	-ljansson -lunistring -lsqlite3
-AGENT_DEPS := $(AGENT_CORE_OBJS) $(OSCORE_LIB_OBJS) $(NL_LIB_OBJS)
+AGENT_DEPS := $(AGENT_CORE_OBJS) $(OSCORE_LIB_OBJS) $(NL_LIB_OBJS) \
+	$(UTIL_LIB_OBJS)
 
 $(B)/coapsecd: $(B)/agent/main.o $(AGENT_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)

@@ -487,6 +487,20 @@ int coap_request(struct coap_ep *ep, struct dtls_peer *p, uint8_t method,
 	return 0;
 }
 
+uint64_t coap_ep_next(const struct coap_ep *ep)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (const struct coap_peer *c = ep->peers; c; c = c->next)
+		for (const struct coap_out *o = c->out; o; o = o->next) {
+			if (o->deadline < next)
+				next = o->deadline;
+			if (!o->acked && o->next_tx < next)
+				next = o->next_tx;
+		}
+	return next;
+}
+
 void coap_ep_tick(struct coap_ep *ep, uint64_t now)
 {
 	for (struct coap_peer *c = ep->peers; c; c = c->next) {

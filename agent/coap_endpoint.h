@@ -105,6 +105,8 @@ int coap_request(struct coap_ep *ep, struct dtls_peer *p, uint8_t method,
 
 /* Retransmissions and timeouts of requests. */
 void coap_ep_tick(struct coap_ep *ep, uint64_t now);
+/* When coap_ep_tick() has something to do, UINT64_MAX: nothing. */
+uint64_t coap_ep_next(const struct coap_ep *ep);
 
 struct coap_ep_stats {
 	uint64_t requests, responses, bad_messages, duplicates, retransmits,

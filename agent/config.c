@@ -52,44 +52,6 @@ const char *role_name(enum agent_role r)
 	return "?";
 }
 
-void hex_encode(const uint8_t *b, size_t n, char *out)
-{
-	static const char d[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = d[b[i] >> 4];
-		out[2 * i + 1] = d[b[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
-static int nib(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int hex_decode(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(s);
-
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = nib(s[2 * i]), lo = nib(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (int)(n / 2);
-}
-
 int parse_addr(const char *s, struct cfg_addr *a)
 {
 	char host[64];
@@ -235,6 +197,39 @@ static int get_addr(struct loader *l, json_t *obj, const char *prefix,
 	return 0;
 }
 
+/*
+ * A file the agent creates or rewrites later (contexts_file, db): its
+ * directory must exist and be writable now, not fail at the first write.
+ */
+static int check_writable(struct loader *l, const char *field, const char *file)
+{
+	const char *slash = strrchr(file, '/');
+	char dir[256];
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == file)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
+	if (stat(dir, &st))
+		return fail(l, field, "expected the directory of %s to exist, %s: %s",
+			    file, dir, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return fail(l, field, "expected %s to be a directory (for %s), it is not one",
+			    dir, file);
+	if (access(dir, W_OK | X_OK))
+		return fail(l, field, "expected the directory of %s to be writable, %s: %s",
+			    file, dir, strerror(errno));
+	if (!stat(file, &st) && !S_ISREG(st.st_mode))
+		return fail(l, field, "expected %s to be a regular file", file);
+	if (!stat(file, &st) && access(file, W_OK))
+		return fail(l, field, "expected %s to be writable: %s", file,
+			    strerror(errno));
+	return 0;
+}
+
 /* Reads a key file: hex text, mode 0600 (no access for group or others). */
 static int load_key_file(struct loader *l, const char *field, const char *file,
 			 struct psk_cred *c)
@@ -336,6 +331,19 @@ static json_t *get_array(struct loader *l, json_t *root, const char *name,
 	return a;
 }
 
+/* "10 (AES-CCM-16-64-128), 1 (A128GCM), ...": the codec's table. */
+static const char *alg_list(char *buf, size_t n)
+{
+	const struct oscore_alg *alg;
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; (alg = oscore_alg_at(i)) && len < n; i++)
+		len += (size_t)snprintf(buf + len, n - len, "%s%d (%s)",
+					i ? ", " : "", alg->cose_id, alg->name);
+	return buf;
+}
+
 static int load_groups(struct loader *l, json_t *root)
 {
 	static const char *const allowed[] = { "name", "alg", "secret_len", NULL };
@@ -351,7 +359,7 @@ static int load_groups(struct loader *l, json_t *root)
 		return fail(l, "groups", "out of memory");
 	json_array_foreach(a, i, g) {
 		struct cfg_group *cg = &l->cfg->groups[i];
-		char p[64], f[160];
+		char p[64], f[160], list[160];
 		json_t *v;
 
 		snprintf(p, sizeof(p), "groups[%zu]", i);
@@ -365,7 +373,7 @@ static int load_groups(struct loader *l, json_t *root)
 				return fail(l, fname(f, sizeof(f), p, "name"),
 					    "expected a unique group name, \"%s\" repeats",
 					    cg->name);
-		cg->alg = 10;
+		cg->alg = OSCORE_ALG_AES_CCM_16_64_128;
 		v = json_object_get(g, "alg");
 		if (v) {
 			const struct oscore_alg *alg = json_is_integer(v) ?
@@ -373,8 +381,9 @@ static int load_groups(struct loader *l, json_t *root)
 
 			if (!alg)
 				return fail(l, fname(f, sizeof(f), p, "alg"),
-					    "expected a COSE AEAD id: 10 (AES-CCM-16-64-128), 1, 3 or 24");
-			cg->alg = (int)json_integer_value(v);
+					    "expected a COSE AEAD id: %s",
+					    alg_list(list, sizeof(list)));
+			cg->alg = alg->cose_id;
 		}
 		cg->secret_len = 16;
 		v = json_object_get(g, "secret_len");
@@ -480,38 +489,73 @@ static int load_gateways(struct loader *l, json_t *root)
 	return 0;
 }
 
-/* "ADDRESS/PLEN" or "ADDRESS" (a host). */
-static int parse_prefix(const char *s, uint8_t *family, uint8_t addr[16],
-			uint8_t *plen)
+/* Whether @ctx is @kind followed by a name ("group:lights"). */
+static bool context_named(const char *ctx, const char *kind)
 {
-	char host[64];
-	const char *slash = strchr(s, '/');
-	size_t n = slash ? (size_t)(slash - s) : strlen(s);
-	unsigned long v = 0;
-	char *end;
-	uint8_t fam;
+	size_t n = strlen(kind);
 
-	if (n >= sizeof(host))
-		return -1;
-	memcpy(host, s, n);
-	host[n] = 0;
-	if (inet_pton(AF_INET, host, addr) == 1)
-		fam = AF_INET;
-	else if (inet_pton(AF_INET6, host, addr) == 1)
-		fam = AF_INET6;
-	else
-		return -1;
-	if (slash) {
-		v = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || v > (fam == AF_INET ? 32u : 128u))
-			return -1;
-	} else {
-		v = fam == AF_INET ? 32 : 128;
+	return !strncmp(ctx, kind, n) && ctx[n];
+}
+
+/*
+ * The server knows its groups and members: a policy naming another one
+ * would never be installed.  (A device or gateway learns its groups at
+ * run time and logs a policy whose context never came; agent_ready.)
+ */
+static int check_policy_contexts(struct loader *l)
+{
+	const struct agent_config *cfg = l->cfg;
+
+	for (size_t i = 0; i < cfg->n_policies; i++) {
+		const char *ctx = cfg->policies[i].context;
+		bool found = false;
+		char f[64];
+
+		snprintf(f, sizeof(f), "policies[%zu].context", i);
+		if (context_named(ctx, "group:")) {
+			for (size_t g = 0; g < cfg->n_groups; g++)
+				found |= !strcmp(cfg->groups[g].name, ctx + 6);
+			if (!found)
+				return fail(l, f,
+					    "expected \"group:NAME\" naming a group in \"groups\", \"%s\" is not one",
+					    ctx + 6);
+		} else if (context_named(ctx, "pairwise:")) {
+			for (size_t m = 0; m < cfg->n_members; m++)
+				found |= !strcmp(cfg->members[m].id, ctx + 9);
+			if (!found)
+				return fail(l, f,
+					    "expected \"pairwise:MEMBER\" naming a member in \"members\", \"%s\" is not one",
+					    ctx + 9);
+		}
 	}
-	if (*family && *family != fam)
+	return 0;
+}
+
+/* An optional "ADDRESS[/PREFIXLEN]" of the policy's family. */
+static int get_prefix(struct loader *l, json_t *o, const char *pre,
+		      const char *name, struct cfg_policy *p, uint8_t addr[16],
+		      uint8_t *plen, bool *has)
+{
+	char v[80], f[160];
+	uint8_t fam;
+	int rc;
+
+	v[0] = 0;
+	if (get_string(l, o, pre, name, false, v, sizeof(v)))
 		return -1;
-	*family = fam;
-	*plen = (uint8_t)v;
+	if (!v[0])
+		return 0;
+	fname(f, sizeof(f), pre, name);
+	rc = parse_prefix(v, &fam, addr, plen);
+	if (rc == -1 || (p->family && p->family != fam))
+		return fail(l, f,
+			    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
+	if (rc)
+		return fail(l, f,
+			    "expected no address bits set after the prefix length, \"%s\" has some",
+			    v);
+	p->family = fam;
+	*has = true;
 	return 0;
 }
 
@@ -569,6 +613,12 @@ static int load_policies(struct loader *l, json_t *root)
 			return fail(l, fname(f, sizeof(f), pre, "context"),
 				    p->context[0] ? "expected no context: only protect uses one" :
 				    "expected the name of a context (\"group:NAME\", \"pairwise\") to protect with");
+		if (p->context[0] && strcmp(p->context, "pairwise") &&
+		    !context_named(p->context, "group:") &&
+		    !context_named(p->context, "pairwise:"))
+			return fail(l, fname(f, sizeof(f), pre, "context"),
+				    "expected \"group:NAME\", \"pairwise\" or \"pairwise:MEMBER\", got \"%s\"",
+				    p->context);
 		v[0] = 0;
 		if (get_string(l, o, pre, "family", false, v, sizeof(v)))
 			return -1;
@@ -578,24 +628,11 @@ static int load_policies(struct loader *l, json_t *root)
 					    "expected \"inet\" or \"inet6\"");
 			p->family = strcmp(v, "inet") ? AF_INET6 : AF_INET;
 		}
-		v[0] = 0;
-		if (get_string(l, o, pre, "src", false, v, sizeof(v)))
+		if (get_prefix(l, o, pre, "src", p, p->src, &p->src_plen,
+			       &p->has_src) ||
+		    get_prefix(l, o, pre, "dst", p, p->dst, &p->dst_plen,
+			       &p->has_dst))
 			return -1;
-		if (v[0]) {
-			if (parse_prefix(v, &p->family, p->src, &p->src_plen))
-				return fail(l, fname(f, sizeof(f), pre, "src"),
-					    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
-			p->has_src = true;
-		}
-		v[0] = 0;
-		if (get_string(l, o, pre, "dst", false, v, sizeof(v)))
-			return -1;
-		if (v[0]) {
-			if (parse_prefix(v, &p->family, p->dst, &p->dst_plen))
-				return fail(l, fname(f, sizeof(f), pre, "dst"),
-					    "expected \"ADDRESS[/PREFIXLEN]\" of the policy's family");
-			p->has_dst = true;
-		}
 		if (!p->family)
 			return fail(l, fname(f, sizeof(f), pre, "family"),
 				    "expected \"inet\" or \"inet6\" (or an address to tell)");
@@ -697,7 +734,9 @@ static int load_root(struct loader *l, json_t *root)
 	if (check_fields(l, root, NULL, allowed) ||
 	    get_string(l, root, NULL, "id", true, cfg->id, sizeof(cfg->id)) ||
 	    get_string(l, root, NULL, "contexts_file", false,
-		       cfg->contexts_file, sizeof(cfg->contexts_file)))
+		       cfg->contexts_file, sizeof(cfg->contexts_file)) ||
+	    (cfg->contexts_file[0] &&
+	     check_writable(l, "contexts_file", cfg->contexts_file)))
 		return -1;
 
 	kv = json_object_get(root, "kernel");
@@ -742,8 +781,9 @@ static int load_root(struct loader *l, json_t *root)
 		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
 		    get_string(l, root, NULL, "db", true, cfg->db,
 			       sizeof(cfg->db)) ||
+		    check_writable(l, "db", cfg->db) ||
 		    load_gateways(l, root) || load_groups(l, root) ||
-		    load_members(l, root, true))
+		    load_members(l, root, true) || check_policy_contexts(l))
 			return -1;
 		cfg->has_listen = true;
 		break;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "tools/lib/util.h"
+
 #define CFG_MAX_KEY_LEN		64
 #define CFG_MAX_ID_LEN		128
 #define CFG_ERR_LEN		512
@@ -124,10 +126,5 @@ const char *role_name(enum agent_role r);
 
 /* "host:port" or "[v6]:port", numeric only. 0 or -1. */
 int parse_addr(const char *s, struct cfg_addr *a);
-
-/* Lowercase hex of @n bytes into @out (2n+1). */
-void hex_encode(const uint8_t *b, size_t n, char *out);
-/* Even-length hex into @out of room @cap: the length, or -1. */
-int hex_decode(const char *s, uint8_t *out, size_t cap);
 
 #endif /* COAPSECD_CONFIG_H */

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "agent/config.h"
 #include "agent/contexts.h"
+#include "codec/oscore_alg.h"
 #include "tools/lib/oscore_derive.h"
 
 static void put_hex(json_t *o, const char *k, const uint8_t *b, size_t n)
@@ -142,7 +144,7 @@ int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
 {
 	const uint8_t srv = PAIRWISE_SERVER_SID, mem = PAIRWISE_MEMBER_SID;
 	struct oscore_master m = {
-		.alg = 10, .secret = ks, .secret_len = KS_LEN,
+		.alg = OSCORE_ALG_AES_CCM_16_64_128, .secret = ks, .secret_len = KS_LEN,
 		.id_context = (const uint8_t *)ksid, .id_context_len = strlen(ksid),
 		.sender_id = server_side ? &srv : &mem, .sender_id_len = 1,
 		.recipient_id = server_side ? &mem : &srv, .recipient_id_len = 1,
@@ -277,7 +279,7 @@ int ctxset_write(const struct ctxset *s, const char *path, const char *role,
 {
 	json_t *root = json_object(), *a = json_array();
 	char tmp[300];
-	int fd, rc;
+	int fd, rc, e;
 
 	for (size_t i = 0; i < s->n; i++) {
 		const struct actx *c = &s->v[i];
@@ -309,11 +311,25 @@ int ctxset_write(const struct ctxset *s, const char *path, const char *role,
 	json_object_set_new(root, "contexts", a);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	rc = fd < 0 ? -1 : json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS);
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0) {
+		e = errno;
+		rc = -1;
+	} else {
+		errno = 0;
+		rc = json_dumpfd(root, fd, JSON_INDENT(1) | JSON_SORT_KEYS);
+		e = rc ? (errno ? errno : EIO) : 0;
+		if (close(fd) && !rc) {
+			e = errno;
+			rc = -1;
+		}
+		if (!rc && rename(tmp, path)) {
+			e = errno;
+			rc = -1;
+		}
+		if (rc)
+			unlink(tmp);
+	}
 	json_decref(root);
-	if (!rc)
-		rc = rename(tmp, path);
+	errno = e;
 	return rc;
 }

@@ -78,7 +78,8 @@ struct actx *ctxset_find(struct ctxset *s, const char *name);
 void ctxset_free(struct ctxset *s);
 /*
  * Writes the contexts without keys: IDs and a short SHA-256 fingerprint
- * of each key and IV, enough to compare two agents' views.  Mode 0600.
+ * of each key and IV, enough to compare two agents' views.  Mode 0600,
+ * written to PATH.tmp and renamed.  0, or -1 with errno set.
  */
 int ctxset_write(const struct ctxset *s, const char *path, const char *role,
 		 const char *id);

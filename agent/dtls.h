@@ -63,8 +63,10 @@ void dtls_server_free(struct dtls_server *s);
 int dtls_server_fd(const struct dtls_server *s);
 /* The socket is readable: drain it. */
 void dtls_server_input(struct dtls_server *s);
-/* Retransmissions and timeouts; call at least every 100 ms. */
+/* Retransmissions and timeouts, due at dtls_server_next() or later. */
 void dtls_server_tick(struct dtls_server *s, uint64_t now_ms);
+/* When the next timer is due (now_ms() time), UINT64_MAX: none. */
+uint64_t dtls_server_next(const struct dtls_server *s);
 const struct dtls_stats *dtls_server_stats(const struct dtls_server *s);
 /* The established session whose PSK identity is @identity, or NULL. */
 struct dtls_peer *dtls_server_find(struct dtls_server *s, const char *identity);
@@ -81,6 +83,8 @@ void dtls_client_free(struct dtls_peer *c);
 int dtls_client_fd(const struct dtls_peer *c);
 void dtls_client_input(struct dtls_peer *c);
 void dtls_client_tick(struct dtls_peer *c, uint64_t now_ms);
+/* When the next timer is due, UINT64_MAX: none. */
+uint64_t dtls_client_next(const struct dtls_peer *c);
 const struct dtls_stats *dtls_client_stats(const struct dtls_peer *c);
 /* Sends close_notify and starts over (a new handshake, fresh keys). */
 void dtls_client_restart(struct dtls_peer *c);
@@ -98,7 +102,5 @@ void *dtls_peer_app(const struct dtls_peer *p);
 void dtls_peer_set_app(struct dtls_peer *p, void *app);
 /* Ends a server session now (no effect on a client's). */
 void dtls_peer_close(struct dtls_peer *p);
-
-uint64_t now_ms(void);
 
 #endif /* COAPSECD_DTLS_H */

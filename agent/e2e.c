@@ -6,13 +6,14 @@
 #include "agent/contexts.h"
 #include "agent/e2e.h"
 #include "codec/coap.h"
+#include "codec/oscore_alg.h"
 
 int e2e_init(struct e2e *e, const uint8_t ks[KS_LEN], const char *ksid,
 	     bool server_side)
 {
 	const uint8_t srv = PAIRWISE_SERVER_SID, mem = PAIRWISE_MEMBER_SID;
 	struct oscore_master m = {
-		.alg = 10, .secret = ks, .secret_len = KS_LEN,
+		.alg = OSCORE_ALG_AES_CCM_16_64_128, .secret = ks, .secret_len = KS_LEN,
 		.id_context = (const uint8_t *)ksid, .id_context_len = strlen(ksid),
 		.sender_id = server_side ? &srv : &mem, .sender_id_len = 1,
 		.recipient_id = server_side ? &mem : &srv, .recipient_id_len = 1,

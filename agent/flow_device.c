@@ -31,7 +31,7 @@ struct device_flow {
 	uint64_t sr_seq;
 	struct oscore_binding b;
 	uint64_t retry_at;
-	unsigned int retry_ms;		/* doubles while refused */
+	struct backoff retry;		/* doubles while refused */
 	size_t ng;
 	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } g[MAX_GROUPS];
 	uint64_t joins, srs, failures;
@@ -42,14 +42,13 @@ static void join(struct agent *a);
 static void later(struct agent *a, const char *why)
 {
 	struct device_flow *f = a->flow;
+	unsigned int wait;
 
 	f->failures++;
 	f->state = DEV_IDLE;
-	if (!f->retry_ms)
-		f->retry_ms = RETRY_MS;
-	f->retry_at = now_ms() + f->retry_ms;
-	log_warn("device: %s; retrying in %u ms", why, f->retry_ms);
-	f->retry_ms = f->retry_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : f->retry_ms * 2;
+	wait = backoff_next(&f->retry);
+	f->retry_at = now_ms() + wait;
+	log_warn("device: %s; retrying in %u ms", why, wait);
 }
 
 static void acked(void *arg, int code, json_t *body, const uint8_t *payload,
@@ -76,8 +75,13 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	if (code != COAP_CODE_CHANGED || !hex) {
 		later(a, code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN ?
 		      "service request refused" : "service request not answered");
-		if (code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN)
-			f->has_ks = false;	/* start over with a fresh Rand */
+		if ((code == COAP_UNAUTHORIZED || code == COAP_FORBIDDEN) &&
+		    f->has_ks) {
+			/* Start over with a fresh Rand: this Ks is done. */
+			e2e_free(&f->e);
+			mbedtls_platform_zeroize(f->ks, sizeof(f->ks));
+			f->has_ks = false;
+		}
 		return;
 	}
 	n = hex_decode(hex, pkt, sizeof(pkt));
@@ -119,7 +123,7 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	json_decref(inner);
 	mbedtls_platform_zeroize(pkt, sizeof(pkt));
 	f->state = DEV_READY;
-	f->retry_ms = 0;
+	backoff_reset(&f->retry);
 	agent_ready(a);
 }
 
@@ -276,13 +280,20 @@ static const struct coap_ep_hooks up_hooks = {
 static int device_init(struct agent *a, char *err, size_t errlen)
 {
 	char norm[CFG_MAX_ID_LEN];
+	struct device_flow *f;
 
 	if (ks_normalize_id(a->cfg.id, norm, sizeof(norm)) < 0) {
 		snprintf(err, errlen, "%s: id: expected valid UTF-8", a->cfg.path);
 		return -1;
 	}
-	a->flow = calloc(1, sizeof(struct device_flow));
-	return a->flow ? 0 : -1;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->retry = (struct backoff){ .first_ms = RETRY_MS, .max_ms = RETRY_MAX_MS };
+	a->flow = f;
+	return 0;
 }
 
 static void device_tick(struct agent *a, uint64_t now)
@@ -291,6 +302,13 @@ static void device_tick(struct agent *a, uint64_t now)
 
 	if (f->state == DEV_IDLE && f->retry_at && now >= f->retry_at)
 		join(a);
+}
+
+static uint64_t device_next(struct agent *a)
+{
+	struct device_flow *f = a->flow;
+
+	return f->state == DEV_IDLE && f->retry_at ? f->retry_at : UINT64_MAX;
 }
 
 static void device_stats(struct agent *a, json_t *o)
@@ -322,6 +340,7 @@ const struct role_ops device_role = {
 	.upstream_hooks = &up_hooks,
 	.init = device_init,
 	.tick = device_tick,
+	.next = device_next,
 	.seq_limit = dev_seq_limit,
 	.stats = device_stats,
 	.fini = device_fini,

@@ -592,6 +592,22 @@ static void gateway_tick(struct agent *a, uint64_t now)
 	try_report(a);
 }
 
+static uint64_t gateway_next(struct agent *a)
+{
+	struct gateway_flow *f = a->flow;
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < f->ng; i++)
+		if (f->g[i].pending && f->g[i].switch_at < next)
+			next = f->g[i].switch_at;
+	/* A report to send as soon as the session allows. */
+	if (!f->report_inflight && a->up && dtls_peer_up(a->up))
+		for (size_t i = 0; i < f->n; i++)
+			if (f->m[i].want_report)
+				return 0;
+	return next;
+}
+
 static void gateway_stats(struct agent *a, json_t *o)
 {
 	struct gateway_flow *f = a->flow;
@@ -630,6 +646,7 @@ const struct role_ops gateway_role = {
 	.upstream_hooks = &up_hooks,
 	.init = gateway_init,
 	.tick = gateway_tick,
+	.next = gateway_next,
 	.seq_limit = gw_seq_limit,
 	.stats = gateway_stats,
 	.fini = gateway_fini,

@@ -114,63 +114,156 @@ static int rekey(struct agent *a, const char *group)
 	return 0;
 }
 
+/*
+ * Queues @group to be announced to the gateways once the handler that
+ * rekeyed it has answered.  0, or -1 when out of memory (logged).
+ */
+static int queue_announce(struct server_flow *f, const char *group)
+{
+	char (*p)[CFG_MAX_ID_LEN];
+
+	for (size_t i = 0; i < f->pending_n; i++)
+		if (!strcmp(f->pending[i], group))
+			return 0;
+	p = realloc(f->pending, (f->pending_n + 1) * sizeof(*p));
+	if (!p) {
+		log_err("server: out of memory: the gateways do not hear of group %s's new epoch",
+			log_safe(group));
+		return -1;
+	}
+	f->pending = p;
+	snprintf(f->pending[f->pending_n++], CFG_MAX_ID_LEN, "%s", group);
+	return 0;
+}
+
+/* The answer to a request whose registry transaction failed. */
+static uint8_t registry_failed(json_t **resp)
+{
+	*resp = error("registry update failed; nothing was changed");
+	return COAP_INTERNAL;
+}
+
 static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 {
 	struct agent *a = arg;
 	struct server_flow *f = a->flow;
 	const struct cfg_gateway *gw = gw_by_identity(a, dtls_peer_identity(req->peer));
 	json_t *ids = json_object_get(req->body, "members"), *v;
-	json_t *ok = json_array(), *refused = json_array();
-	uint8_t rand[KS_RAND_LEN], ks[KS_LEN];
+	json_t *ok = NULL, *refused = NULL;
+	uint8_t rand[KS_RAND_LEN], ks[KS_LEN], code;
 	char hex[2 * KS_RAND_LEN + 1];
+	struct reg_member m;
+	bool in_tx = false;
 	size_t i;
 
+	memset(&m, 0, sizeof(m));
+	memset(ks, 0, sizeof(ks));
 	if (!gw || !json_is_array(ids) || !json_array_size(ids) ||
 	    json_array_size(ids) > REPORT_MAX) {
-		json_decref(ok);
-		json_decref(refused);
 		*resp = error("expected \"members\": an array of 1 to 16 member IDs");
-		return COAP_BAD_REQUEST;
+		code = COAP_BAD_REQUEST;
+		goto out;
 	}
+	ok = json_array();
+	refused = json_array();
 	/* A fresh Rand for every report: never a Ks from an old Rand. */
-	if (agent_random(a, rand, sizeof(rand)) || registry_begin(f->reg)) {
-		json_decref(ok);
-		json_decref(refused);
-		return COAP_INTERNAL;
+	if (!ok || !refused || agent_random(a, rand, sizeof(rand))) {
+		code = COAP_INTERNAL;
+		goto out;
 	}
+	if (registry_begin(f->reg)) {
+		code = registry_failed(resp);
+		goto out;
+	}
+	in_tx = true;
 	f->reports++;
 	json_array_foreach(ids, i, v) {
 		const char *id = json_string_value(v);
 		const struct cfg_member *cm = id ? member_cfg(a, id) : NULL;
-		struct reg_member m;
-		struct actx c;
+		int rc = cm ? registry_member_get(f->reg, id, &m) : 1;
 
-		if (!cm || registry_member_get(f->reg, id, &m) ||
-		    ks_derive(cm->cred.key, cm->cred.key_len, id, rand, ks) ||
-		    registry_member_issue(f->reg, id, gw->id, rand, ks)) {
+		if (rc > 0) {
 			f->refused++;
 			log_warn("server: gateway %s reported unknown member \"%s\"",
 				 log_safe(gw->id), log_safe(id));
 			json_array_append_new(refused, json_string(id ? id : ""));
 			continue;
 		}
-		if (!actx_pairwise(&c, id, ks, m.ksid, true, a->cfg.seq_soft_limit))
-			agent_install(a, &c);
-		actx_wipe(&c);
-		f->issued++;
+		if (rc < 0 || ks_derive(cm->cred.key, cm->cred.key_len, id, rand, ks) ||
+		    registry_member_issue(f->reg, id, gw->id, rand, ks)) {
+			log_err("server: report of gateway %s: cannot issue a Ks to \"%s\"; nothing issued",
+				log_safe(gw->id), log_safe(id));
+			code = registry_failed(resp);
+			goto out;
+		}
 		json_array_append_new(ok, json_pack("{s:s s:s s:s}", "id", id,
 						    "ksid", m.ksid, "group",
 						    m.group));
-		mbedtls_platform_zeroize(&m, sizeof(m));
 	}
-	registry_commit(f->reg);
-	mbedtls_platform_zeroize(ks, sizeof(ks));
+	in_tx = false;
+	if (registry_commit(f->reg)) {
+		code = registry_failed(resp);
+		goto out;
+	}
+	/* The pairwise contexts hold what the registry now holds. */
+	json_array_foreach(ok, i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		struct actx c;
+
+		if (!registry_member_get(f->reg, id, &m) &&
+		    !actx_pairwise(&c, id, m.ks, m.ksid, true,
+				   a->cfg.seq_soft_limit))
+			agent_install(a, &c);
+		actx_wipe(&c);
+		f->issued++;
+	}
 	hex_encode(rand, sizeof(rand), hex);
-	*resp = json_pack("{s:s s:o s:o}", "rand", hex, "members", ok,
+	*resp = json_pack("{s:s s:O s:O}", "rand", hex, "members", ok,
 			  "refused", refused);
 	log_info("server: gateway %s authenticated %zu member(s), %zu refused",
 		 log_safe(gw->id), json_array_size(ok), json_array_size(refused));
-	return COAP_CODE_CHANGED;
+	code = COAP_CODE_CHANGED;
+out:
+	if (in_tx)
+		registry_rollback(f->reg);
+	json_decref(ok);
+	json_decref(refused);
+	mbedtls_platform_zeroize(ks, sizeof(ks));
+	mbedtls_platform_zeroize(&m, sizeof(m));
+	return code;
+}
+
+/*
+ * Stores the Service Request's sequence number and the epoch the member
+ * is sent, rekeying its group first when it had this epoch already (it
+ * restarted, and its sender sequence with it: new keys, not a reused
+ * nonce).  One transaction; fills @g with the group as committed.  0 or
+ * -1 (rolled back, nothing changed).
+ */
+static int sr_commit(struct agent *a, const struct reg_member *m,
+		     uint64_t seq, struct reg_group *g, bool *rekeyed)
+{
+	struct server_flow *f = a->flow;
+
+	*rekeyed = false;
+	if (registry_begin(f->reg))
+		return -1;
+	if (registry_member_set_sr_seq(f->reg, m->id, (int64_t)seq) ||
+	    registry_group_get(f->reg, m->group, g))
+		goto fail;
+	if (m->issued_epoch && m->issued_epoch == g->epoch) {
+		if (registry_group_rekey(f->reg, m->group, &a->drbg,
+					 a->cfg.grace_s) ||
+		    registry_group_get(f->reg, m->group, g))
+			goto fail;
+		*rekeyed = true;
+	}
+	if (registry_member_set_issued_epoch(f->reg, m->id, g->epoch))
+		goto fail;
+	return registry_commit(f->reg);
+fail:
+	registry_rollback(f->reg);
+	return -1;
 }
 
 static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
@@ -180,22 +273,27 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	const struct cfg_gateway *gw = gw_by_identity(a, dtls_peer_identity(req->peer));
 	const char *id = json_string_value(json_object_get(req->body, "id"));
 	const char *hexmsg = json_string_value(json_object_get(req->body, "oscore"));
-	uint8_t pkt[E2E_MAX_MSG], out[E2E_MAX_MSG];
-	char path[32], outhex[2 * E2E_MAX_MSG + 1], *text;
+	uint8_t pkt[E2E_MAX_MSG], out[E2E_MAX_MSG], code;
+	char path[32], outhex[2 * E2E_MAX_MSG + 1], *text = NULL;
 	const uint8_t *pl;
 	struct oscore_binding b;
 	struct reg_member m;
 	struct reg_group g;
 	struct group_msg gm;
 	struct e2e e;
-	json_t *inner;
+	json_t *inner = NULL;
+	bool have_e2e = false, rekeyed;
 	uint64_t seq;
 	size_t plen;
 	int n, rc;
 
+	memset(&m, 0, sizeof(m));
+	memset(&g, 0, sizeof(g));
+	memset(&gm, 0, sizeof(gm));
 	if (!gw || !id || !hexmsg) {
 		*resp = error("expected \"id\" and \"oscore\"");
-		return COAP_BAD_REQUEST;
+		code = COAP_BAD_REQUEST;
+		goto out;
 	}
 	if (registry_member_get(f->reg, id, &m) || !m.issued ||
 	    strcmp(m.gateway, gw->id)) {
@@ -203,14 +301,16 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		log_warn("server: service request for \"%s\" via %s: no Ks issued through this gateway",
 			 log_safe(id), log_safe(gw->id));
 		*resp = error("no Ks issued to this member through this gateway");
-		return COAP_FORBIDDEN;
+		code = COAP_FORBIDDEN;
+		goto out;
 	}
 	n = hex_decode(hexmsg, pkt, sizeof(pkt));
 	if (n <= 0 || e2e_init(&e, m.ks, m.ksid, true)) {
-		mbedtls_platform_zeroize(&m, sizeof(m));
 		*resp = error("expected an OSCORE message as hex");
-		return COAP_BAD_REQUEST;
+		code = COAP_BAD_REQUEST;
+		goto out;
 	}
+	have_e2e = true;
 	rc = e2e_unprotect_request(&e, pkt, (size_t)n, m.sr_seq, &b, &seq, path,
 				   sizeof(path), &pl, &plen);
 	inner = rc ? NULL : json_loadb((const char *)pl, plen, 0, NULL);
@@ -223,32 +323,23 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 			f->sr_failed++;
 		log_warn("server: service request of \"%s\" %s", log_safe(id),
 			 rc == -2 ? "replayed" : "did not verify");
-		json_decref(inner);
-		e2e_free(&e);
-		mbedtls_platform_zeroize(&m, sizeof(m));
 		*resp = error(rc == -2 ? "replay" : "service request did not verify");
-		return COAP_UNAUTHORIZED;
+		code = COAP_UNAUTHORIZED;
+		goto out;
 	}
-	json_decref(inner);
-	registry_begin(f->reg);
-	registry_member_set_sr_seq(f->reg, id, (int64_t)seq);
-	registry_group_get(f->reg, m.group, &g);
-	if (m.issued_epoch && m.issued_epoch == g.epoch) {
-		/*
-		 * It had this epoch's keys already: it restarted, and its
-		 * sender sequence with them.  New keys, not a reused nonce.
-		 */
-		registry_group_rekey(f->reg, m.group, &a->drbg, a->cfg.grace_s);
-		registry_group_get(f->reg, m.group, &g);
+	/* Nothing is sent that the registry does not hold. */
+	if (sr_commit(a, &m, seq, &g, &rekeyed)) {
+		f->sr_failed++;
+		log_err("server: service request of \"%s\": registry update failed; no keys sent",
+			log_safe(id));
+		code = registry_failed(resp);
+		goto out;
+	}
+	if (rekeyed) {
 		f->rekeys++;
-		f->pending = realloc(f->pending, (f->pending_n + 1) * sizeof(*f->pending));
-		if (f->pending)
-			snprintf(f->pending[f->pending_n++], CFG_MAX_ID_LEN, "%s", m.group);
+		queue_announce(f, m.group);
 	}
-	registry_member_set_issued_epoch(f->reg, id, g.epoch);
-	registry_commit(f->reg);
 
-	memset(&gm, 0, sizeof(gm));
 	snprintf(gm.name, sizeof(gm.name), "%s", g.name);
 	gm.epoch = g.epoch;
 	gm.alg = g.alg;
@@ -258,21 +349,15 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	memcpy(gm.salt, g.salt, SALT_LEN);
 	memcpy(gm.sid, m.sid, m.sid_len);
 	gm.sid_len = m.sid_len;
+	json_decref(inner);
 	inner = json_pack("{s:[o]}", "groups", group_msg_to_json(&gm));
 	text = json_dumps(inner, JSON_COMPACT);
-	json_decref(inner);
 	n = text ? e2e_protect_response(&e, &b, COAP_CODE_CHANGED, text, out,
 					sizeof(out)) : -1;
-	if (text) {
-		mbedtls_platform_zeroize(text, strlen(text));
-		free(text);
+	if (n < 0) {
+		code = COAP_INTERNAL;
+		goto out;
 	}
-	e2e_free(&e);
-	group_msg_wipe(&gm);
-	mbedtls_platform_zeroize(&g, sizeof(g));
-	mbedtls_platform_zeroize(&m, sizeof(m));
-	if (n < 0)
-		return COAP_INTERNAL;
 	hex_encode(out, (size_t)n, outhex);
 	f->sr_ok++;
 	*resp = json_pack("{s:s}", "oscore", outhex);
@@ -280,7 +365,19 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		 log_safe(id));
 	if (f->sr_ok >= a->cfg.n_members)
 		agent_ready(a);
-	return COAP_CODE_CHANGED;
+	code = COAP_CODE_CHANGED;
+out:
+	if (text) {
+		mbedtls_platform_zeroize(text, strlen(text));
+		free(text);
+	}
+	json_decref(inner);
+	if (have_e2e)
+		e2e_free(&e);
+	group_msg_wipe(&gm);
+	mbedtls_platform_zeroize(&g, sizeof(g));
+	mbedtls_platform_zeroize(&m, sizeof(m));
+	return code;
 }
 
 struct collect {
@@ -307,24 +404,64 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 	const struct cfg_gateway *gw = gw_by_identity(a, dtls_peer_identity(req->peer));
 	const char *name = json_string_value(json_object_get(req->body, "name"));
 	bool restart = json_is_true(json_object_get(req->body, "restart"));
+	bool in_tx = false, rekeyed = false;
 	struct group_msg gm;
 	struct collect c = { .gm = &gm };
 	struct reg_group g;
+	uint8_t code;
+	int rc;
 
+	memset(&gm, 0, sizeof(gm));
+	memset(&g, 0, sizeof(g));
 	if (!gw || !name) {
 		*resp = error("expected \"name\"");
-		return COAP_BAD_REQUEST;
+		code = COAP_BAD_REQUEST;
+		goto out;
 	}
-	if (registry_group_get(f->reg, name, &g)) {
+	if (registry_begin(f->reg)) {
+		code = registry_failed(resp);
+		goto out;
+	}
+	in_tx = true;
+	rc = registry_group_get(f->reg, name, &g);
+	if (rc > 0) {
 		*resp = error("no such group");
-		return COAP_NOT_FOUND;
+		code = COAP_NOT_FOUND;
+		goto out;
 	}
 	/* A restarted gateway's sender sequence starts over: new keys. */
-	if (restart && registry_served_epoch(f->reg, gw->id, name) == g.epoch) {
-		rekey(a, name);
-		registry_group_get(f->reg, name, &g);
+	if (!rc && restart &&
+	    registry_served_epoch(f->reg, gw->id, name) == g.epoch) {
+		rc = registry_group_rekey(f->reg, name, &a->drbg,
+					  a->cfg.grace_s) ||
+		     registry_group_get(f->reg, name, &g);
+		rekeyed = !rc;
 	}
-	memset(&gm, 0, sizeof(gm));
+	if (!rc)
+		rc = registry_group_members(f->reg, name, collect_sid, &c);
+	if (!rc && c.total)
+		rc = registry_set_served_epoch(f->reg, gw->id, name, g.epoch);
+	in_tx = false;
+	if (rc || registry_commit(f->reg)) {
+		if (rc)
+			registry_rollback(f->reg);
+		log_err("server: group %s for gateway %s: registry update failed",
+			log_safe(name), log_safe(gw->id));
+		code = registry_failed(resp);
+		goto out;
+	}
+	if (rekeyed) {
+		f->rekeys++;
+		queue_announce(f, name);
+	}
+	if (!c.total) {
+		*resp = error("group has no members");
+		code = COAP_NOT_FOUND;
+		goto out;
+	}
+	if (c.total > COAPSEC_MAX_RECIPIENTS)
+		log_warn("server: group %s has %zu members; the gateway's context verifies the first %d",
+			 log_safe(name), c.total, COAPSEC_MAX_RECIPIENTS);
 	snprintf(gm.name, sizeof(gm.name), "%s", g.name);
 	gm.epoch = g.epoch;
 	gm.alg = g.alg;
@@ -332,19 +469,14 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 	memcpy(gm.secret, g.secret, g.secret_len);
 	gm.secret_len = g.secret_len;
 	memcpy(gm.salt, g.salt, SALT_LEN);
-	registry_group_members(f->reg, name, collect_sid, &c);
-	if (c.total > COAPSEC_MAX_RECIPIENTS)
-		log_warn("server: group %s has %zu members; the gateway's context verifies the first %d",
-			 name, c.total, COAPSEC_MAX_RECIPIENTS);
-	registry_set_served_epoch(f->reg, gw->id, name, g.epoch);
-	*resp = c.total ? group_msg_to_json(&gm) : NULL;
+	*resp = group_msg_to_json(&gm);
+	code = *resp ? COAP_CODE_CONTENT : COAP_INTERNAL;
+out:
+	if (in_tx)
+		registry_rollback(f->reg);
 	group_msg_wipe(&gm);
 	mbedtls_platform_zeroize(&g, sizeof(g));
-	if (!*resp) {
-		*resp = error("group has no members");
-		return COAP_NOT_FOUND;
-	}
-	return COAP_CODE_CONTENT;
+	return code;
 }
 
 static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
@@ -353,15 +485,19 @@ static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 	struct agent *a = arg;
 	const char *name = json_string_value(json_object_get(req->body, "group"));
 	struct reg_group g;
+	int rc;
 
-	(void)resp;
-	if (!name || registry_group_get(((struct server_flow *)a->flow)->reg,
-					name, &g))
+	if (!name)
 		return COAP_NOT_FOUND;
+	rc = registry_group_get(((struct server_flow *)a->flow)->reg, name, &g);
 	mbedtls_platform_zeroize(&g, sizeof(g));
+	if (rc > 0)
+		return COAP_NOT_FOUND;
 	log_info("server: rekey of %s requested by %s", log_safe(name),
 		 dtls_peer_name(req->peer));
-	return rekey(a, name) ? COAP_INTERNAL : COAP_CODE_CHANGED;
+	if (rc || rekey(a, name))
+		return registry_failed(resp);
+	return COAP_CODE_CHANGED;
 }
 
 static uint8_t h_status(void *arg, const struct coap_req *req, json_t **resp)
@@ -408,11 +544,8 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 static int rekey_one(void *arg, const struct reg_group *g)
 {
 	struct agent *a = arg;
-	struct server_flow *f = a->flow;
 
-	f->pending = realloc(f->pending, (f->pending_n + 1) * sizeof(*f->pending));
-	if (f->pending)
-		snprintf(f->pending[f->pending_n++], CFG_MAX_ID_LEN, "%s", g->name);
+	queue_announce(a->flow, g->name);
 	return 0;
 }
 
@@ -423,17 +556,30 @@ static void server_tick(struct agent *a, uint64_t now)
 	if (f->next_rekey && now >= f->next_rekey) {
 		f->next_rekey = now + 1000ull * a->cfg.rekey_interval_s;
 		log_info("server: timed rekey of every group");
-		registry_groups(f->reg, rekey_one, a);
+		if (registry_groups(f->reg, rekey_one, a))
+			log_err("server: timed rekey: cannot list the groups");
 		for (size_t i = 0; i < f->pending_n; i++) {
-			registry_group_rekey(f->reg, f->pending[i], &a->drbg,
-					     a->cfg.grace_s);
-			f->rekeys++;
+			if (registry_group_rekey(f->reg, f->pending[i], &a->drbg,
+						 a->cfg.grace_s))
+				log_err("server: timed rekey of group %s failed; it keeps its keys",
+					log_safe(f->pending[i]));
+			else
+				f->rekeys++;
 		}
 	}
 	/* Announcements after the handler that rekeyed has answered. */
 	for (size_t i = 0; i < f->pending_n; i++)
 		announce(a, f->pending[i]);
 	f->pending_n = 0;
+}
+
+static uint64_t server_next(struct agent *a)
+{
+	struct server_flow *f = a->flow;
+
+	if (f->pending_n)
+		return 0;
+	return f->next_rekey ? f->next_rekey : UINT64_MAX;
 }
 
 static void server_reload(struct agent *a, struct agent_config *cfg)
@@ -489,6 +635,7 @@ const struct role_ops server_role = {
 	.server_hooks = &hooks,
 	.init = server_init,
 	.tick = server_tick,
+	.next = server_next,
 	.reload = server_reload,
 	.stats = server_stats,
 	.fini = server_fini,

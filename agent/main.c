@@ -6,12 +6,14 @@
  *   coapsecd -c CONFIG -t            check CONFIG and exit
  *   coapsecd -c CONFIG -p PATH       GET coaps://UPSTREAM/PATH once and
  *                                    print the answer (device, gateway)
+ *   coapsecd -h | --help             usage
  *
  * Signals: TERM/INT stop, HUP reloads the configuration (server:
  * membership changes), USR1 logs the counters as one JSON line.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,10 +33,24 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: coapsecd -c CONFIG [-v] [-t] [-p PATH]\n"
+		"       coapsecd -h | --help\n"
 		"  -c CONFIG  JSON configuration (see coapsecd(8))\n"
-		"  -t         check the configuration and exit\n"
+		"  -t         check the configuration (keys, writable paths, policies) and exit\n"
 		"  -p PATH    send GET PATH to the upstream peer over coaps, print the answer, exit\n"
-		"  -v         debug logging\n");
+		"  -v         debug logging\n"
+		"  -h, --help this text\n");
+}
+
+/* epoll/poll timeout until @when (now_ms() time); -1: no timer. */
+static int wait_ms(uint64_t when)
+{
+	uint64_t now = now_ms();
+
+	if (when == UINT64_MAX)
+		return -1;
+	if (when <= now)
+		return 0;
+	return when - now > INT_MAX ? INT_MAX : (int)(when - now);
 }
 
 struct ping {
@@ -92,8 +108,11 @@ static int ping(struct agent_config *cfg, const char *path)
 	}
 	while (!p.done && now_ms() < end) {
 		struct pollfd pf = { .fd = dtls_client_fd(c), .events = POLLIN };
+		uint64_t next = dtls_client_next(c);
 
-		if (poll(&pf, 1, 20) > 0)
+		if (coap_ep_next(p.ep) < next)
+			next = coap_ep_next(p.ep);
+		if (poll(&pf, 1, wait_ms(next < end ? next : end)) > 0)
 			dtls_client_input(c);
 		dtls_client_tick(c, now_ms());
 		coap_ep_tick(p.ep, now_ms());
@@ -153,7 +172,20 @@ int main(int argc, char **argv)
 	sigset_t mask;
 
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	while ((opt = getopt(argc, argv, "c:tp:vh")) != -1) {
+	/*
+	 * HUP and USR1 would end a process still loading its configuration
+	 * (their default action); they wait for the signalfd instead.
+	 */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+
+	while ((opt = getopt_long(argc, argv, "c:tp:vh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 't': check = 1; break;
@@ -191,22 +223,46 @@ int main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL)) {
+		log_err("not starting: sigprocmask: %s", strerror(errno));
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		log_err("not starting: signalfd: %s", strerror(errno));
+		return 1;
+	}
 	epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (epfd < 0) {
+		log_err("not starting: epoll_create1: %s", strerror(errno));
+		close(sfd);
+		return 1;
+	}
 	ev = (struct epoll_event){ .events = EPOLLIN, .data.ptr = NULL };
-	epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev);
+	if (epoll_ctl(epfd, EPOLL_CTL_ADD, sfd, &ev)) {
+		log_err("not starting: epoll_ctl: signals: %s", strerror(errno));
+		close(epfd);
+		close(sfd);
+		return 1;
+	}
 
 	if (agent_init(&a, &cfg, epfd, err, sizeof(err))) {
 		log_err("not starting: %s", err);
 		agent_fini(&a);
+		close(epfd);
+		close(sfd);
 		return 1;
 	}
 	log_info("started");
 	while (!stop) {
 		struct epoll_event evs[32];
-		int n = epoll_wait(epfd, evs, 32, 20);
+		int n = epoll_wait(epfd, evs, 32, wait_ms(agent_next(&a)));
+
+		if (n < 0 && errno != EINTR) {
+			log_err("epoll_wait: %s; stopping", strerror(errno));
+			break;
+		}
 
 		for (int i = 0; i < n; i++) {
 			struct signalfd_siginfo si;

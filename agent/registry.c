@@ -127,8 +127,18 @@ int registry_begin(struct registry *r)
 
 int registry_commit(struct registry *r)
 {
-	return sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ?
-		0 : fail(r, "commit");
+	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	fail(r, "commit");
+	registry_rollback(r);
+	return -1;
+}
+
+void registry_rollback(struct registry *r)
+{
+	if (!sqlite3_get_autocommit(r->db) &&
+	    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
+		fail(r, "rollback");
 }
 
 static void copy_blob(sqlite3_stmt *s, int col, uint8_t *out, size_t cap,
@@ -515,7 +525,7 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 			rekeyed(arg, ch.names[i]);
 out:
 	if (rc)
-		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		registry_rollback(r);
 	free(ch.names);
 	return rc;
 }

@@ -52,8 +52,13 @@ struct reg_group {
 struct registry *registry_open(const char *path, char *err, size_t errlen);
 void registry_close(struct registry *r);
 
+/*
+ * One transaction.  A commit that fails rolls back; rollback after a
+ * failed write undoes every write since begin (no effect outside one).
+ */
 int registry_begin(struct registry *r);
 int registry_commit(struct registry *r);
+void registry_rollback(struct registry *r);
 
 /*
  * Brings the registry in line with the configuration: new groups get
@@ -75,7 +80,7 @@ int registry_group_get(struct registry *r, const char *name,
 int registry_group_members(struct registry *r, const char *group,
 			   int (*cb)(void *arg, const struct reg_member *m),
 			   void *arg);
-/* Every group name. */
+/* Every group, in name order; @cb returns non-zero to stop.  0 or -1. */
 int registry_groups(struct registry *r,
 		    int (*cb)(void *arg, const struct reg_group *g), void *arg);
 

@@ -39,5 +39,6 @@ bench: bench-module $(PROGS) $(BENCH_PROGS)
 		--out $(B)/bench/vm -- bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
 
-# Packaging: make install/uninstall staged in a temporary DESTDIR (host).
-UNIT_TESTS += tools/tests/install.sh
+# Packaging: make install/uninstall staged in a temporary DESTDIR, and
+# make dkms-install/dkms-uninstall for the distribution kernel (host).
+UNIT_TESTS += tools/tests/install.sh tools/tests/dkms.sh

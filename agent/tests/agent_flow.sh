@@ -4,7 +4,8 @@
 # coapsecd end to end on loopback, no VM: a server, a gateway and four
 # devices in two groups run TR-0012 group authentication and key
 # distribution; then handshake failures, a spoofed ClientHello flood, a
-# membership change, a server restart and a device restart.  KTAP output.
+# membership change, a server restart, a device restart and a registry
+# that refuses a write.  KTAP output.
 set -u
 BIN=${COAPSECD:-build/coapsecd}
 PROBE=${DTLS_PROBE:-build/agent/dtls_probe}
@@ -86,7 +87,10 @@ printf '%s\n' "{\"role\":\"gateway\",\"id\":\"gw1\",\"listen\":\"127.0.0.1:$GW\"
 	"\"members\":[$gm]}" > "$T/gw.json"
 for d in $MEMBERS; do
 	if [ $d = dev-1 ]; then sc="\"key_file\":\"$T/dev-1.kx\""; else sc="\"key\":\"${KX[$d]}\""; fi
-	printf '%s\n' "{\"role\":\"device\",\"id\":\"$d\",\"contexts_file\":\"$T/$d.ctx\"," \
+	# dev-3 (doors) has a policy for lights, a group it never gets
+	pol=""
+	[ $d = dev-3 ] && pol='"policies":[{"context":"group:lights","direction":"out","dst":"224.0.1.187","action":"protect"}],'
+	printf '%s\n' "{\"role\":\"device\",\"id\":\"$d\",\"contexts_file\":\"$T/$d.ctx\",$pol" \
 		"\"gateway\":{\"address\":\"127.0.0.1:$GW\",\"identity\":\"$d@gw1\",\"key\":\"${KM[$d]}\"}," \
 		"\"server_credential\":{\"identity\":\"$d@in-cse\",$sc}}" > "$T/$d.json"
 done
@@ -95,16 +99,23 @@ sed "s/${KM[dev-1]}/$(key)/" "$T/dev-1.json" > "$T/wrongkey.json"
 sed 's/"dev-1@gw1"/"nobody@gw1"/' "$T/dev-1.json" > "$T/unknown.json"
 
 echo "TAP version 13"
-echo "1..10"
+echo "1..14"
+
+help=$("$BIN" --help 2>&1)
+hrc=$?
+check "coapsecd --help prints the usage and exits 0" \
+	eval '[ $hrc = 0 ] && grep -q "^usage: coapsecd -c CONFIG" <<<"$help"'
 
 start server server
-wait_log server "started" 5
+wait_log server "started" 20
 start gw gw
 for d in $MEMBERS; do start $d $d; done
 all=1
 for d in $MEMBERS; do wait_log $d "contexts installed" 10 || all=0; done
 wait_log gw "contexts installed" 5 || all=0
 check "four devices in two groups authenticated and keyed end to end" [ $all = 1 ]
+check "a policy naming a group the device never gets is logged" \
+	grep -q 'policies\[0\].context: "group:lights" names no context this agent was given' "$T/dev-3.log"
 
 # Identical contexts on both sides, compared through key fingerprints:
 # one side's sender key is the other's recipient key.
@@ -165,10 +176,10 @@ REG="SELECT name, epoch, hex(gid) FROM groups ORDER BY name; SELECT id, hex(sid)
 reg_before=$(q "$REG")
 stop server
 start server server
-wait_log server "started" 5
+wait_log server "started" 20
 st=$(stats server)
 check "the server's registry survives its restart" \
-	eval '[ -n "$reg_before" ] && [ "$reg_before" = "$(q "$REG")" ] && [ "$(jq .server.members <<<"$st")" = 3 ] && [ "$(grep -c "group .* created" "$T/server.log")" = 2 ]'
+	eval '[ "$(grep -c ": started$" "$T/server.log")" = 2 ] && [ -n "$reg_before" ] && [ "$reg_before" = "$(q "$REG")" ] && [ "$(jq .server.members <<<"$st")" = 3 ] && [ "$(grep -c "group .* created" "$T/server.log")" = 2 ]'
 
 # Device restart: a fresh Rand (new Ks) and, since its sender sequence
 # starts over, a new epoch for its group: no nonce is ever reused.
@@ -180,6 +191,25 @@ start dev-1 dev-1
 wait_log dev-1 "contexts installed" 20
 check "a restarted device gets a fresh Ks, and its group a new Gid" \
 	eval '[ -n "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" ] && [ "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" != "$ks_before" ] && [ "$(ctx dev-1 group:lights id_context)" != "$lights_before" ] && pairwise_same dev-1'
+
+# A registry write that fails (a trigger refuses the Service Request's
+# sequence number): the server rolls back, answers an error and sends no
+# keys; once the registry takes writes again, the device gets its keys.
+q "CREATE TRIGGER test_refuse_sr BEFORE UPDATE OF sr_seq ON members WHEN NEW.sr_seq >= 0 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+REG2="SELECT epoch, hex(gid) FROM groups WHERE name = 'lights'; SELECT issued_epoch FROM members WHERE id = 'dev-2'"
+reg_before=$(q "$REG2")
+stop dev-2
+: > "$T/dev-2.log"
+start dev-2 dev-2
+wait_log server 'service request of "dev-2": registry update failed; no keys sent' 10
+refused=$?
+sleep 0.5
+check "a failed registry write: error answered, nothing committed, no keys sent" \
+	eval '[ $refused = 0 ] && [ "$reg_before" = "$(q "$REG2")" ] && ! grep -q "contexts installed" "$T/dev-2.log" && grep -q "service request refused\|retrying" "$T/dev-2.log"'
+q "DROP TRIGGER test_refuse_sr"
+wait_log dev-2 "contexts installed" 20
+for ((i = 0; i < 100; i++)); do group_same dev-2 && break; sleep 0.1; done
+check "once the registry takes writes again, the device is keyed" group_same dev-2
 
 for f in "$T"/*.log; do
 	for k in $KG "${KX[@]}" "${KM[@]}"; do

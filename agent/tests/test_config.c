@@ -166,6 +166,30 @@ static const struct bad bad_table[] = {
 	  0600, "members[0].group: unknown field for role gateway" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"role\":\"server\"}", 0600,
 	  "(file): expected valid JSON: line 1 column 32: duplicate object key" },
+	/* What would fail later, caught now: files the agent writes... */
+	{ "{\"role\":\"device\",\"id\":\"d\",\"contexts_file\":\"%1$s/none/d.ctx\"}", 0600,
+	  "contexts_file: expected the directory of %1$s/none/d.ctx to exist, %1$s/none: No such file or directory" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"contexts_file\":\"%1$s/good.key/d.ctx\"}", 0600,
+	  "contexts_file: expected %1$s/good.key to be a directory (for %1$s/good.key/d.ctx), it is not one" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"contexts_file\":\"%1$s\"}", 0600,
+	  "contexts_file: expected %1$s to be a regular file" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"%1$s/none/registry.db\"}", 0600,
+	  "db: expected the directory of %1$s/none/registry.db to exist, %1$s/none: No such file or directory" },
+	/* ...prefixes with host bits, contexts that never come */
+	{ "{\"role\":\"device\",\"id\":\"d\",\"policies\":[{\"direction\":\"in\",\"action\":\"require\",\"src\":\"192.0.2.1/24\"}]}", 0600,
+	  "policies[0].src: expected no address bits set after the prefix length, \"192.0.2.1/24\" has some" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"policies\":[{\"direction\":\"out\",\"action\":\"protect\",\"context\":\"lights\",\"dst\":\"fd00::/8\"}]}", 0600,
+	  "policies[0].context: expected \"group:NAME\", \"pairwise\" or \"pairwise:MEMBER\", got \"lights\"" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"g\",\"identity\":\"g\",\"key\":\"" K16 "\"}],"
+	  "\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}],"
+	  "\"policies\":[{\"direction\":\"out\",\"action\":\"protect\",\"context\":\"group:g2\",\"dst\":\"224.0.1.187\"}]}", 0600,
+	  "policies[0].context: expected \"group:NAME\" naming a group in \"groups\", \"g2\" is not one" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"g\",\"identity\":\"g\",\"key\":\"" K16 "\"}],"
+	  "\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}],"
+	  "\"policies\":[{\"direction\":\"out\",\"action\":\"protect\",\"context\":\"pairwise:d9\",\"family\":\"inet\"}]}", 0600,
+	  "policies[0].context: expected \"pairwise:MEMBER\" naming a member in \"members\", \"d9\" is not one" },
 };
 
 TEST(bad_configs)
@@ -189,6 +213,27 @@ TEST(bad_configs)
 		/* No key material in any message. */
 		EXPECT_EQ(NULL, strstr(err, K16));
 	}
+}
+
+/* Not a table case: root may write anywhere. */
+TEST(unwritable_dir)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN], path[256], sub[300], txt[600], want[1200];
+
+	if (!geteuid())
+		SKIP(return, "root writes to any directory");
+	setup_dir();
+	snprintf(sub, sizeof(sub), "%s/ro", dir);
+	ASSERT_EQ(0, mkdir(sub, 0500));
+	snprintf(txt, sizeof(txt),
+		 "{\"role\":\"device\",\"id\":\"d\",\"contexts_file\":\"%s/d.ctx\"}", sub);
+	EXPECT_EQ(-1, load(txt, 0600, &cfg, err, path));
+	snprintf(want, sizeof(want),
+		 "%s: contexts_file: expected the directory of %s/d.ctx to be writable, %s: Permission denied",
+		 path, sub, sub);
+	EXPECT_STREQ(want, err);
+	rmdir(sub);
 }
 
 TEST(missing_file)

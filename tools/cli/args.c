@@ -71,33 +71,16 @@ int note_once(const char *key, const struct cli_word *keys, size_t n,
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower((unsigned char)c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 int parse_hex(const char *s, uint8_t *buf, size_t max, size_t *len)
 {
-	size_t n, i;
+	int n;
 
 	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
 		s += 2;
-	n = strlen(s);
-	if (n % 2 || n / 2 > max)
+	n = hex_decode(s, buf, max);
+	if (n < 0)
 		return -EINVAL;
-	for (i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		buf[i] = hi << 4 | lo;
-	}
-	*len = n / 2;
+	*len = (size_t)n;
 	return 0;
 }
 
@@ -163,37 +146,6 @@ int parse_dir(const char *s, uint8_t *dir)
 		*dir = COAPSEC_DIR_IN;
 	else
 		return -EINVAL;
-	return 0;
-}
-
-int parse_prefix(const char *s, uint8_t *family, uint8_t addr[16],
-		 uint8_t *plen)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	char *slash;
-	uint32_t len;
-	unsigned int max;
-
-	if (strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(buf, '/');
-	if (slash)
-		*slash++ = '\0';
-	memset(addr, 0, 16);
-	if (inet_pton(AF_INET, buf, addr) == 1) {
-		*family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, buf, addr) == 1) {
-		*family = AF_INET6;
-		max = 128;
-	} else {
-		return -EINVAL;
-	}
-	len = max;
-	if (slash && parse_u32(slash, 0, max, &len))
-		return -EINVAL;
-	*plen = len;
 	return 0;
 }
 

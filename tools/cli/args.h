@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tools/lib/util.h"
+
 /* At least this many bytes of master secret (RFC 8613 C.1-C.3 use 16). */
 #define MASTER_SECRET_MIN 16
 
@@ -51,12 +53,7 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *v);
 int parse_alg(const char *s, uint32_t *alg);
 /* "out", "fwd", "in" -> COAPSEC_DIR_* */
 int parse_dir(const char *s, uint8_t *dir);
-/*
- * "192.0.2.0/24", "2001:db8::/32", or an address alone (full length).
- * @family is AF_INET or AF_INET6 on return; @addr holds 4 or 16 bytes.
- */
-int parse_prefix(const char *s, uint8_t *family, uint8_t addr[16],
-		 uint8_t *plen);
+/* parse_prefix(): tools/lib/util.h */
 /* "MARK" or "MARK/MASK" */
 int parse_mark(const char *s, uint32_t *mark, uint32_t *mask);
 

@@ -8,7 +8,7 @@ COAPSEC_TOOLS_VERSION := $(shell sed -n 's/^\#define COAPSEC_VERSION "\(.*\)"/\1
 
 $(CLI_OBJS): CPPFLAGS += -DCOAPSEC_TOOLS_VERSION='"$(COAPSEC_TOOLS_VERSION)"'
 
-$(B)/coapsec: $(CLI_OBJS) $(NL_LIB_OBJS) $(OSCORE_LIB_OBJS)
+$(B)/coapsec: $(CLI_OBJS) $(NL_LIB_OBJS) $(OSCORE_LIB_OBJS) $(UTIL_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(NL_LIBS) $(OSCORE_LIBS) -ljansson
 
 PROGS += $(B)/coapsec
@@ -17,7 +17,7 @@ PROGS += $(B)/coapsec
 # C.1-C.3).
 # args-test runs build/coapsec too, for the refusals it makes.
 $(B)/tools/cli/args-test: $(B)/tools/cli/tests/args_test.o $(B)/tools/cli/args.o \
-		| $(B)/coapsec
+		$(UTIL_LIB_OBJS) | $(B)/coapsec
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^)
 
 $(B)/tools/cli/tests/args_test.o: CPPFLAGS += -I$(LSRC_DIR)/tools/testing/selftests

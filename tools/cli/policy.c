@@ -126,8 +126,9 @@ static int cmd_add(int argc, char **argv)
 		} else if (!strcmp(k, "src") || !strcmp(k, "dst")) {
 			bool src = k[0] == 's';
 
+			/* Bits after the length: the kernel says so. */
 			if (parse_prefix(val, &f, src ? p.src : p.dst,
-					 src ? &p.src_plen : &p.dst_plen))
+					 src ? &p.src_plen : &p.dst_plen) == -1)
 				return bad("prefix (ADDRESS or ADDRESS/LENGTH, length 0..32 for IPv4, 0..128 for IPv6)",
 					   val);
 			if (fam && fam != f)

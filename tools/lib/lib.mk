@@ -2,6 +2,9 @@
 
 # libcoapsec: netlink client of the coapsec family (CLI, agent, selftests).
 NL_LIB_OBJS := $(B)/tools/lib/coapsec_nl.o
+
+# Helpers shared by the agent and the CLI (clock, hex, backoff, prefixes).
+UTIL_LIB_OBJS := $(B)/tools/lib/util.o
 NL_LIBS := -lmnl
 
 # --- OSCORE: the kernel's codec compiled for userspace, and mbedTLS glue
