@@ -138,7 +138,7 @@ for dst in (SRV4, SRV6):
     coapsec(cli_ns, "policy", "add", "dir", "out", "dst", dst, "dport",
             "any", "action", "protect", 1)
 
-k = Ktap(10)
+k = Ktap(13)
 
 # --- 1. IPv6 UDP length 0 -------------------------------------------------
 # Phase A: no policy on SRV yet, so a protected request crosses to the
@@ -239,6 +239,54 @@ for fam, cli_addr, srv_addr, app in ((socket.AF_INET, CLI4, SRV4, None),
     sn.close()
     if app is not app6:
         app.close()
+
+# --- 2b. Answers coapsec cannot protect ----------------------------------
+# An answer bound to a verified request never leaves in clear for any
+# reason: one too big to protect (over 4096 bytes, what the scratch
+# holds) or one that does not parse as CoAP is dropped and counted
+# (EMSGSIZE / EPERM to the sender), as an unprotectable request is.
+def unprotectable_answer(fam, cli_addr, srv_addr, tag, tok, body):
+    app = udp_socket(srv_ns, fam, srv_addr, 5683, timeout=2.0) \
+        if fam == socket.AF_INET else app6
+    c = udp_socket(cli_ns, fam, cli_addr)
+    c.sendto(request("q", tok), (srv_addr, 5683))
+    try:
+        m, peer = app.recvfrom(4096)
+    except socket.timeout:
+        m, peer = None, None
+    sn = Sniffer(cli_ns)
+    d0 = drops(srv_ns)
+    err = None
+    try:
+        if peer:
+            app.sendto(body, peer)
+    except OSError as e:
+        err = e.errno
+    leaked = sn.seen(b"LEAK-" + tag.encode())
+    d1 = drops(srv_ns)
+    k.diag("%s: request verified %s, sendto error %s, drops %d -> %d, %d "
+           "frames with the plaintext" % (tag, m == request("q", tok), err,
+                                          d0, d1, len(leaked)))
+    sn.close()
+    c.close()
+    if app is not app6:
+        app.close()
+    return m == request("q", tok) and not leaked and d1 == d0 + 1
+
+
+for fam, cli_addr, srv_addr, v in ((socket.AF_INET, CLI4, SRV4, 4),
+                                   (socket.AF_INET6, CLI6, SRV6, 6)):
+    tag, tok = "big-v%d" % v, b"\x36" + bytes([v])
+    big = answer(tag, tok) + b"x" * 5000
+    k.result(unprotectable_answer(fam, cli_addr, srv_addr, tag, tok, big),
+             "IPv%d: an answer to a verified request too big to protect is "
+             "dropped and counted, not sent in clear" % v)
+tag, tok = "unparsable", b"\x37\x04"
+# Option delta nibble 15 without the payload marker's 0xff: not CoAP.
+bad = bytes([0x52, 0x45, 0x00, 0x37]) + tok + b"\xf1LEAK-" + tag.encode()
+k.result(unprotectable_answer(socket.AF_INET, CLI4, SRV4, tag, tok, bad),
+         "IPv4: an answer to a verified request that does not parse as CoAP "
+         "is dropped and counted, not sent in clear")
 
 # --- 3. Answers after the last context went ------------------------------
 # SRV verified a request; then its only context is deleted.  The answer
