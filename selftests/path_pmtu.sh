@@ -95,7 +95,9 @@ for mtu in 1500 1400 1300; do
 		# A fresh route: forget what the last round learned.
 		ip -n "$CLI" route flush cache 2>/dev/null
 		ip -n "$CLI" -6 route flush cache 2>/dev/null
-		read -r learned arrived < <(probe "$dst")
+		# (no process substitution: the guest has no /dev/fd)
+		r=$(probe "$dst")
+		read -r learned arrived <<< "$r"
 		ksft_diag "$dst, link MTU $mtu: path MTU learned ${learned:-?}, then ${arrived:-?} bytes of CoAP arrived"
 		ktap_check "$dst behind a link of MTU $mtu: the path MTU GW advertises is one at which the next datagram fits once protected" \
 			[ "${learned:-0}" -lt 1500 -a "${arrived:-0}" -gt 0 ]
