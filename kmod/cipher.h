@@ -17,8 +17,12 @@ struct coapsec_recipient;
 
 /* Longest CoAP message handled; longer ones are counted and dropped. */
 #define COAPSEC_MAX_MSG		4096
-/* Room for the crypto API's request context behind struct aead_request. */
-#define COAPSEC_AEAD_REQ_ROOM	512
+/*
+ * Room for the crypto API's request context behind struct aead_request;
+ * checked when a key is installed.  rfc7539(chacha20,poly1305) needs
+ * more than 512 bytes.
+ */
+#define COAPSEC_AEAD_REQ_ROOM	2048
 
 struct coapsec_scratch {
 	u8 in[COAPSEC_MAX_MSG];

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/jiffies.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "context.h"
 #include "exchange.h"
@@ -22,6 +24,35 @@ static void coapsec_netns_gc(struct work_struct *work)
 	mutex_unlock(&cn->lock);
 	if (again)
 		schedule_delayed_work(&cn->gc, HZ);
+}
+
+/*
+ * What a namespace needs once it holds contexts: its exchange table, and
+ * whole datagrams on FORWARD.  Without reassembly, a gateway could drop a
+ * fragmented answer's first fragment but would forward the others, with
+ * their plaintext; with it, such a datagram is protected or verified
+ * whole and fragmented again on the way out, as conntrack does.
+ */
+int coapsec_net_use(struct coapsec_net *cn)
+{
+	int err;
+
+	lockdep_assert_held(&cn->lock);
+	if (cn->in_use)
+		return 0;
+	err = coapsec_exchange_table_create(cn);
+	if (err)
+		return err;
+	err = nf_defrag_ipv4_enable(cn->net);
+	if (err)
+		return err;
+	err = nf_defrag_ipv6_enable(cn->net);
+	if (err) {
+		nf_defrag_ipv4_disable(cn->net);
+		return err;
+	}
+	cn->in_use = true;
+	return 0;
 }
 
 int coapsec_net_state_init(struct coapsec_net *cn, struct net *net)
@@ -53,6 +84,12 @@ void coapsec_net_state_destroy(struct coapsec_net *cn)
 	mutex_unlock(&cn->lock);
 	cancel_delayed_work_sync(&cn->gc);
 	coapsec_context_table_destroy(cn);
+	coapsec_exchange_table_destroy(cn);
+	if (cn->in_use) {
+		nf_defrag_ipv6_disable(cn->net);
+		nf_defrag_ipv4_disable(cn->net);
+		cn->in_use = false;
+	}
 	/* No packet can reach a namespace being dismantled. */
 	coapsec_stats_free(cn->stats);
 }
@@ -83,7 +120,6 @@ static void __net_exit coapsec_netns_pre_exit(struct net *net)
 
 static void __net_exit coapsec_netns_exit(struct net *net)
 {
-	coapsec_exchange_flush(net);
 	coapsec_net_state_destroy(coapsec_net(net));
 }
 

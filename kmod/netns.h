@@ -17,6 +17,8 @@
 
 #include "stats.h"
 
+struct coapsec_exchange_table;
+
 struct coapsec_net {
 	struct net *net;
 	/* Serialises every change to contexts and policies (netlink, gc). */
@@ -26,8 +28,12 @@ struct coapsec_net {
 	struct xarray contexts;
 	/* Recipients of current and previous contexts by (ID context, kid). */
 	struct rhltable by_kid;
+	/* Current and previous contexts by sender key fingerprint. */
+	struct rhltable by_sender;
 	unsigned int n_contexts;	/* current and previous, under lock */
 	unsigned int n_timed;		/* of which with a deadline */
+	/* Bumped by every change: a dump that spans one says NLM_F_DUMP_INTR. */
+	u32 change_gen;
 
 	/* Policies in match order (priority, then insertion); RCU. */
 	struct list_head policies;
@@ -35,6 +41,12 @@ struct coapsec_net {
 	u32 policy_next_id;
 
 	struct coapsec_stats __percpu *stats;
+	u64 stats_base[COAPSEC_STAT_NUM];	/* at the last reset; lock */
+
+	/* Outstanding requests (exchange.c); from the first context on. */
+	struct coapsec_exchange_table *exchanges;
+	/* coapsec_net_use() ran: exchanges and IP defragmentation are on. */
+	bool in_use;
 
 	/* Lifetimes and grace periods; runs every second while needed. */
 	struct delayed_work gc;
@@ -57,6 +69,8 @@ int coapsec_netns_register(void);
 /* Set up and tear down one namespace's state (pernet ops, selftest). */
 int coapsec_net_state_init(struct coapsec_net *cn, struct net *net);
 void coapsec_net_state_destroy(struct coapsec_net *cn);
+/* Under cn->lock, before the first context: see netns.c. */
+int coapsec_net_use(struct coapsec_net *cn);
 void coapsec_netns_unregister(void);
 
 /* Objects alive in every namespace together. */

@@ -29,11 +29,11 @@ int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq)
 	return ok ? 0 : -EALREADY;
 }
 
-int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
+/* Marks @seq seen; under rcp->lock. */
+static int __coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 {
 	int err = 0;
 
-	spin_lock_bh(&rcp->lock);
 	if (!coapsec_replay_ok(rcp, seq)) {
 		err = -EALREADY;
 	} else if (!rcp->seen_any || seq > rcp->max_seq) {
@@ -50,6 +50,48 @@ int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 	} else {
 		__set_bit(rcp->max_seq - seq, rcp->bitmap);
 	}
+	return err;
+}
+
+int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
+{
+	int err;
+
+	spin_lock_bh(&rcp->lock);
+	err = __coapsec_replay_commit(rcp, seq);
 	spin_unlock_bh(&rcp->lock);
 	return err;
+}
+
+void coapsec_replay_copy(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src)
+{
+	unsigned int i, n = min(dst->window, src->window);
+
+	spin_lock_bh(&src->lock);
+	dst->seen_any = src->seen_any;
+	dst->max_seq = src->max_seq;
+	bitmap_zero(dst->bitmap, dst->window);
+	for (i = 0; i < n; i++)
+		if (test_bit(i, src->bitmap))
+			__set_bit(i, dst->bitmap);
+	if (src->seen_any)
+		for (i = n; i < dst->window; i++)
+			__set_bit(i, dst->bitmap);
+	spin_unlock_bh(&src->lock);
+}
+
+void coapsec_replay_merge(struct coapsec_recipient *dst,
+			  struct coapsec_recipient *src)
+{
+	unsigned int i;
+
+	if (!src->seen_any)
+		return;
+	spin_lock_bh(&dst->lock);
+	/* Oldest first, so that the window slides as it did for @src. */
+	for (i = src->window; i-- > 0;)
+		if (test_bit(i, src->bitmap) && i <= src->max_seq)
+			__coapsec_replay_commit(dst, src->max_seq - i);
+	spin_unlock_bh(&dst->lock);
 }

@@ -21,8 +21,8 @@ void coapsec_stats_free(struct coapsec_stats __percpu *stats)
 	free_percpu(stats);
 }
 
-void coapsec_stats_read(struct coapsec_stats __percpu *stats,
-			u64 sum[COAPSEC_STAT_NUM])
+static void coapsec_stats_sum(struct coapsec_stats __percpu *stats,
+			      u64 sum[COAPSEC_STAT_NUM])
 {
 	u64 v[COAPSEC_STAT_NUM];
 	unsigned int start;
@@ -41,22 +41,26 @@ void coapsec_stats_read(struct coapsec_stats __percpu *stats,
 	}
 }
 
-/*
- * A reset racing with the packet path may lose an increment on the CPU
- * being zeroed; counters are for people, that is acceptable.
- */
-void coapsec_stats_reset(struct coapsec_stats __percpu *stats)
+void coapsec_stats_read(struct coapsec_stats __percpu *stats,
+			const u64 base[COAPSEC_STAT_NUM],
+			u64 sum[COAPSEC_STAT_NUM])
 {
-	int cpu, i;
+	u64 now[COAPSEC_STAT_NUM] = {};
+	int i;
 
-	for_each_possible_cpu(cpu) {
-		struct coapsec_stats *s = per_cpu_ptr(stats, cpu);
+	coapsec_stats_sum(stats, now);
+	for (i = 0; i < COAPSEC_STAT_NUM; i++)
+		sum[i] += now[i] - base[i];
+}
 
-		local_bh_disable();
-		u64_stats_update_begin(&s->syncp);
-		for (i = 0; i < COAPSEC_STAT_NUM; i++)
-			u64_stats_set(&s->cnt[i], 0);
-		u64_stats_update_end(&s->syncp);
-		local_bh_enable();
-	}
+/*
+ * Only each CPU's packet path writes its counters (one writer per
+ * seqcount, as u64_stats requires); a reset just remembers where they
+ * stood.
+ */
+void coapsec_stats_reset(struct coapsec_stats __percpu *stats,
+			 u64 base[COAPSEC_STAT_NUM])
+{
+	memset(base, 0, sizeof(u64) * COAPSEC_STAT_NUM);
+	coapsec_stats_sum(stats, base);
 }

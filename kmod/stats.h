@@ -35,10 +35,16 @@ struct coapsec_stats {
 struct coapsec_stats __percpu *coapsec_stats_alloc(gfp_t gfp);
 void coapsec_stats_free(struct coapsec_stats __percpu *stats);
 
-/* Adds the per-CPU values into @sum (which the caller zeroes). */
+/*
+ * Adds the per-CPU values since the last reset (@base) into @sum (which
+ * the caller zeroes).  @base is the owner's, under the owner's lock.
+ */
 void coapsec_stats_read(struct coapsec_stats __percpu *stats,
+			const u64 base[COAPSEC_STAT_NUM],
 			u64 sum[COAPSEC_STAT_NUM]);
-void coapsec_stats_reset(struct coapsec_stats __percpu *stats);
+/* Makes the values read from now on start at 0. */
+void coapsec_stats_reset(struct coapsec_stats __percpu *stats,
+			 u64 base[COAPSEC_STAT_NUM]);
 
 /* Packet path: softirq or with BHs off. */
 static inline void coapsec_stats_inc(struct coapsec_stats __percpu *stats,

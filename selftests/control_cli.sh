@@ -5,21 +5,27 @@
 # (JSON checked with jq), errors carry the kernel's reason and the right
 # exit status, events reach 'coapsec monitor', a user namespace without
 # CAP_NET_ADMIN over the network namespace changes nothing, objects stay
-# in their namespace and go with it.
+# in their namespace and go with it.  Listing by the noun alone and by
+# prefixes, IDs above 2^31 under -j, and policies whose context or
+# interface is gone.  COAPSEC_CLI runs another build of the CLI.
 . selftests/lib.sh
 B=${B:-build}
-CLI=$PWD/$B/coapsec
+CLI=${COAPSEC_CLI:-$PWD/$B/coapsec}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 
-ktap_header 33
+ktap_header 50
 coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
-setup_ns A NB
+setup_ns A NB C
 a() { ip netns exec "$A" "$CLI" "$@"; }
 b() { ip netns exec "$NB" "$CLI" "$@"; }
+c() { ip netns exec "$C" "$CLI" "$@"; }
+# A listing without the seconds left, which may tick between two calls.
+nox() { jq -c 'map(del(.expires))'; }
 
 key=$TMP/master.key
-(umask 077; printf 'secret 0102030405060708090a0b0c0d0e0f10\nsalt 9e7ca92223786340\n' > "$key")
+SECRET16=0102030405060708090a0b0c0d0e0f10
+(umask 077; printf 'secret %s\nsalt 9e7ca92223786340\n' "$SECRET16" > "$key")
 CTX=(alg 10 secret "$key" sender-id 00 recipient-id 01 id-context 37cbf321)
 
 # --- contexts
@@ -113,7 +119,7 @@ for cmd in "context add ${CTX[*]/$key/-}" "context swap $id ${CTX[*]/$key/-}" \
 	   "context del $id" "policy add dir in family inet action bypass" \
 	   "policy del $pid" "stats reset" "flush"; do
 	# shellcheck disable=SC2086
-	printf 'secret 0102\n' | ip netns exec "$A" unshare -U -r "$CLI" $cmd \
+	printf 'secret %s\n' "$SECRET16" | ip netns exec "$A" unshare -U -r "$CLI" $cmd \
 		2> "$TMP/err" > /dev/null
 	st=$?
 	if [ $st != 1 ] || ! grep -q 'not permitted.*CAP_NET_ADMIN' "$TMP/err"; then
@@ -126,13 +132,103 @@ ktap_check "unprivileged: nothing changed" test "$before" = "$(a -j context show
 ktap_check "unprivileged: reading is allowed" \
 	bash -c "ip netns exec $A unshare -U -r $CLI -j context show | jq -e 'length == 2' > /dev/null"
 if command -v setpriv > /dev/null; then
-	out=$(printf 'secret 0102\n' | setpriv --reuid=65534 --regid=65534 --clear-groups \
+	out=$(printf 'secret %s\n' "$SECRET16" | setpriv --reuid=65534 --regid=65534 --clear-groups \
 		unshare -U -r -n sh -c "$CLI context add alg 10 secret - sender-id 00 recipient-id 01 >/dev/null && $CLI -j stats" 2>&1)
 	ktap_check "user nobody owns its own netns and may change only that" \
 		jq -e '.contexts == 1' <<< "$out"
 else
 	ktap_result 4 "user nobody in its own netns (no setpriv)"
 fi
+
+# --- refusals reach no kernel (namespace C, empty)
+short=$TMP/short.key
+(umask 077; echo 0102030405060708090a0b0c0d0e0f > "$short")
+ok=0
+for args in "secret $short sender-id 00 recipient-id 01" \
+	    "secret $key sender-id 01 recipient-id 01" \
+	    "secret $key sender-id 00 recipient-id 01 window 64 window 32"; do
+	# shellcheck disable=SC2086
+	c context add $args 2> "$TMP/err" > /dev/null
+	st=$?
+	[ $st = 2 ] || { ok=1; echo "# context add $args: exit $st: $(cat "$TMP/err")"; }
+done
+c policy add dir in dir out family inet action bypass 2> /dev/null
+[ $? = 2 ] || ok=1
+jq -e '.contexts == 0 and .policies == 0' <<< "$(c -j stats)" > /dev/null || ok=1
+ktap_result $ok "short secret, sender-id = recipient-id, repeated arguments: exit 2, nothing installed"
+
+# --- listing by the noun alone and by prefixes (namespace C)
+c context add "${CTX[@]}" > /dev/null
+c policy add dir in family inet action require > /dev/null
+ctxs=$(c -j context show | nox)
+pols=$(c -j policy show)
+same() {	# same WHAT EXPECTED: WHAT is EXPECTED, a list of one
+	[ "$1" = "$2" ] && [ "$(jq length <<< "$1")" = 1 ]
+}
+ktap_check "'context' alone lists, as 'context show'" \
+	same "$(c -j context | nox)" "$ctxs"
+ktap_check "'policy' alone lists, as 'policy show'" \
+	same "$(c -j policy)" "$pols"
+ktap_check "prefixes reach the kernel: 'c s' and 'p l' list" \
+	bash -c "[ '$(c -j c s | nox)' = '$ctxs' ] && [ '$(c -j p l)' = '$pols' ]"
+c flush
+
+# --- IDs above 2^31 stay positive in -j output
+j=$(c -j context add id 3000000000 "${CTX[@]}")
+ktap_check "context add -j: id 3000000000, not negative" \
+	jq -e '.id == 3000000000' <<< "$j"
+ktap_check "context show -j: id 3000000000" \
+	jq -e '.[0].id == 3000000000' <<< "$(c -j context show)"
+j=$(c -j policy add id 4294967295 priority 4000000000 dir out family inet \
+	action protect 3000000000)
+ktap_check "policy add -j: id 4294967295" jq -e '.id == 4294967295' <<< "$j"
+ktap_check "policy show -j: id, priority and context_id above 2^31" \
+	jq -e '.[0].id == 4294967295 and .[0].priority == 4000000000 and
+		.[0].context_id == 3000000000 and .[0].context_state == "live"' \
+	<<< "$(c -j policy show)"
+ktap_check "stats -j context 3000000000" \
+	jq -e '.context_id == 3000000000' <<< "$(c -j stats context 3000000000)"
+c flush
+
+# --- a policy whose interface is gone, then made again under its name
+ip -n "$C" link add cs0 type veth peer name cs1
+idx=$(ip -n "$C" -j link show cs0 | jq .[0].ifindex)
+c policy add dir out family inet dev cs0 action bypass > /dev/null
+ktap_check "policy show -j: dev by name while the interface is there" \
+	jq -e --argjson i "$idx" '.[0].ifindex == $i and .[0].dev == "cs0" and
+		.[0].dev_state == "live"' <<< "$(c -j policy show)"
+ktap_check "policy show (text): dev by name" \
+	grep -q ' dev cs0 action bypass$' <<< "$(c policy show)"
+ip -n "$C" link del cs0
+ktap_check "policy show -j: a deleted interface is gone, its index kept" \
+	jq -e --argjson i "$idx" '.[0].ifindex == $i and .[0].dev == null and
+		.[0].dev_state == "gone"' <<< "$(c -j policy show)"
+ktap_check "policy show (text): 'dev ifindex N (gone)'" \
+	grep -q " dev ifindex $idx (gone) action bypass\$" <<< "$(c policy show)"
+ip -n "$C" link add cs0 type veth peer name cs1
+idx2=$(ip -n "$C" -j link show cs0 | jq .[0].ifindex)
+ktap_check "an interface made again under its name has a new index: the policy stays gone" \
+	jq -e --argjson i "$idx" --argjson n "$idx2" '$n != $i and .[0].ifindex == $i and
+		.[0].dev_state == "gone"' <<< "$(c -j policy show)"
+c flush
+
+# --- a protect policy whose context expired (20 s: time to add and show
+# the policy first, even under TCG, where each command takes seconds)
+cid=$(c -j context add "${CTX[@]}" lifetime 20 | jq .id)
+c policy add dir out dst 192.0.2.0/24 action protect "$cid" > /dev/null
+ktap_check "policy show: a live context is live" \
+	jq -e '.[0].context_state == "live"' <<< "$(c -j policy show)"
+for _ in $(seq 60); do
+	[ "$(c -j context show | jq length)" = 0 ] && break
+	sleep 1
+done
+ktap_check "policy show -j: the expired context is gone" \
+	jq -e --argjson id "$cid" '.[0].context_id == $id and
+		.[0].context_state == "gone"' <<< "$(c -j policy show)"
+ktap_check "policy show (text): 'protect ID (gone)'" \
+	grep -q "action protect $cid (gone)\$" <<< "$(c policy show)"
+c flush
+ip netns del "$C"
 
 # --- namespaces
 ktap_check "netns isolation: nothing of A is visible in B" \

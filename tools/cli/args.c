@@ -21,6 +21,56 @@ void wipe(void *p, size_t len)
 		*b++ = 0;
 }
 
+int match_word(const char *word, const struct cli_word *words, size_t n)
+{
+	size_t len = strlen(word), i;
+	int found = -1, preferred = -1;
+	bool several = false, several_preferred = false;
+
+	if (!len)
+		return -ENOENT;
+	for (i = 0; i < n; i++)
+		if (!strcmp(word, words[i].name))
+			return words[i].id;
+	for (i = 0; i < n; i++) {
+		if (strncmp(word, words[i].name, len))
+			continue;
+		if (found < 0)
+			found = i;
+		else if (words[found].id != words[i].id)
+			several = true;
+		if (!words[i].preferred)
+			continue;
+		if (preferred < 0)
+			preferred = i;
+		else if (words[preferred].id != words[i].id)
+			several_preferred = true;
+	}
+	if (found < 0)
+		return -ENOENT;
+	if (!several)
+		return words[found].id;
+	if (preferred < 0 || several_preferred)
+		return -ENOTUNIQ;
+	return words[preferred].id;
+}
+
+int note_once(const char *key, const struct cli_word *keys, size_t n,
+	      uint64_t *seen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(key, keys[i].name))
+			continue;
+		if (*seen & 1ULL << keys[i].id)
+			return -EEXIST;
+		*seen |= 1ULL << keys[i].id;
+		return 0;
+	}
+	return 0;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -11,6 +11,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* At least this many bytes of master secret (RFC 8613 C.1-C.3 use 16). */
+#define MASTER_SECRET_MIN 16
+
+/*
+ * One word of a command line.  Aliases ("del", "delete") share @id;
+ * @preferred marks the harmless one (show) that a prefix fitting several
+ * words selects, as "ip x s" does.
+ */
+struct cli_word {
+	const char *name;
+	int id;
+	bool preferred;
+};
+#define CLI_WORD(n, i)		{ .name = (n), .id = (i) }
+#define CLI_WORD_PREFERRED(n, i) { .name = (n), .id = (i), .preferred = true }
+
+/*
+ * @word is a word of @words or a unique prefix of one.  Returns the id
+ * (0 or more) it names: an exact name's; else that of the words it is a
+ * prefix of, when they all share one id or exactly one id among them is
+ * preferred.  -ENOENT: no word fits; -ENOTUNIQ: several do.
+ */
+int match_word(const char *word, const struct cli_word *words, size_t n);
+/*
+ * @key given once more: when @key is exactly a word of @keys (at most 64
+ * ids), its id is marked in @seen; -EEXIST when it already was.  Keys not
+ * in @keys (repeatable or unknown ones) return 0 and are the caller's.
+ */
+int note_once(const char *key, const struct cli_word *keys, size_t n,
+	      uint64_t *seen);
+
 /* Hex string (even length, "" allowed, optional "0x") into @buf. */
 int parse_hex(const char *s, uint8_t *buf, size_t max, size_t *len);
 /* Decimal or 0x hex, whole string, within [min, max]. */

@@ -16,6 +16,8 @@
 
 #include "coapsec_nl.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define EXIT_RUNTIME	1
 #define EXIT_USAGE	2
 
@@ -52,6 +54,14 @@ int cli_show_by_id(int argc, char **argv, const char *noun,
 /* "NOUN del ID" through @del. */
 int cli_del_by_id(int argc, char **argv, const char *noun,
 		  int (*del)(struct coapsec_nl *nl, uint32_t id));
+
+struct cli_word;
+/*
+ * The id that @word names in @words (match_word()), or -1 after printing
+ * "[NOUN: ]unknown command" or "ambiguous command 'W': CANDIDATES".
+ */
+int cli_match(const char *noun, const char *word,
+	      const struct cli_word *words, size_t n);
 
 /* True when argv holds -h or --help; the caller then prints its usage. */
 bool cli_wants_help(int argc, char **argv);

@@ -15,8 +15,10 @@ PROGS += $(B)/coapsec
 
 # Host unit tests: argument parsing, and HKDF through the CLI (RFC 8613
 # C.1-C.3).
-$(B)/tools/cli/args-test: $(B)/tools/cli/tests/args_test.o $(B)/tools/cli/args.o
-	$(CC) $(LDFLAGS) -o $@ $^
+# args-test runs build/coapsec too, for the refusals it makes.
+$(B)/tools/cli/args-test: $(B)/tools/cli/tests/args_test.o $(B)/tools/cli/args.o \
+		| $(B)/coapsec
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^)
 
 $(B)/tools/cli/tests/args_test.o: CPPFLAGS += -I$(LSRC_DIR)/tools/testing/selftests
 

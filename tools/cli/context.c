@@ -13,36 +13,51 @@
 #include "cli.h"
 #include "oscore_derive.h"
 
-static void usage_add(FILE *f, const char *verb)
+static void usage_add(FILE *f, bool swap)
 {
+	const char *verb = swap ? "swap" : "add";
+
 	fprintf(f,
 		"Usage: coapsec context %s %sALG secret FILE|- sender-id HEX\n"
 		"           recipient-id HEX [recipient-id HEX...]\n"
 		"           [salt HEX] [id-context HEX] [window N]\n"
 		"           [seq-start N] [soft-limit N] [hard-limit N]\n"
-		"           [lifetime SEC] [no-kid-context] [group]%s\n\n"
+		"           [checkpoint K] [lifetime SEC] [no-kid-context]\n"
+		"           [group] [replay-unknown]%s\n\n"
 		"Derives the sender key, one recipient key per recipient ID and\n"
 		"the Common IV from the master secret (HKDF-SHA-256, RFC 8613\n"
 		"3.2) and installs them in the kernel.\n\n"
 		"  alg ALG        10 or AES-CCM-16-64-128 (default), 1 A128GCM,\n"
 		"                 3 A256GCM, 24 ChaCha20/Poly1305\n"
-		"  secret FILE    the master secret: a file of mode 0600 holding\n"
-		"                 one hex line, or lines 'secret HEX' and\n"
-		"                 'salt HEX'; '-' reads it from stdin\n"
+		"  secret FILE    the master secret, at least 16 bytes: a file\n"
+		"                 of mode 0600 holding one hex line, or lines\n"
+		"                 'secret HEX' and 'salt HEX'; '-' reads it from\n"
+		"                 stdin\n"
 		"  salt HEX       master salt (unless the file has one)\n"
 		"  id-context HEX ID context (kid context)\n"
-		"  sender-id HEX, recipient-id HEX   IDs, may be empty (\"\")\n"
+		"  sender-id HEX, recipient-id HEX   IDs, may be empty (\"\");\n"
+		"                 no recipient ID may be the sender ID\n"
 		"  window N       replay window per recipient (1..1024, 32)\n"
+		"  seq-start N    first sequence number (0..2^40-1)\n"
 		"  soft-limit N   sequence number raising a seq-soft event\n"
 		"  hard-limit N   sequence number at which protection stops\n"
+		"                 (both 1..2^40-1)\n"
+		"  checkpoint K   a seq-checkpoint event every K numbers, naming\n"
+		"                 the seq-start a re-created context must use\n"
+		"                 (RFC 8613 B.1.1; after a re-creation give\n"
+		"                 seq-start the last event's value)\n"
 		"  lifetime SEC   the context expires after SEC seconds\n"
 		"  no-kid-context do not send the ID context (RFC 8613 peers)\n"
-		"  group          group context (kid in every message)\n%s",
-		verb, !strcmp(verb, "swap") ? "ID alg " : "[id ID] alg ",
-		!strcmp(verb, "swap") ? " [grace SEC]" : "",
-		!strcmp(verb, "swap") ?
+		"  group          group context (kid in every message)\n"
+		"  replay-unknown the recipient keys were used before and their\n"
+		"                 replay state is lost: requests are refused\n"
+		"                 (RFC 8613 B.1.2), answers verified\n%s%s",
+		verb, swap ? "ID alg " : "[id ID] alg ",
+		swap ? " [grace SEC]" : "",
+		swap ?
 		"  grace SEC      how long the replaced keys keep verifying\n"
-		"                 (default 30, at most 3600)\n" : "");
+		"                 (default 30, at most 3600)\n" : "",
+		"Every argument but recipient-id is given at most once.\n");
 }
 
 static void usage(FILE *f)
@@ -51,7 +66,9 @@ static void usage(FILE *f)
 		"Usage: coapsec [-j] context add ARGS...   (context add --help)\n"
 		"       coapsec [-j] context swap ID ARGS... (context swap --help)\n"
 		"       coapsec context del ID\n"
-		"       coapsec [-j] context show [ID]\n");
+		"       coapsec [-j] context [show [ID]]\n\n"
+		"'context' alone shows every context.  A unique prefix of a\n"
+		"command will do ('c s' is 'context show').\n");
 }
 
 /* What add, swap and derive have in common. */
@@ -74,6 +91,73 @@ static int bad(const char *what, const char *arg)
 	return cli_err(EXIT_USAGE, "context: invalid %s '%s'", what, arg);
 }
 
+static int bad_range(const char *what, const char *arg,
+		     unsigned long long min, unsigned long long max)
+{
+	return cli_err(EXIT_USAGE, "context: invalid %s '%s' (%llu..%llu)",
+		       what, arg, min, max);
+}
+
+/* The arguments that take one value, or none, and so come once. */
+enum {
+	K_ID, K_ALG, K_SECRET, K_SALT, K_ID_CONTEXT, K_SENDER_ID, K_WINDOW,
+	K_SEQ_START, K_SOFT_LIMIT, K_HARD_LIMIT, K_LIFETIME, K_GRACE,
+	K_NO_KID_CONTEXT, K_GROUP, K_CHECKPOINT, K_REPLAY_UNKNOWN,
+};
+
+static const struct cli_word once_keys[] = {
+	CLI_WORD("id", K_ID), CLI_WORD("alg", K_ALG),
+	CLI_WORD("secret", K_SECRET), CLI_WORD("salt", K_SALT),
+	CLI_WORD("id-context", K_ID_CONTEXT),
+	CLI_WORD("sender-id", K_SENDER_ID), CLI_WORD("window", K_WINDOW),
+	CLI_WORD("seq-start", K_SEQ_START),
+	CLI_WORD("soft-limit", K_SOFT_LIMIT),
+	CLI_WORD("hard-limit", K_HARD_LIMIT),
+	CLI_WORD("lifetime", K_LIFETIME), CLI_WORD("grace", K_GRACE),
+	CLI_WORD("no-kid-context", K_NO_KID_CONTEXT),
+	CLI_WORD("group", K_GROUP), CLI_WORD("checkpoint", K_CHECKPOINT),
+	CLI_WORD("replay-unknown", K_REPLAY_UNKNOWN),
+};
+
+/* @len bytes as hex, or "" (in quotes) for an empty ID. */
+static const char *id_str(const uint8_t *b, size_t len, char *buf,
+			  size_t size)
+{
+	size_t i;
+
+	if (!len)
+		return "\"\"";
+	for (i = 0; i < len && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", b[i]);
+	return buf;
+}
+
+/* No recipient ID may be the sender ID, or another recipient's. */
+static int check_ids(const struct ctx_args *a)
+{
+	const struct coapsec_context_info *c = &a->info;
+	char buf[2 * COAPSEC_NL_MAX_ID_LEN + 1];
+	unsigned int i, j;
+
+	for (i = 0; i < a->n_rid; i++) {
+		const char *s = id_str(a->rid[i].id, a->rid[i].len, buf,
+				       sizeof(buf));
+
+		if (a->rid[i].len == c->sender_id_len &&
+		    !memcmp(a->rid[i].id, c->sender_id, c->sender_id_len))
+			return cli_err(EXIT_USAGE,
+				       "context: recipient-id %s is also the sender-id: both directions would use one key and nonce space, and a message could be replayed back to its sender",
+				       s);
+		for (j = 0; j < i; j++)
+			if (a->rid[i].len == a->rid[j].len &&
+			    !memcmp(a->rid[i].id, a->rid[j].id, a->rid[i].len))
+				return cli_err(EXIT_USAGE,
+					       "context: recipient-id %s given twice",
+					       s);
+	}
+	return 0;
+}
+
 /*
  * Parses add/swap/derive arguments (argv[0] is the verb).  Returns 0, or
  * an exit code after printing why.
@@ -82,6 +166,7 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			  struct ctx_args *a)
 {
 	struct coapsec_context_info *c = &a->info;
+	uint64_t seen = 0;
 	char why[256];
 	size_t len;
 	int i = 1;
@@ -92,12 +177,16 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 		if (argc < 2 || parse_u32(argv[1], 1, UINT32_MAX, &c->id))
 			return argc < 2 ? cli_err(EXIT_USAGE,
 						  "context swap: which context (ID)?") :
-			       bad("context ID", argv[1]);
+			       bad_range("context ID", argv[1], 1, UINT32_MAX);
 		i = 2;
 	}
 	for (; i < argc; i++) {
 		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (note_once(k, once_keys, ARRAY_SIZE(once_keys), &seen))
+			return cli_err(EXIT_USAGE,
+				       "context: '%s' given twice (it is given once, or left out)",
+				       k);
 		if (!strcmp(k, "no-kid-context")) {
 			c->flags |= COAPSEC_CONTEXT_F_NO_KID_CONTEXT;
 			continue;
@@ -106,13 +195,17 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			c->flags |= COAPSEC_CONTEXT_F_GROUP;
 			continue;
 		}
+		if (!strcmp(k, "replay-unknown")) {
+			c->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+			continue;
+		}
 		if (!v)
 			return cli_err(EXIT_USAGE, "context: '%s' needs a value",
 				       k);
 		i++;
 		if (!strcmp(k, "id") && !swap) {
 			if (parse_u32(v, 1, UINT32_MAX, &c->id))
-				return bad("id", v);
+				return bad_range("id", v, 1, UINT32_MAX);
 		} else if (!strcmp(k, "alg")) {
 			if (parse_alg(v, &c->alg))
 				return bad("algorithm (10, 1, 3, 24 or a COSE name)",
@@ -121,6 +214,15 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			if (read_master_secret(v, &a->ms, why, sizeof(why)))
 				return cli_err(EXIT_USAGE, "context: %s", why);
 			a->has_secret = true;
+			if (a->ms.secret_len < MASTER_SECRET_MIN)
+				return cli_err(EXIT_USAGE,
+					       "context: the master secret %s%s%s is %zu bytes: at least %d random bytes are needed, as 'openssl rand -hex %d' makes",
+					       strcmp(v, "-") ? "in '" : "from stdin",
+					       strcmp(v, "-") ? v : "",
+					       strcmp(v, "-") ? "'" : "",
+					       a->ms.secret_len,
+					       MASTER_SECRET_MIN,
+					       MASTER_SECRET_MIN);
 		} else if (!strcmp(k, "salt")) {
 			if (parse_hex(v, a->salt, sizeof(a->salt),
 				      &a->salt_len))
@@ -153,24 +255,34 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 		} else if (!strcmp(k, "window")) {
 			if (parse_u32(v, 1, COAPSEC_MAX_REPLAY_WINDOW,
 				      &a->window))
-				return bad("window (1..1024)", v);
+				return bad_range("window", v, 1,
+						 COAPSEC_MAX_REPLAY_WINDOW);
 		} else if (!strcmp(k, "seq-start")) {
 			if (parse_u64(v, 0, COAPSEC_SEQ_MAX, &c->seq_start))
-				return bad("seq-start", v);
+				return bad_range("seq-start", v, 0,
+						 COAPSEC_SEQ_MAX);
 		} else if (!strcmp(k, "soft-limit")) {
 			if (parse_u64(v, 1, COAPSEC_SEQ_MAX,
 				      &c->seq_soft_limit))
-				return bad("soft-limit", v);
+				return bad_range("soft-limit", v, 1,
+						 COAPSEC_SEQ_MAX);
 		} else if (!strcmp(k, "hard-limit")) {
 			if (parse_u64(v, 1, COAPSEC_SEQ_MAX,
 				      &c->seq_hard_limit))
-				return bad("hard-limit", v);
+				return bad_range("hard-limit", v, 1,
+						 COAPSEC_SEQ_MAX);
+		} else if (!strcmp(k, "checkpoint")) {
+			if (parse_u32(v, 1, UINT32_MAX, &c->seq_checkpoint))
+				return bad_range("checkpoint", v, 1,
+						 UINT32_MAX);
 		} else if (!strcmp(k, "lifetime")) {
 			if (parse_u32(v, 0, UINT32_MAX, &c->lifetime))
-				return bad("lifetime", v);
+				return bad_range("lifetime (seconds)", v, 0,
+						 UINT32_MAX);
 		} else if (!strcmp(k, "grace") && swap) {
 			if (parse_u32(v, 0, COAPSEC_MAX_GRACE, &c->grace))
-				return bad("grace (0..3600)", v);
+				return bad_range("grace (seconds)", v, 0,
+						 COAPSEC_MAX_GRACE);
 			c->has_grace = true;
 		} else {
 			return cli_err(EXIT_USAGE, "context: unknown argument '%s'",
@@ -188,7 +300,7 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 	if (a->has_salt_arg && a->ms.has_salt)
 		return cli_err(EXIT_USAGE,
 			       "context: salt given both in the secret file and on the command line");
-	return 0;
+	return check_ids(a);
 }
 
 /* HKDF for the sender, every recipient and the Common IV. */
@@ -253,7 +365,7 @@ static int cmd_add_or_swap(int argc, char **argv, bool swap)
 	int err;
 
 	if (cli_wants_help(argc, argv)) {
-		usage_add(stdout, argv[0]);
+		usage_add(stdout, swap);
 		return 0;
 	}
 	a = calloc(1, sizeof(*a));
@@ -278,7 +390,7 @@ static int cmd_add_or_swap(int argc, char **argv, bool swap)
 	if (err) {
 		err = cli_nl_err(nl, swap ? "context swap" : "context add", err);
 	} else if (cli.json) {
-		cli_json_print(json_pack("{s:i}", "id", (int)id));
+		cli_json_print(json_pack("{s:I}", "id", (json_int_t)id));
 	} else {
 		printf("context %u\n", id);
 	}
@@ -306,30 +418,33 @@ static json_t *context_json(const struct coapsec_context_info *c)
 	unsigned int i;
 
 	for (i = 0; i < c->n_recipients; i++)
-		json_array_append_new(r, json_pack("{s:o, s:i}", "id",
+		json_array_append_new(r, json_pack("{s:o, s:I}", "id",
 				      cli_json_hex(c->recipients[i].id,
 						   c->recipients[i].id_len),
 				      "replay_window",
-				      (int)c->recipients[i].replay_window));
+				      (json_int_t)c->recipients[i].replay_window));
 	if (c->flags & COAPSEC_CONTEXT_F_NO_KID_CONTEXT)
 		json_array_append_new(flags, json_string("no-kid-context"));
 	if (c->flags & COAPSEC_CONTEXT_F_GROUP)
 		json_array_append_new(flags, json_string("group"));
-	o = json_pack("{s:i, s:s, s:i, s:s, s:o, s:I, s:I, s:I, s:i, s:o, s:o}",
-		      "id", (int)c->id,
+	if (c->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
+		json_array_append_new(flags, json_string("replay-unknown"));
+	o = json_pack("{s:I, s:s, s:I, s:s, s:o, s:I, s:I, s:I, s:I, s:o, s:o}",
+		      "id", (json_int_t)c->id,
 		      "state", coapsec_nl_state_name(c->state),
-		      "alg", (int)c->alg, "alg_name", alg_name(c->alg),
+		      "alg", (json_int_t)c->alg, "alg_name", alg_name(c->alg),
 		      "sender_id", cli_json_hex(c->sender_id, c->sender_id_len),
 		      "seq", (json_int_t)c->seq,
 		      "seq_soft_limit", (json_int_t)c->seq_soft_limit,
 		      "seq_hard_limit", (json_int_t)c->seq_hard_limit,
-		      "lifetime", (int)c->lifetime,
+		      "lifetime", (json_int_t)c->lifetime,
 		      "flags", flags, "recipients", r);
 	json_object_set_new(o, "id_context", c->has_id_context ?
 			    cli_json_hex(c->id_context, c->id_context_len) :
 			    json_null());
 	if (c->has_expires)
 		json_object_set_new(o, "expires", json_integer(c->expires));
+	json_object_set_new(o, "checkpoint", json_integer(c->seq_checkpoint));
 	return o;
 }
 
@@ -354,8 +469,12 @@ static void context_text(const struct coapsec_context_info *c)
 		printf(" expires %u", c->expires);
 	if (c->flags & COAPSEC_CONTEXT_F_NO_KID_CONTEXT)
 		printf(" no-kid-context");
+	if (c->seq_checkpoint)
+		printf(" checkpoint %u", c->seq_checkpoint);
 	if (c->flags & COAPSEC_CONTEXT_F_GROUP)
 		printf(" group");
+	if (c->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
+		printf(" replay-unknown");
 	putchar('\n');
 	for (i = 0; i < c->n_recipients; i++) {
 		printf("\trecipient-id ");
@@ -390,30 +509,42 @@ static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 	return err;
 }
 
+enum { V_ADD, V_SWAP, V_DEL, V_SHOW, V_HELP };
+
+static const struct cli_word verbs[] = {
+	CLI_WORD("add", V_ADD), CLI_WORD("swap", V_SWAP),
+	CLI_WORD("del", V_DEL), CLI_WORD("delete", V_DEL),
+	CLI_WORD_PREFERRED("show", V_SHOW), CLI_WORD_PREFERRED("list", V_SHOW),
+	CLI_WORD("help", V_HELP),
+};
+
 int cmd_context(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	static char show[] = "show";
+	char *show_all[] = { show, NULL };
+	int verb;
+
+	if (argc < 2)	/* "coapsec context" alone lists, as ip xfrm state */
+		return cli_show_by_id(1, show_all, "context", fetch);
 	argc--;
 	argv++;
-	if (!strcmp(argv[0], "add"))
-		return cmd_add_or_swap(argc, argv, false);
-	if (!strcmp(argv[0], "swap"))
-		return cmd_add_or_swap(argc, argv, true);
-	if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help") ||
-	    !strcmp(argv[0], "help") || cli_wants_help(argc, argv)) {
+	if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help")) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
+	verb = cli_match("context", argv[0], verbs, ARRAY_SIZE(verbs));
+	if (verb < 0)
+		return EXIT_USAGE;
+	if (verb == V_ADD || verb == V_SWAP)
+		return cmd_add_or_swap(argc, argv, verb == V_SWAP);
+	if (verb == V_HELP || cli_wants_help(argc, argv)) {
+		usage(stdout);
+		return 0;
+	}
+	if (verb == V_DEL)
 		return cli_del_by_id(argc, argv, "context",
 				     coapsec_nl_context_del);
-	if (!strcmp(argv[0], "show") || !strcmp(argv[0], "list"))
-		return cli_show_by_id(argc, argv, "context", fetch);
-	usage(stderr);
-	return cli_err(EXIT_USAGE, "context: unknown command '%s'", argv[0]);
+	return cli_show_by_id(argc, argv, "context", fetch);
 }
 
 /* coapsec derive: the same arguments as context add, keys on stdout. */
@@ -448,8 +579,8 @@ int cmd_derive(int argc, char **argv)
 								 c->recipients[i].id_len),
 					      "key", cli_json_hex(c->recipients[i].key,
 								  c->recipients[i].key_len)));
-		cli_json_print(json_pack("{s:i, s:o, s:o, s:o, s:o}",
-					 "alg", (int)c->alg,
+		cli_json_print(json_pack("{s:I, s:o, s:o, s:o, s:o}",
+					 "alg", (json_int_t)c->alg,
 					 "sender_id", cli_json_hex(c->sender_id,
 								   c->sender_id_len),
 					 "sender_key", cli_json_hex(c->sender_key,

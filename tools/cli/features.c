@@ -20,20 +20,21 @@ static json_t *features_json(const struct coapsec_features *f)
 
 	for (i = 0; i < f->n_algs; i++) {
 		const struct coapsec_alg_info *a = &f->algs[i];
-		json_t *o = json_pack("{s:i, s:s, s:s, s:i, s:i, s:i, s:b}",
-				      "id", (int)a->id, "name", a->name,
+		json_t *o = json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:b}",
+				      "id", (json_int_t)a->id, "name", a->name,
 				      "crypto_name", a->crypto_name,
-				      "key_len", (int)a->key_len,
-				      "nonce_len", (int)a->nonce_len,
-				      "tag_len", (int)a->tag_len,
+				      "key_len", (json_int_t)a->key_len,
+				      "nonce_len", (json_int_t)a->nonce_len,
+				      "tag_len", (json_int_t)a->tag_len,
 				      "available", a->available);
 
 		if (a->available)
 			json_object_set_new(o, "driver", json_string(a->driver));
 		json_array_append_new(algs, o);
 	}
-	return json_pack("{s:s, s:i, s:o}", "version", f->version,
-			 "api_version", (int)f->api_version, "algs", algs);
+	return json_pack("{s:s, s:I, s:o}", "version", f->version,
+			 "api_version", (json_int_t)f->api_version,
+			 "algs", algs);
 }
 
 int cmd_features(int argc, char **argv)

@@ -28,6 +28,16 @@ static const struct {
 	{ "derive", cmd_derive, "print the keys context add would derive" },
 };
 
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* What a prefix may name: the commands (by index) and "help". */
+static const struct cli_word command_words[] = {
+	CLI_WORD("features", 0), CLI_WORD("context", 1),
+	CLI_WORD("policy", 2), CLI_WORD("stats", 3),
+	CLI_WORD("monitor", 4), CLI_WORD("flush", 5), CLI_WORD("derive", 6),
+	CLI_WORD("help", N_COMMANDS),
+};
+
 static void usage(FILE *f)
 {
 	size_t i;
@@ -36,12 +46,46 @@ static void usage(FILE *f)
 		"       %s COMMAND --help\n\n"
 		"Options:\n"
 		"  -j, --json     JSON output\n"
-		"  -p, --pretty   indented JSON (with -j)\n"
+		"  -p, --pretty   indented JSON (only with -j)\n"
+		"  -V, --version  the tools' version\n"
 		"  -h, --help     this help\n\n"
-		"Commands:\n", cli.prog, cli.prog);
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		"Commands (a unique prefix will do: 'c s' is 'context show'):\n",
+		cli.prog, cli.prog);
+	for (i = 0; i < N_COMMANDS; i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name,
 			commands[i].summary);
+}
+
+int cli_match(const char *noun, const char *word,
+	      const struct cli_word *words, size_t n)
+{
+	const char *sep = noun ? ": " : "";
+	uint64_t listed = 0;
+	char list[256];
+	size_t i, len = 0;
+	int id = match_word(word, words, n);
+
+	if (id >= 0)
+		return id;
+	if (id == -ENOENT) {
+		cli_err(EXIT_USAGE, "%s%sunknown command '%s' (--help lists them)",
+			noun ? noun : "", sep, word);
+		return -1;
+	}
+	list[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (strncmp(word, words[i].name, strlen(word)) ||
+		    listed & 1ULL << words[i].id)
+			continue;
+		listed |= 1ULL << words[i].id;
+		len += snprintf(list + len, sizeof(list) - len, "%s%s",
+				len ? ", " : "", words[i].name);
+		if (len >= sizeof(list))
+			break;
+	}
+	cli_err(EXIT_USAGE, "%s%sambiguous command '%s': %s", noun ? noun : "",
+		sep, word, list);
+	return -1;
 }
 
 int cli_err(int code, const char *fmt, ...)
@@ -74,8 +118,8 @@ struct coapsec_nl *cli_open(void)
 static int parse_id(const char *noun, const char *arg, uint32_t *id)
 {
 	if (parse_u32(arg, 1, UINT32_MAX, id))
-		return cli_err(EXIT_USAGE, "%s: invalid %s ID '%s'", noun,
-			       noun, arg);
+		return cli_err(EXIT_USAGE, "%s: invalid %s ID '%s' (1..%u)",
+			       noun, noun, arg, UINT32_MAX);
 	return 0;
 }
 
@@ -185,8 +229,7 @@ bool cli_wants_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	size_t i;
-	int a = 1;
+	int a = 1, id;
 
 	for (; a < argc && argv[a][0] == '-'; a++) {
 		if (!strcmp(argv[a], "-j") || !strcmp(argv[a], "--json")) {
@@ -210,17 +253,20 @@ int main(int argc, char **argv)
 				       argv[a]);
 		}
 	}
+	if (cli.pretty && !cli.json)
+		return cli_err(EXIT_USAGE,
+			       "-p (--pretty) indents JSON output: it needs -j (--json)");
 	if (a >= argc) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[a], "help")) {
+	id = cli_match(NULL, argv[a], command_words,
+		       sizeof(command_words) / sizeof(command_words[0]));
+	if (id < 0)
+		return EXIT_USAGE;
+	if (id == N_COMMANDS) {
 		usage(stdout);
 		return 0;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[a], commands[i].name))
-			return commands[i].fn(argc - a, argv + a);
-	usage(stderr);
-	return cli_err(EXIT_USAGE, "unknown command '%s'", argv[a]);
+	return commands[id].fn(argc - a, argv + a);
 }

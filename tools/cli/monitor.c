@@ -37,13 +37,13 @@ int cmd_monitor(int argc, char **argv)
 		if (!strcmp(argv[i], "count")) {
 			if (parse_u32(argv[i + 1], 1, UINT32_MAX, &count))
 				return cli_err(EXIT_USAGE,
-					       "monitor: invalid count '%s'",
-					       argv[i + 1]);
+					       "monitor: invalid count '%s' (1..%u)",
+					       argv[i + 1], UINT32_MAX);
 		} else if (!strcmp(argv[i], "timeout")) {
 			if (parse_u32(argv[i + 1], 1, 86400 * 365, &timeout))
 				return cli_err(EXIT_USAGE,
-					       "monitor: invalid timeout '%s'",
-					       argv[i + 1]);
+					       "monitor: invalid timeout '%s' (1..%u seconds)",
+					       argv[i + 1], 86400 * 365);
 		} else {
 			return cli_err(EXIT_USAGE, "monitor: unknown argument '%s'",
 				       argv[i]);
@@ -78,9 +78,10 @@ int cmd_monitor(int argc, char **argv)
 			continue;
 		seen++;
 		if (cli.json) {
-			json_t *o = json_pack("{s:s, s:i, s:I}", "event",
+			json_t *o = json_pack("{s:s, s:I, s:I}", "event",
 					      coapsec_nl_event_name(ev.type),
-					      "context_id", (int)ev.context_id,
+					      "context_id",
+					      (json_int_t)ev.context_id,
 					      "seq", (json_int_t)ev.seq);
 
 			if (ev.has_kid)

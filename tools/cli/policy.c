@@ -18,17 +18,46 @@ static void usage(FILE *f)
 		"           [dport PORT|any] [dev IFNAME] [mark MARK[/MASK]]\n"
 		"           action protect CONTEXT-ID|verify|require|bypass\n"
 		"       coapsec policy del ID\n"
-		"       coapsec [-j] policy show [ID]\n\n"
+		"       coapsec [-j] policy [show [ID]]\n\n"
 		"Policies match in priority order (lower first), like nft rules.\n"
 		"dport defaults to 5683; the family follows the prefixes when not\n"
 		"given.  protect: OSCORE-protect with the context; verify: check\n"
-		"OSCORE and strip it; require: drop plain CoAP; bypass: leave it.\n");
+		"OSCORE and strip it; require: drop plain CoAP; bypass: leave it.\n"
+		"id, priority: 0..4294967295 (id from 1).  Each argument comes once.\n"
+		"dev binds the policy to the interface's index: an interface\n"
+		"deleted and made again under the same name has a new index, which\n"
+		"the policy does not match; show marks it '(gone)'.  A protect\n"
+		"policy whose context expired or was deleted shows '(gone)' too.\n"
+		"'policy' alone shows every policy.\n");
 }
 
 static int bad(const char *what, const char *arg)
 {
 	return cli_err(EXIT_USAGE, "policy: invalid %s '%s'", what, arg);
 }
+
+static int bad_range(const char *what, const char *arg, unsigned long min,
+		     unsigned long max)
+{
+	return cli_err(EXIT_USAGE, "policy: invalid %s '%s' (%lu..%lu)", what,
+		       arg, min, max);
+}
+
+/* Every argument of policy add comes once. */
+enum {
+	K_ID, K_PRIORITY, K_DIR, K_FAMILY, K_SRC, K_DST, K_DPORT, K_DEV,
+	K_MARK, K_ACTION,
+};
+
+static const struct cli_word keys[] = {
+	CLI_WORD("id", K_ID),
+	CLI_WORD("priority", K_PRIORITY), CLI_WORD("prio", K_PRIORITY),
+	CLI_WORD("dir", K_DIR), CLI_WORD("direction", K_DIR),
+	CLI_WORD("family", K_FAMILY),
+	CLI_WORD("src", K_SRC), CLI_WORD("dst", K_DST),
+	CLI_WORD("dport", K_DPORT), CLI_WORD("dev", K_DEV),
+	CLI_WORD("mark", K_MARK), CLI_WORD("action", K_ACTION),
+};
 
 static int parse_action(const char *s, uint8_t *action)
 {
@@ -55,6 +84,7 @@ static int cmd_add(int argc, char **argv)
 	uint8_t fam = 0, f;
 	struct coapsec_nl *nl;
 	uint32_t id = 0, v;
+	uint64_t seen = 0;
 	int i, err;
 
 	if (cli_wants_help(argc, argv)) {
@@ -64,16 +94,21 @@ static int cmd_add(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
+		if (note_once(k, keys, ARRAY_SIZE(keys), &seen))
+			return cli_err(EXIT_USAGE,
+				       "policy: '%s' given twice (a policy has one of each)",
+				       k);
 		if (!val)
 			return cli_err(EXIT_USAGE, "policy: '%s' needs a value",
 				       k);
 		i++;
 		if (!strcmp(k, "id")) {
 			if (parse_u32(val, 1, UINT32_MAX, &p.id))
-				return bad("id", val);
+				return bad_range("id", val, 1, UINT32_MAX);
 		} else if (!strcmp(k, "priority") || !strcmp(k, "prio")) {
 			if (parse_u32(val, 0, UINT32_MAX, &p.priority))
-				return bad("priority", val);
+				return bad_range("priority", val, 0,
+						 UINT32_MAX);
 		} else if (!strcmp(k, "dir") || !strcmp(k, "direction")) {
 			if (parse_dir(val, &p.direction))
 				return bad("direction (out, fwd, in)", val);
@@ -93,7 +128,8 @@ static int cmd_add(int argc, char **argv)
 
 			if (parse_prefix(val, &f, src ? p.src : p.dst,
 					 src ? &p.src_plen : &p.dst_plen))
-				return bad("prefix", val);
+				return bad("prefix (ADDRESS or ADDRESS/LENGTH, length 0..32 for IPv4, 0..128 for IPv6)",
+					   val);
 			if (fam && fam != f)
 				return cli_err(EXIT_USAGE,
 					       "policy: src, dst and family must be of one family");
@@ -117,18 +153,22 @@ static int cmd_add(int argc, char **argv)
 					       "policy: no interface '%s'", val);
 		} else if (!strcmp(k, "mark")) {
 			if (parse_mark(val, &p.mark, &p.mark_mask))
-				return bad("mark (MARK or MARK/MASK)", val);
+				return bad("mark (MARK or MARK/MASK, each 0..0xffffffff)",
+					   val);
 			p.has_mark = true;
 		} else if (!strcmp(k, "action")) {
 			if (parse_action(val, &p.action))
 				return bad("action (protect, verify, require, bypass)",
 					   val);
 			if (p.action == COAPSEC_ACTION_PROTECT) {
-				if (i + 1 >= argc ||
-				    parse_u32(argv[i + 1], 1, UINT32_MAX,
-					      &p.context_id))
+				if (i + 1 >= argc)
 					return cli_err(EXIT_USAGE,
 						       "policy: 'action protect' needs a context ID");
+				if (parse_u32(argv[i + 1], 1, UINT32_MAX,
+					      &p.context_id))
+					return bad_range("context ID",
+							 argv[i + 1], 1,
+							 UINT32_MAX);
 				i++;
 			}
 		} else {
@@ -152,7 +192,7 @@ static int cmd_add(int argc, char **argv)
 	if (err)
 		err = cli_nl_err(nl, "policy add", err);
 	else if (cli.json)
-		cli_json_print(json_pack("{s:i}", "id", (int)id));
+		cli_json_print(json_pack("{s:I}", "id", (json_int_t)id));
 	else
 		printf("policy %u\n", id);
 	coapsec_nl_close(nl);
@@ -168,17 +208,46 @@ static void prefix_str(uint8_t family, const uint8_t *addr, uint8_t plen,
 	snprintf(buf, len, "%s/%u", a, plen);
 }
 
-static json_t *policy_json(const struct coapsec_policy_info *p)
+/* What policy show needs besides the policy: which contexts exist. */
+struct show {
+	json_t *arr;		/* -j: the array being filled; else NULL */
+	uint32_t *ctx_ids;
+	size_t n_ctx, max_ctx;
+};
+
+static bool context_live(const struct show *sh, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < sh->n_ctx; i++)
+		if (sh->ctx_ids[i] == id)
+			return true;
+	return false;
+}
+
+/*
+ * The kernel keeps the interface's index (as nft's iif does); its name is
+ * looked up here, in the namespace the policy lives in.  NULL: no
+ * interface has that index any longer.
+ */
+static const char *dev_name(uint32_t ifindex, char ifname[IF_NAMESIZE])
+{
+	return if_indextoname(ifindex, ifname);
+}
+
+static json_t *policy_json(const struct coapsec_policy_info *p,
+			   const struct show *sh)
 {
 	char buf[INET6_ADDRSTRLEN + 8], ifname[IF_NAMESIZE];
 	json_t *o;
 
-	o = json_pack("{s:i, s:i, s:s, s:s, s:s, s:i}",
-		      "id", (int)p->id, "priority", (int)p->priority,
+	o = json_pack("{s:I, s:I, s:s, s:s, s:s, s:I}",
+		      "id", (json_int_t)p->id,
+		      "priority", (json_int_t)p->priority,
 		      "family", p->family == AF_INET ? "inet" : "inet6",
 		      "dir", coapsec_nl_dir_name(p->direction),
 		      "action", coapsec_nl_action_name(p->action),
-		      "dport", (int)p->dport);
+		      "dport", (json_int_t)p->dport);
 	if (p->has_src) {
 		prefix_str(p->family, p->src, p->src_plen, buf, sizeof(buf));
 		json_object_set_new(o, "src", json_string(buf));
@@ -188,22 +257,31 @@ static json_t *policy_json(const struct coapsec_policy_info *p)
 		json_object_set_new(o, "dst", json_string(buf));
 	}
 	if (p->ifindex) {
+		const char *dev = dev_name(p->ifindex, ifname);
+
 		json_object_set_new(o, "ifindex", json_integer(p->ifindex));
-		if (if_indextoname(p->ifindex, ifname))
-			json_object_set_new(o, "dev", json_string(ifname));
+		json_object_set_new(o, "dev", dev ? json_string(dev) :
+				    json_null());
+		json_object_set_new(o, "dev_state",
+				    json_string(dev ? "live" : "gone"));
 	}
 	if (p->has_mark) {
 		json_object_set_new(o, "mark", json_integer(p->mark));
 		json_object_set_new(o, "mark_mask",
 				    json_integer(p->mark_mask));
 	}
-	if (p->action == COAPSEC_ACTION_PROTECT)
+	if (p->action == COAPSEC_ACTION_PROTECT) {
 		json_object_set_new(o, "context_id",
 				    json_integer(p->context_id));
+		json_object_set_new(o, "context_state",
+				    json_string(context_live(sh, p->context_id) ?
+						"live" : "gone"));
+	}
 	return o;
 }
 
-static void policy_text(const struct coapsec_policy_info *p)
+static void policy_text(const struct coapsec_policy_info *p,
+			const struct show *sh)
 {
 	char buf[INET6_ADDRSTRLEN + 8], ifname[IF_NAMESIZE];
 
@@ -222,60 +300,104 @@ static void policy_text(const struct coapsec_policy_info *p)
 		printf(" dport %u", p->dport);
 	else
 		printf(" dport any");
-	if (p->ifindex)
-		printf(" dev %s", if_indextoname(p->ifindex, ifname) ?
-		       ifname : "?");
+	if (p->ifindex) {
+		const char *dev = dev_name(p->ifindex, ifname);
+
+		if (dev)
+			printf(" dev %s", dev);
+		else
+			printf(" dev ifindex %u (gone)", p->ifindex);
+	}
 	if (p->has_mark)
 		printf(" mark 0x%x/0x%x", p->mark, p->mark_mask);
 	printf(" action %s", coapsec_nl_action_name(p->action));
 	if (p->action == COAPSEC_ACTION_PROTECT)
-		printf(" %u", p->context_id);
+		printf(" %u%s", p->context_id,
+		       context_live(sh, p->context_id) ? "" : " (gone)");
 	putchar('\n');
 }
 
 static int show_cb(const struct coapsec_policy_info *p, void *data)
 {
-	json_t *arr = data;
+	struct show *sh = data;
 
-	if (arr)
-		json_array_append_new(arr, policy_json(p));
+	if (sh->arr)
+		json_array_append_new(sh->arr, policy_json(p, sh));
 	else
-		policy_text(p);
+		policy_text(p, sh);
+	return 0;
+}
+
+static int context_cb(const struct coapsec_context_info *c, void *data)
+{
+	struct show *sh = data;
+	uint32_t *ids;
+
+	if (sh->n_ctx && sh->ctx_ids[sh->n_ctx - 1] == c->id)
+		return 0;	/* its previous context */
+	if (sh->n_ctx == sh->max_ctx) {
+		sh->max_ctx = sh->max_ctx ? 2 * sh->max_ctx : 64;
+		ids = realloc(sh->ctx_ids, sh->max_ctx * sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+		sh->ctx_ids = ids;
+	}
+	sh->ctx_ids[sh->n_ctx++] = c->id;
 	return 0;
 }
 
 static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 {
+	struct show sh = { .arr = arr };
 	struct coapsec_policy_info p;
 	int err;
 
-	if (!id)
-		return coapsec_nl_policy_dump(nl, show_cb, arr);
-	err = coapsec_nl_policy_get(nl, id, &p);
-	if (!err)
-		show_cb(&p, arr);
+	/* The contexts first: one request at a time on the socket. */
+	err = coapsec_nl_context_dump(nl, context_cb, &sh);
+	if (!err && !id)
+		err = coapsec_nl_policy_dump(nl, show_cb, &sh);
+	else if (!err)
+		err = coapsec_nl_policy_get(nl, id, &p);
+	if (!err && id)
+		show_cb(&p, &sh);
+	free(sh.ctx_ids);
 	return err;
 }
 
+enum { V_ADD, V_DEL, V_SHOW, V_HELP };
+
+static const struct cli_word verbs[] = {
+	CLI_WORD("add", V_ADD),
+	CLI_WORD("del", V_DEL), CLI_WORD("delete", V_DEL),
+	CLI_WORD_PREFERRED("show", V_SHOW), CLI_WORD_PREFERRED("list", V_SHOW),
+	CLI_WORD("help", V_HELP),
+};
+
 int cmd_policy(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
+	static char show[] = "show";
+	char *show_all[] = { show, NULL };
+	int verb;
+
+	if (argc < 2)	/* "coapsec policy" alone lists, as ip xfrm policy */
+		return cli_show_by_id(1, show_all, "policy", fetch);
 	argc--;
 	argv++;
 	if (cli_wants_help(argc + 1, argv - 1)) {
 		usage(stdout);
 		return 0;
 	}
-	if (!strcmp(argv[0], "add"))
+	verb = cli_match("policy", argv[0], verbs, ARRAY_SIZE(verbs));
+	if (verb < 0)
+		return EXIT_USAGE;
+	if (verb == V_HELP) {
+		usage(stdout);
+		return 0;
+	}
+	if (verb == V_ADD)
 		return cmd_add(argc, argv);
-	if (!strcmp(argv[0], "del") || !strcmp(argv[0], "delete"))
+	if (verb == V_DEL)
 		return cli_del_by_id(argc, argv, "policy",
 				     coapsec_nl_policy_del);
-	if (!strcmp(argv[0], "show") || !strcmp(argv[0], "list"))
-		return cli_show_by_id(argc, argv, "policy", fetch);
-	usage(stderr);
-	return cli_err(EXIT_USAGE, "policy: unknown command '%s'", argv[0]);
+	return cli_show_by_id(argc, argv, "policy", fetch);
 }

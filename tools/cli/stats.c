@@ -34,9 +34,13 @@ int cmd_stats(int argc, char **argv)
 		i++;
 	}
 	if (i < argc && (!strcmp(argv[i], "context") || !strcmp(argv[i], "ctx"))) {
-		if (i + 1 >= argc || parse_u32(argv[i + 1], 1, UINT32_MAX, &id))
+		if (i + 1 >= argc)
 			return cli_err(EXIT_USAGE,
 				       "stats: 'context' needs a context ID");
+		if (parse_u32(argv[i + 1], 1, UINT32_MAX, &id))
+			return cli_err(EXIT_USAGE,
+				       "stats: invalid context ID '%s' (1..%u)",
+				       argv[i + 1], UINT32_MAX);
 		i += 2;
 	}
 	if (i < argc) {
@@ -73,6 +77,8 @@ int cmd_stats(int argc, char **argv)
 					    json_integer(s.contexts));
 			json_object_set_new(o, "policies",
 					    json_integer(s.policies));
+		}
+		if (s.has_all) {
 			json_object_set_new(o, "contexts_all_netns",
 					    json_integer(s.contexts_all));
 			json_object_set_new(o, "policies_all_netns",
@@ -83,9 +89,11 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (id)
 		printf("context %u\n", id);
-	else
+	else if (s.has_all)
 		printf("contexts %u policies %u (all namespaces: contexts %u policies %u)\n",
 		       s.contexts, s.policies, s.contexts_all, s.policies_all);
+	else
+		printf("contexts %u policies %u\n", s.contexts, s.policies);
 	for (k = 0; k < COAPSEC_NL_NUM_COUNTERS; k++)
 		printf("%s %llu\n", coapsec_nl_counter_names[k],
 		       (unsigned long long)s.counters[k]);
