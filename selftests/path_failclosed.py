@@ -21,6 +21,9 @@ from path_netns import Ktap, coapsec, enter, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI4, SRV4, CLI6, SRV6 = "10.0.31.1", "10.0.31.2", "fd31::1", "fd31::2"
+# SRV's second address, which no CLI policy protects toward: what is sent
+# there leaves CLI as the test wrote it, UDP length 0 included.
+SRV6B = "fd31::3"
 SECRET = "3c1e2d3c4b5a69788796a5b4c3d2e1f0\n"
 DROPS = ("auth_failures", "replays", "malformed", "no_context",
          "policy_drops", "fragments", "gso", "too_big", "seq_exhausted",
@@ -156,10 +159,11 @@ for fam in ("inet", "inet6"):
             "any", "action", "require")
 
 rs = raw6(cli_ns, CLI6)
+app6b = udp_socket(srv_ns, socket.AF_INET6, SRV6B, 5683, timeout=2.0)
 plain = request("len0-plain", b"\x31\x02")
 d0 = drops(srv_ns)
-rs.sendto(udp6_len0(CLI6, 40032, SRV6, 5683, plain), (SRV6, 0))
-got = recv_all(app6)
+rs.sendto(udp6_len0(CLI6, 40032, SRV6B, 5683, plain), (SRV6B, 0))
+got = recv_all(app6b)
 d1 = drops(srv_ns)
 k.diag("plain, UDP length 0: delivered %r, drops %d -> %d" % (got, d0, d1))
 # Fixed: parsed as udpv6_rcv() parses it (length = rest of the packet),
@@ -171,8 +175,8 @@ k.result(not got and d1 == d0 + 1,
 v0 = stats(srv_ns)["verified"]
 d0 = drops(srv_ns)
 if prot:
-    rs.sendto(udp6_len0(CLI6, 40031, SRV6, 5683, prot), (SRV6, 0))
-got = recv_all(app6)
+    rs.sendto(udp6_len0(CLI6, 40031, SRV6B, 5683, prot), (SRV6B, 0))
+got = recv_all(app6b)
 st = stats(srv_ns)
 k.diag("protected, UDP length 0: delivered %r, verified %d -> %d, drops "
        "%d -> %d" % (got, v0, st["verified"], d0, drops(srv_ns)))
@@ -184,6 +188,7 @@ k.result(prot is not None and prot not in got and
          "IPv6 protected request with UDP length 0: verified or dropped, "
          "never delivered unverified")
 rs.close()
+app6b.close()
 
 # --- 2. ICMP errors quote no plaintext -----------------------------------
 # A verified request to a port with no socket: SRV's "port unreachable"
