@@ -73,12 +73,12 @@ bool coapsec_exchange_in_use(struct net *net)
 static struct coapsec_exchange_bucket *
 coapsec_exchange_bucket(struct coapsec_exchange_table *t, u8 role,
 			const struct in6_addr *peer, __be16 port,
-			const u8 *token, u8 token_len)
+			__be16 lport, const u8 *token, u8 token_len)
 {
 	u32 h;
 
 	h = jhash2((const u32 *)peer, 4, t->seed);
-	h = jhash_2words(role, (__force u16)port, h);
+	h = jhash_3words(role, (__force u16)port, (__force u16)lport, h);
 	h = jhash(token, token_len, h);
 	return &t->bucket[h % COAPSEC_EXCHANGE_BUCKETS];
 }
@@ -90,10 +90,11 @@ static bool coapsec_exchange_live(const struct coapsec_exchange *e)
 
 static bool coapsec_exchange_same(const struct coapsec_exchange *e, u8 role,
 				  u8 family, const struct in6_addr *peer,
-				  __be16 port, const u8 *token, u8 token_len)
+				  __be16 port, __be16 lport, const u8 *token,
+				  u8 token_len)
 {
 	return coapsec_exchange_live(e) && e->role == role &&
-	       e->family == family && e->port == port &&
+	       e->family == family && e->port == port && e->lport == lport &&
 	       e->token_len == token_len && ipv6_addr_equal(&e->peer, peer) &&
 	       !memcmp(e->token, token, token_len);
 }
@@ -107,8 +108,8 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
 		if (coapsec_exchange_same(&b->way[i], ex->role, ex->family,
-					  &ex->peer, ex->port, ex->token,
-					  ex->token_len))
+					  &ex->peer, ex->port, ex->lport,
+					  ex->token, ex->token_len))
 			return &b->way[i];
 	return NULL;
 }
@@ -179,7 +180,7 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 	if (!t)
 		return -ENOENT;
 	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
-				    ex->token, ex->token_len);
+				    ex->lport, ex->token, ex->token_len);
 	spin_lock_bh(&b->lock);
 	/* The same exchange again, else a free way, else the oldest. */
 	slot = coapsec_exchange_slot(b, ex);
@@ -204,7 +205,7 @@ out:
 
 int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
-			  const u8 *token, u8 token_len,
+			  __be16 lport, const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex)
 {
 	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
@@ -214,11 +215,12 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, role, peer, port, token, token_len);
+	b = coapsec_exchange_bucket(t, role, peer, port, lport, token,
+				    token_len);
 	spin_lock_bh(&b->lock);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		if (!coapsec_exchange_same(&b->way[i], role, family, peer,
-					   port, token, token_len))
+					   port, lport, token, token_len))
 			continue;
 		*ex = b->way[i];
 		err = 0;
@@ -230,21 +232,23 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 
 int coapsec_exchange_find_request(struct net *net, u8 family,
 				  const struct in6_addr *peer, __be16 port,
-				  const u8 *token, u8 token_len,
+				  __be16 lport, const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex)
 {
 	static const struct in6_addr any_member;
 
 	if (!coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family, peer,
-				   port, token, token_len, ex))
+				   port, lport, token, token_len, ex))
 		return 0;
 	return coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family,
-				     &any_member, port, token, token_len, ex);
+				     &any_member, port, lport, token,
+				     token_len, ex);
 }
 
 int coapsec_exchange_answer(struct net *net, u8 family,
 			    const struct in6_addr *peer, __be16 port,
-			    const u8 *token, u8 token_len, bool notification,
+			    __be16 lport, const u8 *token, u8 token_len,
+			    bool notification,
 			    u32 extend, struct coapsec_exchange *ex,
 			    bool *reuse_nonce)
 {
@@ -256,11 +260,12 @@ int coapsec_exchange_answer(struct net *net, u8 family,
 	if (!t)
 		return -ENOENT;
 	b = coapsec_exchange_bucket(t, COAPSEC_EXCHANGE_SERVER, peer, port,
-				    token, token_len);
+				    lport, token, token_len);
 	spin_lock_bh(&b->lock);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !e; i++)
 		if (coapsec_exchange_same(&b->way[i], COAPSEC_EXCHANGE_SERVER,
-					  family, peer, port, token, token_len))
+					  family, peer, port, lport, token,
+					  token_len))
 			e = &b->way[i];
 	if (e) {
 		/* The one place that hands out a request's nonce. */
@@ -281,7 +286,8 @@ static bool coapsec_exchange_is(const struct coapsec_exchange *e,
 				size_t nonce_len)
 {
 	return coapsec_exchange_same(e, ex->role, ex->family, &ex->peer,
-				     ex->port, ex->token, ex->token_len) &&
+				     ex->port, ex->lport, ex->token,
+				     ex->token_len) &&
 	       e->ctx_id == ex->ctx_id && e->ctx_gen == ex->ctx_gen &&
 	       !memcmp(e->binding.nonce, ex->binding.nonce, nonce_len);
 }
@@ -327,7 +333,7 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
 	if (!t)
 		return -EALREADY;
 	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
-				    ex->token, ex->token_len);
+				    ex->lport, ex->token, ex->token_len);
 	spin_lock_bh(&b->lock);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		struct coapsec_exchange *e = &b->way[i];

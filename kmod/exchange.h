@@ -66,7 +66,8 @@ struct coapsec_exchange {
 	u8 family;
 	u8 token_len;
 	u8 token[COAP_MAX_TOKEN_LEN];
-	__be16 port;
+	__be16 port;			/* the peer's */
+	__be16 lport;			/* this side's: one socket's exchange */
 	struct in6_addr peer;
 	/* What it binds */
 	unsigned long expires;		/* jiffies; 0: free */
@@ -97,12 +98,13 @@ void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex);
 
 /*
- * Finds the exchange for @role with the peer @peer/@port and @token and
+ * Finds the exchange for @role with the peer @peer/@port, this side's
+ * port @lport (so that two sockets' exchanges never mix) and @token, and
  * copies it to @ex.  0 or -ENOENT.
  */
 int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
-			  const u8 *token, u8 token_len,
+			  __be16 lport, const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex);
 
 /*
@@ -111,7 +113,7 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
  */
 int coapsec_exchange_find_request(struct net *net, u8 family,
 				  const struct in6_addr *peer, __be16 port,
-				  const u8 *token, u8 token_len,
+				  __be16 lport, const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex);
 
 /*
@@ -123,7 +125,8 @@ int coapsec_exchange_find_request(struct net *net, u8 family,
  */
 int coapsec_exchange_answer(struct net *net, u8 family,
 			    const struct in6_addr *peer, __be16 port,
-			    const u8 *token, u8 token_len, bool notification,
+			    __be16 lport, const u8 *token, u8 token_len,
+			    bool notification,
 			    u32 extend, struct coapsec_exchange *ex,
 			    bool *reuse_nonce);
 

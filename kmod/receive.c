@@ -93,6 +93,7 @@ static void coapsec_server_exchange(struct coapsec_exchange *ex,
 	ex->token_len = m->token_len;
 	memcpy(ex->token, m->token, m->token_len);
 	ex->port = pkt->sport;
+	ex->lport = pkt->dport;
 	ex->peer = pkt->saddr;
 	if (coapsec_registers(m))
 		ex->flags |= COAPSEC_EXCHANGE_F_OBSERVE;
@@ -290,7 +291,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
 		    !coapsec_exchange_find_request(pkt->net, pkt->family,
 						   &pkt->saddr, pkt->sport,
-						   s->msg.token,
+						   pkt->dport, s->msg.token,
 						   s->msg.token_len, &ex)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
@@ -310,7 +311,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 				NF_ACCEPT;
 
 	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
-					  pkt->sport, s->rx.outer.token,
+					  pkt->sport, pkt->dport, s->rx.outer.token,
 					  s->rx.outer.token_len, &ex)) {
 		if (!verify)
 			return NF_ACCEPT;

@@ -95,13 +95,15 @@ bool coapsec_bound_answer(const struct sk_buff *skb,
 	if (pkt->dir != COAPSEC_DIR_IN &&
 	    (!coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_SERVER,
 				    pkt->family, &pkt->daddr, pkt->dport,
-				    head.token, head.token_len, &ex) ||
+				    pkt->sport, head.token, head.token_len,
+				    &ex) ||
 	     coapsec_peer_guarded(pkt)))
 		return true;
 	return pkt->dir != COAPSEC_DIR_OUT &&
 	       !coapsec_exchange_find_request(pkt->net, pkt->family,
 					      &pkt->saddr, pkt->sport,
-					      head.token, head.token_len, &ex);
+					      pkt->dport, head.token,
+					      head.token_len, &ex);
 }
 
 /*
@@ -184,6 +186,7 @@ static void coapsec_record_request(struct coapsec_net *cn,
 	ex.token_len = m->token_len;
 	memcpy(ex.token, m->token, m->token_len);
 	ex.port = pkt->dport;
+	ex.lport = pkt->sport;
 	/* Every member may answer a group request: no peer address. */
 	if (!pkt->multicast)
 		ex.peer = pkt->daddr;
@@ -242,7 +245,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		}
 	} else {
 		if (coapsec_exchange_answer(pkt->net, pkt->family, &pkt->daddr,
-					    pkt->dport, s->msg.token,
+					    pkt->dport, pkt->sport, s->msg.token,
 					    s->msg.token_len,
 					    coapsec_is_notification(&s->msg),
 					    coapsec_notification_life(&s->msg),
