@@ -2,12 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """Wire check for OSCORE (RFC 8613) traffic in a capture.
 
-    nonce_check.py [--peer KID=PEERKID]... [--marker TEXT]... PCAP
+    nonce_check.py [--peer KID=PEERKID]... [--marker TEXT]... PCAP...
     nonce_check.py --self-test
 
-Reads PCAP with tshark (CoAP on UDP port 5683, ICMP quotes left out) and
-prints '# ' diagnostics, then one line per check, "check NAME ok" or
-"check NAME fail", and "count protected N":
+Reads each capture with tshark (CoAP on UDP port 5683, ICMP quotes left
+out; several captures are concatenated with mergecap first, as tshark
+takes long to start under emulation) and prints for each, labelled with
+its file name less the extension, '# LABEL: ' diagnostics, then one line
+per check, "check LABEL NAME ok" or "check LABEL NAME fail", and
+"count LABEL protected N":
 
   plaintext  every CoAP message that is not an Empty message carries the
              OSCORE option, none carries Uri-Path, and no --marker text
@@ -44,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 
-FIELDS = ["frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+FIELDS = ["frame.number", "frame.interface_id", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
           "udp.srcport", "udp.dstport", "coap.type", "coap.code",
           "coap.token", "coap.opt.name",
           "coap.opt.object_security_kid",
@@ -125,8 +128,62 @@ def parse_oscore(v):
     return (kid, ctx, piv)
 
 
+def pcapng_counts(path):
+    """How many interfaces (IDBs) and packets a pcapng file holds."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:4] != b"\x0a\x0d\x0d\x0a":
+        raise RuntimeError("%s: not pcapng (dumpcap's format)" % path)
+    n, pkts, i, end = 0, 0, 0, "<"
+    while i + 12 <= len(data):
+        if data[i:i + 4] == b"\x0a\x0d\x0d\x0a":
+            end = "<" if data[i + 8:i + 12] == b"\x4d\x3c\x2b\x1a" else ">"
+        btype, blen = struct.unpack(end + "II", data[i:i + 8])
+        if blen < 12:
+            raise RuntimeError("%s: a pcapng block of %d bytes at %d" %
+                               (path, blen, i))
+        n += btype == 1
+        pkts += btype in (3, 6)
+        i += blen
+    return n, pkts
+
+
+def capture_rows(pcaps):
+    """tshark's rows for each capture, in one tshark run."""
+    if len(pcaps) == 1:
+        return [tshark_rows(pcaps[0])]
+    owner, first_frame = [], []
+    for k, p in enumerate(pcaps):
+        ifaces, pkts = pcapng_counts(p)
+        owner += [k] * ifaces
+        first_frame.append(sum(pcapng_counts(q)[1] for q in pcaps[:k]))
+    with tempfile.TemporaryDirectory() as d:
+        merged = os.path.join(d, "all.pcapng")
+        res = subprocess.run(["mergecap", "-a", "-I", "none", "-w", merged]
+                             + list(pcaps), stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT,
+                             universal_newlines=True, check=False)
+        if res.returncode != 0:
+            raise RuntimeError("mergecap failed (%d): %s" %
+                               (res.returncode, res.stdout.strip()))
+        rows = tshark_rows(merged)
+    out = [[] for _ in pcaps]
+    for r in rows:
+        iface = int(first(r["frame.interface_id"]) or 0)
+        if iface >= len(owner):
+            raise RuntimeError("frame %s on interface %d of %d" %
+                               (first(r["frame.number"]), iface, len(owner)))
+        k = owner[iface]
+        # Frame numbers as in the capture itself.
+        r["frame.number"] = str(int(first(r["frame.number"])) -
+                                first_frame[k])
+        out[k].append(r)
+    return out
+
+
 class Checker:
-    def __init__(self, peers=None, markers=(), out=sys.stdout):
+    def __init__(self, peers=None, markers=(), out=sys.stdout, label=""):
+        self.label = label + " " if label else ""
         self.peers = dict(peers or {})
         self.markers = [m.encode() for m in markers]
         self.out = out
@@ -140,7 +197,8 @@ class Checker:
         self.nonces = {}	# (key, idpiv) -> frame
 
     def diag(self, msg):
-        print("# " + msg, file=self.out)
+        print("# %s%s" % (self.label.replace(" ", ": "), msg),
+              file=self.out)
 
     def flag(self, check, msg):
         self.fail[check].append(msg)
@@ -289,19 +347,25 @@ class Checker:
                 self.diag("%s: %s" % (name, m))
             if len(msgs) > 10:
                 self.diag("%s: ... %d more" % (name, len(msgs) - 10))
-            print("check %s %s" % (name, "fail" if msgs else "ok"),
-                  file=self.out)
+            print("check %s%s %s" % (self.label, name,
+                                     "fail" if msgs else "ok"), file=self.out)
             ok = ok and not msgs
-        print("count protected %d" % self.counts["protected"], file=self.out)
+        print("count %sprotected %d" % (self.label, self.counts["protected"]),
+              file=self.out)
         return ok
 
 
-def check(pcap, peers=None, markers=(), out=sys.stdout):
-    c = Checker(peers, markers, out)
-    for r in tshark_rows(pcap):
-        c.row(r)
-    c.file_markers(pcap)
-    return c
+def check(pcaps, peers=None, markers=(), out=sys.stdout):
+    """A reported Checker for each capture; True if all passed."""
+    ok = True
+    for pcap, rows in zip(pcaps, capture_rows(pcaps)):
+        label = os.path.splitext(os.path.basename(pcap))[0]
+        c = Checker(peers, markers, out, label)
+        for r in rows:
+            c.row(r)
+        c.file_markers(pcap)
+        ok = c.report() and ok
+    return ok
 
 
 # --- synthetic captures for --self-test -----------------------------------
@@ -470,7 +534,7 @@ def self_test():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("pcap", nargs="?")
+    ap.add_argument("pcap", nargs="*")
     ap.add_argument("--peer", action="append", default=[],
                     metavar="KID=PEERKID")
     ap.add_argument("--marker", action="append", default=[])
@@ -480,6 +544,9 @@ def main():
         return 0 if self_test() else 1
     if not a.pcap:
         ap.error("a capture file (PCAP) is required, or --self-test")
+    labels = [os.path.splitext(os.path.basename(p))[0] for p in a.pcap]
+    if len(set(labels)) != len(labels):
+        ap.error("captures need distinct file names: %s" % " ".join(a.pcap))
     peers = {}
     for p in a.peer:
         k, sep, v = p.partition("=")
@@ -491,11 +558,10 @@ def main():
             ap.error("--peer %r: expected KID=PEERKID in hex, as 01=00" % p)
         peers[k.lower()] = v.lower()
     try:
-        c = check(a.pcap, peers, a.marker)
+        return 0 if check(a.pcap, peers, a.marker) else 1
     except (OSError, RuntimeError) as e:
         print("nonce_check.py: %s" % e, file=sys.stderr)
         return 2
-    return 0 if c.report() else 1
 
 
 if __name__ == "__main__":
