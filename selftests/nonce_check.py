@@ -189,7 +189,8 @@ class Checker:
         self.out = out
         self.fail = {"plaintext": [], "kid-piv": [], "nonce": []}
         self.counts = {"protected": 0, "requests": 0, "resp_piv": 0,
-                       "resp_no_piv": 0, "empty": 0, "duplicates": 0}
+                       "resp_no_piv": 0, "empty": 0, "rst": 0,
+                       "duplicates": 0}
         self.seen = {}		# exact datagram -> first frame
         self.ctx_of_kid = {}
         self.requests = {}	# (cli, cport, srv, sport, token) -> [req]
@@ -249,6 +250,7 @@ class Checker:
         opt = oscore_option(raw)
         if code == 0:
             self.counts["empty"] += 1
+            self.counts["rst"] += first(r["coap.type"]) == "3"
             if len(raw) > 4:
                 self.flag("plaintext", "frame %s: Empty message with %d "
                           "bytes after the header" % (frame, len(raw) - 4))
