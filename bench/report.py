@@ -4,7 +4,7 @@
 results.json, prints the table with ratios and draws bench.png with
 gnuplot.  Every figure is a rate measured inside one VM run under
 qemu -icount, where guest time counts instructions, so the rates repeat
-exactly and only ratios between them mean anything (shared/VM.md).
+exactly and only ratios between them mean anything (docs/vm-notes.md).
 
   report.py POINTS.jsonl OUTDIR
 """

@@ -62,7 +62,7 @@ ip -n "$C" route add default via 10.21.0.2
 ip -n "$G1" route add 10.23.0.0/24 via 10.22.0.2
 ip -n "$G2" route add 10.21.0.0/24 via 10.22.0.1
 ip -n "$S" route add default via 10.23.0.1
-# The accelerated AES (VM.md: otherwise aes-generic) and every module ESP
+# The accelerated AES (docs/vm-notes.md: otherwise aes-generic) and every module ESP
 # and coapsec need, loaded up front; then the kernel's own module requests
 # are turned off.  Under -icount sleep=off an idle guest's clock jumps to
 # its next timer, so while a request_module() waits on 9p I/O the crypto

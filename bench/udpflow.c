@@ -3,7 +3,7 @@
  * udpflow: one flow of CoAP messages from one network namespace to
  * another, sent and received by this one process, timed with the guest's
  * CLOCK_MONOTONIC.  Under qemu -icount that clock counts instructions, so
- * the rate repeats exactly from run to run (shared/VM.md).
+ * the rate repeats exactly from run to run (docs/vm-notes.md).
  *
  *   udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH]
  *

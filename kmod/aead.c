@@ -4,7 +4,28 @@
 #include <linux/string.h>
 
 #include "aead.h"
+#include "cipher.h"
 #include "codec/oscore_alg.h"
+
+/*
+ * Synchronous only for now: the packet path runs the AEAD in a per-CPU
+ * request and cannot yet finish on -EINPROGRESS.  The probe asks the same
+ * way, so that FEATURES names the driver contexts really get.
+ */
+static struct crypto_aead *coapsec_aead_alloc(const struct oscore_alg *alg)
+{
+	struct crypto_aead *tfm;
+
+	tfm = crypto_alloc_aead(alg->crypto_name, 0, CRYPTO_ALG_ASYNC);
+	if (IS_ERR(tfm))
+		return tfm;
+	/* The request lives in the per-CPU scratch: it must fit there. */
+	if (crypto_aead_reqsize(tfm) > COAPSEC_AEAD_REQ_ROOM) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(-ENOMEM);
+	}
+	return tfm;
+}
 
 int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 		       size_t driver_len)
@@ -12,7 +33,7 @@ int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 	struct crypto_aead *tfm;
 	int err;
 
-	tfm = crypto_alloc_aead(alg->crypto_name, 0, 0);
+	tfm = coapsec_aead_alloc(alg);
 	if (IS_ERR(tfm))
 		return PTR_ERR(tfm);
 
@@ -33,11 +54,7 @@ struct crypto_aead *coapsec_aead_new(const struct oscore_alg *alg,
 	struct crypto_aead *tfm;
 	int err;
 
-	/*
-	 * Synchronous only for now: the packet path runs the AEAD in a
-	 * per-CPU request and cannot yet finish on -EINPROGRESS (DESIGN §3).
-	 */
-	tfm = crypto_alloc_aead(alg->crypto_name, 0, CRYPTO_ALG_ASYNC);
+	tfm = coapsec_aead_alloc(alg);
 	if (IS_ERR(tfm))
 		return tfm;
 	err = crypto_aead_setkey(tfm, key, alg->key_len);

@@ -26,8 +26,6 @@ static int coapsec_aead_crypt(struct oscore_aead_req *req, bool enc)
 	unsigned int tag = req->alg->tag_len;
 	int err;
 
-	if (crypto_aead_reqsize(tfm) > COAPSEC_AEAD_REQ_ROOM)
-		return -ENOMEM;
 	/* CCM takes L' = L - 1 in front of the nonce (RFC 3610). */
 	memset(s->iv, 0, sizeof(s->iv));
 	if (req->alg->cose_id == OSCORE_ALG_AES_CCM_16_64_128) {

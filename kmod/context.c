@@ -6,7 +6,11 @@
  * grace period, deleted by command, by expiry or with its namespace.
  */
 #include <crypto/aead.h>
+#include <crypto/sha2.h>
 #include <linux/bitmap.h>
+#include <linux/hashtable.h>
+#include <linux/moduleparam.h>
+#include <linux/user_namespace.h>
 #include <linux/jiffies.h>
 #include <linux/netlink.h>
 #include <linux/overflow.h>
@@ -16,7 +20,9 @@
 #include "aead.h"
 #include "context.h"
 #include "events.h"
+#include "exchange.h"
 #include "netns.h"
+#include "replay.h"
 
 static const struct rhashtable_params coapsec_kid_params = {
 	.key_len = sizeof(struct coapsec_kid_key),
@@ -25,16 +31,138 @@ static const struct rhashtable_params coapsec_kid_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params coapsec_sender_params = {
+	.key_len = COAPSEC_FP_LEN,
+	.key_offset = offsetof(struct coapsec_context, sender_fp),
+	.head_offset = offsetof(struct coapsec_context, sender_node),
+	.automatic_shrinking = true,
+};
+
+/* Generations start at 1: an exchange with 0 matches nothing. */
+static atomic64_t coapsec_context_gens = ATOMIC64_INIT(0);
+static u8 coapsec_fp_salt[32];
+
 int coapsec_context_table_init(struct coapsec_net *cn)
 {
+	int err;
+
 	xa_init_flags(&cn->contexts, XA_FLAGS_ALLOC1);
-	return rhltable_init(&cn->by_kid, &coapsec_kid_params);
+	err = rhltable_init(&cn->by_kid, &coapsec_kid_params);
+	if (err)
+		return err;
+	err = rhltable_init(&cn->by_sender, &coapsec_sender_params);
+	if (err)
+		rhltable_destroy(&cn->by_kid);
+	return err;
 }
 
 void coapsec_context_table_destroy(struct coapsec_net *cn)
 {
+	rhltable_destroy(&cn->by_sender);
 	rhltable_destroy(&cn->by_kid);
 	xa_destroy(&cn->contexts);
+}
+
+/*
+ * The fingerprint of one direction's key material: what decides its nonces
+ * and keystream (alg, key, Common IV, ID, ID context), salted per boot.
+ */
+static void coapsec_key_fp(const struct oscore_alg *alg, const u8 *key,
+			   const u8 *common_iv, const u8 *id, u8 id_len,
+			   const u8 *id_context, u8 id_context_len, u8 *fp)
+{
+	struct sha256_state st;
+	u32 alg_id = alg->cose_id;
+
+	get_random_once(coapsec_fp_salt, sizeof(coapsec_fp_salt));
+	sha256_init(&st);
+	sha256_update(&st, coapsec_fp_salt, sizeof(coapsec_fp_salt));
+	sha256_update(&st, (const u8 *)&alg_id, sizeof(alg_id));
+	sha256_update(&st, key, alg->key_len);
+	sha256_update(&st, common_iv, alg->nonce_len);
+	sha256_update(&st, &id_len, 1);
+	sha256_update(&st, id, id_len);
+	sha256_update(&st, &id_context_len, 1);
+	sha256_update(&st, id_context, id_context_len);
+	sha256_final(&st, fp);
+}
+
+/*
+ * Crypto transforms are not charged to any memory cgroup, so they are
+ * counted per user instead: the owner (a uid of the host) of the
+ * outermost user namespace below the initial one.  Namespaces of the
+ * initial user namespace are the host administrator's and are not capped.
+ */
+static unsigned int user_transforms = 4096;
+module_param(user_transforms, uint, 0644);
+MODULE_PARM_DESC(user_transforms,
+		 "crypto transforms (1 per context + 1 per recipient) the contexts of one unprivileged user's namespaces may hold (default 4096)");
+
+struct coapsec_quota {
+	struct hlist_node node;
+	kuid_t uid;
+	atomic_t transforms;
+};
+
+static DEFINE_HASHTABLE(coapsec_quotas, 6);
+static DEFINE_SPINLOCK(coapsec_quota_lock);	/* guards coapsec_quotas */
+
+static struct coapsec_quota *coapsec_quota_of(struct net *net)
+{
+	struct user_namespace *ns = net->user_ns;
+	struct coapsec_quota *q, *fresh;
+
+	if (ns == &init_user_ns)
+		return NULL;
+	while (ns->parent != &init_user_ns)
+		ns = ns->parent;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	spin_lock(&coapsec_quota_lock);
+	hash_for_each_possible(coapsec_quotas, q, node, __kuid_val(ns->owner))
+		if (uid_eq(q->uid, ns->owner))
+			goto out;
+	q = fresh;
+	fresh = NULL;
+	if (q) {
+		q->uid = ns->owner;
+		hash_add(coapsec_quotas, &q->node, __kuid_val(ns->owner));
+	}
+out:
+	spin_unlock(&coapsec_quota_lock);
+	kfree(fresh);
+	return q ?: ERR_PTR(-ENOMEM);
+}
+
+/* Charges @n transforms to @net's user: 0, -ENOMEM or -EDQUOT. */
+static int coapsec_quota_charge(struct net *net, unsigned int n,
+				struct coapsec_quota **quota,
+				struct netlink_ext_ack *extack)
+{
+	struct coapsec_quota *q = coapsec_quota_of(net);
+
+	*quota = NULL;
+	if (IS_ERR_OR_NULL(q))
+		return PTR_ERR_OR_ZERO(q);
+	if (atomic_add_return(n, &q->transforms) > READ_ONCE(user_transforms)) {
+		atomic_sub(n, &q->transforms);
+		NL_SET_ERR_MSG(extack,
+			       "context: this user's namespaces hold as many crypto transforms as coapsec allows (module parameter user_transforms)");
+		return -EDQUOT;
+	}
+	*quota = q;
+	return 0;
+}
+
+void coapsec_context_quota_exit(void)
+{
+	struct hlist_node *tmp;
+	struct coapsec_quota *q;
+	unsigned int bkt;
+
+	hash_for_each_safe(coapsec_quotas, bkt, tmp, q, node) {
+		hash_del(&q->node);
+		kfree(q);
+	}
 }
 
 static void coapsec_context_free_rcu(struct rcu_head *rcu)
@@ -48,6 +176,8 @@ static void coapsec_context_free_rcu(struct rcu_head *rcu)
 		bitmap_free(ctx->recipients[i].bitmap);
 	}
 	crypto_free_aead(ctx->sender_tfm);
+	if (ctx->quota)
+		atomic_sub(1 + ctx->n_recipients, &ctx->quota->transforms);
 	coapsec_stats_free(ctx->stats);
 	atomic_dec(&coapsec_live_contexts);
 	/* The Common IV and IDs go with it; the transforms wipe the keys. */
@@ -83,14 +213,29 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		      struct netlink_ext_ack *extack)
 {
 	struct coapsec_context *ctx;
+	struct coapsec_quota *quota;
 	unsigned int i;
+	int err;
 
+	err = coapsec_quota_charge(cn->net, 1 + p->n_recipients, &quota,
+				   extack);
+	if (err)
+		return ERR_PTR(err);
 	ctx = kzalloc(struct_size(ctx, recipients, p->n_recipients),
 		      GFP_KERNEL_ACCOUNT);
-	if (!ctx)
+	if (!ctx) {
+		if (quota)
+			atomic_sub(1 + p->n_recipients, &quota->transforms);
 		return ERR_PTR(-ENOMEM);
+	}
+	ctx->quota = quota;
 	ctx->cn = cn;
 	ctx->id = p->id;
+	ctx->gen = atomic64_inc_return(&coapsec_context_gens);
+	coapsec_key_fp(p->alg, p->sender_key, p->common_iv, p->sender_id,
+		       p->sender_id_len, p->id_context, p->id_context_len,
+		       ctx->sender_fp);
+	ctx->seq_checkpoint = p->seq_checkpoint;
 	ctx->state = COAPSEC_CONTEXT_STATE_CURRENT;
 	ctx->flags = p->flags;
 	ctx->alg = p->alg;
@@ -129,6 +274,9 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
 
 		rcp->ctx = ctx;
+		coapsec_key_fp(p->alg, p->recipients[i].key, p->common_iv,
+			       p->recipients[i].id, p->recipients[i].id_len,
+			       p->id_context, p->id_context_len, rcp->fp);
 		coapsec_kid_key_set(&rcp->key, p->id_context,
 				    p->id_context_len, p->recipients[i].id,
 				    p->recipients[i].id_len);
@@ -227,15 +375,77 @@ static void coapsec_context_set_deadline(struct coapsec_net *cn,
 		schedule_delayed_work(&cn->gc, HZ);
 }
 
-/* Unlinks @ctx from the kid table and drops the table's reference. */
+/* The context of @cn holding sender key material @fp, or NULL. */
+static struct coapsec_context *coapsec_sender_holder(struct coapsec_net *cn,
+						     const u8 *fp)
+{
+	struct rhlist_head *list;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&cn->by_sender, fp, coapsec_sender_params);
+	rcu_read_unlock();
+	/* Under cn->lock: whatever is listed stays until we release it. */
+	return list ? container_of(list, struct coapsec_context, sender_node) :
+		      NULL;
+}
+
+/*
+ * Takes @old's sequence number for its successor with the same sender
+ * material: @old protects nothing from here on (without a limit event),
+ * and each number it handed out stays below the one returned.
+ */
+static u64 coapsec_context_retire_sender(struct coapsec_context *old)
+{
+	atomic_or(COAPSEC_NOTIFIED_HARD, &old->limits_notified);
+	return atomic64_xchg(&old->seq, old->seq_hard);
+}
+
+/*
+ * A swap keeps what belongs to unchanged key material: the sequence
+ * number of the same sender (from @old or the @prev it replaced), the
+ * replay windows of recipients whose ID and key stay.
+ */
+static void coapsec_context_inherit(struct coapsec_context *ctx,
+				    struct coapsec_context *old,
+				    struct coapsec_context *prev)
+{
+	struct coapsec_context *from[] = { old, prev };
+	u64 next = atomic64_read(&ctx->seq);
+	unsigned int i, j;
+
+	for (i = 0; i < ARRAY_SIZE(from); i++)
+		if (from[i] && !memcmp(from[i]->sender_fp, ctx->sender_fp,
+				       COAPSEC_FP_LEN))
+			next = max(next, coapsec_context_retire_sender(from[i]));
+	atomic64_set(&ctx->seq, next);
+
+	for (i = 0; i < ctx->n_recipients; i++) {
+		struct coapsec_recipient *rcp = &ctx->recipients[i];
+
+		for (j = 0; j < old->n_recipients; j++) {
+			struct coapsec_recipient *was = &old->recipients[j];
+
+			if (!memcmp(&was->key, &rcp->key, sizeof(rcp->key)) &&
+			    !memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN)) {
+				coapsec_replay_copy(rcp, was);
+				break;
+			}
+		}
+	}
+}
+
+/* Unlinks @ctx from the lookup tables and drops their reference. */
 static void coapsec_context_release(struct coapsec_net *cn,
 				    struct coapsec_context *ctx)
 {
 	if (!ctx)
 		return;
+	rhltable_remove(&cn->by_sender, &ctx->sender_node,
+			coapsec_sender_params);
 	coapsec_context_unlink_kids(ctx, ctx->n_recipients);
 	coapsec_context_set_deadline(cn, ctx, 0);
 	cn->n_contexts--;
+	cn->change_gen++;
 	coapsec_context_put(ctx);
 }
 
@@ -252,9 +462,18 @@ int coapsec_context_new(struct coapsec_net *cn,
 		NL_SET_ERR_MSG(extack, "context: too many contexts");
 		return -ENOSPC;
 	}
+	err = coapsec_exchange_table_create(cn);
+	if (err)
+		return err;
 	ctx = coapsec_context_alloc(cn, p, extack);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	if (coapsec_sender_holder(cn, ctx->sender_fp)) {
+		NL_SET_ERR_MSG(extack,
+			       "context.sender-key: this sender key material (alg, key, common IV, sender ID, ID context) is in use by another context: two contexts would share nonces; swap that context instead");
+		err = -EEXIST;
+		goto err_free;
+	}
 
 	if (p->id) {
 		err = xa_insert(&cn->contexts, p->id, ctx, GFP_KERNEL_ACCOUNT);
@@ -272,11 +491,20 @@ int coapsec_context_new(struct coapsec_net *cn,
 		goto err_free;
 
 	err = coapsec_context_link_kids(ctx, NULL, extack);
+	if (!err) {
+		err = rhltable_insert(&cn->by_sender, &ctx->sender_node,
+				      coapsec_sender_params);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "context: lookup table full");
+			coapsec_context_unlink_kids(ctx, ctx->n_recipients);
+		}
+	}
 	if (err) {
 		xa_erase(&cn->contexts, ctx->id);
 		goto err_free;
 	}
 	cn->n_contexts++;
+	cn->change_gen++;
 	deadline = ctx->deadline;
 	ctx->deadline = 0;
 	coapsec_context_set_deadline(cn, ctx, deadline);
@@ -293,7 +521,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 			 const struct coapsec_context_params *p,
 			 struct netlink_ext_ack *extack)
 {
-	struct coapsec_context *old, *ctx, *prev;
+	struct coapsec_context *old, *ctx, *prev, *holder;
 	time64_t deadline;
 	int err;
 
@@ -313,18 +541,36 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	ctx = coapsec_context_alloc(cn, p, extack);
 	if (IS_ERR(ctx))
 		return PTR_ERR(ctx);
+	prev = rcu_dereference_protected(old->previous,
+					 lockdep_is_held(&cn->lock));
+	holder = coapsec_sender_holder(cn, ctx->sender_fp);
+	if (holder && holder != old && holder != prev) {
+		NL_SET_ERR_MSG(extack,
+			       "context.sender-key: this sender key material (alg, key, common IV, sender ID, ID context) is in use by another context: two contexts would share nonces");
+		coapsec_context_put(ctx);
+		return -EEXIST;
+	}
 
 	/* The replaced context's recipients may reappear in its successor. */
 	err = coapsec_context_link_kids(ctx, old, extack);
+	if (!err) {
+		err = rhltable_insert(&cn->by_sender, &ctx->sender_node,
+				      coapsec_sender_params);
+		if (err) {
+			NL_SET_ERR_MSG(extack, "context: lookup table full");
+			coapsec_context_unlink_kids(ctx, ctx->n_recipients);
+		}
+	}
 	if (err) {
 		coapsec_context_put(ctx);
 		return err;
 	}
 	cn->n_contexts++;
+	cn->change_gen++;
+	coapsec_context_inherit(ctx, old, prev);
 
 	/* One previous context at most: the older one goes now. */
-	prev = rcu_replace_pointer(old->previous, NULL,
-				   lockdep_is_held(&cn->lock));
+	RCU_INIT_POINTER(old->previous, NULL);
 	coapsec_context_release(cn, prev);
 
 	WRITE_ONCE(old->state, COAPSEC_CONTEXT_STATE_PREVIOUS);

@@ -21,9 +21,13 @@
 #include "stats.h"
 
 struct coapsec_net;
+struct coapsec_quota;
 struct crypto_aead;
 struct net;
 struct netlink_ext_ack;
+
+/* A salted SHA-256 of key material, to compare keys without keeping them. */
+#define COAPSEC_FP_LEN		32
 
 /* Longest kid: nonce length - 6 (RFC 8613 §3.3). */
 #define COAPSEC_MAX_KID_LEN	(OSCORE_MAX_NONCE_LEN - 6)
@@ -40,6 +44,7 @@ struct coapsec_recipient {
 	struct rhlist_head node;
 	struct coapsec_kid_key key;
 	struct coapsec_context *ctx;
+	u8 fp[COAPSEC_FP_LEN];		/* of its key material, as sender_fp */
 	struct crypto_aead *tfm;	/* recipient key set, authsize set */
 	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
 	spinlock_t lock;
@@ -48,6 +53,10 @@ struct coapsec_recipient {
 	u32 window;
 	unsigned long *bitmap;
 };
+
+/* Which sequence number limits were reported (limits_notified). */
+#define COAPSEC_NOTIFIED_SOFT	0x1
+#define COAPSEC_NOTIFIED_HARD	0x2
 
 struct coapsec_context {
 	struct coapsec_net *cn;
@@ -65,7 +74,17 @@ struct coapsec_context {
 
 	atomic64_t seq;			/* next sender sequence number */
 	u64 seq_soft, seq_hard;
-	atomic_t soft_notified;
+	u32 seq_checkpoint;		/* K of RFC 8613 B.1.1; 0: none */
+	atomic_t limits_notified;	/* COAPSEC_NOTIFIED_* */
+	/*
+	 * Who holds this sender key material (alg, key, Common IV, IDs),
+	 * as a salted digest: a new context may not share it, a swap that
+	 * keeps it continues the sequence.  Never leaves the kernel.
+	 */
+	u8 sender_fp[COAPSEC_FP_LEN];
+	struct rhlist_head sender_node;
+	/* Unique per context ever made; exchanges are bound to it. */
+	u64 gen;
 
 	u32 lifetime;			/* seconds, 0: forever */
 	time64_t deadline;		/* expiry or end of grace; 0: none */
@@ -74,6 +93,7 @@ struct coapsec_context {
 	struct coapsec_context __rcu *previous;
 
 	struct coapsec_stats __percpu *stats;
+	struct coapsec_quota *quota;	/* its user's transforms; NULL: host */
 	refcount_t refcnt;
 	struct rcu_head rcu;
 
@@ -88,6 +108,7 @@ struct coapsec_context_params {
 	const u8 *sender_id, *sender_key, *common_iv, *id_context;
 	u8 sender_id_len, id_context_len;
 	u64 seq_start, seq_soft, seq_hard;
+	u32 seq_checkpoint;
 	u32 lifetime, flags, grace;
 	unsigned int n_recipients;
 	struct {
@@ -96,6 +117,9 @@ struct coapsec_context_params {
 		u32 window;
 	} recipients[COAPSEC_MAX_RECIPIENTS];
 };
+
+/* Module exit, after rcu_barrier(): frees the per-user transform counts. */
+void coapsec_context_quota_exit(void);
 
 int coapsec_context_table_init(struct coapsec_net *cn);
 void coapsec_context_table_destroy(struct coapsec_net *cn);

@@ -11,7 +11,7 @@ static void coapsec_event_send(struct coapsec_net *cn,
 			       const struct coapsec_context *ctx,
 			       enum coapsec_event_type type,
 			       const struct coapsec_recipient *rcp,
-			       u32 count)
+			       u32 count, u64 seq)
 {
 	struct nlattr *nest;
 	struct sk_buff *msg;
@@ -29,8 +29,8 @@ static void coapsec_event_send(struct coapsec_net *cn,
 	if (!nest ||
 	    nla_put_u8(msg, COAPSEC_A_EVENT_TYPE, type) ||
 	    nla_put_u32(msg, COAPSEC_A_EVENT_CONTEXT_ID, ctx->id) ||
-	    nla_put_u64_64bit(msg, COAPSEC_A_EVENT_SEQ,
-			      atomic64_read(&ctx->seq), COAPSEC_A_EVENT_PAD) ||
+	    nla_put_u64_64bit(msg, COAPSEC_A_EVENT_SEQ, seq,
+			      COAPSEC_A_EVENT_PAD) ||
 	    (rcp && nla_put(msg, COAPSEC_A_EVENT_KID, rcp->key.kid_len,
 			    rcp->key.kid)) ||
 	    (count && nla_put_u32(msg, COAPSEC_A_EVENT_COUNT, count)))
@@ -46,7 +46,14 @@ err:
 void coapsec_event_context(struct coapsec_context *ctx,
 			   enum coapsec_event_type type)
 {
-	coapsec_event_send(ctx->cn, ctx, type, NULL, 0);
+	coapsec_event_send(ctx->cn, ctx, type, NULL, 0,
+			   atomic64_read(&ctx->seq));
+}
+
+void coapsec_event_checkpoint(struct coapsec_context *ctx, u64 start)
+{
+	coapsec_event_send(ctx->cn, ctx, COAPSEC_EVENT_SEQ_CHECKPOINT, NULL, 0,
+			   start);
 }
 
 void coapsec_event_report(struct coapsec_recipient *rcp,
@@ -70,5 +77,6 @@ void coapsec_event_report(struct coapsec_recipient *rcp,
 	}
 	spin_unlock_irqrestore(&cn->report_lock, flags);
 	if (count)
-		coapsec_event_send(cn, rcp->ctx, type, rcp, count);
+		coapsec_event_send(cn, rcp->ctx, type, rcp, count,
+				   atomic64_read(&rcp->ctx->seq));
 }

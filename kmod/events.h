@@ -16,6 +16,11 @@ struct coapsec_recipient;
 void coapsec_event_context(struct coapsec_context *ctx,
 			   enum coapsec_event_type type);
 /*
+ * RFC 8613 B.1.1: a context re-created with these keys must start at
+ * @start.  Every seq_checkpoint numbers; any context.
+ */
+void coapsec_event_checkpoint(struct coapsec_context *ctx, u64 start);
+/*
  * Replay or authentication failure on @rcp: at most
  * COAPSEC_REPORTS_PER_SEC per namespace, the rest counted into the next
  * report.  Any context (softirq included).

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The outstanding-request table: one global array of buckets, each a few
- * ways under its own spinlock, shared by every namespace (the key holds
- * the namespace cookie).  Bindings carry request nonces, which are public,
- * but entries are wiped on removal anyway.
+ * The outstanding-request table: per namespace, an array of buckets, each
+ * a few ways under its own spinlock.  Bindings carry request nonces, which
+ * are public, but entries are wiped on removal anyway.
  */
 #include <linux/jhash.h>
 #include <linux/jiffies.h>
@@ -24,43 +23,64 @@ struct coapsec_exchange_bucket {
 	struct coapsec_exchange way[COAPSEC_EXCHANGE_WAYS];
 };
 
-static struct coapsec_exchange_bucket *coapsec_exchanges;
-static u32 coapsec_exchange_seed __read_mostly;
+struct coapsec_exchange_table {
+	u32 seed;
+	struct coapsec_exchange_bucket bucket[COAPSEC_EXCHANGE_BUCKETS];
+};
 
-int coapsec_exchange_init(void)
+int coapsec_exchange_table_create(struct coapsec_net *cn)
 {
+	struct coapsec_exchange_table *t;
 	unsigned int i;
 
-	coapsec_exchanges = kvcalloc(COAPSEC_EXCHANGE_BUCKETS,
-				     sizeof(*coapsec_exchanges), GFP_KERNEL);
-	if (!coapsec_exchanges)
+	lockdep_assert_held(&cn->lock);
+	if (cn->exchanges)
+		return 0;
+	/* Charged to whoever makes the namespace's first context. */
+	t = kvzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
 		return -ENOMEM;
 	for (i = 0; i < COAPSEC_EXCHANGE_BUCKETS; i++)
-		spin_lock_init(&coapsec_exchanges[i].lock);
-	coapsec_exchange_seed = get_random_u32();
+		spin_lock_init(&t->bucket[i].lock);
+	t->seed = get_random_u32();
+	/* Readers see it initialised or not at all. */
+	smp_store_release(&cn->exchanges, t);
 	return 0;
 }
 
-void coapsec_exchange_exit(void)
+void coapsec_exchange_table_destroy(struct coapsec_net *cn)
 {
-	if (coapsec_exchanges)
-		memzero_explicit(coapsec_exchanges, COAPSEC_EXCHANGE_BUCKETS *
-				 sizeof(*coapsec_exchanges));
-	kvfree(coapsec_exchanges);
-	coapsec_exchanges = NULL;
+	struct coapsec_exchange_table *t = cn->exchanges;
+
+	if (!t)
+		return;
+	memzero_explicit(t, sizeof(*t));
+	kvfree(t);
+	cn->exchanges = NULL;
+}
+
+static struct coapsec_exchange_table *coapsec_exchange_table(struct net *net)
+{
+	/* Pairs with the release in coapsec_exchange_table_create(). */
+	return smp_load_acquire(&coapsec_net(net)->exchanges);
+}
+
+bool coapsec_exchange_in_use(struct net *net)
+{
+	return READ_ONCE(coapsec_net(net)->exchanges);
 }
 
 static struct coapsec_exchange_bucket *
-coapsec_exchange_bucket(u64 cookie, u8 role, const struct in6_addr *peer,
-			__be16 port, const u8 *token, u8 token_len)
+coapsec_exchange_bucket(struct coapsec_exchange_table *t, u8 role,
+			const struct in6_addr *peer, __be16 port,
+			const u8 *token, u8 token_len)
 {
 	u32 h;
 
-	h = jhash2((const u32 *)peer, 4, coapsec_exchange_seed);
-	h = jhash_3words((u32)cookie, (u32)(cookie >> 32),
-			 ((u32)role << 16) | (__force u16)port, h);
+	h = jhash2((const u32 *)peer, 4, t->seed);
+	h = jhash_2words(role, (__force u16)port, h);
 	h = jhash(token, token_len, h);
-	return &coapsec_exchanges[h % COAPSEC_EXCHANGE_BUCKETS];
+	return &t->bucket[h % COAPSEC_EXCHANGE_BUCKETS];
 }
 
 static bool coapsec_exchange_live(const struct coapsec_exchange *e)
@@ -68,34 +88,80 @@ static bool coapsec_exchange_live(const struct coapsec_exchange *e)
 	return e->expires && time_before(jiffies, e->expires);
 }
 
-static bool coapsec_exchange_same(const struct coapsec_exchange *e, u64 cookie,
-				  u8 role, u8 family,
-				  const struct in6_addr *peer, __be16 port,
-				  const u8 *token, u8 token_len)
+static bool coapsec_exchange_same(const struct coapsec_exchange *e, u8 role,
+				  u8 family, const struct in6_addr *peer,
+				  __be16 port, const u8 *token, u8 token_len)
 {
-	return coapsec_exchange_live(e) && e->net_cookie == cookie &&
-	       e->role == role && e->family == family && e->port == port &&
+	return coapsec_exchange_live(e) && e->role == role &&
+	       e->family == family && e->port == port &&
 	       e->token_len == token_len && ipv6_addr_equal(&e->peer, peer) &&
 	       !memcmp(e->token, token, token_len);
 }
 
-bool coapsec_exchange_add(const struct coapsec_exchange *ex)
+/* The live entry with @ex's key in @b, or NULL.  Under b->lock. */
+static struct coapsec_exchange *
+coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
+		      const struct coapsec_exchange *ex)
 {
-	struct coapsec_exchange_bucket *b;
-	struct coapsec_exchange *slot = NULL, *e;
-	bool evicted = false;
 	unsigned int i;
 
-	b = coapsec_exchange_bucket(ex->net_cookie, ex->role, &ex->peer,
-				    ex->port, ex->token, ex->token_len);
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
+		if (coapsec_exchange_same(&b->way[i], ex->role, ex->family,
+					  &ex->peer, ex->port, ex->token,
+					  ex->token_len))
+			return &b->way[i];
+	return NULL;
+}
+
+u32 coapsec_notification_life(const struct coap_msg *m)
+{
+	const struct coap_option *max_age;
+	u32 life;
+
+	max_age = coap_find_option(m, COAP_OPT_MAX_AGE);
+	life = max_age ? coap_option_uint(max_age) : COAPSEC_DEFAULT_MAX_AGE;
+	return min_t(u32, life, U32_MAX / HZ - COAPSEC_EXCHANGE_LIFETIME) +
+	       COAPSEC_EXCHANGE_LIFETIME;
+}
+
+bool coapsec_registers(const struct coap_msg *m)
+{
+	const struct coap_option *obs = coap_find_option(m, COAP_OPT_OBSERVE);
+
+	return obs && !coap_option_uint(obs);
+}
+
+/* A server exchange still to be answered, or an observation's. */
+static bool coapsec_exchange_pending(const struct coapsec_exchange *e)
+{
+	return !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT) ||
+	       (e->flags & COAPSEC_EXCHANGE_F_OBSERVE);
+}
+
+static unsigned long coapsec_exchange_deadline(u32 seconds)
+{
+	return jiffies + (unsigned long)seconds * HZ ?: 1;
+}
+
+int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
+{
+	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange *slot;
+	struct coapsec_exchange_bucket *b;
+	unsigned int i;
+	int ret = 0;
+
+	if (!t)
+		return -ENOENT;
+	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
+				    ex->token, ex->token_len);
 	spin_lock_bh(&b->lock);
 	/* The same exchange again, else a free way, else the oldest. */
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !slot; i++) {
-		e = &b->way[i];
-		if (coapsec_exchange_same(e, ex->net_cookie, ex->role,
-					  ex->family, &ex->peer, ex->port,
-					  ex->token, ex->token_len))
-			slot = e;
+	slot = coapsec_exchange_slot(b, ex);
+	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
+	    slot->ctx_id != ex->ctx_id && coapsec_exchange_pending(slot)) {
+		ret = -EEXIST;
+		goto out;
 	}
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !slot; i++)
 		if (!coapsec_exchange_live(&b->way[i]))
@@ -105,36 +171,34 @@ bool coapsec_exchange_add(const struct coapsec_exchange *ex)
 		for (i = 1; i < COAPSEC_EXCHANGE_WAYS; i++)
 			if (time_before(b->way[i].expires, slot->expires))
 				slot = &b->way[i];
-		evicted = true;
+		ret = 1;
 	}
 	*slot = *ex;
-	slot->expires = jiffies + COAPSEC_EXCHANGE_LIFETIME * HZ ?: 1;
+	slot->expires = coapsec_exchange_deadline(COAPSEC_EXCHANGE_LIFETIME);
+out:
 	spin_unlock_bh(&b->lock);
-	return evicted;
+	return ret;
 }
 
 int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
-			  const u8 *token, u8 token_len, bool consume,
+			  const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex)
 {
-	u64 cookie = net->net_cookie;
+	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
 	struct coapsec_exchange_bucket *b;
 	unsigned int i;
 	int err = -ENOENT;
 
-	b = coapsec_exchange_bucket(cookie, role, peer, port, token,
-				    token_len);
+	if (!t)
+		return -ENOENT;
+	b = coapsec_exchange_bucket(t, role, peer, port, token, token_len);
 	spin_lock_bh(&b->lock);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		struct coapsec_exchange *e = &b->way[i];
-
-		if (!coapsec_exchange_same(e, cookie, role, family, peer, port,
-					   token, token_len))
+		if (!coapsec_exchange_same(&b->way[i], role, family, peer,
+					   port, token, token_len))
 			continue;
-		*ex = *e;
-		if (consume && !e->keep)
-			memzero_explicit(e, sizeof(*e));
+		*ex = b->way[i];
 		err = 0;
 		break;
 	}
@@ -144,35 +208,115 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 
 int coapsec_exchange_find_request(struct net *net, u8 family,
 				  const struct in6_addr *peer, __be16 port,
-				  const u8 *token, u8 token_len, bool consume,
+				  const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex)
 {
 	static const struct in6_addr any_member;
 
 	if (!coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family, peer,
-				   port, token, token_len, consume, ex))
+				   port, token, token_len, ex))
 		return 0;
 	return coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family,
-				     &any_member, port, token, token_len,
-				     consume, ex);
+				     &any_member, port, token, token_len, ex);
 }
 
-void coapsec_exchange_flush(struct net *net)
+int coapsec_exchange_answer(struct net *net, u8 family,
+			    const struct in6_addr *peer, __be16 port,
+			    const u8 *token, u8 token_len, bool notification,
+			    u32 extend, struct coapsec_exchange *ex,
+			    bool *reuse_nonce)
 {
-	u64 cookie = net->net_cookie;
-	unsigned int i, j;
+	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_bucket *b;
+	struct coapsec_exchange *e = NULL;
+	unsigned int i;
 
-	if (!coapsec_exchanges)
-		return;
-	for (i = 0; i < COAPSEC_EXCHANGE_BUCKETS; i++) {
-		struct coapsec_exchange_bucket *b = &coapsec_exchanges[i];
-
-		spin_lock_bh(&b->lock);
-		for (j = 0; j < COAPSEC_EXCHANGE_WAYS; j++)
-			if (b->way[j].net_cookie == cookie)
-				memzero_explicit(&b->way[j], sizeof(b->way[j]));
-		spin_unlock_bh(&b->lock);
+	if (!t)
+		return -ENOENT;
+	b = coapsec_exchange_bucket(t, COAPSEC_EXCHANGE_SERVER, peer, port,
+				    token, token_len);
+	spin_lock_bh(&b->lock);
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !e; i++)
+		if (coapsec_exchange_same(&b->way[i], COAPSEC_EXCHANGE_SERVER,
+					  family, peer, port, token, token_len))
+			e = &b->way[i];
+	if (e) {
+		/* The one place that hands out a request's nonce. */
+		*reuse_nonce = !notification &&
+			       !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
+		e->flags |= COAPSEC_EXCHANGE_F_NONCE_SPENT;
+		if (notification)
+			e->expires = coapsec_exchange_deadline(extend);
+		*ex = *e;
 	}
+	spin_unlock_bh(&b->lock);
+	return e ? 0 : -ENOENT;
+}
+
+/* Whether @e is still the exchange that @ex was copied from. */
+static bool coapsec_exchange_is(const struct coapsec_exchange *e,
+				const struct coapsec_exchange *ex,
+				size_t nonce_len)
+{
+	return coapsec_exchange_same(e, ex->role, ex->family, &ex->peer,
+				     ex->port, ex->token, ex->token_len) &&
+	       e->ctx_id == ex->ctx_id && e->ctx_gen == ex->ctx_gen &&
+	       !memcmp(e->binding.nonce, ex->binding.nonce, nonce_len);
+}
+
+/* What answer @a does to the live entry @e; under its bucket's lock. */
+static int coapsec_exchange_consume(struct coapsec_exchange *e,
+				    const struct coapsec_answer *a)
+{
+	if (e->flags & COAPSEC_EXCHANGE_F_KEEP) {
+		/* Answers without a Partial IV have no window: one only. */
+		if (!a->has_piv) {
+			if (e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT)
+				return -EALREADY;
+			e->flags |= COAPSEC_EXCHANGE_F_NONCE_SPENT;
+		}
+		return 0;
+	}
+	if ((e->flags & COAPSEC_EXCHANGE_F_OBSERVE) && a->notification) {
+		/* §4.1.3.5.2: every notification has a Partial IV. */
+		if (!a->has_piv)
+			return -EALREADY;
+		if ((e->flags & COAPSEC_EXCHANGE_F_NOTIFIED) &&
+		    a->seq <= e->notification)
+			return -EALREADY;
+		e->notification = a->seq;
+		e->flags |= COAPSEC_EXCHANGE_F_NOTIFIED;
+		e->expires = coapsec_exchange_deadline(a->extend);
+		return 0;
+	}
+	/* One answer per request; an observation ends with this one. */
+	memzero_explicit(e, sizeof(*e));
+	return 0;
+}
+
+int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex,
+			      const struct coapsec_answer *answer)
+{
+	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_bucket *b;
+	unsigned int i;
+	int err = -EALREADY;
+
+	if (!t)
+		return -EALREADY;
+	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
+				    ex->token, ex->token_len);
+	spin_lock_bh(&b->lock);
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		struct coapsec_exchange *e = &b->way[i];
+
+		if (coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
+			err = coapsec_exchange_consume(e, answer);
+			break;
+		}
+	}
+	spin_unlock_bh(&b->lock);
+	return err;
 }
 
 struct coapsec_context *coapsec_exchange_context(struct net *net,
@@ -181,8 +325,8 @@ struct coapsec_context *coapsec_exchange_context(struct net *net,
 	struct coapsec_context *ctx, *prev;
 
 	ctx = coapsec_context_lookup(coapsec_net(net), ex->ctx_id);
-	if (!ctx || ctx == ex->ctx)
+	if (!ctx || ctx->gen == ex->ctx_gen)
 		return ctx;
 	prev = rcu_dereference(ctx->previous);
-	return prev == ex->ctx ? prev : NULL;
+	return prev && prev->gen == ex->ctx_gen ? prev : NULL;
 }

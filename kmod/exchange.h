@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Outstanding requests (RFC 8613 §8.2, §8.3: a response is bound to its
- * request).  An entry is keyed by namespace, role, peer address, peer port
- * and token, and remembers the context and the request's binding.
+ * request).  An entry is keyed by role, peer address, peer port and token,
+ * and remembers the context (by ID and generation) and the request's
+ * binding.  Each namespace has its own table, so nothing one namespace
+ * sends can evict or expose another's entries.
  *
  *   client role: a request this host (or gateway) protected; the peer's
  *                protected response is verified with the binding.  A
@@ -11,9 +13,16 @@
  *   server role: a request this host verified; the local response to it
  *                is protected with the binding.
  *
+ * The one-nonce-one-message rule for responses lives here: the request's
+ * nonce may protect one answer, claimed under the bucket lock by
+ * coapsec_exchange_answer(); every other answer to that request carries
+ * the server's own Partial IV.
+ *
  * The table is fixed in size (no allocation per packet): a set of ways
  * per bucket, entries expire after EXCHANGE_LIFETIME (RFC 7252 §4.8.2)
- * and a full bucket evicts its oldest entry, counted as an eviction.
+ * and a full bucket evicts its oldest entry, counted as an eviction.  An
+ * observation lives on while notifications come, each one extending it
+ * by EXCHANGE_LIFETIME plus the notification's Max-Age.
  */
 #ifndef COAPSEC_EXCHANGE_H
 #define COAPSEC_EXCHANGE_H
@@ -24,7 +33,8 @@
 #include "codec/oscore.h"
 
 struct coapsec_context;
-struct coapsec_pkt;
+struct coapsec_net;
+struct net;
 
 enum coapsec_exchange_role {
 	COAPSEC_EXCHANGE_CLIENT = 1,
@@ -33,10 +43,23 @@ enum coapsec_exchange_role {
 
 /* RFC 7252 §4.8.2, in seconds. */
 #define COAPSEC_EXCHANGE_LIFETIME	247
+/* RFC 7252 §5.10.5: Max-Age when a notification carries none. */
+#define COAPSEC_DEFAULT_MAX_AGE		60
+
+/* A group request: any number of answers, each with its Partial IV. */
+#define COAPSEC_EXCHANGE_F_KEEP		BIT(0)
+/* An Observe registration: notifications until one ends it. */
+#define COAPSEC_EXCHANGE_F_OBSERVE	BIT(1)
+/*
+ * Server: an answer took the request's nonce, or can no longer.  Client,
+ * group request: its one answer without a Partial IV came.
+ */
+#define COAPSEC_EXCHANGE_F_NONCE_SPENT	BIT(2)
+/* Client: @notification holds the freshest notification's Partial IV. */
+#define COAPSEC_EXCHANGE_F_NOTIFIED	BIT(3)
 
 struct coapsec_exchange {
 	/* The key */
-	u64 net_cookie;
 	u8 role;
 	u8 family;
 	u8 token_len;
@@ -45,30 +68,38 @@ struct coapsec_exchange {
 	struct in6_addr peer;
 	/* What it binds */
 	unsigned long expires;		/* jiffies; 0: free */
-	bool keep;			/* group request: many responses */
+	u8 flags;			/* COAPSEC_EXCHANGE_F_* */
 	u32 ctx_id;
-	/* Compared with a live context found by ctx_id, never dereferenced. */
-	const struct coapsec_context *ctx;
+	u64 ctx_gen;			/* the context's generation */
+	u64 notification;		/* client: RFC 8613 §7.4.1 number */
 	struct oscore_binding binding;
 };
 
-int coapsec_exchange_init(void);
-void coapsec_exchange_exit(void);
+/*
+ * A namespace's table, made with its first context and kept until the
+ * namespace goes (so the packet path needs no reference on it).
+ */
+int coapsec_exchange_table_create(struct coapsec_net *cn);
+void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 
 /*
- * Records an exchange (overwriting one with the same key).  Returns
- * whether a live entry had to be evicted for it.
+ * Records @ex in @net's table.  A client entry replaces one with the same
+ * key.  A server entry replaces one of the same context ID (its rekeys
+ * included), or one already answered: a request that another context
+ * verified while that context's exchange with the same address, port and
+ * token awaits its answer (or observes) gets -EEXIST, so that a peer
+ * spoofing another cannot take over its answer.  0, -EEXIST, or 1 when a
+ * live entry had to be evicted.
  */
-bool coapsec_exchange_add(const struct coapsec_exchange *ex);
+int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex);
 
 /*
  * Finds the exchange for @role with the peer @peer/@port and @token and
- * copies it to @ex.  With @consume, a matching entry that is not marked
- * keep is removed.  0 or -ENOENT.
+ * copies it to @ex.  0 or -ENOENT.
  */
 int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
-			  const u8 *token, u8 token_len, bool consume,
+			  const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex);
 
 /*
@@ -77,18 +108,62 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
  */
 int coapsec_exchange_find_request(struct net *net, u8 family,
 				  const struct in6_addr *peer, __be16 port,
-				  const u8 *token, u8 token_len, bool consume,
+				  const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex);
 
 /*
- * The context @ex was recorded with, if it still lives: current under
- * its ID, or the previous one during a rekey's grace period.  Under
- * rcu_read_lock().
+ * Server side, about to protect an answer to @peer/@port with @token: the
+ * request's exchange in @ex, and in *@reuse_nonce whether this answer may
+ * take the request's nonce.  Only the first answer may, and only if it is
+ * no notification; whatever the answer, the nonce is spent from here on.
+ * A notification extends the exchange by @extend seconds.  0 or -ENOENT.
+ */
+int coapsec_exchange_answer(struct net *net, u8 family,
+			    const struct in6_addr *peer, __be16 port,
+			    const u8 *token, u8 token_len, bool notification,
+			    u32 extend, struct coapsec_exchange *ex,
+			    bool *reuse_nonce);
+
+/*
+ * Seconds a notification @m keeps its observation alive: its Max-Age
+ * (RFC 7641 §3.2), and EXCHANGE_LIFETIME on top for the next one.
+ */
+u32 coapsec_notification_life(const struct coap_msg *m);
+
+/* Whether request @m registers an observation (Observe 0, RFC 7641). */
+bool coapsec_registers(const struct coap_msg *m);
+
+/* What a verified response to a client exchange is to do. */
+struct coapsec_answer {
+	bool notification;		/* it carries Observe, success class */
+	bool has_piv;
+	u64 seq;			/* its Partial IV's, if has_piv */
+	u32 extend;			/* seconds a notification extends by */
+};
+
+/*
+ * Client side, after a response verified under @ex's binding (@ex as
+ * coapsec_exchange_find_request() copied it): consumes what it answers.
+ * A unicast request's entry goes with its one answer; an observation's
+ * stays while notifications come, each with a Partial IV above the last
+ * (RFC 8613 §7.4.1), and goes with an answer that ends it (no Observe, or
+ * an error).  A group request's entry stays; its answers carry Partial
+ * IVs that the members' replay windows guard, and at most one may come
+ * without.  0, or -EALREADY for an answer that is a replay or older than
+ * the freshest notification.
+ */
+int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex,
+			      const struct coapsec_answer *answer);
+
+/*
+ * The context @ex was recorded with, if it still lives: current under its
+ * ID, or the previous one during a rekey's grace period; matched by
+ * generation, never by address.  Under rcu_read_lock().
  */
 struct coapsec_context *coapsec_exchange_context(struct net *net,
 						 const struct coapsec_exchange *ex);
 
-/* Forgets every exchange of @net (namespace exit). */
-void coapsec_exchange_flush(struct net *net);
+/* Whether @net has ever had a context (and so may have exchanges). */
+bool coapsec_exchange_in_use(struct net *net);
 
 #endif /* COAPSEC_EXCHANGE_H */

@@ -14,66 +14,86 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 
+#include "cipher.h"
+#include "exchange.h"
 #include "hooks.h"
+#include "icmp.h"
 #include "policy.h"
 #include "receive.h"
 #include "send.h"
 #include "skb.h"
 
+/*
+ * What no protect or verify can handle whole: IP fragments, GSO packets,
+ * messages longer than COAPSEC_MAX_MSG.  Dropped and counted when a policy
+ * names them or when they answer a protected exchange; else not ours.
+ */
+static unsigned int coapsec_unhandled(struct sk_buff *skb,
+				      struct coapsec_pkt *pkt, int action,
+				      struct coapsec_context *ctx)
+{
+	enum coapsec_stat why = COAPSEC_STAT_TOO_BIG;
+
+	if (!action && !coapsec_bound_answer(skb, pkt))
+		return NF_ACCEPT;
+	if (pkt->fragment)
+		why = COAPSEC_STAT_FRAGMENTS;
+	else if (skb_is_gso(skb))
+		why = COAPSEC_STAT_GSO;
+	coapsec_count(coapsec_net(pkt->net), ctx, why);
+	if (why == COAPSEC_STAT_TOO_BIG && pkt->dir == COAPSEC_DIR_OUT)
+		return NF_DROP_ERR(-EMSGSIZE);
+	return NF_DROP;
+}
+
+static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
+{
+	struct coapsec_context *ctx;
+	int action;
+
+	action = coapsec_policy_match(pkt->net, pkt->family, pkt->dir,
+				      &pkt->saddr, &pkt->daddr, pkt->dport,
+				      pkt->ifindex, pkt->mark, &ctx);
+	/*
+	 * Without a policy only answers to exchanges matter, and there are
+	 * none in a namespace that never had a context: most UDP stops here.
+	 */
+	if (action == COAPSEC_ACTION_BYPASS ||
+	    (!action && !coapsec_exchange_in_use(pkt->net)))
+		return NF_ACCEPT;
+	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
+		return coapsec_unhandled(skb, pkt, action, ctx);
+	if (pkt->dir == COAPSEC_DIR_OUT ||
+	    (pkt->dir == COAPSEC_DIR_FWD && action == COAPSEC_ACTION_PROTECT))
+		return coapsec_send(skb, pkt, action, ctx);
+	return coapsec_receive(skb, pkt, action, pkt->dir == COAPSEC_DIR_FWD);
+}
+
 static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
-	u8 dir = (unsigned long)priv;
-	struct coapsec_context *ctx;
-	struct coapsec_pkt pkt;
+	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	const struct net_device *dev;
+	struct coapsec_pkt pkt;
 	unsigned int verdict;
-	int action;
 
-	if (!coapsec_pkt_parse(skb, state->pf == NFPROTO_IPV4 ? AF_INET :
-			       AF_INET6, &pkt))
+	pkt.dir = (unsigned long)priv;
+	if (!coapsec_pkt_parse(skb, family, &pkt)) {
+		/* Errors quoting what we decrypted, leaving or crossing. */
+		if (pkt.dir != COAPSEC_DIR_IN &&
+		    coapsec_exchange_in_use(state->net) &&
+		    coapsec_icmp_scrub(skb, family))
+			return NF_DROP;
 		return NF_ACCEPT;
+	}
 	pkt.net = state->net;
-	pkt.dir = dir;
-	dev = dir == COAPSEC_DIR_IN ? state->in : state->out;
+	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
 	pkt.ifindex = dev ? dev->ifindex : 0;
 
-	rcu_read_lock();
-	action = coapsec_policy_match(pkt.net, pkt.family, dir, &pkt.saddr,
-				      &pkt.daddr, pkt.dport, pkt.ifindex,
-				      pkt.mark, &ctx);
-	/*
-	 * Without a policy only responses to exchanges matter, and there
-	 * are none in a namespace without contexts: most UDP stops here.
-	 */
-	if (action == COAPSEC_ACTION_BYPASS ||
-	    (!action && !READ_ONCE(coapsec_net(pkt.net)->n_contexts))) {
-		rcu_read_unlock();
-		return NF_ACCEPT;
-	}
-	/* Never half-process what cannot be seen whole. */
-	if (pkt.fragment || skb_is_gso(skb)) {
-		verdict = NF_ACCEPT;
-		if (action) {
-			local_bh_disable();
-			coapsec_count(coapsec_net(pkt.net), ctx,
-				      pkt.fragment ? COAPSEC_STAT_FRAGMENTS :
-				      COAPSEC_STAT_GSO);
-			local_bh_enable();
-			verdict = NF_DROP;
-		}
-		rcu_read_unlock();
-		return verdict;
-	}
-
 	/* The per-CPU scratch and counters need BHs off. */
+	rcu_read_lock();
 	local_bh_disable();
-	if (dir == COAPSEC_DIR_OUT ||
-	    (dir == COAPSEC_DIR_FWD && action == COAPSEC_ACTION_PROTECT))
-		verdict = coapsec_send(skb, &pkt, action, ctx);
-	else
-		verdict = coapsec_receive(skb, &pkt, action,
-					  dir == COAPSEC_DIR_FWD);
+	verdict = coapsec_udp(skb, &pkt);
 	local_bh_enable();
 	rcu_read_unlock();
 	return verdict;

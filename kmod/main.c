@@ -11,7 +11,7 @@
 #include <uapi/linux/coapsec.h>
 
 #include "cipher.h"
-#include "exchange.h"
+#include "context.h"
 #include "netlink.h"
 #include "netns.h"
 #include "selftest.h"
@@ -32,12 +32,9 @@ static int __init coapsec_init(void)
 	err = coapsec_cipher_init();
 	if (err)
 		return err;
-	err = coapsec_exchange_init();
-	if (err)
-		goto err_cipher;
 	err = coapsec_netns_register();
 	if (err)
-		goto err_exchange;
+		goto err_cipher;
 	if (selftest) {
 		err = coapsec_selftest(selftest_contexts);
 		if (err)
@@ -52,8 +49,6 @@ static int __init coapsec_init(void)
 
 err_netns:
 	coapsec_netns_unregister();
-err_exchange:
-	coapsec_exchange_exit();
 err_cipher:
 	coapsec_cipher_exit();
 	return err;
@@ -64,10 +59,10 @@ static void __exit coapsec_exit(void)
 	coapsec_genl_unregister();
 	coapsec_netns_unregister();
 	/* Every namespace's hooks are gone: no packet uses these now. */
-	coapsec_exchange_exit();
 	coapsec_cipher_exit();
 	/* Contexts and policies are freed in RCU callbacks: wait for them. */
 	rcu_barrier();
+	coapsec_context_quota_exit();
 }
 
 module_init(coapsec_init);

@@ -83,6 +83,7 @@ coapsec_context_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT] =
 		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_limit_range),
 	[COAPSEC_A_CONTEXT_LIFETIME] = { .type = NLA_U32 },
+	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = { .type = NLA_U32 },
 	[COAPSEC_A_CONTEXT_FLAGS] =
 		NLA_POLICY_MASK(NLA_U32, COAPSEC_CONTEXT_F_ALL),
 	[COAPSEC_A_CONTEXT_GRACE] = NLA_POLICY_MAX(NLA_U32, COAPSEC_MAX_GRACE),
@@ -318,6 +319,13 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 			return -EINVAL;
 		}
 	}
+	/* RFC 8613 3.3: one ID, one key and nonce space, one direction. */
+	if (p->sender_id_len == id_len &&
+	    !memcmp(p->sender_id, nla_data(tb[COAPSEC_A_RECIPIENT_ID]), id_len)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
+				    "context.recipient.id: equal to the sender id (RFC 8613 3.3)");
+		return -EINVAL;
+	}
 	p->recipients[n].id = nla_data(tb[COAPSEC_A_RECIPIENT_ID]);
 	p->recipients[n].id_len = id_len;
 	p->recipients[n].key = nla_data(tb[COAPSEC_A_RECIPIENT_KEY]);
@@ -418,6 +426,9 @@ static int coapsec_nl_parse_context(struct nlattr *nest,
 				    "context.seq-start: at or above the hard limit");
 		return -ERANGE;
 	}
+	if (tb[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT])
+		p->seq_checkpoint =
+			nla_get_u32(tb[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT]);
 	if (tb[COAPSEC_A_CONTEXT_LIFETIME])
 		p->lifetime = nla_get_u32(tb[COAPSEC_A_CONTEXT_LIFETIME]);
 	if (tb[COAPSEC_A_CONTEXT_FLAGS])
@@ -465,6 +476,8 @@ static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 	    nla_put_u64_64bit(skb, COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT,
 			      ctx->seq_hard, COAPSEC_A_CONTEXT_PAD) ||
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_LIFETIME, ctx->lifetime) ||
+	    nla_put_u32(skb, COAPSEC_A_CONTEXT_SEQ_CHECKPOINT,
+			ctx->seq_checkpoint) ||
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_FLAGS, ctx->flags) ||
 	    nla_put_u8(skb, COAPSEC_A_CONTEXT_STATE, READ_ONCE(ctx->state)))
 		goto err;
@@ -678,6 +691,35 @@ static int coapsec_nl_context_get_doit(struct sk_buff *skb,
 				  coapsec_nl_context_fill);
 }
 
+static int coapsec_nl_dump_ctx(struct sk_buff *skb,
+			       struct netlink_callback *cb, void *obj)
+{
+	return coapsec_nl_context_put(skb, COAPSEC_CMD_CONTEXT_GET,
+				      NETLINK_CB(cb->skb).portid,
+				      cb->nlh->nlmsg_seq, NLM_F_MULTI, obj);
+}
+
+/*
+ * One object of a dump; flags it NLM_F_DUMP_INTR when the namespace's
+ * objects changed since the dump began (cb->seq), so that a reader knows
+ * to start over rather than trust a list that skipped or repeated one.
+ */
+static int coapsec_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
+			       int (*put)(struct sk_buff *skb,
+					  struct netlink_callback *cb,
+					  void *obj),
+			       void *obj)
+{
+	unsigned int start = skb->len;
+	int err;
+
+	err = put(skb, cb, obj);
+	if (!err)
+		nl_dump_check_consistent(cb, (struct nlmsghdr *)(skb->data +
+								 start));
+	return err;
+}
+
 /*
  * cb->args[0]: the next context ID to visit; cb->args[1]: 1 when that
  * context was sent and its previous one is still due.
@@ -691,13 +733,11 @@ static int coapsec_nl_context_dumpit(struct sk_buff *skb,
 	int err = 0;
 
 	mutex_lock(&cn->lock);
+	cb->seq = cn->change_gen;
 	xa_for_each_start(&cn->contexts, id, ctx, cb->args[0]) {
 		if (!cb->args[1]) {
-			err = coapsec_nl_context_put(skb,
-						     COAPSEC_CMD_CONTEXT_GET,
-						     NETLINK_CB(cb->skb).portid,
-						     cb->nlh->nlmsg_seq,
-						     NLM_F_MULTI, ctx);
+			err = coapsec_nl_dump_one(skb, cb, coapsec_nl_dump_ctx,
+						  ctx);
 			if (err)
 				break;
 			cb->args[1] = 1;
@@ -705,11 +745,8 @@ static int coapsec_nl_context_dumpit(struct sk_buff *skb,
 		prev = rcu_dereference_protected(ctx->previous,
 						 lockdep_is_held(&cn->lock));
 		if (prev) {
-			err = coapsec_nl_context_put(skb,
-						     COAPSEC_CMD_CONTEXT_GET,
-						     NETLINK_CB(cb->skb).portid,
-						     cb->nlh->nlmsg_seq,
-						     NLM_F_MULTI, prev);
+			err = coapsec_nl_dump_one(skb, cb, coapsec_nl_dump_ctx,
+						  prev);
 			if (err)
 				break;
 		}
@@ -966,7 +1003,17 @@ static int coapsec_nl_policy_get_doit(struct sk_buff *skb,
 				  COAPSEC_A_POLICY_MAX, coapsec_nl_policy_fill);
 }
 
-/* cb->args[0]: how many policies were sent (the list is short). */
+static int coapsec_nl_dump_policy(struct sk_buff *skb,
+				  struct netlink_callback *cb, void *obj)
+{
+	return coapsec_nl_policy_put(skb, NETLINK_CB(cb->skb).portid,
+				     cb->nlh->nlmsg_seq, NLM_F_MULTI, obj);
+}
+
+/*
+ * cb->args[0]: how many policies were sent (the list is short; a change
+ * in between is flagged NLM_F_DUMP_INTR).
+ */
 static int coapsec_nl_policy_dumpit(struct sk_buff *skb,
 				    struct netlink_callback *cb)
 {
@@ -976,12 +1023,11 @@ static int coapsec_nl_policy_dumpit(struct sk_buff *skb,
 	int err = 0;
 
 	mutex_lock(&cn->lock);
+	cb->seq = cn->change_gen;
 	list_for_each_entry(pol, &cn->policies, list) {
 		if (i++ < cb->args[0])
 			continue;
-		err = coapsec_nl_policy_put(skb, NETLINK_CB(cb->skb).portid,
-					    cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					    pol);
+		err = coapsec_nl_dump_one(skb, cb, coapsec_nl_dump_policy, pol);
 		if (err)
 			break;
 		cb->args[0] = i;
@@ -1081,13 +1127,16 @@ static int coapsec_nl_stats_get_doit(struct sk_buff *skb,
 		if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXT_ID, id))
 			goto err;
 	} else if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS, n_ctx) ||
-		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES, n_pol) ||
-		   nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS_ALL,
-			       atomic_read(&coapsec_live_contexts)) ||
-		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES_ALL,
-			       atomic_read(&coapsec_live_policies))) {
+		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES, n_pol)) {
 		goto err;
 	}
+	/* Other namespaces' objects are the host administrator's to see. */
+	if (!id && netlink_capable(skb, CAP_NET_ADMIN) &&
+	    (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS_ALL,
+			 atomic_read(&coapsec_live_contexts)) ||
+	     nla_put_u32(msg, COAPSEC_A_STATS_POLICIES_ALL,
+			 atomic_read(&coapsec_live_policies))))
+		goto err;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -1231,7 +1280,8 @@ static const struct genl_ops coapsec_nl_ops[] = {
 };
 
 static const struct genl_multicast_group coapsec_nl_mcgrps[] = {
-	{ .name = COAPSEC_MCGRP_EVENTS },
+	/* Events name contexts and peers: CAP_NET_ADMIN in the netns. */
+	{ .name = COAPSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
 static struct genl_family coapsec_genl_family __ro_after_init = {

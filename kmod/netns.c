@@ -53,6 +53,7 @@ void coapsec_net_state_destroy(struct coapsec_net *cn)
 	mutex_unlock(&cn->lock);
 	cancel_delayed_work_sync(&cn->gc);
 	coapsec_context_table_destroy(cn);
+	coapsec_exchange_table_destroy(cn);
 	/* No packet can reach a namespace being dismantled. */
 	coapsec_stats_free(cn->stats);
 }
@@ -83,7 +84,6 @@ static void __net_exit coapsec_netns_pre_exit(struct net *net)
 
 static void __net_exit coapsec_netns_exit(struct net *net)
 {
-	coapsec_exchange_flush(net);
 	coapsec_net_state_destroy(coapsec_net(net));
 }
 

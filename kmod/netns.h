@@ -17,6 +17,8 @@
 
 #include "stats.h"
 
+struct coapsec_exchange_table;
+
 struct coapsec_net {
 	struct net *net;
 	/* Serialises every change to contexts and policies (netlink, gc). */
@@ -26,8 +28,12 @@ struct coapsec_net {
 	struct xarray contexts;
 	/* Recipients of current and previous contexts by (ID context, kid). */
 	struct rhltable by_kid;
+	/* Current and previous contexts by sender key fingerprint. */
+	struct rhltable by_sender;
 	unsigned int n_contexts;	/* current and previous, under lock */
 	unsigned int n_timed;		/* of which with a deadline */
+	/* Bumped by every change: a dump that spans one says NLM_F_DUMP_INTR. */
+	u32 change_gen;
 
 	/* Policies in match order (priority, then insertion); RCU. */
 	struct list_head policies;
@@ -35,6 +41,9 @@ struct coapsec_net {
 	u32 policy_next_id;
 
 	struct coapsec_stats __percpu *stats;
+
+	/* Outstanding requests (exchange.c); from the first context on. */
+	struct coapsec_exchange_table *exchanges;
 
 	/* Lifetimes and grace periods; runs every second while needed. */
 	struct delayed_work gc;

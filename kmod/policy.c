@@ -55,6 +55,7 @@ int coapsec_policy_new(struct coapsec_net *cn,
 	}
 	list_add_tail_rcu(&pol->list, at);
 	cn->n_policies++;
+	cn->change_gen++;
 	atomic_inc(&coapsec_live_policies);
 	*id = pol->id;
 	return 0;
@@ -65,6 +66,7 @@ static void coapsec_policy_remove(struct coapsec_net *cn,
 {
 	list_del_rcu(&pol->list);
 	cn->n_policies--;
+	cn->change_gen++;
 	call_rcu(&pol->rcu, coapsec_policy_free_rcu);
 }
 
@@ -155,4 +157,21 @@ int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 		return pol->action;
 	}
 	return 0;
+}
+
+bool coapsec_policy_requires(struct net *net, u8 family, u8 dir,
+			     const void *saddr, const void *daddr,
+			     __be16 dport)
+{
+	struct coapsec_net *cn = coapsec_net(net);
+	struct coapsec_policy *pol;
+	u16 port = ntohs(dport);
+
+	list_for_each_entry_rcu(pol, &cn->policies, list)
+		if (pol->action == COAPSEC_ACTION_REQUIRE &&
+		    coapsec_policy_matches(pol, family, dir, saddr, daddr,
+					   port, pol->ifindex,
+					   pol->mark & pol->mark_mask))
+			return true;
+	return false;
 }

@@ -54,6 +54,14 @@ struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id);
 int coapsec_policy_match(struct net *net, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
 			 int ifindex, u32 mark, struct coapsec_context **ctx);
+/*
+ * Whether a require policy covers (@saddr, @daddr, @dport) in @dir for
+ * some interface and mark: for an answer whose request is gone, whose
+ * input interface and mark are therefore unknown.  Under rcu_read_lock().
+ */
+bool coapsec_policy_requires(struct net *net, u8 family, u8 dir,
+			     const void *saddr, const void *daddr,
+			     __be16 dport);
 /* The same on a namespace's state (the module selftest's own). */
 int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			   const void *saddr, const void *daddr,

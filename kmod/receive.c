@@ -26,16 +26,6 @@ static bool coapsec_verifies(int action)
 	       action == COAPSEC_ACTION_REQUIRE;
 }
 
-static bool coapsec_has_oscore(const struct coap_msg *m)
-{
-	unsigned int i;
-
-	for (i = 0; i < m->num_opts; i++)
-		if (m->opts[i].number == COAP_OPT_OSCORE)
-			return true;
-	return false;
-}
-
 /* Writes the unprotected message in s->msg back into the skb. */
 static unsigned int coapsec_deliver(struct sk_buff *skb,
 				    struct coapsec_pkt *pkt,
@@ -60,17 +50,20 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 
 /*
  * One attempt with @rcp: replay check, decrypt, commit.  0, or the
- * counter that says why not (as a negative number).
+ * counter that says why not (as a negative number).  A message that the
+ * window refuses is still decrypted, so that one under a wrong key counts
+ * as the authentication failure it is, not as a replay; it is never
+ * delivered.
  */
 static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
 		       const struct oscore_binding *request)
 {
 	struct oscore_rx *rx = &s->rx;
 	bool piv = rx->opt.piv_len;
+	bool replay;
 	int err;
 
-	if (piv && coapsec_replay_check(rcp, rx->seq))
-		return -COAPSEC_STAT_REPLAYS;
+	replay = piv && coapsec_replay_check(rcp, rx->seq);
 	coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
 	err = oscore_unprotect_begin(&s->octx, request, rx);
 	if (err)
@@ -84,7 +77,7 @@ static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
 		return -COAPSEC_STAT_ERRORS;
 	if (err)
 		return -COAPSEC_STAT_MALFORMED;
-	if (piv && coapsec_replay_commit(rcp, rx->seq))
+	if (replay || (piv && coapsec_replay_commit(rcp, rx->seq)))
 		return -COAPSEC_STAT_REPLAYS;
 	return 0;
 }
@@ -121,14 +114,22 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
+	/* No Echo here (the module never speaks CoAP itself): refuse. */
+	if (first->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN) {
+		coapsec_report(cn, first, -COAPSEC_STAT_REPLAYS);
+		return NF_DROP;
+	}
 	/* The current context first, then the one a rekey replaced. */
 	for (rcp = first; rcp; rcp = coapsec_recipient_next_dup(rcp)) {
 		last = rcp;
 		err = coapsec_try(s, rcp, NULL);
 		if (!err)
 			break;
-		if (err == -COAPSEC_STAT_MALFORMED ||
-		    err == -COAPSEC_STAT_ERRORS)
+		/*
+		 * Only a wrong key sends us on to the previous context: one
+		 * that verified the message and says replay has the answer.
+		 */
+		if (err != -COAPSEC_STAT_AUTH_FAILURES)
 			break;
 		/* The decrypt ran in place: restore the ciphertext. */
 		if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr),
@@ -142,7 +143,6 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	rcp = last;
 
 	memset(&ex, 0, sizeof(ex));
-	ex.net_cookie = pkt->net->net_cookie;
 	ex.role = COAPSEC_EXCHANGE_SERVER;
 	ex.family = pkt->family;
 	ex.token_len = s->msg.token_len;
@@ -150,9 +150,20 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	ex.port = pkt->sport;
 	ex.peer = pkt->saddr;
 	ex.ctx_id = rcp->ctx->id;
-	ex.ctx = rcp->ctx;
+	ex.ctx_gen = rcp->ctx->gen;
+	if (coapsec_registers(&s->msg))
+		ex.flags |= COAPSEC_EXCHANGE_F_OBSERVE;
 	ex.binding = s->rx.binding;
-	if (coapsec_exchange_add(&ex))
+	err = coapsec_exchange_add(pkt->net, &ex);
+	if (err < 0) {
+		/*
+		 * Another context's exchange with this address, port and
+		 * token is outstanding: its answer is not ours to take.
+		 */
+		coapsec_count(cn, rcp->ctx, COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	if (err > 0)
 		coapsec_count(cn, rcp->ctx, COAPSEC_STAT_EVICTIONS);
 	return coapsec_deliver(skb, pkt, s, rcp->ctx);
 }
@@ -165,7 +176,7 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	struct coapsec_net *cn = coapsec_net(pkt->net);
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp = NULL;
-	struct coapsec_exchange done;
+	struct coapsec_answer answer;
 	struct coapsec_context *ctx;
 	unsigned int i;
 	int err;
@@ -192,13 +203,16 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 		return NF_DROP;
 	}
 	/*
-	 * One response per unicast request: a second copy is a replay.  A
-	 * group request's entry stays for every member's answer, whose
-	 * Partial IVs the replay window guards.
+	 * One response per unicast request, notifications in order while an
+	 * observation lasts (coapsec_exchange_answered()): anything else is
+	 * a replay.
 	 */
-	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
-					  pkt->sport, s->msg.token,
-					  s->msg.token_len, true, &done)) {
+	answer.notification = COAP_CODE_CLASS(s->msg.code) == 2 &&
+			      coap_has_option(&s->msg, COAP_OPT_OBSERVE);
+	answer.has_piv = o->piv_len;
+	answer.seq = s->rx.seq;
+	answer.extend = coapsec_notification_life(&s->msg);
+	if (coapsec_exchange_answered(pkt->net, ex, &answer)) {
 		coapsec_report(cn, rcp, -COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
 	}
@@ -214,12 +228,9 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_exchange ex;
 	int err;
 
-	if (pkt->len > COAPSEC_MAX_MSG) {
-		if (!verify)
-			return NF_ACCEPT;
-		coapsec_count(cn, NULL, COAPSEC_STAT_TOO_BIG);
-		return NF_DROP;
-	}
+	/* Decided on the header and token alone, before anything can fail. */
+	if (!verify)
+		verify = coapsec_bound_answer(skb, pkt);
 	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
 			  pkt->len) ||
 	    coap_parse(s->in, pkt->len, &s->msg)) {
@@ -229,7 +240,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return NF_DROP;
 	}
 
-	if (!coapsec_has_oscore(&s->msg)) {
+	if (!coap_has_option(&s->msg, COAP_OPT_OSCORE)) {
 		/* Empty messages are never protected (§4.2). */
 		if (s->msg.code == COAP_CODE_EMPTY)
 			return NF_ACCEPT;
@@ -242,8 +253,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		    !coapsec_exchange_find_request(pkt->net, pkt->family,
 						   &pkt->saddr, pkt->sport,
 						   s->msg.token,
-						   s->msg.token_len, false,
-						   &ex)) {
+						   s->msg.token_len, &ex)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
@@ -263,7 +273,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 
 	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
 					  pkt->sport, s->rx.outer.token,
-					  s->rx.outer.token_len, false, &ex)) {
+					  s->rx.outer.token_len, &ex)) {
 		if (!verify)
 			return NF_ACCEPT;
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);

@@ -53,3 +53,21 @@ int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 	spin_unlock_bh(&rcp->lock);
 	return err;
 }
+
+void coapsec_replay_copy(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src)
+{
+	unsigned int i, n = min(dst->window, src->window);
+
+	spin_lock_bh(&src->lock);
+	dst->seen_any = src->seen_any;
+	dst->max_seq = src->max_seq;
+	bitmap_zero(dst->bitmap, dst->window);
+	for (i = 0; i < n; i++)
+		if (test_bit(i, src->bitmap))
+			__set_bit(i, dst->bitmap);
+	if (src->seen_any)
+		for (i = n; i < dst->window; i++)
+			__set_bit(i, dst->bitmap);
+	spin_unlock_bh(&src->lock);
+}

@@ -17,5 +17,12 @@ struct coapsec_recipient;
 int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq);
 /* Marks @seq seen: 0, or -EALREADY if it was (or fell out) meanwhile. */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
+/*
+ * Gives @dst, not yet visible to the packet path, what @src has seen (a
+ * swap that keeps a recipient's key).  Numbers that a larger @dst window
+ * covers but @src never tracked count as seen: fail closed.
+ */
+void coapsec_replay_copy(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src);
 
 #endif /* COAPSEC_REPLAY_H */

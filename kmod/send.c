@@ -24,9 +24,6 @@
 #include "send.h"
 #include "skb.h"
 
-#define COAPSEC_NOTIFIED_SOFT	0x1
-#define COAPSEC_NOTIFIED_HARD	0x2
-
 /* The next sequence number, or OSCORE_SEQ_NONE past the hard limit. */
 static u64 coapsec_next_seq(struct coapsec_context *ctx)
 {
@@ -36,15 +33,22 @@ static u64 coapsec_next_seq(struct coapsec_context *ctx)
 		/* Keep the counter at the limit rather than let it run. */
 		atomic64_set(&ctx->seq, ctx->seq_hard);
 		if (!(atomic_fetch_or(COAPSEC_NOTIFIED_HARD,
-				      &ctx->soft_notified) &
+				      &ctx->limits_notified) &
 		      COAPSEC_NOTIFIED_HARD))
 			coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_HARD);
 		return OSCORE_SEQ_NONE;
 	}
 	if (seq >= ctx->seq_soft &&
-	    !(atomic_fetch_or(COAPSEC_NOTIFIED_SOFT, &ctx->soft_notified) &
+	    !(atomic_fetch_or(COAPSEC_NOTIFIED_SOFT, &ctx->limits_notified) &
 	      COAPSEC_NOTIFIED_SOFT))
 		coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_SOFT);
+	/*
+	 * RFC 8613 B.1.1: where a re-created context must start.  One block
+	 * ahead, so that a value persisted while this block is in use still
+	 * lies above every number used before the next one is.
+	 */
+	if (ctx->seq_checkpoint && !(seq % ctx->seq_checkpoint))
+		coapsec_event_checkpoint(ctx, seq + 2ULL * ctx->seq_checkpoint);
 	return seq;
 }
 
@@ -68,21 +72,32 @@ static bool coapsec_too_big(const struct sk_buff *skb,
 	return pkt->family == AF_INET && df && !skb->ignore_df;
 }
 
-/*
- * Whether a require policy covers requests from the peer this response
- * goes to: every request it sent was then protected, and so must the
- * answer be.  One whose request left the exchange table (expired or
- * evicted) is dropped rather than sent in clear.
- */
-static bool coapsec_peer_requires(const struct coapsec_pkt *pkt)
+bool coapsec_peer_requires(const struct coapsec_pkt *pkt)
 {
-	struct coapsec_context *unused;
 	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_IN;
 
-	return coapsec_policy_match(pkt->net, pkt->family, dir, &pkt->daddr,
-				    &pkt->saddr, pkt->sport, pkt->ifindex,
-				    pkt->mark, &unused) ==
-	       COAPSEC_ACTION_REQUIRE;
+	return coapsec_policy_requires(pkt->net, pkt->family, dir, &pkt->daddr,
+				       &pkt->saddr, pkt->sport);
+}
+
+bool coapsec_bound_answer(const struct sk_buff *skb,
+			  const struct coapsec_pkt *pkt)
+{
+	struct coapsec_exchange ex;
+	struct coapsec_head head;
+
+	if (coapsec_pkt_head(skb, pkt, &head) || !COAP_CODE_CLASS(head.code))
+		return false;
+	if (pkt->dir != COAPSEC_DIR_IN &&
+	    (!coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_SERVER,
+				    pkt->family, &pkt->daddr, pkt->dport,
+				    head.token, head.token_len, &ex) ||
+	     coapsec_peer_requires(pkt)))
+		return true;
+	return pkt->dir != COAPSEC_DIR_OUT &&
+	       !coapsec_exchange_find_request(pkt->net, pkt->family,
+					      &pkt->saddr, pkt->sport,
+					      head.token, head.token_len, &ex);
 }
 
 /*
@@ -124,6 +139,68 @@ static enum coapsec_stat coapsec_protect_failure(int err)
 	}
 }
 
+/* Whether a response is an Observe notification (RFC 7641 §4.2). */
+static bool coapsec_is_notification(const struct coap_msg *m)
+{
+	return COAP_CODE_CLASS(m->code) == 2 &&
+	       coap_has_option(m, COAP_OPT_OBSERVE);
+}
+
+/*
+ * The context an answer goes out under: the one its request was verified
+ * with, unless a swap that kept its sender material made that one
+ * previous (it protects nothing more; its successor continues its
+ * sequence).
+ */
+static struct coapsec_context *
+coapsec_answer_context(struct net *net, const struct coapsec_exchange *ex)
+{
+	struct coapsec_context *ctx = coapsec_exchange_context(net, ex), *cur;
+
+	if (!ctx || READ_ONCE(ctx->state) == COAPSEC_CONTEXT_STATE_CURRENT)
+		return ctx;
+	cur = coapsec_context_lookup(coapsec_net(net), ex->ctx_id);
+	if (cur && !memcmp(cur->sender_fp, ctx->sender_fp, COAPSEC_FP_LEN))
+		return cur;
+	return ctx;
+}
+
+static void coapsec_record_request(struct coapsec_net *cn,
+				   const struct coapsec_pkt *pkt,
+				   const struct coap_msg *m,
+				   struct coapsec_context *ctx,
+				   const struct oscore_binding *binding)
+{
+	struct coapsec_exchange ex;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.binding = *binding;
+	ex.role = COAPSEC_EXCHANGE_CLIENT;
+	ex.family = pkt->family;
+	ex.token_len = m->token_len;
+	memcpy(ex.token, m->token, m->token_len);
+	ex.port = pkt->dport;
+	/* Every member may answer a group request: no peer address. */
+	if (!pkt->multicast)
+		ex.peer = pkt->daddr;
+	if (pkt->multicast || (ctx->flags & COAPSEC_CONTEXT_F_GROUP))
+		ex.flags |= COAPSEC_EXCHANGE_F_KEEP;
+	if (coapsec_registers(m))
+		ex.flags |= COAPSEC_EXCHANGE_F_OBSERVE;
+	ex.ctx_id = ctx->id;
+	ex.ctx_gen = ctx->gen;
+	if (coapsec_exchange_add(pkt->net, &ex) > 0)
+		coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
+}
+
+/*
+ * Protects @skb's message.  A request takes the next sequence number of
+ * the policy's context.  An answer to a request this host verified goes
+ * out under that request's context; it may take the request's nonce only
+ * if coapsec_exchange_answer() grants it (the first answer, no
+ * notification, pairwise), else it carries its own Partial IV.  Nothing
+ * else picks a nonce: one nonce, one message.
+ */
 unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			  int action, struct coapsec_context *ctx)
 {
@@ -131,23 +208,18 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_scratch *s = coapsec_scratch();
 	const struct oscore_binding *request = NULL;
 	bool protect = action == COAPSEC_ACTION_PROTECT;
+	bool reuse_nonce = false, is_request, bound;
 	u64 seq = OSCORE_SEQ_NONE;
 	struct oscore_binding binding;
 	struct coapsec_exchange ex;
-	bool is_request;
 	int len;
 
-	if (pkt->len > COAPSEC_MAX_MSG) {
-		if (!protect)
-			return NF_ACCEPT;
-		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
-		return pkt->dir == COAPSEC_DIR_OUT ? NF_DROP_ERR(-EMSGSIZE) :
-						     NF_DROP;
-	}
+	/* Decided on the header and token alone, before anything can fail. */
+	bound = coapsec_bound_answer(skb, pkt);
 	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
 			  pkt->len) ||
 	    coap_parse(s->in, pkt->len, &s->msg)) {
-		if (!protect)
+		if (!protect && !bound)
 			return NF_ACCEPT;
 		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
@@ -165,17 +237,18 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			return NF_DROP;
 		}
 	} else {
-		/* A response is protected when its request was verified. */
-		if (coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_SERVER,
-					  pkt->family, &pkt->daddr, pkt->dport,
-					  s->msg.token, s->msg.token_len,
-					  false, &ex)) {
-			if (!protect && !coapsec_peer_requires(pkt))
+		if (coapsec_exchange_answer(pkt->net, pkt->family, &pkt->daddr,
+					    pkt->dport, s->msg.token,
+					    s->msg.token_len,
+					    coapsec_is_notification(&s->msg),
+					    coapsec_notification_life(&s->msg),
+					    &ex, &reuse_nonce)) {
+			if (!protect && !bound)
 				return NF_ACCEPT;
 			coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
 			return NF_DROP;
 		}
-		ctx = coapsec_exchange_context(pkt->net, &ex);
+		ctx = coapsec_answer_context(pkt->net, &ex);
 		if (!ctx) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 			return NF_DROP;
@@ -183,11 +256,8 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		request = &ex.binding;
 	}
 
-	/*
-	 * Requests carry their own Partial IV; so do group responses, since
-	 * every member answering would otherwise reuse the request's nonce.
-	 */
-	if (is_request || (ctx->flags & COAPSEC_CONTEXT_F_GROUP)) {
+	/* Group answers always carry their own: every member answers. */
+	if (!reuse_nonce || (ctx->flags & COAPSEC_CONTEXT_F_GROUP)) {
 		seq = coapsec_next_seq(ctx);
 		if (seq == OSCORE_SEQ_NONE) {
 			coapsec_count(cn, ctx, COAPSEC_STAT_SEQ_EXHAUSTED);
@@ -200,7 +270,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	s->req.priv = s;
 	len = oscore_protect(&s->octx, &s->msg, seq, request, s->out,
 			     sizeof(s->out), &s->req, &binding);
-	if (len == -CODEC_EPROTECTED) {
+	if (len == -CODEC_EPROTECTED && !bound) {
 		/* The application speaks OSCORE itself: leave it alone. */
 		return NF_ACCEPT;
 	}
@@ -214,25 +284,8 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return coapsec_refuse_too_big(skb, pkt, len - pkt->len);
 	}
 
-	if (is_request) {
-		memset(&ex, 0, sizeof(ex));
-		ex.binding = binding;
-		ex.net_cookie = pkt->net->net_cookie;
-		ex.role = COAPSEC_EXCHANGE_CLIENT;
-		ex.family = pkt->family;
-		ex.token_len = s->msg.token_len;
-		memcpy(ex.token, s->msg.token, s->msg.token_len);
-		ex.port = pkt->dport;
-		/* Every member may answer a group request: no peer address. */
-		if (!pkt->multicast)
-			ex.peer = pkt->daddr;
-		ex.keep = pkt->multicast ||
-			  (ctx->flags & COAPSEC_CONTEXT_F_GROUP);
-		ex.ctx_id = ctx->id;
-		ex.ctx = ctx;
-		if (coapsec_exchange_add(&ex))
-			coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
-	}
+	if (is_request)
+		coapsec_record_request(cn, pkt, &s->msg, ctx, &binding);
 
 	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);

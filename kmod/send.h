@@ -18,4 +18,20 @@ struct coapsec_pkt;
 unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			  int action, struct coapsec_context *ctx);
 
+/*
+ * Whether a require policy covers requests from the peer that the answer
+ * in @pkt goes to: every request it sent was then protected, and so must
+ * the answer be, even when its request left the exchange table.
+ */
+bool coapsec_peer_requires(const struct coapsec_pkt *pkt);
+
+/*
+ * Whether @skb is an answer that may never pass in clear: to a request
+ * this host verified (out), protected (in), or for a peer that a require
+ * policy covers.  From the CoAP header and token alone.  Under
+ * rcu_read_lock().
+ */
+bool coapsec_bound_answer(const struct sk_buff *skb,
+			  const struct coapsec_pkt *pkt);
+
 #endif /* COAPSEC_SEND_H */

@@ -81,11 +81,34 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 		pkt->len = 0;
 		return true;
 	}
-	/* IPv6 jumbograms (UDP length 0) and inconsistent lengths: not ours. */
+	/*
+	 * UDP over IPv6 with length 0 is "the rest of the packet", as
+	 * udp6_rcv() reads it (jumbograms, RFC 2675): so do we, or such a
+	 * datagram would pass every policy unseen.
+	 */
+	if (!ulen && family == AF_INET6)
+		ulen = skb->len - pkt->udp_off;
+	/* Inconsistent lengths the stack drops too: not ours. */
 	if (ulen < sizeof(*uh) || pkt->udp_off + ulen > skb->len)
 		return false;
 	pkt->len = ulen - sizeof(*uh);
 	return true;
+}
+
+int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
+		     struct coapsec_head *head)
+{
+	unsigned int off = pkt->udp_off + sizeof(struct udphdr);
+	u8 hdr[4];
+
+	if (skb_copy_bits(skb, off, hdr, sizeof(hdr)))
+		return -EINVAL;
+	head->code = hdr[1];
+	head->token_len = hdr[0] & 0x0f;
+	if (hdr[0] >> 6 != 1 || head->token_len > sizeof(head->token) ||
+	    skb_copy_bits(skb, off + sizeof(hdr), head->token, head->token_len))
+		return -EINVAL;
+	return 0;
 }
 
 static void coapsec_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)

@@ -34,6 +34,22 @@ struct coapsec_pkt {
  */
 bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
 
+/* The CoAP header's code and the token: what binds an answer to its request. */
+struct coapsec_head {
+	u8 code;
+	u8 token_len;
+	u8 token[8];
+};
+
+/*
+ * Reads the CoAP code and token straight from @skb (a first fragment or a
+ * GSO packet too): nothing beyond them is parsed, so this decides whether
+ * a message belongs to a protected exchange before anything can fail.
+ * 0, or -EINVAL when they are not there.
+ */
+int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
+		     struct coapsec_head *head);
+
 /*
  * Replaces the UDP payload with the @len bytes at @msg: makes the skb
  * writable and linear, grows or trims it, fixes the IP total or payload

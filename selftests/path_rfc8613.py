@@ -21,7 +21,7 @@ from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 ctx_ns = sys.argv[3] if len(sys.argv) > 3 else cli_ns
 direction = "fwd" if ctx_ns != cli_ns else "out"
-vec = json.load(open("../shared/vectors/rfc8613.json"))
+vec = json.load(open("selftests/vectors/rfc8613.json"))
 msgs, ctxs = vec["messages"], vec["contexts"]
 ADDR = {socket.AF_INET: tuple(os.environ.get("ADDR4",
                                              "10.0.7.1 10.0.7.2").split()),

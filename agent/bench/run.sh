@@ -5,7 +5,7 @@
 # build/results/bench-agent.json.
 #
 # 1. DTLS-PSK handshakes per second per server core: the bare mbedTLS
-#    baseline (../shared/bench/dtls-psk-baseline/hsbench.c, cookies on)
+#    baseline (agent/bench/hsbench.c, see README.md there; cookies on)
 #    and coapsecd's server role (cookies, CoAP GET /status with a JSON
 #    answer, close_notify), measured in the same run with the same
 #    pinning: server on CPU 0, load client on CPU 1.  Per core = completed

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Ks derivation (TR-0012 8.2.1) against shared/vectors/tr0012-ks.json. */
+/* Ks derivation (TR-0012 8.2.1) against selftests/vectors/tr0012-ks.json. */
 #include <string.h>
 
 #include <jansson.h>

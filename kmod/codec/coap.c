@@ -200,6 +200,30 @@ int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap)
 	return pos;
 }
 
+const struct coap_option *coap_find_option(const struct coap_msg *m,
+					   u16 number)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->num_opts; i++)
+		if (m->opts[i].number == number)
+			return &m->opts[i];
+	return NULL;
+}
+
+u32 coap_option_uint(const struct coap_option *o)
+{
+	u32 v = 0;
+	unsigned int i;
+
+	/* Longer than 4 bytes is no valid uint option: saturate. */
+	if (o->len > 4)
+		return U32_MAX;
+	for (i = 0; i < o->len; i++)
+		v = v << 8 | o->value[i];
+	return v;
+}
+
 bool coap_msg_equal(const struct coap_msg *a, const struct coap_msg *b)
 {
 	unsigned int i;

@@ -97,6 +97,18 @@ int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap);
 int coap_write_option(u8 *buf, size_t cap, size_t *pos, u16 *prev,
 		      u16 number, const u8 *value, size_t len);
 
+/* The first option @number of @m, or NULL. */
+const struct coap_option *coap_find_option(const struct coap_msg *m,
+					   u16 number);
+
+static inline bool coap_has_option(const struct coap_msg *m, u16 number)
+{
+	return coap_find_option(m, number);
+}
+
+/* An option's value as an unsigned integer (RFC 7252 §3.2: uint). */
+u32 coap_option_uint(const struct coap_option *o);
+
 /* Whether two parsed messages are the same message, field by field. */
 bool coap_msg_equal(const struct coap_msg *a, const struct coap_msg *b);
 

@@ -171,16 +171,6 @@ static int oscore_write_inner(const struct coap_msg *m, bool is_request,
 	return 0;
 }
 
-static bool coap_has_option(const struct coap_msg *m, u16 number)
-{
-	unsigned int i;
-
-	for (i = 0; i < m->num_opts; i++)
-		if (m->opts[i].number == number)
-			return true;
-	return false;
-}
-
 int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			 u64 seq, const struct oscore_binding *request,
 			 u8 *out, size_t cap, struct oscore_aead_req *req,
@@ -470,7 +460,12 @@ int oscore_unprotect_finish(struct oscore_rx *rx, int err,
 				 &out->payload, &out->payload_len);
 	if (err)
 		return err;
-	if (out->code == COAP_CODE_EMPTY)
+	/* The inner code is of the outer's kind: a request in a request. */
+	if (out->code == COAP_CODE_EMPTY ||
+	    rx->is_request != (COAP_CODE_CLASS(out->code) == 0) ||
+	    (!rx->is_request && COAP_CODE_CLASS(out->code) != 2 &&
+	     COAP_CODE_CLASS(out->code) != 4 &&
+	     COAP_CODE_CLASS(out->code) != 5))
 		return -CODEC_ECODE;
 	for (i = 0; i < out->num_opts; i++) {
 		u16 n = out->opts[i].number;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Writes the seed corpora in selftests/fuzz/corpus/ from the RFC 8613
-vectors (../shared/vectors/rfc8613.json) and a few malformed inputs.
+vectors (selftests/vectors/rfc8613.json) and a few malformed inputs.
 Rerun after changing a target's input format; the output is committed."""
 import hashlib
 import json
@@ -10,7 +10,7 @@ import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 vec_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    here, "..", "..", "..", "shared", "vectors", "rfc8613.json")
+    here, "..", "vectors", "rfc8613.json")
 v = json.load(open(vec_path))
 msgs = v["messages"]
 TAG = 8

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The OSCORE codec against RFC 8613 Appendix C (shared/vectors/rfc8613.json),
+ * The OSCORE codec against RFC 8613 Appendix C (selftests/vectors/rfc8613.json),
  * a table of malformed inputs with the error each must get, and the
  * property unprotect(protect(m)) == m over generated messages, for every
  * algorithm and for group mode.
@@ -20,7 +20,7 @@
 #include "oscore_derive.h"
 
 #ifndef COAPSEC_VECTORS
-#define COAPSEC_VECTORS "../shared/vectors"
+#define COAPSEC_VECTORS "selftests/vectors"
 #endif
 
 #define MAX_MSG 2048
@@ -582,6 +582,34 @@ TEST(malformed_oscore)
 	unprotect_err(_metadata, NULL, 0, OSCORE_CTX_GROUP,
 		      "44025d1f00003974396c6f63616c686f7374620914ff612f1092f1776f1c1668b3825e",
 		      -CODEC_ENOKIDCTX);
+}
+
+/*
+ * The outer code is not authenticated (RFC 8613 5.4): a request whose
+ * outer code an attacker turned into a response code decrypts, under
+ * the request's own binding, to a request code.  It must not pass as a
+ * response.
+ */
+TEST(inner_code_matches_outer_class)
+{
+	const char *c4 = "44025d1f00003974396c6f63616c686f7374620914ff612f1092f1776f1c1668b3825e";
+	struct oscore_sw_ctx server;
+	struct oscore_binding request;
+	u8 pkt[MAX_MSG], copy[MAX_MSG];
+	struct oscore_rx rx;
+	struct coap_msg u;
+	int len;
+
+	ASSERT_EQ(0, sw_ctx("C.1", true, 0, &server));
+	len = unhex(c4, pkt, sizeof(pkt));
+	memcpy(copy, pkt, len);
+	ASSERT_EQ(0, oscore_unprotect(&server.ctx, pkt, len, NULL, &rx, &u));
+	ASSERT_EQ(COAP_CODE_CLASS(u.code), 0);
+	request = rx.binding;
+	copy[1] = 0x44;		/* outer 2.04 Changed */
+	EXPECT_EQ(-CODEC_ECODE, oscore_unprotect(&server.ctx, copy, len,
+						 &request, &rx, &u));
+	oscore_sw_ctx_free(&server);
 }
 
 TEST(protect_rejects)

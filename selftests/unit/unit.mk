@@ -4,7 +4,8 @@
 # kselftest_harness.h.
 
 KSFT_DIR := $(LSRC_DIR)/tools/testing/selftests
-VECTORS_DIR ?= $(CURDIR)/../shared/vectors
+# The test vectors the repository carries (selftests/vectors/README.md).
+VECTORS_DIR ?= $(CURDIR)/selftests/vectors
 
 # The OSCORE codec: RFC 8613 vectors, malformed inputs, round trip.  The
 # _asan variant compiles the codec itself with ASan and UBSan.
@@ -27,3 +28,6 @@ $(B)/unit/test_codec_asan: selftests/unit/test_codec.c $(CODEC_SRCS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) $(CODEC_TEST_CFLAGS) -o $@ \
 		$(filter %.c,$^) $(CODEC_TEST_LIBS)
+
+# Nothing in the tree names a folder beside the clone.
+UNIT_TESTS += tools/tests/self-contained.sh

@@ -20,7 +20,8 @@ static void usage_add(FILE *f, const char *verb)
 		"           recipient-id HEX [recipient-id HEX...]\n"
 		"           [salt HEX] [id-context HEX] [window N]\n"
 		"           [seq-start N] [soft-limit N] [hard-limit N]\n"
-		"           [lifetime SEC] [no-kid-context] [group]%s\n\n"
+		"           [checkpoint K] [lifetime SEC] [no-kid-context]\n"
+		"           [group] [replay-unknown]%s\n\n"
 		"Derives the sender key, one recipient key per recipient ID and\n"
 		"the Common IV from the master secret (HKDF-SHA-256, RFC 8613\n"
 		"3.2) and installs them in the kernel.\n\n"
@@ -35,9 +36,17 @@ static void usage_add(FILE *f, const char *verb)
 		"  window N       replay window per recipient (1..1024, 32)\n"
 		"  soft-limit N   sequence number raising a seq-soft event\n"
 		"  hard-limit N   sequence number at which protection stops\n"
+		"  seq-start N    first sequence number: after a re-creation,\n"
+		"                 the last seq-checkpoint event's value\n"
+		"  checkpoint K   a seq-checkpoint event every K numbers, naming\n"
+		"                 the seq-start a re-created context must use\n"
+		"                 (RFC 8613 B.1.1)\n"
 		"  lifetime SEC   the context expires after SEC seconds\n"
 		"  no-kid-context do not send the ID context (RFC 8613 peers)\n"
-		"  group          group context (kid in every message)\n%s",
+		"  group          group context (kid in every message)\n"
+		"  replay-unknown the recipient keys were used before and their\n"
+		"                 replay state is lost: requests are refused\n"
+		"                 (RFC 8613 B.1.2), answers verified\n%s",
 		verb, !strcmp(verb, "swap") ? "ID alg " : "[id ID] alg ",
 		!strcmp(verb, "swap") ? " [grace SEC]" : "",
 		!strcmp(verb, "swap") ?
@@ -106,6 +115,10 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			c->flags |= COAPSEC_CONTEXT_F_GROUP;
 			continue;
 		}
+		if (!strcmp(k, "replay-unknown")) {
+			c->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+			continue;
+		}
 		if (!v)
 			return cli_err(EXIT_USAGE, "context: '%s' needs a value",
 				       k);
@@ -165,6 +178,9 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			if (parse_u64(v, 1, COAPSEC_SEQ_MAX,
 				      &c->seq_hard_limit))
 				return bad("hard-limit", v);
+		} else if (!strcmp(k, "checkpoint")) {
+			if (parse_u32(v, 1, UINT32_MAX, &c->seq_checkpoint))
+				return bad("checkpoint (1..4294967295)", v);
 		} else if (!strcmp(k, "lifetime")) {
 			if (parse_u32(v, 0, UINT32_MAX, &c->lifetime))
 				return bad("lifetime", v);
@@ -315,6 +331,8 @@ static json_t *context_json(const struct coapsec_context_info *c)
 		json_array_append_new(flags, json_string("no-kid-context"));
 	if (c->flags & COAPSEC_CONTEXT_F_GROUP)
 		json_array_append_new(flags, json_string("group"));
+	if (c->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
+		json_array_append_new(flags, json_string("replay-unknown"));
 	o = json_pack("{s:i, s:s, s:i, s:s, s:o, s:I, s:I, s:I, s:i, s:o, s:o}",
 		      "id", (int)c->id,
 		      "state", coapsec_nl_state_name(c->state),
@@ -330,6 +348,7 @@ static json_t *context_json(const struct coapsec_context_info *c)
 			    json_null());
 	if (c->has_expires)
 		json_object_set_new(o, "expires", json_integer(c->expires));
+	json_object_set_new(o, "checkpoint", json_integer(c->seq_checkpoint));
 	return o;
 }
 
@@ -354,8 +373,12 @@ static void context_text(const struct coapsec_context_info *c)
 		printf(" expires %u", c->expires);
 	if (c->flags & COAPSEC_CONTEXT_F_NO_KID_CONTEXT)
 		printf(" no-kid-context");
+	if (c->seq_checkpoint)
+		printf(" checkpoint %u", c->seq_checkpoint);
 	if (c->flags & COAPSEC_CONTEXT_F_GROUP)
 		printf(" group");
+	if (c->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
+		printf(" replay-unknown");
 	putchar('\n');
 	for (i = 0; i < c->n_recipients; i++) {
 		printf("\trecipient-id ");

@@ -73,6 +73,8 @@ int cmd_stats(int argc, char **argv)
 					    json_integer(s.contexts));
 			json_object_set_new(o, "policies",
 					    json_integer(s.policies));
+		}
+		if (s.has_all) {
 			json_object_set_new(o, "contexts_all_netns",
 					    json_integer(s.contexts_all));
 			json_object_set_new(o, "policies_all_netns",
@@ -83,9 +85,11 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (id)
 		printf("context %u\n", id);
-	else
+	else if (s.has_all)
 		printf("contexts %u policies %u (all namespaces: contexts %u policies %u)\n",
 		       s.contexts, s.policies, s.contexts_all, s.policies_all);
+	else
+		printf("contexts %u policies %u\n", s.contexts, s.policies);
 	for (k = 0; k < COAPSEC_NL_NUM_COUNTERS; k++)
 		printf("%s %llu\n", coapsec_nl_counter_names[k],
 		       (unsigned long long)s.counters[k]);

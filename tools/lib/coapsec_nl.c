@@ -112,6 +112,7 @@ static const char *const context_names[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_STATE] = "state",
 	[COAPSEC_A_CONTEXT_SEQ] = "seq",
 	[COAPSEC_A_CONTEXT_EXPIRES] = "expires",
+	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = "seq-checkpoint",
 };
 
 static const char *const recipient_names[COAPSEC_A_RECIPIENT_MAX + 1] = {
@@ -363,6 +364,25 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/* Whether the @len bytes in nl->buf end dump @seq. */
+static bool dump_ends(struct coapsec_nl *nl, int len, unsigned int seq)
+{
+	const struct nlmsghdr *m = (const struct nlmsghdr *)nl->buf;
+
+	for (; mnl_nlmsg_ok(m, len); m = mnl_nlmsg_next(m, &len))
+		if (m->nlmsg_seq == seq && (m->nlmsg_type == NLMSG_DONE ||
+					    m->nlmsg_type == NLMSG_ERROR))
+			return true;
+	return false;
+}
+
+/* Reads and drops what is left of dump @seq, up to its NLMSG_DONE. */
+static void drain_dump(struct coapsec_nl *nl, int len, unsigned int seq)
+{
+	while (len > 0 && !dump_ends(nl, len, seq))
+		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+}
+
 int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 		       mnl_cb_t cb, void *data)
 {
@@ -371,7 +391,7 @@ int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 		[NLMSG_DONE] = done_cb,
 	};
 	struct run_ctx r = { nl, cb, data };
-	int ret;
+	int ret, len;
 
 	nl->errmsg[0] = '\0';
 	nl->errattr[0] = '\0';
@@ -382,8 +402,16 @@ int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 		if (ret < 0)
 			return set_err(nl, -errno, "netlink receive: %s",
 				       strerror(errno));
-		ret = mnl_cb_run2(nl->buf, ret, nlh->nlmsg_seq, nl->portid,
+		len = ret;
+		ret = mnl_cb_run2(nl->buf, len, nlh->nlmsg_seq, nl->portid,
 				  data_cb, &r, ctl, NLMSG_MIN_TYPE);
+		if (ret == MNL_CB_ERROR && errno == EINTR &&
+		    (nlh->nlmsg_flags & NLM_F_DUMP)) {
+			/* NLM_F_DUMP_INTR: the rest is unreliable; read it off. */
+			drain_dump(nl, len, nlh->nlmsg_seq);
+			return set_err(nl, -EAGAIN,
+				       "the list changed while it was read; run the command again");
+		}
 		if (ret == MNL_CB_ERROR) {
 			int err = errno ? -errno : -EPROTO;
 
@@ -627,6 +655,9 @@ static void put_context(struct nlmsghdr *nlh,
 				 c->seq_hard_limit);
 	if (c->lifetime)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_LIFETIME, c->lifetime);
+	if (c->seq_checkpoint)
+		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_SEQ_CHECKPOINT,
+				 c->seq_checkpoint);
 	if (c->flags)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_FLAGS, c->flags);
 	if (swap && c->has_grace)
@@ -768,6 +799,9 @@ static void parse_context(const struct nlattr *nest,
 			break;
 		case COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT:
 			c->seq_hard_limit = get_u64(attr);
+			break;
+		case COAPSEC_A_CONTEXT_SEQ_CHECKPOINT:
+			c->seq_checkpoint = get_u32(attr);
 			break;
 		case COAPSEC_A_CONTEXT_LIFETIME:
 			c->lifetime = get_u32(attr);
@@ -1018,7 +1052,8 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 			else if (t == COAPSEC_A_STATS_POLICIES)
 				s->policies = get_u32(attr);
 			else if (t == COAPSEC_A_STATS_CONTEXTS_ALL)
-				s->contexts_all = get_u32(attr);
+				s->contexts_all = get_u32(attr),
+				s->has_all = true;
 			else if (t == COAPSEC_A_STATS_POLICIES_ALL)
 				s->policies_all = get_u32(attr);
 		}
@@ -1146,6 +1181,7 @@ const char *coapsec_nl_event_name(uint8_t type)
 		[COAPSEC_EVENT_EXPIRED] = "expired",
 		[COAPSEC_EVENT_REPLAY] = "replay",
 		[COAPSEC_EVENT_AUTH_FAIL] = "auth-fail",
+		[COAPSEC_EVENT_SEQ_CHECKPOINT] = "seq-checkpoint",
 	};
 
 	return type < sizeof(n) / sizeof(n[0]) && n[type] ? n[type] : "unknown";

@@ -84,6 +84,7 @@ struct coapsec_context_info {
 	uint8_t id_context_len;
 	uint64_t seq_start, seq_soft_limit, seq_hard_limit;
 	uint32_t lifetime, flags;
+	uint32_t seq_checkpoint;	/* K of RFC 8613 B.1.1, 0: none */
 	bool has_grace;			/* swap only */
 	uint32_t grace;
 	/* Replies only. */
@@ -148,6 +149,7 @@ struct coapsec_stats_info {
 	uint64_t counters[COAPSEC_NL_NUM_COUNTERS];
 	/* Namespace query only. */
 	uint32_t contexts, policies, contexts_all, policies_all;
+	bool has_all;	/* *_all: only for the host's CAP_NET_ADMIN */
 };
 
 /* @context_id 0: the namespace's counters. */

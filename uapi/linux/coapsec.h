@@ -64,7 +64,12 @@
  *                COAPSEC_MAX_REPLAY_WINDOW, default
  *                COAPSEC_DEFAULT_REPLAY_WINDOW
  *       COAPSEC_A_CONTEXT_SEQ_START: NLA_U64, first sender sequence number,
- *          default 0
+ *          default 0.  A context re-created for keys used before starts
+ *          at the last COAPSEC_EVENT_SEQ_CHECKPOINT's value (RFC 8613
+ *          Appendix B.1.1), so that no sequence number is used twice.
+ *       COAPSEC_A_CONTEXT_SEQ_CHECKPOINT: NLA_U32, K: every K sequence
+ *          numbers a COAPSEC_EVENT_SEQ_CHECKPOINT event carries the value
+ *          that a re-created context must start from; 0 or absent: none
  *       COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT: NLA_U64, a COAPSEC_EVENT_SEQ_SOFT
  *          event is sent when the sequence number reaches it; default
  *          hard limit - 2^16 (or 3/4 of it for small limits)
@@ -76,9 +81,14 @@
  *       COAPSEC_A_CONTEXT_FLAGS: NLA_U32, COAPSEC_CONTEXT_F_*
  *
  * Replies with COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Errors: EEXIST
- * (ID taken, or a recipient's (ID context, recipient ID) already used by a
- * current context), EINVAL/ERANGE (bad attribute), ENOENT (algorithm not
- * available in this kernel), ENOSPC (COAPSEC_MAX_CONTEXTS reached).
+ * (ID taken, a recipient's (ID context, recipient ID) already used by a
+ * current context, or the sender key material (alg, key, Common IV,
+ * sender ID, ID context) already in use by a context of the namespace:
+ * two contexts would share one nonce space; swap that one instead),
+ * EINVAL/ERANGE (bad attribute, a recipient ID equal to the sender ID),
+ * ENOENT (algorithm not available in this kernel), ENOSPC
+ * (COAPSEC_MAX_CONTEXTS reached), EDQUOT (the owner of an unprivileged
+ * user namespace has as many crypto transforms as coapsec allows it).
  *
  * COAPSEC_CMD_CONTEXT_SWAP
  * ------------------------
@@ -93,7 +103,11 @@
  * every policy protecting with that ID uses it from the next packet); the
  * old one becomes "previous": it protects nothing, but still verifies
  * messages for GRACE seconds and is then deleted.  A previous context that
- * was already there is deleted.  Replies like CONTEXT_NEW; ENOSPC when
+ * was already there is deleted.  When the sender key material is
+ * unchanged, the sequence number continues where the old one stopped
+ * (never below SEQ_START), and a recipient whose ID and key are unchanged
+ * keeps its replay window: a swap never reuses a nonce nor forgets what
+ * was received.  Replies like CONTEXT_NEW; ENOSPC when
  * keeping the old one would pass COAPSEC_MAX_CONTEXTS.
  *
  * COAPSEC_CMD_CONTEXT_DEL
@@ -173,7 +187,8 @@
  *          objects in this namespace (namespace query only)
  *       COAPSEC_A_STATS_CONTEXTS_ALL, COAPSEC_A_STATS_POLICIES_ALL:
  *          NLA_U32, objects alive in every namespace together (namespace
- *          query only; lets a test see that a deleted namespace freed its
+ *          query only, and only for CAP_NET_ADMIN in the initial user
+ *          namespace; lets a test see that a deleted namespace freed its
  *          objects)
  *
  * COAPSEC_CMD_STATS_RESET
@@ -193,7 +208,9 @@
  *    COAPSEC_A_EVENT: NLA_NESTED
  *       COAPSEC_A_EVENT_TYPE: NLA_U8, COAPSEC_EVENT_*
  *       COAPSEC_A_EVENT_CONTEXT_ID: NLA_U32
- *       COAPSEC_A_EVENT_SEQ: NLA_U64, the sender sequence number (limits)
+ *       COAPSEC_A_EVENT_SEQ: NLA_U64, the sender sequence number (limits);
+ *          for COAPSEC_EVENT_SEQ_CHECKPOINT the value to persist: a
+ *          re-created context starts there (SEQ_START)
  *       COAPSEC_A_EVENT_KID: NLA_BINARY, the recipient concerned (replay,
  *          authentication failure)
  *       COAPSEC_A_EVENT_COUNT: NLA_U32, for rate-limited reports: how many
@@ -222,8 +239,16 @@ enum coapsec_context_flags {
 	COAPSEC_CONTEXT_F_NO_KID_CONTEXT = 1 << 0,
 	/* A group context: the kid goes in every message, responses too. */
 	COAPSEC_CONTEXT_F_GROUP = 1 << 1,
+	/*
+	 * The recipient keys may have been used before and what was received
+	 * under them is lost (a context re-created from kept keys): no
+	 * request can be proven fresh (RFC 8613 Appendix B.1.2), so requests
+	 * are refused (counted as replays); answers to this host's own
+	 * requests, bound to fresh nonces, are verified as usual.
+	 */
+	COAPSEC_CONTEXT_F_REPLAY_UNKNOWN = 1 << 2,
 
-	COAPSEC_CONTEXT_F_ALL = (1 << 2) - 1
+	COAPSEC_CONTEXT_F_ALL = (1 << 3) - 1
 };
 
 enum coapsec_context_state {
@@ -256,6 +281,7 @@ enum coapsec_event_type {
 	COAPSEC_EVENT_EXPIRED,
 	COAPSEC_EVENT_REPLAY,
 	COAPSEC_EVENT_AUTH_FAIL,
+	COAPSEC_EVENT_SEQ_CHECKPOINT,
 
 	__COAPSEC_EVENT_MAX,
 	COAPSEC_EVENT_MAX = __COAPSEC_EVENT_MAX - 1
@@ -336,6 +362,7 @@ enum coapsec_a_context {
 	COAPSEC_A_CONTEXT_STATE,
 	COAPSEC_A_CONTEXT_SEQ,
 	COAPSEC_A_CONTEXT_EXPIRES,
+	COAPSEC_A_CONTEXT_SEQ_CHECKPOINT,
 
 	__COAPSEC_A_CONTEXT_MAX,
 	COAPSEC_A_CONTEXT_MAX = __COAPSEC_A_CONTEXT_MAX - 1

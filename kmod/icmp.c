@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ICMP errors never carry plaintext that coapsec made.  A verified request
+ * to a port where nothing listens, or a verified answer whose socket has
+ * closed, makes the stack quote the decrypted message in its "port
+ * unreachable"; so could any other error about a datagram that coapsec
+ * decrypted, here or on a host behind a gateway.  In a namespace that uses
+ * coapsec, every ICMP or ICMPv6 error leaving or crossing the host that
+ * quotes a UDP datagram has the quote cut after the UDP header: what RFC
+ * 792 asks for at least, and all that path MTU discovery and the sockets
+ * that receive such errors need to find their flow.
+ */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/ipv6.h>
+
+#include "icmp.h"
+
+static bool coapsec_icmp4_quotes(u8 type)
+{
+	return type == ICMP_DEST_UNREACH || type == ICMP_SOURCE_QUENCH ||
+	       type == ICMP_REDIRECT || type == ICMP_TIME_EXCEEDED ||
+	       type == ICMP_PARAMETERPROB;
+}
+
+/* Where the quoted UDP datagram's payload starts, or 0: nothing to cut. */
+static unsigned int coapsec_icmp4_cut(struct sk_buff *skb)
+{
+	unsigned int off = skb_network_offset(skb) + ip_hdrlen(skb);
+	struct icmphdr _ih, *ih;
+	struct iphdr _inner, *inner;
+
+	ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
+	if (!ih || !coapsec_icmp4_quotes(ih->type))
+		return 0;
+	off += sizeof(*ih);
+	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
+	if (!inner || inner->protocol != IPPROTO_UDP || inner->ihl < 5 ||
+	    (inner->frag_off & htons(IP_OFFSET)))
+		return 0;
+	return off + inner->ihl * 4 + sizeof(struct udphdr);
+}
+
+static unsigned int coapsec_icmp6_cut(struct sk_buff *skb)
+{
+	unsigned int off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	struct icmp6hdr _ih, *ih;
+	__be16 frag_off;
+	u8 nexthdr;
+	int udp;
+
+	ih = skb_header_pointer(skb, off, sizeof(_ih), &_ih);
+	/* Types below 128 are errors, all quoting the offending packet. */
+	if (!ih || ih->icmp6_type >= 128)
+		return 0;
+	off += sizeof(*ih);
+	if (skb_copy_bits(skb, off + offsetof(struct ipv6hdr, nexthdr),
+			  &nexthdr, 1))
+		return 0;
+	udp = ipv6_skip_exthdr(skb, off + sizeof(struct ipv6hdr), &nexthdr,
+			       &frag_off);
+	if (udp < 0 || nexthdr != IPPROTO_UDP || (frag_off & htons(IP6_OFFSET)))
+		return 0;
+	return udp + sizeof(struct udphdr);
+}
+
+/* Cuts @skb at @end and mends the lengths and the ICMP checksum. */
+static int coapsec_icmp_trim(struct sk_buff *skb, u8 family, unsigned int end)
+{
+	unsigned int icmp_off;
+	__wsum csum;
+	int err;
+
+	err = skb_ensure_writable(skb, skb->len);
+	if (!err)
+		err = pskb_trim(skb, end);
+	if (err)
+		return err;
+	if (family == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+		struct icmphdr *ih;
+
+		icmp_off = skb_network_offset(skb) + ip_hdrlen(skb);
+		iph->tot_len = htons(skb->len - skb_network_offset(skb));
+		ip_send_check(iph);
+		ih = (struct icmphdr *)(skb->data + icmp_off);
+		ih->checksum = 0;
+		ih->checksum = csum_fold(skb_checksum(skb, icmp_off,
+						      skb->len - icmp_off, 0));
+	} else {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct icmp6hdr *ih;
+
+		icmp_off = skb_network_offset(skb) + sizeof(*ip6h);
+		ip6h->payload_len = htons(skb->len - icmp_off);
+		ih = (struct icmp6hdr *)(skb->data + icmp_off);
+		ih->icmp6_cksum = 0;
+		csum = skb_checksum(skb, icmp_off, skb->len - icmp_off, 0);
+		ih->icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr,
+						  skb->len - icmp_off,
+						  IPPROTO_ICMPV6, csum);
+	}
+	skb->ip_summed = CHECKSUM_NONE;
+	return 0;
+}
+
+int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
+{
+	unsigned int end;
+
+	if (family == AF_INET) {
+		if (ip_hdr(skb)->protocol != IPPROTO_ICMP ||
+		    ip_is_fragment(ip_hdr(skb)))
+			return 0;
+		end = coapsec_icmp4_cut(skb);
+	} else {
+		if (ipv6_hdr(skb)->nexthdr != IPPROTO_ICMPV6)
+			return 0;
+		end = coapsec_icmp6_cut(skb);
+	}
+	if (!end || skb->len <= end)
+		return 0;
+	return coapsec_icmp_trim(skb, family, end);
+}

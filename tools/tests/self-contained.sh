@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The repository stands alone: no file in it names a folder beside the
+# clone (../shared, shared/vectors, ...), which a user's clone does not
+# have.  Scans what git tracks plus untracked files it does not ignore; in
+# a tree that is not a git work tree (tools/check's copy, a tarball), every
+# text file outside build/.  This file is the only one allowed to name
+# them.  KTAP.
+set -u
+cd "$(dirname "$0")/../.."
+self=tools/tests/self-contained.sh
+pattern='\.\./shared|shared/(vectors|bench|hooks|VM\.md|DESIGN\.md|STYLE\.md)'
+n=0 fail=0
+result() {	# result OK DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 1 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=$((fail + 1)); fi
+}
+
+files() {
+	if git rev-parse --is-inside-work-tree > /dev/null 2>&1; then
+		git ls-files -co --exclude-standard -z | xargs -0 -r sh -c \
+			'for f; do [ -f "$f" ] && printf "%s\0" "$f"; done' sh
+	else
+		find . -path ./build -prune -o -path ./.git -prune -o -type f -printf '%P\0'
+	fi
+}
+
+echo "TAP version 13"
+echo "1..3"
+mapfile -d '' all < <(files)
+result "$([ ${#all[@]} -gt 50 ] && echo 1)" \
+	"self-contained: the scan sees the tree (${#all[@]} files)"
+# The pattern is not vacuous: it finds itself in this file.
+result "$(grep -IEq "$pattern" "$self" && echo 1)" \
+	"self-contained: the pattern matches a file that names ../shared"
+hits=$(printf '%s\0' "${all[@]}" | grep -zvx "$self" |
+       xargs -0 -r grep -InE "$pattern" --)
+if [ -n "$hits" ]; then
+	echo "# files that name a folder outside the repository:"
+	sed 's/^/#   /' <<< "$hits"
+fi
+result "$([ -z "$hits" ] && echo 1)" \
+	"self-contained: no file names ../shared or shared/vectors"
+echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
+[ $fail = 0 ]
