@@ -102,11 +102,16 @@ others() {		# others COMBO: every case but Observe, one after another
 	u="coap://$(host "$1")"
 	printf "INTEROP-SECRET-$RUN-$c-%.0s" $(seq 300) | head -c $BODY \
 		> "$D/$c.body"
-	client "$c" put -b 128 -B 60 -m put -f "$D/$c.body" "$u/example_data"
-	client "$c" get -b 256 -B 60 -o "$D/$c.data" "$u/example_data"
 	client "$c" async -B 20 -w "$u/async?1"
 	client "$c" non -N -B 20 -w "$u/"
 	client "$c" discovery -B 20 -w "$u/.well-known/core"
+	# The two families of a topology share its server's /example_data.
+	(
+		flock 9
+		client "$c" put -b 128 -B 60 -m put -f "$D/$c.body" \
+			"$u/example_data"
+		client "$c" get -b 256 -B 60 -o "$D/$c.data" "$u/example_data"
+	) 9> "$D/${c%?}.lock"
 }
 
 run() {			# run base|with: every case on every combination
@@ -118,11 +123,13 @@ run() {			# run base|with: every case on every combination
 		client "$c" observe -s "$OBS" -w "coap://$(host "$c")/time" &
 		pids+=($!)
 	done
-	# The two families of one topology share its server's /example_data.
-	(others A4; others A6) &
-	pids+=($!)
-	(others B4; others B6) &
-	pids+=($!)
+	# Every case starts during the observation: other clients on the
+	# observer's host talk to the same server, with the same token
+	# (libcoap's first is always 01), from other ports.
+	for c in $COMBOS; do
+		others "$c" &
+		pids+=($!)
+	done
 	wait "${pids[@]}"
 }
 
