@@ -77,9 +77,10 @@ void coapsec_context_table_destroy(struct coapsec_net *cn)
  * The fingerprint of one direction's key material: what decides its nonces
  * and keystream (alg, key, Common IV, ID, ID context), salted per boot.
  */
-static void coapsec_key_fp(const struct oscore_alg *alg, const u8 *key,
-			   const u8 *common_iv, const u8 *id, u8 id_len,
-			   const u8 *id_context, u8 id_context_len, u8 *fp)
+static void coapsec_key_fp(u8 role, const struct oscore_alg *alg,
+			   const u8 *key, const u8 *common_iv, const u8 *id,
+			   u8 id_len, const u8 *id_context, u8 id_context_len,
+			   u8 *fp)
 {
 	struct sha256_state st;
 	u32 alg_id = alg->cose_id;
@@ -87,6 +88,8 @@ static void coapsec_key_fp(const struct oscore_alg *alg, const u8 *key,
 	get_random_once(coapsec_fp_salt, sizeof(coapsec_fp_salt));
 	sha256_init(&st);
 	sha256_update(&st, coapsec_fp_salt, sizeof(coapsec_fp_salt));
+	/* A sender's and a recipient's memories never mix. */
+	sha256_update(&st, &role, 1);
 	sha256_update(&st, (const u8 *)&alg_id, sizeof(alg_id));
 	sha256_update(&st, key, alg->key_len);
 	sha256_update(&st, common_iv, alg->nonce_len);
@@ -186,6 +189,7 @@ static void coapsec_context_free_rcu(struct rcu_head *rcu)
 		bitmap_free(ctx->recipients[i].bitmap);
 	}
 	crypto_free_aead(ctx->sender_tfm);
+	coapsec_retired_free_unused(ctx);
 	if (ctx->quota)
 		atomic_sub(1 + ctx->n_recipients, &ctx->quota->transforms);
 	coapsec_stats_free(ctx->stats);
@@ -242,7 +246,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->cn = cn;
 	ctx->id = p->id;
 	ctx->gen = atomic64_inc_return(&coapsec_context_gens);
-	coapsec_key_fp(p->alg, p->sender_key, p->common_iv, p->sender_id,
+	coapsec_key_fp('S', p->alg, p->sender_key, p->common_iv, p->sender_id,
 		       p->sender_id_len, p->id_context, p->id_context_len,
 		       ctx->sender_fp);
 	ctx->seq_checkpoint = p->seq_checkpoint;
@@ -266,7 +270,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 
 	/* From here on coapsec_context_free_rcu() undoes whatever was done. */
 	ctx->stats = coapsec_stats_alloc(GFP_KERNEL_ACCOUNT);
-	if (!ctx->stats)
+	if (!ctx->stats || coapsec_retired_prepare(ctx))
 		goto err_nomem;
 
 	ctx->sender_tfm = coapsec_aead_new(p->alg, p->sender_key);
@@ -284,7 +288,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
 
 		rcp->ctx = ctx;
-		coapsec_key_fp(p->alg, p->recipients[i].key, p->common_iv,
+		coapsec_key_fp('R', p->alg, p->recipients[i].key, p->common_iv,
 			       p->recipients[i].id, p->recipients[i].id_len,
 			       p->id_context, p->id_context_len, rcp->fp);
 		coapsec_kid_key_set(&rcp->key, p->id_context,
@@ -659,9 +663,10 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	}
 	cn->n_contexts++;
 	cn->change_gen++;
-	coapsec_context_inherit_seq(ctx, old, prev);
 	if (kept)
 		coapsec_context_merge_windows(ctx, old);
+	/* Last before publishing: until then the old one still sends. */
+	coapsec_context_inherit_seq(ctx, old, prev);
 
 	/* One previous context at most: the older one goes now. */
 	RCU_INIT_POINTER(old->previous, NULL);

@@ -22,6 +22,7 @@
 
 struct coapsec_net;
 struct coapsec_quota;
+struct coapsec_retired;
 struct crypto_aead;
 struct net;
 struct netlink_ext_ack;
@@ -48,6 +49,7 @@ struct coapsec_recipient {
 	struct crypto_aead *tfm;	/* recipient key set, authsize set */
 	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
 	spinlock_t lock;
+	bool retired;			/* remembered (retired.c): closed */
 	bool seen_any;
 	u64 max_seq;
 	u32 window;
@@ -98,6 +100,8 @@ struct coapsec_context {
 	struct coapsec_stats __percpu *stats;
 	u64 stats_base[COAPSEC_STAT_NUM];	/* at the last reset; cn->lock */
 	struct coapsec_quota *quota;	/* its user's transforms; NULL: host */
+	/* What it leaves to remember, made with it (retired.c). */
+	struct coapsec_retired **retired_mem;
 	refcount_t refcnt;
 	struct rcu_head rcu;
 

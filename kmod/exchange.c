@@ -141,21 +141,31 @@ static bool coapsec_exchange_pending(const struct coapsec_exchange *e)
 	       !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
 }
 
-/* The way a full bucket gives up: the oldest answered, else the oldest. */
+/* What an entry is worth keeping: answered 0, plain 1, protected 2. */
+static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
+{
+	if (!coapsec_exchange_pending(e))
+		return 0;
+	return e->flags & COAPSEC_EXCHANGE_F_PLAIN ? 1 : 2;
+}
+
+/*
+ * The way a full bucket gives up: the oldest of the least worth keeping,
+ * so that a flood of plain requests pushes out no protected exchange
+ * while answered or plain ones remain.
+ */
 static struct coapsec_exchange *
 coapsec_exchange_victim(struct coapsec_exchange_bucket *b)
 {
-	struct coapsec_exchange *victim = NULL, *e;
-	unsigned int pass, i;
+	struct coapsec_exchange *victim = &b->way[0], *e;
+	unsigned int i;
 
-	for (pass = 0; pass < 2 && !victim; pass++) {
-		for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-			e = &b->way[i];
-			if (!pass && coapsec_exchange_pending(e))
-				continue;
-			if (!victim || time_before(e->expires, victim->expires))
-				victim = e;
-		}
+	for (i = 1; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		e = &b->way[i];
+		if (coapsec_exchange_rank(e) < coapsec_exchange_rank(victim) ||
+		    (coapsec_exchange_rank(e) == coapsec_exchange_rank(victim) &&
+		     time_before(e->expires, victim->expires)))
+			victim = e;
 	}
 	return victim;
 }
@@ -185,7 +195,9 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 	/* The same exchange again, else a free way, else the oldest. */
 	slot = coapsec_exchange_slot(b, ex);
 	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
-	    slot->ctx_id != ex->ctx_id) {
+	    slot->ctx_id != ex->ctx_id &&
+	    ((slot->flags & COAPSEC_EXCHANGE_F_PLAIN) ?
+	     coapsec_exchange_pending(slot) : true)) {
 		ret = -EEXIST;
 		goto out;
 	}
@@ -270,7 +282,8 @@ int coapsec_exchange_answer(struct net *net, u8 family,
 	if (e) {
 		/* The one place that hands out a request's nonce. */
 		*reuse_nonce = !notification &&
-			       !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
+			       !(e->flags & (COAPSEC_EXCHANGE_F_NONCE_SPENT |
+					     COAPSEC_EXCHANGE_F_KEEP));
 		e->flags |= COAPSEC_EXCHANGE_F_NONCE_SPENT;
 		if (notification)
 			e->expires = coapsec_exchange_deadline(extend);

@@ -46,7 +46,10 @@ enum coapsec_exchange_role {
 /* RFC 7252 §5.10.5: Max-Age when a notification carries none. */
 #define COAPSEC_DEFAULT_MAX_AGE		60
 
-/* A group request: any number of answers, each with its Partial IV. */
+/*
+ * A group request: any number of answers, each with its Partial IV (and
+ * so none with the request's nonce); pending until it expires.
+ */
 #define COAPSEC_EXCHANGE_F_KEEP		BIT(0)
 /* An Observe registration: notifications until one ends it. */
 #define COAPSEC_EXCHANGE_F_OBSERVE	BIT(1)

@@ -46,6 +46,30 @@ static unsigned int coapsec_unhandled(struct sk_buff *skb,
 	return NF_DROP;
 }
 
+/*
+ * A bypassed request from a peer that a verify or require policy also
+ * covers leaves a plain exchange entry, so that its answer is known for
+ * plain (coapsec_record_plain_request()).
+ */
+static unsigned int coapsec_bypass(struct sk_buff *skb,
+				   struct coapsec_pkt *pkt)
+{
+	struct coapsec_head head;
+
+	if (pkt->dir == COAPSEC_DIR_OUT || coapsec_pkt_head(skb, pkt, &head) ||
+	    COAP_CODE_CLASS(head.code) || !head.code ||
+	    !coapsec_request_guarded(pkt))
+		return NF_ACCEPT;
+	/* Its options are not read: any answer to it may notify. */
+	if (coapsec_record_plain_request(pkt, head.token, head.token_len,
+					 true)) {
+		coapsec_count(coapsec_net(pkt->net), NULL,
+			      COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
 static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	struct coapsec_context *ctx;
@@ -60,9 +84,10 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	 */
 	if (action == COAPSEC_ACTION_BYPASS) {
 		/* It exempts requests, never an answer bound to protection. */
-		if (!coapsec_exchange_in_use(pkt->net) ||
-		    !coapsec_bound_answer(skb, pkt))
+		if (!coapsec_exchange_in_use(pkt->net))
 			return NF_ACCEPT;
+		if (!coapsec_bound_answer(skb, pkt))
+			return coapsec_bypass(skb, pkt);
 		action = 0;
 	} else if (!action && !coapsec_exchange_in_use(pkt->net)) {
 		return NF_ACCEPT;

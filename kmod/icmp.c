@@ -140,6 +140,13 @@ int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
 			return 0;
 		icmp_off = off;
 		end = coapsec_icmp6_cut(skb, icmp_off);
+		/*
+		 * Behind extension headers (a routing header may change the
+		 * checksum's destination) the error goes without its quote.
+		 */
+		if (end && skb->len > end &&
+		    icmp_off != skb_network_offset(skb) + sizeof(struct ipv6hdr))
+			return -EPROTO;
 	}
 	if (!end || skb->len <= end)
 		return 0;

@@ -3,6 +3,8 @@
 #include <linux/rculist.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <net/ipv6.h>
+#include <linux/in.h>
 
 #include "context.h"
 #include "netns.h"
@@ -159,6 +161,16 @@ int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 	return 0;
 }
 
+/* Whether @pol's destination prefix is a group (multicast) address. */
+static bool coapsec_policy_dst_group(const struct coapsec_policy *pol)
+{
+	if (!pol->has_dst)
+		return false;
+	if (pol->family == AF_INET)
+		return ipv4_is_multicast(pol->dst.s6_addr32[0]);
+	return ipv6_addr_is_multicast(&pol->dst);
+}
+
 bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
 			   const void *saddr, const void *daddr, __be16 dport)
 {
@@ -166,12 +178,22 @@ bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 
-	list_for_each_entry_rcu(pol, &cn->policies, list)
-		if ((pol->action == COAPSEC_ACTION_REQUIRE ||
-		     pol->action == COAPSEC_ACTION_VERIFY) &&
+	list_for_each_entry_rcu(pol, &cn->policies, list) {
+		if (pol->action != COAPSEC_ACTION_REQUIRE &&
+		    pol->action != COAPSEC_ACTION_VERIFY)
+			continue;
+		/*
+		 * A policy for requests to a group: its members answer from
+		 * their own addresses, which the group prefix never matches.
+		 */
+		if (coapsec_policy_dst_group(pol) ?
+		    coapsec_policy_matches(pol, family, dir, saddr,
+					   pol->dst.s6_addr, port, pol->ifindex,
+					   pol->mark & pol->mark_mask) :
 		    coapsec_policy_matches(pol, family, dir, saddr, daddr,
 					   port, pol->ifindex,
 					   pol->mark & pol->mark_mask))
 			return true;
+	}
 	return false;
 }

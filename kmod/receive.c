@@ -99,25 +99,29 @@ static void coapsec_server_exchange(struct coapsec_exchange *ex,
 		ex->flags |= COAPSEC_EXCHANGE_F_OBSERVE;
 }
 
-/*
- * A plain request that a verify policy lets through is recorded too, so
- * that an answer with no entry at all is known for one whose request went
- * (and is not sent in clear), and so that a plain request cannot take
- * over a protected exchange's answer: 0, or -EEXIST for one that would.
- */
-static int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
-					const struct coap_msg *m)
+int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
+				 const u8 *token, u8 token_len, bool observe)
 {
 	struct coapsec_exchange ex;
 	int err;
 
-	coapsec_server_exchange(&ex, pkt, m);
-	ex.flags |= COAPSEC_EXCHANGE_F_PLAIN;
+	memset(&ex, 0, sizeof(ex));
+	ex.role = COAPSEC_EXCHANGE_SERVER;
+	ex.family = pkt->family;
+	ex.token_len = token_len;
+	memcpy(ex.token, token, token_len);
+	ex.port = pkt->sport;
+	ex.lport = pkt->dport;
+	ex.peer = pkt->saddr;
+	ex.flags = COAPSEC_EXCHANGE_F_PLAIN;
+	if (observe)
+		ex.flags |= COAPSEC_EXCHANGE_F_OBSERVE;
 	err = coapsec_exchange_add(pkt->net, &ex);
 	if (err > 0)
 		coapsec_count(coapsec_net(pkt->net), NULL,
 			      COAPSEC_STAT_EVICTIONS);
-	return err < 0 ? err : 0;
+	/* No table yet (no context ever): nothing to protect either. */
+	return err == -EEXIST ? err : 0;
 }
 
 static void coapsec_report(struct coapsec_net *cn, struct coapsec_recipient *rcp,
@@ -185,7 +189,7 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	ex.ctx_gen = rcp->ctx->gen;
 	/* Every member answers a group request: none takes its nonce. */
 	if (pkt->multicast)
-		ex.flags |= COAPSEC_EXCHANGE_F_NONCE_SPENT;
+		ex.flags |= COAPSEC_EXCHANGE_F_KEEP;
 	ex.binding = s->rx.binding;
 	err = coapsec_exchange_add(pkt->net, &ex);
 	if (err < 0) {
@@ -282,8 +286,11 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			return NF_DROP;
 		}
 		if (COAP_CODE_CLASS(s->msg.code) == 0 &&
-		    action == COAPSEC_ACTION_VERIFY &&
-		    coapsec_record_plain_request(pkt, &s->msg)) {
+		    (action == COAPSEC_ACTION_VERIFY ||
+		     (!action && coapsec_request_guarded(pkt))) &&
+		    coapsec_record_plain_request(pkt, s->msg.token,
+						 s->msg.token_len,
+						 coapsec_registers(&s->msg))) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}

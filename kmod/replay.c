@@ -34,7 +34,8 @@ static int __coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 {
 	int err = 0;
 
-	if (!coapsec_replay_ok(rcp, seq)) {
+	/* Retired (retired.c): what it accepts now would be forgotten. */
+	if (rcp->retired || !coapsec_replay_ok(rcp, seq)) {
 		err = -EALREADY;
 	} else if (!rcp->seen_any || seq > rcp->max_seq) {
 		u64 shift = rcp->seen_any ? seq - rcp->max_seq : rcp->window;

@@ -52,14 +52,22 @@ static struct coapsec_retired *coapsec_retired_find(struct coapsec_net *cn,
 }
 
 /* Remembers @seq for @fp, keeping the larger of an earlier memory's. */
+/*
+ * Remembers @seq for @fp in @mem (made when the context was, charged to
+ * its maker, so that this needs no allocation), or in an earlier memory
+ * of the same material, keeping the larger.  Takes @mem.
+ */
 static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
-				 u64 seq)
+				 u64 seq, struct coapsec_retired *mem)
 {
 	struct coapsec_retired *r = coapsec_retired_find(cn, fp), *old;
 
-	if (r) {
-		r->seq = max(r->seq, seq);
-		list_move_tail(&r->age, &cn->retired_age);
+	if (r || !mem) {
+		kfree(mem);
+		if (r) {
+			r->seq = max(r->seq, seq);
+			list_move_tail(&r->age, &cn->retired_age);
+		}
 		return;
 	}
 	if (cn->n_retired >= COAPSEC_RETIRED_MAX) {
@@ -71,9 +79,7 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 		kfree_sensitive(old);
 		cn->n_retired--;
 	}
-	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return;
+	r = mem;
 	memcpy(r->fp, fp, COAPSEC_FP_LEN);
 	r->seq = seq;
 	if (rhashtable_insert_fast(&cn->retired, &r->node,
@@ -85,6 +91,45 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 	cn->n_retired++;
 }
 
+int coapsec_retired_prepare(struct coapsec_context *ctx)
+{
+	unsigned int i, n = 1 + ctx->n_recipients;
+
+	ctx->retired_mem = kcalloc(n, sizeof(*ctx->retired_mem),
+				   GFP_KERNEL_ACCOUNT);
+	if (!ctx->retired_mem)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		ctx->retired_mem[i] = kzalloc(sizeof(*ctx->retired_mem[i]),
+					      GFP_KERNEL_ACCOUNT);
+		if (!ctx->retired_mem[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void coapsec_retired_free_unused(struct coapsec_context *ctx)
+{
+	unsigned int i;
+
+	if (!ctx->retired_mem)
+		return;
+	for (i = 0; i < 1 + ctx->n_recipients; i++)
+		kfree(ctx->retired_mem[i]);
+	kfree(ctx->retired_mem);
+	ctx->retired_mem = NULL;
+}
+
+/* Takes memory @i of @ctx's (0: the sender's, 1 + i: recipient i's). */
+static struct coapsec_retired *coapsec_retired_take(struct coapsec_context *ctx,
+						    unsigned int i)
+{
+	struct coapsec_retired *mem = ctx->retired_mem[i];
+
+	ctx->retired_mem[i] = NULL;
+	return mem;
+}
+
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 {
 	unsigned int i;
@@ -92,21 +137,28 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 	bool any;
 
 	lockdep_assert_held(&cn->lock);
-	if (cn->dying)
+	if (cn->dying || !ctx->retired_mem)
 		return;
 	/* A successor that took the sequence on remembers it itself. */
 	if (!ctx->sender_retired)
 		coapsec_retired_note(cn, ctx->sender_fp,
-				     coapsec_context_retire_sender(ctx));
+				     coapsec_context_retire_sender(ctx),
+				     coapsec_retired_take(ctx, 0));
 	for (i = 0; i < ctx->n_recipients; i++) {
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
 
+		/*
+		 * From here on the window accepts nothing: a message still
+		 * in flight is refused rather than missing from the memory.
+		 */
 		spin_lock_bh(&rcp->lock);
+		rcp->retired = true;
 		any = rcp->seen_any;
 		max = rcp->max_seq;
 		spin_unlock_bh(&rcp->lock);
 		if (any)
-			coapsec_retired_note(cn, rcp->fp, max);
+			coapsec_retired_note(cn, rcp->fp, max,
+					     coapsec_retired_take(ctx, 1 + i));
 	}
 }
 

@@ -22,7 +22,18 @@ struct coapsec_net;
 int coapsec_retired_init(struct coapsec_net *cn);
 void coapsec_retired_destroy(struct coapsec_net *cn);
 
-/* Remembers what @ctx, leaving the tables, used.  Under cn->lock. */
+/*
+ * The memories @ctx will leave, made with it (charged to its maker) so
+ * that remembering never fails for want of memory: 0 or -ENOMEM.  The
+ * unused ones go with the context.
+ */
+int coapsec_retired_prepare(struct coapsec_context *ctx);
+void coapsec_retired_free_unused(struct coapsec_context *ctx);
+
+/*
+ * Remembers what @ctx, leaving the tables, used; its windows accept
+ * nothing more.  Under cn->lock.
+ */
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
 
 /* Makes @ctx, not yet published, continue what its material used. */

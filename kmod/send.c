@@ -84,6 +84,14 @@ bool coapsec_peer_guarded(const struct coapsec_pkt *pkt)
 				     &pkt->saddr, pkt->sport);
 }
 
+bool coapsec_request_guarded(const struct coapsec_pkt *pkt)
+{
+	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_IN;
+
+	return coapsec_policy_guards(pkt->net, pkt->family, dir, &pkt->saddr,
+				     &pkt->daddr, pkt->dport);
+}
+
 bool coapsec_bound_answer(const struct sk_buff *skb,
 			  const struct coapsec_pkt *pkt)
 {
@@ -255,9 +263,17 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
 			return NF_DROP;
 		}
-		/* The answer to a plain request that a verify policy let in. */
-		if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
-			return NF_ACCEPT;
+		/*
+		 * The answer to a plain request that a verify policy let in;
+		 * a notification is one only if that request registered.
+		 */
+		if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN) {
+			if (!coapsec_is_notification(&s->msg) ||
+			    (ex.flags & COAPSEC_EXCHANGE_F_OBSERVE))
+				return NF_ACCEPT;
+			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+			return NF_DROP;
+		}
 		ctx = coapsec_answer_context(pkt->net, &ex);
 		if (!ctx) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);

@@ -25,6 +25,8 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
  * clear (its request was evicted, or expired).
  */
 bool coapsec_peer_guarded(const struct coapsec_pkt *pkt);
+/* The same for the request in @pkt, coming in or crossing. */
+bool coapsec_request_guarded(const struct coapsec_pkt *pkt);
 
 /*
  * Whether @skb is an answer that may never pass in clear: to a request
