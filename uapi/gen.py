@@ -216,9 +216,9 @@ S16 = (-32768, 32767)
 def policy_entry(sp, sname, aname, ranges):
     a = sp.attr(sname, aname)
     t = a['type']
-    if 'reject-message' in a:
-        return '{ .type = NLA_REJECT, .reject_message = "%s" }' % \
-            a['reject-message']
+    if read_only(sp, sname, aname):
+        return '{ .type = NLA_REJECT, .reject_message = "%s is read-only" }' \
+            % aname
     if t == 'pad':
         return '{ .type = NLA_REJECT }'
     if t not in NLA:
@@ -275,6 +275,14 @@ def policy_entry(sp, sname, aname, ranges):
     return '{ .type = %s }' % nla
 
 
+def read_only(sp, sname, aname):
+    """A subset's entry documented as read-only: refused on input."""
+    mine = next(a for a in sp.sets[sname]['attributes']
+                if a['name'] == aname)
+    return bool(sp.sets[sname].get('subset-of')) and \
+        mine.get('doc', '').startswith('Read-only')
+
+
 def policy_name(sp, sname):
     return '%s_%s_nl_policy' % (c_lower(sp.name), c_lower(sname))
 
@@ -315,7 +323,8 @@ def nested_sets(sp):
         s = sp.sets[sname]
         for a in s['attributes']:
             full = sp.attr(sname, a['name'])
-            if full['type'] == 'nest' and 'reject-message' not in full:
+            if full['type'] == 'nest' and not read_only(sp, sname,
+                                                        a['name']):
                 visit(full['nested-attributes'])
         if sname not in order:
             order.append(sname)
