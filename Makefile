@@ -38,7 +38,13 @@ TEST_MODULES :=
 	bench
 all: module tools
 
-module:
+# Generated from the family's spec (committed; uapi/check-spec diffs them).
+GEN_FILES := uapi/linux/coapsec-gen.h kmod/netlink-gen.h kmod/netlink-gen.c \
+	tools/lib/coapsec_nl_names.h
+$(GEN_FILES) &: uapi/coapsec.yaml uapi/gen.py
+	uapi/gen.py && touch $(GEN_FILES)
+
+module: $(GEN_FILES)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 include tools/lib/lib.mk

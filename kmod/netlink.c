@@ -22,6 +22,7 @@
 #include "codec/oscore_alg.h"
 #include "context.h"
 #include "netlink.h"
+#include "netlink-gen.h"
 #include "netns.h"
 #include "policy.h"
 #include "stats.h"
@@ -40,122 +41,13 @@ static struct genl_family coapsec_genl_family;
 	__miss;								\
 })
 
-/* ---- policies ---------------------------------------------------------- */
-
-static struct netlink_range_validation coapsec_seq_range = {
-	.max = COAPSEC_SEQ_MAX,
-};
-
-static struct netlink_range_validation coapsec_seq_limit_range = {
-	.min = 1,
-	.max = COAPSEC_SEQ_MAX,
-};
-
-static const struct nla_policy
-coapsec_recipient_policy[COAPSEC_A_RECIPIENT_MAX + 1] = {
-	[COAPSEC_A_RECIPIENT_ID] = { .type = NLA_BINARY,
-				     .len = COAPSEC_MAX_KID_LEN },
-	[COAPSEC_A_RECIPIENT_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
-						     OSCORE_MAX_KEY_LEN),
-	[COAPSEC_A_RECIPIENT_REPLAY_WINDOW] =
-		NLA_POLICY_RANGE(NLA_U32, 1, COAPSEC_MAX_REPLAY_WINDOW),
-};
-
-static const struct nla_policy
-coapsec_context_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
-	[COAPSEC_A_CONTEXT_PAD] = { .type = NLA_REJECT },
-	[COAPSEC_A_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[COAPSEC_A_CONTEXT_ALG] = { .type = NLA_U32 },
-	[COAPSEC_A_CONTEXT_SENDER_ID] = { .type = NLA_BINARY,
-					  .len = COAPSEC_MAX_KID_LEN },
-	[COAPSEC_A_CONTEXT_SENDER_KEY] = NLA_POLICY_RANGE(NLA_BINARY, 16,
-							  OSCORE_MAX_KEY_LEN),
-	[COAPSEC_A_CONTEXT_COMMON_IV] = NLA_POLICY_RANGE(NLA_BINARY, 7,
-							 OSCORE_MAX_NONCE_LEN),
-	[COAPSEC_A_CONTEXT_ID_CONTEXT] = { .type = NLA_BINARY,
-					   .len = COAPSEC_MAX_ID_CONTEXT_LEN },
-	[COAPSEC_A_CONTEXT_RECIPIENT] =
-		NLA_POLICY_NESTED(coapsec_recipient_policy),
-	[COAPSEC_A_CONTEXT_SEQ_START] =
-		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_range),
-	[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT] =
-		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_limit_range),
-	[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT] =
-		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_seq_limit_range),
-	[COAPSEC_A_CONTEXT_LIFETIME] = { .type = NLA_U32 },
-	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = { .type = NLA_U32 },
-	[COAPSEC_A_CONTEXT_FLAGS] =
-		NLA_POLICY_MASK(NLA_U32, COAPSEC_CONTEXT_F_ALL),
-	[COAPSEC_A_CONTEXT_GRACE] = NLA_POLICY_MAX(NLA_U32, COAPSEC_MAX_GRACE),
-	[COAPSEC_A_CONTEXT_STATE] = { .type = NLA_REJECT,
-				      .reject_message = "state is read-only" },
-	[COAPSEC_A_CONTEXT_SEQ] = { .type = NLA_REJECT,
-				    .reject_message = "seq is read-only" },
-	[COAPSEC_A_CONTEXT_EXPIRES] = { .type = NLA_REJECT,
-					.reject_message = "expires is read-only" },
-};
-
-/* DEL and GET name a context and nothing else. */
-static const struct nla_policy
-coapsec_context_id_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
-	[COAPSEC_A_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy
-coapsec_policy_policy[COAPSEC_A_POLICY_MAX + 1] = {
-	[COAPSEC_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[COAPSEC_A_POLICY_PRIORITY] = { .type = NLA_U32 },
-	[COAPSEC_A_POLICY_FAMILY] = { .type = NLA_U8 },
-	[COAPSEC_A_POLICY_DIRECTION] = NLA_POLICY_RANGE(NLA_U8, 1,
-							COAPSEC_DIR_MAX),
-	[COAPSEC_A_POLICY_SRC] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[COAPSEC_A_POLICY_SRC_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[COAPSEC_A_POLICY_DST] = NLA_POLICY_RANGE(NLA_BINARY, 4, 16),
-	[COAPSEC_A_POLICY_DST_PREFIXLEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[COAPSEC_A_POLICY_DPORT] = { .type = NLA_U16 },
-	[COAPSEC_A_POLICY_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
-	[COAPSEC_A_POLICY_MARK] = { .type = NLA_U32 },
-	[COAPSEC_A_POLICY_MARK_MASK] = { .type = NLA_U32 },
-	[COAPSEC_A_POLICY_ACTION] = NLA_POLICY_RANGE(NLA_U8, 1,
-						     COAPSEC_ACTION_MAX),
-	[COAPSEC_A_POLICY_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy
-coapsec_policy_id_policy[COAPSEC_A_POLICY_MAX + 1] = {
-	[COAPSEC_A_POLICY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy
-coapsec_stats_policy[COAPSEC_A_STATS_MAX + 1] = {
-	[COAPSEC_A_STATS_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-/* Top level, one per kind of request: anything else is rejected. */
-static const struct nla_policy coapsec_nl_none_policy[COAPSEC_A_MAX + 1] = {
-};
-
-static const struct nla_policy coapsec_nl_context_policy[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_CONTEXT] = NLA_POLICY_NESTED(coapsec_context_policy),
-};
-
-static const struct nla_policy
-coapsec_nl_context_id_policy[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_CONTEXT] = NLA_POLICY_NESTED(coapsec_context_id_policy),
-};
-
-static const struct nla_policy coapsec_nl_policy_policy[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_POLICY] = NLA_POLICY_NESTED(coapsec_policy_policy),
-};
-
-static const struct nla_policy
-coapsec_nl_policy_id_policy[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_POLICY] = NLA_POLICY_NESTED(coapsec_policy_id_policy),
-};
-
-static const struct nla_policy coapsec_nl_stats_policy[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_STATS] = NLA_POLICY_NESTED(coapsec_stats_policy),
-};
+/*
+ * The policies and the operations table are generated from
+ * uapi/coapsec.yaml into netlink-gen.c; the spec's length checks spell
+ * out these bounds in numbers.
+ */
+static_assert(OSCORE_MAX_KEY_LEN == 32 && OSCORE_MAX_NONCE_LEN == 13 &&
+	      COAPSEC_MAX_KID_LEN == 7);
 
 static struct coapsec_net *coapsec_nl_net(struct genl_info *info)
 {
@@ -230,8 +122,7 @@ static struct sk_buff *coapsec_nl_reply_new(struct genl_info *info, u8 cmd,
 	return msg;
 }
 
-static int coapsec_nl_features_get_doit(struct sk_buff *skb,
-					struct genl_info *info)
+int coapsec_nl_features_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
@@ -290,7 +181,7 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 		return -E2BIG;
 	}
 	err = nla_parse_nested(tb, COAPSEC_A_RECIPIENT_MAX, attr,
-			       coapsec_recipient_policy, extack);
+			       coapsec_recipient_nl_policy, extack);
 	if (err)
 		return err;
 	if (COAPSEC_NL_MISSING(extack, attr, tb, COAPSEC_A_RECIPIENT_ID,
@@ -347,7 +238,7 @@ static int coapsec_nl_parse_context(struct nlattr *nest,
 	int err, rem;
 
 	err = nla_parse_nested(tb, COAPSEC_A_CONTEXT_MAX, nest,
-			       coapsec_context_policy, extack);
+			       coapsec_context_input_nl_policy, extack);
 	if (err)
 		return err;
 	if ((swap && COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_ID,
@@ -568,14 +459,12 @@ out:
 				   COAPSEC_A_CONTEXT_ID, id);
 }
 
-static int coapsec_nl_context_new_doit(struct sk_buff *skb,
-				       struct genl_info *info)
+int coapsec_nl_context_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return coapsec_nl_context_new_or_swap(info, false);
 }
 
-static int coapsec_nl_context_swap_doit(struct sk_buff *skb,
-					struct genl_info *info)
+int coapsec_nl_context_swap_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return coapsec_nl_context_new_or_swap(info, true);
 }
@@ -641,15 +530,14 @@ static int coapsec_nl_get_one(struct genl_info *info, int nest_type,
 	return genlmsg_reply(msg, info);
 }
 
-static int coapsec_nl_context_del_doit(struct sk_buff *skb,
-				       struct genl_info *info)
+int coapsec_nl_context_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 	u32 id;
 	int err;
 
 	err = coapsec_nl_get_id(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
-				coapsec_context_id_policy,
+				coapsec_context_id_input_nl_policy,
 				COAPSEC_A_CONTEXT_MAX, &id);
 	if (err)
 		return err;
@@ -682,11 +570,10 @@ static int coapsec_nl_context_fill(struct sk_buff *msg, struct genl_info *info,
 				      info->snd_portid, info->snd_seq, 0, ctx);
 }
 
-static int coapsec_nl_context_get_doit(struct sk_buff *skb,
-				       struct genl_info *info)
+int coapsec_nl_context_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return coapsec_nl_get_one(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
-				  coapsec_context_id_policy,
+				  coapsec_context_id_input_nl_policy,
 				  COAPSEC_A_CONTEXT_MAX,
 				  coapsec_nl_context_fill);
 }
@@ -724,8 +611,8 @@ static int coapsec_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
  * cb->args[0]: the next context ID to visit; cb->args[1]: 1 when that
  * context was sent and its previous one is still due.
  */
-static int coapsec_nl_context_dumpit(struct sk_buff *skb,
-				     struct netlink_callback *cb)
+int coapsec_nl_context_get_dumpit(struct sk_buff *skb,
+				  struct netlink_callback *cb)
 {
 	struct coapsec_net *cn = coapsec_net(sock_net(skb->sk));
 	struct coapsec_context *ctx, *prev;
@@ -810,7 +697,7 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 	int err;
 
 	err = nla_parse_nested(tb, COAPSEC_A_POLICY_MAX, nest,
-			       coapsec_policy_policy, extack);
+			       coapsec_policy_input_nl_policy, extack);
 	if (err)
 		return err;
 	if (COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_POLICY_FAMILY,
@@ -889,8 +776,7 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 	return 0;
 }
 
-static int coapsec_nl_policy_new_doit(struct sk_buff *skb,
-				      struct genl_info *info)
+int coapsec_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 	struct coapsec_policy pol = {};
@@ -921,15 +807,14 @@ static int coapsec_nl_policy_new_doit(struct sk_buff *skb,
 				   COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID, id);
 }
 
-static int coapsec_nl_policy_del_doit(struct sk_buff *skb,
-				      struct genl_info *info)
+int coapsec_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 	u32 id;
 	int err;
 
 	err = coapsec_nl_get_id(info, COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID,
-				coapsec_policy_id_policy,
+				coapsec_policy_id_input_nl_policy,
 				COAPSEC_A_POLICY_MAX, &id);
 	if (err)
 		return err;
@@ -995,11 +880,10 @@ static int coapsec_nl_policy_fill(struct sk_buff *msg, struct genl_info *info,
 				     pol);
 }
 
-static int coapsec_nl_policy_get_doit(struct sk_buff *skb,
-				      struct genl_info *info)
+int coapsec_nl_policy_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return coapsec_nl_get_one(info, COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID,
-				  coapsec_policy_id_policy,
+				  coapsec_policy_id_input_nl_policy,
 				  COAPSEC_A_POLICY_MAX, coapsec_nl_policy_fill);
 }
 
@@ -1014,8 +898,8 @@ static int coapsec_nl_dump_policy(struct sk_buff *skb,
  * cb->args[0]: how many policies were sent (the list is short; a change
  * in between is flagged NLM_F_DUMP_INTR).
  */
-static int coapsec_nl_policy_dumpit(struct sk_buff *skb,
-				    struct netlink_callback *cb)
+int coapsec_nl_policy_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
 {
 	struct coapsec_net *cn = coapsec_net(sock_net(skb->sk));
 	struct coapsec_policy *pol;
@@ -1067,7 +951,7 @@ static int coapsec_nl_stats_ctx_id(struct genl_info *info, u32 *id)
 		return 0;
 	err = nla_parse_nested(tb, COAPSEC_A_STATS_MAX,
 			       info->attrs[COAPSEC_A_STATS],
-			       coapsec_stats_policy, info->extack);
+			       coapsec_stats_input_nl_policy, info->extack);
 	if (err)
 		return err;
 	if (tb[COAPSEC_A_STATS_CONTEXT_ID])
@@ -1075,8 +959,7 @@ static int coapsec_nl_stats_ctx_id(struct genl_info *info, u32 *id)
 	return 0;
 }
 
-static int coapsec_nl_stats_get_doit(struct sk_buff *skb,
-				     struct genl_info *info)
+int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 	u64 sum[COAPSEC_STAT_NUM] = {};
@@ -1157,8 +1040,7 @@ static void coapsec_nl_stats_reset_ctx(struct coapsec_net *cn,
 		coapsec_stats_reset(prev->stats, prev->stats_base);
 }
 
-static int coapsec_nl_stats_reset_doit(struct sk_buff *skb,
-				       struct genl_info *info)
+int coapsec_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 	struct coapsec_context *ctx;
@@ -1188,7 +1070,7 @@ static int coapsec_nl_stats_reset_doit(struct sk_buff *skb,
 	return err;
 }
 
-static int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
+int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 
@@ -1200,84 +1082,6 @@ static int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* ---- the family -------------------------------------------------------- */
-
-static const struct genl_ops coapsec_nl_ops[] = {
-	{
-		.cmd = COAPSEC_CMD_FEATURES_GET,
-		.doit = coapsec_nl_features_get_doit,
-		.policy = coapsec_nl_none_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_CONTEXT_NEW,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_context_new_doit,
-		.policy = coapsec_nl_context_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_CONTEXT_DEL,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_context_del_doit,
-		.policy = coapsec_nl_context_id_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_CONTEXT_GET,
-		.doit = coapsec_nl_context_get_doit,
-		.dumpit = coapsec_nl_context_dumpit,
-		.policy = coapsec_nl_context_id_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_CONTEXT_SWAP,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_context_swap_doit,
-		.policy = coapsec_nl_context_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_POLICY_NEW,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_policy_new_doit,
-		.policy = coapsec_nl_policy_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_POLICY_DEL,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_policy_del_doit,
-		.policy = coapsec_nl_policy_id_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_POLICY_GET,
-		.doit = coapsec_nl_policy_get_doit,
-		.dumpit = coapsec_nl_policy_dumpit,
-		.policy = coapsec_nl_policy_id_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_STATS_GET,
-		.doit = coapsec_nl_stats_get_doit,
-		.policy = coapsec_nl_stats_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_STATS_RESET,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_stats_reset_doit,
-		.policy = coapsec_nl_stats_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-	{
-		.cmd = COAPSEC_CMD_FLUSH,
-		.flags = GENL_UNS_ADMIN_PERM,
-		.doit = coapsec_nl_flush_doit,
-		.policy = coapsec_nl_none_policy,
-		.maxattr = COAPSEC_A_MAX,
-	},
-};
 
 static const struct genl_multicast_group coapsec_nl_mcgrps[] = {
 	/* Events name contexts and peers: CAP_NET_ADMIN in the netns. */

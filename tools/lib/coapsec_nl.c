@@ -14,6 +14,7 @@
 
 #include "uapi/linux/coapsec.h"
 #include "coapsec_nl.h"
+#include "coapsec_nl_names.h"
 
 #define BUF_SIZE	65536
 
@@ -88,60 +89,6 @@ static int set_err(struct coapsec_nl *nl, int err, const char *fmt, ...)
 
 /* ---- attribute names, as in uapi/coapsec.yaml ---- */
 
-static const char *const top_names[COAPSEC_A_MAX + 1] = {
-	[COAPSEC_A_FEATURES] = "features", [COAPSEC_A_CONTEXT] = "context",
-	[COAPSEC_A_POLICY] = "policy", [COAPSEC_A_STATS] = "stats",
-	[COAPSEC_A_EVENT] = "event",
-};
-
-static const char *const context_names[COAPSEC_A_CONTEXT_MAX + 1] = {
-	[COAPSEC_A_CONTEXT_PAD] = "pad",
-	[COAPSEC_A_CONTEXT_ID] = "id",
-	[COAPSEC_A_CONTEXT_ALG] = "alg",
-	[COAPSEC_A_CONTEXT_SENDER_ID] = "sender-id",
-	[COAPSEC_A_CONTEXT_SENDER_KEY] = "sender-key",
-	[COAPSEC_A_CONTEXT_COMMON_IV] = "common-iv",
-	[COAPSEC_A_CONTEXT_ID_CONTEXT] = "id-context",
-	[COAPSEC_A_CONTEXT_RECIPIENT] = "recipient",
-	[COAPSEC_A_CONTEXT_SEQ_START] = "seq-start",
-	[COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT] = "seq-soft-limit",
-	[COAPSEC_A_CONTEXT_SEQ_HARD_LIMIT] = "seq-hard-limit",
-	[COAPSEC_A_CONTEXT_LIFETIME] = "lifetime",
-	[COAPSEC_A_CONTEXT_FLAGS] = "flags",
-	[COAPSEC_A_CONTEXT_GRACE] = "grace",
-	[COAPSEC_A_CONTEXT_STATE] = "state",
-	[COAPSEC_A_CONTEXT_SEQ] = "seq",
-	[COAPSEC_A_CONTEXT_EXPIRES] = "expires",
-	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = "seq-checkpoint",
-};
-
-static const char *const recipient_names[COAPSEC_A_RECIPIENT_MAX + 1] = {
-	[COAPSEC_A_RECIPIENT_ID] = "id",
-	[COAPSEC_A_RECIPIENT_KEY] = "key",
-	[COAPSEC_A_RECIPIENT_REPLAY_WINDOW] = "replay-window",
-};
-
-static const char *const policy_names[COAPSEC_A_POLICY_MAX + 1] = {
-	[COAPSEC_A_POLICY_ID] = "id",
-	[COAPSEC_A_POLICY_PRIORITY] = "priority",
-	[COAPSEC_A_POLICY_FAMILY] = "family",
-	[COAPSEC_A_POLICY_DIRECTION] = "direction",
-	[COAPSEC_A_POLICY_SRC] = "src",
-	[COAPSEC_A_POLICY_SRC_PREFIXLEN] = "src-prefixlen",
-	[COAPSEC_A_POLICY_DST] = "dst",
-	[COAPSEC_A_POLICY_DST_PREFIXLEN] = "dst-prefixlen",
-	[COAPSEC_A_POLICY_DPORT] = "dport",
-	[COAPSEC_A_POLICY_IFINDEX] = "ifindex",
-	[COAPSEC_A_POLICY_MARK] = "mark",
-	[COAPSEC_A_POLICY_MARK_MASK] = "mark-mask",
-	[COAPSEC_A_POLICY_ACTION] = "action",
-	[COAPSEC_A_POLICY_CONTEXT_ID] = "context-id",
-};
-
-static const char *const stats_names[COAPSEC_A_STATS_MAX + 1] = {
-	[COAPSEC_A_STATS_CONTEXT_ID] = "context-id",
-};
-
 struct name_table {
 	const char *const *names;
 	unsigned int max;
@@ -153,19 +100,19 @@ static struct name_table names_under(const char *path_last, int depth)
 	struct name_table t = { NULL, 0 };
 
 	if (depth == 0) {
-		t.names = top_names;
+		t.names = coapsec_a_names;
 		t.max = COAPSEC_A_MAX;
 	} else if (!strcmp(path_last, "context")) {
-		t.names = context_names;
+		t.names = coapsec_a_context_names;
 		t.max = COAPSEC_A_CONTEXT_MAX;
 	} else if (!strcmp(path_last, "recipient")) {
-		t.names = recipient_names;
+		t.names = coapsec_a_recipient_names;
 		t.max = COAPSEC_A_RECIPIENT_MAX;
 	} else if (!strcmp(path_last, "policy")) {
-		t.names = policy_names;
+		t.names = coapsec_a_policy_names;
 		t.max = COAPSEC_A_POLICY_MAX;
 	} else if (!strcmp(path_last, "stats")) {
-		t.names = stats_names;
+		t.names = coapsec_a_stats_names;
 		t.max = COAPSEC_A_STATS_MAX;
 	}
 	return t;
@@ -1173,46 +1120,25 @@ int coapsec_nl_event_recv(struct coapsec_nl *nl, struct coapsec_event *ev,
 
 /* ---- names ---- */
 
+#define ENUM_NAME(tbl, v) \
+	((v) < sizeof(tbl) / sizeof((tbl)[0]) && (tbl)[v] ? (tbl)[v] : "unknown")
+
 const char *coapsec_nl_event_name(uint8_t type)
 {
-	static const char *const n[] = {
-		[COAPSEC_EVENT_SEQ_SOFT] = "seq-soft",
-		[COAPSEC_EVENT_SEQ_HARD] = "seq-hard",
-		[COAPSEC_EVENT_EXPIRED] = "expired",
-		[COAPSEC_EVENT_REPLAY] = "replay",
-		[COAPSEC_EVENT_AUTH_FAIL] = "auth-fail",
-		[COAPSEC_EVENT_SEQ_CHECKPOINT] = "seq-checkpoint",
-	};
-
-	return type < sizeof(n) / sizeof(n[0]) && n[type] ? n[type] : "unknown";
+	return ENUM_NAME(coapsec_event_type_names, type);
 }
 
 const char *coapsec_nl_dir_name(uint8_t dir)
 {
-	static const char *const n[] = {
-		[COAPSEC_DIR_OUT] = "out", [COAPSEC_DIR_FWD] = "fwd",
-		[COAPSEC_DIR_IN] = "in",
-	};
-
-	return dir < sizeof(n) / sizeof(n[0]) && n[dir] ? n[dir] : "unknown";
+	return ENUM_NAME(coapsec_dir_names, dir);
 }
 
 const char *coapsec_nl_action_name(uint8_t action)
 {
-	static const char *const n[] = {
-		[COAPSEC_ACTION_PROTECT] = "protect",
-		[COAPSEC_ACTION_VERIFY] = "verify",
-		[COAPSEC_ACTION_REQUIRE] = "require",
-		[COAPSEC_ACTION_BYPASS] = "bypass",
-	};
-
-	return action < sizeof(n) / sizeof(n[0]) && n[action] ? n[action] :
-	       "unknown";
+	return ENUM_NAME(coapsec_action_names, action);
 }
 
 const char *coapsec_nl_state_name(uint8_t state)
 {
-	return state == COAPSEC_CONTEXT_STATE_CURRENT ? "current" :
-	       state == COAPSEC_CONTEXT_STATE_PREVIOUS ? "previous" :
-	       "unknown";
+	return ENUM_NAME(coapsec_context_state_names, state);
 }
