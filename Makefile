@@ -73,8 +73,9 @@ check-debug:
 check-unit: $(UNIT_TESTS)
 	tools/run-unit $(UNIT_TESTS)
 
+# Two guests at once: selftests/tests.list is split at its "# guest 2".
 check-vm: module tools
-	tools/vm/run -q --out $(B)/results/vm -- selftests/run_all.sh
+	tools/vm/check-vm
 
 # Unload and rekey under traffic, round after round (tests-stress.list).
 COAPSEC_STRESS_ROUNDS ?= 5
