@@ -16,8 +16,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, enter, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, enter, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI4, SRV4, CLI6, SRV6 = "10.0.31.1", "10.0.31.2", "fd31::1", "fd31::2"

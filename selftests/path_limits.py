@@ -11,8 +11,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import B, Ktap, coapsec, enter, stats, udp_socket  # noqa
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import B, coapsec, enter, stats, udp_socket  # noqa
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 coapsec(cli_ns, "context", "add", "id", 1, "secret", "-", "id-context",

@@ -18,9 +18,10 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, "selftests")
+sys.path.insert(0, "selftests/lib")
 from genl_raw import Genl  # noqa: E402
-from path_netns import Ktap, coapsec, enter, stats, udp_socket  # noqa: E402
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, enter, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.32.1", "10.0.32.2"

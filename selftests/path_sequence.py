@@ -14,8 +14,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, B, coapsec, enter, stats, udp_socket  # noqa
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import B, coapsec, enter, stats, udp_socket  # noqa
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 SECRET = "00112233445566778899aabbccddeeff\n"

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Helpers for the packet path selftests: sockets in other network
-namespaces (setns on this thread), the coapsec CLI, KTAP output."""
+namespaces (setns on this thread), the coapsec CLI.  KTAP output is
+selftests/lib/ktap.py."""
 import ctypes
 import os
 import socket
@@ -52,25 +53,3 @@ def coapsec(ns, *args, stdin=None, check=True):
 def stats(ns):
     import json
     return json.loads(coapsec(ns, "-j", "stats"))
-
-
-class Ktap:
-    def __init__(self, n):
-        self.n = 0
-        self.fail = 0
-        print("TAP version 13\n1..%d" % n, flush=True)
-
-    def diag(self, msg):
-        for line in str(msg).splitlines():
-            print("# " + line, flush=True)
-
-    def result(self, ok, desc):
-        self.n += 1
-        if not ok:
-            self.fail += 1
-        print("%sok %d %s" % ("" if ok else "not ", self.n, desc), flush=True)
-
-    def finish(self):
-        print("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0" %
-              (self.n - self.fail, self.fail), flush=True)
-        return 1 if self.fail else 0
