@@ -11,7 +11,9 @@ $(B)/bench/udpflow: $(B)/bench/udpflow.o
 $(B)/bench/grouprate: $(B)/bench/grouprate.o
 	$(CC) $(CFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
-$(B)/bench/ctxfill: $(B)/bench/ctxfill.o $(NL_LIB_OBJS)
+# The context-filling fixture is control_scale's (selftests/ctxfill.h).
+$(B)/bench/ctxfill.o: CPPFLAGS += -I$(CURDIR)/selftests
+$(B)/bench/ctxfill: $(B)/bench/ctxfill.o $(CTXFILL_OBJS) $(NL_LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS)
 
 # The module is built from the last commit, not the working tree: figures
