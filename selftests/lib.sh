@@ -83,9 +83,19 @@ veth_pair() {
 	ip -n "$1" link set veth0 up && ip -n "$2" link set veth0 up
 }
 
+# Ends what a test left running in its namespaces (a server, a sniffer),
+# then deletes them: a namespace whose processes live on is not freed, and
+# they would hold the module and sockets into the next test.
 cleanup_ns() {
-	local ns
+	local ns pids
 	for ns in "${KSFT_NETNS[@]}"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		if [ -n "$pids" ]; then
+			kill $pids 2>/dev/null
+			sleep 0.2
+			pids=$(ip netns pids "$ns" 2>/dev/null)
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		fi
 		ip netns del "$ns" 2>/dev/null
 	done
 	KSFT_NETNS=()
