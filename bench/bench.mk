@@ -40,7 +40,3 @@ bench: bench-module $(PROGS) $(BENCH_PROGS)
 	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
 		--out $(B)/bench/vm -- bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
-
-# Packaging: make install/uninstall staged in a temporary DESTDIR, and
-# make dkms-install/dkms-uninstall for the distribution kernel (host).
-UNIT_TESTS += tools/tests/install.sh tools/tests/dkms.sh
