@@ -8,15 +8,13 @@ context must start; a context whose replay state is unknown refuses
 requests; a message under a wrong key counts as an authentication
 failure, not as a replay."""
 import json
-import os
 import socket
-import subprocess
 import sys
 import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import B, coapsec, enter, stats, udp_socket  # noqa
+from netns import Monitor, cli, coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 SECRET = "00112233445566778899aabbccddeeff\n"
@@ -33,12 +31,7 @@ def ctx(ns, verb, sender, recipient, secret=SECRET, *extra, check=True):
 
 def cli_run(ns, *args, stdin=None):
     """The CLI in @ns: (exit status, stderr)."""
-    enter(ns)
-    try:
-        r = subprocess.run([B + "/coapsec"] + [str(a) for a in args],
-                           input=stdin, text=True, capture_output=True)
-    finally:
-        enter(None)
+    r = cli(ns, *args, stdin=stdin)
     return r.returncode, r.stderr.strip()
 
 
@@ -81,13 +74,7 @@ k.result(st != 0 and "sender-key" in err,
          "refused, naming sender-key")
 
 # Events of the client's namespace, from before the first request on.
-enter(cli_ns)
-try:
-    mon = subprocess.Popen([B + "/coapsec", "-j", "monitor", "count", "3",
-                            "timeout", "60"], stdout=subprocess.PIPE,
-                           text=True)
-finally:
-    enter(None)
+mon = Monitor(cli_ns, 3, 60)
 time.sleep(1.5)
 
 srv = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=2.0)
@@ -107,12 +94,7 @@ k.result(got == 10 and sst["verified"] == 10 and sst["replays"] == 0,
          "every request after the swap verified, none taken for a replay")
 
 # 3. Checkpoints: every 4 numbers, two blocks ahead of the block begun.
-try:
-    out, _ = mon.communicate(timeout=60)
-except subprocess.TimeoutExpired:
-    mon.kill()
-    out, _ = mon.communicate()
-events = [json.loads(line) for line in out.splitlines() if line.strip()]
+events = mon.events()
 k.diag("events: %s" % events)
 marks = [e.get("seq") for e in events if e.get("type") == "seq-checkpoint"]
 k.result(marks == [8, 12, 16],

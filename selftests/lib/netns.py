@@ -36,14 +36,33 @@ def udp_socket(ns, family, addr, port=0, timeout=3.0):
         enter(None)
 
 
-def coapsec(ns, *args, stdin=None, check=True):
-    """Runs the coapsec CLI in @ns; its stdout."""
+def packet_socket(ns, ifname="veth0"):
+    """A non-blocking AF_PACKET socket that sees every frame on @ifname in
+    netns @ns, both directions."""
     enter(ns)
     try:
-        r = subprocess.run([B + "/coapsec"] + [str(a) for a in args],
-                           input=stdin, text=True, capture_output=True)
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                          socket.htons(0x0003))
+        s.bind((ifname, 0x0003))
     finally:
         enter(None)
+    s.setblocking(False)
+    return s
+
+
+def cli(ns, *args, stdin=None):
+    """Runs the coapsec CLI in @ns; its CompletedProcess (text)."""
+    enter(ns)
+    try:
+        return subprocess.run([B + "/coapsec"] + [str(a) for a in args],
+                              input=stdin, text=True, capture_output=True)
+    finally:
+        enter(None)
+
+
+def coapsec(ns, *args, stdin=None, check=True):
+    """Runs the coapsec CLI in @ns; its stdout."""
+    r = cli(ns, *args, stdin=stdin)
     if check and r.returncode:
         raise RuntimeError("coapsec %s: %s" % (" ".join(map(str, args)),
                                                r.stderr.strip()))
@@ -53,3 +72,29 @@ def coapsec(ns, *args, stdin=None, check=True):
 def stats(ns):
     import json
     return json.loads(coapsec(ns, "-j", "stats"))
+
+
+class Monitor:
+    """`coapsec -j monitor count @count timeout @timeout` in @ns, from now."""
+
+    def __init__(self, ns, count, timeout):
+        self.timeout = timeout
+        enter(ns)
+        try:
+            self.p = subprocess.Popen([B + "/coapsec", "-j", "monitor",
+                                       "count", str(count),
+                                       "timeout", str(timeout)],
+                                      stdout=subprocess.PIPE, text=True)
+        finally:
+            enter(None)
+
+    def events(self):
+        """The events it printed, once it has ended (killed at its own
+        timeout if it has not)."""
+        import json
+        try:
+            out, _ = self.p.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, _ = self.p.communicate()
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
