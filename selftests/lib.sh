@@ -35,6 +35,27 @@ ktap_finish() {
 	exit $?
 }
 
+# ktap_count FILE: how many results the KTAP in FILE holds.
+ktap_count() {
+	grep -c '^\(not \)\{0,1\}ok ' "$1"
+}
+
+# ktap_merge FILE: the results of other KTAP runs gathered in FILE,
+# renumbered into this test's plan; their headers, plans and totals are
+# left out, their diagnostics kept.
+ktap_merge() {
+	local l
+	while IFS= read -r l; do
+		case "$l" in
+		"TAP version "*|"1.."*|"# Totals:"*) ;;
+		"ok "*"# SKIP"*) l=${l#ok [0-9]* }; ktap_result 4 "${l% # SKIP*}" ;;
+		"ok "*) ktap_result 0 "${l#ok [0-9]* }" ;;
+		"not ok "*) ktap_result 1 "${l#not ok [0-9]* }" ;;
+		*) echo "$l" ;;
+		esac
+	done < "$1"
+}
+
 # ktap_skip_all REASON: the whole test does not apply here; exits 0.
 ktap_skip_all() {
 	echo "TAP version 13"
