@@ -62,7 +62,8 @@ ctx(cli_ns, "add", "01", "00", SECRET, "checkpoint", 4)
 ctx(srv_ns, "add", "00", "01")
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV,
         "action", "protect", 1)
-coapsec(srv_ns, "policy", "add", "dir", "in", "action", "require")
+coapsec(srv_ns, "policy", "add", "dir", "in", "family", "inet", "action",
+        "require")
 
 # 1. Two contexts with one sender key material would share nonces.
 st, err = cli_run(cli_ns, "context", "add", "id", 2, "secret", "-",
@@ -127,7 +128,8 @@ coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV,
 coapsec(srv_ns, "policy", "flush")
 coapsec(srv_ns, "context", "del", 1)
 ctx(srv_ns, "add", "00", "01", SECRET, "replay-unknown")
-coapsec(srv_ns, "policy", "add", "dir", "in", "action", "require")
+coapsec(srv_ns, "policy", "add", "dir", "in", "family", "inet", "action",
+        "require")
 base = stats(srv_ns)
 got = send(srv, 2, 30)
 now = stats(srv_ns)
