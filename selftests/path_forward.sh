@@ -61,6 +61,7 @@ n_vec=$(ktap_count "$TMP/vectors.tap")
 
 # 2. libcoap through both gateways.
 G1 stats reset
+G2 stats reset
 umask 077
 echo 6a7e6a7e6a7e6a7e6a7e6a7e6a7e6a7e > "$TMP/secret"
 G1 context add id 1 secret "$TMP/secret" id-context 00f0d0 \

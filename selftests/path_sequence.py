@@ -97,7 +97,7 @@ k.result(got == 10 and sst["verified"] == 10 and sst["replays"] == 0,
 # 3. Checkpoints: every 4 numbers, two blocks ahead of the block begun.
 events = mon.events()
 k.diag("events: %s" % events)
-marks = [e.get("seq") for e in events if e.get("type") == "seq-checkpoint"]
+marks = [e.get("seq") for e in events if e.get("event") == "seq-checkpoint"]
 k.result(marks == [8, 12, 16],
          "seq-checkpoint events at 0, 4 and 8 name 8, 12 and 16")
 
