@@ -14,7 +14,8 @@ import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import Monitor, cli, coapsec, stats, udp_socket  # noqa: E402
+from netns import (Monitor, cli, coapsec, policy_flush, stats,  # noqa: E402
+                   udp_socket)
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 SECRET = "00112233445566778899aabbccddeeff\n"
@@ -103,8 +104,7 @@ k.result(marks == [8, 12, 16],
 
 # 4. A wrong key is an authentication failure, even where the window has
 #    seen the Partial IV already.
-coapsec(cli_ns, "policy", "flush") if False else None
-coapsec(cli_ns, "policy", "del", 1)
+policy_flush(cli_ns)
 coapsec(cli_ns, "context", "del", 1)
 ctx(cli_ns, "add", "01", "00", OTHER)
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV,
@@ -120,12 +120,12 @@ k.result(now["auth_failures"] == base["auth_failures"] + 1 and
 
 # 5. Replay state unknown (keys kept across a restart): no request is
 #    fresh, none is delivered; answers would still be verified.
-coapsec(cli_ns, "policy", "del", 1)
+policy_flush(cli_ns)
 coapsec(cli_ns, "context", "del", 1)
 ctx(cli_ns, "add", "01", "00", SECRET, "seq-start", 100)
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV,
         "action", "protect", 1)
-coapsec(srv_ns, "policy", "flush")
+policy_flush(srv_ns)
 coapsec(srv_ns, "context", "del", 1)
 ctx(srv_ns, "add", "00", "01", SECRET, "replay-unknown")
 coapsec(srv_ns, "policy", "add", "dir", "in", "family", "inet", "action",

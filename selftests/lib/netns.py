@@ -69,6 +69,13 @@ def coapsec(ns, *args, stdin=None, check=True):
     return r.stdout
 
 
+def policy_flush(ns):
+    """Deletes every policy in @ns (the CLI deletes them one by one)."""
+    import json
+    for p in json.loads(coapsec(ns, "-j", "policy", "show")):
+        coapsec(ns, "policy", "del", p["id"])
+
+
 def stats(ns):
     import json
     return json.loads(coapsec(ns, "-j", "stats"))
