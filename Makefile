@@ -26,7 +26,9 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror
 CPPFLAGS += -I$(CURDIR) -I$(CURDIR)/uapi -I$(CURDIR)/kmod -I$(CURDIR)/tools/lib
 
-# Filled by the fragments below.
+# Filled by the fragments below.  Host tests (UNIT_TESTS, FUZZ_TARGETS)
+# are listed in selftests/host-tests.list instead; the fragments keep
+# their build rules.
 PROGS :=
 UNIT_TESTS :=
 FUZZ_TARGETS :=
@@ -54,6 +56,21 @@ include selftests/unit/unit.mk
 include selftests/fuzz/fuzz.mk
 include selftests/selftests.mk
 include bench/bench.mk
+
+# Every host test, from its manifest (build/ there is $(B)).
+HOST_TESTS_LIST := selftests/host-tests.list
+host_tests = $(patsubst build/%,$(B)/%,$(shell awk '$$1 == "$(1)" \
+	{ print $$2 }' $(HOST_TESTS_LIST)))
+HOST_UNIT_TESTS := $(call host_tests,unit)
+HOST_FUZZ_TARGETS := $(call host_tests,fuzz)
+$(if $(filter-out $(HOST_UNIT_TESTS),$(UNIT_TESTS)),$(error \
+	$(HOST_TESTS_LIST): a fragment adds unit tests it does not list: \
+	$(filter-out $(HOST_UNIT_TESTS),$(UNIT_TESTS))))
+$(if $(filter-out $(HOST_FUZZ_TARGETS),$(FUZZ_TARGETS)),$(error \
+	$(HOST_TESTS_LIST): a fragment adds fuzz targets it does not list: \
+	$(filter-out $(HOST_FUZZ_TARGETS),$(FUZZ_TARGETS))))
+UNIT_TESTS := $(HOST_UNIT_TESTS)
+FUZZ_TARGETS := $(HOST_FUZZ_TARGETS)
 
 tools: $(PROGS) $(UNIT_TESTS) $(VM_TEST_PROGS)
 

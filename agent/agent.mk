@@ -17,15 +17,12 @@ $(B)/coapsecd: $(B)/agent/main.o $(AGENT_DEPS)
 
 PROGS += $(B)/coapsecd
 
-# Host tests: C programs on the kernel's kselftest_harness.h, and shell
+# Host tests (selftests/host-tests.list): C programs on the kernel's kselftest_harness.h, and shell
 # scripts (loopback, real libcoap peers) that print KTAP themselves.
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare
 AGENT_C_TESTS := test_ks test_config test_registry test_e2e
 AGENT_SH_TESTS := agent_flow agent_interop
-
-UNIT_TESTS += $(AGENT_C_TESTS:%=$(B)/unit/agent_%) \
-	$(AGENT_SH_TESTS:%=$(B)/unit/%)
 
 $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 		$(AGENT_DEPS)

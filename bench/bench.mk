@@ -11,7 +11,9 @@ $(B)/bench/udpflow: $(B)/bench/udpflow.o
 $(B)/bench/grouprate: $(B)/bench/grouprate.o
 	$(CC) $(CFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto
 
-$(B)/bench/ctxfill: $(B)/bench/ctxfill.o $(NL_LIB_OBJS)
+# The context-filling fixture is control_scale's (selftests/ctxfill.h).
+$(B)/bench/ctxfill.o: CPPFLAGS += -I$(CURDIR)/selftests
+$(B)/bench/ctxfill: $(B)/bench/ctxfill.o $(CTXFILL_OBJS) $(NL_LIB_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ $(NL_LIBS)
 
 # The module is built from the last commit, not the working tree: figures
@@ -38,7 +40,3 @@ bench: bench-module $(PROGS) $(BENCH_PROGS)
 	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
 		--out $(B)/bench/vm -- bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
-
-# Packaging: make install/uninstall staged in a temporary DESTDIR, and
-# make dkms-install/dkms-uninstall for the distribution kernel (host).
-UNIT_TESTS += tools/tests/install.sh tools/tests/dkms.sh

@@ -16,8 +16,7 @@ TMP=$(mktemp -d)
 CLIENT_ADDR=192.0.2.1 SERVER_ADDR=192.0.2.2
 
 coapsec_load || exit 1
-trap 'for ns in "$CLI" "$SRV"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null; done;
-      cleanup_ns; rm -rf "$TMP"; coapsec_unload' EXIT
+trap 'cleanup_ns; rm -rf "$TMP"; coapsec_unload' EXIT
 setup_ns CLI SRV || exit 1
 ip link add veth0 netns "$CLI" type veth peer name veth0 netns "$SRV" &&
 ip -n "$CLI" addr add "$CLIENT_ADDR/24" dev veth0 &&

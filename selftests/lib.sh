@@ -35,6 +35,34 @@ ktap_finish() {
 	exit $?
 }
 
+# ktap_count FILE: how many results the KTAP in FILE holds.
+ktap_count() {
+	grep -c '^\(not \)\{0,1\}ok ' "$1"
+}
+
+# ktap_merge FILE: the results of other KTAP runs gathered in FILE,
+# renumbered into this test's plan; their headers, plans and totals are
+# left out, their diagnostics kept.
+ktap_merge() {
+	local l
+	while IFS= read -r l; do
+		case "$l" in
+		"TAP version "*|"1.."*|"# Totals:"*) ;;
+		"ok "*"# SKIP"*) l=${l#ok [0-9]* }; ktap_result 4 "${l% # SKIP*}" ;;
+		"ok "*) ktap_result 0 "${l#ok [0-9]* }" ;;
+		"not ok "*) ktap_result 1 "${l#not ok [0-9]* }" ;;
+		*) echo "$l" ;;
+		esac
+	done < "$1"
+}
+
+# ktap_skip_all REASON: the whole test does not apply here; exits 0.
+ktap_skip_all() {
+	echo "TAP version 13"
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
 ksft_diag() { echo "# $*"; }
 
 # Loads coapsec.ko with the modules it depends on.  insmod does not read
@@ -83,9 +111,19 @@ veth_pair() {
 	ip -n "$1" link set veth0 up && ip -n "$2" link set veth0 up
 }
 
+# Ends what a test left running in its namespaces (a server, a sniffer),
+# then deletes them: a namespace whose processes live on is not freed, and
+# they would hold the module and sockets into the next test.
 cleanup_ns() {
-	local ns
+	local ns pids
 	for ns in "${KSFT_NETNS[@]}"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		if [ -n "$pids" ]; then
+			kill $pids 2>/dev/null
+			sleep 0.2
+			pids=$(ip netns pids "$ns" 2>/dev/null)
+			[ -z "$pids" ] || kill -KILL $pids 2>/dev/null
+		fi
 		ip netns del "$ns" 2>/dev/null
 	done
 	KSFT_NETNS=()

@@ -9,8 +9,9 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, ATK, SRV = "10.0.5.1", "10.0.5.3", "10.0.5.2"

@@ -8,8 +8,9 @@ and counted.  Answers to fresh requests are still bound and verified."""
 import socket
 import sys
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n"

@@ -16,8 +16,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, enter, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import (coapsec, enter, packet_socket, stats,  # noqa: E402
+                   udp_socket)
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI4, SRV4, CLI6, SRV6 = "10.0.31.1", "10.0.31.2", "fd31::1", "fd31::2"
@@ -59,14 +61,7 @@ class Sniffer:
     """Every frame on @ifname in @ns, both directions, from now on."""
 
     def __init__(self, ns, ifname="veth0"):
-        enter(ns)
-        try:
-            self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
-                                   socket.htons(0x0003))
-            self.s.bind((ifname, 0x0003))
-        finally:
-            enter(None)
-        self.s.setblocking(False)
+        self.s = packet_socket(ns, ifname)
         self.frames = []
 
     def collect(self, quiet=0.5):

@@ -53,12 +53,11 @@ for round in "$GW1 inet:C.4/C.7 inet:C.5 inet:C.6" \
 	     "$GW2 inet6:C.4/C.8 inet6:C.5 inet6:C.6"; do
 	ADDR4="10.11.0.1 10.13.0.2" ADDR6="fd11::1 fd13::2" \
 		VEC_CASES=${round#* } \
-		python3 selftests/path_rfc8613.py "$CLI" "$SRV" "${round%% *}" |
-		sed '/^TAP version/d; /^1\.\./d; /^# Totals/d' \
+		python3 selftests/path_rfc8613.py "$CLI" "$SRV" "${round%% *}" \
 		>> "$TMP/vectors.tap"
 	ip netns exec "${round%% *}" "$B/coapsec" flush
 done
-n_vec=$(grep -c '^\(not \)\{0,1\}ok ' "$TMP/vectors.tap")
+n_vec=$(ktap_count "$TMP/vectors.tap")
 
 # 2. libcoap through both gateways.
 G1 stats reset
@@ -78,14 +77,7 @@ SRV_PID=$!
 sleep 1
 
 ktap_header $((n_vec + 9))
-# Renumber the vector results into this test's plan.
-while IFS= read -r l; do
-	case "$l" in
-	"ok "*) ktap_result 0 "${l#ok [0-9]* }" ;;
-	"not ok "*) ktap_result 1 "${l#not ok [0-9]* }" ;;
-	*) echo "$l" ;;
-	esac
-done < "$TMP/vectors.tap"
+ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
 	printf 'FORWARDED-SECRET-%.0s' $(seq 30) > "$TMP/put"

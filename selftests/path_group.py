@@ -12,8 +12,9 @@ import struct
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, stats, enter, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, enter, udp_socket  # noqa: E402
 
 gw_ns = sys.argv[1]
 devs = sys.argv[2:]

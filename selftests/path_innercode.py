@@ -16,8 +16,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.35.1", "10.0.35.2"

@@ -17,9 +17,10 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, "selftests")
+sys.path.insert(0, "selftests/lib")
 from genl_raw import Genl  # noqa: E402
-from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns, atk_ns = sys.argv[1], sys.argv[2], sys.argv[3]
 A, SRV = "10.0.33.1", "10.0.33.2"
@@ -95,7 +96,7 @@ k.result(ok and got == answer(b"\x33\x07") and ver == 1,
          "token does not take over A's exchange: A verifies the answer")
 
 # --- 6. Events group: CAP_NET_ADMIN only ---------------------------------
-JOIN = ("import sys; sys.path.insert(0, 'selftests'); "
+JOIN = ("import sys; sys.path.insert(0, 'selftests/lib'); "
         "from genl_raw import Genl; print(Genl().join())")
 
 
@@ -198,7 +199,7 @@ k.result(flood_stats.get("contexts") == 2 and
 # until the kernel refuses; it must refuse, with an extack, before 100,000.
 CAP = r"""
 import errno, sys
-sys.path.insert(0, "selftests")
+sys.path.insert(0, "selftests/lib")
 from genl_raw import Genl
 import subprocess
 subprocess.run(["ip", "link", "set", "lo", "up"], check=True)

@@ -5,14 +5,13 @@ the events group gets seq-soft, then seq-hard; sequence numbers 0 to 9
 are protected and nothing after them, each refusal counted.  A message
 over 4096 bytes is refused as too big."""
 import errno
-import json
 import socket
-import subprocess
 import sys
 import time
 
-sys.path.insert(0, "selftests")
-from path_netns import B, Ktap, coapsec, enter, stats, udp_socket  # noqa
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import Monitor, coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 coapsec(cli_ns, "context", "add", "id", 1, "secret", "-", "id-context",
@@ -21,10 +20,7 @@ coapsec(cli_ns, "context", "add", "id", 1, "secret", "-", "id-context",
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", "10.0.6.2",
         "action", "protect", 1)
 
-enter(cli_ns)
-mon = subprocess.Popen([B + "/coapsec", "-j", "monitor", "count", "2",
-                        "timeout", "30"], stdout=subprocess.PIPE, text=True)
-enter(None)
+mon = Monitor(cli_ns, 2, 30)
 time.sleep(2)	# the listener subscribes
 
 srv = udp_socket(srv_ns, socket.AF_INET, "10.0.6.2", 5683, timeout=0.5)
@@ -56,12 +52,7 @@ k.diag("stats: %s" % st)
 k.result(st["protected"] == 10 and st["seq_exhausted"] == 2 and
          st["policy_drops"] == 0 and refused == 2,
          "the two past the hard limit refused and counted as seq_exhausted")
-try:
-    out, _ = mon.communicate(timeout=30)
-except subprocess.TimeoutExpired:
-    mon.kill()
-    out, _ = mon.communicate()
-events = [json.loads(line) for line in out.splitlines() if line.strip()]
+events = mon.events()
 k.diag("events: %s" % events)
 k.result(any(e["event"] == "seq-soft" and e["context_id"] == 1
              for e in events), "the listener got the soft limit event")

@@ -56,8 +56,8 @@ done
 probe() {
 	ip netns exec "$SRV" python3 - "$1" "$CLI" <<'PY'
 import socket, sys
-sys.path.insert(0, "selftests")
-from path_netns import enter
+sys.path.insert(0, "selftests/lib")
+from netns import enter
 dst, cli_ns = sys.argv[1], sys.argv[2]
 v6 = ":" in dst
 fam = socket.AF_INET6 if v6 else socket.AF_INET

@@ -8,8 +8,9 @@ import socket
 import sys
 import threading
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 N = 10000

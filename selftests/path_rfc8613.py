@@ -23,8 +23,9 @@ import os
 import socket
 import sys
 
-sys.path.insert(0, "selftests")
-from path_netns import Ktap, coapsec, stats, udp_socket  # noqa: E402
+sys.path.insert(0, "selftests/lib")
+from ktap import Ktap  # noqa: E402
+from netns import coapsec, stats, udp_socket  # noqa: E402
 
 
 def coapsec_seq(ns):

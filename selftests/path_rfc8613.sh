@@ -17,18 +17,12 @@ for cases in "inet:C.4/C.7 inet:C.5 inet:C.6" "inet:C.4/C.8" \
 	round=$((round + 1))
 	setup_ns CLI SRV || exit 1
 	veth_pair "$CLI" "$SRV" 0.7 fd07 || exit 1
-	VEC_CASES=$cases python3 selftests/path_rfc8613.py "$CLI" "$SRV" |
-		sed '/^TAP version/d; /^1\.\./d; /^# Totals/d' >> "$TMP/all.tap"
+	VEC_CASES=$cases python3 selftests/path_rfc8613.py "$CLI" "$SRV" \
+		>> "$TMP/all.tap"
 	ip netns del "$CLI"
 	ip netns del "$SRV"
 done
-ktap_header "$(grep -c '^\(not \)\{0,1\}ok ' "$TMP/all.tap")"
-while IFS= read -r l; do
-	case "$l" in
-	"ok "*) ktap_result 0 "${l#ok [0-9]* }" ;;
-	"not ok "*) ktap_result 1 "${l#not ok [0-9]* }" ;;
-	*) echo "$l" ;;
-	esac
-done < "$TMP/all.tap"
+ktap_header "$(ktap_count "$TMP/all.tap")"
+ktap_merge "$TMP/all.tap"
 rm -rf "$TMP"
 ktap_finish

@@ -19,8 +19,8 @@ echo 0f0e0d0c0b0a09080706050403020100 > "$TMP/secret"
 # Requests from CLI to SRV and answers back, as fast as they go.
 cat > "$TMP/gen.py" <<'PY'
 import socket, sys, threading, time
-sys.path.insert(0, "selftests")
-from path_netns import udp_socket
+sys.path.insert(0, "selftests/lib")
+from netns import udp_socket
 def serve(fam, addr):
     s = udp_socket(sys.argv[2], fam, addr, 5683, timeout=0.2)
     while True:

@@ -18,9 +18,11 @@ import socket
 import sys
 import time
 
-sys.path.insert(0, "selftests")
+sys.path.insert(0, "selftests/lib")
 from genl_raw import Genl  # noqa: E402
-from path_netns import Ktap, coapsec, enter, stats, udp_socket  # noqa: E402
+from ktap import Ktap  # noqa: E402
+from netns import (coapsec, enter, packet_socket, stats,  # noqa: E402
+                   udp_socket)
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.32.1", "10.0.32.2"
@@ -42,14 +44,7 @@ def request(i):
 
 class Sniffer:
     def __init__(self, ns, ifname="veth0"):
-        enter(ns)
-        try:
-            self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
-                                   socket.htons(0x0003))
-            self.s.bind((ifname, 0x0003))
-        finally:
-            enter(None)
-        self.s.setblocking(False)
+        self.s = packet_socket(ns, ifname)
 
     def drain(self):
         try:

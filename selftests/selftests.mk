@@ -17,7 +17,10 @@ $(B)/selftests/control_api: selftests/control_api.c $(NL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -Wno-sign-compare -o $@ $^ $(NL_LIBS)
 
-$(B)/selftests/control_scale: selftests/control_scale.c $(NL_LIB_OBJS)
+# The context-filling fixture control_scale shares with bench/ctxfill.
+CTXFILL_OBJS := $(B)/selftests/ctxfill.o
+$(B)/selftests/control_scale: selftests/control_scale.c $(CTXFILL_OBJS) \
+		$(NL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(NL_LIBS)
 # --- end control plane

@@ -6,8 +6,7 @@
 # to build/results/fuzz.tap; `make fuzz-long` runs them for 10 minutes each
 # and merges new coverage back into the committed corpora.
 
-FUZZ_NAMES := coap_parse oscore_option unprotect roundtrip
-FUZZ_TARGETS += $(FUZZ_NAMES:%=$(B)/fuzz/fuzz_%)
+# The targets are listed in selftests/host-tests.list.
 FUZZ_SECONDS ?= 35
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_CC ?= clang

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Host unit tests.  Each prints KTAP through the kernel's own
-# kselftest_harness.h.
+# kselftest_harness.h.  selftests/host-tests.list lists them.
 
 KSFT_DIR := $(LSRC_DIR)/tools/testing/selftests
 # The test vectors the repository carries (selftests/vectors/README.md).
@@ -9,7 +9,6 @@ VECTORS_DIR ?= $(CURDIR)/selftests/vectors
 
 # The OSCORE codec: RFC 8613 vectors, malformed inputs, round trip.  The
 # _asan variant compiles the codec itself with ASan and UBSan.
-UNIT_TESTS += $(B)/unit/test_codec $(B)/unit/test_codec_asan
 
 CODEC_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare
@@ -28,6 +27,3 @@ $(B)/unit/test_codec_asan: selftests/unit/test_codec.c $(CODEC_SRCS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANITIZE) $(CODEC_TEST_CFLAGS) -o $@ \
 		$(filter %.c,$^) $(CODEC_TEST_LIBS)
-
-# Nothing in the tree names a folder beside the clone.
-UNIT_TESTS += tools/tests/self-contained.sh

@@ -13,16 +13,11 @@ $(B)/coapsec: $(CLI_OBJS) $(NL_LIB_OBJS) $(OSCORE_LIB_OBJS) $(UTIL_LIB_OBJS)
 
 PROGS += $(B)/coapsec
 
-# Host unit tests: argument parsing, and HKDF through the CLI (RFC 8613
-# C.1-C.3).
+# Host unit tests (selftests/host-tests.list): argument parsing, and HKDF
+# through the CLI (RFC 8613 C.1-C.3).
 # args-test runs build/coapsec too, for the refusals it makes.
 $(B)/tools/cli/args-test: $(B)/tools/cli/tests/args_test.o $(B)/tools/cli/args.o \
 		$(UTIL_LIB_OBJS) | $(B)/coapsec
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^)
 
 $(B)/tools/cli/tests/args_test.o: CPPFLAGS += -I$(LSRC_DIR)/tools/testing/selftests
-
-UNIT_TESTS += $(B)/tools/cli/args-test tools/cli/tests/derive-vectors.sh
-
-# The header and the YAML spec describe the same family.
-UNIT_TESTS += uapi/check-spec

@@ -9,16 +9,9 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tools/env.sh
-n=0 fail=0
-ok() {			# ok DESCRIPTION COMMAND...
-	local d=$1
-	shift
-	n=$((n + 1))
-	if "$@"; then echo "ok $n $d"; else echo "not ok $n $d"; fail=$((fail + 1)); fi
-}
+. selftests/lib.sh
 
-echo "TAP version 13"
-skip() { echo "1..0 # SKIP $*"; exit 0; }
+skip() { ktap_skip_all "$*"; }
 command -v dkms > /dev/null || skip "dkms is not installed (tools/deps installs it)"
 [ "$(id -u)" = 0 ] || skip "dkms needs root"
 KDIR=/usr/src/linux-headers-$KABI
@@ -34,16 +27,15 @@ trap 'make -s --no-print-directory KDIR="$KDIR" dkms-uninstall > /dev/null 2>&1;
 mk() { make -s --no-print-directory KDIR="$KDIR" "$@" > "$log" 2>&1 ||
 	{ sed 's/^/# /' "$log"; return 1; }; }
 
-echo "1..6"
-ok "make dkms-install KDIR=$KDIR" mk dkms-install
-ok "source in /usr/src/coapsec-$version" test -f "/usr/src/coapsec-$version/dkms.conf"
-ok "dkms status: coapsec $version installed for $KABI" \
+ktap_header 6
+ktap_check "make dkms-install KDIR=$KDIR" mk dkms-install
+ktap_check "source in /usr/src/coapsec-$version" test -f "/usr/src/coapsec-$version/dkms.conf"
+ktap_check "dkms status: coapsec $version installed for $KABI" \
 	eval 'dkms status -m coapsec -v "$version" -k "$KABI" | grep -q ": installed"'
 ko=$(find "/lib/modules/$KABI/updates/dkms" -name 'coapsec.ko*' 2>/dev/null | head -n1)
-ok "the module in /lib/modules/$KABI/updates/dkms, for $KABI" \
+ktap_check "the module in /lib/modules/$KABI/updates/dkms, for $KABI" \
 	eval '[ -n "$ko" ] && [ "$(modinfo -F vermagic "$ko" | cut -d" " -f1)" = "$KABI" ]'
-ok "make dkms-uninstall" mk dkms-uninstall
-ok "nothing left: no source, no module, unknown to dkms" \
+ktap_check "make dkms-uninstall" mk dkms-uninstall
+ktap_check "nothing left: no source, no module, unknown to dkms" \
 	eval '[ ! -e "/usr/src/coapsec-$version" ] && [ -z "$(find "/lib/modules/$KABI" -name "coapsec.ko*")" ] && [ -z "$(dkms status -m coapsec)" ]'
-echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ $fail -eq 0 ]
+ktap_finish

@@ -11,10 +11,9 @@ set -u
 cd "$(dirname "$0")/../.."
 self=tools/tests/self-contained.sh
 pattern='\.\./shared|shared/(vectors|bench|hooks|VM\.md|DESIGN\.md|STYLE\.md)'
-n=0 fail=0
-result() {	# result OK DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 1 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=$((fail + 1)); fi
+. selftests/lib.sh
+result() {	# result OK(1 or empty) DESCRIPTION
+	ktap_result "$([ "$1" = 1 ] && echo 0 || echo 1)" "$2"
 }
 
 files() {
@@ -26,8 +25,7 @@ files() {
 	fi
 }
 
-echo "TAP version 13"
-echo "1..3"
+ktap_header 3
 mapfile -d '' all < <(files)
 result "$([ ${#all[@]} -gt 50 ] && echo 1)" \
 	"self-contained: the scan sees the tree (${#all[@]} files)"
@@ -42,5 +40,4 @@ if [ -n "$hits" ]; then
 fi
 result "$([ -z "$hits" ] && echo 1)" \
 	"self-contained: no file names ../shared or shared/vectors"
-echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ $fail = 0 ]
+ktap_finish

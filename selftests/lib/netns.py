@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for the packet path selftests: sockets in other network
+namespaces (setns on this thread), the coapsec CLI.  KTAP output is
+selftests/lib/ktap.py."""
+import ctypes
+import os
+import socket
+import subprocess
+
+CLONE_NEWNET = 0x40000000
+_libc = ctypes.CDLL(None, use_errno=True)
+_root = os.open("/proc/self/ns/net", os.O_RDONLY)
+B = os.environ.get("B", "build")
+
+
+def enter(ns):
+    """Switches this thread to netns @ns (None: the initial one)."""
+    fd = _root if ns is None else os.open("/run/netns/" + ns, os.O_RDONLY)
+    if _libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns " + str(ns))
+    if fd != _root:
+        os.close(fd)
+
+
+def udp_socket(ns, family, addr, port=0, timeout=3.0):
+    """A UDP socket created (and so living) in netns @ns."""
+    enter(ns)
+    try:
+        s = socket.socket(family, socket.SOCK_DGRAM)
+        if family == socket.AF_INET6:
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        s.bind((addr, port))
+        s.settimeout(timeout)
+        return s
+    finally:
+        enter(None)
+
+
+def packet_socket(ns, ifname="veth0"):
+    """A non-blocking AF_PACKET socket that sees every frame on @ifname in
+    netns @ns, both directions."""
+    enter(ns)
+    try:
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW,
+                          socket.htons(0x0003))
+        s.bind((ifname, 0x0003))
+    finally:
+        enter(None)
+    s.setblocking(False)
+    return s
+
+
+def cli(ns, *args, stdin=None):
+    """Runs the coapsec CLI in @ns; its CompletedProcess (text)."""
+    enter(ns)
+    try:
+        return subprocess.run([B + "/coapsec"] + [str(a) for a in args],
+                              input=stdin, text=True, capture_output=True)
+    finally:
+        enter(None)
+
+
+def coapsec(ns, *args, stdin=None, check=True):
+    """Runs the coapsec CLI in @ns; its stdout."""
+    r = cli(ns, *args, stdin=stdin)
+    if check and r.returncode:
+        raise RuntimeError("coapsec %s: %s" % (" ".join(map(str, args)),
+                                               r.stderr.strip()))
+    return r.stdout
+
+
+def policy_flush(ns):
+    """Deletes every policy in @ns (the CLI deletes them one by one)."""
+    import json
+    for p in json.loads(coapsec(ns, "-j", "policy", "show")):
+        coapsec(ns, "policy", "del", p["id"])
+
+
+def stats(ns):
+    import json
+    return json.loads(coapsec(ns, "-j", "stats"))
+
+
+class Monitor:
+    """`coapsec -j monitor count @count timeout @timeout` in @ns, from now."""
+
+    def __init__(self, ns, count, timeout):
+        self.timeout = timeout
+        enter(ns)
+        try:
+            self.p = subprocess.Popen([B + "/coapsec", "-j", "monitor",
+                                       "count", str(count),
+                                       "timeout", str(timeout)],
+                                      stdout=subprocess.PIPE, text=True)
+        finally:
+            enter(None)
+
+    def events(self):
+        """The events it printed, once it has ended (killed at its own
+        timeout if it has not)."""
+        import json
+        try:
+            out, _ = self.p.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            out, _ = self.p.communicate()
+        return [json.loads(line) for line in out.splitlines() if line.strip()]
