@@ -36,7 +36,7 @@ VM_TEST_PROGS :=
 TEST_MODULES :=
 
 .PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
-	style checkpatch sparse demo clean check-debug check-vm-stress install uninstall dkms-install dkms-uninstall \
+	style checkpatch sparse headers demo clean check-debug check-vm-stress install uninstall dkms-install dkms-uninstall \
 	bench
 all: module tools
 
@@ -107,7 +107,11 @@ check-vm-stress: module tools
 		[ $$st -eq 0 ] || exit 1; \
 	done
 
-style: checkpatch sparse
+style: checkpatch sparse headers
+
+# Every kernel header compiles on its own.
+headers:
+	@KDIR=$(KDIR) tools/check-headers
 
 CHECKPATCH := $(LSRC_DIR)/scripts/checkpatch.pl --strict --no-tree \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,LINUX_VERSION_CODE

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * End-to-end messages between a member and the server under the member's
- * Ksx context (pairwise, DESIGN §2): the Service Request and the group
- * keying material that answers it.  They are OSCORE messages (RFC 8613,
+ * pairwise Ksx context (docs/operator-guide.md): the Service Request and
+ * the group keying material that answers it.  They are OSCORE messages (RFC 8613,
  * the project's codec on mbedTLS AES-CCM), carried hex-encoded inside the
  * JSON bodies the gateway relays, so the gateway can neither read nor
  * alter them.

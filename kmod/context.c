@@ -17,8 +17,8 @@
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 
-#include "aead.h"
 #include "context.h"
+#include "crypto.h"
 #include "events.h"
 #include "exchange.h"
 #include "netns.h"

@@ -14,14 +14,17 @@
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 
-#include "cipher.h"
+#include "context.h"
+#include "crypto_aead.h"
 #include "exchange.h"
 #include "hooks.h"
 #include "icmp.h"
+#include "netns.h"
 #include "policy.h"
 #include "receive.h"
 #include "send.h"
 #include "skb.h"
+#include "stats.h"
 
 /*
  * What no protect or verify can handle whole: IP fragments, GSO packets,

@@ -10,8 +10,8 @@
 #include <net/genetlink.h>
 #include <uapi/linux/coapsec.h>
 
-#include "cipher.h"
 #include "context.h"
+#include "crypto_aead.h"
 #include "netlink.h"
 #include "netns.h"
 #include "selftest.h"

@@ -18,11 +18,11 @@
 #include <net/sock.h>
 #include <uapi/linux/coapsec.h>
 
-#include "aead.h"
 #include "codec/oscore_alg.h"
 #include "context.h"
-#include "netlink.h"
+#include "crypto.h"
 #include "netlink-gen.h"
+#include "netlink.h"
 #include "netns.h"
 #include "policy.h"
 #include "stats.h"

@@ -8,6 +8,7 @@
 #include "hooks.h"
 #include "netns.h"
 #include "policy.h"
+#include "stats.h"
 
 unsigned int coapsec_net_id __read_mostly;
 atomic_t coapsec_live_contexts = ATOMIC_INIT(0);

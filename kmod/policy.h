@@ -15,6 +15,7 @@
 struct coapsec_net;
 struct coapsec_context;
 struct net;
+struct netlink_ext_ack;
 
 struct coapsec_policy {
 	struct list_head list;

@@ -9,16 +9,18 @@
  */
 #include <linux/netfilter.h>
 
-#include "cipher.h"
 #include "codec/codec_err.h"
 #include "context.h"
+#include "crypto_aead.h"
 #include "events.h"
 #include "exchange.h"
 #include "hooks.h"
+#include "netns.h"
 #include "receive.h"
 #include "replay.h"
 #include "send.h"
 #include "skb.h"
+#include "stats.h"
 
 static bool coapsec_verifies(int action)
 {
@@ -49,14 +51,15 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 }
 
 /*
- * One attempt with @rcp: replay check, decrypt, commit.  0, or the
- * counter that says why not (as a negative number).  A message that the
- * window refuses is still decrypted, so that one under a wrong key counts
- * as the authentication failure it is, not as a replay; it is never
- * delivered.
+ * One attempt with @rcp: replay check, decrypt, commit.  The outcome as
+ * the counter it goes to: COAPSEC_STAT_VERIFIED, or why not.  A message
+ * that the window refuses is still decrypted, so that one under a wrong
+ * key counts as the authentication failure it is, not as a replay; it is
+ * never delivered.
  */
-static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
-		       const struct oscore_binding *request)
+static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
+				     struct coapsec_recipient *rcp,
+				     const struct oscore_binding *request)
 {
 	struct oscore_rx *rx = &s->rx;
 	bool piv = rx->opt.piv_len;
@@ -67,19 +70,19 @@ static int coapsec_try(struct coapsec_scratch *s, struct coapsec_recipient *rcp,
 	coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
 	err = oscore_unprotect_begin(&s->octx, request, rx);
 	if (err)
-		return -COAPSEC_STAT_MALFORMED;
+		return COAPSEC_STAT_MALFORMED;
 	rx->req.priv = s;
 	err = oscore_unprotect_finish(rx, s->octx.ops->decrypt(&rx->req),
 				      &s->msg);
 	if (err == -CODEC_EAUTH)
-		return -COAPSEC_STAT_AUTH_FAILURES;
+		return COAPSEC_STAT_AUTH_FAILURES;
 	if (err == -ENOMEM || err == -EIO)
-		return -COAPSEC_STAT_ERRORS;
+		return COAPSEC_STAT_ERRORS;
 	if (err)
-		return -COAPSEC_STAT_MALFORMED;
+		return COAPSEC_STAT_MALFORMED;
 	if (replay || (piv && coapsec_replay_commit(rcp, rx->seq)))
-		return -COAPSEC_STAT_REPLAYS;
-	return 0;
+		return COAPSEC_STAT_REPLAYS;
+	return COAPSEC_STAT_VERIFIED;
 }
 
 /* The server entry for the request @m in @pkt: its key and Observe. */
@@ -124,13 +127,14 @@ int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
 	return err == -EEXIST ? err : 0;
 }
 
+/* A message refused under @rcp: counted, and reported when it says so. */
 static void coapsec_report(struct coapsec_net *cn, struct coapsec_recipient *rcp,
-			   int why)
+			   enum coapsec_stat why)
 {
-	coapsec_count(cn, rcp->ctx, -why);
-	if (why == -COAPSEC_STAT_REPLAYS)
+	coapsec_count(cn, rcp->ctx, why);
+	if (why == COAPSEC_STAT_REPLAYS)
 		coapsec_event_report(rcp, COAPSEC_EVENT_REPLAY);
-	else if (why == -COAPSEC_STAT_AUTH_FAILURES)
+	else if (why == COAPSEC_STAT_AUTH_FAILURES)
 		coapsec_event_report(rcp, COAPSEC_EVENT_AUTH_FAIL);
 }
 
@@ -141,8 +145,9 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	struct coapsec_net *cn = coapsec_net(pkt->net);
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp, *first, *last = NULL;
+	enum coapsec_stat why = COAPSEC_STAT_NO_CONTEXT;
 	struct coapsec_exchange ex;
-	int err = 0;
+	int err;
 
 	if (!o->has_kid) {
 		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
@@ -158,28 +163,28 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	}
 	/* No Echo here (the module never speaks CoAP itself): refuse. */
 	if (first->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN) {
-		coapsec_report(cn, first, -COAPSEC_STAT_REPLAYS);
+		coapsec_report(cn, first, COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
 	}
 	/* The current context first, then the one a rekey replaced. */
 	for (rcp = first; rcp; rcp = coapsec_recipient_next_dup(rcp)) {
 		last = rcp;
-		err = coapsec_try(s, rcp, NULL);
-		if (!err)
+		why = coapsec_try(s, rcp, NULL);
+		if (why == COAPSEC_STAT_VERIFIED)
 			break;
 		/*
 		 * Only a wrong key sends us on to the previous context: one
 		 * that verified the message and says replay has the answer.
 		 */
-		if (err != -COAPSEC_STAT_AUTH_FAILURES)
+		if (why != COAPSEC_STAT_AUTH_FAILURES)
 			break;
 		/* The decrypt ran in place: restore the ciphertext. */
 		if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr),
 				  s->in, pkt->len))
 			break;
 	}
-	if (err) {
-		coapsec_report(cn, last, err);
+	if (why != COAPSEC_STAT_VERIFIED) {
+		coapsec_report(cn, last, why);
 		return NF_DROP;
 	}
 	rcp = last;
@@ -215,8 +220,8 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	struct coapsec_recipient *rcp = NULL;
 	struct coapsec_answer answer;
 	struct coapsec_context *ctx;
+	enum coapsec_stat why;
 	unsigned int i;
-	int err;
 
 	ctx = coapsec_exchange_context(pkt->net, ex);
 	if (ctx && !o->has_kid && ctx->n_recipients)
@@ -234,9 +239,9 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 		coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
-	err = coapsec_try(s, rcp, &ex->binding);
-	if (err) {
-		coapsec_report(cn, rcp, err);
+	why = coapsec_try(s, rcp, &ex->binding);
+	if (why != COAPSEC_STAT_VERIFIED) {
+		coapsec_report(cn, rcp, why);
 		return NF_DROP;
 	}
 	/*
@@ -250,7 +255,7 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	answer.seq = s->rx.seq;
 	answer.extend = coapsec_notification_life(&s->msg);
 	if (coapsec_exchange_answered(pkt->net, ex, &answer)) {
-		coapsec_report(cn, rcp, -COAPSEC_STAT_REPLAYS);
+		coapsec_report(cn, rcp, COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
 	}
 	return coapsec_deliver(skb, pkt, s, ctx);

@@ -14,15 +14,17 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 
-#include "cipher.h"
 #include "codec/codec_err.h"
 #include "context.h"
+#include "crypto_aead.h"
 #include "events.h"
 #include "exchange.h"
 #include "hooks.h"
+#include "netns.h"
 #include "policy.h"
 #include "send.h"
 #include "skb.h"
+#include "stats.h"
 
 /* The next sequence number, or OSCORE_SEQ_NONE past the hard limit. */
 static u64 coapsec_next_seq(struct coapsec_context *ctx)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/string.h>
 
+#include "context.h"
+#include "netns.h"
 #include "stats.h"
 
 struct coapsec_stats __percpu *coapsec_stats_alloc(gfp_t gfp)
@@ -63,4 +65,12 @@ void coapsec_stats_reset(struct coapsec_stats __percpu *stats,
 {
 	memset(base, 0, sizeof(u64) * COAPSEC_STAT_NUM);
 	coapsec_stats_sum(stats, base);
+}
+
+void coapsec_count(struct coapsec_net *cn, struct coapsec_context *ctx,
+		   enum coapsec_stat which)
+{
+	coapsec_stats_inc(cn->stats, which);
+	if (ctx)
+		coapsec_stats_inc(ctx->stats, which);
 }

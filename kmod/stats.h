@@ -46,6 +46,16 @@ void coapsec_stats_read(struct coapsec_stats __percpu *stats,
 void coapsec_stats_reset(struct coapsec_stats __percpu *stats,
 			 u64 base[COAPSEC_STAT_NUM]);
 
+struct coapsec_context;
+struct coapsec_net;
+
+/*
+ * One outcome of the packet path, counted for the namespace and for @ctx
+ * (may be NULL).  Softirq or with BHs off.
+ */
+void coapsec_count(struct coapsec_net *cn, struct coapsec_context *ctx,
+		   enum coapsec_stat which);
+
 /* Packet path: softirq or with BHs off. */
 static inline void coapsec_stats_inc(struct coapsec_stats __percpu *stats,
 				     enum coapsec_stat which)

@@ -3,9 +3,9 @@
 #include <linux/err.h>
 #include <linux/string.h>
 
-#include "aead.h"
-#include "cipher.h"
 #include "codec/oscore_alg.h"
+#include "crypto.h"
+#include "crypto_aead.h"
 
 /*
  * Synchronous only for now: the packet path runs the AEAD in a per-CPU

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Crypto API AEAD transforms for OSCORE contexts.  Transforms are allocated
- * when a key is installed, never in the packet path.
+ * The AEAD transforms' lifecycle (process context): probed for FEATURES,
+ * allocated and keyed when a context is installed, never in the packet
+ * path.  Running them per packet is crypto_aead.c's.
  */
-#ifndef COAPSEC_AEAD_H
-#define COAPSEC_AEAD_H
+#ifndef COAPSEC_CRYPTO_H
+#define COAPSEC_CRYPTO_H
 
 #include <linux/types.h>
 
@@ -26,4 +27,4 @@ int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 struct crypto_aead *coapsec_aead_new(const struct oscore_alg *alg,
 				     const u8 *key);
 
-#endif /* COAPSEC_AEAD_H */
+#endif /* COAPSEC_CRYPTO_H */

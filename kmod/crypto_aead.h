@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The codec's AEAD operations over the kernel crypto API, and the per-CPU
- * scratch space the packet path works in: one message in, one out, the
- * codec's state and the crypto request, so that no packet allocates.
+ * Per packet: the codec's AEAD operations over the kernel crypto API, and
+ * the per-CPU scratch space the packet path works in: one message in, one
+ * out, the codec's state and the crypto request, so that no packet
+ * allocates.  The transforms' lifecycle is crypto.c's.
  */
-#ifndef COAPSEC_CIPHER_H
-#define COAPSEC_CIPHER_H
+#ifndef COAPSEC_CRYPTO_AEAD_H
+#define COAPSEC_CRYPTO_AEAD_H
 
 #include <crypto/aead.h>
 #include <linux/scatterlist.h>
@@ -50,4 +51,4 @@ struct coapsec_scratch *coapsec_scratch(void);
 void coapsec_oscore_ctx(struct oscore_ctx *octx, struct coapsec_context *ctx,
 			struct coapsec_recipient *rcp);
 
-#endif /* COAPSEC_CIPHER_H */
+#endif /* COAPSEC_CRYPTO_AEAD_H */

@@ -8,8 +8,8 @@
 #include <linux/percpu.h>
 #include <linux/slab.h>
 
-#include "cipher.h"
 #include "context.h"
+#include "crypto_aead.h"
 
 static struct coapsec_scratch * __percpu *coapsec_scratch_ptr;
 
