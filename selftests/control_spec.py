@@ -13,9 +13,10 @@ import sys
 
 import yaml
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "lib"))
 import genl_raw  # noqa: E402
-from path_netns import Ktap  # noqa: E402
+from ktap import Ktap  # noqa: E402
 
 NLM_F_DUMP = 0x300
 NLMSG_DONE = 3
