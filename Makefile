@@ -74,6 +74,12 @@ FUZZ_TARGETS := $(HOST_FUZZ_TARGETS)
 
 tools: $(PROGS) $(UNIT_TESTS) $(VM_TEST_PROGS)
 
+check-fuzz: $(FUZZ_TARGETS)
+	selftests/fuzz/run-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-long: $(FUZZ_TARGETS)
+	FUZZ_MERGE=1 selftests/fuzz/run-fuzz $(FUZZ_LONG_SECONDS) $(FUZZ_TARGETS)
+
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
