@@ -99,17 +99,17 @@ static bool coapsec_exchange_same(const struct coapsec_exchange *e, u8 role,
 	       !memcmp(e->token, token, token_len);
 }
 
-/* The live entry with @ex's key in @b, or NULL.  Under b->lock. */
+/* The live entry with this key in @b, or NULL.  Under b->lock. */
 static struct coapsec_exchange *
-coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
-		      const struct coapsec_exchange *ex)
+coapsec_exchange_way(struct coapsec_exchange_bucket *b, u8 role, u8 family,
+		     const struct in6_addr *peer, __be16 port, __be16 lport,
+		     const u8 *token, u8 token_len)
 {
 	unsigned int i;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
-		if (coapsec_exchange_same(&b->way[i], ex->role, ex->family,
-					  &ex->peer, ex->port, ex->lport,
-					  ex->token, ex->token_len))
+		if (coapsec_exchange_same(&b->way[i], role, family, peer, port,
+					  lport, token, token_len))
 			return &b->way[i];
 	return NULL;
 }
@@ -193,7 +193,9 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 				    ex->lport, ex->token, ex->token_len);
 	spin_lock_bh(&b->lock);
 	/* The same exchange again, else a free way, else the oldest. */
-	slot = coapsec_exchange_slot(b, ex);
+	slot = coapsec_exchange_way(b, ex->role, ex->family, &ex->peer,
+				    ex->port, ex->lport, ex->token,
+				    ex->token_len);
 	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
 	    slot->ctx_id != ex->ctx_id &&
 	    ((slot->flags & COAPSEC_EXCHANGE_F_PLAIN) ?
@@ -222,24 +224,19 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 {
 	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
 	struct coapsec_exchange_bucket *b;
-	unsigned int i;
-	int err = -ENOENT;
+	struct coapsec_exchange *e;
 
 	if (!t)
 		return -ENOENT;
 	b = coapsec_exchange_bucket(t, role, peer, port, lport, token,
 				    token_len);
 	spin_lock_bh(&b->lock);
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		if (!coapsec_exchange_same(&b->way[i], role, family, peer,
-					   port, lport, token, token_len))
-			continue;
-		*ex = b->way[i];
-		err = 0;
-		break;
-	}
+	e = coapsec_exchange_way(b, role, family, peer, port, lport, token,
+				 token_len);
+	if (e)
+		*ex = *e;
 	spin_unlock_bh(&b->lock);
-	return err;
+	return e ? 0 : -ENOENT;
 }
 
 int coapsec_exchange_find_request(struct net *net, u8 family,
@@ -266,19 +263,15 @@ int coapsec_exchange_answer(struct net *net, u8 family,
 {
 	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
 	struct coapsec_exchange_bucket *b;
-	struct coapsec_exchange *e = NULL;
-	unsigned int i;
+	struct coapsec_exchange *e;
 
 	if (!t)
 		return -ENOENT;
 	b = coapsec_exchange_bucket(t, COAPSEC_EXCHANGE_SERVER, peer, port,
 				    lport, token, token_len);
 	spin_lock_bh(&b->lock);
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !e; i++)
-		if (coapsec_exchange_same(&b->way[i], COAPSEC_EXCHANGE_SERVER,
-					  family, peer, port, lport, token,
-					  token_len))
-			e = &b->way[i];
+	e = coapsec_exchange_way(b, COAPSEC_EXCHANGE_SERVER, family, peer, port,
+				 lport, token, token_len);
 	if (e) {
 		/* The one place that hands out a request's nonce. */
 		*reuse_nonce = !notification &&

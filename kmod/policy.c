@@ -186,12 +186,10 @@ bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
 		 * A policy for requests to a group: its members answer from
 		 * their own addresses, which the group prefix never matches.
 		 */
-		if (coapsec_policy_dst_group(pol) ?
-		    coapsec_policy_matches(pol, family, dir, saddr,
-					   pol->dst.s6_addr, port, pol->ifindex,
-					   pol->mark & pol->mark_mask) :
-		    coapsec_policy_matches(pol, family, dir, saddr, daddr,
-					   port, pol->ifindex,
+		if (coapsec_policy_matches(pol, family, dir, saddr,
+					   coapsec_policy_dst_group(pol) ?
+					   pol->dst.s6_addr : daddr, port,
+					   pol->ifindex,
 					   pol->mark & pol->mark_mask))
 			return true;
 	}

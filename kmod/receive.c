@@ -85,20 +85,21 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 	return COAPSEC_STAT_VERIFIED;
 }
 
-/* The server entry for the request @m in @pkt: its key and Observe. */
+/* The server entry for a request with @token in @pkt: its key, Observe. */
 static void coapsec_server_exchange(struct coapsec_exchange *ex,
 				    const struct coapsec_pkt *pkt,
-				    const struct coap_msg *m)
+				    const u8 *token, u8 token_len,
+				    bool observe)
 {
 	memset(ex, 0, sizeof(*ex));
 	ex->role = COAPSEC_EXCHANGE_SERVER;
 	ex->family = pkt->family;
-	ex->token_len = m->token_len;
-	memcpy(ex->token, m->token, m->token_len);
+	ex->token_len = token_len;
+	memcpy(ex->token, token, token_len);
 	ex->port = pkt->sport;
 	ex->lport = pkt->dport;
 	ex->peer = pkt->saddr;
-	if (coapsec_registers(m))
+	if (observe)
 		ex->flags |= COAPSEC_EXCHANGE_F_OBSERVE;
 }
 
@@ -108,17 +109,8 @@ int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
 	struct coapsec_exchange ex;
 	int err;
 
-	memset(&ex, 0, sizeof(ex));
-	ex.role = COAPSEC_EXCHANGE_SERVER;
-	ex.family = pkt->family;
-	ex.token_len = token_len;
-	memcpy(ex.token, token, token_len);
-	ex.port = pkt->sport;
-	ex.lport = pkt->dport;
-	ex.peer = pkt->saddr;
-	ex.flags = COAPSEC_EXCHANGE_F_PLAIN;
-	if (observe)
-		ex.flags |= COAPSEC_EXCHANGE_F_OBSERVE;
+	coapsec_server_exchange(&ex, pkt, token, token_len, observe);
+	ex.flags |= COAPSEC_EXCHANGE_F_PLAIN;
 	err = coapsec_exchange_add(pkt->net, &ex);
 	if (err > 0)
 		coapsec_count(coapsec_net(pkt->net), NULL,
@@ -189,7 +181,8 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	}
 	rcp = last;
 
-	coapsec_server_exchange(&ex, pkt, &s->msg);
+	coapsec_server_exchange(&ex, pkt, s->msg.token, s->msg.token_len,
+				coapsec_registers(&s->msg));
 	ex.ctx_id = rcp->ctx->id;
 	ex.ctx_gen = rcp->ctx->gen;
 	/* Every member answers a group request: none takes its nonce. */
