@@ -20,6 +20,7 @@ from ktap import Ktap  # noqa: E402
 
 NLM_F_DUMP = 0x300
 NLMSG_DONE = 3
+NLM_F_DUMP_INTR = 0x10
 FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}
 
 
@@ -132,6 +133,30 @@ class Client:
                 out.append(self.spec.decode("coapsec", m[20:]))
 
 
+    def dump_changed(self, opname, change):
+        """Dumps @opname, calling @change() after the first part has
+        arrived: (NLM_F_DUMP_INTR seen, parts read, objects read)."""
+        g = self.g
+        g.seq += 1
+        body = struct.pack("=BBH", self.spec.cmd[opname], 1, 0)
+        g.s.send(struct.pack("=IHHII", 16 + len(body), g.family,
+                             genl_raw.NLM_F_REQUEST | NLM_F_DUMP, g.seq, 0) +
+                 body)
+        intr, parts, objs = False, 0, 0
+        while True:
+            data = g.s.recv(65536)
+            parts += 1
+            if parts == 1:
+                change()
+            while len(data) >= 16:
+                n, t, f, _, _ = struct.unpack_from("=IHHII", data)
+                m, data = data[:n], data[(n + 3) & ~3:]
+                intr |= bool(f & NLM_F_DUMP_INTR)
+                if t in (NLMSG_DONE, genl_raw.NLMSG_ERROR):
+                    return intr, parts, objs
+                objs += 1
+
+
 def main():
     spec = Spec(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                              "..", "uapi", "coapsec.yaml"))
@@ -142,7 +167,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(24 + len(empty) + len(subsets))
+    k = Ktap(25 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -275,6 +300,29 @@ def main():
           event.get("type") == spec.enum("event-type", "expired"),
           "event-ntf: expired event for context 9 in the event nest",
           (err, msg, event))
+
+    # A dump that spans several messages while another socket adds a
+    # context is flagged NLM_F_DUMP_INTR, so a reader knows to start over.
+    n_ctx = 300
+    for i in range(n_ctx):
+        err, msg, _ = c.do("context-new", {"context": dict(
+            ctx, id=100 + i, **{"sender-id": struct.pack(">H", 100 + i),
+                                "sender-key": os.urandom(16),
+                                "recipient": [{
+                                    "id": struct.pack(">H", 1000 + i),
+                                    "key": os.urandom(16)}]})})
+        if err:
+            break
+    intr, parts, seen = c.dump_changed(
+        "context-get", lambda: Client(spec).do("context-new", {
+            "context": dict(ctx, id=99, **{"sender-id": b"\x63",
+                                           "sender-key": os.urandom(16),
+                                           "recipient": [{
+                                               "id": b"\x64",
+                                               "key": os.urandom(16)}]})}))
+    check(err == 0 and parts > 1 and intr,
+          "context-get dump: a change mid-dump flags NLM_F_DUMP_INTR",
+          (err, msg, parts, seen, intr))
 
     err, msg, _ = c.do("flush")
     err2, objs = c.dump("context-get")
