@@ -12,58 +12,21 @@ it protects the same way is verified.
 import socket
 import sys
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers.aead import AESCCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from netns import coapsec, stats, udp_socket  # noqa: E402
+from oscore import Context, option9, oscore_option  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.35.1", "10.0.35.2"
 SECRET = bytes.fromhex("35353535353535353535353535353535")
 IDCTX = bytes.fromhex("c35c")
-ALG = 10				# AES-CCM-16-64-128
-
-
-def cbor_bstr(b):
-    assert len(b) < 24
-    return bytes([0x40 | len(b)]) + b
-
-
-def cbor_tstr(s):
-    return bytes([0x60 | len(s)]) + s.encode()
-
-
-def derive(ident, typ, n):
-    info = (b"\x85" + cbor_bstr(ident) + cbor_bstr(IDCTX) + bytes([ALG]) +
-            cbor_tstr(typ) + bytes([n]))
-    return HKDF(hashes.SHA256(), n, None, info).derive(SECRET)
-
-
-IV = derive(b"", "IV", 13)
-
-
-def nonce(kid, piv):
-    x = bytes([len(kid)]) + kid.rjust(7, b"\0") + piv.rjust(5, b"\0")
-    return bytes(a ^ b for a, b in zip(x, IV))
-
-
-def aad(req_kid, req_piv):
-    ext = b"\x85\x01\x81" + bytes([ALG]) + cbor_bstr(req_kid) + \
-        cbor_bstr(req_piv) + b"\x40"
-    return b"\x83" + cbor_tstr("Encrypt0") + b"\x40" + cbor_bstr(ext)
-
-
-def option9(value):
-    assert len(value) < 13
-    return bytes([0x90 | len(value)]) + value
+osc = Context(SECRET, IDCTX)
 
 
 def protect_request(kid, key, piv, tok, inner_code):
     plain = bytes([inner_code, 0xb4]) + b"code" + b"\xffinner"
-    ct = AESCCM(key, 8).encrypt(nonce(kid, piv), plain, aad(kid, piv))
+    ct = osc.seal(key, kid, piv, kid, piv, plain)
     opt = bytes([0x18 | len(piv)]) + piv + bytes([len(IDCTX)]) + IDCTX + kid
     return bytes([0x50 | len(tok), 0x02, 0x35, tok[-1]]) + tok + \
         option9(opt) + b"\xff" + ct
@@ -71,28 +34,9 @@ def protect_request(kid, key, piv, tok, inner_code):
 
 def protect_response(key, req_kid, req_piv, tok, inner_code):
     plain = bytes([inner_code]) + b"\xffanswer"
-    ct = AESCCM(key, 8).encrypt(nonce(req_kid, req_piv), plain,
-                                aad(req_kid, req_piv))
+    ct = osc.seal(key, req_kid, req_piv, req_kid, req_piv, plain)
     return bytes([0x50 | len(tok), 0x44, 0x36, tok[-1]]) + tok + \
         option9(b"") + b"\xff" + ct
-
-
-def oscore_option(m):
-    """(kid, piv) from the OSCORE option of CoAP message @m."""
-    i, num = 4 + (m[0] & 0xf), 0
-    while m[i] != 0xff:
-        d, n = m[i] >> 4, m[i] & 0xf
-        i += 1
-        num += d
-        if num == 9:
-            v = m[i:i + n]
-            pl = v[0] & 7
-            j = 1 + pl
-            if v[0] & 0x10:
-                j += 1 + v[j]
-            return v[j:], v[1:1 + pl]
-        i += n
-    return None, None
 
 
 k = Ktap(4)
@@ -101,8 +45,8 @@ coapsec(cli_ns, "context", "add", "id", 1, "secret", "-", "id-context",
         IDCTX.hex(), "sender-id", "01", "recipient-id", "00", stdin=hx)
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV, "action",
         "protect", 1)
-srv_key = derive(b"\x00", "Key", 16)	# SRV's sender key
-cli_key = derive(b"\x01", "Key", 16)	# CLI's sender key
+srv_key = osc.key(b"\x00")	# SRV's sender key
+cli_key = osc.key(b"\x01")	# CLI's sender key
 
 # --- Responses: SRV has no coapsec state, its application answers with
 # messages this test protects.
