@@ -74,13 +74,17 @@ void coapsec_context_table_destroy(struct coapsec_net *cn)
 }
 
 /*
- * The fingerprint of one direction's key material: what decides its nonces
- * and keystream (alg, key, Common IV, ID, ID context), salted per boot.
+ * The fingerprint of one direction's key material, salted per boot.  A
+ * sender's is its alg and key alone: two contexts sending under one key
+ * could meet on a nonce whatever their Common IVs and IDs, so one key is
+ * one sequence.  A recipient's adds what else decides whether a message
+ * verifies, the Common IV and its ID (the ID context enters neither the
+ * nonce nor the AAD, so it is left out: a message accepted under one ID
+ * context is a replay under another).
  */
 static void coapsec_key_fp(u8 role, const struct oscore_alg *alg,
 			   const u8 *key, const u8 *common_iv, const u8 *id,
-			   u8 id_len, const u8 *id_context, u8 id_context_len,
-			   u8 *fp)
+			   u8 id_len, u8 *fp)
 {
 	struct sha256_state st;
 	u32 alg_id = alg->cose_id;
@@ -92,11 +96,11 @@ static void coapsec_key_fp(u8 role, const struct oscore_alg *alg,
 	sha256_update(&st, &role, 1);
 	sha256_update(&st, (const u8 *)&alg_id, sizeof(alg_id));
 	sha256_update(&st, key, alg->key_len);
-	sha256_update(&st, common_iv, alg->nonce_len);
-	sha256_update(&st, &id_len, 1);
-	sha256_update(&st, id, id_len);
-	sha256_update(&st, &id_context_len, 1);
-	sha256_update(&st, id_context, id_context_len);
+	if (common_iv) {
+		sha256_update(&st, common_iv, alg->nonce_len);
+		sha256_update(&st, &id_len, 1);
+		sha256_update(&st, id, id_len);
+	}
 	sha256_final(&st, fp);
 }
 
@@ -246,8 +250,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->cn = cn;
 	ctx->id = p->id;
 	ctx->gen = atomic64_inc_return(&coapsec_context_gens);
-	coapsec_key_fp('S', p->alg, p->sender_key, p->common_iv, p->sender_id,
-		       p->sender_id_len, p->id_context, p->id_context_len,
+	coapsec_key_fp('S', p->alg, p->sender_key, NULL, NULL, 0,
 		       ctx->sender_fp);
 	ctx->seq_checkpoint = p->seq_checkpoint;
 	ctx->state = COAPSEC_CONTEXT_STATE_CURRENT;
@@ -290,7 +293,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		rcp->ctx = ctx;
 		coapsec_key_fp('R', p->alg, p->recipients[i].key, p->common_iv,
 			       p->recipients[i].id, p->recipients[i].id_len,
-			       p->id_context, p->id_context_len, rcp->fp);
+			       rcp->fp);
 		coapsec_kid_key_set(&rcp->key, p->id_context,
 				    p->id_context_len, p->recipients[i].id,
 				    p->recipients[i].id_len);
@@ -435,21 +438,33 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 	atomic64_set(&ctx->seq, next);
 }
 
-/* @old's recipient with @rcp's ID and key, or NULL. */
-static struct coapsec_recipient *
-coapsec_recipient_kept(const struct coapsec_recipient *rcp,
-		       struct coapsec_context *old)
+/*
+ * Folds into @rcp the window of every linked recipient with its ID and
+ * key: the swapped context's, and any previous context's still in its
+ * grace period (a swap back, or a new context taking a rekeyed one's old
+ * key).  The first is copied, the others merged.  Returns whether any was.
+ */
+static bool coapsec_recipient_inherit(struct coapsec_recipient *rcp,
+				      bool copy_first)
 {
-	unsigned int j;
+	struct rhlist_head *list, *pos;
+	struct coapsec_recipient *was;
+	bool kept = false;
 
-	for (j = 0; j < old->n_recipients; j++) {
-		struct coapsec_recipient *was = &old->recipients[j];
-
-		if (!memcmp(&was->key, &rcp->key, sizeof(rcp->key)) &&
-		    !memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN))
-			return was;
+	rcu_read_lock();
+	list = rhltable_lookup(&rcp->ctx->cn->by_kid, &rcp->key,
+			       coapsec_kid_params);
+	rhl_for_each_entry_rcu(was, pos, list, node) {
+		if (was == rcp || memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN))
+			continue;
+		if (copy_first && !kept)
+			coapsec_replay_copy(rcp, was);
+		else
+			coapsec_replay_merge(rcp, was);
+		kept = true;
 	}
-	return NULL;
+	rcu_read_unlock();
+	return kept;
 }
 
 /*
@@ -457,20 +472,13 @@ coapsec_recipient_kept(const struct coapsec_recipient *rcp,
  * @ctx's recipients are linked, so that none is ever found with a window
  * that forgot what its predecessor received.  Returns whether any was.
  */
-static bool coapsec_context_inherit_windows(struct coapsec_context *ctx,
-					    struct coapsec_context *old)
+static bool coapsec_context_inherit_windows(struct coapsec_context *ctx)
 {
-	struct coapsec_recipient *was;
 	bool kept = false;
 	unsigned int i;
 
-	for (i = 0; i < ctx->n_recipients; i++) {
-		was = coapsec_recipient_kept(&ctx->recipients[i], old);
-		if (was) {
-			coapsec_replay_copy(&ctx->recipients[i], was);
-			kept = true;
-		}
-	}
+	for (i = 0; i < ctx->n_recipients; i++)
+		kept |= coapsec_recipient_inherit(&ctx->recipients[i], true);
 	return kept;
 }
 
@@ -479,18 +487,13 @@ static bool coapsec_context_inherit_windows(struct coapsec_context *ctx,
  * looked up before: wait for those, then fold what they accepted into
  * the new windows, so that no message accepted once passes again.
  */
-static void coapsec_context_merge_windows(struct coapsec_context *ctx,
-					  struct coapsec_context *old)
+static void coapsec_context_merge_windows(struct coapsec_context *ctx)
 {
-	struct coapsec_recipient *was;
 	unsigned int i;
 
 	synchronize_rcu();
-	for (i = 0; i < ctx->n_recipients; i++) {
-		was = coapsec_recipient_kept(&ctx->recipients[i], old);
-		if (was)
-			coapsec_replay_merge(&ctx->recipients[i], was);
-	}
+	for (i = 0; i < ctx->n_recipients; i++)
+		coapsec_recipient_inherit(&ctx->recipients[i], false);
 }
 
 /* Unlinks @ctx from the lookup tables and drops their reference. */
@@ -529,7 +532,7 @@ static int coapsec_context_clashes(struct coapsec_net *cn,
 	holder = coapsec_sender_holder(cn, ctx->sender_fp);
 	if (holder && holder != old && holder != prev) {
 		NL_SET_ERR_MSG(extack,
-			       "context.sender-key: this sender key material (alg, key, common IV, sender ID, ID context) is in use by another context: two contexts would share nonces; swap that context instead");
+			       "context.sender-key: this sender key is in use by another context: two contexts would share nonces; swap that context instead");
 		return -EEXIST;
 	}
 	return 0;
@@ -564,6 +567,7 @@ int coapsec_context_new(struct coapsec_net *cn,
 			struct netlink_ext_ack *extack)
 {
 	struct coapsec_context *ctx;
+	bool kept = false;
 	time64_t deadline;
 	int err;
 
@@ -598,6 +602,7 @@ int coapsec_context_new(struct coapsec_net *cn,
 
 	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
 	if (!err) {
+		kept = coapsec_context_inherit_windows(ctx);
 		coapsec_retired_apply(cn, ctx);
 		err = coapsec_context_link(ctx, NULL, extack);
 	}
@@ -607,6 +612,8 @@ int coapsec_context_new(struct coapsec_net *cn,
 	}
 	cn->n_contexts++;
 	cn->change_gen++;
+	if (kept)
+		coapsec_context_merge_windows(ctx);
 	deadline = ctx->deadline;
 	ctx->deadline = 0;
 	coapsec_context_set_deadline(cn, ctx, deadline);
@@ -654,7 +661,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 		coapsec_context_put(ctx);
 		return err;
 	}
-	kept = coapsec_context_inherit_windows(ctx, old);
+	kept = coapsec_context_inherit_windows(ctx);
 	coapsec_retired_apply(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
@@ -664,7 +671,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	cn->n_contexts++;
 	cn->change_gen++;
 	if (kept)
-		coapsec_context_merge_windows(ctx, old);
+		coapsec_context_merge_windows(ctx);
 	/* Last before publishing: until then the old one still sends. */
 	coapsec_context_inherit_seq(ctx, old, prev);
 

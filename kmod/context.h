@@ -82,9 +82,9 @@ struct coapsec_context {
 	u64 seq_retired;
 	atomic_t limits_notified;	/* COAPSEC_NOTIFIED_* */
 	/*
-	 * Who holds this sender key material (alg, key, Common IV, IDs),
-	 * as a salted digest: a new context may not share it, a swap that
-	 * keeps it continues the sequence.  Never leaves the kernel.
+	 * Who holds this sender key (alg and key), as a salted digest: a
+	 * new context may not share it, a swap that keeps it continues the
+	 * sequence.  Never leaves the kernel.
 	 */
 	u8 sender_fp[COAPSEC_FP_LEN];
 	struct rhlist_head sender_node;

@@ -203,11 +203,28 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 		ret = -EEXIST;
 		goto out;
 	}
+	/* Nor does a plain request take over a protected one's answer. */
+	if (slot && ex->role == COAPSEC_EXCHANGE_CLIENT &&
+	    (ex->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
+	    !(slot->flags & COAPSEC_EXCHANGE_F_PLAIN)) {
+		ret = -EEXIST;
+		goto out;
+	}
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !slot; i++)
 		if (!coapsec_exchange_live(&b->way[i]))
 			slot = &b->way[i];
 	if (!slot) {
 		slot = coapsec_exchange_victim(b);
+		/*
+		 * A plain request never pushes out a protected exchange that
+		 * waits for its answer: anyone who can spoof a plain one could
+		 * otherwise make room for a plain answer to a protected one.
+		 */
+		if ((ex->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
+		    coapsec_exchange_rank(slot) == 2) {
+			ret = -ENOSPC;
+			goto out;
+		}
 		ret = 1;
 	}
 	*slot = *ex;

@@ -51,25 +51,29 @@ static unsigned int coapsec_unhandled(struct sk_buff *skb,
 
 /*
  * A bypassed request from a peer that a verify or require policy also
- * covers leaves a plain exchange entry, so that its answer is known for
- * plain (coapsec_record_plain_request()).
+ * covers, or to a peer that a protect policy covers, leaves a plain
+ * exchange entry, so that its answer is known for plain
+ * (coapsec_record_plain_request(), coapsec_send_plain_request()).
  */
 static unsigned int coapsec_bypass(struct sk_buff *skb,
 				   struct coapsec_pkt *pkt)
 {
 	struct coapsec_head head;
 
-	if (pkt->dir == COAPSEC_DIR_OUT || coapsec_pkt_head(skb, pkt, &head) ||
-	    COAP_CODE_CLASS(head.code) || !head.code ||
-	    !coapsec_request_guarded(pkt))
+	if (coapsec_pkt_head(skb, pkt, &head) || COAP_CODE_CLASS(head.code) ||
+	    !head.code)
 		return NF_ACCEPT;
 	/* Its options are not read: any answer to it may notify. */
-	if (coapsec_record_plain_request(pkt, head.token, head.token_len,
+	if (pkt->dir != COAPSEC_DIR_OUT && coapsec_request_guarded(pkt) &&
+	    coapsec_record_plain_request(pkt, head.token, head.token_len,
 					 true)) {
 		coapsec_count(coapsec_net(pkt->net), NULL,
 			      COAPSEC_STAT_POLICY_DROPS);
 		return NF_DROP;
 	}
+	if (pkt->dir != COAPSEC_DIR_IN)
+		return coapsec_send_plain_request(pkt, head.token,
+						  head.token_len);
 	return NF_ACCEPT;
 }
 

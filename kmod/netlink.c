@@ -773,6 +773,14 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 				    "policy.context-id: only with action protect");
 		return -EINVAL;
 	}
+	/* Nothing going out is verified: such a policy would do nothing. */
+	if (pol->dir == COAPSEC_DIR_OUT &&
+	    (pol->action == COAPSEC_ACTION_VERIFY ||
+	     pol->action == COAPSEC_ACTION_REQUIRE)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_ACTION],
+				    "policy.action: verify and require are for direction in or fwd (to keep plain CoAP from leaving, protect it)");
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -31,7 +31,7 @@ struct coapsec_net {
 	/* Current and previous contexts by sender key fingerprint. */
 	struct rhltable by_sender;
 	/* What key material no longer held used (retired.c); lock. */
-	struct rhashtable retired;
+	struct hlist_head *retired;
 	struct list_head retired_age;
 	unsigned int n_retired;
 	bool dying;			/* being dismantled: nothing to remember */

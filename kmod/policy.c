@@ -171,6 +171,27 @@ static bool coapsec_policy_dst_group(const struct coapsec_policy *pol)
 	return ipv6_addr_is_multicast(&pol->dst);
 }
 
+bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
+			     const void *saddr, const void *daddr,
+			     __be16 dport)
+{
+	struct coapsec_net *cn = coapsec_net(net);
+	struct coapsec_policy *pol;
+	u16 port = ntohs(dport);
+
+	list_for_each_entry_rcu(pol, &cn->policies, list) {
+		/* Group members answer from addresses it does not name. */
+		if (pol->action != COAPSEC_ACTION_PROTECT ||
+		    coapsec_policy_dst_group(pol))
+			continue;
+		if (coapsec_policy_matches(pol, family, dir, saddr, daddr, port,
+					   pol->ifindex,
+					   pol->mark & pol->mark_mask))
+			return true;
+	}
+	return false;
+}
+
 bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
 			   const void *saddr, const void *daddr, __be16 dport)
 {

@@ -64,6 +64,16 @@ int coapsec_policy_match(struct net *net, u8 family, u8 dir,
  */
 bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
 			   const void *saddr, const void *daddr, __be16 dport);
+/*
+ * Whether a protect policy for a unicast destination covers (@saddr,
+ * @daddr, @dport) in @dir for some interface and mark: requests that go
+ * there leave exchange entries, protected or plain, so an answer from
+ * there without one is not to be believed in clear.  Under
+ * rcu_read_lock().
+ */
+bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
+			     const void *saddr, const void *daddr,
+			     __be16 dport);
 /* The same on a namespace's state (the module selftest's own). */
 int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			   const void *saddr, const void *daddr,

@@ -116,7 +116,7 @@ int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
 		coapsec_count(coapsec_net(pkt->net), NULL,
 			      COAPSEC_STAT_EVICTIONS);
 	/* No table yet (no context ever): nothing to protect either. */
-	return err == -EEXIST ? err : 0;
+	return err == -EEXIST || err == -ENOSPC ? err : 0;
 }
 
 /* A message refused under @rcp: counted, and reported when it says so. */
@@ -153,14 +153,18 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
-	/* No Echo here (the module never speaks CoAP itself): refuse. */
-	if (first->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN) {
-		coapsec_report(cn, first, COAPSEC_STAT_REPLAYS);
-		return NF_DROP;
-	}
 	/* The current context first, then the one a rekey replaced. */
 	for (rcp = first; rcp; rcp = coapsec_recipient_next_dup(rcp)) {
 		last = rcp;
+		/*
+		 * A context whose window was lost takes no request, whether it
+		 * is tried first or after a rekey replaced it: no Echo here
+		 * (the module never speaks CoAP itself), so refuse.
+		 */
+		if (rcp->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN) {
+			why = COAPSEC_STAT_REPLAYS;
+			break;
+		}
 		why = coapsec_try(s, rcp, NULL);
 		if (why == COAPSEC_STAT_VERIFIED)
 			break;
@@ -292,12 +296,18 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
-		/* A plain answer to a protected request is a downgrade. */
+		/*
+		 * A plain answer to a protected request is a downgrade, and so
+		 * is one from a peer that a protect policy covers, once its
+		 * request's entry is gone (plain requests to it leave one).
+		 */
 		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
-		    !coapsec_exchange_find_request(pkt->net, pkt->family,
+		    (coapsec_exchange_find_request(pkt->net, pkt->family,
 						   &pkt->saddr, pkt->sport,
 						   pkt->dport, s->msg.token,
-						   s->msg.token_len, &ex)) {
+						   s->msg.token_len, &ex) ?
+		     coapsec_answer_protected(pkt) :
+		     !(ex.flags & COAPSEC_EXCHANGE_F_PLAIN))) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}

@@ -1,57 +1,74 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Memories of retired key material, by fingerprint (context.h); a hash
- * table for the lookup and a list for the age, both under cn->lock.
+ * table for the lookup and a list for the age, both under cn->lock.  The
+ * buckets are made with the namespace, so that remembering never fails:
+ * an insert into them allocates nothing (lookups are on the control path
+ * only, so long chains at the limit cost little).
  */
 #include <linux/bitmap.h>
 #include <linux/list.h>
-#include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 
 #include "context.h"
 #include "netns.h"
 #include "retired.h"
 
 struct coapsec_retired {
-	struct rhash_head node;
+	struct hlist_node node;
 	struct list_head age;
 	u8 fp[COAPSEC_FP_LEN];
 	u64 seq;	/* sender: next number; recipient: highest accepted */
 };
 
-static const struct rhashtable_params coapsec_retired_params = {
-	.key_len = COAPSEC_FP_LEN,
-	.key_offset = offsetof(struct coapsec_retired, fp),
-	.head_offset = offsetof(struct coapsec_retired, node),
-	.automatic_shrinking = true,
-};
-
 int coapsec_retired_init(struct coapsec_net *cn)
 {
-	INIT_LIST_HEAD(&cn->retired_age);
-	return rhashtable_init(&cn->retired, &coapsec_retired_params);
-}
+	unsigned int i;
 
-static void coapsec_retired_free(void *ptr, void *arg)
-{
-	kfree_sensitive(ptr);
+	INIT_LIST_HEAD(&cn->retired_age);
+	cn->retired = kvmalloc_array(COAPSEC_RETIRED_BUCKETS,
+				     sizeof(*cn->retired), GFP_KERNEL_ACCOUNT);
+	if (!cn->retired)
+		return -ENOMEM;
+	for (i = 0; i < COAPSEC_RETIRED_BUCKETS; i++)
+		INIT_HLIST_HEAD(&cn->retired[i]);
+	return 0;
 }
 
 void coapsec_retired_destroy(struct coapsec_net *cn)
 {
-	rhashtable_free_and_destroy(&cn->retired, coapsec_retired_free, NULL);
+	struct coapsec_retired *r, *tmp;
+
+	list_for_each_entry_safe(r, tmp, &cn->retired_age, age)
+		kfree_sensitive(r);
 	INIT_LIST_HEAD(&cn->retired_age);
 	cn->n_retired = 0;
+	kvfree(cn->retired);
+	cn->retired = NULL;
+}
+
+/* A fingerprint is a salted hash: its first bytes spread well enough. */
+static struct hlist_head *coapsec_retired_bucket(struct coapsec_net *cn,
+						 const u8 *fp)
+{
+	u32 h;
+
+	memcpy(&h, fp, sizeof(h));
+	return &cn->retired[h % COAPSEC_RETIRED_BUCKETS];
 }
 
 static struct coapsec_retired *coapsec_retired_find(struct coapsec_net *cn,
 						    const u8 *fp)
 {
-	return rhashtable_lookup_fast(&cn->retired, fp,
-				      coapsec_retired_params);
+	struct coapsec_retired *r;
+
+	hlist_for_each_entry(r, coapsec_retired_bucket(cn, fp), node)
+		if (!memcmp(r->fp, fp, COAPSEC_FP_LEN))
+			return r;
+	return NULL;
 }
 
-/* Remembers @seq for @fp, keeping the larger of an earlier memory's. */
 /*
  * Remembers @seq for @fp in @mem (made when the context was, charged to
  * its maker, so that this needs no allocation), or in an earlier memory
@@ -73,8 +90,7 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 	if (cn->n_retired >= COAPSEC_RETIRED_MAX) {
 		old = list_first_entry(&cn->retired_age, struct coapsec_retired,
 				       age);
-		rhashtable_remove_fast(&cn->retired, &old->node,
-				       coapsec_retired_params);
+		hlist_del(&old->node);
 		list_del(&old->age);
 		kfree_sensitive(old);
 		cn->n_retired--;
@@ -82,11 +98,7 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 	r = mem;
 	memcpy(r->fp, fp, COAPSEC_FP_LEN);
 	r->seq = seq;
-	if (rhashtable_insert_fast(&cn->retired, &r->node,
-				   coapsec_retired_params)) {
-		kfree(r);
-		return;
-	}
+	hlist_add_head(&r->node, coapsec_retired_bucket(cn, fp));
 	list_add_tail(&r->age, &cn->retired_age);
 	cn->n_retired++;
 }

@@ -11,6 +11,7 @@
 #ifndef COAPSEC_RETIRED_H
 #define COAPSEC_RETIRED_H
 
+#include <linux/mm.h>
 #include <linux/types.h>
 
 struct coapsec_context;
@@ -18,6 +19,8 @@ struct coapsec_net;
 
 /* Most memories a namespace keeps. */
 #define COAPSEC_RETIRED_MAX	65536
+/* Their hash buckets, one page of them. */
+#define COAPSEC_RETIRED_BUCKETS	(PAGE_SIZE / sizeof(struct hlist_head))
 
 int coapsec_retired_init(struct coapsec_net *cn);
 void coapsec_retired_destroy(struct coapsec_net *cn);

@@ -94,6 +94,14 @@ bool coapsec_request_guarded(const struct coapsec_pkt *pkt)
 				     &pkt->daddr, pkt->dport);
 }
 
+bool coapsec_answer_protected(const struct coapsec_pkt *pkt)
+{
+	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_OUT;
+
+	return coapsec_policy_protects(pkt->net, pkt->family, dir, &pkt->daddr,
+				       &pkt->saddr, pkt->sport);
+}
+
 bool coapsec_bound_answer(const struct sk_buff *skb,
 			  const struct coapsec_pkt *pkt)
 {
@@ -110,10 +118,11 @@ bool coapsec_bound_answer(const struct sk_buff *skb,
 	     coapsec_peer_guarded(pkt)))
 		return true;
 	return pkt->dir != COAPSEC_DIR_OUT &&
-	       !coapsec_exchange_find_request(pkt->net, pkt->family,
-					      &pkt->saddr, pkt->sport,
-					      pkt->dport, head.token,
-					      head.token_len, &ex);
+	       (!coapsec_exchange_find_request(pkt->net, pkt->family,
+					       &pkt->saddr, pkt->sport,
+					       pkt->dport, head.token,
+					       head.token_len, &ex) ||
+		coapsec_answer_protected(pkt));
 }
 
 /*
@@ -210,6 +219,36 @@ static void coapsec_record_request(struct coapsec_net *cn,
 		coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
 }
 
+unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
+					const u8 *token, u8 token_len)
+{
+	struct coapsec_exchange ex;
+	int err;
+
+	if (!coapsec_policy_protects(pkt->net, pkt->family, pkt->dir,
+				     &pkt->saddr, &pkt->daddr, pkt->dport))
+		return NF_ACCEPT;
+	memset(&ex, 0, sizeof(ex));
+	ex.role = COAPSEC_EXCHANGE_CLIENT;
+	ex.family = pkt->family;
+	ex.token_len = token_len;
+	memcpy(ex.token, token, token_len);
+	ex.port = pkt->dport;
+	ex.lport = pkt->sport;
+	ex.peer = pkt->daddr;
+	ex.flags = COAPSEC_EXCHANGE_F_PLAIN;
+	err = coapsec_exchange_add(pkt->net, &ex);
+	if (err > 0)
+		coapsec_count(coapsec_net(pkt->net), NULL,
+			      COAPSEC_STAT_EVICTIONS);
+	if (err == -EEXIST || err == -ENOSPC) {
+		coapsec_count(coapsec_net(pkt->net), NULL,
+			      COAPSEC_STAT_POLICY_DROPS);
+		return NF_DROP;
+	}
+	return NF_ACCEPT;
+}
+
 /*
  * Protects @skb's message.  A request takes the next sequence number of
  * the policy's context.  An answer to a request this host verified goes
@@ -248,7 +287,8 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	is_request = COAP_CODE_CLASS(s->msg.code) == 0;
 	if (is_request) {
 		if (!protect)
-			return NF_ACCEPT;
+			return coapsec_send_plain_request(pkt, s->msg.token,
+							  s->msg.token_len);
 		if (!ctx) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 			return NF_DROP;

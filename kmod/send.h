@@ -27,6 +27,20 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 bool coapsec_peer_guarded(const struct coapsec_pkt *pkt);
 /* The same for the request in @pkt, coming in or crossing. */
 bool coapsec_request_guarded(const struct coapsec_pkt *pkt);
+/*
+ * Whether a protect policy covers requests to the peer that the answer in
+ * @pkt (coming in or crossing) comes from: a plain answer from there is a
+ * downgrade unless a plain request left an entry.
+ */
+bool coapsec_answer_protected(const struct coapsec_pkt *pkt);
+/*
+ * A plain request (a bypass let it out, or no policy took it) to a peer
+ * that a protect policy covers for another interface or mark leaves a
+ * plain entry, so that its answer is told from a downgraded one.  The
+ * verdict: dropped when no entry can be made for it.
+ */
+unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
+					const u8 *token, u8 token_len);
 
 /*
  * Whether @skb is an answer that may never pass in clear: to a request

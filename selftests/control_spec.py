@@ -167,7 +167,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(25 + len(empty) + len(subsets))
+    k = Ktap(27 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -191,6 +191,16 @@ def main():
     err, msg, r = c.do("context-new", {"context": ctx})
     check(err == 0 and r.get("context", {}).get("id") == 7,
           "context-new: accepted, answers id 7", (err, msg, r))
+
+    # One sender key is one sequence, whatever the IV, IDs or ID context.
+    twin = dict(ctx, id=8, **{"id-context": b"\xcc", "sender-id": b"\x05",
+                              "common-iv": os.urandom(13),
+                              "recipient": [{"id": b"\x06",
+                                             "key": os.urandom(16)}]})
+    err, msg, _ = c.do("context-new", {"context": twin})
+    check(err == -genl_raw.errno.EEXIST and "sender-key" in msg,
+          "context-new: a live sender key under another ID context, sender "
+          "ID and Common IV is refused", (err, msg))
 
     bad = dict(ctx, id=8, state=1)
     err, msg, _ = c.do("context-new", {"context": bad})
@@ -242,6 +252,13 @@ def main():
     pid = r.get("policy", {}).get("id")
     check(err == 0 and pid, "policy-new: accepted, answers an id",
           (err, msg, r))
+    # Nothing going out is verified: such a policy is refused.
+    out_require = dict(pol, action=spec.enum("action", "require"))
+    del out_require["context-id"]
+    err, msg, _ = c.do("policy-new", {"policy": out_require})
+    check(err == -genl_raw.errno.EINVAL and msg.startswith("policy.action"),
+          "policy-new: require for direction out refused, naming "
+          "policy.action", (err, msg))
     err, msg, r = c.do("policy-get", {"policy": {"id": pid or 1}})
     got = r.get("policy", {})
     check(err == 0 and got.get("context-id") == 7 and

@@ -60,7 +60,7 @@ def option9(value):
 def oscore_option(m):
     """(kid, piv) from the OSCORE option of CoAP message @m."""
     i, num = 4 + (m[0] & 0xf), 0
-    while m[i] != 0xff:
+    while i < len(m) and m[i] != 0xff:
         d, n = m[i] >> 4, m[i] & 0xf
         i += 1
         num += d
