@@ -23,6 +23,9 @@
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
 
+/* Where the server keeps its registry. */
+enum reg_backend { REG_SQLITE, REG_POSTGRESQL };
+
 /* One pre-shared key and the identity it goes with (TR-0012 Kpsa/KpsaId). */
 struct psk_cred {
 	char identity[CFG_MAX_ID_LEN];
@@ -91,7 +94,10 @@ struct agent_config {
 	/* device: Kpsaxi/KpsaxiId shared with the server */
 	struct psk_cred server_cred;
 
+	enum reg_backend registry;	/* server: the registry's backend */
 	char db[256];			/* server: SQLite registry */
+	char conninfo[1024];		/* server: PostgreSQL (may hold a
+					 * password: wiped by config_free) */
 	char contexts_file[256];	/* optional: installed contexts, no keys */
 	bool kernel;			/* push contexts into the kernel */
 

@@ -527,16 +527,19 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 	if (!f)
 		return -1;
 	a->flow = f;
-	f->reg = registry_open(a->cfg.db, err, errlen);
+	f->reg = registry_open_backend(a->cfg.registry,
+				       a->cfg.registry == REG_POSTGRESQL ?
+				       a->cfg.conninfo : a->cfg.db, err, errlen);
 	if (!f->reg)
 		return -1;
 	if (registry_sync(f->reg, &a->cfg, &a->drbg, NULL, NULL)) {
-		snprintf(err, errlen, "%s: registry update failed", a->cfg.db);
+		snprintf(err, errlen, "%s: registry update failed",
+			 registry_describe(f->reg));
 		return -1;
 	}
 	if (a->cfg.rekey_interval_s)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
-	log_info("server: registry %s: %d member(s)", a->cfg.db,
+	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
 	return 0;
 }
