@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <mbedtls/platform_util.h>
 
 #include "agent/config.h"
@@ -692,6 +693,68 @@ static int load_peer(struct loader *l, json_t *root, const char *name,
 	return get_cred(l, o, name, c);
 }
 
+/*
+ * The server's registry: "db": FILE (SQLite), or "registry": {"backend":
+ * "sqlite", "path": FILE} or {"backend": "postgresql", "conninfo": libpq
+ * connection string}.  A conninfo with a password needs a private
+ * configuration file, as inline keys do; it never appears in a message.
+ */
+static int load_registry(struct loader *l, json_t *root)
+{
+	static const char *const sqlite_fields[] = { "backend", "path", NULL };
+	static const char *const pg_fields[] = { "backend", "conninfo", NULL };
+	struct agent_config *cfg = l->cfg;
+	json_t *reg = json_object_get(root, "registry");
+	PQconninfoOption *opts;
+	char backend[16];
+	bool password = false;
+
+	if (json_object_get(root, "db") && reg)
+		return fail(l, "registry",
+			    "expected either db or registry, not both");
+	if (!reg) {
+		cfg->registry = REG_SQLITE;
+		return get_string(l, root, NULL, "db", true, cfg->db,
+				  sizeof(cfg->db)) ||
+		       check_writable(l, "db", cfg->db);
+	}
+	if (!json_is_object(reg))
+		return fail(l, "registry",
+			    "expected an object: {\"backend\": \"sqlite\", \"path\": FILE} or {\"backend\": \"postgresql\", \"conninfo\": STRING}");
+	if (get_string(l, reg, "registry", "backend", true, backend,
+		       sizeof(backend)))
+		return -1;
+	if (!strcmp(backend, "sqlite")) {
+		cfg->registry = REG_SQLITE;
+		return check_fields(l, reg, "registry", sqlite_fields) ||
+		       get_string(l, reg, "registry", "path", true, cfg->db,
+				  sizeof(cfg->db)) ||
+		       check_writable(l, "registry.path", cfg->db);
+	}
+	if (strcmp(backend, "postgresql"))
+		return fail(l, "registry.backend",
+			    "expected \"sqlite\" or \"postgresql\", got \"%s\"",
+			    backend);
+	cfg->registry = REG_POSTGRESQL;
+	if (check_fields(l, reg, "registry", pg_fields) ||
+	    get_string(l, reg, "registry", "conninfo", true, cfg->conninfo,
+		       sizeof(cfg->conninfo)))
+		return -1;
+	/* libpq's own parser; its message may quote the string: not shown. */
+	opts = PQconninfoParse(cfg->conninfo, NULL);
+	if (!opts)
+		return fail(l, "registry.conninfo",
+			    "expected a libpq connection string: keyword=value pairs (host=/run/postgresql dbname=coapsec) or a postgresql:// URI");
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, "password") && o->val && *o->val)
+			password = true;
+	PQconninfoFree(opts);
+	if (password && !l->file_private)
+		return fail(l, "registry.conninfo",
+			    "expected the config file to be mode 0600 when the connection string holds a password (or use passfile=, a 0600 file)");
+	return 0;
+}
+
 static int load_root(struct loader *l, json_t *root)
 {
 	static const char *const common[] = {
@@ -699,11 +762,11 @@ static int load_root(struct loader *l, json_t *root)
 		"handshake_timeout_ms", "idle_timeout_s", "rekey_interval_s",
 		"grace_s", "seq_soft_limit", "policies",
 	};
-	static const char *const per_role[3][6] = {
+	static const char *const per_role[3][7] = {
 		[ROLE_DEVICE] = { "gateway", "server_credential" },
 		[ROLE_GATEWAY] = { "listen", "server", "members" },
-		[ROLE_SERVER] = { "listen", "db", "gateways", "members",
-				  "groups" },
+		[ROLE_SERVER] = { "listen", "db", "registry", "gateways",
+				  "members", "groups" },
 	};
 	const char *allowed[20];
 	struct agent_config *cfg = l->cfg;
@@ -779,9 +842,7 @@ static int load_root(struct loader *l, json_t *root)
 	switch (cfg->role) {
 	case ROLE_SERVER:
 		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
-		    get_string(l, root, NULL, "db", true, cfg->db,
-			       sizeof(cfg->db)) ||
-		    check_writable(l, "db", cfg->db) ||
+		    load_registry(l, root) ||
 		    load_gateways(l, root) || load_groups(l, root) ||
 		    load_members(l, root, true) || check_policy_contexts(l))
 			return -1;
@@ -858,4 +919,5 @@ void config_free(struct agent_config *cfg)
 	cfg->n_members = cfg->n_gateways = cfg->n_groups = 0;
 	mbedtls_platform_zeroize(&cfg->upstream_cred, sizeof(cfg->upstream_cred));
 	mbedtls_platform_zeroize(&cfg->server_cred, sizeof(cfg->server_cred));
+	mbedtls_platform_zeroize(cfg->conninfo, sizeof(cfg->conninfo));
 }
