@@ -671,6 +671,40 @@ static int load_policies(struct loader *l, json_t *root)
 	return 0;
 }
 
+/*
+ * The gateway's "server": "fallback_addresses": ["ADDRESS:PORT", ...],
+ * further instances of the same server (one registry, one credential),
+ * tried in turn after "address" when a session cannot be had or dies.
+ */
+static int load_fallbacks(struct loader *l, json_t *o)
+{
+	struct agent_config *cfg = l->cfg;
+	json_t *a = json_object_get(o, "fallback_addresses"), *v;
+	char f[64], s[80];
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || !json_array_size(a) ||
+	    json_array_size(a) > CFG_MAX_FALLBACK)
+		return fail(l, "server.fallback_addresses",
+			    "expected an array of 1 to %d \"ADDRESS:PORT\" strings",
+			    CFG_MAX_FALLBACK);
+	json_array_foreach(a, i, v) {
+		snprintf(f, sizeof(f), "server.fallback_addresses[%zu]", i);
+		if (!json_is_string(v) ||
+		    json_string_length(v) >= sizeof(s))
+			return fail(l, f, "expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\"");
+		snprintf(s, sizeof(s), "%s", json_string_value(v));
+		if (parse_addr(s, &cfg->upstream_alt[i]))
+			return fail(l, f,
+				    "expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\", got \"%s\"",
+				    s);
+	}
+	cfg->n_upstream_alt = json_array_size(a);
+	return 0;
+}
+
 /* { "address": ..., "identity": ..., "key"/"key_file": ... } */
 static int load_peer(struct loader *l, json_t *root, const char *name,
 		     bool with_address, struct cfg_addr *addr,
@@ -680,15 +714,21 @@ static int load_peer(struct loader *l, json_t *root, const char *name,
 					    "key_file", NULL };
 	static const char *const without[] = { "identity", "key", "key_file",
 					       NULL };
+	static const char *const gw_server[] = { "address",
+		"fallback_addresses", "identity", "key", "key_file", NULL };
+	bool fallbacks = with_address && l->cfg->role == ROLE_GATEWAY;
 	json_t *o = json_object_get(root, name);
 
 	if (!o)
 		return fail(l, name, "expected an object, field is missing");
 	if (!json_is_object(o))
 		return fail(l, name, "expected an object");
-	if (check_fields(l, o, name, with_address ? with : without))
+	if (check_fields(l, o, name, fallbacks ? gw_server :
+			 with_address ? with : without))
 		return -1;
 	if (with_address && get_addr(l, o, name, "address", addr))
+		return -1;
+	if (fallbacks && load_fallbacks(l, o))
 		return -1;
 	return get_cred(l, o, name, c);
 }

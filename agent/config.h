@@ -20,6 +20,8 @@
 #define CFG_ERR_LEN		512
 /* KsxId = KpsaxiId becomes the pairwise OSCORE ID Context. */
 #define KSID_MAX_LEN		32
+/* Server instances a gateway fails over to (sharing one registry). */
+#define CFG_MAX_FALLBACK	4
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
 
@@ -90,6 +92,9 @@ struct agent_config {
 	bool has_upstream;
 	struct cfg_addr upstream;
 	struct psk_cred upstream_cred;
+	/* gateway: more instances of its server, tried in turn */
+	struct cfg_addr upstream_alt[CFG_MAX_FALLBACK];
+	size_t n_upstream_alt;
 
 	/* device: Kpsaxi/KpsaxiId shared with the server */
 	struct psk_cred server_cred;
