@@ -106,6 +106,17 @@ TEST(good_configs)
 	EXPECT_STREQ("/tmp/y.db", cfg.db);
 	config_free(&cfg);
 
+	ASSERT_EQ(0, load("{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+			  "\"server\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[\"[::1]:5686\",\"127.0.0.2:5684\"],"
+			  "\"identity\":\"g\",\"key\":\"" K16 "\"},"
+			  "\"members\":[{\"id\":\"d1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+			  0600, &cfg, err, path))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2, cfg.n_upstream_alt);
+	EXPECT_EQ(AF_INET6, cfg.upstream_alt[0].ss.ss_family);
+	EXPECT_STREQ("127.0.0.2:5684", cfg.upstream_alt[1].text);
+	config_free(&cfg);
+
 	snprintf(txt, sizeof(txt),
 		 "{\"role\":\"device\",\"id\":\"d1\",\"gateway\":{\"address\":\"[::1]:5684\","
 		 "\"identity\":\"d1-gw\",\"key_file\":\"%s/good.key\"},"
@@ -202,6 +213,16 @@ static const struct bad bad_table[] = {
 	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"identity\":\"g\",\"key\":\"" K16 "\"},"
 	  "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
 	  0600, "members[0].group: unknown field for role gateway" },
+	/* A gateway's fallback server instances. */
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[],\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "server.fallback_addresses: expected an array of 1 to 4 \"ADDRESS:PORT\" strings" },
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[\"127.0.0.1:5686\",\"srv-b:5684\"],\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "server.fallback_addresses[1]: expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\", got \"srv-b:5684\"" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[\"127.0.0.1:5686\"],"
+	  "\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "gateway.fallback_addresses: unknown field for role device" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"role\":\"server\"}", 0600,
 	  "(file): expected valid JSON: line 1 column 32: duplicate object key" },
 	/* What would fail later, caught now: files the agent writes... */
