@@ -27,7 +27,7 @@ PROGS += $(B)/coapsecd
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare $(PQ_CFLAGS)
 AGENT_C_TESTS := test_ks test_config test_registry test_e2e
-AGENT_SH_TESTS := agent_flow agent_interop
+AGENT_SH_TESTS := agent_flow agent_interop agent_failover
 
 $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 		$(AGENT_DEPS)
@@ -39,6 +39,14 @@ $(AGENT_SH_TESTS:%=$(B)/unit/%): $(B)/unit/%: agent/tests/%.sh \
 		$(B)/coapsecd $(B)/agent/dtls_probe
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# The registry tests on both backends (a throwaway PostgreSQL cluster).
+$(B)/unit/agent_registry: agent/tests/registry_pg.sh \
+		$(B)/unit/agent_test_registry agent/tests/pg_cluster.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(B)/unit/agent_failover: agent/tests/pg_cluster.sh
 
 $(B)/agent/dtls_probe: $(B)/agent/tests/dtls_probe.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto

@@ -89,6 +89,8 @@ static void set_err(struct reg_db *d, const char *msg)
 	size_t n;
 
 	snprintf(d->err, sizeof(d->err), "%s", msg && *msg ? msg : "error");
+	/* One line: the first of libpq's (ERROR, then DETAIL, CONTEXT). */
+	d->err[strcspn(d->err, "\n")] = 0;
 	n = strlen(d->err);
 	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
 		d->err[--n] = 0;

@@ -48,6 +48,10 @@ static void rekeyed(void *arg, const char *group)
 	rekeyed_n++;
 }
 
+static void quiet(void *arg, const char *msg)
+{
+}
+
 /* Runs @sql on the registry's database behind the registry's back. */
 static int raw_sql(enum reg_backend b, const char *target, const char *sql)
 {
@@ -62,8 +66,10 @@ static int raw_sql(enum reg_backend b, const char *target, const char *sql)
 		sqlite3_close(db);
 	} else {
 		PGconn *c = PQconnectdb(target);
-		PGresult *res = PQstatus(c) == CONNECTION_OK ?
-				PQexec(c, sql) : NULL;
+		PGresult *res;
+
+		PQsetNoticeProcessor(c, quiet, NULL);
+		res = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
 
 		if (PQresultStatus(res) == PGRES_COMMAND_OK ||
 		    PQresultStatus(res) == PGRES_TUPLES_OK)
