@@ -26,6 +26,8 @@
 #include "agent/registry.h"
 
 #define REPORT_MAX	16
+/* How often the registry is read for rekeys made by other instances. */
+#define EPOCH_POLL_MS	1000
 
 struct server_flow {
 	struct registry *reg;
@@ -34,7 +36,31 @@ struct server_flow {
 		 refused;
 	size_t pending_n;
 	char (*pending)[CFG_MAX_ID_LEN];	/* groups to announce */
+	/* Each group's epoch as last announced (or found) by this instance:
+	 * another instance sharing the registry may rekey a group, and
+	 * this one then tells its own gateways. */
+	struct known_epoch { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } *known;
+	size_t known_n;
+	uint64_t next_poll;
 };
+
+/* @group's entry in f->known, added when new; NULL when out of memory. */
+static struct known_epoch *known(struct server_flow *f, const char *group)
+{
+	struct known_epoch *k;
+
+	for (size_t i = 0; i < f->known_n; i++)
+		if (!strcmp(f->known[i].name, group))
+			return &f->known[i];
+	k = realloc(f->known, (f->known_n + 1) * sizeof(*k));
+	if (!k)
+		return NULL;
+	f->known = k;
+	k = &f->known[f->known_n++];
+	snprintf(k->name, sizeof(k->name), "%s", group);
+	k->epoch = 0;
+	return k;
+}
 
 static const struct cfg_gateway *gw_by_identity(struct agent *a,
 						const char *identity)
@@ -77,10 +103,14 @@ static void ignore_answer(void *arg, int code, json_t *body,
 static void announce(struct agent *a, const char *group)
 {
 	struct server_flow *f = a->flow;
+	struct known_epoch *k;
 	struct reg_group g;
 
 	if (registry_group_get(f->reg, group, &g))
 		return;
+	k = known(f, group);
+	if (k)
+		k->epoch = g.epoch;
 	for (size_t i = 0; i < a->cfg.n_gateways; i++) {
 		struct dtls_peer *p = dtls_server_find(a->srv,
 						       a->cfg.gateways[i].cred.identity);
@@ -544,6 +574,25 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 	return 0;
 }
 
+static int announce_if_newer(void *arg, const char *group,
+					  uint32_t epoch)
+{
+	struct agent *a = arg;
+	struct server_flow *f = a->flow;
+	struct known_epoch *k = known(f, group);
+
+	if (!k)
+		return 0;
+	if (!k->epoch) {
+		k->epoch = epoch;	/* first sight: nothing to announce */
+	} else if (epoch != k->epoch) {
+		log_info("server: group %s is at epoch %u (another instance rekeyed it)",
+			 log_safe(group), epoch);
+		queue_announce(f, group);
+	}
+	return 0;
+}
+
 static int rekey_one(void *arg, const struct reg_group *g)
 {
 	struct agent *a = arg;
@@ -570,6 +619,11 @@ static void server_tick(struct agent *a, uint64_t now)
 				f->rekeys++;
 		}
 	}
+	if (now >= f->next_poll) {
+		f->next_poll = now + EPOCH_POLL_MS;
+		if (registry_group_epochs(f->reg, announce_if_newer, a))
+			log_err("server: cannot read the groups' epochs");
+	}
 	/* Announcements after the handler that rekeyed has answered. */
 	for (size_t i = 0; i < f->pending_n; i++)
 		announce(a, f->pending[i]);
@@ -582,7 +636,9 @@ static uint64_t server_next(struct agent *a)
 
 	if (f->pending_n)
 		return 0;
-	return f->next_rekey ? f->next_rekey : UINT64_MAX;
+	if (f->next_rekey && f->next_rekey < f->next_poll)
+		return f->next_rekey;
+	return f->next_poll;
 }
 
 static void server_reload(struct agent *a, struct agent_config *cfg)
@@ -629,6 +685,7 @@ static void server_fini(struct agent *a)
 		return;
 	registry_close(f->reg);
 	free(f->pending);
+	free(f->known);
 	free(f);
 	a->flow = NULL;
 }

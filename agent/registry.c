@@ -34,7 +34,7 @@ enum {
 	ST_GROUP_GET, ST_GROUP_PUT, ST_GROUP_LIST, ST_MEMBER_GET, ST_MEMBER_PUT,
 	ST_MEMBER_ISSUE, ST_MEMBER_SRSEQ, ST_MEMBER_EPOCH, ST_MEMBERS_OF,
 	ST_MEMBER_DEL, ST_MEMBER_IDS, ST_MAX_SID, ST_COUNT, ST_SERVED_GET,
-	ST_SERVED_SET, ST_NUM
+	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_NUM
 };
 
 static const char *const sql[ST_NUM] = {
@@ -56,6 +56,7 @@ static const char *const sql[ST_NUM] = {
 	[ST_SERVED_GET] = "SELECT epoch FROM served WHERE gateway = ?1 AND grp = ?2",
 	[ST_SERVED_SET] = "INSERT INTO served(gateway, grp, epoch) VALUES(?1, ?2, ?3)"
 		" ON CONFLICT(gateway, grp) DO UPDATE SET epoch = excluded.epoch",
+	[ST_GROUP_EPOCHS] = "SELECT name, epoch FROM groups ORDER BY name",
 };
 
 struct registry {
@@ -618,4 +619,22 @@ int registry_set_served_epoch(struct registry *r, const char *gateway,
 	rc = step(r, s);
 	reset(r, s);
 	return rc == REG_DONE ? 0 : fail(r, "served");
+}
+
+int registry_group_epochs(struct registry *r,
+			  int (*cb)(void *arg, const char *group,
+				    uint32_t epoch),
+			  void *arg)
+{
+	struct reg_stmt *s = stmt(r, ST_GROUP_EPOCHS);
+	int rc;
+
+	while ((rc = step(r, s)) == REG_ROW) {
+		const char *name = col_text(r, s, 0);
+
+		if (name && cb(arg, name, (uint32_t)col_int64(r, s, 1)))
+			break;
+	}
+	reset(r, s);
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "group epochs");
 }

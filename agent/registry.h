@@ -101,6 +101,16 @@ int registry_group_members(struct registry *r, const char *group,
 int registry_groups(struct registry *r,
 		    int (*cb)(void *arg, const struct reg_group *g), void *arg);
 
+/*
+ * Every group's name and epoch, in name order, without keying material
+ * (what another instance sharing the registry may have changed); @cb
+ * returns non-zero to stop.  0 or -1.
+ */
+int registry_group_epochs(struct registry *r,
+			  int (*cb)(void *arg, const char *group,
+				    uint32_t epoch),
+			  void *arg);
+
 /* 0, 1 when there is no such member, -1 on error. */
 int registry_member_get(struct registry *r, const char *id,
 			struct reg_member *m);

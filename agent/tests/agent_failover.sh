@@ -9,6 +9,8 @@
 # second at its next unanswered request, and the members keep working
 # through it: a restarted device is keyed, the whole group follows its new
 # epoch, and a membership change made on the second server reaches them.
+# Then both serve at once: a rekey made on the first reaches the gateway
+# through the second.
 # Loopback, no VM, no kernel (contexts_file only).  KTAP output; skipped
 # when PostgreSQL's server binaries are not installed.
 set -u
@@ -89,7 +91,7 @@ if ! CONN=$("$PGC" start "$T/pg" 2>"$T/pg.err"); then
 	echo "not ok 1 a PostgreSQL cluster for the test"
 	exit 1
 fi
-echo "1..7"
+echo "1..8"
 q() { psql -X -q -A -t -d "$CONN" -c "$1" 2>>"$T/psql.log"; }
 
 umask 077
@@ -153,8 +155,11 @@ check "three devices keyed through the first server" \
 # is keyed through it: a fresh Ks (pairwise context on the second server)
 # and, since its sender sequence started over, a new epoch for lights.
 epoch1=$(ctx gw group:lights epoch)
+disown "${PID[srv-a]}"	# no "Killed" line from the shell
 kill -9 "${PID[srv-a]}"
-wait "${PID[srv-a]}" 2>/dev/null
+while kill -0 "${PID[srv-a]}" 2>/dev/null && ! grep -q Z "/proc/${PID[srv-a]}/stat" 2>/dev/null; do
+	sleep 0.05
+done
 unset "PID[srv-a]"
 stop dev-3
 : > "$T/dev-3.log"
@@ -189,6 +194,20 @@ wait_log srv-a ": started$" 20
 sleep 0.5
 check "the first server restarts on the registry the second kept" \
 	eval 'grep -q ": started$" "$T/srv-a.log" && [ "$(grep -c "group lights created" "$T/srv-a.log")" = 0 ] && [ "$(grep -c "registry postgresql: .*: 2 member(s)" "$T/srv-a.log")" = 1 ] && [ "$(grep -c "rekeyed" "$T/srv-a.log")" = 0 ]'
+
+# Both instances serve at once: the gateway stays on the second while a
+# membership change is reloaded on the first (dev-3 leaves).  The second
+# reads the new epoch from the registry and tells its gateway; reloading
+# the second afterwards changes nothing more.
+epoch2=$(ctx gw group:lights epoch)
+server_conf srv-a $SA dev-1
+server_conf srv-b $SB dev-1
+kill -HUP "${PID[srv-a]}"
+wait_follow 30 $((epoch2 + 1)) dev-1
+kill -HUP "${PID[srv-b]}"
+sleep 1.5
+check "a rekey made by the first server reaches the gateway through the second" \
+	eval '[ "$(ctx gw group:lights epoch)" = $((epoch2 + 1)) ] && all_follow dev-1 && grep -q "group lights is at epoch $((epoch2 + 1)) (another instance rekeyed it)" "$T/srv-b.log" && [ "$(ctx gw group:lights "recipients | length")" = 1 ] && [ "$(q "SELECT epoch FROM groups WHERE name = '"'lights'"'")" = $((epoch2 + 1)) ]'
 
 leak=0
 for f in "$T"/*.log; do
