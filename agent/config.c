@@ -786,7 +786,7 @@ static int load_registry(struct loader *l, json_t *root)
 		return fail(l, "registry.conninfo",
 			    "expected a libpq connection string: keyword=value pairs (host=/run/postgresql dbname=coapsec) or a postgresql:// URI");
 	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (!strcmp(o->keyword, "password") && o->val && *o->val)
+		if (strstr(o->keyword, "password") && o->val && *o->val)
 			password = true;
 	PQconninfoFree(opts);
 	if (password && !l->file_private)

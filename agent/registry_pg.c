@@ -12,10 +12,11 @@
  * (members(grp, sid), the primary keys) stay as a second line.
  *
  * Each session sets lock_timeout (a stuck instance cannot block the
- * others for ever) and idle_in_transaction_session_timeout.  A lost
- * connection is re-established before the next transaction or
- * statement outside one, and the statements prepared again; a
- * transaction that loses its connection fails and rolls back.
+ * others for ever) and idle_in_transaction_session_timeout.  A connection
+ * found dead (the server restarted, the session was terminated) is
+ * re-established and the statements prepared again; what was cut off
+ * outside a transaction (BEGIN, a read, an idempotent update) is tried
+ * once more, a transaction cut off fails and is rolled back.
  *
  * Queries arrive in the shared dialect (registry_db.h): ?N becomes $N
  * and the type BLOB becomes BYTEA.  Results are fetched in binary.
@@ -58,6 +59,7 @@ struct reg_db {
 	char err[256];
 	struct reg_stmt *stmts;
 	unsigned int n_stmts;
+	bool unprepared;	/* reconnected, statements not all prepared */
 };
 
 static void quiet(void *arg, const char *msg)
@@ -75,8 +77,8 @@ static int describe(const char *conninfo, char *out, size_t cap)
 		return -1;
 	n += (size_t)snprintf(out, cap, "postgresql:");
 	for (PQconninfoOption *p = o; p->keyword && n < cap; p++) {
-		if (!p->val || !strcmp(p->keyword, "password"))
-			continue;
+		if (!p->val || strstr(p->keyword, "password"))
+			continue;	/* password, sslpassword */
 		n += (size_t)snprintf(out + n, cap - n, " %s=%s", p->keyword,
 				      p->val);
 	}
@@ -165,19 +167,36 @@ static int prepare_one(struct reg_stmt *s)
  */
 static int ensure(struct reg_db *d)
 {
-	if (PQstatus(d->conn) == CONNECTION_OK)
+	if (PQstatus(d->conn) == CONNECTION_OK && !d->unprepared)
 		return 0;
-	PQreset(d->conn);
 	if (PQstatus(d->conn) != CONNECTION_OK) {
-		set_err(d, PQerrorMessage(d->conn));
-		return -1;
+		PQreset(d->conn);
+		if (PQstatus(d->conn) != CONNECTION_OK) {
+			set_err(d, PQerrorMessage(d->conn));
+			return -1;
+		}
+		d->unprepared = true;
+		if (run(d, PG_SESSION, PGRES_COMMAND_OK))
+			return -1;
 	}
-	if (run(d, PG_SESSION, PGRES_COMMAND_OK))
+	/* None half prepared from an attempt that failed halfway. */
+	if (run(d, "DEALLOCATE ALL", PGRES_COMMAND_OK))
 		return -1;
 	for (struct reg_stmt *s = d->stmts; s; s = s->next)
 		if (prepare_one(s))
 			return -1;
+	d->unprepared = false;
 	return 0;
+}
+
+/*
+ * A connection that libpq finds dead only now (the server restarted,
+ * the session was terminated) is re-established, and what failed with it
+ * tried once more: only outside a transaction, where nothing was done.
+ */
+static bool retry(struct reg_db *d)
+{
+	return PQstatus(d->conn) == CONNECTION_BAD && !ensure(d);
 }
 
 static void pg_finalize(struct reg_stmt *s);
@@ -262,7 +281,10 @@ static void pg_rollback(struct reg_db *d)
 
 static int pg_begin(struct reg_db *d)
 {
-	if (ensure(d) || run(d, "BEGIN", PGRES_COMMAND_OK))
+	if (ensure(d))
+		return -1;
+	if (run(d, "BEGIN", PGRES_COMMAND_OK) &&
+	    (!retry(d) || run(d, "BEGIN", PGRES_COMMAND_OK)))
 		return -1;
 	if (run(d, PG_LOCK, PGRES_TUPLES_OK)) {
 		pg_rollback(d);
@@ -382,11 +404,25 @@ static int pg_step(struct reg_stmt *s)
 	if (!s->res) {
 		ExecStatusType st;
 
-		if (!pg_in_transaction(d) && ensure(d))
+		bool in_tx = pg_in_transaction(d);
+
+		if (!in_tx && ensure(d))
 			return -1;
 		s->res = PQexecPrepared(d->conn, s->name, s->nparams, s->val,
 					s->len, s->fmt, 1);
 		st = PQresultStatus(s->res);
+		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && !in_tx) {
+			/* Statements outside a transaction are idempotent
+			 * (reads, updates to a value): safe to repeat. */
+			set_err(d, PQresultErrorMessage(s->res));
+			if (retry(d)) {
+				PQclear(s->res);
+				s->res = PQexecPrepared(d->conn, s->name,
+							s->nparams, s->val,
+							s->len, s->fmt, 1);
+				st = PQresultStatus(s->res);
+			}
+		}
 		if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 			set_err(d, s->res ? PQresultErrorMessage(s->res) :
 				PQerrorMessage(d->conn));

@@ -39,7 +39,7 @@ static struct reg_db *sl_open(const char *path, const char *schema,
 {
 	struct reg_db *d = calloc(1, sizeof(*d));
 	char *emsg = NULL;
-	int fd;
+	int fd, rc = SQLITE_OK;
 
 	if (!d) {
 		snprintf(err, errlen, "%s: out of memory", path);
@@ -56,8 +56,21 @@ static struct reg_db *sl_open(const char *path, const char *schema,
 		goto fail;
 	}
 	sqlite3_busy_timeout(d->db, 2000);
-	if (sqlite3_exec(d->db, pragmas, NULL, NULL, &emsg) != SQLITE_OK ||
-	    sqlite3_exec(d->db, schema, NULL, NULL, &emsg) != SQLITE_OK) {
+	/*
+	 * Switching a new file to WAL takes an exclusive lock that another
+	 * process opening it at the same moment may hold: try for a while.
+	 */
+	for (int tries = 0; tries < 50; tries++) {
+		rc = sqlite3_exec(d->db, pragmas, NULL, NULL, &emsg);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(d->db, schema, NULL, NULL, &emsg);
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		sqlite3_free(emsg);
+		emsg = NULL;
+		usleep(100 * 1000);
+	}
+	if (rc != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, emsg ? emsg : "schema");
 		sqlite3_free(emsg);
 		goto fail;

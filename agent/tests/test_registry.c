@@ -386,6 +386,35 @@ TEST_F(reg, writers_wait_for_each_other)
 	registry_close(r);
 }
 
+/*
+ * The database ends the registry's session (a PostgreSQL restart, an
+ * administrator's pg_terminate_backend): the registry reconnects.
+ */
+TEST_F(reg, reconnects_after_the_session_ends)
+{
+	struct registry *r;
+	struct reg_member m;
+
+	if (variant->backend != REG_POSTGRESQL)
+		SKIP(return, "a PostgreSQL session");
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, self->target,
+			     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+			     " WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+	EXPECT_EQ(0, registry_member_get(r, "dev-1", &m));
+	ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, self->target,
+			     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+			     " WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 21));
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_EQ(21, m.sr_seq);
+	EXPECT_EQ(3, registry_member_count(r));
+	registry_close(r);
+}
+
 static int sid_cb(void *arg, const struct reg_member *m)
 {
 	uint8_t *seen = arg;
@@ -443,6 +472,8 @@ TEST_F(reg, two_instances_start_at_once)
 			rk = registry_open_backend(variant->backend,
 						   self->target, err,
 						   sizeof(err));
+			if (!rk)
+				fprintf(stderr, "# instance %d: %s\n", k, err);
 			if (!rk || write(ready[1], "r", 1) != 1 ||
 			    read(go[0], &c, 1) != 1)
 				_exit(2);
