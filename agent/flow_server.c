@@ -267,17 +267,33 @@ out:
  * Stores the Service Request's sequence number and the epoch the member
  * is sent, rekeying its group first when it had this epoch already (it
  * restarted, and its sender sequence with it: new keys, not a reused
- * nonce).  One transaction; fills @g with the group as committed.  0 or
- * -1 (rolled back, nothing changed).
+ * nonce).  One transaction; fills @g with the group as committed.  0, -1
+ * (rolled back, nothing changed) or -2: another server instance sharing
+ * the registry took this request or a newer one, or issued a new Ks,
+ * since @m was read (rolled back: a replay).
  */
 static int sr_commit(struct agent *a, const struct reg_member *m,
 		     uint64_t seq, struct reg_group *g, bool *rekeyed)
 {
 	struct server_flow *f = a->flow;
+	struct reg_member cur;
+	bool stale;
 
 	*rekeyed = false;
 	if (registry_begin(f->reg))
 		return -1;
+	if (registry_member_get(f->reg, m->id, &cur)) {
+		registry_rollback(f->reg);
+		return -1;
+	}
+	stale = cur.sr_seq >= (int64_t)seq ||
+		memcmp(cur.ks, m->ks, KS_LEN) ||
+		cur.issued_epoch != m->issued_epoch;
+	mbedtls_platform_zeroize(&cur, sizeof(cur));
+	if (stale) {
+		registry_rollback(f->reg);
+		return -2;
+	}
 	if (registry_member_set_sr_seq(f->reg, m->id, (int64_t)seq) ||
 	    registry_group_get(f->reg, m->group, g))
 		goto fail;
@@ -358,7 +374,16 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		goto out;
 	}
 	/* Nothing is sent that the registry does not hold. */
-	if (sr_commit(a, &m, seq, &g, &rekeyed)) {
+	rc = sr_commit(a, &m, seq, &g, &rekeyed);
+	if (rc == -2) {
+		f->sr_replays++;
+		log_warn("server: service request of \"%s\" replayed (taken by another server instance)",
+			 log_safe(id));
+		*resp = error("replay");
+		code = COAP_UNAUTHORIZED;
+		goto out;
+	}
+	if (rc) {
 		f->sr_failed++;
 		log_err("server: service request of \"%s\": registry update failed; no keys sent",
 			log_safe(id));
