@@ -295,18 +295,27 @@ static int new_material(struct reg_group *g, mbedtls_ctr_drbg_context *drbg)
 	       mbedtls_ctr_drbg_random(drbg, g->salt, SALT_LEN) ? -1 : 0;
 }
 
+/* Outside a transaction, one of its own: epoch + 1 never races. */
 int registry_group_rekey(struct registry *r, const char *name,
 			 mbedtls_ctr_drbg_context *drbg, unsigned int grace_s)
 {
+	bool own = !r->ops->in_transaction(r->db);
 	struct reg_group g;
 	int rc;
 
-	if (registry_group_get(r, name, &g))
+	if (own && registry_begin(r))
 		return -1;
-	memcpy(g.old_gid, g.gid, GID_LEN);
-	g.retire_at = (int64_t)time(NULL) + grace_s;
-	g.epoch++;
-	rc = new_material(&g, drbg) ? -1 : group_put(r, &g);
+	rc = registry_group_get(r, name, &g) ? -1 : 0;
+	if (!rc) {
+		memcpy(g.old_gid, g.gid, GID_LEN);
+		g.retire_at = (int64_t)time(NULL) + grace_s;
+		g.epoch++;
+		rc = new_material(&g, drbg) ? -1 : group_put(r, &g);
+	}
+	if (own && rc)
+		registry_rollback(r);
+	else if (own)
+		rc = registry_commit(r);
 	if (!rc)
 		log_info("registry: group %s rekeyed, epoch %u", name, g.epoch);
 	mbedtls_platform_zeroize(&g, sizeof(g));

@@ -87,7 +87,10 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		  mbedtls_ctr_drbg_context *drbg,
 		  void (*rekeyed)(void *arg, const char *group), void *arg);
 
-/* New keying material and Gid, epoch + 1; the old Gid retires after grace. */
+/*
+ * New keying material and Gid, epoch + 1; the old Gid retires after
+ * grace.  Called outside a transaction, runs in one of its own.
+ */
 int registry_group_rekey(struct registry *r, const char *name,
 			 mbedtls_ctr_drbg_context *drbg, unsigned int grace_s);
 

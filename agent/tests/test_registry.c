@@ -387,6 +387,63 @@ TEST_F(reg, writers_wait_for_each_other)
 }
 
 /*
+ * Two instances rekey one group at once (a rekey request on one, the
+ * timed rekey on the other): both rekeys count, neither overwrites the
+ * other's epoch.
+ */
+TEST_F(reg, concurrent_rekeys_both_count)
+{
+	struct registry *r;
+	struct reg_group g;
+	int go[2], started[2], status;
+	pid_t pid;
+	char c;
+
+	if (!self->target[0])
+		SKIP(return, "COAPSEC_TEST_PG is not set: no PostgreSQL cluster to test on");
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(started));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char err[512];
+		struct registry *r2;
+		int rc;
+
+		if (mbedtls_ctr_drbg_reseed(&self->drbg,
+					    (const unsigned char *)"2", 1))
+			_exit(2);
+		/* Open (and create the tables) first, then wait. */
+		r2 = registry_open_backend(variant->backend, self->target, err,
+					   sizeof(err));
+		if (!r2 || write(started[1], "s", 1) != 1 ||
+		    read(go[0], &c, 1) != 1)
+			_exit(2);
+		rc = registry_group_rekey(r2, "lights", &self->drbg, 30);
+		registry_close(r2);
+		_exit(rc ? 1 : 0);
+	}
+	ASSERT_EQ(1, read(started[0], &c, 1));
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_group_rekey(r, "lights", &self->drbg, 30));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	usleep(300 * 1000);	/* the other instance is rekeying too */
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the other instance: status %#x", status);
+	ASSERT_EQ(0, registry_group_get(r, "lights", &g));
+	EXPECT_EQ(3, g.epoch);
+	close(go[0]);
+	close(go[1]);
+	close(started[0]);
+	close(started[1]);
+	registry_close(r);
+}
+
+/*
  * The database ends the registry's session (a PostgreSQL restart, an
  * administrator's pg_terminate_backend): the registry reconnects.
  */
