@@ -11,8 +11,9 @@
  * group's epoch) never races.  The unique constraints of the schema
  * (members(grp, sid), the primary keys) stay as a second line.
  *
- * Each session sets lock_timeout (a stuck instance cannot block the
- * others for ever) and idle_in_transaction_session_timeout.  A connection
+ * Each session sets lock_timeout (3 s, as SQLite's busy timeout is 2 s:
+ * the agent's event loop waits meanwhile, and a stuck instance cannot
+ * block the others for ever) and idle_in_transaction_session_timeout.  A connection
  * found dead (the server restarted, the session was terminated) is
  * re-established and the statements prepared again; what was cut off
  * outside a transaction (BEGIN, a read, an idempotent update) is tried
@@ -23,7 +24,6 @@
  * The connection string's password never reaches a log or an error.
  */
 #include <ctype.h>
-#include <endian.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +35,7 @@
 
 #define PG_MAX_PARAMS	16
 #define PG_LOCK		"SELECT pg_advisory_xact_lock(7165052667770004324)"
-#define PG_SESSION	"SET lock_timeout = '10s';" \
+#define PG_SESSION	"SET lock_timeout = '3s';" \
 			"SET idle_in_transaction_session_timeout = '30s';" \
 			"SET client_min_messages = warning"
 
@@ -402,9 +402,8 @@ static int pg_step(struct reg_stmt *s)
 	struct reg_db *d = s->db;
 
 	if (!s->res) {
-		ExecStatusType st;
-
 		bool in_tx = pg_in_transaction(d);
+		ExecStatusType st;
 
 		if (!in_tx && ensure(d))
 			return -1;
