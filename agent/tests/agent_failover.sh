@@ -25,7 +25,7 @@ n=0 fails=0
 cleanup() {
 	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
-	"$PGC" stop "$T/pg"
+	"$PGC" stop "$T/pg" 2>/dev/null
 	[ -n "${KEEP:-}" ] || rm -rf "$T"
 }
 trap cleanup EXIT

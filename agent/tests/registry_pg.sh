@@ -10,7 +10,7 @@ set -u
 BIN=${REGISTRY_TEST:-build/unit/agent_test_registry}
 PGC=agent/tests/pg_cluster.sh
 T=$(mktemp -d /tmp/coapsec-regtest-XXXXXX)
-trap '"$PGC" stop "$T/pg"; rm -rf "$T"' EXIT
+trap '"$PGC" stop "$T/pg" 2>/dev/null; rm -rf "$T"' EXIT
 
 if conn=$("$PGC" start "$T/pg" 2>"$T/pg.err"); then
 	COAPSEC_TEST_PG=$conn "$BIN"
