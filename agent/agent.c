@@ -87,6 +87,9 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 					&coap_ep_dtls_ops, a->up_ep, err, errlen);
 		if (!a->up)
 			return -1;
+		if (a->cfg.n_upstream_alt)
+			dtls_client_set_fallbacks(a->up, a->cfg.upstream_alt,
+						  a->cfg.n_upstream_alt);
 		a->up_fd = dtls_client_fd(a->up);
 		if (watch(a, EV_UPSTREAM, a->up_fd)) {
 			snprintf(err, errlen, "epoll_ctl: %s: %s",

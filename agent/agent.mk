@@ -4,11 +4,16 @@
 # its host tests, and bench-agent (not part of make check).
 
 AGENT_CORE_SRCS := $(addprefix agent/,config.c ks.c log.c dtls.c \
-	dtls_server.c dtls_client.c coap_endpoint.c registry.c contexts.c \
+	dtls_server.c dtls_client.c coap_endpoint.c registry.c registry_sqlite.c \
+	registry_pg.c contexts.c \
 	e2e.c keypush.c agent.c flow_server.c flow_gateway.c flow_device.c)
 AGENT_CORE_OBJS := $(AGENT_CORE_SRCS:%.c=$(B)/%.o)
+# libpq (the PostgreSQL registry backend) keeps its header in a folder of its own.
+PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+$(B)/agent/registry_pg.o $(B)/agent/config.o: CPPFLAGS += $(PQ_CFLAGS)
 AGENT_LIBS := $(OSCORE_LIBS) $(NL_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
-	-ljansson -lunistring -lsqlite3
+	-ljansson -lunistring -lsqlite3 $(PQ_LIBS)
 AGENT_DEPS := $(AGENT_CORE_OBJS) $(OSCORE_LIB_OBJS) $(NL_LIB_OBJS) \
 	$(UTIL_LIB_OBJS)
 
@@ -20,9 +25,9 @@ PROGS += $(B)/coapsecd
 # Host tests (selftests/host-tests.list): C programs on the kernel's kselftest_harness.h, and shell
 # scripts (loopback, real libcoap peers) that print KTAP themselves.
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
-	-Wno-unused-parameter -Wno-sign-compare
+	-Wno-unused-parameter -Wno-sign-compare $(PQ_CFLAGS)
 AGENT_C_TESTS := test_ks test_config test_registry test_e2e
-AGENT_SH_TESTS := agent_flow agent_interop
+AGENT_SH_TESTS := agent_flow agent_interop agent_failover
 
 $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 		$(AGENT_DEPS)
@@ -34,6 +39,14 @@ $(AGENT_SH_TESTS:%=$(B)/unit/%): $(B)/unit/%: agent/tests/%.sh \
 		$(B)/coapsecd $(B)/agent/dtls_probe
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
+
+# The registry tests on both backends (a throwaway PostgreSQL cluster).
+$(B)/unit/agent_registry: agent/tests/registry_pg.sh \
+		$(B)/unit/agent_test_registry agent/tests/pg_cluster.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(B)/unit/agent_failover: agent/tests/pg_cluster.sh
 
 $(B)/agent/dtls_probe: $(B)/agent/tests/dtls_probe.o
 	$(CC) $(LDFLAGS) -o $@ $^ -lmbedtls -lmbedx509 -lmbedcrypto

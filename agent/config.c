@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <libpq-fe.h>
 #include <mbedtls/platform_util.h>
 
 #include "agent/config.h"
@@ -670,6 +671,40 @@ static int load_policies(struct loader *l, json_t *root)
 	return 0;
 }
 
+/*
+ * The gateway's "server": "fallback_addresses": ["ADDRESS:PORT", ...],
+ * further instances of the same server (one registry, one credential),
+ * tried in turn after "address" when a session cannot be had or dies.
+ */
+static int load_fallbacks(struct loader *l, json_t *o)
+{
+	struct agent_config *cfg = l->cfg;
+	json_t *a = json_object_get(o, "fallback_addresses"), *v;
+	char f[64], s[80];
+	size_t i;
+
+	if (!a)
+		return 0;
+	if (!json_is_array(a) || !json_array_size(a) ||
+	    json_array_size(a) > CFG_MAX_FALLBACK)
+		return fail(l, "server.fallback_addresses",
+			    "expected an array of 1 to %d \"ADDRESS:PORT\" strings",
+			    CFG_MAX_FALLBACK);
+	json_array_foreach(a, i, v) {
+		snprintf(f, sizeof(f), "server.fallback_addresses[%zu]", i);
+		if (!json_is_string(v) ||
+		    json_string_length(v) >= sizeof(s))
+			return fail(l, f, "expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\"");
+		snprintf(s, sizeof(s), "%s", json_string_value(v));
+		if (parse_addr(s, &cfg->upstream_alt[i]))
+			return fail(l, f,
+				    "expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\", got \"%s\"",
+				    s);
+	}
+	cfg->n_upstream_alt = json_array_size(a);
+	return 0;
+}
+
 /* { "address": ..., "identity": ..., "key"/"key_file": ... } */
 static int load_peer(struct loader *l, json_t *root, const char *name,
 		     bool with_address, struct cfg_addr *addr,
@@ -679,17 +714,85 @@ static int load_peer(struct loader *l, json_t *root, const char *name,
 					    "key_file", NULL };
 	static const char *const without[] = { "identity", "key", "key_file",
 					       NULL };
+	static const char *const gw_server[] = { "address",
+		"fallback_addresses", "identity", "key", "key_file", NULL };
+	bool fallbacks = with_address && l->cfg->role == ROLE_GATEWAY;
 	json_t *o = json_object_get(root, name);
 
 	if (!o)
 		return fail(l, name, "expected an object, field is missing");
 	if (!json_is_object(o))
 		return fail(l, name, "expected an object");
-	if (check_fields(l, o, name, with_address ? with : without))
+	if (check_fields(l, o, name, fallbacks ? gw_server :
+			 with_address ? with : without))
 		return -1;
 	if (with_address && get_addr(l, o, name, "address", addr))
 		return -1;
+	if (fallbacks && load_fallbacks(l, o))
+		return -1;
 	return get_cred(l, o, name, c);
+}
+
+/*
+ * The server's registry: "db": FILE (SQLite), or "registry": {"backend":
+ * "sqlite", "path": FILE} or {"backend": "postgresql", "conninfo": libpq
+ * connection string}.  A conninfo with a password needs a private
+ * configuration file, as inline keys do; it never appears in a message.
+ */
+static int load_registry(struct loader *l, json_t *root)
+{
+	static const char *const sqlite_fields[] = { "backend", "path", NULL };
+	static const char *const pg_fields[] = { "backend", "conninfo", NULL };
+	struct agent_config *cfg = l->cfg;
+	json_t *reg = json_object_get(root, "registry");
+	PQconninfoOption *opts;
+	char backend[16];
+	bool password = false;
+
+	if (json_object_get(root, "db") && reg)
+		return fail(l, "registry",
+			    "expected either db or registry, not both");
+	if (!reg) {
+		cfg->registry = REG_SQLITE;
+		return get_string(l, root, NULL, "db", true, cfg->db,
+				  sizeof(cfg->db)) ||
+		       check_writable(l, "db", cfg->db);
+	}
+	if (!json_is_object(reg))
+		return fail(l, "registry",
+			    "expected an object: {\"backend\": \"sqlite\", \"path\": FILE} or {\"backend\": \"postgresql\", \"conninfo\": STRING}");
+	if (get_string(l, reg, "registry", "backend", true, backend,
+		       sizeof(backend)))
+		return -1;
+	if (!strcmp(backend, "sqlite")) {
+		cfg->registry = REG_SQLITE;
+		return check_fields(l, reg, "registry", sqlite_fields) ||
+		       get_string(l, reg, "registry", "path", true, cfg->db,
+				  sizeof(cfg->db)) ||
+		       check_writable(l, "registry.path", cfg->db);
+	}
+	if (strcmp(backend, "postgresql"))
+		return fail(l, "registry.backend",
+			    "expected \"sqlite\" or \"postgresql\", got \"%s\"",
+			    backend);
+	cfg->registry = REG_POSTGRESQL;
+	if (check_fields(l, reg, "registry", pg_fields) ||
+	    get_string(l, reg, "registry", "conninfo", true, cfg->conninfo,
+		       sizeof(cfg->conninfo)))
+		return -1;
+	/* libpq's own parser; its message may quote the string: not shown. */
+	opts = PQconninfoParse(cfg->conninfo, NULL);
+	if (!opts)
+		return fail(l, "registry.conninfo",
+			    "expected a libpq connection string: keyword=value pairs (host=/run/postgresql dbname=coapsec) or a postgresql:// URI");
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strstr(o->keyword, "password") && o->val && *o->val)
+			password = true;
+	PQconninfoFree(opts);
+	if (password && !l->file_private)
+		return fail(l, "registry.conninfo",
+			    "expected the config file to be mode 0600 when the connection string holds a password (or use passfile=, a 0600 file)");
+	return 0;
 }
 
 static int load_root(struct loader *l, json_t *root)
@@ -699,11 +802,11 @@ static int load_root(struct loader *l, json_t *root)
 		"handshake_timeout_ms", "idle_timeout_s", "rekey_interval_s",
 		"grace_s", "seq_soft_limit", "policies",
 	};
-	static const char *const per_role[3][6] = {
+	static const char *const per_role[3][7] = {
 		[ROLE_DEVICE] = { "gateway", "server_credential" },
 		[ROLE_GATEWAY] = { "listen", "server", "members" },
-		[ROLE_SERVER] = { "listen", "db", "gateways", "members",
-				  "groups" },
+		[ROLE_SERVER] = { "listen", "db", "registry", "gateways",
+				  "members", "groups" },
 	};
 	const char *allowed[20];
 	struct agent_config *cfg = l->cfg;
@@ -779,9 +882,7 @@ static int load_root(struct loader *l, json_t *root)
 	switch (cfg->role) {
 	case ROLE_SERVER:
 		if (get_addr(l, root, NULL, "listen", &cfg->listen) ||
-		    get_string(l, root, NULL, "db", true, cfg->db,
-			       sizeof(cfg->db)) ||
-		    check_writable(l, "db", cfg->db) ||
+		    load_registry(l, root) ||
 		    load_gateways(l, root) || load_groups(l, root) ||
 		    load_members(l, root, true) || check_policy_contexts(l))
 			return -1;
@@ -858,4 +959,5 @@ void config_free(struct agent_config *cfg)
 	cfg->n_members = cfg->n_gateways = cfg->n_groups = 0;
 	mbedtls_platform_zeroize(&cfg->upstream_cred, sizeof(cfg->upstream_cred));
 	mbedtls_platform_zeroize(&cfg->server_cred, sizeof(cfg->server_cred));
+	mbedtls_platform_zeroize(cfg->conninfo, sizeof(cfg->conninfo));
 }

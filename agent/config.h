@@ -20,8 +20,13 @@
 #define CFG_ERR_LEN		512
 /* KsxId = KpsaxiId becomes the pairwise OSCORE ID Context. */
 #define KSID_MAX_LEN		32
+/* Server instances a gateway fails over to (sharing one registry). */
+#define CFG_MAX_FALLBACK	4
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
+
+/* Where the server keeps its registry. */
+enum reg_backend { REG_SQLITE, REG_POSTGRESQL };
 
 /* One pre-shared key and the identity it goes with (TR-0012 Kpsa/KpsaId). */
 struct psk_cred {
@@ -87,11 +92,17 @@ struct agent_config {
 	bool has_upstream;
 	struct cfg_addr upstream;
 	struct psk_cred upstream_cred;
+	/* gateway: more instances of its server, tried in turn */
+	struct cfg_addr upstream_alt[CFG_MAX_FALLBACK];
+	size_t n_upstream_alt;
 
 	/* device: Kpsaxi/KpsaxiId shared with the server */
 	struct psk_cred server_cred;
 
+	enum reg_backend registry;	/* server: the registry's backend */
 	char db[256];			/* server: SQLite registry */
+	char conninfo[1024];		/* server: PostgreSQL (may hold a
+					 * password: wiped by config_free) */
 	char contexts_file[256];	/* optional: installed contexts, no keys */
 	bool kernel;			/* push contexts into the kernel */
 

@@ -88,6 +88,13 @@ uint64_t dtls_client_next(const struct dtls_peer *c);
 const struct dtls_stats *dtls_client_stats(const struct dtls_peer *c);
 /* Sends close_notify and starts over (a new handshake, fresh keys). */
 void dtls_client_restart(struct dtls_peer *c);
+/*
+ * Further addresses of the same peer (instances sharing its state): a
+ * failed or timed-out handshake, a session that closes and a restart
+ * move on to the next address, round robin.
+ */
+void dtls_client_set_fallbacks(struct dtls_peer *c,
+			       const struct cfg_addr *alt, size_t n);
 
 /* One application record.  0 or -1. */
 int dtls_peer_send(struct dtls_peer *p, const uint8_t *buf, size_t len);

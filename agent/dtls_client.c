@@ -44,6 +44,19 @@ static int cli_recv(void *ctx, unsigned char *b, size_t n)
 	return (int)r;
 }
 
+/* With fallbacks, the next attempt goes to the next address. */
+static void cli_next_addr(struct dtls_peer *c)
+{
+	if (c->n_addrs < 2)
+		return;
+	c->cur = (c->cur + 1) % c->n_addrs;
+	c->upstream = c->addrs[c->cur];
+	memcpy(&c->addr, &c->upstream.ss, c->upstream.len);
+	c->alen = c->upstream.len;
+	log_warn("dtls: %s: trying %s next", c->name, c->upstream.text);
+	snprintf(c->name, sizeof(c->name), "%s", c->upstream.text);
+}
+
 static void cli_down(struct dtls_peer *c, uint64_t now)
 {
 	if (c->state == PEER_OPEN && c->ops->closed)
@@ -51,6 +64,7 @@ static void cli_down(struct dtls_peer *c, uint64_t now)
 	c->state = PEER_DOWN;
 	c->app = NULL;
 	c->retry_at = now + backoff_next(&c->backoff);
+	cli_next_addr(c);
 }
 
 static void cli_start(struct dtls_peer *c, uint64_t now)
@@ -242,8 +256,21 @@ void dtls_client_restart(struct dtls_peer *c)
 	}
 	c->state = PEER_DOWN;
 	c->app = NULL;
+	cli_next_addr(c);
 	cli_start(c, now_ms());
 	cli_drive(c);
+}
+
+void dtls_client_set_fallbacks(struct dtls_peer *c,
+			       const struct cfg_addr *alt, size_t n)
+{
+	if (n > CFG_MAX_FALLBACK)
+		n = CFG_MAX_FALLBACK;
+	c->addrs[0] = c->upstream;
+	for (size_t i = 0; i < n; i++)
+		c->addrs[1 + i] = alt[i];
+	c->n_addrs = 1 + n;
+	c->cur = 0;
 }
 
 const struct dtls_stats *dtls_client_stats(const struct dtls_peer *c)

@@ -42,7 +42,9 @@ struct dtls_peer {
 	int fd;
 	mbedtls_ssl_config *conf;
 	struct psk_cred cred;
-	struct cfg_addr upstream;
+	struct cfg_addr upstream;	/* the address in use */
+	struct cfg_addr addrs[1 + CFG_MAX_FALLBACK];
+	size_t n_addrs, cur;		/* tried in turn */
 	unsigned int hs_timeout_ms;
 	uint64_t retry_at;
 	struct backoff backoff;		/* reconnect attempts */

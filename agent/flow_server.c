@@ -26,6 +26,8 @@
 #include "agent/registry.h"
 
 #define REPORT_MAX	16
+/* How often the registry is read for rekeys made by other instances. */
+#define EPOCH_POLL_MS	1000
 
 struct server_flow {
 	struct registry *reg;
@@ -34,7 +36,31 @@ struct server_flow {
 		 refused;
 	size_t pending_n;
 	char (*pending)[CFG_MAX_ID_LEN];	/* groups to announce */
+	/* Each group's epoch as last announced (or found) by this instance:
+	 * another instance sharing the registry may rekey a group, and
+	 * this one then tells its own gateways. */
+	struct known_epoch { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } *known;
+	size_t known_n;
+	uint64_t next_poll;
 };
+
+/* @group's entry in f->known, added when new; NULL when out of memory. */
+static struct known_epoch *known(struct server_flow *f, const char *group)
+{
+	struct known_epoch *k;
+
+	for (size_t i = 0; i < f->known_n; i++)
+		if (!strcmp(f->known[i].name, group))
+			return &f->known[i];
+	k = realloc(f->known, (f->known_n + 1) * sizeof(*k));
+	if (!k)
+		return NULL;
+	f->known = k;
+	k = &f->known[f->known_n++];
+	snprintf(k->name, sizeof(k->name), "%s", group);
+	k->epoch = 0;
+	return k;
+}
 
 static const struct cfg_gateway *gw_by_identity(struct agent *a,
 						const char *identity)
@@ -77,10 +103,14 @@ static void ignore_answer(void *arg, int code, json_t *body,
 static void announce(struct agent *a, const char *group)
 {
 	struct server_flow *f = a->flow;
+	struct known_epoch *k;
 	struct reg_group g;
 
 	if (registry_group_get(f->reg, group, &g))
 		return;
+	k = known(f, group);
+	if (k)
+		k->epoch = g.epoch;
 	for (size_t i = 0; i < a->cfg.n_gateways; i++) {
 		struct dtls_peer *p = dtls_server_find(a->srv,
 						       a->cfg.gateways[i].cred.identity);
@@ -237,17 +267,33 @@ out:
  * Stores the Service Request's sequence number and the epoch the member
  * is sent, rekeying its group first when it had this epoch already (it
  * restarted, and its sender sequence with it: new keys, not a reused
- * nonce).  One transaction; fills @g with the group as committed.  0 or
- * -1 (rolled back, nothing changed).
+ * nonce).  One transaction; fills @g with the group as committed.  0, -1
+ * (rolled back, nothing changed) or -2: another server instance sharing
+ * the registry took this request or a newer one, or issued a new Ks,
+ * since @m was read (rolled back: a replay).
  */
 static int sr_commit(struct agent *a, const struct reg_member *m,
 		     uint64_t seq, struct reg_group *g, bool *rekeyed)
 {
 	struct server_flow *f = a->flow;
+	struct reg_member cur;
+	bool stale;
 
 	*rekeyed = false;
 	if (registry_begin(f->reg))
 		return -1;
+	if (registry_member_get(f->reg, m->id, &cur)) {
+		registry_rollback(f->reg);
+		return -1;
+	}
+	stale = cur.sr_seq >= (int64_t)seq ||
+		memcmp(cur.ks, m->ks, KS_LEN) ||
+		cur.issued_epoch != m->issued_epoch;
+	mbedtls_platform_zeroize(&cur, sizeof(cur));
+	if (stale) {
+		registry_rollback(f->reg);
+		return -2;
+	}
 	if (registry_member_set_sr_seq(f->reg, m->id, (int64_t)seq) ||
 	    registry_group_get(f->reg, m->group, g))
 		goto fail;
@@ -328,7 +374,16 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		goto out;
 	}
 	/* Nothing is sent that the registry does not hold. */
-	if (sr_commit(a, &m, seq, &g, &rekeyed)) {
+	rc = sr_commit(a, &m, seq, &g, &rekeyed);
+	if (rc == -2) {
+		f->sr_replays++;
+		log_warn("server: service request of \"%s\" replayed (taken by another server instance)",
+			 log_safe(id));
+		*resp = error("replay");
+		code = COAP_UNAUTHORIZED;
+		goto out;
+	}
+	if (rc) {
 		f->sr_failed++;
 		log_err("server: service request of \"%s\": registry update failed; no keys sent",
 			log_safe(id));
@@ -527,17 +582,39 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 	if (!f)
 		return -1;
 	a->flow = f;
-	f->reg = registry_open(a->cfg.db, err, errlen);
+	f->reg = registry_open_backend(a->cfg.registry,
+				       a->cfg.registry == REG_POSTGRESQL ?
+				       a->cfg.conninfo : a->cfg.db, err, errlen);
 	if (!f->reg)
 		return -1;
 	if (registry_sync(f->reg, &a->cfg, &a->drbg, NULL, NULL)) {
-		snprintf(err, errlen, "%s: registry update failed", a->cfg.db);
+		snprintf(err, errlen, "%s: registry update failed",
+			 registry_describe(f->reg));
 		return -1;
 	}
 	if (a->cfg.rekey_interval_s)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
-	log_info("server: registry %s: %d member(s)", a->cfg.db,
+	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
+	return 0;
+}
+
+static int announce_if_newer(void *arg, const char *group,
+					  uint32_t epoch)
+{
+	struct agent *a = arg;
+	struct server_flow *f = a->flow;
+	struct known_epoch *k = known(f, group);
+
+	if (!k)
+		return 0;
+	if (!k->epoch) {
+		k->epoch = epoch;	/* first sight: nothing to announce */
+	} else if (epoch != k->epoch) {
+		log_info("server: group %s is at epoch %u (another instance rekeyed it)",
+			 log_safe(group), epoch);
+		queue_announce(f, group);
+	}
 	return 0;
 }
 
@@ -567,6 +644,11 @@ static void server_tick(struct agent *a, uint64_t now)
 				f->rekeys++;
 		}
 	}
+	if (now >= f->next_poll) {
+		f->next_poll = now + EPOCH_POLL_MS;
+		if (registry_group_epochs(f->reg, announce_if_newer, a))
+			log_err("server: cannot read the groups' epochs");
+	}
 	/* Announcements after the handler that rekeyed has answered. */
 	for (size_t i = 0; i < f->pending_n; i++)
 		announce(a, f->pending[i]);
@@ -579,7 +661,9 @@ static uint64_t server_next(struct agent *a)
 
 	if (f->pending_n)
 		return 0;
-	return f->next_rekey ? f->next_rekey : UINT64_MAX;
+	if (f->next_rekey && f->next_rekey < f->next_poll)
+		return f->next_rekey;
+	return f->next_poll;
 }
 
 static void server_reload(struct agent *a, struct agent_config *cfg)
@@ -626,6 +710,7 @@ static void server_fini(struct agent *a)
 		return;
 	registry_close(f->reg);
 	free(f->pending);
+	free(f->known);
 	free(f);
 	a->flow = NULL;
 }

@@ -1,45 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <fcntl.h>
+/*
+ * The registry's logic and every query it runs, once for all backends
+ * (registry_db.h): SQLite (registry_sqlite.c), PostgreSQL (registry_pg.c).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
-#include <sqlite3.h>
 
 #include "agent/log.h"
 #include "agent/registry.h"
+#include "agent/registry_db.h"
 
+/* The dialect both backends take: TEXT, BIGINT, BLOB. */
 static const char schema[] =
-	"PRAGMA journal_mode=WAL;"
-	"PRAGMA synchronous=NORMAL;"
 	"CREATE TABLE IF NOT EXISTS groups("
-	" name TEXT PRIMARY KEY, alg INTEGER NOT NULL, epoch INTEGER NOT NULL,"
+	" name TEXT PRIMARY KEY, alg BIGINT NOT NULL, epoch BIGINT NOT NULL,"
 	" gid BLOB NOT NULL, secret BLOB NOT NULL, salt BLOB NOT NULL,"
-	" old_gid BLOB, retire_at INTEGER NOT NULL DEFAULT 0);"
+	" old_gid BLOB, retire_at BIGINT NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS members("
 	" id TEXT PRIMARY KEY, ksid TEXT NOT NULL, grp TEXT NOT NULL,"
 	" sid BLOB NOT NULL, gateway TEXT, rand BLOB, ks BLOB,"
-	" sr_seq INTEGER NOT NULL DEFAULT -1,"
-	" issued_epoch INTEGER NOT NULL DEFAULT 0,"
+	" sr_seq BIGINT NOT NULL DEFAULT -1,"
+	" issued_epoch BIGINT NOT NULL DEFAULT 0,"
 	" UNIQUE(grp, sid));"
 	"CREATE TABLE IF NOT EXISTS served("
-	" gateway TEXT NOT NULL, grp TEXT NOT NULL, epoch INTEGER NOT NULL,"
+	" gateway TEXT NOT NULL, grp TEXT NOT NULL, epoch BIGINT NOT NULL,"
 	" PRIMARY KEY(gateway, grp));";
 
 enum {
 	ST_GROUP_GET, ST_GROUP_PUT, ST_GROUP_LIST, ST_MEMBER_GET, ST_MEMBER_PUT,
 	ST_MEMBER_ISSUE, ST_MEMBER_SRSEQ, ST_MEMBER_EPOCH, ST_MEMBERS_OF,
 	ST_MEMBER_DEL, ST_MEMBER_IDS, ST_MAX_SID, ST_COUNT, ST_SERVED_GET,
-	ST_SERVED_SET, ST_NUM
+	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_NUM
 };
 
 static const char *const sql[ST_NUM] = {
 	[ST_GROUP_GET] = "SELECT name, alg, epoch, gid, secret, salt, old_gid, retire_at FROM groups WHERE name = ?1",
-	[ST_GROUP_PUT] = "INSERT OR REPLACE INTO groups(name, alg, epoch, gid, secret, salt, old_gid, retire_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_GROUP_PUT] = "INSERT INTO groups(name, alg, epoch, gid, secret, salt, old_gid, retire_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+		" ON CONFLICT(name) DO UPDATE SET alg = excluded.alg, epoch = excluded.epoch, gid = excluded.gid, secret = excluded.secret,"
+		" salt = excluded.salt, old_gid = excluded.old_gid, retire_at = excluded.retire_at",
 	[ST_GROUP_LIST] = "SELECT name, alg, epoch, gid, secret, salt, old_gid, retire_at FROM groups ORDER BY name",
 	[ST_MEMBER_GET] = "SELECT id, ksid, grp, sid, gateway, rand, ks, sr_seq, issued_epoch FROM members WHERE id = ?1",
 	[ST_MEMBER_PUT] = "INSERT INTO members(id, ksid, grp, sid) VALUES(?1, ?2, ?3, ?4)",
@@ -52,54 +54,71 @@ static const char *const sql[ST_NUM] = {
 	[ST_MAX_SID] = "SELECT sid FROM members WHERE grp = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM members",
 	[ST_SERVED_GET] = "SELECT epoch FROM served WHERE gateway = ?1 AND grp = ?2",
-	[ST_SERVED_SET] = "INSERT OR REPLACE INTO served(gateway, grp, epoch) VALUES(?1, ?2, ?3)",
+	[ST_SERVED_SET] = "INSERT INTO served(gateway, grp, epoch) VALUES(?1, ?2, ?3)"
+		" ON CONFLICT(gateway, grp) DO UPDATE SET epoch = excluded.epoch",
+	[ST_GROUP_EPOCHS] = "SELECT name, epoch FROM groups ORDER BY name",
 };
 
 struct registry {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_NUM];
+	const struct reg_db_ops *ops;
+	struct reg_db *db;
+	struct reg_stmt *st[ST_NUM];
+	bool tx_failed;		/* a write of this transaction failed */
 };
 
-static sqlite3_stmt *stmt(struct registry *r, int i)
+static struct reg_stmt *stmt(struct registry *r, int i)
 {
-	sqlite3_reset(r->st[i]);
-	sqlite3_clear_bindings(r->st[i]);
+	r->ops->reset(r->st[i]);
 	return r->st[i];
 }
 
+/* Shorthands for the backend's statement operations. */
+#define reset(r, s)		((r)->ops->reset(s))
+#define step(r, s)		((r)->ops->step(s))
+#define bind_text(r, s, i, v)	((r)->ops->bind_text((s), (i), (v)))
+#define bind_int64(r, s, i, v)	((r)->ops->bind_int64((s), (i), (v)))
+#define bind_blob(r, s, i, v, n) ((r)->ops->bind_blob((s), (i), (v), (n)))
+#define col_text(r, s, c)	((r)->ops->col_text((s), (c)))
+#define col_int64(r, s, c)	((r)->ops->col_int64((s), (c)))
+
 static int fail(struct registry *r, const char *what)
 {
-	log_err("registry: %s: %s", what, sqlite3_errmsg(r->db));
+	log_err("registry: %s: %s", what, r->ops->errmsg(r->db));
+	if (r->ops->in_transaction(r->db))
+		r->tx_failed = true;
 	return -1;
 }
 
-struct registry *registry_open(const char *path, char *err, size_t errlen)
+struct registry *registry_open_backend(enum reg_backend backend,
+				       const char *target, char *err,
+				       size_t errlen)
 {
 	struct registry *r = calloc(1, sizeof(*r));
-	char *emsg = NULL;
-	int fd;
 
-	if (!r)
+	if (!r) {
+		snprintf(err, errlen, "%s: out of memory", target);
 		return NULL;
-	/* Create it private before SQLite opens it: it holds keys. */
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		close(fd);
-	if (sqlite3_open_v2(path, &r->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
-		goto fail;
 	}
-	sqlite3_busy_timeout(r->db, 2000);
-	if (sqlite3_exec(r->db, schema, NULL, NULL, &emsg) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, emsg ? emsg : "schema");
-		sqlite3_free(emsg);
-		goto fail;
+	switch (backend) {
+	case REG_SQLITE:
+		r->ops = &reg_sqlite_ops;
+		break;
+	case REG_POSTGRESQL:
+		r->ops = &reg_pg_ops;
+		break;
+	default:
+		snprintf(err, errlen, "registry backend %d: unknown", backend);
+		free(r);
+		return NULL;
 	}
+	r->db = r->ops->open(target, schema, err, errlen);
+	if (!r->db)
+		goto fail;
 	for (int i = 0; i < ST_NUM; i++) {
-		if (sqlite3_prepare_v3(r->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-				       &r->st[i], NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(r->db));
+		r->st[i] = r->ops->prepare(r->db, sql[i]);
+		if (!r->st[i]) {
+			snprintf(err, errlen, "%s: %s", r->ops->describe(r->db),
+				 r->ops->errmsg(r->db));
 			goto fail;
 		}
 	}
@@ -109,25 +128,50 @@ fail:
 	return NULL;
 }
 
+struct registry *registry_open(const char *path, char *err, size_t errlen)
+{
+	return registry_open_backend(REG_SQLITE, path, err, errlen);
+}
+
 void registry_close(struct registry *r)
 {
 	if (!r)
 		return;
 	for (int i = 0; i < ST_NUM; i++)
-		sqlite3_finalize(r->st[i]);
-	sqlite3_close(r->db);
+		if (r->st[i])
+			r->ops->finalize(r->st[i]);
+	if (r->db)
+		r->ops->close(r->db);
 	free(r);
+}
+
+const char *registry_describe(struct registry *r)
+{
+	return r->ops->describe(r->db);
+}
+
+const char *registry_backend_name(struct registry *r)
+{
+	return r->ops->name;
 }
 
 int registry_begin(struct registry *r)
 {
-	return sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ?
-		0 : fail(r, "begin");
+	if (r->ops->begin(r->db))
+		return fail(r, "begin");
+	r->tx_failed = false;
+	return 0;
 }
 
+/* A transaction in which a statement failed never commits. */
 int registry_commit(struct registry *r)
 {
-	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+	if (r->tx_failed) {
+		log_err("registry: commit: a write of this transaction failed; rolled back");
+		registry_rollback(r);
+		return -1;
+	}
+	if (!r->ops->commit(r->db))
 		return 0;
 	fail(r, "commit");
 	registry_rollback(r);
@@ -136,16 +180,18 @@ int registry_commit(struct registry *r)
 
 void registry_rollback(struct registry *r)
 {
-	if (!sqlite3_get_autocommit(r->db) &&
-	    sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK)
-		fail(r, "rollback");
+	if (r->ops->in_transaction(r->db)) {
+		r->ops->rollback(r->db);
+		if (r->ops->in_transaction(r->db))
+			fail(r, "rollback");
+	}
 }
 
-static void copy_blob(sqlite3_stmt *s, int col, uint8_t *out, size_t cap,
-		      size_t *len)
+static void copy_blob(struct registry *r, struct reg_stmt *s, int col,
+		      uint8_t *out, size_t cap, size_t *len)
 {
-	size_t n = (size_t)sqlite3_column_bytes(s, col);
-	const void *b = sqlite3_column_blob(s, col);
+	size_t n;
+	const void *b = r->ops->col_blob(s, col, &n);
 
 	if (n > cap || !b)
 		n = 0;
@@ -155,82 +201,84 @@ static void copy_blob(sqlite3_stmt *s, int col, uint8_t *out, size_t cap,
 		*len = n;
 }
 
-static void copy_text(sqlite3_stmt *s, int col, char *out, size_t cap)
+static void copy_text(struct registry *r, struct reg_stmt *s, int col,
+		      char *out, size_t cap)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
+	const char *t = col_text(r, s, col);
 
-	snprintf(out, cap, "%s", t ? (const char *)t : "");
+	snprintf(out, cap, "%s", t ? t : "");
 }
 
-static void row_group(sqlite3_stmt *s, struct reg_group *g)
+static void row_group(struct registry *r, struct reg_stmt *s,
+		      struct reg_group *g)
 {
 	size_t n;
 
 	memset(g, 0, sizeof(*g));
-	copy_text(s, 0, g->name, sizeof(g->name));
-	g->alg = sqlite3_column_int(s, 1);
-	g->epoch = (uint32_t)sqlite3_column_int64(s, 2);
-	copy_blob(s, 3, g->gid, sizeof(g->gid), NULL);
-	copy_blob(s, 4, g->secret, sizeof(g->secret), &n);
+	copy_text(r, s, 0, g->name, sizeof(g->name));
+	g->alg = (int)col_int64(r, s, 1);
+	g->epoch = (uint32_t)col_int64(r, s, 2);
+	copy_blob(r, s, 3, g->gid, sizeof(g->gid), NULL);
+	copy_blob(r, s, 4, g->secret, sizeof(g->secret), &n);
 	g->secret_len = (uint8_t)n;
-	copy_blob(s, 5, g->salt, sizeof(g->salt), NULL);
-	copy_blob(s, 6, g->old_gid, sizeof(g->old_gid), NULL);
-	g->retire_at = sqlite3_column_int64(s, 7);
+	copy_blob(r, s, 5, g->salt, sizeof(g->salt), NULL);
+	copy_blob(r, s, 6, g->old_gid, sizeof(g->old_gid), NULL);
+	g->retire_at = col_int64(r, s, 7);
 }
 
-static void row_member(sqlite3_stmt *s, struct reg_member *m)
+static void row_member(struct registry *r, struct reg_stmt *s,
+		       struct reg_member *m)
 {
 	size_t n;
 
 	memset(m, 0, sizeof(*m));
-	copy_text(s, 0, m->id, sizeof(m->id));
-	copy_text(s, 1, m->ksid, sizeof(m->ksid));
-	copy_text(s, 2, m->group, sizeof(m->group));
-	copy_blob(s, 3, m->sid, sizeof(m->sid), &n);
+	copy_text(r, s, 0, m->id, sizeof(m->id));
+	copy_text(r, s, 1, m->ksid, sizeof(m->ksid));
+	copy_text(r, s, 2, m->group, sizeof(m->group));
+	copy_blob(r, s, 3, m->sid, sizeof(m->sid), &n);
 	m->sid_len = (uint8_t)n;
-	copy_text(s, 4, m->gateway, sizeof(m->gateway));
-	copy_blob(s, 5, m->rand, sizeof(m->rand), &n);
+	copy_text(r, s, 4, m->gateway, sizeof(m->gateway));
+	copy_blob(r, s, 5, m->rand, sizeof(m->rand), &n);
 	m->issued = n == KS_RAND_LEN;
-	copy_blob(s, 6, m->ks, sizeof(m->ks), &n);
+	copy_blob(r, s, 6, m->ks, sizeof(m->ks), &n);
 	m->issued &= n == KS_LEN;
-	m->sr_seq = sqlite3_column_int64(s, 7);
-	m->issued_epoch = (uint32_t)sqlite3_column_int64(s, 8);
+	m->sr_seq = col_int64(r, s, 7);
+	m->issued_epoch = (uint32_t)col_int64(r, s, 8);
 }
 
 int registry_group_get(struct registry *r, const char *name, struct reg_group *g)
 {
-	sqlite3_stmt *s = stmt(r, ST_GROUP_GET);
+	struct reg_stmt *s = stmt(r, ST_GROUP_GET);
 	int rc;
 
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		row_group(s, g);
-		sqlite3_reset(s);
+	bind_text(r, s, 1, name);
+	rc = step(r, s);
+	if (rc == REG_ROW) {
+		row_group(r, s, g);
+		reset(r, s);
 		return 0;
 	}
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 1 : fail(r, "group get");
+	reset(r, s);
+	return rc == REG_DONE ? 1 : fail(r, "group get");
 }
 
 static int group_put(struct registry *r, const struct reg_group *g)
 {
-	sqlite3_stmt *s = stmt(r, ST_GROUP_PUT);
+	struct reg_stmt *s = stmt(r, ST_GROUP_PUT);
 	int rc;
 
-	sqlite3_bind_text(s, 1, g->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, g->alg);
-	sqlite3_bind_int64(s, 3, g->epoch);
-	sqlite3_bind_blob(s, 4, g->gid, GID_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 5, g->secret, g->secret_len, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 6, g->salt, SALT_LEN, SQLITE_STATIC);
+	bind_text(r, s, 1, g->name);
+	bind_int64(r, s, 2, g->alg);
+	bind_int64(r, s, 3, g->epoch);
+	bind_blob(r, s, 4, g->gid, GID_LEN);
+	bind_blob(r, s, 5, g->secret, g->secret_len);
+	bind_blob(r, s, 6, g->salt, SALT_LEN);
 	if (g->retire_at)
-		sqlite3_bind_blob(s, 7, g->old_gid, GID_LEN, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 8, g->retire_at);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(r, "group put");
+		bind_blob(r, s, 7, g->old_gid, GID_LEN);
+	bind_int64(r, s, 8, g->retire_at);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "group put");
 }
 
 /* Fresh secret, salt and a Gid different from the current one. */
@@ -247,18 +295,27 @@ static int new_material(struct reg_group *g, mbedtls_ctr_drbg_context *drbg)
 	       mbedtls_ctr_drbg_random(drbg, g->salt, SALT_LEN) ? -1 : 0;
 }
 
+/* Outside a transaction, one of its own: epoch + 1 never races. */
 int registry_group_rekey(struct registry *r, const char *name,
 			 mbedtls_ctr_drbg_context *drbg, unsigned int grace_s)
 {
+	bool own = !r->ops->in_transaction(r->db);
 	struct reg_group g;
 	int rc;
 
-	if (registry_group_get(r, name, &g))
+	if (own && registry_begin(r))
 		return -1;
-	memcpy(g.old_gid, g.gid, GID_LEN);
-	g.retire_at = (int64_t)time(NULL) + grace_s;
-	g.epoch++;
-	rc = new_material(&g, drbg) ? -1 : group_put(r, &g);
+	rc = registry_group_get(r, name, &g) ? -1 : 0;
+	if (!rc) {
+		memcpy(g.old_gid, g.gid, GID_LEN);
+		g.retire_at = (int64_t)time(NULL) + grace_s;
+		g.epoch++;
+		rc = new_material(&g, drbg) ? -1 : group_put(r, &g);
+	}
+	if (own && rc)
+		registry_rollback(r);
+	else if (own)
+		rc = registry_commit(r);
 	if (!rc)
 		log_info("registry: group %s rekeyed, epoch %u", name, g.epoch);
 	mbedtls_platform_zeroize(&g, sizeof(g));
@@ -269,81 +326,80 @@ int registry_group_members(struct registry *r, const char *group,
 			   int (*cb)(void *arg, const struct reg_member *m),
 			   void *arg)
 {
-	sqlite3_stmt *s = stmt(r, ST_MEMBERS_OF);
+	struct reg_stmt *s = stmt(r, ST_MEMBERS_OF);
 	struct reg_member m;
 	int rc;
 
-	sqlite3_bind_text(s, 1, group, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row_member(s, &m);
+	bind_text(r, s, 1, group);
+	while ((rc = step(r, s)) == REG_ROW) {
+		row_member(r, s, &m);
 		if (cb(arg, &m))
 			break;
 	}
 	mbedtls_platform_zeroize(&m, sizeof(m));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(r, "members of");
+	reset(r, s);
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "members of");
 }
 
 int registry_groups(struct registry *r,
 		    int (*cb)(void *arg, const struct reg_group *g), void *arg)
 {
-	sqlite3_stmt *s = stmt(r, ST_GROUP_LIST);
+	struct reg_stmt *s = stmt(r, ST_GROUP_LIST);
 	struct reg_group g;
 	int rc;
 
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		row_group(s, &g);
+	while ((rc = step(r, s)) == REG_ROW) {
+		row_group(r, s, &g);
 		if (cb(arg, &g))
 			break;
 	}
 	mbedtls_platform_zeroize(&g, sizeof(g));
-	sqlite3_reset(s);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(r, "groups");
+	reset(r, s);
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "groups");
 }
 
 int registry_member_get(struct registry *r, const char *id, struct reg_member *m)
 {
-	sqlite3_stmt *s = stmt(r, ST_MEMBER_GET);
+	struct reg_stmt *s = stmt(r, ST_MEMBER_GET);
 	int rc;
 
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		row_member(s, m);
-	sqlite3_reset(s);
-	if (rc == SQLITE_ROW)
+	bind_text(r, s, 1, id);
+	rc = step(r, s);
+	if (rc == REG_ROW)
+		row_member(r, s, m);
+	reset(r, s);
+	if (rc == REG_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? 1 : fail(r, "member get");
+	return rc == REG_DONE ? 1 : fail(r, "member get");
 }
 
 static int exec_id(struct registry *r, int st, const char *id, int64_t v,
 		   const char *what)
 {
-	sqlite3_stmt *s = stmt(r, st);
+	struct reg_stmt *s = stmt(r, st);
 	int rc;
 
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, v);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail(r, what);
+	bind_text(r, s, 1, id);
+	bind_int64(r, s, 2, v);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, what);
 }
 
 int registry_member_issue(struct registry *r, const char *id,
 			  const char *gateway, const uint8_t rand[KS_RAND_LEN],
 			  const uint8_t ks[KS_LEN])
 {
-	sqlite3_stmt *s = stmt(r, ST_MEMBER_ISSUE);
+	struct reg_stmt *s = stmt(r, ST_MEMBER_ISSUE);
 	int rc;
 
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, gateway, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, rand, KS_RAND_LEN, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 4, ks, KS_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc == SQLITE_DONE ? 0 : fail(r, "member issue");
+	bind_text(r, s, 1, id);
+	bind_text(r, s, 2, gateway);
+	bind_blob(r, s, 3, rand, KS_RAND_LEN);
+	bind_blob(r, s, 4, ks, KS_LEN);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "member issue");
 }
 
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq)
@@ -359,12 +415,12 @@ int registry_member_set_issued_epoch(struct registry *r, const char *id,
 
 int registry_member_count(struct registry *r)
 {
-	sqlite3_stmt *s = stmt(r, ST_COUNT);
+	struct reg_stmt *s = stmt(r, ST_COUNT);
 	int n = -1;
 
-	if (sqlite3_step(s) == SQLITE_ROW)
-		n = sqlite3_column_int(s, 0);
-	sqlite3_reset(s);
+	if (step(r, s) == REG_ROW)
+		n = (int)col_int64(r, s, 0);
+	reset(r, s);
 	return n;
 }
 
@@ -373,19 +429,23 @@ static int free_sid(struct registry *r, const char *group, uint8_t sid[2],
 		    uint8_t *len)
 {
 	static uint8_t used[65536 / 8];
-	sqlite3_stmt *s = stmt(r, ST_MAX_SID);
+	struct reg_stmt *s = stmt(r, ST_MAX_SID);
 	unsigned int v;
+	int rc;
 
 	memset(used, 0, sizeof(used));
-	sqlite3_bind_text(s, 1, group, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		const uint8_t *b = sqlite3_column_blob(s, 0);
-		int n = sqlite3_column_bytes(s, 0);
+	bind_text(r, s, 1, group);
+	while ((rc = step(r, s)) == REG_ROW) {
+		size_t n;
+		const uint8_t *b = r->ops->col_blob(s, 0, &n);
 
-		v = n == 1 ? b[0] : n == 2 ? (unsigned int)(b[0] << 8 | b[1]) : 0;
+		v = !b ? 0 : n == 1 ? b[0] :
+		    n == 2 ? (unsigned int)(b[0] << 8 | b[1]) : 0;
 		used[v / 8] |= (uint8_t)(1 << (v % 8));
 	}
-	sqlite3_reset(s);
+	reset(r, s);
+	if (rc < 0)
+		return fail(r, "sender IDs");
 	/* 0 is the gateway's sender ID in every group. */
 	for (v = 1; v < 65536; v++)
 		if (!(used[v / 8] & (1 << (v % 8))))
@@ -430,7 +490,7 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		  void (*rekeyed)(void *arg, const char *group), void *arg)
 {
 	struct changed ch = { 0 };
-	sqlite3_stmt *s;
+	struct reg_stmt *s;
 	int rc = -1;
 
 	if (registry_begin(r))
@@ -456,13 +516,16 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 	{
 		char (*gone)[CFG_MAX_ID_LEN] = NULL;
 		size_t ngone = 0;
+		int src;
 
-		while (sqlite3_step(s) == SQLITE_ROW) {
-			const char *id = (const char *)sqlite3_column_text(s, 0);
-			const char *ksid = (const char *)sqlite3_column_text(s, 1);
-			const char *grp = (const char *)sqlite3_column_text(s, 2);
+		while ((src = step(r, s)) == REG_ROW) {
+			const char *id = col_text(r, s, 0);
+			const char *ksid = col_text(r, s, 1);
+			const char *grp = col_text(r, s, 2);
 			bool keep = false;
 
+			if (!id || !ksid || !grp)
+				continue;
 			for (size_t i = 0; i < cfg->n_members && !keep; i++)
 				keep = !strcmp(cfg->members[i].id, id) &&
 				       !strcmp(cfg->members[i].group, grp) &&
@@ -471,22 +534,30 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 				continue;
 			void *p = realloc(gone, (ngone + 1) * sizeof(*gone));
 
-			if (!p)
+			if (!p) {
+				src = -1;
 				break;
+			}
 			gone = p;
 			snprintf(gone[ngone++], CFG_MAX_ID_LEN, "%s", id);
 			mark(&ch, grp);
 		}
-		sqlite3_reset(s);
+		reset(r, s);
+		if (src < 0) {
+			free(gone);
+			fail(r, "member list");
+			goto out;
+		}
 		for (size_t i = 0; i < ngone; i++) {
 			s = stmt(r, ST_MEMBER_DEL);
-			sqlite3_bind_text(s, 1, gone[i], -1, SQLITE_STATIC);
-			if (sqlite3_step(s) != SQLITE_DONE) {
+			bind_text(r, s, 1, gone[i]);
+			if (step(r, s) != REG_DONE) {
+				reset(r, s);
 				free(gone);
 				fail(r, "member del");
 				goto out;
 			}
-			sqlite3_reset(s);
+			reset(r, s);
 			log_info("registry: member %s removed", log_safe(gone[i]));
 		}
 		free(gone);
@@ -494,22 +565,23 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		const struct cfg_member *cm = &cfg->members[i];
 		struct reg_member m;
-		uint8_t sid[2], sl;
+		uint8_t sid[2], sl = 0;
 
 		if (registry_member_get(r, cm->id, &m) == 0)
 			continue;
 		if (free_sid(r, cm->group, sid, &sl))
 			goto out;
 		s = stmt(r, ST_MEMBER_PUT);
-		sqlite3_bind_text(s, 1, cm->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, cm->cred.identity, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, cm->group, -1, SQLITE_STATIC);
-		sqlite3_bind_blob(s, 4, sid, sl, SQLITE_STATIC);
-		if (sqlite3_step(s) != SQLITE_DONE) {
+		bind_text(r, s, 1, cm->id);
+		bind_text(r, s, 2, cm->cred.identity);
+		bind_text(r, s, 3, cm->group);
+		bind_blob(r, s, 4, sid, sl);
+		if (step(r, s) != REG_DONE) {
+			reset(r, s);
 			fail(r, "member put");
 			goto out;
 		}
-		sqlite3_reset(s);
+		reset(r, s);
 	}
 	for (size_t i = 0; i < ch.n; i++) {
 		struct reg_group g;
@@ -533,27 +605,45 @@ out:
 uint32_t registry_served_epoch(struct registry *r, const char *gateway,
 			       const char *group)
 {
-	sqlite3_stmt *s = stmt(r, ST_SERVED_GET);
+	struct reg_stmt *s = stmt(r, ST_SERVED_GET);
 	uint32_t e = 0;
 
-	sqlite3_bind_text(s, 1, gateway, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		e = (uint32_t)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	bind_text(r, s, 1, gateway);
+	bind_text(r, s, 2, group);
+	if (step(r, s) == REG_ROW)
+		e = (uint32_t)col_int64(r, s, 0);
+	reset(r, s);
 	return e;
 }
 
 int registry_set_served_epoch(struct registry *r, const char *gateway,
 			      const char *group, uint32_t epoch)
 {
-	sqlite3_stmt *s = stmt(r, ST_SERVED_SET);
+	struct reg_stmt *s = stmt(r, ST_SERVED_SET);
 	int rc;
 
-	sqlite3_bind_text(s, 1, gateway, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, group, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, epoch);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	return rc == SQLITE_DONE ? 0 : fail(r, "served");
+	bind_text(r, s, 1, gateway);
+	bind_text(r, s, 2, group);
+	bind_int64(r, s, 3, epoch);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "served");
+}
+
+int registry_group_epochs(struct registry *r,
+			  int (*cb)(void *arg, const char *group,
+				    uint32_t epoch),
+			  void *arg)
+{
+	struct reg_stmt *s = stmt(r, ST_GROUP_EPOCHS);
+	int rc;
+
+	while ((rc = step(r, s)) == REG_ROW) {
+		const char *name = col_text(r, s, 0);
+
+		if (name && cb(arg, name, (uint32_t)col_int64(r, s, 1)))
+			break;
+	}
+	reset(r, s);
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "group epochs");
 }

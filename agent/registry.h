@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The server's registry in SQLite: members (credential identifiers, the
- * issued Ks and KsId and the Rand they came from, group sender IDs) and
- * groups (keying material, Gid, epoch).  It survives restarts; the file
- * is created mode 0600 because it holds keys.
+ * The server's registry: members (credential identifiers, the issued Ks
+ * and KsId and the Rand they came from, group sender IDs) and groups
+ * (keying material, Gid, epoch).  It survives restarts.  Two backends
+ * behind one interface (registry_db.h): an SQLite file, created mode 0600
+ * because it holds keys (the embedded default), and a PostgreSQL
+ * database that several server instances share.
  */
 #ifndef COAPSECD_REGISTRY_H
 #define COAPSECD_REGISTRY_H
@@ -49,12 +51,27 @@ struct reg_group {
 	int64_t retire_at;
 };
 
+/*
+ * Opens the registry in @backend: @target is the SQLite file, or the
+ * libpq connection string.  NULL with @err set ("TARGET: why", never a
+ * password) on failure.
+ */
+struct registry *registry_open_backend(enum reg_backend backend,
+				       const char *target, char *err,
+				       size_t errlen);
+/* The SQLite file @path. */
 struct registry *registry_open(const char *path, char *err, size_t errlen);
 void registry_close(struct registry *r);
+/* The registry for logs: the file, or the connection without password. */
+const char *registry_describe(struct registry *r);
+const char *registry_backend_name(struct registry *r);
 
 /*
  * One transaction.  A commit that fails rolls back; rollback after a
  * failed write undoes every write since begin (no effect outside one).
+ * Write transactions are serialized across every process sharing the
+ * registry (SQLite's write lock; a PostgreSQL advisory lock), so what a
+ * transaction reads stays true until it commits.
  */
 int registry_begin(struct registry *r);
 int registry_commit(struct registry *r);
@@ -70,7 +87,10 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		  mbedtls_ctr_drbg_context *drbg,
 		  void (*rekeyed)(void *arg, const char *group), void *arg);
 
-/* New keying material and Gid, epoch + 1; the old Gid retires after grace. */
+/*
+ * New keying material and Gid, epoch + 1; the old Gid retires after
+ * grace.  Called outside a transaction, runs in one of its own.
+ */
 int registry_group_rekey(struct registry *r, const char *name,
 			 mbedtls_ctr_drbg_context *drbg, unsigned int grace_s);
 
@@ -83,6 +103,16 @@ int registry_group_members(struct registry *r, const char *group,
 /* Every group, in name order; @cb returns non-zero to stop.  0 or -1. */
 int registry_groups(struct registry *r,
 		    int (*cb)(void *arg, const struct reg_group *g), void *arg);
+
+/*
+ * Every group's name and epoch, in name order, without keying material
+ * (what another instance sharing the registry may have changed); @cb
+ * returns non-zero to stop.  0 or -1.
+ */
+int registry_group_epochs(struct registry *r,
+			  int (*cb)(void *arg, const char *group,
+				    uint32_t epoch),
+			  void *arg);
 
 /* 0, 1 when there is no such member, -1 on error. */
 int registry_member_get(struct registry *r, const char *id,

@@ -56,6 +56,20 @@ static int load(const char *text, mode_t mode, struct agent_config *cfg,
 	"\"db\":\"/tmp/x.db\",\"gateways\":[{\"id\":\"gw1\",\"identity\":\"gw1-psk\",\"key\":\"" K16 "\"}]," \
 	"\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"d1-srv\",\"key\":\"" K16 "\"}]}"
 
+/* SERVER_OK with its "db" replaced by @field (in place, in @txt). */
+static const char *server_with(char *txt, const char *field)
+{
+	static char out[2048];
+	const char *db = "\"db\":\"/tmp/x.db\"";
+	const char *at = strstr(txt, db);
+
+	snprintf(out, sizeof(out), "%.*s%s%s", (int)(at - txt), txt, field,
+		 at + strlen(db));
+	return out;
+}
+
+#define SERVER_HEAD "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\","
+
 TEST(good_configs)
 {
 	struct agent_config cfg;
@@ -66,6 +80,41 @@ TEST(good_configs)
 	EXPECT_EQ(1, cfg.n_members);
 	EXPECT_EQ(16, cfg.members[0].cred.key_len);
 	EXPECT_EQ(10, cfg.groups[0].alg);
+	EXPECT_EQ(REG_SQLITE, cfg.registry);
+	EXPECT_STREQ("/tmp/x.db", cfg.db);
+	config_free(&cfg);
+
+	/* The registry in PostgreSQL, or spelt out as SQLite. */
+	snprintf(txt, sizeof(txt), "%s", SERVER_OK);
+	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"postgresql\","
+				      "\"conninfo\":\"postgresql://coapsecd:" K16 "@db.example/coapsec\"}"),
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(REG_POSTGRESQL, cfg.registry);
+	EXPECT_STREQ("postgresql://coapsecd:" K16 "@db.example/coapsec", cfg.conninfo);
+	config_free(&cfg);
+	/* config_free wipes the connection string (it may hold a password). */
+	EXPECT_EQ(0, cfg.conninfo[0]);
+	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"postgresql\","
+				      "\"conninfo\":\"host=/run/postgresql dbname=coapsec\"}"),
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(REG_POSTGRESQL, cfg.registry);
+	config_free(&cfg);
+	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"sqlite\","
+				      "\"path\":\"/tmp/y.db\"}"),
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(REG_SQLITE, cfg.registry);
+	EXPECT_STREQ("/tmp/y.db", cfg.db);
+	config_free(&cfg);
+
+	ASSERT_EQ(0, load("{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+			  "\"server\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[\"[::1]:5686\",\"127.0.0.2:5684\"],"
+			  "\"identity\":\"g\",\"key\":\"" K16 "\"},"
+			  "\"members\":[{\"id\":\"d1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+			  0600, &cfg, err, path))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2, cfg.n_upstream_alt);
+	EXPECT_EQ(AF_INET6, cfg.upstream_alt[0].ss.ss_family);
+	EXPECT_STREQ("127.0.0.2:5684", cfg.upstream_alt[1].text);
 	config_free(&cfg);
 
 	snprintf(txt, sizeof(txt),
@@ -164,6 +213,16 @@ static const struct bad bad_table[] = {
 	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"identity\":\"g\",\"key\":\"" K16 "\"},"
 	  "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
 	  0600, "members[0].group: unknown field for role gateway" },
+	/* A gateway's fallback server instances. */
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[],\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "server.fallback_addresses: expected an array of 1 to 4 \"ADDRESS:PORT\" strings" },
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[\"127.0.0.1:5686\",\"srv-b:5684\"],\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "server.fallback_addresses[1]: expected a numeric \"ADDRESS:PORT\" or \"[IPV6]:PORT\", got \"srv-b:5684\"" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"gateway\":{\"address\":\"127.0.0.1:5685\",\"fallback_addresses\":[\"127.0.0.1:5686\"],"
+	  "\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "gateway.fallback_addresses: unknown field for role device" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"role\":\"server\"}", 0600,
 	  "(file): expected valid JSON: line 1 column 32: duplicate object key" },
 	/* What would fail later, caught now: files the agent writes... */
@@ -175,6 +234,29 @@ static const struct bad bad_table[] = {
 	  "contexts_file: expected %1$s to be a regular file" },
 	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"%1$s/none/registry.db\"}", 0600,
 	  "db: expected the directory of %1$s/none/registry.db to exist, %1$s/none: No such file or directory" },
+	/* The registry: one of db and registry, each field checked. */
+	{ SERVER_HEAD "\"db\":\"x\",\"registry\":{\"backend\":\"sqlite\",\"path\":\"x\"}}", 0600,
+	  "registry: expected either db or registry, not both" },
+	{ SERVER_HEAD "\"registry\":\"postgresql://h/db\"}", 0600,
+	  "registry: expected an object: {\"backend\": \"sqlite\", \"path\": FILE} or {\"backend\": \"postgresql\", \"conninfo\": STRING}" },
+	{ SERVER_HEAD "\"registry\":{\"path\":\"x\"}}", 0600,
+	  "registry.backend: expected a string, field is missing" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"mysql\"}}", 0600,
+	  "registry.backend: expected \"sqlite\" or \"postgresql\", got \"mysql\"" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"sqlite\",\"conninfo\":\"x\"}}", 0600,
+	  "registry.conninfo: unknown field for role server (expected one of: backend, path)" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"sqlite\",\"path\":\"%1$s/none/r.db\"}}", 0600,
+	  "registry.path: expected the directory of %1$s/none/r.db to exist" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\"}}", 0600,
+	  "registry.conninfo: expected a string, field is missing" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=h password " K16 "\"}}", 0600,
+	  "registry.conninfo: expected a libpq connection string: keyword=value pairs" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=h nosuch=1\"}}", 0600,
+	  "registry.conninfo: expected a libpq connection string" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=h password=" K16 "\"}}", 0644,
+	  "registry.conninfo: expected the config file to be mode 0600 when the connection string holds a password" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"postgresql://u:" K16 "@h/db\"}}", 0644,
+	  "registry.conninfo: expected the config file to be mode 0600 when the connection string holds a password" },
 	/* ...prefixes with host bits, contexts that never come */
 	{ "{\"role\":\"device\",\"id\":\"d\",\"policies\":[{\"direction\":\"in\",\"action\":\"require\",\"src\":\"192.0.2.1/24\"}]}", 0600,
 	  "policies[0].src: expected no address bits set after the prefix length, \"192.0.2.1/24\" has some" },

@@ -1,16 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The server's SQLite registry: what it keeps survives closing and
- * reopening (a server restart), and membership changes rekey the group.
+ * The server's registry, on each backend: what it keeps survives closing
+ * and reopening (a server restart), membership changes rekey the group,
+ * a failed write rolls back, and two instances sharing it race safely.
+ *
+ * The sqlite variant runs on a temporary file.  The postgresql variant
+ * runs on the database that COAPSEC_TEST_PG (a libpq connection string)
+ * names, emptied before each test; agent/tests/registry_pg.sh starts a
+ * throwaway cluster and sets it.  Without it, those tests are skipped.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <sqlite3.h>
 
 #include "kselftest_harness.h"
 #include "agent/registry.h"
@@ -39,9 +48,44 @@ static void rekeyed(void *arg, const char *group)
 	rekeyed_n++;
 }
 
+static void quiet(void *arg, const char *msg)
+{
+}
+
+/* Runs @sql on the registry's database behind the registry's back. */
+static int raw_sql(enum reg_backend b, const char *target, const char *sql)
+{
+	int rc = -1;
+
+	if (b == REG_SQLITE) {
+		sqlite3 *db;
+
+		if (sqlite3_open(target, &db) == SQLITE_OK &&
+		    sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK)
+			rc = 0;
+		sqlite3_close(db);
+	} else {
+		PGconn *c = PQconnectdb(target);
+		PGresult *res;
+
+		PQsetNoticeProcessor(c, quiet, NULL);
+		res = PQstatus(c) == CONNECTION_OK ? PQexec(c, sql) : NULL;
+
+		if (PQresultStatus(res) == PGRES_COMMAND_OK ||
+		    PQresultStatus(res) == PGRES_TUPLES_OK)
+			rc = 0;
+		else
+			fprintf(stderr, "# %s: %s", sql, c ? PQerrorMessage(c) : "");
+		PQclear(res);
+		PQfinish(c);
+	}
+	return rc;
+}
+
 FIXTURE(reg)
 {
 	char dir[64], path[96];
+	char target[1024];
 	struct agent_config cfg;
 	struct cfg_member members[3];
 	struct cfg_group groups[2];
@@ -49,11 +93,47 @@ FIXTURE(reg)
 	mbedtls_ctr_drbg_context drbg;
 };
 
+FIXTURE_VARIANT(reg)
+{
+	enum reg_backend backend;
+};
+
+FIXTURE_VARIANT_ADD(reg, sqlite)
+{
+	.backend = REG_SQLITE,
+};
+
+FIXTURE_VARIANT_ADD(reg, postgresql)
+{
+	.backend = REG_POSTGRESQL,
+};
+
+/* The registry of this variant; skips when there is no PostgreSQL. */
+#define REG_OPEN(r) do {						\
+	char _err[512];							\
+									\
+	if (!self->target[0])						\
+		SKIP(return, "COAPSEC_TEST_PG is not set: no PostgreSQL cluster to test on"); \
+	(r) = registry_open_backend(variant->backend, self->target,	\
+				    _err, sizeof(_err));		\
+	ASSERT_NE(NULL, (r)) TH_LOG("%s", _err);			\
+} while (0)
+
 FIXTURE_SETUP(reg)
 {
+	const char *pg = getenv("COAPSEC_TEST_PG");
+
 	strcpy(self->dir, "/tmp/coapsecd-reg-XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->path, sizeof(self->path), "%s/registry.db", self->dir);
+	if (variant->backend == REG_SQLITE) {
+		snprintf(self->target, sizeof(self->target), "%s", self->path);
+	} else if (pg && *pg) {
+		snprintf(self->target, sizeof(self->target), "%s", pg);
+		/* Every test starts from an empty registry. */
+		ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, pg,
+				     "DROP TABLE IF EXISTS members, groups, served"));
+	}
 	memset(&self->cfg, 0, sizeof(self->cfg));
 	strcpy(self->groups[0].name, "lights");
 	strcpy(self->groups[1].name, "doors");
@@ -87,14 +167,13 @@ FIXTURE_TEARDOWN(reg)
 
 TEST_F(reg, survives_restart)
 {
-	char err[256];
-	struct registry *r = registry_open(self->path, err, sizeof(err));
+	struct registry *r;
 	struct reg_member m1, m2;
 	struct reg_group g1, g2;
 	uint8_t rand[KS_RAND_LEN] = { 1, 2, 3 }, ks[KS_LEN] = { 9, 8, 7 };
 	struct stat st;
 
-	ASSERT_NE(NULL, r) TH_LOG("%s", err);
+	REG_OPEN(r);
 	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
 	EXPECT_EQ(3, registry_member_count(r));
 	ASSERT_EQ(0, registry_member_issue(r, "dev-1", "gw1", rand, ks));
@@ -113,11 +192,12 @@ TEST_F(reg, survives_restart)
 	registry_close(r);
 
 	/* The file holds keys: private. */
-	ASSERT_EQ(0, stat(self->path, &st));
-	EXPECT_EQ(0, st.st_mode & 077);
+	if (variant->backend == REG_SQLITE) {
+		ASSERT_EQ(0, stat(self->path, &st));
+		EXPECT_EQ(0, st.st_mode & 077);
+	}
 
-	r = registry_open(self->path, err, sizeof(err));
-	ASSERT_NE(NULL, r) TH_LOG("%s", err);
+	REG_OPEN(r);
 	/* A restart with the same configuration changes nothing. */
 	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
 	EXPECT_EQ(0, rekeyed_n);
@@ -138,13 +218,12 @@ TEST_F(reg, survives_restart)
 
 TEST_F(reg, removal_rekeys_the_group)
 {
-	char err[256];
-	struct registry *r = registry_open(self->path, err, sizeof(err));
+	struct registry *r;
 	struct reg_group before, after, doors1, doors2;
 	struct reg_member m;
 	int n = 0;
 
-	ASSERT_NE(NULL, r);
+	REG_OPEN(r);
 	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
 	ASSERT_EQ(0, registry_group_get(r, "lights", &before));
 	ASSERT_EQ(0, registry_group_get(r, "doors", &doors1));
@@ -170,17 +249,332 @@ TEST_F(reg, removal_rekeys_the_group)
 
 TEST_F(reg, served_epochs)
 {
-	char err[256];
-	struct registry *r = registry_open(self->path, err, sizeof(err));
+	struct registry *r;
 
-	ASSERT_NE(NULL, r);
+	REG_OPEN(r);
 	EXPECT_EQ(0, registry_served_epoch(r, "gw1", "lights"));
 	ASSERT_EQ(0, registry_set_served_epoch(r, "gw1", "lights", 3));
+	/* Stored again: an update, not a second row. */
+	ASSERT_EQ(0, registry_set_served_epoch(r, "gw1", "lights", 4));
 	registry_close(r);
-	r = registry_open(self->path, err, sizeof(err));
-	ASSERT_NE(NULL, r);
-	EXPECT_EQ(3, registry_served_epoch(r, "gw1", "lights"));
+	REG_OPEN(r);
+	EXPECT_EQ(4, registry_served_epoch(r, "gw1", "lights"));
 	registry_close(r);
+}
+
+TEST_F(reg, rollback_undoes_every_write)
+{
+	struct registry *r;
+	struct reg_member m;
+
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 7));
+	ASSERT_EQ(0, registry_set_served_epoch(r, "gw1", "lights", 9));
+	registry_rollback(r);
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_EQ(-1, m.sr_seq);
+	EXPECT_EQ(0, registry_served_epoch(r, "gw1", "lights"));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 8));
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_EQ(8, m.sr_seq);
+	registry_close(r);
+}
+
+/*
+ * A write the database refuses (a trigger stands in for a full disk or a
+ * constraint) fails the whole transaction: committing it anyway commits
+ * nothing and says so, on every backend.
+ */
+TEST_F(reg, failed_write_fails_the_commit)
+{
+	static const char *const trigger[] = {
+		[REG_SQLITE] = "CREATE TRIGGER refuse BEFORE UPDATE OF sr_seq ON members"
+			" WHEN NEW.sr_seq >= 100 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END",
+		[REG_POSTGRESQL] = "CREATE OR REPLACE FUNCTION coapsec_test_refuse() RETURNS trigger"
+			" LANGUAGE plpgsql AS $$BEGIN IF NEW.sr_seq >= 100 THEN"
+			" RAISE EXCEPTION 'refused by the test'; END IF; RETURN NEW; END$$;"
+			" CREATE TRIGGER refuse BEFORE UPDATE OF sr_seq ON members"
+			" FOR EACH ROW EXECUTE FUNCTION coapsec_test_refuse()",
+	};
+	struct registry *r;
+	struct reg_member m;
+
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, raw_sql(variant->backend, self->target,
+			     trigger[variant->backend]));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_set_served_epoch(r, "gw1", "lights", 5));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-2", 3));
+	EXPECT_EQ(-1, registry_member_set_sr_seq(r, "dev-1", 100));
+	EXPECT_EQ(-1, registry_commit(r));
+	EXPECT_EQ(0, registry_served_epoch(r, "gw1", "lights"));
+	ASSERT_EQ(0, registry_member_get(r, "dev-2", &m));
+	EXPECT_EQ(-1, m.sr_seq);
+	/* The next transaction starts clean. */
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 4));
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_EQ(4, m.sr_seq);
+	registry_close(r);
+}
+
+/*
+ * Two server instances: a read-modify-write in one instance's
+ * transaction (here a Service Request's sequence number) waits for the
+ * other's transaction; no update is lost.
+ */
+TEST_F(reg, writers_wait_for_each_other)
+{
+	struct registry *r;
+	struct reg_member m;
+	int go[2], started[2], status;
+	pid_t pid;
+	char c;
+
+	if (!self->target[0])
+		SKIP(return, "COAPSEC_TEST_PG is not set: no PostgreSQL cluster to test on");
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(started));
+	/* The other instance is a process of its own, forked while this one
+	 * has no connection open (SQLite's locks do not survive a fork). */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char err[512];
+		struct registry *r2;
+		struct reg_member m2;
+		int rc;
+
+		if (read(go[0], &c, 1) != 1 || write(started[1], "s", 1) != 1)
+			_exit(2);
+		r2 = registry_open_backend(variant->backend, self->target, err,
+					   sizeof(err));
+		if (!r2)
+			_exit(2);
+		rc = registry_begin(r2) ||
+		     registry_member_get(r2, "dev-1", &m2) ||
+		     registry_member_set_sr_seq(r2, "dev-1", m2.sr_seq + 1) ||
+		     registry_commit(r2);
+		registry_close(r2);
+		_exit(rc ? 1 : 0);
+	}
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 10));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(1, read(started[0], &c, 1));
+	usleep(300 * 1000);	/* the other instance is waiting to begin */
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", m.sr_seq + 1));
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the other instance: status %#x", status);
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_EQ(12, m.sr_seq);
+	close(go[0]);
+	close(go[1]);
+	close(started[0]);
+	close(started[1]);
+	registry_close(r);
+}
+
+/*
+ * Two instances rekey one group at once (a rekey request on one, the
+ * timed rekey on the other): both rekeys count, neither overwrites the
+ * other's epoch.
+ */
+TEST_F(reg, concurrent_rekeys_both_count)
+{
+	struct registry *r;
+	struct reg_group g;
+	int go[2], started[2], status;
+	pid_t pid;
+	char c;
+
+	if (!self->target[0])
+		SKIP(return, "COAPSEC_TEST_PG is not set: no PostgreSQL cluster to test on");
+	ASSERT_EQ(0, pipe(go));
+	ASSERT_EQ(0, pipe(started));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		char err[512];
+		struct registry *r2;
+		int rc;
+
+		if (mbedtls_ctr_drbg_reseed(&self->drbg,
+					    (const unsigned char *)"2", 1))
+			_exit(2);
+		/* Open (and create the tables) first, then wait. */
+		r2 = registry_open_backend(variant->backend, self->target, err,
+					   sizeof(err));
+		if (!r2 || write(started[1], "s", 1) != 1 ||
+		    read(go[0], &c, 1) != 1)
+			_exit(2);
+		rc = registry_group_rekey(r2, "lights", &self->drbg, 30);
+		registry_close(r2);
+		_exit(rc ? 1 : 0);
+	}
+	ASSERT_EQ(1, read(started[0], &c, 1));
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_group_rekey(r, "lights", &self->drbg, 30));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	usleep(300 * 1000);	/* the other instance is rekeying too */
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the other instance: status %#x", status);
+	ASSERT_EQ(0, registry_group_get(r, "lights", &g));
+	EXPECT_EQ(3, g.epoch);
+	close(go[0]);
+	close(go[1]);
+	close(started[0]);
+	close(started[1]);
+	registry_close(r);
+}
+
+/*
+ * The database ends the registry's session (a PostgreSQL restart, an
+ * administrator's pg_terminate_backend): the registry reconnects.
+ */
+TEST_F(reg, reconnects_after_the_session_ends)
+{
+	struct registry *r;
+	struct reg_member m;
+
+	if (variant->backend != REG_POSTGRESQL)
+		SKIP(return, "a PostgreSQL session");
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, self->target,
+			     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+			     " WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+	EXPECT_EQ(0, registry_member_get(r, "dev-1", &m));
+	ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, self->target,
+			     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+			     " WHERE datname = current_database() AND pid <> pg_backend_pid()"));
+	ASSERT_EQ(0, registry_begin(r));
+	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 21));
+	ASSERT_EQ(0, registry_commit(r));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_EQ(21, m.sr_seq);
+	EXPECT_EQ(3, registry_member_count(r));
+	registry_close(r);
+}
+
+static int sid_cb(void *arg, const struct reg_member *m)
+{
+	uint8_t *seen = arg;
+	unsigned int v = m->sid_len == 1 ? m->sid[0] :
+			 (unsigned int)(m->sid[0] << 8 | m->sid[1]);
+
+	seen[v]++;
+	return 0;
+}
+
+/*
+ * Two server instances start at once on an empty registry with the same
+ * configuration: both come up, every member is there once, and sender
+ * IDs are unique in each group.
+ */
+TEST_F(reg, two_instances_start_at_once)
+{
+	enum { N = 60, KIDS = 2 };
+	struct cfg_member *mem = calloc(N, sizeof(*mem));
+	int ready[2], go[2], status, fails = 0;
+	static uint8_t seen[2][65536];
+	struct reg_group g1, g2;
+	struct registry *r;
+	pid_t pid[KIDS];
+	char c;
+
+	ASSERT_NE(NULL, mem);
+	if (!self->target[0]) {
+		free(mem);
+		SKIP(return, "COAPSEC_TEST_PG is not set: no PostgreSQL cluster to test on");
+	}
+	for (int i = 0; i < N; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "meter-%02d", i);
+		member(&mem[i], id, i % 2 ? "doors" : "lights");
+	}
+	self->cfg.members = mem;
+	self->cfg.n_members = N;
+	ASSERT_EQ(0, pipe(ready));
+	ASSERT_EQ(0, pipe(go));
+	for (int k = 0; k < KIDS; k++) {
+		pid[k] = fork();
+		ASSERT_LE(0, pid[k]);
+		if (pid[k] == 0) {
+			char err[512];
+			struct registry *rk;
+			int rc;
+
+			/* Each instance draws its own randomness. */
+			if (mbedtls_ctr_drbg_reseed(&self->drbg,
+						    (const unsigned char *)&k,
+						    sizeof(k)))
+				_exit(2);
+			rk = registry_open_backend(variant->backend,
+						   self->target, err,
+						   sizeof(err));
+			if (!rk)
+				fprintf(stderr, "# instance %d: %s\n", k, err);
+			if (!rk || write(ready[1], "r", 1) != 1 ||
+			    read(go[0], &c, 1) != 1)
+				_exit(2);
+			rc = registry_sync(rk, &self->cfg, &self->drbg, NULL,
+					   NULL);
+			registry_close(rk);
+			_exit(rc ? 1 : 0);
+		}
+	}
+	for (int k = 0; k < KIDS; k++)
+		ASSERT_EQ(1, read(ready[0], &c, 1));
+	ASSERT_EQ(KIDS, write(go[1], "gg", KIDS));
+	for (int k = 0; k < KIDS; k++) {
+		ASSERT_EQ(pid[k], waitpid(pid[k], &status, 0));
+		if (!WIFEXITED(status) || WEXITSTATUS(status))
+			fails++;
+	}
+	EXPECT_EQ(0, fails);
+	REG_OPEN(r);
+	EXPECT_EQ(N, registry_member_count(r));
+	memset(seen, 0, sizeof(seen));
+	ASSERT_EQ(0, registry_group_members(r, "lights", sid_cb, seen[0]));
+	ASSERT_EQ(0, registry_group_members(r, "doors", sid_cb, seen[1]));
+	for (int gi = 0; gi < 2; gi++) {
+		int total = 0;
+
+		for (int v = 0; v < 65536; v++) {
+			EXPECT_GE(1, seen[gi][v]) TH_LOG("sender ID %d twice", v);
+			total += seen[gi][v];
+		}
+		EXPECT_EQ(N / 2, total);
+		EXPECT_EQ(0, seen[gi][0]);	/* the gateway's */
+	}
+	/* Nobody rekeyed: the groups are at their first epoch. */
+	ASSERT_EQ(0, registry_group_get(r, "lights", &g1));
+	ASSERT_EQ(0, registry_group_get(r, "doors", &g2));
+	EXPECT_EQ(1, g1.epoch);
+	EXPECT_EQ(1, g2.epoch);
+	registry_close(r);
+	close(ready[0]);
+	close(ready[1]);
+	close(go[0]);
+	close(go[1]);
+	free(mem);
 }
 
 TEST_HARNESS_MAIN
