@@ -111,6 +111,15 @@ veth_pair() {
 	ip -n "$1" link set veth0 up && ip -n "$2" link set veth0 up
 }
 
+# pair_setup NET [NET6]: the module loaded and two namespaces, CLI and
+# SRV, joined by veth_pair NET [NET6]; all of it undone on exit.
+pair_setup() {
+	coapsec_load || return 1
+	trap 'cleanup_ns; coapsec_unload' EXIT
+	setup_ns CLI SRV || return 1
+	veth_pair "$CLI" "$SRV" "$@"
+}
+
 # Ends what a test left running in its namespaces (a server, a sniffer),
 # then deletes them: a namespace whose processes live on is not freed, and
 # they would hold the module and sockets into the next test.

@@ -7,6 +7,7 @@
 # membership change, a server restart, a device restart and a registry
 # that refuses a write.  KTAP output.
 set -u
+. selftests/lib/agent.sh
 BIN=${COAPSECD:-build/coapsecd}
 PROBE=${DTLS_PROBE:-build/agent/dtls_probe}
 T=$(mktemp -d /tmp/coapsecd-flow-XXXXXX)
@@ -31,14 +32,6 @@ start() {	# NAME CONFIG
 	PID[$1]=$!
 }
 stop() { kill "${PID[$1]}" 2>/dev/null; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
-wait_log() {	# NAME TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 stats() {	# NAME: its counters, as JSON
 	local before i
 	before=$(grep -c ' stats ' "$T/$1.log")
@@ -48,10 +41,6 @@ stats() {	# NAME: its counters, as JSON
 		sleep 0.05
 	done
 	grep ' stats ' "$T/$1.log" | tail -1 | sed 's/.* stats //'
-}
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-ctx() {	# FILE NAME FIELD
-	jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null
 }
 
 umask 077
