@@ -63,7 +63,8 @@ ktap_skip_all() {
 	exit 0
 }
 
-ksft_diag() { echo "# $*"; }
+# ksft_diag TEXT: TEXT as diagnostics, "# " before each of its lines.
+ksft_diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 
 # Loads coapsec.ko with the modules it depends on.  insmod does not read
 # modules.dep, so do what modprobe would: hard dependencies, then softdeps.
