@@ -56,6 +56,20 @@ ktap_merge() {
 	done < "$1"
 }
 
+# ktap_verify FILE: whether the KTAP in FILE is whole: one plan, as many
+# results as it announces, none after the totals.  Says what is wrong.
+ktap_verify() {
+	awk '
+	/^1\.\.[0-9]+/ { if (!plans++) plan = substr($1, 4) + 0 }
+	/^(not )?ok [0-9]+/ { n++; if (totals) late++ }
+	/^# Totals:/ { totals = 1 }
+	END {
+		if (plans != 1) { printf "%d plans\n", plans; exit 1 }
+		if (n != plan) { printf "plan 1..%d, %d results\n", plan, n; exit 1 }
+		if (late) { printf "%d results after the totals\n", late; exit 1 }
+	}' "$1"
+}
+
 # ktap_skip_all REASON: the whole test does not apply here; exits 0.
 ktap_skip_all() {
 	echo "TAP version 13"
