@@ -235,3 +235,11 @@ const struct genl_ops coapsec_nl_ops[11] = {
 		.maxattr = COAPSEC_A_MAX,
 	},
 };
+
+/* Every group: CAP_NET_ADMIN in the netns. */
+const struct genl_multicast_group coapsec_nl_mcgrps[1] = {
+	[COAPSEC_NLGRP_EVENTS] = {
+		.name = COAPSEC_MCGRP_EVENTS,
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+	},
+};

@@ -39,4 +39,10 @@ int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info);
 
 extern const struct genl_ops coapsec_nl_ops[11];
 
+enum {
+	COAPSEC_NLGRP_EVENTS,
+};
+
+extern const struct genl_multicast_group coapsec_nl_mcgrps[1];
+
 #endif /* _COAPSEC_NETLINK_GEN_H */

@@ -1091,11 +1091,6 @@ int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- the family -------------------------------------------------------- */
 
-static const struct genl_multicast_group coapsec_nl_mcgrps[] = {
-	/* Events name contexts and peers: CAP_NET_ADMIN in the netns. */
-	{ .name = COAPSEC_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
-};
-
 static struct genl_family coapsec_genl_family __ro_after_init = {
 	.name = COAPSEC_FAMILY_NAME,
 	.version = COAPSEC_FAMILY_VERSION,
@@ -1124,8 +1119,8 @@ void *coapsec_genl_put_event(struct sk_buff *msg)
 
 void coapsec_genl_multicast(struct net *net, struct sk_buff *msg)
 {
-	genlmsg_multicast_netns(&coapsec_genl_family, net, msg, 0, 0,
-				GFP_ATOMIC);
+	genlmsg_multicast_netns(&coapsec_genl_family, net, msg, 0,
+				COAPSEC_NLGRP_EVENTS, GFP_ATOMIC);
 }
 
 int __init coapsec_genl_register(void)

@@ -250,88 +250,44 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 }
 
 /*
- * Protects @skb's message.  A request takes the next sequence number of
- * the policy's context.  An answer to a request this host verified goes
- * out under that request's context; it may take the request's nonce only
- * if coapsec_exchange_answer() grants it (the first answer, no
- * notification, pairwise), else it carries its own Partial IV.  Nothing
- * else picks a nonce: one nonce, one message.
+ * The sequence number @ctx's message takes: OSCORE_SEQ_NONE where it
+ * reuses its request's nonce (@reuse_nonce: coapsec_exchange_answer()
+ * granted it).  -ERANGE, counted, past the hard limit.
  */
-unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
-			  int action, struct coapsec_context *ctx)
+static int coapsec_send_seq(struct coapsec_net *cn, struct coapsec_context *ctx,
+			    bool reuse_nonce, u64 *seq)
+{
+	*seq = OSCORE_SEQ_NONE;
+	/* Group answers always carry their own: every member answers. */
+	if (reuse_nonce && !(ctx->flags & COAPSEC_CONTEXT_F_GROUP))
+		return 0;
+	*seq = coapsec_next_seq(ctx);
+	if (*seq == OSCORE_SEQ_NONE) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_SEQ_EXHAUSTED);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+/*
+ * Protects s->msg under @ctx and writes it into @skb.  @request: the
+ * binding of the request an answer goes to; NULL for a request, which
+ * records its exchange once nothing but the write can refuse it.
+ */
+static unsigned int coapsec_protect(struct sk_buff *skb,
+				    struct coapsec_pkt *pkt,
+				    struct coapsec_scratch *s,
+				    struct coapsec_context *ctx,
+				    const struct oscore_binding *request,
+				    bool reuse_nonce, bool bound)
 {
 	struct coapsec_net *cn = coapsec_net(pkt->net);
-	struct coapsec_scratch *s = coapsec_scratch();
-	const struct oscore_binding *request = NULL;
-	bool protect = action == COAPSEC_ACTION_PROTECT;
-	bool reuse_nonce = false, is_request, bound;
-	u64 seq = OSCORE_SEQ_NONE;
 	struct oscore_binding binding;
-	struct coapsec_exchange ex;
+	u64 seq;
 	int len;
 
-	/* Decided on the header and token alone, before anything can fail. */
-	bound = coapsec_bound_answer(skb, pkt);
-	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
-			  pkt->len) ||
-	    coap_parse(s->in, pkt->len, &s->msg)) {
-		if (!protect && !bound)
-			return NF_ACCEPT;
-		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
+	if (coapsec_send_seq(cn, ctx, reuse_nonce, &seq))
 		return NF_DROP;
-	}
-	/* Empty messages (ACK, RST, ping) are never protected (§4.2). */
-	if (s->msg.code == COAP_CODE_EMPTY)
-		return NF_ACCEPT;
-
-	is_request = COAP_CODE_CLASS(s->msg.code) == 0;
-	if (is_request) {
-		if (!protect)
-			return coapsec_send_plain_request(pkt, s->msg.token,
-							  s->msg.token_len);
-		if (!ctx) {
-			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
-			return NF_DROP;
-		}
-	} else {
-		if (coapsec_exchange_answer(pkt->net, pkt->family, &pkt->daddr,
-					    pkt->dport, pkt->sport, s->msg.token,
-					    s->msg.token_len,
-					    coapsec_is_notification(&s->msg),
-					    coapsec_notification_life(&s->msg),
-					    &ex, &reuse_nonce)) {
-			if (!protect && !bound)
-				return NF_ACCEPT;
-			coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
-			return NF_DROP;
-		}
-		/*
-		 * The answer to a plain request that a verify policy let in;
-		 * a notification is one only if that request registered.
-		 */
-		if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN) {
-			if (!coapsec_is_notification(&s->msg) ||
-			    (ex.flags & COAPSEC_EXCHANGE_F_OBSERVE))
-				return NF_ACCEPT;
-			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
-			return NF_DROP;
-		}
-		ctx = coapsec_answer_context(pkt->net, &ex);
-		if (!ctx) {
-			coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
-			return NF_DROP;
-		}
-		request = &ex.binding;
-	}
-
-	/* Group answers always carry their own: every member answers. */
-	if (!reuse_nonce || (ctx->flags & COAPSEC_CONTEXT_F_GROUP)) {
-		seq = coapsec_next_seq(ctx);
-		if (seq == OSCORE_SEQ_NONE) {
-			coapsec_count(cn, ctx, COAPSEC_STAT_SEQ_EXHAUSTED);
-			return NF_DROP;
-		}
-	}
 
 	coapsec_oscore_ctx(&s->octx, ctx,
 			   ctx->n_recipients ? &ctx->recipients[0] : NULL);
@@ -352,7 +308,7 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return coapsec_refuse_too_big(skb, pkt, len - pkt->len);
 	}
 
-	if (is_request)
+	if (!request)
 		coapsec_record_request(cn, pkt, &s->msg, ctx, &binding);
 
 	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
@@ -361,4 +317,101 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	}
 	coapsec_count(cn, ctx, COAPSEC_STAT_PROTECTED);
 	return NF_ACCEPT;
+}
+
+/* A request takes the next sequence number of the policy's context. */
+static unsigned int coapsec_send_request(struct sk_buff *skb,
+					 struct coapsec_pkt *pkt,
+					 struct coapsec_scratch *s,
+					 bool protect, bool bound,
+					 struct coapsec_context *ctx)
+{
+	if (!protect)
+		return coapsec_send_plain_request(pkt, s->msg.token,
+						  s->msg.token_len);
+	if (!ctx) {
+		coapsec_count(coapsec_net(pkt->net), NULL,
+			      COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	return coapsec_protect(skb, pkt, s, ctx, NULL, false, bound);
+}
+
+/*
+ * An answer to a request this host verified goes out under that
+ * request's context; it may take the request's nonce only if
+ * coapsec_exchange_answer() grants it (the first answer, no notification,
+ * pairwise), else it carries its own Partial IV.  @ctx is the policy's,
+ * counted against only when the answer has no exchange.
+ */
+static unsigned int coapsec_send_answer(struct sk_buff *skb,
+					struct coapsec_pkt *pkt,
+					struct coapsec_scratch *s,
+					bool protect, bool bound,
+					struct coapsec_context *ctx)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	bool notification = coapsec_is_notification(&s->msg);
+	bool reuse_nonce = false;
+	struct coapsec_exchange ex;
+
+	if (coapsec_exchange_answer(pkt->net, pkt->family, &pkt->daddr,
+				    pkt->dport, pkt->sport, s->msg.token,
+				    s->msg.token_len, notification,
+				    coapsec_notification_life(&s->msg),
+				    &ex, &reuse_nonce)) {
+		if (!protect && !bound)
+			return NF_ACCEPT;
+		coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	/*
+	 * The answer to a plain request that a verify policy let in;
+	 * a notification is one only if that request registered.
+	 */
+	if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN) {
+		if (!notification || (ex.flags & COAPSEC_EXCHANGE_F_OBSERVE))
+			return NF_ACCEPT;
+		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	ctx = coapsec_answer_context(pkt->net, &ex);
+	if (!ctx) {
+		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	return coapsec_protect(skb, pkt, s, ctx, &ex.binding, reuse_nonce,
+			       bound);
+}
+
+/*
+ * Protects @skb's message: a request under the policy's context, an
+ * answer under its request's.  Only coapsec_send_seq() chooses between a
+ * new sequence number and the request's nonce: one nonce, one message.
+ */
+unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
+			  int action, struct coapsec_context *ctx)
+{
+	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_scratch *s = coapsec_scratch();
+	bool protect = action == COAPSEC_ACTION_PROTECT;
+	bool bound;
+
+	/* Decided on the header and token alone, before anything can fail. */
+	bound = coapsec_bound_answer(skb, pkt);
+	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
+			  pkt->len) ||
+	    coap_parse(s->in, pkt->len, &s->msg)) {
+		if (!protect && !bound)
+			return NF_ACCEPT;
+		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
+	/* Empty messages (ACK, RST, ping) are never protected (§4.2). */
+	if (s->msg.code == COAP_CODE_EMPTY)
+		return NF_ACCEPT;
+
+	if (COAP_CODE_CLASS(s->msg.code) == 0)
+		return coapsec_send_request(skb, pkt, s, protect, bound, ctx);
+	return coapsec_send_answer(skb, pkt, s, protect, bound, ctx);
 }

@@ -9,6 +9,7 @@
 # member rekeys its group and cuts it off, and a sequence soft limit
 # leads to a rekey with no command lost.
 . selftests/lib.sh
+. selftests/lib/agent.sh
 B=${B:-build}
 BIN=$PWD/$B/coapsecd
 CLI=$PWD/$B/coapsec
@@ -59,7 +60,6 @@ done
 
 # ---- configurations (keys in 0600 files)
 umask 077
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 key > "$T/kg"
 for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
 server_conf() {
@@ -104,15 +104,6 @@ start() {	# NAME
 	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
 	PID[$1]=$!
 }
-wait_log() {	# NAME TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-ctx() { jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null; }
 kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
 
 start server

@@ -3,7 +3,8 @@
  * control_scale [N]: adds N contexts (default 100000) with distinct
  * (ID context, kid), dumps them, checks the count, flushes, and reports
  * time and kernel memory per context (MemAvailable, Slab and Percpu from
- * /proc/meminfo).  Expects coapsec loaded, an empty namespace.  KTAP.
+ * /proc/meminfo).  Expects coapsec loaded, an empty namespace.  KTAP,
+ * from the kernel's kselftest.h; control_scale.sh merges it into its own.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -11,17 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "kselftest.h"
+
 #include "ctxfill.h"
-
-static int n_tests, n_fail;
-
-static void result(int ok, const char *what)
-{
-	n_tests++;
-	if (!ok)
-		n_fail++;
-	printf("%s %d %s\n", ok ? "ok" : "not ok", n_tests, what);
-}
 
 static long meminfo(const char *key)
 {
@@ -65,12 +58,11 @@ int main(int argc, char **argv)
 	double t0, t1, t2;
 	int err = 0;
 
-	printf("TAP version 13\n1..6\n");
+	ksft_print_header();
+	ksft_set_plan(5);
 	nl = coapsec_nl_open();
-	if (!nl) {
-		printf("not ok 1 open: %s\n", strerror(errno));
-		return 1;
-	}
+	if (!nl)
+		ksft_exit_fail_msg("open: %s\n", strerror(errno));
 	settle();
 	avail0 = meminfo("MemAvailable");
 	slab0 = meminfo("Slab");
@@ -80,36 +72,37 @@ int main(int argc, char **argv)
 	err = ctxfill(nl, 0, n, &i);
 	t1 = ctxfill_now();
 	if (err)
-		printf("# context %lu: %s\n", i + 1, coapsec_nl_errmsg(nl));
-	result(!err, "add contexts");
-	printf("# added %lu contexts in %.1f s (%.0f/s)\n", i, t1 - t0,
+		ksft_print_msg("context %lu: %s\n", i + 1,
+			       coapsec_nl_errmsg(nl));
+	ksft_test_result(!err, "add contexts\n");
+	ksft_print_msg("added %lu contexts in %.1f s (%.0f/s)\n", i, t1 - t0,
 	       i / (t1 - t0));
 
 	err = coapsec_nl_context_dump(nl, count_cb, &dumped);
 	t2 = ctxfill_now();
-	result(!err && dumped == n, "dump returns every context");
-	printf("# dumped %lu contexts in %.2f s\n", dumped, t2 - t1);
+	ksft_test_result(!err && dumped == n, "dump returns every context\n");
+	ksft_print_msg("dumped %lu contexts in %.2f s\n", dumped, t2 - t1);
 
 	err = coapsec_nl_stats_get(nl, 0, &s);
-	result(!err && s.contexts == n, "stats count every context");
+	ksft_test_result(!err && s.contexts == n, "stats count every context\n");
 
 	avail1 = meminfo("MemAvailable");
 	slab1 = meminfo("Slab");
 	pcpu1 = meminfo("Percpu");
 	if (n) {
-		printf("# memory per context: %.0f bytes (MemAvailable), slab %.0f bytes, percpu %.0f bytes\n",
+		ksft_print_msg("memory per context: %.0f bytes (MemAvailable), slab %.0f bytes, percpu %.0f bytes\n",
 		       (avail0 - avail1) * 1024.0 / n,
 		       (slab1 - slab0) * 1024.0 / n,
 		       (pcpu1 - pcpu0) * 1024.0 / n);
-		printf("# meminfo kB: MemAvailable %ld -> %ld, Slab %ld -> %ld, Percpu %ld -> %ld\n",
+		ksft_print_msg("meminfo kB: MemAvailable %ld -> %ld, Slab %ld -> %ld, Percpu %ld -> %ld\n",
 		       avail0, avail1, slab0, slab1, pcpu0, pcpu1);
 	}
 
 	t0 = ctxfill_now();
 	err = coapsec_nl_flush(nl);
 	t1 = ctxfill_now();
-	result(!err, "flush");
-	printf("# flushed in %.2f s\n", t1 - t0);
+	ksft_test_result(!err, "flush\n");
+	ksft_print_msg("flushed in %.2f s\n", t1 - t0);
 	/* 100,000 RCU callbacks freeing transforms take a while. */
 	for (i = 0; i < 60; i++) {
 		err = coapsec_nl_stats_get(nl, 0, &s);
@@ -117,16 +110,14 @@ int main(int argc, char **argv)
 			break;
 		sleep(1);
 	}
-	printf("# every context freed %lu s after the flush\n", i);
+	ksft_print_msg("every context freed %lu s after the flush\n", i);
 	settle();
 	avail2 = meminfo("MemAvailable");
 	err = coapsec_nl_stats_get(nl, 0, &s);
-	printf("# after flush: MemAvailable %ld kB (%+ld kB from start), contexts in all namespaces %u\n",
+	ksft_print_msg("after flush: MemAvailable %ld kB (%+ld kB from start), contexts in all namespaces %u\n",
 	       avail2, avail2 - avail0, s.contexts_all);
-	result(!err && s.contexts == 0 && s.contexts_all == 0,
-	       "flush frees every context");
+	ksft_test_result(!err && s.contexts == 0 && s.contexts_all == 0,
+			 "flush frees every context\n");
 	coapsec_nl_close(nl);
-	printf("# Totals: pass:%d fail:%d xfail:0 xpass:0 skip:0 error:0\n",
-	       n_tests - n_fail, n_fail);
-	return n_fail ? 1 : 0;
+	ksft_finished();
 }

@@ -11,8 +11,6 @@ import socket
 import struct
 import sys
 
-import yaml
-
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "lib"))
 import genl_raw  # noqa: E402
@@ -21,84 +19,12 @@ from ktap import Ktap  # noqa: E402
 NLM_F_DUMP = 0x300
 NLMSG_DONE = 3
 NLM_F_DUMP_INTR = 0x10
-FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}
-
-
-class Spec:
-    def __init__(self, path):
-        with open(path) as f:
-            self.y = yaml.safe_load(f)
-        self.sets = {s["name"]: s for s in self.y["attribute-sets"]}
-        self.ops = {op["name"]: op for op in self.y["operations"]["list"]}
-        self.cmd = {op["name"]: i for i, op in
-                    enumerate(self.y["operations"]["list"], 1)}
-        self.enums = {d["name"]: d for d in self.y.get("definitions", [])}
-
-    def base(self, sname):
-        return self.sets[sname].get("subset-of") or sname
-
-    def attr(self, sname, aname):
-        """(number, merged attribute) of @aname in set @sname."""
-        s = self.sets[sname]
-        mine = next(a for a in s["attributes"] if a["name"] == aname)
-        if s.get("subset-of"):
-            num, a = self.attr(s["subset-of"], aname)
-            a = dict(a, **mine)
-            return num, a
-        return s["attributes"].index(mine) + 1, dict(mine)
-
-    def enum(self, name, entry):
-        d = self.enums[name]
-        names = [e["name"] if isinstance(e, dict) else e
-                 for e in d["entries"]]
-        return d.get("value-start", 0) + names.index(entry)
-
-    def encode(self, sname, obj):
-        out = b""
-        for aname, value in obj.items():
-            num, a = self.attr(sname, aname)
-            values = value if a.get("multi-attr") else [value]
-            for v in values:
-                t = a["type"]
-                if t == "nest":
-                    out += genl_raw.nest(num, self.encode(
-                        a["nested-attributes"], v))
-                elif t in FMT:
-                    out += genl_raw.attr(num, struct.pack(FMT[t], v))
-                elif t == "string":
-                    out += genl_raw.attr(num, v.encode() + b"\0")
-                else:
-                    out += genl_raw.attr(num, v)
-        return out
-
-    def decode(self, sname, buf):
-        sname = self.base(sname)
-        attrs = self.sets[sname]["attributes"]
-        out = {}
-        for num, payloads in genl_raw.parse_attrs(buf).items():
-            if not 1 <= num <= len(attrs):
-                out["?%d" % num] = payloads
-                continue
-            a = attrs[num - 1]
-            vals = []
-            for p in payloads:
-                t = a["type"]
-                if t == "nest":
-                    vals.append(self.decode(a["nested-attributes"], p))
-                elif t in FMT:
-                    vals.append(struct.unpack(FMT[t], p)[0])
-                elif t == "string":
-                    vals.append(p.rstrip(b"\0").decode())
-                else:
-                    vals.append(p)
-            out[a["name"]] = vals if a.get("multi-attr") else vals[0]
-        return out
 
 
 class Client:
     def __init__(self, spec):
         self.spec = spec
-        self.g = genl_raw.Genl(spec.y["name"])
+        self.g = genl_raw.Genl(spec)
 
     def do(self, opname, req=None):
         """(-errno or 0, extack, decoded reply) of one do request."""
@@ -132,7 +58,6 @@ class Client:
                     return struct.unpack_from("=i", m, 16)[0], out
                 out.append(self.spec.decode("coapsec", m[20:]))
 
-
     def dump_changed(self, opname, change):
         """Dumps @opname, calling @change() after the first part has
         arrived: (NLM_F_DUMP_INTR seen, parts read, objects read)."""
@@ -158,8 +83,7 @@ class Client:
 
 
 def main():
-    spec = Spec(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                             "..", "uapi", "coapsec.yaml"))
+    spec = genl_raw.Spec()
     c = Client(spec)
     requests = [op for op in spec.y["operations"]["list"]
                 if "do" in op or "dump" in op]
@@ -360,7 +284,7 @@ def main():
         listed = {a["name"] for a in s["attributes"]}
         base = spec.sets[s["subset-of"]]["attributes"]
         left = [a for a in base if a["name"] not in listed and
-                a["type"] in FMT]
+                a["type"] in genl_raw.FMT]
         ops = [op for op in requests
                if any(spec.sets[op["attribute-set"]].get("subset-of") and
                       a.get("nested-attributes") == s["name"]
@@ -376,7 +300,7 @@ def main():
         raw = genl_raw.nest(spec.attr("coapsec", top)[0],
                             genl_raw.attr(base.index(a) + 1,
                                           b"\0" * struct.calcsize(
-                                              FMT[a["type"]])))
+                                              genl_raw.FMT[a["type"]])))
         err, msg, _ = c.g.request(c.g.family, spec.cmd[op["name"]], raw)
         check(err == -genl_raw.errno.EINVAL,
               "%s: %s.%s (not in %s) refused" % (op["name"], top,

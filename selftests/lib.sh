@@ -56,6 +56,20 @@ ktap_merge() {
 	done < "$1"
 }
 
+# ktap_verify FILE: whether the KTAP in FILE is whole: one plan, as many
+# results as it announces, none after the totals.  Says what is wrong.
+ktap_verify() {
+	awk '
+	/^1\.\.[0-9]+/ { if (!plans++) plan = substr($1, 4) + 0 }
+	/^(not )?ok [0-9]+/ { n++; if (totals) late++ }
+	/^# Totals:/ { totals = 1 }
+	END {
+		if (plans != 1) { printf "%d plans\n", plans; exit 1 }
+		if (n != plan) { printf "plan 1..%d, %d results\n", plan, n; exit 1 }
+		if (late) { printf "%d results after the totals\n", late; exit 1 }
+	}' "$1"
+}
+
 # ktap_skip_all REASON: the whole test does not apply here; exits 0.
 ktap_skip_all() {
 	echo "TAP version 13"
@@ -63,7 +77,8 @@ ktap_skip_all() {
 	exit 0
 }
 
-ksft_diag() { echo "# $*"; }
+# ksft_diag TEXT: TEXT as diagnostics, "# " before each of its lines.
+ksft_diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 
 # Loads coapsec.ko with the modules it depends on.  insmod does not read
 # modules.dep, so do what modprobe would: hard dependencies, then softdeps.
@@ -109,6 +124,15 @@ veth_pair() {
 		ip -n "$2" addr add "$4::2/64" dev veth0 nodad || return 1
 	fi
 	ip -n "$1" link set veth0 up && ip -n "$2" link set veth0 up
+}
+
+# pair_setup NET [NET6]: the module loaded and two namespaces, CLI and
+# SRV, joined by veth_pair NET [NET6]; all of it undone on exit.
+pair_setup() {
+	coapsec_load || return 1
+	trap 'cleanup_ns; coapsec_unload' EXIT
+	setup_ns CLI SRV || return 1
+	veth_pair "$CLI" "$SRV" "$@"
 }
 
 # Ends what a test left running in its namespaces (a server, a sniffer),

@@ -4,9 +4,6 @@
 # The table of outstanding requests under a flood (selftests/path_exchange.py).
 . selftests/lib.sh
 
-coapsec_load || exit 1
-trap 'cleanup_ns; coapsec_unload' EXIT
-setup_ns CLI SRV || exit 1
-veth_pair "$CLI" "$SRV" 0.7 || exit 1
+pair_setup 0.7 || exit 1
 
 python3 selftests/path_exchange.py "$CLI" "$SRV"

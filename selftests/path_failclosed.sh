@@ -5,10 +5,7 @@
 # answers after the last context went (selftests/path_failclosed.py).
 . selftests/lib.sh
 
-coapsec_load || exit 1
-trap 'cleanup_ns; coapsec_unload' EXIT
-setup_ns CLI SRV || exit 1
-veth_pair "$CLI" "$SRV" 0.31 fd31 || exit 1
+pair_setup 0.31 fd31 || exit 1
 ip -n "$SRV" addr add fd31::3/64 dev veth0 nodad
 
 python3 selftests/path_failclosed.py "$CLI" "$SRV"

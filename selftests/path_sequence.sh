@@ -5,9 +5,6 @@
 # (selftests/path_sequence.py).
 . selftests/lib.sh
 
-coapsec_load || exit 1
-trap 'cleanup_ns; coapsec_unload' EXIT
-setup_ns CLI SRV || exit 1
-veth_pair "$CLI" "$SRV" 0.9 || exit 1
+pair_setup 0.9 || exit 1
 
 python3 selftests/path_sequence.py "$CLI" "$SRV"

@@ -5,8 +5,11 @@
 # $COAPSEC_TEST_LIST), inside one guest
 # (tools/vm/run -- selftests/run_all.sh).  Each test's KTAP goes to
 # $COAPSEC_VM_OUT/<name>.tap; a test that exits non-zero without reporting
-# a failure still counts as one.  Optional arguments select tests by name.
+# a failure still counts as one, and so does one that passes with KTAP
+# that is not whole (ktap_verify).  Optional arguments select tests by
+# name.
 set -u
+. selftests/lib.sh
 out=${COAPSEC_VM_OUT:-/tmp/coapsec-selftests}
 mkdir -p "$out"
 per_test_timeout=${COAPSEC_TEST_TIMEOUT:-$(sed -n "s/^timeout=//p" selftests/settings)}
@@ -46,6 +49,10 @@ while read -r t; do
 	cat "$out/$name.tap"
 	if [ $st -ne 0 ] && ! grep -q '^not ok ' "$out/$name.tap"; then
 		echo "not ok 1 $name # exit status $st" | tee -a "$out/$name.tap"
+	fi
+	if [ $st -eq 0 ] && ! why=$(ktap_verify "$out/$name.tap"); then
+		echo "not ok 1 $name # KTAP not whole: $why" | tee -a "$out/$name.tap"
+		st=1
 	fi
 	[ $st -eq 0 ] || rc=1
 	# A test must leave the module unloaded for the next one.

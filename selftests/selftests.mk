@@ -22,5 +22,5 @@ CTXFILL_OBJS := $(B)/selftests/ctxfill.o
 $(B)/selftests/control_scale: selftests/control_scale.c $(CTXFILL_OBJS) \
 		$(NL_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(NL_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -o $@ $^ $(NL_LIBS)
 # --- end control plane

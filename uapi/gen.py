@@ -8,7 +8,11 @@
 #
 # Usage: uapi/gen.py [--out DIR]   (DIR defaults to the repository root;
 # the files land in DIR/uapi/linux, DIR/kmod and DIR/tools/lib).
-# The conventions it follows are in the spec's head comment.
+# The conventions it follows are in the spec's head comment, and two of
+# its own: every multicast group needs CAP_NET_ADMIN in the netns (events
+# name contexts and peers), and the counters of the stats set are its u64
+# attributes, named in JSON and text output as the spec spells them with
+# '_' for '-'.
 import argparse
 import os
 import sys
@@ -365,7 +369,14 @@ def gen_kernel(sp):
                   '\t' * (col // 8) + ' ' * (col % 8) +
                   'struct netlink_callback *cb);']
     h += ['', 'extern const struct genl_ops coapsec_nl_ops[%d];' %
-          len(req_ops), '', '#endif /* _COAPSEC_NETLINK_GEN_H */']
+          len(req_ops)]
+    grps = y.get('mcast-groups', {}).get('list', [])
+    if grps:
+        h += ['', 'enum {']
+        h += ['\t%s,' % mcgrp_index(sp, g) for g in grps]
+        h += ['};', '', 'extern const struct genl_multicast_group '
+              'coapsec_nl_mcgrps[%d];' % len(grps)]
+    h += ['', '#endif /* _COAPSEC_NETLINK_GEN_H */']
     c = ['// SPDX-License-Identifier: GPL-2.0', HDR_TOP,
          '/*', ' * Linux 6.1 has no genl_split_ops (6.2): one genl_ops entry '
          'per command,', ' * its do and dump sharing the request policy.',
@@ -417,17 +428,31 @@ def gen_kernel(sp):
         c.append('\t\t.maxattr = %s,' % c_upper(sp.name + '-a-max'))
         c.append('\t},')
     c.append('};')
+    if grps:
+        c += ['', '/* Every group: CAP_NET_ADMIN in the netns. */',
+              'const struct genl_multicast_group coapsec_nl_mcgrps[%d] = {'
+              % len(grps)]
+        for g in grps:
+            c += ['\t[%s] = {' % mcgrp_index(sp, g),
+                  '\t\t.name = %s,' % c_upper(g['c-define-name']),
+                  '\t\t.flags = GENL_MCAST_CAP_NET_ADMIN,', '\t},']
+        c.append('};')
     return '\n'.join(h) + '\n', '\n'.join(c) + '\n'
+
+
+def mcgrp_index(sp, g):
+    return c_upper('%s-nlgrp-%s' % (sp.name, g['name']))
 
 
 def gen_names(sp):
     y = sp.y
     out = ['/* SPDX-License-Identifier: GPL-2.0 */', HDR_TOP,
            '/*', ' * Names of the attributes and enum values, as the spec '
-           'spells them, for', ' * messages and JSON.  Included by '
-           'tools/lib/coapsec_nl.c only.', ' */',
+           'spells them, for', ' * messages and JSON, and the counters.  '
+           'Included by tools/lib/coapsec_nl.c', ' * only.', ' */',
            '#ifndef COAPSEC_NL_NAMES_H', '#define COAPSEC_NL_NAMES_H', '',
-           '#include "uapi/linux/coapsec.h"']
+           '#include <stdint.h>', '',
+           '#include "uapi/linux/coapsec.h"', '#include "coapsec_nl.h"']
     for s in y['attribute-sets']:
         if s.get('subset-of'):
             continue
@@ -447,7 +472,22 @@ def gen_names(sp):
             e = e['name'] if isinstance(e, dict) else e
             out.append('\t[%s] = "%s",' % (c_upper(pfx + e), e))
         out.append('};')
-    out += ['', '#endif /* COAPSEC_NL_NAMES_H */']
+    counters = [a['name'] for a in sp.sets['stats']['attributes']
+                if a['type'] == 'u64']
+    n = len(counters)
+    out += ['', '/*', ' * The counters: the stats set\'s u64 attributes, in '
+            'its order.  Their', ' * names in JSON and text output are the '
+            'spec\'s with \'_\' for \'-\'.', ' */',
+            '_Static_assert(COAPSEC_NL_NUM_COUNTERS == %d,' % n,
+            '\t       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has %d '
+            'counters");' % n, '',
+            'const char *const coapsec_nl_counter_names'
+            '[COAPSEC_NL_NUM_COUNTERS] = {']
+    out += ['\t"%s",' % c_lower(a) for a in counters]
+    out += ['};', '', 'static const uint16_t coapsec_nl_counter_attrs'
+            '[COAPSEC_NL_NUM_COUNTERS] = {']
+    out += ['\t%s,' % sp.attr_c('stats', a) for a in counters]
+    out += ['};', '', '#endif /* COAPSEC_NL_NAMES_H */']
     return '\n'.join(out) + '\n'
 
 

@@ -7,13 +7,14 @@
 # membership change, a server restart, a device restart and a registry
 # that refuses a write.  KTAP output.
 set -u
+. selftests/lib.sh
+. selftests/lib/agent.sh
 BIN=${COAPSECD:-build/coapsecd}
 PROBE=${DTLS_PROBE:-build/agent/dtls_probe}
 T=$(mktemp -d /tmp/coapsecd-flow-XXXXXX)
 BASE=$((20000 + RANDOM % 20000))
 SRV=$BASE GW=$((BASE + 1))
 declare -A PID
-n=0 fails=0
 
 cleanup() {
 	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
@@ -22,23 +23,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-nok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n $1"; }
-check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 
 start() {	# NAME CONFIG
 	"$BIN" -c "$T/$2.json" 2>>"$T/$1.log" &
 	PID[$1]=$!
 }
 stop() { kill "${PID[$1]}" 2>/dev/null; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
-wait_log() {	# NAME TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 20; i++)); do
-		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
 stats() {	# NAME: its counters, as JSON
 	local before i
 	before=$(grep -c ' stats ' "$T/$1.log")
@@ -48,10 +38,6 @@ stats() {	# NAME: its counters, as JSON
 		sleep 0.05
 	done
 	grep ' stats ' "$T/$1.log" | tail -1 | sed 's/.* stats //'
-}
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
-ctx() {	# FILE NAME FIELD
-	jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null
 }
 
 umask 077
@@ -98,12 +84,11 @@ done
 sed "s/${KM[dev-1]}/$(key)/" "$T/dev-1.json" > "$T/wrongkey.json"
 sed 's/"dev-1@gw1"/"nobody@gw1"/' "$T/dev-1.json" > "$T/unknown.json"
 
-echo "TAP version 13"
-echo "1..14"
+ktap_header 15
 
 help=$("$BIN" --help 2>&1)
 hrc=$?
-check "coapsecd --help prints the usage and exits 0" \
+ktap_check "coapsecd --help prints the usage and exits 0" \
 	eval '[ $hrc = 0 ] && grep -q "^usage: coapsecd -c CONFIG" <<<"$help"'
 
 start server server
@@ -113,8 +98,8 @@ for d in $MEMBERS; do start $d $d; done
 all=1
 for d in $MEMBERS; do wait_log $d "contexts installed" 10 || all=0; done
 wait_log gw "contexts installed" 5 || all=0
-check "four devices in two groups authenticated and keyed end to end" [ $all = 1 ]
-check "a policy naming a group the device never gets is logged" \
+ktap_check "four devices in two groups authenticated and keyed end to end" [ $all = 1 ]
+ktap_check "a policy naming a group the device never gets is logged" \
 	grep -q 'policies\[0\].context: "group:lights" names no context this agent was given' "$T/dev-3.log"
 
 # Identical contexts on both sides, compared through key fingerprints:
@@ -133,19 +118,19 @@ group_same() {
 	  "$(ctx gw $n id_context) $(ctx gw $n common_iv_fp) $(ctx gw $n "recipients[] | select(.id==\"$sid\") | .key_fp") $(ctx gw $n sender_key_fp) $(ctx gw $n epoch)" ]
 }
 all=1; for d in $MEMBERS; do pairwise_same $d || all=0; done
-check "pairwise contexts identical on each device and the server" [ $all = 1 ]
+ktap_check "pairwise contexts identical on each device and the server" [ $all = 1 ]
 all=1; for d in $MEMBERS; do group_same $d || all=0; done
-check "group contexts identical on each device and the gateway" [ $all = 1 ]
-check "the gateway holds no pairwise context (it never learns a Ks)" \
+ktap_check "group contexts identical on each device and the gateway" [ $all = 1 ]
+ktap_check "the gateway holds no pairwise context (it never learns a Ks)" \
 	[ "$(jq '[.contexts[] | select(.kind=="pairwise")] | length' "$T/gw.ctx")" = 0 ]
 
 "$BIN" -c "$T/wrongkey.json" -p /status >/dev/null 2>&1
 st=$(stats gw)
-check "a wrong PSK fails the handshake, logged and counted" \
+ktap_check "a wrong PSK fails the handshake, logged and counted" \
 	eval '[ "$(jq .dtls.auth_failed <<<"$st")" -ge 1 ] && grep -q "handshake failed for identity \"dev-1@gw1\": wrong key" "$T/gw.log"'
 "$BIN" -c "$T/unknown.json" -p /status >/dev/null 2>&1
 st=$(stats gw)
-check "an unknown identity fails the handshake, logged and counted" \
+ktap_check "an unknown identity fails the handshake, logged and counted" \
 	eval '[ "$(jq .dtls.unknown_identity <<<"$st")" -ge 1 ] && grep -q "unknown PSK identity \"nobody@gw1\"" "$T/gw.log"'
 
 before=$(stats server)
@@ -154,7 +139,7 @@ sleep 0.3
 after=$(stats server)
 hvr=$(( $(jq .dtls.hello_verify <<<"$after") - $(jq .dtls.hello_verify <<<"$before") ))
 echo "# flood: $hvr HelloVerifyRequests; peers $(jq .dtls.peers <<<"$after"), pooled contexts $(jq .dtls.contexts <<<"$after")"
-check "3000 spoofed ClientHellos: cookies sent, no per-peer state kept" \
+ktap_check "3000 spoofed ClientHellos: cookies sent, no per-peer state kept" \
 	eval '[ "$hvr" -ge 2900 ] && [ "$(jq .dtls.peers <<<"$after")" = 1 ] && [ "$(jq .dtls.contexts <<<"$after")" -le 3 ]'
 
 # Membership change: dev-4 leaves; doors gets a new Gid and new keys.
@@ -167,7 +152,7 @@ for ((i = 0; i < 100; i++)); do
 done
 sleep 0.3
 new_gid=$(ctx dev-3 group:doors id_context)
-check "removing dev-4 rekeys doors: new Gid on dev-3 and the gateway, nothing for dev-4" \
+ktap_check "removing dev-4 rekeys doors: new Gid on dev-3 and the gateway, nothing for dev-4" \
 	eval '[ "$new_gid" != "$old_gid" ] && group_same dev-3 && [ "$(ctx dev-4 group:doors id_context)" = "$old_gid" ] && [ "$(ctx gw group:doors "recipients | length")" = 1 ]'
 
 # Server restart: the registry stays (same groups, members, Gids, Ks).
@@ -183,7 +168,7 @@ for ((i = 0; i < 400; i++)); do
 	sleep 0.05
 done
 st=$(stats server)
-check "the server's registry survives its restart" \
+ktap_check "the server's registry survives its restart" \
 	eval '[ "$(grep -c ": started$" "$T/server.log")" = 2 ] && [ -n "$reg_before" ] && [ "$reg_before" = "$(q "$REG")" ] && [ "$(jq .server.members <<<"$st")" = 3 ] && [ "$(grep -c "group .* created" "$T/server.log")" = 2 ]'
 
 # Device restart: a fresh Rand (new Ks) and, since its sender sequence
@@ -194,7 +179,7 @@ stop dev-1
 : > "$T/dev-1.log"
 start dev-1 dev-1
 wait_log dev-1 "contexts installed" 20
-check "a restarted device gets a fresh Ks, and its group a new Gid" \
+ktap_check "a restarted device gets a fresh Ks, and its group a new Gid" \
 	eval '[ -n "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" ] && [ "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" != "$ks_before" ] && [ "$(ctx dev-1 group:lights id_context)" != "$lights_before" ] && pairwise_same dev-1'
 
 # A registry write that fails (a trigger refuses the Service Request's
@@ -209,18 +194,19 @@ start dev-2 dev-2
 wait_log server 'service request of "dev-2": registry update failed; no keys sent' 10
 refused=$?
 sleep 0.5
-check "a failed registry write: error answered, nothing committed, no keys sent" \
+ktap_check "a failed registry write: error answered, nothing committed, no keys sent" \
 	eval '[ $refused = 0 ] && [ "$reg_before" = "$(q "$REG2")" ] && ! grep -q "contexts installed" "$T/dev-2.log" && grep -q "service request refused\|retrying" "$T/dev-2.log"'
 q "DROP TRIGGER test_refuse_sr"
 wait_log dev-2 "contexts installed" 20
 for ((i = 0; i < 100; i++)); do group_same dev-2 && break; sleep 0.1; done
-check "once the registry takes writes again, the device is keyed" group_same dev-2
+ktap_check "once the registry takes writes again, the device is keyed" group_same dev-2
 
+clean=1
 for f in "$T"/*.log; do
 	for k in $KG "${KX[@]}" "${KM[@]}"; do
-		grep -q "$k" "$f" && { echo "# key material in $(basename "$f")"; fails=$((fails + 1)); }
+		grep -q "$k" "$f" && { ksft_diag "key material in $(basename "$f")"; clean=0; }
 	done
 done
-[ $fails = 0 ] || { [ -n "${KEEP:-}" ] && echo "# logs kept in $T"; }
-echo "# Totals: pass:$((n - fails)) fail:$fails"
-[ $fails = 0 ]
+ktap_check "no key material in any agent's log" [ $clean = 1 ]
+[ "$KSFT_FAIL" = 0 ] || { [ -n "${KEEP:-}" ] && ksft_diag "logs kept in $T"; }
+ktap_finish

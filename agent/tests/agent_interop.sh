@@ -6,11 +6,11 @@
 # endpoint, and the agent as a DTLS-PSK client completes a request
 # against coap-server-openssl.  Loopback only.  KTAP output.
 set -u
+. selftests/lib.sh
 BIN=${COAPSECD:-build/coapsecd}
 T=$(mktemp -d /tmp/coapsecd-interop-XXXXXX)
 PORT=$((20000 + RANDOM % 20000))
 pids=()
-fails=0
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 	wait 2>/dev/null
@@ -18,12 +18,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "TAP version 13"
-echo "1..4"
-if ! command -v coap-client-openssl >/dev/null || ! command -v coap-server-openssl >/dev/null; then
-	for i in 1 2 3 4; do echo "ok $i # SKIP libcoap3-bin not installed"; done
-	exit 0
-fi
+command -v coap-client-openssl >/dev/null && command -v coap-server-openssl >/dev/null ||
+	ktap_skip_all "libcoap3-bin not installed"
+ktap_header 4
 
 # libcoap takes the PSK as text; the agent as hex of the same bytes.
 PSK_TEXT=coapsec-interop-psk
@@ -39,28 +36,28 @@ for ((i = 0; i < 50; i++)); do grep -q started "$T/gw.log" && break; sleep 0.05;
 out=$(timeout 10 coap-client-openssl -B 5 -u libcoap-client -k "$PSK_TEXT" \
 	"coaps://127.0.0.1:$PORT/status" 2>"$T/client.err")
 if grep -q '"role": *"gateway"' <<<"$out"; then
-	echo "ok 1 coap-client-openssl -u -k: coaps GET /status against the agent"
+	ktap_result 0 "coap-client-openssl -u -k: coaps GET /status against the agent"
 else
-	fails=$((fails + 1)); echo "not ok 1 coap-client-openssl -u -k: coaps GET /status against the agent"
-	echo "# got: $out"; sed 's/^/# /' "$T/client.err" | tail -5
+	ktap_result 1 "coap-client-openssl -u -k: coaps GET /status against the agent"
+	ksft_diag "got: $out"; sed 's/^/# /' "$T/client.err" | tail -5
 fi
 
 out=$(timeout 10 coap-client-openssl -B 5 -u libcoap-client -k "$PSK_TEXT" \
 	"coaps://127.0.0.1:$PORT/.well-known/core" 2>/dev/null)
 if grep -q '</ga/join>' <<<"$out"; then
-	echo "ok 2 coap-client-openssl: resource discovery lists the agent's endpoints"
+	ktap_result 0 "coap-client-openssl: resource discovery lists the agent's endpoints"
 else
-	fails=$((fails + 1)); echo "not ok 2 coap-client-openssl: resource discovery lists the agent's endpoints"
-	echo "# got: $out"
+	ktap_result 1 "coap-client-openssl: resource discovery lists the agent's endpoints"
+	ksft_diag "got: $out"
 fi
 
 timeout 10 coap-client-openssl -B 5 -u libcoap-client -k wrong-psk-text \
 	"coaps://127.0.0.1:$PORT/status" >/dev/null 2>&1
 sleep 0.2
 if grep -q 'handshake failed for identity "libcoap-client": wrong key' "$T/gw.log"; then
-	echo "ok 3 coap-client-openssl with a wrong PSK is refused and logged"
+	ktap_result 0 "coap-client-openssl with a wrong PSK is refused and logged"
 else
-	fails=$((fails + 1)); echo "not ok 3 coap-client-openssl with a wrong PSK is refused and logged"
+	ktap_result 1 "coap-client-openssl with a wrong PSK is refused and logged"
 fi
 
 # The agent as DTLS-PSK client: the device role's upstream is libcoap's
@@ -75,9 +72,9 @@ printf '%s\n' "{\"role\":\"device\",\"id\":\"dev-interop\"," \
 out=$(timeout 15 "$BIN" -c "$T/dev.json" -p / 2>"$T/dev.err")
 rc=$?
 if [ $rc = 0 ] && grep -q '^2.05' <<<"$out"; then
-	echo "ok 4 coapsecd as DTLS-PSK client completes a coaps GET against coap-server-openssl"
+	ktap_result 0 "coapsecd as DTLS-PSK client completes a coaps GET against coap-server-openssl"
 else
-	fails=$((fails + 1)); echo "not ok 4 coapsecd as DTLS-PSK client completes a coaps GET against coap-server-openssl"
-	echo "# rc=$rc got: $out"; sed 's/^/# /' "$T/dev.err" | tail -5
+	ktap_result 1 "coapsecd as DTLS-PSK client completes a coaps GET against coap-server-openssl"
+	ksft_diag "rc=$rc got: $out"; sed 's/^/# /' "$T/dev.err" | tail -5
 fi
-[ $fails = 0 ]
+ktap_finish

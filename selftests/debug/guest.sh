@@ -4,6 +4,7 @@
 # In the debug kernel's guest (make check-debug): every VM selftest, then
 # a kmemleak scan.  KASAN, lockdep, UBSAN and RCU reports land in the kernel
 # log, which the runner judges; kmemleak must be asked.
+. selftests/lib.sh
 kmemleak=/sys/kernel/debug/kmemleak
 
 # KASAN, lockdep and kmemleak under emulation run about ten times slower
@@ -24,15 +25,13 @@ echo scan > "$kmemleak"
 sleep 6
 echo scan > "$kmemleak"
 cat "$kmemleak" > "$COAPSEC_VM_OUT/kmemleak.txt"
-{
-	echo "TAP version 13"
-	echo "1..1"
-	if [ -s "$COAPSEC_VM_OUT/kmemleak.txt" ]; then
-		sed 's/^/# /' "$COAPSEC_VM_OUT/kmemleak.txt" | head -n 60
-		echo "not ok 1 kmemleak: no unreferenced objects"
-		rc=1
-	else
-		echo "ok 1 kmemleak: no unreferenced objects"
-	fi
-} | tee "$COAPSEC_VM_OUT/kmemleak.tap"
+leaks() {
+	ktap_header 1
+	sed 's/^/# /' "$COAPSEC_VM_OUT/kmemleak.txt" | head -n 60
+	ktap_check "kmemleak: no unreferenced objects" \
+		[ ! -s "$COAPSEC_VM_OUT/kmemleak.txt" ]
+	ktap_finish
+}
+leaks | tee "$COAPSEC_VM_OUT/kmemleak.tap"
+[ "${PIPESTATUS[0]}" = 0 ] || rc=1
 exit $rc

@@ -2,11 +2,14 @@
 """Raw generic netlink to the coapsec family, for selftests that must reach
 the kernel past the CLI's own checks: requests built attribute by
 attribute, the error and extack message of the ACK, multicast joins.
-Attribute numbers follow uapi/linux/coapsec.h."""
+The family's command and attribute numbers and types come from its spec,
+uapi/coapsec.yaml (Spec), never from a copy of the C header."""
 import errno
 import os
 import socket
 import struct
+
+import yaml
 
 NETLINK_GENERIC = 16
 SOL_NETLINK = 270
@@ -23,13 +26,10 @@ CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
 CTRL_ATTR_MCAST_GROUPS = 7
 CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 1, 2
 
-# uapi/linux/coapsec.h
-CMD_CONTEXT_NEW = 2
-A_CONTEXT = 2
-A_CONTEXT_ID, A_CONTEXT_ALG, A_CONTEXT_SENDER_ID = 2, 3, 4
-A_CONTEXT_SENDER_KEY, A_CONTEXT_COMMON_IV = 5, 6
-A_CONTEXT_ID_CONTEXT, A_CONTEXT_RECIPIENT = 7, 8
-A_RECIPIENT_ID, A_RECIPIENT_KEY = 1, 2
+SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "uapi", "coapsec.yaml")
+FMT = {"u8": "=B", "u16": "=H", "u32": "=I", "u64": "=Q"}
+# A COSE algorithm (RFC 9053), not a number of the family's.
 ALG_AES_CCM_16_64_128 = 10
 
 
@@ -57,8 +57,84 @@ def parse_attrs(buf):
     return out
 
 
+class Spec:
+    """The family as uapi/coapsec.yaml describes it: command and attribute
+    numbers, and messages encoded and decoded by attribute name."""
+
+    def __init__(self, path=SPEC):
+        with open(path) as f:
+            self.y = yaml.safe_load(f)
+        self.sets = {s["name"]: s for s in self.y["attribute-sets"]}
+        self.ops = {op["name"]: op for op in self.y["operations"]["list"]}
+        self.cmd = {op["name"]: i for i, op in
+                    enumerate(self.y["operations"]["list"], 1)}
+        self.enums = {d["name"]: d for d in self.y.get("definitions", [])}
+
+    def base(self, sname):
+        return self.sets[sname].get("subset-of") or sname
+
+    def attr(self, sname, aname):
+        """(number, merged attribute) of @aname in set @sname."""
+        s = self.sets[sname]
+        mine = next(a for a in s["attributes"] if a["name"] == aname)
+        if s.get("subset-of"):
+            num, a = self.attr(s["subset-of"], aname)
+            a = dict(a, **mine)
+            return num, a
+        return s["attributes"].index(mine) + 1, dict(mine)
+
+    def enum(self, name, entry):
+        d = self.enums[name]
+        names = [e["name"] if isinstance(e, dict) else e
+                 for e in d["entries"]]
+        return d.get("value-start", 0) + names.index(entry)
+
+    def encode(self, sname, obj):
+        out = b""
+        for aname, value in obj.items():
+            num, a = self.attr(sname, aname)
+            values = value if a.get("multi-attr") else [value]
+            for v in values:
+                t = a["type"]
+                if t == "nest":
+                    out += nest(num, self.encode(
+                        a["nested-attributes"], v))
+                elif t in FMT:
+                    out += attr(num, struct.pack(FMT[t], v))
+                elif t == "string":
+                    out += attr(num, v.encode() + b"\0")
+                else:
+                    out += attr(num, v)
+        return out
+
+    def decode(self, sname, buf):
+        sname = self.base(sname)
+        attrs = self.sets[sname]["attributes"]
+        out = {}
+        for num, payloads in parse_attrs(buf).items():
+            if not 1 <= num <= len(attrs):
+                out["?%d" % num] = payloads
+                continue
+            a = attrs[num - 1]
+            vals = []
+            for p in payloads:
+                t = a["type"]
+                if t == "nest":
+                    vals.append(self.decode(a["nested-attributes"], p))
+                elif t in FMT:
+                    vals.append(struct.unpack(FMT[t], p)[0])
+                elif t == "string":
+                    vals.append(p.rstrip(b"\0").decode())
+                else:
+                    vals.append(p)
+            out[a["name"]] = vals if a.get("multi-attr") else vals[0]
+        return out
+
+
 class Genl:
-    def __init__(self, family="coapsec"):
+    def __init__(self, spec=None):
+        self.spec = spec or Spec()
+        family = self.spec.y["name"]
         self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
                                NETLINK_GENERIC)
         self.s.bind((0, 0))
@@ -109,25 +185,25 @@ class Genl:
 
     def context_new(self, ctx_id, sender_id, recipient_ids,
                     id_context=b""):
-        """CONTEXT_NEW with throwaway keys: (-errno or 0, extack)."""
-        key, iv = os.urandom(16), os.urandom(13)
-        rcps = [nest(A_CONTEXT_RECIPIENT, attr(A_RECIPIENT_ID, r),
-                     attr(A_RECIPIENT_KEY, os.urandom(16)))
-                for r in recipient_ids]
-        parts = [u32(A_CONTEXT_ALG, ALG_AES_CCM_16_64_128),
-                 attr(A_CONTEXT_SENDER_ID, sender_id),
-                 attr(A_CONTEXT_SENDER_KEY, key),
-                 attr(A_CONTEXT_COMMON_IV, iv)] + rcps
-        if ctx_id:
-            parts.insert(0, u32(A_CONTEXT_ID, ctx_id))
+        """context-new with throwaway keys: (-errno or 0, extack)."""
+        ctx = {"id": ctx_id} if ctx_id else {}
+        ctx.update({"alg": ALG_AES_CCM_16_64_128, "sender-id": sender_id,
+                    "sender-key": os.urandom(16),
+                    "common-iv": os.urandom(13),
+                    "recipient": [{"id": r, "key": os.urandom(16)}
+                                  for r in recipient_ids]})
         if id_context:
-            parts.append(attr(A_CONTEXT_ID_CONTEXT, id_context))
-        err, msg, _ = self.request(self.family, CMD_CONTEXT_NEW,
-                                   nest(A_CONTEXT, *parts))
+            ctx["id-context"] = id_context
+        op = self.spec.ops["context-new"]
+        err, msg, _ = self.request(self.family, self.spec.cmd[op["name"]],
+                                   self.spec.encode(op["attribute-set"],
+                                                    {"context": ctx}))
         return err, msg
 
-    def join(self, group="events"):
-        """Joins a multicast group: 0 or -errno."""
+    def join(self, group=None):
+        """Joins a multicast group (the spec's first): 0 or -errno."""
+        if group is None:
+            group = self.spec.y["mcast-groups"]["list"][0]["name"]
         try:
             self.s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
                               self.groups[group])
@@ -139,4 +215,4 @@ class Genl:
         self.s.close()
 
 
-__all__ = ["Genl", "errno"]
+__all__ = ["Genl", "Spec", "errno"]

@@ -31,30 +31,13 @@ struct coapsec_nl {
 	char buf[BUF_SIZE];
 };
 
-const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
-	"protected", "verified", "auth_failures", "replays", "malformed",
-	"no_context", "policy_drops", "evictions", "fragments", "gso",
-	"too_big", "seq_exhausted", "errors",
-};
-
-/* The attribute carrying each of coapsec_nl_counter_names[]. */
-static const uint16_t counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
-	COAPSEC_A_STATS_PROTECTED, COAPSEC_A_STATS_VERIFIED,
-	COAPSEC_A_STATS_AUTH_FAILURES, COAPSEC_A_STATS_REPLAYS,
-	COAPSEC_A_STATS_MALFORMED, COAPSEC_A_STATS_NO_CONTEXT,
-	COAPSEC_A_STATS_POLICY_DROPS, COAPSEC_A_STATS_EVICTIONS,
-	COAPSEC_A_STATS_FRAGMENTS, COAPSEC_A_STATS_GSO,
-	COAPSEC_A_STATS_TOO_BIG, COAPSEC_A_STATS_SEQ_EXHAUSTED,
-	COAPSEC_A_STATS_ERRORS,
-};
-
 /* The index into coapsec_nl_counter_names[] of @type, or -1. */
 static int counter_index(unsigned int type)
 {
 	unsigned int k;
 
 	for (k = 0; k < COAPSEC_NL_NUM_COUNTERS; k++)
-		if (counter_attrs[k] == type)
+		if (coapsec_nl_counter_attrs[k] == type)
 			return (int)k;
 	return -1;
 }

@@ -6,27 +6,21 @@
 # secrets it must not accept.  Host-side, no kernel needed.  KTAP.
 set -u
 cd "$(dirname "$0")/../../.."
+. selftests/lib.sh
 CLI=${COAPSEC_CLI:-build/coapsec}
 V=${COAPSEC_VECTORS:-selftests/vectors}/rfc8613.json
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-n=0 fail=0
 
-result() {	# result OK DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=$((fail + 1)); fi
-}
-
-echo "TAP version 13"
-echo "1..9"
+ktap_header 9
 # The vectors are part of the repository and jq is a build dependency
 # (tools/deps): either missing is a failure, not a reason to skip.
 why=
 [ -r "$V" ] || why="cannot read $V"
 command -v jq >/dev/null || why="${why:+$why; }no jq (tools/deps installs it)"
 if [ -n "$why" ]; then
-	for i in $(seq 9); do echo "not ok $i # $why"; done
-	exit 1
+	for i in $(seq 9); do ktap_result 1 "$why"; done
+	ktap_finish
 fi
 
 for c in C.1 C.2 C.3; do
@@ -42,37 +36,36 @@ for c in C.1 C.2 C.3; do
 	got="$(jq -r '.sender_key, .recipients[0].key, .common_iv' <<< "$out" 2>/dev/null | tr '\n' ' ')"
 	want="$(j .client_sender_key) $(j .client_recipient_key) $(j .common_iv) "
 	[ "$got" = "$want" ]
-	result $? "$c: sender key, recipient key and Common IV"
+	ktap_result $? "$c: sender key, recipient key and Common IV"
 	[ "$c" = C.2 ] || continue
 	# The same secret from stdin.
 	got2=$("$CLI" -j derive alg 10 secret - "${args[@]}" < "$key" |
 	       jq -r '.sender_key, .recipients[0].key, .common_iv' | tr '\n' ' ')
 	[ "$got2" = "$want" ]
-	result $? "$c: secret read from stdin"
+	ktap_result $? "$c: secret read from stdin"
 done
 
 chmod 0644 "$tmp/C.1.key"
 "$CLI" derive secret "$tmp/C.1.key" sender-id "" recipient-id 01 2> "$tmp/err" >/dev/null
 st=$?
 [ $st = 2 ] && grep -q "must be 0600" "$tmp/err"
-result $? "a secret file of mode 0644 is refused (exit 2)"
+ktap_result $? "a secret file of mode 0644 is refused (exit 2)"
 
 "$CLI" context add alg 10 sender-id 00 recipient-id 01 2> "$tmp/err" >/dev/null
 st=$?
 [ $st = 2 ] && grep -q "secret FILE" "$tmp/err"
-result $? "context add without a secret file is a usage error"
+ktap_result $? "context add without a secret file is a usage error"
 
 "$CLI" context add alg 10 secret 0102030405060708 sender-id 00 recipient-id 01 2> "$tmp/err" >/dev/null
 [ $? = 2 ]
-result $? "a secret on the command line is not taken for a file"
+ktap_result $? "a secret on the command line is not taken for a file"
 
 "$CLI" derive alg 10 secret "$tmp/C.2.key" sender-id 0001020304050607 recipient-id 01 2> "$tmp/err" >/dev/null
 [ $? = 2 ]
-result $? "an 8-byte sender ID is refused"
+ktap_result $? "an 8-byte sender ID is refused"
 
 "$CLI" derive alg 99 secret "$tmp/C.2.key" sender-id 00 recipient-id 01 2> "$tmp/err" >/dev/null
 [ $? = 2 ] && grep -q "invalid algorithm" "$tmp/err"
-result $? "an unknown algorithm is refused"
+ktap_result $? "an unknown algorithm is refused"
 
-echo "# Totals: pass:$((n - fail)) fail:$fail xfail:0 xpass:0 skip:0 error:0"
-[ $fail = 0 ]
+ktap_finish
