@@ -175,7 +175,9 @@ check "a device configured for gw2 refuses keys that came through gw1" \
 	eval '[ -z "$(ctx dev-6 group:doors name)" ] && grep -q "expected \"gw2\" (gateway.id)" "$T/dev-6.log"'
 
 # ---- 1. a rogue gateway with valid credentials
-before_reg=$(q "SELECT id, hex(rand), hex(ks), gateway FROM members ORDER BY id; SELECT name, epoch, hex(gid) FROM groups ORDER BY name")
+# dev-6 is left out: each of its retries brings it a fresh Rand
+REGQ="SELECT id, hex(rand), hex(ks), gateway FROM members WHERE id != 'dev-6' ORDER BY id; SELECT name, epoch, hex(gid) FROM groups ORDER BY name"
+before_reg=$(q "$REGQ")
 before_d1=$(ctx dev-1 pairwise:dev-1 sender_key_fp) before_l=$(ctx dev-1 group:lights id_context)
 rogue() {	# GATEWAY PSK-TEXT PATH JSON: its request, the answer on stdout
 	timeout 10 coap-client-openssl -B 5 -u "$1@in-cse" -k "$2" -m post -t 50 \
@@ -211,7 +213,7 @@ else
 fi
 sleep 0.3
 check "the members' keys are untouched: same Rand, Ks, gateway and group epochs" \
-	eval '[ -n "$before_reg" ] && [ -n "$before_d1" ] && [ "$before_reg" = "$(q "SELECT id, hex(rand), hex(ks), gateway FROM members ORDER BY id; SELECT name, epoch, hex(gid) FROM groups ORDER BY name")" ] &&
+	eval '[ -n "$before_reg" ] && [ -n "$before_d1" ] && [ "$before_reg" = "$(q "$REGQ")" ] &&
 	      [ "$(ctx dev-1 pairwise:dev-1 sender_key_fp)" = "$before_d1" ] && [ "$(ctx dev-1 group:lights id_context)" = "$before_l" ]'
 # The members' traffic keeps working: dev-1 restarts and is keyed again
 # through gw1 (a fresh Rand), and both gateways still verify with it.
