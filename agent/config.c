@@ -20,6 +20,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "agent/config.h"
+#include "agent/ks.h"
 #include "codec/oscore_alg.h"
 #include "uapi/linux/coapsec.h"
 
@@ -400,10 +401,88 @@ static int load_groups(struct loader *l, json_t *root)
 	return 0;
 }
 
+/*
+ * Server: members[].gateways, the IDs of the gateways that may act for
+ * the member.  Optional with one gateway configured (it serves every
+ * member), required with more.
+ */
+static int load_member_gateways(struct loader *l, json_t *m, const char *p,
+				struct cfg_member *cm)
+{
+	struct agent_config *cfg = l->cfg;
+	json_t *a = json_object_get(m, "gateways"), *v;
+	char f[160];
+	size_t i;
+
+	fname(f, sizeof(f), p, "gateways");
+	if (!a) {
+		if (cfg->n_gateways != 1)
+			return fail(l, f,
+				    "expected an array of the IDs of the gateways that may act for this member, field is missing (required with more than one gateway)");
+		cm->gw[cm->n_gw++] = 0;
+		return 0;
+	}
+	if (!json_is_array(a) || !json_array_size(a) ||
+	    json_array_size(a) > CFG_MAX_MEMBER_GATEWAYS)
+		return fail(l, f, "expected an array of 1 to %d gateway IDs from \"gateways\"",
+			    CFG_MAX_MEMBER_GATEWAYS);
+	json_array_foreach(a, i, v) {
+		const char *id = json_string_value(v);
+		size_t g;
+
+		fname(f, sizeof(f), p, "gateways");
+		snprintf(f + strlen(f), sizeof(f) - strlen(f), "[%zu]", i);
+		if (!id)
+			return fail(l, f, "expected a gateway ID (a string)");
+		for (g = 0; g < cfg->n_gateways; g++)
+			if (!strcmp(cfg->gateways[g].id, id))
+				break;
+		if (g == cfg->n_gateways)
+			return fail(l, f,
+				    "expected the id of a gateway in \"gateways\", \"%s\" is not one",
+				    id);
+		for (size_t k = 0; k < cm->n_gw; k++)
+			if (cm->gw[k] == g)
+				return fail(l, f, "expected each gateway once, \"%s\" repeats",
+					    id);
+		cm->gw[cm->n_gw++] = (uint16_t)g;
+	}
+	return 0;
+}
+
+bool cfg_member_served_by(const struct agent_config *cfg,
+			  const struct cfg_member *m, const char *gw)
+{
+	for (size_t k = 0; k < m->n_gw; k++)
+		if (m->gw[k] < cfg->n_gateways &&
+		    !strcmp(cfg->gateways[m->gw[k]].id, gw))
+			return true;
+	return false;
+}
+
+bool cfg_gateway_serves_group(const struct agent_config *cfg, const char *gw,
+			      const char *group)
+{
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (!strcmp(cfg->members[i].group, group) &&
+		    cfg_member_served_by(cfg, &cfg->members[i], gw))
+			return true;
+	return false;
+}
+
+const struct cfg_member *cfg_member_by_norm(const struct agent_config *cfg,
+					    const char *norm)
+{
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (!strcmp(cfg->members[i].norm, norm))
+			return &cfg->members[i];
+	return NULL;
+}
+
 static int load_members(struct loader *l, json_t *root, bool required)
 {
 	static const char *const srv[] = { "id", "group", "identity", "key",
-					   "key_file", NULL };
+					   "key_file", "gateways", NULL };
 	static const char *const gw[] = { "id", "identity", "key", "key_file",
 					  NULL };
 	struct agent_config *cfg = l->cfg;
@@ -430,11 +509,20 @@ static int load_members(struct loader *l, json_t *root, bool required)
 		    get_string(l, m, p, "id", true, cm->id, sizeof(cm->id)) ||
 		    get_cred(l, m, p, &cm->cred))
 			return -1;
+		/* IDs are compared after NFKC everywhere (TR-0012 8.2.1). */
+		if (ks_normalize_id(cm->id, cm->norm, sizeof(cm->norm)) < 0)
+			return fail(l, fname(f, sizeof(f), p, "id"),
+				    "expected valid UTF-8 of at most %d bytes after NFKC",
+				    CFG_MAX_ID_LEN - 1);
 		for (size_t j = 0; j < i; j++) {
 			if (!strcmp(cfg->members[j].id, cm->id))
 				return fail(l, fname(f, sizeof(f), p, "id"),
 					    "expected a unique member id, \"%s\" repeats",
 					    cm->id);
+			if (!strcmp(cfg->members[j].norm, cm->norm))
+				return fail(l, fname(f, sizeof(f), p, "id"),
+					    "expected a member id unique after NFKC, \"%s\" is the same as members[%zu].id",
+					    cm->id, j);
 			if (!strcmp(cfg->members[j].cred.identity,
 				    cm->cred.identity))
 				return fail(l, fname(f, sizeof(f), p, "identity"),
@@ -456,6 +544,8 @@ static int load_members(struct loader *l, json_t *root, bool required)
 			return fail(l, fname(f, sizeof(f), p, "group"),
 				    "expected the name of a group in \"groups\", \"%s\" is not one",
 				    cm->group);
+		if (load_member_gateways(l, m, p, cm))
+			return -1;
 	}
 	return 0;
 }
@@ -476,7 +566,7 @@ static int load_gateways(struct loader *l, json_t *root)
 		return fail(l, "gateways", "out of memory");
 	json_array_foreach(a, i, g) {
 		struct cfg_gateway *cg = &l->cfg->gateways[i];
-		char p[64];
+		char p[64], f[160];
 
 		snprintf(p, sizeof(p), "gateways[%zu]", i);
 		if (!json_is_object(g))
@@ -486,6 +576,12 @@ static int load_gateways(struct loader *l, json_t *root)
 		    get_string(l, g, p, "id", true, cg->id, sizeof(cg->id)) ||
 		    get_cred(l, g, p, &cg->cred))
 			return -1;
+		/* members[].gateways names them by id. */
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(l->cfg->gateways[j].id, cg->id))
+				return fail(l, fname(f, sizeof(f), p, "id"),
+					    "expected a unique gateway id, \"%s\" repeats",
+					    cg->id);
 	}
 	return 0;
 }
@@ -712,6 +808,9 @@ static int load_peer(struct loader *l, json_t *root, const char *name,
 {
 	static const char *const with[] = { "address", "identity", "key",
 					    "key_file", NULL };
+	/* device: "gateway" may name the gateway's ID (TR-0012 NOTE 2). */
+	static const char *const with_id[] = { "address", "identity", "key",
+					       "key_file", "id", NULL };
 	static const char *const without[] = { "identity", "key", "key_file",
 					       NULL };
 	static const char *const gw_server[] = { "address",
@@ -724,9 +823,14 @@ static int load_peer(struct loader *l, json_t *root, const char *name,
 	if (!json_is_object(o))
 		return fail(l, name, "expected an object");
 	if (check_fields(l, o, name, fallbacks ? gw_server :
-			 with_address ? with : without))
+			 !with_address ? without :
+			 l->cfg->role == ROLE_DEVICE ? with_id : with))
 		return -1;
 	if (with_address && get_addr(l, o, name, "address", addr))
+		return -1;
+	if (l->cfg->role == ROLE_DEVICE && with_address &&
+	    get_string(l, o, name, "id", false, l->cfg->upstream_id,
+		       sizeof(l->cfg->upstream_id)))
 		return -1;
 	if (fallbacks && load_fallbacks(l, o))
 		return -1;

@@ -22,6 +22,8 @@
 #define KSID_MAX_LEN		32
 /* Server instances a gateway fails over to (sharing one registry). */
 #define CFG_MAX_FALLBACK	4
+/* Gateways one member may be served by (server: members[].gateways). */
+#define CFG_MAX_MEMBER_GATEWAYS	8
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
 
@@ -47,8 +49,15 @@ struct cfg_addr {
  */
 struct cfg_member {
 	char id[CFG_MAX_ID_LEN];	/* IdAx, as configured (not normalized) */
+	char norm[CFG_MAX_ID_LEN];	/* NFKC(IdAx): what IDs are compared as */
 	char group[CFG_MAX_ID_LEN];	/* server: the group it belongs to */
 	struct psk_cred cred;
+	/*
+	 * server: the gateways that may act for it (TR-0012 8.2.1, the
+	 * mapping of MN to Entity), indexes into agent_config.gateways.
+	 */
+	uint16_t gw[CFG_MAX_MEMBER_GATEWAYS];
+	uint8_t n_gw;
 };
 
 /* A gateway as the server sees it: Kpsami/KpsamiId. */
@@ -95,6 +104,8 @@ struct agent_config {
 	/* gateway: more instances of its server, tried in turn */
 	struct cfg_addr upstream_alt[CFG_MAX_FALLBACK];
 	size_t n_upstream_alt;
+	/* device: the gateway's ID (TR-0012 NOTE 2), "": not checked */
+	char upstream_id[CFG_MAX_ID_LEN];
 
 	/* device: Kpsaxi/KpsaxiId shared with the server */
 	struct psk_cred server_cred;
@@ -134,6 +145,16 @@ int config_load(const char *path, struct agent_config *cfg, char *err,
 void config_free(struct agent_config *cfg);
 
 const char *role_name(enum agent_role r);
+
+/* Whether the server's configuration lets gateway @gw act for @m. */
+bool cfg_member_served_by(const struct agent_config *cfg,
+			  const struct cfg_member *m, const char *gw);
+/* Whether gateway @gw serves a member of @group (server). */
+bool cfg_gateway_serves_group(const struct agent_config *cfg, const char *gw,
+			      const char *group);
+/* The member whose NFKC ID is @norm, or NULL. */
+const struct cfg_member *cfg_member_by_norm(const struct agent_config *cfg,
+					    const char *norm);
 
 /* "host:port" or "[v6]:port", numeric only. 0 or -1. */
 int parse_addr(const char *s, struct cfg_addr *a);

@@ -47,6 +47,17 @@ json_t *group_msg_to_json(const struct group_msg *g)
 	put_hex(o, "salt", g->salt, SALT_LEN);
 	if (g->sid_len)
 		put_hex(o, "sid", g->sid, g->sid_len);
+	if (g->n_gateways) {
+		json_t *a = json_array();
+
+		for (size_t i = 0; i < g->n_gateways; i++) {
+			char h[2 * SID_MAX_LEN + 1];
+
+			hex_encode(g->gw_sid[i], g->gw_sid_len[i], h);
+			json_array_append_new(a, json_string(h));
+		}
+		json_object_set_new(o, "gateways", a);
+	}
 	if (g->n_members) {
 		json_t *a = json_array();
 
@@ -65,6 +76,7 @@ int group_msg_from_json(json_t *j, struct group_msg *g)
 {
 	const char *name = json_string_value(json_object_get(j, "name"));
 	json_t *a = json_object_get(j, "members"), *v;
+	json_t *gws = json_object_get(j, "gateways");
 	size_t n, i;
 
 	memset(g, 0, sizeof(*g));
@@ -83,6 +95,21 @@ int group_msg_from_json(json_t *j, struct group_msg *g)
 	if (json_object_get(j, "sid") &&
 	    (get_hex(j, "sid", g->sid, SID_MAX_LEN, &g->sid_len) || !g->sid_len))
 		return -1;
+	if (gws) {
+		if (!json_is_array(gws) || !json_array_size(gws) ||
+		    json_array_size(gws) > GROUP_MAX_GATEWAYS)
+			return -1;
+		json_array_foreach(gws, i, v) {
+			int len = json_is_string(v) ?
+				hex_decode(json_string_value(v), g->gw_sid[i],
+					   SID_MAX_LEN) : -1;
+
+			if (len <= 0)
+				return -1;
+			g->gw_sid_len[i] = (uint8_t)len;
+			g->n_gateways++;
+		}
+	}
 	if (a) {
 		if (!json_is_array(a) || json_array_size(a) > COAPSEC_MAX_RECIPIENTS)
 			return -1;
@@ -174,22 +201,28 @@ int actx_group_member(struct actx *c, const struct group_msg *g,
 {
 	const uint8_t gw = GATEWAY_SID;
 	struct oscore_master m;
+	size_t n = g->n_gateways ? g->n_gateways : 1;
 
 	memset(c, 0, sizeof(*c));
-	if (!g->sid_len)
+	if (!g->sid_len || n > COAPSEC_MAX_RECIPIENTS)
 		return -1;
 	group_master(&m, g);
 	m.sender_id = g->sid;
 	m.sender_id_len = g->sid_len;
-	m.recipient_id = &gw;
-	m.recipient_id_len = 1;
 	snprintf(c->name, sizeof(c->name), "group:%s", g->name);
 	c->kind = ACTX_GROUP;
 	c->epoch = g->epoch;
 	c->info.flags = COAPSEC_CONTEXT_F_GROUP;
 	c->info.seq_soft_limit = soft_limit;
-	c->info.n_recipients = 1;
-	return derive(c, &m, &c->info.recipients[0]);
+	/* Every gateway of the group is a recipient: commands from each verify. */
+	for (size_t i = 0; i < n; i++) {
+		m.recipient_id = g->n_gateways ? g->gw_sid[i] : &gw;
+		m.recipient_id_len = g->n_gateways ? g->gw_sid_len[i] : 1;
+		if (derive(c, &m, &c->info.recipients[i]))
+			return -1;
+		c->info.n_recipients++;
+	}
+	return 0;
 }
 
 int actx_group_gateway(struct actx *c, const struct group_msg *g,
@@ -202,8 +235,8 @@ int actx_group_gateway(struct actx *c, const struct group_msg *g,
 	if (!g->n_members)
 		return -1;
 	group_master(&m, g);
-	m.sender_id = &gw;
-	m.sender_id_len = 1;
+	m.sender_id = g->sid_len ? g->sid : &gw;
+	m.sender_id_len = g->sid_len ? g->sid_len : 1;
 	snprintf(c->name, sizeof(c->name), "group:%s", g->name);
 	c->kind = ACTX_GROUP;
 	c->epoch = g->epoch;

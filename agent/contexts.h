@@ -7,7 +7,9 @@
  *   pairwise (member <-> server): Master Secret Ksx, no salt, ID Context
  *            KsxId, sender IDs server 00, member 01
  *   group:   Master Secret and Salt from the server, ID Context Gid,
- *            gateway sender ID 00, members' IDs assigned by the server
+ *            a sender ID per member and per gateway, all assigned by the
+ *            server and unique in the group: two gateways of one group
+ *            never share a nonce space
  */
 #ifndef COAPSECD_CONTEXTS_H
 #define COAPSECD_CONTEXTS_H
@@ -31,6 +33,9 @@ struct actx {
 	uint32_t kernel_id;		/* 0: not in the kernel */
 };
 
+/* Gateways serving one group (each a recipient of its members). */
+#define GROUP_MAX_GATEWAYS	16
+
 /* Group keying material as the server sends it. */
 struct group_msg {
 	char name[CFG_MAX_ID_LEN];
@@ -40,13 +45,17 @@ struct group_msg {
 	uint8_t secret[32];
 	size_t secret_len;
 	uint8_t salt[SALT_LEN];
-	uint8_t sid[SID_MAX_LEN];	/* the receiving member's */
+	uint8_t sid[SID_MAX_LEN];	/* the receiver's (member or gateway) */
 	size_t sid_len;
+	size_t n_gateways;		/* the group's gateways' sender IDs */
+	uint8_t gw_sid[GROUP_MAX_GATEWAYS][SID_MAX_LEN];
+	uint8_t gw_sid_len[GROUP_MAX_GATEWAYS];
 	size_t n_members;		/* gateway's copy: members' sender IDs */
 	uint8_t member_sid[COAPSEC_MAX_RECIPIENTS][SID_MAX_LEN];
 	uint8_t member_sid_len[COAPSEC_MAX_RECIPIENTS];
 };
 
+/* A gateway's sender ID when the server names none (older servers). */
 #define GATEWAY_SID	0x00
 #define PAIRWISE_SERVER_SID	0x00
 #define PAIRWISE_MEMBER_SID	0x01
@@ -58,10 +67,16 @@ void group_msg_wipe(struct group_msg *g);
 /* The pairwise context of a member (@server_side: the server's view). */
 int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
 		  const char *ksid, bool server_side, uint64_t soft_limit);
-/* A member's group context: sends with its sender ID, verifies the gateway. */
+/*
+ * A member's group context: sends with its sender ID, verifies each of
+ * the group's gateways.
+ */
 int actx_group_member(struct actx *c, const struct group_msg *g,
 		      uint64_t soft_limit);
-/* The gateway's group context: sends with 00, verifies every member. */
+/*
+ * The gateway's group context: sends with the sender ID the server gave
+ * it in this group, verifies every member.
+ */
 int actx_group_gateway(struct actx *c, const struct group_msg *g,
 		       uint64_t soft_limit);
 void actx_wipe(struct actx *c);

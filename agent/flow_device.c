@@ -34,7 +34,7 @@ struct device_flow {
 	struct backoff retry;		/* doubles while refused */
 	size_t ng;
 	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } g[MAX_GROUPS];
-	uint64_t joins, srs, failures;
+	uint64_t joins, srs, failures, wrong_gateway;
 };
 
 static void join(struct agent *a);
@@ -92,6 +92,24 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 		mbedtls_platform_zeroize(pkt, sizeof(pkt));
 		later(a, "group keying material did not verify");
 		return;
+	}
+	/*
+	 * The server says, under Ksx, which gateway reported this member:
+	 * it must be the one configured (TR-0012 NOTE 2), not another
+	 * gateway that holds this device's Kpsaxm.
+	 */
+	if (a->cfg.upstream_id[0]) {
+		const char *gw = json_string_value(json_object_get(inner, "gateway"));
+
+		if (!gw || strcmp(gw, a->cfg.upstream_id)) {
+			f->wrong_gateway++;
+			log_warn("device: the server names gateway \"%s\" as this member's, expected \"%s\" (gateway.id); keys refused",
+				 log_safe(gw ? gw : ""), log_safe(a->cfg.upstream_id));
+			json_decref(inner);
+			mbedtls_platform_zeroize(pkt, sizeof(pkt));
+			later(a, "keys came through another gateway than gateway.id");
+			return;
+		}
 	}
 	json_array_foreach(json_object_get(inner, "groups"), i, v) {
 		struct group_msg gm;
@@ -159,6 +177,7 @@ static void join_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	struct device_flow *f = a->flow;
 	const char *rhex = json_string_value(json_object_get(body, "rand"));
 	const char *ksid = json_string_value(json_object_get(body, "ksid"));
+	const char *gw = json_string_value(json_object_get(body, "gateway"));
 	uint8_t rand[KS_RAND_LEN];
 	struct actx c;
 
@@ -168,6 +187,14 @@ static void join_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	if (code != COAP_CODE_CHANGED || !rhex || !ksid ||
 	    hex_decode(rhex, rand, sizeof(rand)) != KS_RAND_LEN) {
 		later(a, code < 0 ? "join: no answer" : "join refused");
+		return;
+	}
+	/* The gateway's own word; the server's, under Ksx, comes next. */
+	if (a->cfg.upstream_id[0] && (!gw || strcmp(gw, a->cfg.upstream_id))) {
+		f->wrong_gateway++;
+		log_warn("device: join answered by gateway \"%s\", expected \"%s\" (gateway.id)",
+			 log_safe(gw ? gw : ""), log_safe(a->cfg.upstream_id));
+		later(a, "join: another gateway than gateway.id answered");
 		return;
 	}
 	/* KsxId = KpsaxiId: the server must mean the key we hold. */
@@ -293,6 +320,8 @@ static int device_init(struct agent *a, char *err, size_t errlen)
 	}
 	f->retry = (struct backoff){ .first_ms = RETRY_MS, .max_ms = RETRY_MAX_MS };
 	a->flow = f;
+	if (!a->cfg.upstream_id[0])
+		log_info("device: gateway.id is not set: which gateway serves this device is not checked");
 	return 0;
 }
 
@@ -317,9 +346,10 @@ static void device_stats(struct agent *a, json_t *o)
 	static const char *const names[] = { "idle", "joining", "sr", "ready" };
 
 	json_object_set_new(o, "device", json_pack(
-		"{ss sI sI sI}", "state", names[f->state],
+		"{ss sI sI sI sI}", "state", names[f->state],
 		"joins", (json_int_t)f->joins, "service_requests", (json_int_t)f->srs,
-		"failures", (json_int_t)f->failures));
+		"failures", (json_int_t)f->failures,
+		"wrong_gateway", (json_int_t)f->wrong_gateway));
 }
 
 static void device_fini(struct agent *a)

@@ -100,10 +100,15 @@ static struct gw_member *by_identity(struct gateway_flow *f, const char *identit
 	return NULL;
 }
 
+/* IDs are compared after NFKC, as the server compares them. */
 static struct gw_member *by_id(struct gateway_flow *f, const char *id)
 {
+	char norm[CFG_MAX_ID_LEN];
+
+	if (ks_normalize_id(id, norm, sizeof(norm)) < 0)
+		return NULL;
 	for (size_t i = 0; i < f->n; i++)
-		if (!strcmp(f->m[i].cfg->id, id))
+		if (!strcmp(f->m[i].norm, norm))
 			return &f->m[i];
 	return NULL;
 }

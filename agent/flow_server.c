@@ -6,6 +6,12 @@
  * material (to members end to end, to gateways over their sessions).
  * Keeps everything in the registry.
  *
+ * A gateway acts only for the members that members[].gateways binds to it
+ * (TR-0012 8.2.1: the server maps each MN to its Entity): its reports of
+ * other members, its fetches and rekey requests of groups it serves no
+ * member of are refused, logged and counted ("unauthorized").  Member IDs
+ * are compared after NFKC, as Ks derivation uses them.
+ *
  * Resources (coaps, JSON bodies; only gateways have credentials here):
  *   POST /ga/report   {"gateway", "members": [IdAx...]}
  *                  -> {"rand", "members": [{"id","ksid","group"}], "refused"}
@@ -22,6 +28,7 @@
 
 #include "agent/agent.h"
 #include "agent/e2e.h"
+#include "agent/ks.h"
 #include "agent/log.h"
 #include "agent/registry.h"
 
@@ -33,7 +40,7 @@ struct server_flow {
 	struct registry *reg;
 	uint64_t next_rekey;
 	uint64_t reports, issued, sr_ok, sr_failed, sr_replays, rekeys,
-		 refused;
+		 refused, unauthorized;
 	size_t pending_n;
 	char (*pending)[CFG_MAX_ID_LEN];	/* groups to announce */
 	/* Each group's epoch as last announced (or found) by this instance:
@@ -71,12 +78,25 @@ static const struct cfg_gateway *gw_by_identity(struct agent *a,
 	return NULL;
 }
 
-static const struct cfg_member *member_cfg(struct agent *a, const char *id)
+/* The configured member whose ID is NFKC-equal to @id; @norm gets NFKC(@id). */
+static const struct cfg_member *member_cfg(struct agent *a, const char *id,
+					   char norm[CFG_MAX_ID_LEN])
 {
-	for (size_t i = 0; i < a->cfg.n_members; i++)
-		if (!strcmp(a->cfg.members[i].id, id))
-			return &a->cfg.members[i];
-	return NULL;
+	norm[0] = 0;
+	if (!id || ks_normalize_id(id, norm, CFG_MAX_ID_LEN) < 0)
+		return NULL;
+	return cfg_member_by_norm(&a->cfg, norm);
+}
+
+/* Logs and counts a request of @gw for what it does not serve. */
+static void unauthorized(struct agent *a, const struct cfg_gateway *gw,
+			 const char *what, const char *name)
+{
+	struct server_flow *f = a->flow;
+
+	f->unauthorized++;
+	log_warn("server: gateway %s refused: %s \"%s\" is not served by it (members[].gateways)",
+		 log_safe(gw->id), what, log_safe(name));
 }
 
 static const struct psk_cred *srv_psk(void *arg, const char *identity)
@@ -112,9 +132,13 @@ static void announce(struct agent *a, const char *group)
 	if (k)
 		k->epoch = g.epoch;
 	for (size_t i = 0; i < a->cfg.n_gateways; i++) {
-		struct dtls_peer *p = dtls_server_find(a->srv,
-						       a->cfg.gateways[i].cred.identity);
+		struct dtls_peer *p;
 
+		/* Only the gateways that serve it hear of it. */
+		if (!cfg_gateway_serves_group(&a->cfg, a->cfg.gateways[i].id,
+					      group))
+			continue;
+		p = dtls_server_find(a->srv, a->cfg.gateways[i].cred.identity);
 		if (p)
 			coap_request(a->srv_ep, p, COAP_METHOD_POST,
 				     "/ga/group-update",
@@ -181,7 +205,7 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 	json_t *ids = json_object_get(req->body, "members"), *v;
 	json_t *ok = NULL, *refused = NULL;
 	uint8_t rand[KS_RAND_LEN], ks[KS_LEN], code;
-	char hex[2 * KS_RAND_LEN + 1];
+	char hex[2 * KS_RAND_LEN + 1], norm[CFG_MAX_ID_LEN];
 	struct reg_member m;
 	bool in_tx = false;
 	size_t i;
@@ -209,8 +233,8 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 	f->reports++;
 	json_array_foreach(ids, i, v) {
 		const char *id = json_string_value(v);
-		const struct cfg_member *cm = id ? member_cfg(a, id) : NULL;
-		int rc = cm ? registry_member_get(f->reg, id, &m) : 1;
+		const struct cfg_member *cm = member_cfg(a, id, norm);
+		int rc = cm ? registry_member_get(f->reg, norm, &m) : 1;
 
 		if (rc > 0) {
 			f->refused++;
@@ -219,8 +243,15 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 			json_array_append_new(refused, json_string(id ? id : ""));
 			continue;
 		}
-		if (rc < 0 || ks_derive(cm->cred.key, cm->cred.key_len, id, rand, ks) ||
-		    registry_member_issue(f->reg, id, gw->id, rand, ks)) {
+		/* Not its member: no new Rand, the member's Ks stays. */
+		if (!rc && !cfg_member_served_by(&a->cfg, cm, gw->id)) {
+			f->refused++;
+			unauthorized(a, gw, "report of member", id);
+			json_array_append_new(refused, json_string(id));
+			continue;
+		}
+		if (rc < 0 || ks_derive(cm->cred.key, cm->cred.key_len, norm, rand, ks) ||
+		    registry_member_issue(f->reg, norm, gw->id, rand, ks)) {
 			log_err("server: report of gateway %s: cannot issue a Ks to \"%s\"; nothing issued",
 				log_safe(gw->id), log_safe(id));
 			code = registry_failed(resp);
@@ -238,10 +269,13 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 	/* The pairwise contexts hold what the registry now holds. */
 	json_array_foreach(ok, i, v) {
 		const char *id = json_string_value(json_object_get(v, "id"));
+		const struct cfg_member *cm = member_cfg(a, id, norm);
 		struct actx c;
 
-		if (!registry_member_get(f->reg, id, &m) &&
-		    !actx_pairwise(&c, id, m.ks, m.ksid, true,
+		memset(&c, 0, sizeof(c));
+		/* Named as configured: policies say "pairwise:ID". */
+		if (cm && !registry_member_get(f->reg, norm, &m) &&
+		    !actx_pairwise(&c, cm->id, m.ks, m.ksid, true,
 				   a->cfg.seq_soft_limit))
 			agent_install(a, &c);
 		actx_wipe(&c);
@@ -261,6 +295,23 @@ out:
 	mbedtls_platform_zeroize(ks, sizeof(ks));
 	mbedtls_platform_zeroize(&m, sizeof(m));
 	return code;
+}
+
+/* registry_group_gateways() callback: the group's gateways into @arg. */
+static int collect_gw(void *arg, const char *gateway, const uint8_t *sid,
+		      uint8_t len)
+{
+	struct group_msg *gm = arg;
+
+	(void)gateway;
+	if (gm->n_gateways == GROUP_MAX_GATEWAYS) {
+		log_warn("server: group %s has more than %d gateways; members verify the first %d",
+			 log_safe(gm->name), GROUP_MAX_GATEWAYS, GROUP_MAX_GATEWAYS);
+		return 1;
+	}
+	memcpy(gm->gw_sid[gm->n_gateways], sid, len);
+	gm->gw_sid_len[gm->n_gateways++] = len;
+	return 0;
 }
 
 /*
@@ -321,6 +372,8 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	const char *hexmsg = json_string_value(json_object_get(req->body, "oscore"));
 	uint8_t pkt[E2E_MAX_MSG], out[E2E_MAX_MSG], code;
 	char path[32], outhex[2 * E2E_MAX_MSG + 1], *text = NULL;
+	char norm[CFG_MAX_ID_LEN], inner_norm[CFG_MAX_ID_LEN];
+	const struct cfg_member *cm;
 	const uint8_t *pl;
 	struct oscore_binding b;
 	struct reg_member m;
@@ -341,7 +394,14 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_BAD_REQUEST;
 		goto out;
 	}
-	if (registry_member_get(f->reg, id, &m) || !m.issued ||
+	cm = member_cfg(a, id, norm);
+	if (cm && !cfg_member_served_by(&a->cfg, cm, gw->id)) {
+		unauthorized(a, gw, "service request of member", id);
+		*resp = error("this gateway does not serve this member");
+		code = COAP_FORBIDDEN;
+		goto out;
+	}
+	if (!cm || registry_member_get(f->reg, norm, &m) || !m.issued ||
 	    strcmp(m.gateway, gw->id)) {
 		f->sr_failed++;
 		log_warn("server: service request for \"%s\" via %s: no Ks issued through this gateway",
@@ -360,9 +420,12 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	rc = e2e_unprotect_request(&e, pkt, (size_t)n, m.sr_seq, &b, &seq, path,
 				   sizeof(path), &pl, &plen);
 	inner = rc ? NULL : json_loadb((const char *)pl, plen, 0, NULL);
+	/* The member may spell its ID in any NFKC-equivalent form. */
 	if (rc || strcmp(path, "/sr") || !inner ||
 	    !json_string_value(json_object_get(inner, "id")) ||
-	    strcmp(json_string_value(json_object_get(inner, "id")), id)) {
+	    ks_normalize_id(json_string_value(json_object_get(inner, "id")),
+			    inner_norm, sizeof(inner_norm)) < 0 ||
+	    strcmp(inner_norm, norm)) {
 		if (rc == -2)
 			f->sr_replays++;
 		else
@@ -404,8 +467,20 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	memcpy(gm.salt, g.salt, SALT_LEN);
 	memcpy(gm.sid, m.sid, m.sid_len);
 	gm.sid_len = m.sid_len;
+	if (registry_group_gateways(f->reg, g.name, collect_gw, &gm) ||
+	    !gm.n_gateways) {
+		log_err("server: group %s has no gateway sender ID; no keys sent to \"%s\"",
+			log_safe(g.name), log_safe(id));
+		code = COAP_INTERNAL;
+		goto out;
+	}
 	json_decref(inner);
-	inner = json_pack("{s:[o]}", "groups", group_msg_to_json(&gm));
+	/*
+	 * Which gateway reported the member, under Ksx: the device checks
+	 * it against the gateway it was configured with (TR-0012 NOTE 2).
+	 */
+	inner = json_pack("{s:[o] s:s}", "groups", group_msg_to_json(&gm),
+			  "gateway", m.gateway);
 	text = json_dumps(inner, JSON_COMPACT);
 	n = text ? e2e_protect_response(&e, &b, COAP_CODE_CHANGED, text, out,
 					sizeof(out)) : -1;
@@ -473,6 +548,13 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_BAD_REQUEST;
 		goto out;
 	}
+	/* Keys only for the groups of the members it serves. */
+	if (!cfg_gateway_serves_group(&a->cfg, gw->id, name)) {
+		unauthorized(a, gw, "group", name);
+		*resp = error("this gateway serves no member of this group");
+		code = COAP_FORBIDDEN;
+		goto out;
+	}
 	if (registry_begin(f->reg)) {
 		code = registry_failed(resp);
 		goto out;
@@ -494,6 +576,13 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 	}
 	if (!rc)
 		rc = registry_group_members(f->reg, name, collect_sid, &c);
+	/* Its own sender ID in this group: no other gateway's nonces. */
+	if (!rc) {
+		uint8_t sl = 0;
+
+		rc = registry_gateway_sid(f->reg, gw->id, name, gm.sid, &sl);
+		gm.sid_len = sl;
+	}
 	if (!rc && c.total)
 		rc = registry_set_served_epoch(f->reg, gw->id, name, g.epoch);
 	in_tx = false;
@@ -538,12 +627,18 @@ static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 			       json_t **resp)
 {
 	struct agent *a = arg;
+	const struct cfg_gateway *gw = gw_by_identity(a, dtls_peer_identity(req->peer));
 	const char *name = json_string_value(json_object_get(req->body, "group"));
 	struct reg_group g;
 	int rc;
 
-	if (!name)
+	if (!name || !gw)
 		return COAP_NOT_FOUND;
+	if (!cfg_gateway_serves_group(&a->cfg, gw->id, name)) {
+		unauthorized(a, gw, "rekey of group", name);
+		*resp = error("this gateway serves no member of this group");
+		return COAP_FORBIDDEN;
+	}
 	rc = registry_group_get(((struct server_flow *)a->flow)->reg, name, &g);
 	mbedtls_platform_zeroize(&g, sizeof(g));
 	if (rc > 0)
@@ -693,10 +788,12 @@ static void server_stats(struct agent *a, json_t *o)
 	struct server_flow *f = a->flow;
 
 	json_object_set_new(o, "server", json_pack(
-		"{si sI sI sI sI sI sI sI}",
+		"{si sI sI sI sI sI sI sI sI}",
 		"members", registry_member_count(f->reg),
 		"reports", (json_int_t)f->reports, "issued", (json_int_t)f->issued,
-		"refused", (json_int_t)f->refused, "sr_ok", (json_int_t)f->sr_ok,
+		"refused", (json_int_t)f->refused,
+		"unauthorized", (json_int_t)f->unauthorized,
+		"sr_ok", (json_int_t)f->sr_ok,
 		"sr_failed", (json_int_t)f->sr_failed,
 		"sr_replays", (json_int_t)f->sr_replays,
 		"rekeys", (json_int_t)f->rekeys));

@@ -28,13 +28,18 @@ static const char schema[] =
 	" UNIQUE(grp, sid));"
 	"CREATE TABLE IF NOT EXISTS served("
 	" gateway TEXT NOT NULL, grp TEXT NOT NULL, epoch BIGINT NOT NULL,"
-	" PRIMARY KEY(gateway, grp));";
+	" PRIMARY KEY(gateway, grp));"
+	/* Each gateway's sender ID in each group it serves. */
+	"CREATE TABLE IF NOT EXISTS gateway_sids("
+	" gateway TEXT NOT NULL, grp TEXT NOT NULL, sid BLOB NOT NULL,"
+	" PRIMARY KEY(gateway, grp), UNIQUE(grp, sid));";
 
 enum {
 	ST_GROUP_GET, ST_GROUP_PUT, ST_GROUP_LIST, ST_MEMBER_GET, ST_MEMBER_PUT,
 	ST_MEMBER_ISSUE, ST_MEMBER_SRSEQ, ST_MEMBER_EPOCH, ST_MEMBERS_OF,
 	ST_MEMBER_DEL, ST_MEMBER_IDS, ST_MAX_SID, ST_COUNT, ST_SERVED_GET,
-	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_NUM
+	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_GW_SID_GET, ST_GW_SID_PUT,
+	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_NUM
 };
 
 static const char *const sql[ST_NUM] = {
@@ -51,12 +56,18 @@ static const char *const sql[ST_NUM] = {
 	[ST_MEMBERS_OF] = "SELECT id, ksid, grp, sid, gateway, rand, ks, sr_seq, issued_epoch FROM members WHERE grp = ?1 ORDER BY length(sid), sid",
 	[ST_MEMBER_DEL] = "DELETE FROM members WHERE id = ?1",
 	[ST_MEMBER_IDS] = "SELECT id, ksid, grp FROM members",
-	[ST_MAX_SID] = "SELECT sid FROM members WHERE grp = ?1",
+	/* Members and gateways share one sender ID space per group. */
+	[ST_MAX_SID] = "SELECT sid FROM members WHERE grp = ?1 UNION ALL SELECT sid FROM gateway_sids WHERE grp = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM members",
 	[ST_SERVED_GET] = "SELECT epoch FROM served WHERE gateway = ?1 AND grp = ?2",
 	[ST_SERVED_SET] = "INSERT INTO served(gateway, grp, epoch) VALUES(?1, ?2, ?3)"
 		" ON CONFLICT(gateway, grp) DO UPDATE SET epoch = excluded.epoch",
 	[ST_GROUP_EPOCHS] = "SELECT name, epoch FROM groups ORDER BY name",
+	[ST_GW_SID_GET] = "SELECT sid FROM gateway_sids WHERE gateway = ?1 AND grp = ?2",
+	[ST_GW_SID_PUT] = "INSERT INTO gateway_sids(gateway, grp, sid) VALUES(?1, ?2, ?3)",
+	[ST_GW_SID_DEL] = "DELETE FROM gateway_sids WHERE gateway = ?1 AND grp = ?2",
+	[ST_GW_SIDS_OF] = "SELECT gateway, sid FROM gateway_sids WHERE grp = ?1 ORDER BY length(sid), sid",
+	[ST_GW_SIDS_ALL] = "SELECT gateway, grp FROM gateway_sids",
 };
 
 struct registry {
@@ -424,9 +435,13 @@ int registry_member_count(struct registry *r)
 	return n;
 }
 
-/* The lowest sender ID not used in @group: 1..255 in one byte, then two. */
-static int free_sid(struct registry *r, const char *group, uint8_t sid[2],
-		    uint8_t *len)
+/*
+ * The lowest sender ID from @first not used in @group by a member or a
+ * gateway: one byte up to 255, then two.  Members start at 1, gateways
+ * at 0 (the first gateway keeps 00, as before gateways had their own).
+ */
+static int free_sid(struct registry *r, const char *group, unsigned int first,
+		    uint8_t sid[2], uint8_t *len)
 {
 	static uint8_t used[65536 / 8];
 	struct reg_stmt *s = stmt(r, ST_MAX_SID);
@@ -446,8 +461,7 @@ static int free_sid(struct registry *r, const char *group, uint8_t sid[2],
 	reset(r, s);
 	if (rc < 0)
 		return fail(r, "sender IDs");
-	/* 0 is the gateway's sender ID in every group. */
-	for (v = 1; v < 65536; v++)
+	for (v = first; v < 65536; v++)
 		if (!(used[v / 8] & (1 << (v % 8))))
 			break;
 	if (v == 65536)
@@ -483,6 +497,138 @@ static void mark(struct changed *c, const char *name)
 		c->cap = cap;
 	}
 	snprintf(c->names[c->n++], CFG_MAX_ID_LEN, "%s", name);
+}
+
+static int any_keyed(void *arg, const struct reg_member *m)
+{
+	*(bool *)arg |= m->issued_epoch != 0;
+	return *(bool *)arg;
+}
+
+static int gw_sid_exec(struct registry *r, int st, const char *gw,
+		       const char *group, const uint8_t *sid, uint8_t len)
+{
+	struct reg_stmt *s = stmt(r, st);
+	int rc;
+
+	bind_text(r, s, 1, gw);
+	bind_text(r, s, 2, group);
+	if (sid)
+		bind_blob(r, s, 3, sid, len);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "gateway sender ID");
+}
+
+/*
+ * Each gateway that serves a member of a group gets its own sender ID
+ * there, so two gateways never share a nonce space; one that no longer
+ * serves the group loses it.  A group whose set of gateways changed
+ * after it had keys is rekeyed (its members learn the new set; a gateway
+ * that left no longer holds the current keys).
+ */
+static int sync_gateway_sids(struct registry *r, const struct agent_config *cfg,
+			     struct changed *ch)
+{
+	struct reg_stmt *s = stmt(r, ST_GW_SIDS_ALL);
+	char (*gone)[2][CFG_MAX_ID_LEN] = NULL;
+	size_t ngone = 0;
+	int rc = 0, src;
+
+	while ((src = step(r, s)) == REG_ROW) {
+		const char *gw = col_text(r, s, 0);
+		const char *grp = col_text(r, s, 1);
+		void *p;
+
+		if (!gw || !grp || cfg_gateway_serves_group(cfg, gw, grp))
+			continue;
+		p = realloc(gone, (ngone + 1) * sizeof(*gone));
+		if (!p) {
+			rc = -1;
+			break;
+		}
+		gone = p;
+		snprintf(gone[ngone][0], CFG_MAX_ID_LEN, "%s", gw);
+		snprintf(gone[ngone++][1], CFG_MAX_ID_LEN, "%s", grp);
+	}
+	reset(r, s);
+	if (src < 0)
+		rc = fail(r, "gateway sender IDs");
+	for (size_t i = 0; !rc && i < ngone; i++) {
+		rc = gw_sid_exec(r, ST_GW_SID_DEL, gone[i][0], gone[i][1], NULL, 0);
+		mark(ch, gone[i][1]);
+		log_info("registry: gateway %s no longer serves group %s",
+			 log_safe(gone[i][0]), log_safe(gone[i][1]));
+	}
+	free(gone);
+	for (size_t g = 0; !rc && g < cfg->n_groups; g++) {
+		const char *grp = cfg->groups[g].name;
+
+		for (size_t k = 0; !rc && k < cfg->n_gateways; k++) {
+			const char *gw = cfg->gateways[k].id;
+			uint8_t sid[SID_MAX_LEN], sl;
+			char hex[2 * SID_MAX_LEN + 1];
+			bool keyed = false;
+
+			if (!cfg_gateway_serves_group(cfg, gw, grp) ||
+			    !registry_gateway_sid(r, gw, grp, sid, &sl))
+				continue;
+			rc = free_sid(r, grp, 0, sid, &sl) ||
+			     gw_sid_exec(r, ST_GW_SID_PUT, gw, grp, sid, sl);
+			if (rc)
+				break;
+			hex_encode(sid, sl, hex);
+			log_info("registry: gateway %s has sender ID %s in group %s",
+				 log_safe(gw), hex, log_safe(grp));
+			/* Members already keyed learn of it with new keys. */
+			rc = registry_group_members(r, grp, any_keyed, &keyed);
+			if (keyed)
+				mark(ch, grp);
+		}
+	}
+	return rc ? -1 : 0;
+}
+
+int registry_gateway_sid(struct registry *r, const char *gateway,
+			 const char *group, uint8_t sid[SID_MAX_LEN],
+			 uint8_t *len)
+{
+	struct reg_stmt *s = stmt(r, ST_GW_SID_GET);
+	size_t n = 0;
+	int rc;
+
+	bind_text(r, s, 1, gateway);
+	bind_text(r, s, 2, group);
+	rc = step(r, s);
+	if (rc == REG_ROW)
+		copy_blob(r, s, 0, sid, SID_MAX_LEN, &n);
+	reset(r, s);
+	*len = (uint8_t)n;
+	if (rc == REG_ROW)
+		return n ? 0 : -1;
+	return rc == REG_DONE ? 1 : fail(r, "gateway sender ID");
+}
+
+int registry_group_gateways(struct registry *r, const char *group,
+			    int (*cb)(void *arg, const char *gateway,
+				      const uint8_t *sid, uint8_t len),
+			    void *arg)
+{
+	struct reg_stmt *s = stmt(r, ST_GW_SIDS_OF);
+	int rc;
+
+	bind_text(r, s, 1, group);
+	while ((rc = step(r, s)) == REG_ROW) {
+		uint8_t sid[SID_MAX_LEN];
+		const char *gw = col_text(r, s, 0);
+		size_t n;
+
+		copy_blob(r, s, 1, sid, sizeof(sid), &n);
+		if (n && gw && cb(arg, gw, sid, (uint8_t)n))
+			break;
+	}
+	reset(r, s);
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "gateways of");
 }
 
 int registry_sync(struct registry *r, const struct agent_config *cfg,
@@ -527,7 +673,7 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 			if (!id || !ksid || !grp)
 				continue;
 			for (size_t i = 0; i < cfg->n_members && !keep; i++)
-				keep = !strcmp(cfg->members[i].id, id) &&
+				keep = !strcmp(cfg->members[i].norm, id) &&
 				       !strcmp(cfg->members[i].group, grp) &&
 				       !strcmp(cfg->members[i].cred.identity, ksid);
 			if (keep)
@@ -567,12 +713,13 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		struct reg_member m;
 		uint8_t sid[2], sl = 0;
 
-		if (registry_member_get(r, cm->id, &m) == 0)
+		/* Keyed by NFKC(IdAx): IDs are compared after NFKC. */
+		if (registry_member_get(r, cm->norm, &m) == 0)
 			continue;
-		if (free_sid(r, cm->group, sid, &sl))
+		if (free_sid(r, cm->group, 1, sid, &sl))
 			goto out;
 		s = stmt(r, ST_MEMBER_PUT);
-		bind_text(r, s, 1, cm->id);
+		bind_text(r, s, 1, cm->norm);
 		bind_text(r, s, 2, cm->cred.identity);
 		bind_text(r, s, 3, cm->group);
 		bind_blob(r, s, 4, sid, sl);
@@ -583,6 +730,8 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		}
 		reset(r, s);
 	}
+	if (sync_gateway_sids(r, cfg, &ch))
+		goto out;
 	for (size_t i = 0; i < ch.n; i++) {
 		struct reg_group g;
 

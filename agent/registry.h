@@ -79,8 +79,10 @@ void registry_rollback(struct registry *r);
 
 /*
  * Brings the registry in line with the configuration: new groups get
- * keying material, new members a sender ID, removed members go, and
- * every group that lost or changed a member is rekeyed.  Calls
+ * keying material, new members a sender ID, removed members go, each
+ * gateway gets a sender ID in every group it serves (members[].gateways),
+ * and every group that lost or changed a member or a gateway is rekeyed.
+ * Members are keyed by NFKC(IdAx) (cfg_member.norm).  Calls
  * @rekeyed(arg, group) for each group rekeyed.  0 or -1.
  */
 int registry_sync(struct registry *r, const struct agent_config *cfg,
@@ -125,6 +127,20 @@ int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq);
 int registry_member_set_issued_epoch(struct registry *r, const char *id,
 				     uint32_t epoch);
 int registry_member_count(struct registry *r);
+
+/*
+ * The sender ID of @gateway in @group, assigned by registry_sync() to
+ * each gateway that serves a member of the group, unique in the group
+ * (members included).  0, 1 when it has none there, -1 on error.
+ */
+int registry_gateway_sid(struct registry *r, const char *gateway,
+			 const char *group, uint8_t sid[SID_MAX_LEN],
+			 uint8_t *len);
+/* The gateways of @group with their sender IDs, in sender ID order. */
+int registry_group_gateways(struct registry *r, const char *group,
+			    int (*cb)(void *arg, const char *gateway,
+				      const uint8_t *sid, uint8_t len),
+			    void *arg);
 
 /* The last epoch of @group handed to @gateway (0: never). */
 uint32_t registry_served_epoch(struct registry *r, const char *gateway,

@@ -129,6 +129,62 @@ TEST(good_configs)
 	config_free(&cfg);
 }
 
+/* Two gateways: each member names those that may act for it. */
+#define SERVER_2GW "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\"," \
+	"\"gateways\":[{\"id\":\"gw1\",\"identity\":\"g1\",\"key\":\"" K16 "\"}," \
+	"{\"id\":\"gw2\",\"identity\":\"g2\",\"key\":\"" K16 "\"}],\"groups\":[{\"name\":\"g1\"}],"
+
+TEST(gateway_bindings)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN], path[256], txt[1024];
+
+	ASSERT_EQ(0, load(SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i1\","
+			  "\"key\":\"" K16 "\",\"gateways\":[\"gw2\"]},{\"id\":\"d2\",\"group\":\"g1\","
+			  "\"identity\":\"i2\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\",\"gw2\"]}]}",
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_FALSE(cfg_member_served_by(&cfg, &cfg.members[0], "gw1"));
+	EXPECT_TRUE(cfg_member_served_by(&cfg, &cfg.members[0], "gw2"));
+	EXPECT_TRUE(cfg_member_served_by(&cfg, &cfg.members[1], "gw1"));
+	EXPECT_TRUE(cfg_gateway_serves_group(&cfg, "gw1", "g1"));
+	EXPECT_FALSE(cfg_gateway_serves_group(&cfg, "gw3", "g1"));
+	config_free(&cfg);
+
+	/* One gateway: it serves every member, as before the field. */
+	ASSERT_EQ(0, load(SERVER_OK, 0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_TRUE(cfg_member_served_by(&cfg, &cfg.members[0], "gw1"));
+	EXPECT_FALSE(cfg_member_served_by(&cfg, &cfg.members[0], "gw2"));
+	config_free(&cfg);
+
+	/* A device names its gateway's ID (TR-0012 NOTE 2). */
+	snprintf(txt, sizeof(txt),
+		 "{\"role\":\"device\",\"id\":\"d1\",\"gateway\":{\"address\":\"127.0.0.1:5684\","
+		 "\"id\":\"gw1\",\"identity\":\"d1-gw\",\"key_file\":\"%s/good.key\"},"
+		 "\"server_credential\":{\"identity\":\"d1-srv\",\"key_file\":\"%s/good.key\"}}",
+		 dir, dir);
+	ASSERT_EQ(0, load(txt, 0644, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_STREQ("gw1", cfg.upstream_id);
+	config_free(&cfg);
+}
+
+/* Member IDs are kept in NFKC as well: "\xef\xac\x81" is U+FB01, "fi". */
+TEST(member_ids_nfkc)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN], path[256];
+
+	ASSERT_EQ(0, load(SERVER_2GW "\"members\":[{\"id\":\"\xef\xac\x81x\",\"group\":\"g1\","
+			  "\"identity\":\"i1\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\"]}]}",
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_STREQ("\xef\xac\x81x", cfg.members[0].id);
+	EXPECT_STREQ("fix", cfg.members[0].norm);
+	EXPECT_EQ(&cfg.members[0], cfg_member_by_norm(&cfg, "fix"));
+	config_free(&cfg);
+}
+
+/* U+FDFA: 3 bytes, 33 after NFKC */
+#define FDFA "\xef\xb7\xba"
+
 struct bad {
 	const char *json;	/* %1$s is the key directory */
 	mode_t mode;
@@ -209,6 +265,34 @@ static const struct bad bad_table[] = {
 	  "\"groups\":[{\"name\":\"g1\"}],\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"},"
 	  "{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"j\",\"key\":\"" K16 "\"}]}",
 	  0600, "members[1].id: expected a unique member id, \"d1\" repeats" },
+	/* members[].gateways: which gateway may act for which member */
+	{ SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].gateways: expected an array of the IDs of the gateways that may act for this member, field is missing (required with more than one gateway)" },
+	{ SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":[]}]}",
+	  0600, "members[0].gateways: expected an array of 1 to 8 gateway IDs from \"gateways\"" },
+	{ SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":\"gw1\"}]}",
+	  0600, "members[0].gateways: expected an array of 1 to 8 gateway IDs from \"gateways\"" },
+	{ SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\",\"gw9\"]}]}",
+	  0600, "members[0].gateways[1]: expected the id of a gateway in \"gateways\", \"gw9\" is not one" },
+	{ SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\",\"gw1\"]}]}",
+	  0600, "members[0].gateways[1]: expected each gateway once, \"gw1\" repeats" },
+	{ SERVER_2GW "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":[7]}]}",
+	  0600, "members[0].gateways[0]: expected a gateway ID (a string)" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\","
+	  "\"gateways\":[{\"id\":\"gw1\",\"identity\":\"g1\",\"key\":\"" K16 "\"},"
+	  "{\"id\":\"gw1\",\"identity\":\"g2\",\"key\":\"" K16 "\"}]}", 0600,
+	  "gateways[1].id: expected a unique gateway id, \"gw1\" repeats" },
+	/* member IDs compared after NFKC: U+FB01 "fi" is "fi" */
+	{ SERVER_2GW "\"members\":[{\"id\":\"fix\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\"]},"
+	  "{\"id\":\"\xef\xac\x81x\",\"group\":\"g1\",\"identity\":\"j\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\"]}]}",
+	  0600, "members[1].id: expected a member id unique after NFKC, \"\xef\xac\x81x\" is the same as members[0].id" },
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"identity\":\"g\",\"key\":\"" K16 "\"},"
+	  "\"members\":[{\"id\":\"" FDFA FDFA FDFA FDFA FDFA "\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].id: expected valid UTF-8 of at most 127 bytes after NFKC" },
+	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
+	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"id\":\"s\",\"identity\":\"g\",\"key\":\"" K16 "\"}}",
+	  0600, "server.id: unknown field for role gateway" },
 	{ "{\"role\":\"gateway\",\"id\":\"g\",\"listen\":\"127.0.0.1:5684\","
 	  "\"server\":{\"address\":\"127.0.0.1:5685\",\"identity\":\"g\",\"key\":\"" K16 "\"},"
 	  "\"members\":[{\"id\":\"d1\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",

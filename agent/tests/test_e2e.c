@@ -122,8 +122,18 @@ TEST(pairwise_and_group_contexts_mirror)
 			       .secret_len = 16, .salt = { 6 },
 			       .sid = { 0x02 }, .sid_len = 1, .n_members = 2,
 			       .member_sid = { { 0x01 }, { 0x02 } },
-			       .member_sid_len = { 1, 1 } };
-	struct actx d, s, gm, gg;
+			       .member_sid_len = { 1, 1 } }, g2, g3;
+	struct actx d, s, gm, gg, gg2;
+
+	/* The member's copy names the group's gateways, 00 and 05... */
+	g.n_gateways = 2;
+	g.gw_sid[1][0] = 0x05;
+	g.gw_sid_len[0] = g.gw_sid_len[1] = 1;
+	/* ...each gateway's copy its own sender ID. */
+	g2 = g;
+	g2.sid[0] = 0x00;
+	g3 = g;
+	g3.sid[0] = 0x05;
 
 	keys(ks, "dev-1");
 	ASSERT_EQ(0, actx_pairwise(&d, "dev-1", ks, ksid, false, 100));
@@ -136,13 +146,22 @@ TEST(pairwise_and_group_contexts_mirror)
 	EXPECT_EQ(strlen(ksid), d.info.id_context_len);
 
 	ASSERT_EQ(0, actx_group_member(&gm, &g, 100));
-	ASSERT_EQ(0, actx_group_gateway(&gg, &g, 100));
+	ASSERT_EQ(0, actx_group_gateway(&gg, &g2, 100));
+	ASSERT_EQ(0, actx_group_gateway(&gg2, &g3, 100));
 	EXPECT_EQ(2, gg.info.n_recipients);
 	EXPECT_EQ(0, memcmp(gm.info.sender_key, gg.info.recipients[1].key, 16));
 	EXPECT_NE(0, memcmp(gm.info.sender_key, gg.info.recipients[0].key, 16));
-	EXPECT_EQ(0, memcmp(gg.info.sender_key, gm.info.recipients[0].key, 16));
 	EXPECT_EQ(0, memcmp(gm.info.id_context, g.gid, 4));
 	EXPECT_EQ(3, gm.epoch);
+	/* Each gateway sends with its own ID; the member verifies both. */
+	EXPECT_EQ(0x00, gg.info.sender_id[0]);
+	EXPECT_EQ(0x05, gg2.info.sender_id[0]);
+	EXPECT_NE(0, memcmp(gg.info.sender_key, gg2.info.sender_key, 16));
+	ASSERT_EQ(2, gm.info.n_recipients);
+	EXPECT_EQ(0x00, gm.info.recipients[0].id[0]);
+	EXPECT_EQ(0x05, gm.info.recipients[1].id[0]);
+	EXPECT_EQ(0, memcmp(gg.info.sender_key, gm.info.recipients[0].key, 16));
+	EXPECT_EQ(0, memcmp(gg2.info.sender_key, gm.info.recipients[1].key, 16));
 }
 
 /* The material survives its JSON form. */
@@ -151,7 +170,9 @@ TEST(group_material_json)
 	struct group_msg g = { .name = "doors", .epoch = 9, .alg = 10,
 			       .gid = { 9, 8, 7, 6 }, .secret = { 1, 2 },
 			       .secret_len = 32, .salt = { 3 },
-			       .sid = { 0x01, 0x02 }, .sid_len = 2 }, back;
+			       .sid = { 0x01, 0x02 }, .sid_len = 2,
+			       .n_gateways = 2, .gw_sid = { { 0 }, { 1, 4 } },
+			       .gw_sid_len = { 1, 2 } }, back;
 	json_t *j = group_msg_to_json(&g);
 
 	ASSERT_EQ(0, group_msg_from_json(j, &back));

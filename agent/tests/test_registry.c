@@ -28,6 +28,7 @@ static void member(struct cfg_member *m, const char *id, const char *group)
 {
 	memset(m, 0, sizeof(*m));
 	snprintf(m->id, sizeof(m->id), "%s", id);
+	snprintf(m->norm, sizeof(m->norm), "%s", id);	/* ASCII: NFKC itself */
 	snprintf(m->group, sizeof(m->group), "%s", group);
 	snprintf(m->cred.identity, sizeof(m->cred.identity), "%s@srv", id);
 	m->cred.key_len = 16;
@@ -482,6 +483,16 @@ static int sid_cb(void *arg, const struct reg_member *m)
 	return 0;
 }
 
+static int gw_cb(void *arg, const char *gateway, const uint8_t *sid,
+		 uint8_t len)
+{
+	char *out = arg;
+
+	snprintf(out + strlen(out), 64, "%s=%02x%s ", gateway, sid[0],
+		 len > 1 ? "+" : "");
+	return 0;
+}
+
 /*
  * Two server instances start at once on an empty registry with the same
  * configuration: both come up, every member is there once, and sender
@@ -575,6 +586,68 @@ TEST_F(reg, two_instances_start_at_once)
 	close(go[0]);
 	close(go[1]);
 	free(mem);
+}
+
+/*
+ * Each gateway serving a member of a group has its own sender ID there,
+ * unique with the members' ones, kept across restarts; one that stops
+ * serving the group loses it and the group is rekeyed.
+ */
+TEST_F(reg, gateway_sender_ids)
+{
+	struct cfg_gateway gws[2] = { { .id = "gw1" }, { .id = "gw2" } };
+	char list[256] = "", again[256] = "";
+	struct registry *r;
+	uint8_t s1[SID_MAX_LEN], s2[SID_MAX_LEN], l1, l2;
+	struct reg_member m1, m2;
+	struct reg_group before, after;
+
+	REG_OPEN(r);
+	self->cfg.gateways = gws;
+	self->cfg.n_gateways = 2;
+	/* lights: dev-1 through gw1, dev-2 through gw2; doors: gw1 */
+	self->members[0].gw[0] = 0;
+	self->members[0].n_gw = 1;
+	self->members[1].gw[0] = 1;
+	self->members[1].n_gw = 1;
+	self->members[2].gw[0] = 0;
+	self->members[2].n_gw = 1;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, registry_gateway_sid(r, "gw1", "lights", s1, &l1));
+	ASSERT_EQ(0, registry_gateway_sid(r, "gw2", "lights", s2, &l2));
+	EXPECT_EQ(1, registry_gateway_sid(r, "gw2", "doors", s2, &l2));
+	ASSERT_EQ(0, registry_gateway_sid(r, "gw2", "lights", s2, &l2));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m1));
+	ASSERT_EQ(0, registry_member_get(r, "dev-2", &m2));
+	EXPECT_EQ(1, l1);
+	EXPECT_EQ(1, l2);
+	EXPECT_NE(s1[0], s2[0]);
+	EXPECT_NE(m1.sid[0], s1[0]);
+	EXPECT_NE(m1.sid[0], s2[0]);
+	EXPECT_NE(m2.sid[0], s1[0]);
+	EXPECT_NE(m2.sid[0], s2[0]);
+	ASSERT_EQ(0, registry_group_gateways(r, "lights", gw_cb, list));
+	TH_LOG("lights: %s", list);
+	EXPECT_NE(NULL, strstr(list, "gw1="));
+	EXPECT_NE(NULL, strstr(list, "gw2="));
+	/* A restart with the same configuration keeps them. */
+	registry_close(r);
+	REG_OPEN(r);
+	rekeyed_n = 0;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
+	EXPECT_EQ(0, rekeyed_n);
+	ASSERT_EQ(0, registry_group_gateways(r, "lights", gw_cb, again));
+	EXPECT_STREQ(list, again);
+	/* gw2 no longer serves dev-2: it loses its ID, lights is rekeyed. */
+	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", 1));
+	ASSERT_EQ(0, registry_group_get(r, "lights", &before));
+	self->members[1].gw[0] = 0;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
+	EXPECT_EQ(1, registry_gateway_sid(r, "gw2", "lights", s2, &l2));
+	ASSERT_EQ(0, registry_group_get(r, "lights", &after));
+	EXPECT_EQ(before.epoch + 1, after.epoch);
+	EXPECT_STREQ("lights", rekeyed_name);
+	registry_close(r);
 }
 
 TEST_HARNESS_MAIN
