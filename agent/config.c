@@ -456,6 +456,17 @@ static int load_members(struct loader *l, json_t *root, bool required)
 				    "expected the name of a group in \"groups\", \"%s\" is not one",
 				    cm->group);
 	}
+	/* A gateway verifies a group in one kernel context. */
+	for (size_t g = 0; cfg->role == ROLE_SERVER && g < cfg->n_groups; g++) {
+		size_t n = 0;
+
+		for (size_t k = 0; k < cfg->n_members; k++)
+			n += !strcmp(cfg->members[k].group, cfg->groups[g].name);
+		if (n > COAPSEC_MAX_RECIPIENTS)
+			return fail(l, "members",
+				    "expected at most %d members in group \"%s\" (COAPSEC_MAX_RECIPIENTS, what one kernel context verifies), found %zu",
+				    COAPSEC_MAX_RECIPIENTS, cfg->groups[g].name, n);
+	}
 	return 0;
 }
 

@@ -389,11 +389,12 @@ static int collect_sid(void *arg, const struct reg_member *m)
 {
 	struct collect *c = arg;
 
+	/* The configuration holds no more (cfg_load checks it). */
+	if (c->gm->n_members >= COAPSEC_MAX_RECIPIENTS)
+		return -1;
 	c->total++;
-	if (c->gm->n_members < COAPSEC_MAX_RECIPIENTS) {
-		memcpy(c->gm->member_sid[c->gm->n_members], m->sid, m->sid_len);
-		c->gm->member_sid_len[c->gm->n_members++] = m->sid_len;
-	}
+	memcpy(c->gm->member_sid[c->gm->n_members], m->sid, m->sid_len);
+	c->gm->member_sid_len[c->gm->n_members++] = m->sid_len;
 	return 0;
 }
 
@@ -459,9 +460,6 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_NOT_FOUND;
 		goto out;
 	}
-	if (c.total > COAPSEC_MAX_RECIPIENTS)
-		log_warn("server: group %s has %zu members; the gateway's context verifies the first %d",
-			 log_safe(name), c.total, COAPSEC_MAX_RECIPIENTS);
 	snprintf(gm.name, sizeof(gm.name), "%s", g.name);
 	gm.epoch = g.epoch;
 	gm.alg = g.alg;

@@ -16,7 +16,14 @@
 #include "coapsec_nl.h"
 #include "coapsec_nl_names.h"
 
+#include <sys/socket.h>
+
 #define BUF_SIZE	65536
+/*
+ * The largest request: a context of COAPSEC_MAX_RECIPIENTS recipients
+ * with 7-byte IDs and 32-byte keys (60 bytes each), and its header.
+ */
+#define REQ_SIZE	(COAPSEC_MAX_RECIPIENTS * 64 + 4096)
 
 struct coapsec_nl {
 	struct mnl_socket *sock;
@@ -27,8 +34,13 @@ struct coapsec_nl {
 	char errmsg[512];
 	char errattr[96];
 	/* The request stays here while replies arrive, to name attributes. */
-	char req[BUF_SIZE];
-	char buf[BUF_SIZE];
+	char *req;			/* REQ_SIZE */
+	char *buf;			/* buf_size, grown to the largest reply */
+	size_t buf_size;
+	int sndbuf;			/* what SO_SNDBUF(FORCE) last set */
+	/* Recipients of the last context read (get, dump): see the header. */
+	struct coapsec_recipient_info *rcp;
+	unsigned int rcp_cap;
 };
 
 const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
@@ -311,6 +323,28 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/*
+ * Receives the next datagram into nl->buf, grown first to its size: a
+ * context of thousands of recipients comes in one GET reply.
+ */
+static int nl_recv(struct coapsec_nl *nl)
+{
+	ssize_t want = recv(mnl_socket_get_fd(nl->sock), NULL, 0,
+			    MSG_PEEK | MSG_TRUNC);
+
+	if (want > (ssize_t)nl->buf_size) {
+		char *b = realloc(nl->buf, (size_t)want);
+
+		if (!b) {
+			errno = ENOMEM;
+			return -1;
+		}
+		nl->buf = b;
+		nl->buf_size = (size_t)want;
+	}
+	return (int)mnl_socket_recvfrom(nl->sock, nl->buf, nl->buf_size);
+}
+
 /* Whether the @len bytes in nl->buf end dump @seq. */
 static bool dump_ends(struct coapsec_nl *nl, int len, unsigned int seq)
 {
@@ -327,7 +361,7 @@ static bool dump_ends(struct coapsec_nl *nl, int len, unsigned int seq)
 static void drain_dump(struct coapsec_nl *nl, int len, unsigned int seq)
 {
 	while (len > 0 && !dump_ends(nl, len, seq))
-		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		len = nl_recv(nl);
 }
 
 int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
@@ -342,10 +376,20 @@ int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 
 	nl->errmsg[0] = '\0';
 	nl->errattr[0] = '\0';
+	/* A large group's context: the socket must take it in one send. */
+	if ((int)nlh->nlmsg_len > nl->sndbuf / 2 - 64) {
+		int size = (int)nlh->nlmsg_len + 4096;
+
+		if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET,
+			       SO_SNDBUFFORCE, &size, sizeof(size)))
+			setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET,
+				   SO_SNDBUF, &size, sizeof(size));
+		nl->sndbuf = 2 * size;
+	}
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return set_err(nl, -errno, "netlink send: %s", strerror(errno));
 	for (;;) {
-		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		ret = nl_recv(nl);
 		if (ret < 0)
 			return set_err(nl, -errno, "netlink receive: %s",
 				       strerror(errno));
@@ -414,6 +458,15 @@ struct coapsec_nl *coapsec_nl_open(void)
 
 	if (!nl)
 		return NULL;
+	nl->req = calloc(1, REQ_SIZE);
+	nl->buf = malloc(BUF_SIZE);
+	nl->buf_size = BUF_SIZE;
+	/* The kernel's default, wmem_default: 212992 bytes. */
+	nl->sndbuf = 2 * 212992;
+	if (!nl->req || !nl->buf) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	nl->seq = (uint32_t)time(NULL);
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -434,6 +487,8 @@ fail:
 	err = errno;
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
+	free(nl->req);
+	free(nl->buf);
 	free(nl);
 	errno = err;
 	return NULL;
@@ -444,6 +499,9 @@ void coapsec_nl_close(struct coapsec_nl *nl)
 	if (!nl)
 		return;
 	mnl_socket_close(nl->sock);
+	free(nl->req);
+	free(nl->buf);
+	free(nl->rcp);
 	free(nl);
 }
 
@@ -618,7 +676,7 @@ static void wipe_req(struct coapsec_nl *nl, size_t len)
 	volatile char *p = nl->req;
 	size_t i;
 
-	for (i = 0; i < len && i < sizeof(nl->req); i++)
+	for (i = 0; i < len && i < REQ_SIZE; i++)
 		p[i] = 0;
 }
 
@@ -710,12 +768,56 @@ static void parse_recipient(const struct nlattr *nest,
 	}
 }
 
-static void parse_context(const struct nlattr *nest,
-			  struct coapsec_context_info *c)
+/* The ID and state of a context nest: a large one comes in parts. */
+static void context_key(const struct nlattr *nest, uint32_t *id,
+			uint8_t *state)
+{
+	const struct nlattr *attr;
+
+	*id = 0;
+	*state = 0;
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) == COAPSEC_A_CONTEXT_ID)
+			*id = get_u32(attr);
+		else if (mnl_attr_get_type(attr) == COAPSEC_A_CONTEXT_STATE)
+			*state = get_u8(attr);
+	}
+}
+
+/* Appends @nest's recipients to @c, in nl->rcp. */
+static int parse_recipients(struct coapsec_nl *nl, const struct nlattr *nest,
+			    struct coapsec_context_info *c)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT ||
+		    c->n_recipients >= COAPSEC_MAX_RECIPIENTS)
+			continue;
+		if (c->n_recipients == nl->rcp_cap) {
+			unsigned int cap = nl->rcp_cap ? 2 * nl->rcp_cap : 64;
+			struct coapsec_recipient_info *r;
+
+			r = realloc(nl->rcp, cap * sizeof(*r));
+			if (!r)
+				return -ENOMEM;
+			nl->rcp = r;
+			nl->rcp_cap = cap;
+		}
+		c->recipients = nl->rcp;
+		memset(&nl->rcp[c->n_recipients], 0, sizeof(*nl->rcp));
+		parse_recipient(attr, &nl->rcp[c->n_recipients++]);
+	}
+	return 0;
+}
+
+static int parse_context(struct coapsec_nl *nl, const struct nlattr *nest,
+			 struct coapsec_context_info *c)
 {
 	const struct nlattr *attr;
 
 	memset(c, 0, sizeof(*c));
+	c->recipients = nl->rcp;
 	mnl_attr_for_each_nested(attr, nest) {
 		switch (mnl_attr_get_type(attr)) {
 		case COAPSEC_A_CONTEXT_ID:
@@ -732,11 +834,6 @@ static void parse_context(const struct nlattr *nest,
 			c->has_id_context = true;
 			c->id_context_len = get_bin(attr, c->id_context,
 						    sizeof(c->id_context));
-			break;
-		case COAPSEC_A_CONTEXT_RECIPIENT:
-			if (c->n_recipients < COAPSEC_MAX_RECIPIENTS)
-				parse_recipient(attr,
-						&c->recipients[c->n_recipients++]);
 			break;
 		case COAPSEC_A_CONTEXT_SEQ:
 			c->seq = get_u64(attr);
@@ -765,26 +862,52 @@ static void parse_context(const struct nlattr *nest,
 			break;
 		}
 	}
+	return parse_recipients(nl, nest, c);
 }
 
+/*
+ * A context with more recipients than one message holds arrives as
+ * consecutive messages with the same ID and state: they are joined, and
+ * the callback sees the context once, whole.
+ */
 struct context_walk {
+	struct coapsec_nl *nl;
 	coapsec_context_cb cb;
 	void *data;
 	struct coapsec_context_info *c;
-	int stop;
+	bool have;			/* c holds a context not yet handed on */
+	int stop, err;
 };
+
+static void context_flush(struct context_walk *w)
+{
+	if (w->have && w->cb && !w->stop && !w->err)
+		w->stop = w->cb(w->c, w->data);
+	w->have = false;
+}
 
 static int context_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct context_walk *w = data;
 	const struct nlattr *top;
+	uint32_t id;
+	uint8_t state;
+	int err;
 
 	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
 		if (mnl_attr_get_type(top) != COAPSEC_A_CONTEXT)
 			continue;
-		parse_context(top, w->c);
-		if (w->cb && !w->stop)
-			w->stop = w->cb(w->c, w->data);
+		context_key(top, &id, &state);
+		if (w->have && (w->c->id != id || w->c->state != state))
+			context_flush(w);
+		if (w->have) {
+			err = parse_recipients(w->nl, top, w->c);
+		} else {
+			err = parse_context(w->nl, top, w->c);
+			w->have = true;
+		}
+		if (err && !w->err)
+			w->err = err;
 	}
 	return MNL_CB_OK;
 }
@@ -792,18 +915,22 @@ static int context_cb(const struct nlmsghdr *nlh, void *data)
 int coapsec_nl_context_get(struct coapsec_nl *nl, uint32_t id,
 			   struct coapsec_context_info *c)
 {
-	struct context_walk w = { .c = c };
+	struct context_walk w = { .nl = nl, .c = c };
+	int err;
 
-	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_CONTEXT_GET,
-					     COAPSEC_A_CONTEXT,
-					     COAPSEC_A_CONTEXT_ID, id),
-				  context_cb, &w);
+	err = coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_CONTEXT_GET,
+					    COAPSEC_A_CONTEXT,
+					    COAPSEC_A_CONTEXT_ID, id),
+				 context_cb, &w);
+	if (!err && w.err)
+		err = set_err(nl, w.err, "out of memory");
+	return err;
 }
 
 int coapsec_nl_context_dump(struct coapsec_nl *nl, coapsec_context_cb cb,
 			    void *data)
 {
-	struct context_walk w = { .cb = cb, .data = data };
+	struct context_walk w = { .nl = nl, .cb = cb, .data = data };
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -812,6 +939,10 @@ int coapsec_nl_context_dump(struct coapsec_nl *nl, coapsec_context_cb cb,
 		return set_err(nl, -ENOMEM, "out of memory");
 	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_CONTEXT_GET, NLM_F_DUMP);
 	err = coapsec_nl_req_run(nl, nlh, context_cb, &w);
+	if (!err)
+		context_flush(&w);
+	if (!err && w.err)
+		err = set_err(nl, w.err, "out of memory");
 	free(w.c);
 	return err;
 }
@@ -1104,7 +1235,7 @@ int coapsec_nl_event_recv(struct coapsec_nl *nl, struct coapsec_event *ev,
 			return set_err(nl, -errno, "poll: %s", strerror(errno));
 		if (ret == 0)
 			return 0;
-		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		ret = nl_recv(nl);
 		if (ret < 0)
 			return set_err(nl, -errno, "netlink receive: %s",
 				       strerror(errno));
