@@ -143,34 +143,72 @@ int coapsec_nl_features_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- contexts ---------------------------------------------------------- */
 
-/* Keys leave the request buffer as soon as they are in their transforms. */
-static void coapsec_nl_wipe_keys(struct nlattr *nest)
+/* Calls @fn on each recipient part: in the context nest, then top level. */
+static int coapsec_nl_recipients(struct genl_info *info, struct nlattr *nest,
+				 int (*fn)(struct nlattr *attr, void *arg),
+				 void *arg)
 {
-	struct nlattr *attr, *sub;
-	int rem, rem2;
+	struct nlattr *attr;
+	int rem, err;
+
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT)
+			continue;
+		err = fn(attr, arg);
+		if (err)
+			return err;
+	}
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != COAPSEC_A_RECIPIENT)
+			continue;
+		err = fn(attr, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int coapsec_nl_wipe_recipient(struct nlattr *attr, void *unused)
+{
+	struct nlattr *sub;
+	int rem;
+
+	nla_for_each_nested(sub, attr, rem)
+		if (nla_type(sub) == COAPSEC_A_RECIPIENT_KEY)
+			memzero_explicit(nla_data(sub), nla_len(sub));
+	return 0;
+}
+
+/* Keys leave the request buffer as soon as they are in their transforms. */
+static void coapsec_nl_wipe_keys(struct genl_info *info, struct nlattr *nest)
+{
+	struct nlattr *attr;
+	int rem;
 
 	if (!nest)
 		return;
+	coapsec_nl_recipients(info, nest, coapsec_nl_wipe_recipient, NULL);
 	nla_for_each_nested(attr, nest, rem) {
 		switch (nla_type(attr)) {
 		case COAPSEC_A_CONTEXT_SENDER_KEY:
 		case COAPSEC_A_CONTEXT_COMMON_IV:
 			memzero_explicit(nla_data(attr), nla_len(attr));
 			break;
-		case COAPSEC_A_CONTEXT_RECIPIENT:
-			nla_for_each_nested(sub, attr, rem2)
-				if (nla_type(sub) == COAPSEC_A_RECIPIENT_KEY)
-					memzero_explicit(nla_data(sub),
-							 nla_len(sub));
-			break;
 		}
 	}
 }
 
-static int coapsec_nl_parse_recipient(struct nlattr *attr,
-				      struct coapsec_context_params *p,
-				      struct netlink_ext_ack *extack)
+struct coapsec_nl_parse {
+	struct coapsec_context_params *p;
+	unsigned int n;
+	struct netlink_ext_ack *extack;
+};
+
+static int coapsec_nl_parse_recipient(struct nlattr *attr, void *arg)
 {
+	struct coapsec_nl_parse *pa = arg;
+	struct coapsec_context_params *p = pa->p;
+	struct netlink_ext_ack *extack = pa->extack;
 	struct nlattr *tb[COAPSEC_A_RECIPIENT_MAX + 1];
 	unsigned int n = p->n_recipients;
 	size_t id_len;
@@ -222,37 +260,52 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
  * against COAPSEC_MAX_RECIPIENTS before anything is sized by it: every
  * recipient costs a crypto transform and a replay window.
  */
-static int coapsec_nl_count_recipients(struct nlattr *nest,
-				       unsigned int *count,
+static int coapsec_nl_count_recipient(struct nlattr *attr, void *arg)
+{
+	struct coapsec_nl_parse *pa = arg;
+
+	if (++pa->n > COAPSEC_MAX_RECIPIENTS) {
+		NL_SET_ERR_MSG_ATTR(pa->extack, attr,
+				    "context.recipient: more than COAPSEC_MAX_RECIPIENTS ("
+				    __stringify(COAPSEC_MAX_RECIPIENTS)
+				    ") recipients in one context");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static int coapsec_nl_count_recipients(struct genl_info *info,
+				       struct nlattr *nest, unsigned int *count,
 				       struct netlink_ext_ack *extack)
 {
-	struct nlattr *attr;
-	unsigned int n = 0;
-	int rem;
+	struct coapsec_nl_parse pa = { .extack = extack };
+	unsigned int n;
+	int err;
 
-	nla_for_each_nested(attr, nest, rem) {
-		if (nla_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT)
-			continue;
-		if (++n > COAPSEC_MAX_RECIPIENTS) {
-			NL_SET_ERR_MSG_ATTR(extack, attr,
-					    "context.recipient: more than COAPSEC_MAX_RECIPIENTS ("
-					    __stringify(COAPSEC_MAX_RECIPIENTS)
-					    ") recipients in one context");
-			return -E2BIG;
-		}
+	err = coapsec_nl_recipients(info, nest, coapsec_nl_count_recipient,
+				    &pa);
+	if (err)
+		return err;
+	n = pa.n;
+	if (!n) {
+		NL_SET_ERR_ATTR_MISS(extack, nest, COAPSEC_A_CONTEXT_RECIPIENT);
+		NL_SET_ERR_MSG(extack, "context.recipient: at least one is required");
+		return -EINVAL;
 	}
 	*count = n;
 	return 0;
 }
 
-static int coapsec_nl_parse_context(struct nlattr *nest,
+static int coapsec_nl_parse_context(struct genl_info *info,
+				    struct nlattr *nest,
 				    struct coapsec_context_params *p,
 				    bool swap, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[COAPSEC_A_CONTEXT_MAX + 1];
+	struct coapsec_nl_parse pa;
 	struct nlattr *attr;
 	u32 alg;
-	int err, rem;
+	int err;
 
 	err = nla_parse_nested(tb, COAPSEC_A_CONTEXT_MAX, nest,
 			       coapsec_context_input_nl_policy, extack);
@@ -267,9 +320,7 @@ static int coapsec_nl_parse_context(struct nlattr *nest,
 	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_SENDER_KEY,
 			       "context.sender-key: missing") ||
 	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_COMMON_IV,
-			       "context.common-iv: missing") ||
-	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_RECIPIENT,
-			       "context.recipient: at least one is required"))
+			       "context.common-iv: missing"))
 		return -EINVAL;
 	if (!swap && tb[COAPSEC_A_CONTEXT_GRACE]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_CONTEXT_GRACE],
@@ -345,26 +396,26 @@ static int coapsec_nl_parse_context(struct nlattr *nest,
 	if (tb[COAPSEC_A_CONTEXT_GRACE])
 		p->grace = nla_get_u32(tb[COAPSEC_A_CONTEXT_GRACE]);
 
-	nla_for_each_nested(attr, nest, rem) {
-		if (nla_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT)
-			continue;
-		err = coapsec_nl_parse_recipient(attr, p, extack);
-		if (err)
-			return err;
-	}
-	return 0;
+	pa.p = p;
+	pa.extack = extack;
+	return coapsec_nl_recipients(info, nest, coapsec_nl_parse_recipient,
+				     &pa);
 }
+
+/* What a nest may hold: its length is 16 bits. */
+#define COAPSEC_NL_NEST_MAX	(U16_MAX - 256)
 
 /*
  * One context into @skb, its recipients from *@next on: as many as fit,
  * at least one.  *@next is left at the first one not sent, so that a
  * group of thousands goes out as several messages with the same ID and
- * state, each with the next recipients.
+ * state, each with the next recipients.  With @spill, those that do not
+ * fit in the nest follow it as top-level COAPSEC_A_RECIPIENT (one reply).
  */
 static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 				  u32 seq, int flags,
 				  const struct coapsec_context *ctx,
-				  unsigned int *next)
+				  unsigned int *next, bool spill)
 {
 	struct nlattr *nest, *rnest;
 	unsigned int i;
@@ -406,7 +457,15 @@ static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 	for (i = *next; i < ctx->n_recipients; i++) {
 		const struct coapsec_recipient *rcp = &ctx->recipients[i];
 
-		rnest = nla_nest_start(skb, COAPSEC_A_CONTEXT_RECIPIENT);
+		if (nest && skb_tail_pointer(skb) - (unsigned char *)nest >
+			    COAPSEC_NL_NEST_MAX) {
+			if (!spill)
+				break;
+			nla_nest_end(skb, nest);
+			nest = NULL;
+		}
+		rnest = nla_nest_start(skb, nest ? COAPSEC_A_CONTEXT_RECIPIENT :
+					    COAPSEC_A_RECIPIENT);
 		if (!rnest ||
 		    nla_put(skb, COAPSEC_A_RECIPIENT_ID, rcp->key.kid_len,
 			    rcp->key.kid) ||
@@ -420,7 +479,8 @@ static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 		nla_nest_end(skb, rnest);
 	}
 	*next = i;
-	nla_nest_end(skb, nest);
+	if (nest)
+		nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
 err:
@@ -463,7 +523,7 @@ static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
 		NL_SET_ERR_MSG(info->extack, "context: missing");
 		return -EINVAL;
 	}
-	err = coapsec_nl_count_recipients(nest, &n, info->extack);
+	err = coapsec_nl_count_recipients(info, nest, &n, info->extack);
 	if (err)
 		goto out;
 	p = coapsec_context_params_alloc(n);
@@ -471,7 +531,7 @@ static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
 		err = -ENOMEM;
 		goto out;
 	}
-	err = coapsec_nl_parse_context(nest, p, swap, info->extack);
+	err = coapsec_nl_parse_context(info, nest, p, swap, info->extack);
 	if (err)
 		goto out;
 
@@ -485,7 +545,7 @@ static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
 	mutex_unlock(&cn->lock);
 out:
 	kvfree(p);
-	coapsec_nl_wipe_keys(nest);
+	coapsec_nl_wipe_keys(info, nest);
 	if (err)
 		return err;
 	return coapsec_nl_reply_id(info, cmd, COAPSEC_A_CONTEXT,
@@ -603,10 +663,10 @@ static int coapsec_nl_context_fill(struct sk_buff *msg, struct genl_info *info,
 	}
 	return coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
 				      info->snd_portid, info->snd_seq, 0, ctx,
-				      &next);
+				      &next, true);
 }
 
-/* A GET reply's size: the whole context in one message, as in a dump. */
+/* A GET reply's size: the whole context, in its nest and after it. */
 static size_t coapsec_nl_context_size(struct coapsec_net *cn, u32 id)
 {
 	const struct coapsec_context *ctx;
@@ -664,7 +724,7 @@ static int coapsec_nl_dump_ctx(struct sk_buff *skb,
 		err = coapsec_nl_context_put(skb, COAPSEC_CMD_CONTEXT_GET,
 					     NETLINK_CB(cb->skb).portid,
 					     cb->nlh->nlmsg_seq, NLM_F_MULTI,
-					     ctx, &next);
+					     ctx, &next, false);
 		cb->args[2] = next;
 	} while (!err && next < ctx->n_recipients);
 	if (!err)

@@ -24,6 +24,8 @@
  * with 7-byte IDs and 32-byte keys (60 bytes each), and its header.
  */
 #define REQ_SIZE	(COAPSEC_MAX_RECIPIENTS * 64 + 4096)
+/* What a nest may hold: its length is 16 bits. */
+#define NEST_MAX	(UINT16_MAX - 256)
 
 struct coapsec_nl {
 	struct mnl_socket *sock;
@@ -332,6 +334,8 @@ static int nl_recv(struct coapsec_nl *nl)
 	ssize_t want = recv(mnl_socket_get_fd(nl->sock), NULL, 0,
 			    MSG_PEEK | MSG_TRUNC);
 
+	if (want < 0)
+		return -1;
 	if (want > (ssize_t)nl->buf_size) {
 		char *b = realloc(nl->buf, (size_t)want);
 
@@ -472,6 +476,16 @@ struct coapsec_nl *coapsec_nl_open(void)
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
 	nl->portid = mnl_socket_get_portid(nl->sock);
+	/*
+	 * Room for a GET reply of COAPSEC_MAX_RECIPIENTS recipients (about
+	 * 256 KiB) and the ACK behind it, which the kernel would otherwise
+	 * drop; a limit, not an allocation.
+	 */
+	err = 1 << 20;
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &err, sizeof(err)))
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+			   &err, sizeof(err));
 	/* Ask for extended ACKs: the kernel's reason for a rejection. */
 	err = 1;
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &err, sizeof(err));
@@ -637,18 +651,6 @@ static void put_context(struct nlmsghdr *nlh,
 	if (c->has_id_context)
 		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_ID_CONTEXT,
 			     c->id_context_len, c->id_context);
-	for (i = 0; i < c->n_recipients; i++) {
-		const struct coapsec_recipient_info *r = &c->recipients[i];
-		struct nlattr *rn;
-
-		rn = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT_RECIPIENT);
-		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, r->id_len, r->id);
-		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, r->key_len, r->key);
-		if (r->replay_window)
-			mnl_attr_put_u32(nlh, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
-					 r->replay_window);
-		mnl_attr_nest_end(nlh, rn);
-	}
 	if (c->seq_start)
 		mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_START,
 				 c->seq_start);
@@ -667,7 +669,30 @@ static void put_context(struct nlmsghdr *nlh,
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_FLAGS, c->flags);
 	if (swap && c->has_grace)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_GRACE, c->grace);
-	mnl_attr_nest_end(nlh, nest);
+	/*
+	 * Recipients last: those that do not fit in the nest (its length is
+	 * 16 bits) follow it at the top level, as the kernel takes them.
+	 */
+	for (i = 0; i < c->n_recipients; i++) {
+		const struct coapsec_recipient_info *r = &c->recipients[i];
+		struct nlattr *rn;
+
+		if (nest && (char *)mnl_nlmsg_get_payload_tail(nlh) -
+			    (char *)nest > NEST_MAX) {
+			mnl_attr_nest_end(nlh, nest);
+			nest = NULL;
+		}
+		rn = mnl_attr_nest_start(nlh, nest ? COAPSEC_A_CONTEXT_RECIPIENT :
+					 COAPSEC_A_RECIPIENT);
+		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, r->id_len, r->id);
+		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, r->key_len, r->key);
+		if (r->replay_window)
+			mnl_attr_put_u32(nlh, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
+					 r->replay_window);
+		mnl_attr_nest_end(nlh, rn);
+	}
+	if (nest)
+		mnl_attr_nest_end(nlh, nest);
 }
 
 /* The keys went out; do not keep them in the request buffer. */
@@ -784,29 +809,40 @@ static void context_key(const struct nlattr *nest, uint32_t *id,
 	}
 }
 
-/* Appends @nest's recipients to @c, in nl->rcp. */
+/* Appends recipient @attr to @c, in nl->rcp. */
+static int add_recipient(struct coapsec_nl *nl, const struct nlattr *attr,
+			 struct coapsec_context_info *c)
+{
+	if (c->n_recipients == nl->rcp_cap) {
+		unsigned int cap = nl->rcp_cap ? 2 * nl->rcp_cap : 64;
+		struct coapsec_recipient_info *r;
+
+		r = realloc(nl->rcp, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		nl->rcp = r;
+		nl->rcp_cap = cap;
+	}
+	c->recipients = nl->rcp;
+	memset(&nl->rcp[c->n_recipients], 0, sizeof(*nl->rcp));
+	parse_recipient(attr, &nl->rcp[c->n_recipients++]);
+	return 0;
+}
+
+/* Appends @nest's recipients to @c. */
 static int parse_recipients(struct coapsec_nl *nl, const struct nlattr *nest,
 			    struct coapsec_context_info *c)
 {
 	const struct nlattr *attr;
+	int err;
 
 	mnl_attr_for_each_nested(attr, nest) {
 		if (mnl_attr_get_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT ||
 		    c->n_recipients >= COAPSEC_MAX_RECIPIENTS)
 			continue;
-		if (c->n_recipients == nl->rcp_cap) {
-			unsigned int cap = nl->rcp_cap ? 2 * nl->rcp_cap : 64;
-			struct coapsec_recipient_info *r;
-
-			r = realloc(nl->rcp, cap * sizeof(*r));
-			if (!r)
-				return -ENOMEM;
-			nl->rcp = r;
-			nl->rcp_cap = cap;
-		}
-		c->recipients = nl->rcp;
-		memset(&nl->rcp[c->n_recipients], 0, sizeof(*nl->rcp));
-		parse_recipient(attr, &nl->rcp[c->n_recipients++]);
+		err = add_recipient(nl, attr, c);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -895,6 +931,14 @@ static int context_cb(const struct nlmsghdr *nlh, void *data)
 	int err;
 
 	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		/* Recipients past the nest's 64 KiB follow it. */
+		if (mnl_attr_get_type(top) == COAPSEC_A_RECIPIENT && w->have &&
+		    w->c->n_recipients < COAPSEC_MAX_RECIPIENTS) {
+			err = add_recipient(w->nl, top, w->c);
+			if (err && !w->err)
+				w->err = err;
+			continue;
+		}
 		if (mnl_attr_get_type(top) != COAPSEC_A_CONTEXT)
 			continue;
 		context_key(top, &id, &state);
