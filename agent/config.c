@@ -714,9 +714,9 @@ static int load_root(struct loader *l, json_t *root)
 		[ROLE_DEVICE] = { "gateway", "server_credential" },
 		[ROLE_GATEWAY] = { "listen", "server", "members" },
 		[ROLE_SERVER] = { "listen", "db", "gateways", "members",
-				  "groups" },
+				  "groups", "rekey_on_join" },
 	};
-	const char *allowed[20];
+	const char *allowed[24];
 	struct agent_config *cfg = l->cfg;
 	unsigned long long v;
 	char role[16];
@@ -754,6 +754,10 @@ static int load_root(struct loader *l, json_t *root)
 	if (kv && !json_is_boolean(kv))
 		return fail(l, "kernel", "expected true or false");
 	cfg->kernel = kv && json_is_true(kv);
+	kv = json_object_get(root, "rekey_on_join");
+	if (kv && !json_is_boolean(kv))
+		return fail(l, "rekey_on_join", "expected true or false");
+	cfg->rekey_on_join = kv && json_is_true(kv);
 
 	cfg->max_peers = 1024;
 	cfg->handshake_timeout_ms = 10000;
