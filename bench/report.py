@@ -127,6 +127,12 @@ if len(unbatched) == 3:
         unbatched["coapsec"] / unbatched["esp"] >= 1.5,
         "coapsec/plain at 100 B >= 0.5, unbatched":
         unbatched["coapsec"] / unbatched["plain"] >= 0.5})
+# A partial run (BENCH_ONLY) judges only what it measured.
+if not rates:
+    results["targets"] = {t: ok for t, ok in results["targets"].items()
+                          if t.startswith("5,000 recipients")}
+if not recipients:
+    results["targets"].pop("5,000 recipients in one group >= 0.95 of 1")
 results.update({
     "lost": lost,
 })
