@@ -656,14 +656,22 @@ static int coapsec_nl_context_fill(struct sk_buff *msg, struct genl_info *info,
 	struct coapsec_context *ctx = coapsec_context_lookup(cn, id);
 
 	unsigned int next = 0;
+	int err;
 
 	if (!ctx) {
 		NL_SET_ERR_MSG(info->extack, "context.id: no such context");
 		return -ENOENT;
 	}
-	return coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
-				      info->snd_portid, info->snd_seq, 0, ctx,
-				      &next, true);
+	err = coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
+				     info->snd_portid, info->snd_seq, 0, ctx,
+				     &next, true);
+	/* Swapped for a larger one since the reply was sized: never part. */
+	if (!err && next < ctx->n_recipients) {
+		NL_SET_ERR_MSG(info->extack,
+			       "context: its recipients changed while it was read; try again");
+		err = -EAGAIN;
+	}
+	return err;
 }
 
 /* A GET reply's size: the whole context, in its nest and after it. */
