@@ -547,6 +547,17 @@ static int load_members(struct loader *l, json_t *root, bool required)
 		if (load_member_gateways(l, m, p, cm))
 			return -1;
 	}
+	/* A gateway verifies a group in one kernel context. */
+	for (size_t g = 0; cfg->role == ROLE_SERVER && g < cfg->n_groups; g++) {
+		size_t n = 0;
+
+		for (size_t k = 0; k < cfg->n_members; k++)
+			n += !strcmp(cfg->members[k].group, cfg->groups[g].name);
+		if (n > COAPSEC_MAX_RECIPIENTS)
+			return fail(l, "members",
+				    "expected at most %d members in group \"%s\" (COAPSEC_MAX_RECIPIENTS, what one kernel context verifies), found %zu",
+				    COAPSEC_MAX_RECIPIENTS, cfg->groups[g].name, n);
+	}
 	return 0;
 }
 
@@ -906,13 +917,13 @@ static int load_root(struct loader *l, json_t *root)
 		"handshake_timeout_ms", "idle_timeout_s", "rekey_interval_s",
 		"grace_s", "seq_soft_limit", "policies",
 	};
-	static const char *const per_role[3][7] = {
+	static const char *const per_role[3][8] = {
 		[ROLE_DEVICE] = { "gateway", "server_credential" },
 		[ROLE_GATEWAY] = { "listen", "server", "members" },
 		[ROLE_SERVER] = { "listen", "db", "registry", "gateways",
-				  "members", "groups" },
+				  "members", "groups", "rekey_on_join" },
 	};
-	const char *allowed[20];
+	const char *allowed[24];
 	struct agent_config *cfg = l->cfg;
 	unsigned long long v;
 	char role[16];
@@ -950,6 +961,10 @@ static int load_root(struct loader *l, json_t *root)
 	if (kv && !json_is_boolean(kv))
 		return fail(l, "kernel", "expected true or false");
 	cfg->kernel = kv && json_is_true(kv);
+	kv = json_object_get(root, "rekey_on_join");
+	if (kv && !json_is_boolean(kv))
+		return fail(l, "rekey_on_join", "expected true or false");
+	cfg->rekey_on_join = kv && json_is_true(kv);
 
 	cfg->max_peers = 1024;
 	cfg->handshake_timeout_ms = 10000;

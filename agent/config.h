@@ -121,6 +121,9 @@ struct agent_config {
 	unsigned int handshake_timeout_ms;
 	unsigned int idle_timeout_s;
 	unsigned int rekey_interval_s;	/* 0: no timed rekey */
+	/* Server: a member added on reload gets a new group key (backward
+	 * secrecy: it cannot read what the group sent before it joined). */
+	bool rekey_on_join;
 	unsigned int grace_s;
 	uint64_t seq_soft_limit;
 

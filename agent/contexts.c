@@ -134,7 +134,22 @@ void group_msg_wipe(struct group_msg *g)
 
 void actx_wipe(struct actx *c)
 {
+	if (c->info.recipients) {
+		mbedtls_platform_zeroize(c->info.recipients,
+					 c->rcp_cap * sizeof(*c->info.recipients));
+		free(c->info.recipients);
+	}
 	mbedtls_platform_zeroize(c, sizeof(*c));
+}
+
+/* Room for @n recipients in a zeroed @c: a group has thousands. */
+static int actx_alloc(struct actx *c, size_t n)
+{
+	c->info.recipients = calloc(n, sizeof(*c->info.recipients));
+	if (!c->info.recipients)
+		return -1;
+	c->rcp_cap = (unsigned int)n;
+	return 0;
 }
 
 /* Derives sender key, common IV and one recipient key into @c. */
@@ -180,6 +195,8 @@ int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
 	memset(c, 0, sizeof(*c));
 	if (m.id_context_len > COAPSEC_MAX_ID_CONTEXT_LEN)
 		return -1;
+	if (actx_alloc(c, 1))
+		return -1;
 	snprintf(c->name, sizeof(c->name), "pairwise:%s", member);
 	c->kind = ACTX_PAIRWISE;
 	c->info.seq_soft_limit = soft_limit;
@@ -204,7 +221,8 @@ int actx_group_member(struct actx *c, const struct group_msg *g,
 	size_t n = g->n_gateways ? g->n_gateways : 1;
 
 	memset(c, 0, sizeof(*c));
-	if (!g->sid_len || n > COAPSEC_MAX_RECIPIENTS)
+	if (!g->sid_len || n > COAPSEC_MAX_RECIPIENTS ||
+	    actx_alloc(c, n))
 		return -1;
 	group_master(&m, g);
 	m.sender_id = g->sid;
@@ -232,7 +250,7 @@ int actx_group_gateway(struct actx *c, const struct group_msg *g,
 	struct oscore_master m;
 
 	memset(c, 0, sizeof(*c));
-	if (!g->n_members)
+	if (!g->n_members || actx_alloc(c, g->n_members))
 		return -1;
 	group_master(&m, g);
 	m.sender_id = g->sid_len ? g->sid : &gw;
@@ -263,17 +281,34 @@ struct actx *ctxset_find(struct ctxset *s, const char *name)
 struct actx *ctxset_put(struct ctxset *s, const struct actx *c)
 {
 	struct actx *slot = ctxset_find(s, c->name);
+	struct coapsec_recipient_info *rcp = NULL;
 	uint32_t kid = 0;
 
+	if (slot == c)
+		return slot;
+	/* The slot keeps its own copy of the recipients: @c stays the caller's. */
+	if (c->info.n_recipients) {
+		rcp = malloc(c->info.n_recipients * sizeof(*rcp));
+		if (!rcp)
+			return NULL;
+		memcpy(rcp, c->info.recipients,
+		       c->info.n_recipients * sizeof(*rcp));
+	}
 	if (slot) {
 		kid = slot->kernel_id;
+		actx_wipe(slot);
 	} else {
 		if (s->n == s->cap) {
 			size_t cap = s->cap ? 2 * s->cap : 16;
 			struct actx *v = malloc(cap * sizeof(*v));
 
-			if (!v)
+			if (!v) {
+				if (rcp)
+					mbedtls_platform_zeroize(rcp, c->info.n_recipients *
+								 sizeof(*rcp));
+				free(rcp);
 				return NULL;
+			}
 			if (s->n)
 				memcpy(v, s->v, s->n * sizeof(*v));
 			if (s->v) {
@@ -287,11 +322,15 @@ struct actx *ctxset_put(struct ctxset *s, const struct actx *c)
 	}
 	*slot = *c;
 	slot->kernel_id = kid;
+	slot->info.recipients = rcp;
+	slot->rcp_cap = c->info.n_recipients;
 	return slot;
 }
 
 void ctxset_free(struct ctxset *s)
 {
+	for (size_t i = 0; i < s->n; i++)
+		actx_wipe(&s->v[i]);
 	if (s->v) {
 		mbedtls_platform_zeroize(s->v, s->cap * sizeof(*s->v));
 		free(s->v);

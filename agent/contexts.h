@@ -29,7 +29,9 @@ struct actx {
 	char name[CFG_MAX_ID_LEN + 16];	/* "pairwise:ID", "group:NAME" */
 	enum actx_kind kind;
 	uint32_t epoch;
-	struct coapsec_context_info info;	/* derived keys, IDs */
+	/* Derived keys, IDs; info.recipients is its own (actx_wipe frees). */
+	struct coapsec_context_info info;
+	unsigned int rcp_cap;		/* recipients allocated */
 	uint32_t kernel_id;		/* 0: not in the kernel */
 };
 
@@ -79,6 +81,7 @@ int actx_group_member(struct actx *c, const struct group_msg *g,
  */
 int actx_group_gateway(struct actx *c, const struct group_msg *g,
 		       uint64_t soft_limit);
+/* Wipes @c's keys and frees its recipients. */
 void actx_wipe(struct actx *c);
 
 /* The contexts an agent holds, by name. */
@@ -87,7 +90,7 @@ struct ctxset {
 	size_t n, cap;
 };
 
-/* Adds or replaces (same name); returns the slot, or NULL. */
+/* Adds or replaces (same name) with a copy of @c; the slot, or NULL. */
 struct actx *ctxset_put(struct ctxset *s, const struct actx *c);
 struct actx *ctxset_find(struct ctxset *s, const char *name);
 void ctxset_free(struct ctxset *s);

@@ -251,8 +251,11 @@ static void group_fetched(void *arg, int code, json_t *body,
 			free(g->pending);
 		}
 		g->pending = malloc(sizeof(*g->pending));
-		if (g->pending)
+		if (g->pending) {
+			/* Moved: the pending copy owns c's recipients now. */
 			*g->pending = c;
+			memset(&c, 0, sizeof(c));
+		}
 		g->awaiting = 0;
 		g->switch_at = now_ms() + SWITCH_MAX_MS;
 		log_info("gateway: group %s epoch %u received; members first",

@@ -519,11 +519,12 @@ static int collect_sid(void *arg, const struct reg_member *m)
 {
 	struct collect *c = arg;
 
+	/* The configuration holds no more (cfg_load checks it). */
+	if (c->gm->n_members >= COAPSEC_MAX_RECIPIENTS)
+		return -1;
 	c->total++;
-	if (c->gm->n_members < COAPSEC_MAX_RECIPIENTS) {
-		memcpy(c->gm->member_sid[c->gm->n_members], m->sid, m->sid_len);
-		c->gm->member_sid_len[c->gm->n_members++] = m->sid_len;
-	}
+	memcpy(c->gm->member_sid[c->gm->n_members], m->sid, m->sid_len);
+	c->gm->member_sid_len[c->gm->n_members++] = m->sid_len;
 	return 0;
 }
 
@@ -603,9 +604,6 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_NOT_FOUND;
 		goto out;
 	}
-	if (c.total > COAPSEC_MAX_RECIPIENTS)
-		log_warn("server: group %s has %zu members; the gateway's context verifies the first %d",
-			 log_safe(name), c.total, COAPSEC_MAX_RECIPIENTS);
 	snprintf(gm.name, sizeof(gm.name), "%s", g.name);
 	gm.epoch = g.epoch;
 	gm.alg = g.alg;
@@ -761,6 +759,43 @@ static uint64_t server_next(struct agent *a)
 	return f->next_poll;
 }
 
+/* Whether member @id of @group is in @cfg. */
+static bool cfg_has_member(const struct agent_config *cfg, const char *id,
+			   const char *group)
+{
+	for (size_t i = 0; i < cfg->n_members; i++)
+		if (!strcmp(cfg->members[i].id, id) &&
+		    !strcmp(cfg->members[i].group, group))
+			return true;
+	return false;
+}
+
+/*
+ * Backward secrecy (rekey_on_join): each group that gained a member in
+ * this reload (in a->cfg, not in @old) gets a new epoch, once.
+ */
+static void rekey_joined(struct agent *a, const struct agent_config *old)
+{
+	for (size_t i = 0; i < a->cfg.n_members; i++) {
+		const struct cfg_member *cm = &a->cfg.members[i];
+		bool done = false;
+
+		if (cfg_has_member(old, cm->id, cm->group))
+			continue;
+		for (size_t j = 0; j < i && !done; j++)
+			done = !strcmp(a->cfg.members[j].group, cm->group) &&
+			       !cfg_has_member(old, a->cfg.members[j].id,
+					       cm->group);
+		if (done)
+			continue;
+		log_info("server: %s joined group %s: rekey (rekey_on_join)",
+			 log_safe(cm->id), log_safe(cm->group));
+		if (rekey(a, cm->group))
+			log_err("server: rekey of %s after a join failed",
+				log_safe(cm->group));
+	}
+}
+
 static void server_reload(struct agent *a, struct agent_config *cfg)
 {
 	struct server_flow *f = a->flow;
@@ -779,8 +814,19 @@ static void server_reload(struct agent *a, struct agent_config *cfg)
 	cfg->n_gateways = old.n_gateways;
 	cfg->groups = old.groups;
 	cfg->n_groups = old.n_groups;
-	if (registry_sync(f->reg, &a->cfg, &a->drbg, rekeyed, a))
+	if (registry_sync(f->reg, &a->cfg, &a->drbg, rekeyed, a)) {
 		log_err("server: registry update failed");
+		return;
+	}
+	a->cfg.rekey_on_join = cfg->rekey_on_join;
+	if (a->cfg.rekey_on_join)
+		rekey_joined(a, cfg);
+	/* A changed interval counts from now. */
+	if (cfg->rekey_interval_s != a->cfg.rekey_interval_s) {
+		a->cfg.rekey_interval_s = cfg->rekey_interval_s;
+		f->next_rekey = a->cfg.rekey_interval_s ?
+				now_ms() + 1000ull * a->cfg.rekey_interval_s : 0;
+	}
 }
 
 static void server_stats(struct agent *a, json_t *o)

@@ -38,5 +38,5 @@ bench-module:
 bench: bench-module $(PROGS) $(BENCH_PROGS)
 	cp $(B)/coapsec $(B)/bench/
 	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
-		--out $(B)/bench/vm -- bench/run.sh
+		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench

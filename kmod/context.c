@@ -9,6 +9,9 @@
 #include <crypto/sha2.h>
 #include <linux/bitmap.h>
 #include <linux/hashtable.h>
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/user_namespace.h>
 #include <linux/jiffies.h>
@@ -197,9 +200,10 @@ static void coapsec_context_free_rcu(struct rcu_head *rcu)
 	if (ctx->quota)
 		atomic_sub(1 + ctx->n_recipients, &ctx->quota->transforms);
 	coapsec_stats_free(ctx->stats);
+	kvfree(ctx->kid_index);
 	atomic_dec(&coapsec_live_contexts);
 	/* The Common IV and IDs go with it; the transforms wipe the keys. */
-	kfree_sensitive(ctx);
+	kvfree_sensitive(ctx, struct_size(ctx, recipients, ctx->n_recipients));
 }
 
 void coapsec_context_put(struct coapsec_context *ctx)
@@ -224,6 +228,70 @@ static u64 coapsec_default_soft(u64 hard)
 	return hard > (1ULL << 17) ? hard - (1ULL << 16) : hard / 4 * 3;
 }
 
+struct coapsec_context_params *coapsec_context_params_alloc(unsigned int n)
+{
+	struct coapsec_context_params *p;
+
+	return kvzalloc(struct_size(p, recipients, n), GFP_KERNEL_ACCOUNT);
+}
+
+static u32 coapsec_kid_hash(const struct coapsec_context *ctx, const u8 *kid,
+			    size_t kid_len)
+{
+	return jhash(kid, kid_len, kid_len) & ctx->kid_mask;
+}
+
+/*
+ * Indexes @ctx's recipients by kid (their keys are set from @p first):
+ * one bucket per recipient or more, so a lookup visits about one.  A kid
+ * given twice is refused here, in O(n) for the whole context.
+ */
+static int coapsec_context_index_kids(struct coapsec_context *ctx,
+				      const struct coapsec_context_params *p,
+				      struct netlink_ext_ack *extack)
+{
+	unsigned int i, buckets = roundup_pow_of_two(max(p->n_recipients, 1U));
+
+	ctx->kid_index = kvcalloc(buckets, sizeof(*ctx->kid_index),
+				  GFP_KERNEL_ACCOUNT);
+	if (!ctx->kid_index)
+		return -ENOMEM;
+	ctx->kid_mask = buckets - 1;
+	for (i = 0; i < p->n_recipients; i++) {
+		struct coapsec_recipient *rcp = &ctx->recipients[i];
+		const u8 *kid = p->recipients[i].id;
+		u8 kid_len = p->recipients[i].id_len;
+		u32 h = coapsec_kid_hash(ctx, kid, kid_len);
+
+		if (coapsec_context_find_recipient(ctx, kid, kid_len)) {
+			NL_SET_ERR_MSG_ATTR(extack, p->recipients[i].id_attr,
+					    "context.recipient.id: duplicate recipient id in this context");
+			return -EINVAL;
+		}
+		rcp->key.kid_len = kid_len;
+		memcpy(rcp->key.kid, kid, kid_len);
+		rcp->kid_next = ctx->kid_index[h];
+		ctx->kid_index[h] = rcp;
+	}
+	return 0;
+}
+
+struct coapsec_recipient *
+coapsec_context_find_recipient(const struct coapsec_context *ctx,
+			       const u8 *kid, size_t kid_len)
+{
+	struct coapsec_recipient *rcp;
+
+	if (kid_len > COAPSEC_MAX_KID_LEN)
+		return NULL;
+	rcp = ctx->kid_index[coapsec_kid_hash(ctx, kid, kid_len)];
+	for (; rcp; rcp = rcp->kid_next)
+		if (rcp->key.kid_len == kid_len &&
+		    !memcmp(rcp->key.kid, kid, kid_len))
+			return rcp;
+	return NULL;
+}
+
 /* Builds a context whole, keys installed, linked nowhere yet. */
 static struct coapsec_context *
 coapsec_context_alloc(struct coapsec_net *cn,
@@ -239,8 +307,9 @@ coapsec_context_alloc(struct coapsec_net *cn,
 				   extack);
 	if (err)
 		return ERR_PTR(err);
-	ctx = kzalloc(struct_size(ctx, recipients, p->n_recipients),
-		      GFP_KERNEL_ACCOUNT);
+	/* A group of thousands is several pages: kvzalloc. */
+	ctx = kvzalloc(struct_size(ctx, recipients, p->n_recipients),
+		       GFP_KERNEL_ACCOUNT);
 	if (!ctx) {
 		if (quota)
 			atomic_sub(1 + p->n_recipients, &quota->transforms);
@@ -275,6 +344,11 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->stats = coapsec_stats_alloc(GFP_KERNEL_ACCOUNT);
 	if (!ctx->stats || coapsec_retired_prepare(ctx))
 		goto err_nomem;
+	err = coapsec_context_index_kids(ctx, p, extack);
+	if (err) {
+		coapsec_context_free_rcu(&ctx->rcu);
+		return ERR_PTR(err);
+	}
 
 	ctx->sender_tfm = coapsec_aead_new(p->alg, p->sender_key);
 	if (IS_ERR(ctx->sender_tfm)) {

@@ -26,6 +26,7 @@ struct coapsec_retired;
 struct crypto_aead;
 struct net;
 struct netlink_ext_ack;
+struct nlattr;
 
 /* A salted SHA-256 of key material, to compare keys without keeping them. */
 #define COAPSEC_FP_LEN		32
@@ -45,6 +46,8 @@ struct coapsec_recipient {
 	struct rhlist_head node;
 	struct coapsec_kid_key key;
 	struct coapsec_context *ctx;
+	/* The next in its context's kid index bucket (kid_index). */
+	struct coapsec_recipient *kid_next;
 	u8 fp[COAPSEC_FP_LEN];		/* of its key material, as sender_fp */
 	struct crypto_aead *tfm;	/* recipient key set, authsize set */
 	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
@@ -105,6 +108,13 @@ struct coapsec_context {
 	refcount_t refcnt;
 	struct rcu_head rcu;
 
+	/*
+	 * Its recipients by kid, built with it and never changed: a
+	 * response's kid (and a swap's kept recipients) found in O(1)
+	 * however large the group.  kid_mask + 1 buckets.
+	 */
+	struct coapsec_recipient **kid_index;
+	u32 kid_mask;
 	unsigned int n_recipients;
 	struct coapsec_recipient recipients[];
 };
@@ -118,13 +128,17 @@ struct coapsec_context_params {
 	u64 seq_start, seq_soft, seq_hard;
 	u32 seq_checkpoint;
 	u32 lifetime, flags, grace;
-	unsigned int n_recipients;
+	unsigned int n_recipients;	/* 1..COAPSEC_MAX_RECIPIENTS */
 	struct {
 		const u8 *id, *key;
+		const struct nlattr *id_attr;	/* for extack; may be NULL */
 		u8 id_len;
 		u32 window;
-	} recipients[COAPSEC_MAX_RECIPIENTS];
+	} recipients[];
 };
+
+/* Parameters for @n recipients, zeroed; free with kvfree(). */
+struct coapsec_context_params *coapsec_context_params_alloc(unsigned int n);
 
 /* Module exit, after rcu_barrier(): frees the per-user transform counts. */
 void coapsec_context_quota_exit(void);
@@ -158,6 +172,10 @@ coapsec_context_lookup_kid(struct net *net, const u8 *id_context,
 			   size_t kid_len);
 struct coapsec_recipient *
 coapsec_recipient_next_dup(const struct coapsec_recipient *rcp);
+/* @ctx's recipient with this kid, or NULL: O(1), any reader. */
+struct coapsec_recipient *
+coapsec_context_find_recipient(const struct coapsec_context *ctx,
+			       const u8 *kid, size_t kid_len);
 /* The same on a namespace's state (the module selftest's own). */
 struct coapsec_recipient *
 __coapsec_context_lookup_kid(struct coapsec_net *cn, const u8 *id_context,

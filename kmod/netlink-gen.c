@@ -108,6 +108,7 @@ static const struct nla_policy
 coapsec_context_new_nl_policy[COAPSEC_A_MAX + 1] = {
 	[COAPSEC_A_CONTEXT] =
 		NLA_POLICY_NESTED(coapsec_context_input_nl_policy),
+	[COAPSEC_A_RECIPIENT] = NLA_POLICY_NESTED(coapsec_recipient_nl_policy),
 };
 
 static const struct nla_policy
@@ -126,6 +127,7 @@ static const struct nla_policy
 coapsec_context_swap_nl_policy[COAPSEC_A_MAX + 1] = {
 	[COAPSEC_A_CONTEXT] =
 		NLA_POLICY_NESTED(coapsec_context_input_nl_policy),
+	[COAPSEC_A_RECIPIENT] = NLA_POLICY_NESTED(coapsec_recipient_nl_policy),
 };
 
 static const struct nla_policy

@@ -12,6 +12,7 @@
  */
 #include <linux/crypto.h>
 #include <linux/socket.h>
+#include <linux/stringify.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
 #include <net/genetlink.h>
@@ -142,44 +143,77 @@ int coapsec_nl_features_get_doit(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- contexts ---------------------------------------------------------- */
 
-/* Keys leave the request buffer as soon as they are in their transforms. */
-static void coapsec_nl_wipe_keys(struct nlattr *nest)
+/* Calls @fn on each recipient part: in the context nest, then top level. */
+static int coapsec_nl_recipients(struct genl_info *info, struct nlattr *nest,
+				 int (*fn)(struct nlattr *attr, void *arg),
+				 void *arg)
 {
-	struct nlattr *attr, *sub;
-	int rem, rem2;
+	struct nlattr *attr;
+	int rem, err;
+
+	nla_for_each_nested(attr, nest, rem) {
+		if (nla_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT)
+			continue;
+		err = fn(attr, arg);
+		if (err)
+			return err;
+	}
+	nlmsg_for_each_attr(attr, info->nlhdr, GENL_HDRLEN, rem) {
+		if (nla_type(attr) != COAPSEC_A_RECIPIENT)
+			continue;
+		err = fn(attr, arg);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int coapsec_nl_wipe_recipient(struct nlattr *attr, void *unused)
+{
+	struct nlattr *sub;
+	int rem;
+
+	nla_for_each_nested(sub, attr, rem)
+		if (nla_type(sub) == COAPSEC_A_RECIPIENT_KEY)
+			memzero_explicit(nla_data(sub), nla_len(sub));
+	return 0;
+}
+
+/* Keys leave the request buffer as soon as they are in their transforms. */
+static void coapsec_nl_wipe_keys(struct genl_info *info, struct nlattr *nest)
+{
+	struct nlattr *attr;
+	int rem;
 
 	if (!nest)
 		return;
+	coapsec_nl_recipients(info, nest, coapsec_nl_wipe_recipient, NULL);
 	nla_for_each_nested(attr, nest, rem) {
 		switch (nla_type(attr)) {
 		case COAPSEC_A_CONTEXT_SENDER_KEY:
 		case COAPSEC_A_CONTEXT_COMMON_IV:
 			memzero_explicit(nla_data(attr), nla_len(attr));
 			break;
-		case COAPSEC_A_CONTEXT_RECIPIENT:
-			nla_for_each_nested(sub, attr, rem2)
-				if (nla_type(sub) == COAPSEC_A_RECIPIENT_KEY)
-					memzero_explicit(nla_data(sub),
-							 nla_len(sub));
-			break;
 		}
 	}
 }
 
-static int coapsec_nl_parse_recipient(struct nlattr *attr,
-				      struct coapsec_context_params *p,
-				      struct netlink_ext_ack *extack)
+struct coapsec_nl_parse {
+	struct coapsec_context_params *p;
+	unsigned int n;
+	struct netlink_ext_ack *extack;
+};
+
+static int coapsec_nl_parse_recipient(struct nlattr *attr, void *arg)
 {
+	struct coapsec_nl_parse *pa = arg;
+	struct coapsec_context_params *p = pa->p;
+	struct netlink_ext_ack *extack = pa->extack;
 	struct nlattr *tb[COAPSEC_A_RECIPIENT_MAX + 1];
-	unsigned int i, n = p->n_recipients;
+	unsigned int n = p->n_recipients;
 	size_t id_len;
 	int err;
 
-	if (n >= COAPSEC_MAX_RECIPIENTS) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "context.recipient: too many recipients");
-		return -E2BIG;
-	}
 	err = nla_parse_nested(tb, COAPSEC_A_RECIPIENT_MAX, attr,
 			       coapsec_recipient_nl_policy, extack);
 	if (err)
@@ -201,15 +235,7 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 				    "context.recipient.key: length is not the algorithm's key length");
 		return -EINVAL;
 	}
-	for (i = 0; i < n; i++) {
-		if (p->recipients[i].id_len == id_len &&
-		    !memcmp(p->recipients[i].id,
-			    nla_data(tb[COAPSEC_A_RECIPIENT_ID]), id_len)) {
-			NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
-					    "context.recipient.id: duplicate recipient id in this context");
-			return -EINVAL;
-		}
-	}
+	/* A recipient ID given twice is refused with the kid index built. */
 	/* RFC 8613 3.3: one ID, one key and nonce space, one direction. */
 	if (p->sender_id_len == id_len &&
 	    !memcmp(p->sender_id, nla_data(tb[COAPSEC_A_RECIPIENT_ID]), id_len)) {
@@ -218,6 +244,7 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 		return -EINVAL;
 	}
 	p->recipients[n].id = nla_data(tb[COAPSEC_A_RECIPIENT_ID]);
+	p->recipients[n].id_attr = tb[COAPSEC_A_RECIPIENT_ID];
 	p->recipients[n].id_len = id_len;
 	p->recipients[n].key = nla_data(tb[COAPSEC_A_RECIPIENT_KEY]);
 	p->recipients[n].window = COAPSEC_DEFAULT_REPLAY_WINDOW;
@@ -228,14 +255,57 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr,
 	return 0;
 }
 
-static int coapsec_nl_parse_context(struct nlattr *nest,
+/*
+ * The number of recipient parts in a CONTEXT_NEW/SWAP nest, checked
+ * against COAPSEC_MAX_RECIPIENTS before anything is sized by it: every
+ * recipient costs a crypto transform and a replay window.
+ */
+static int coapsec_nl_count_recipient(struct nlattr *attr, void *arg)
+{
+	struct coapsec_nl_parse *pa = arg;
+
+	if (++pa->n > COAPSEC_MAX_RECIPIENTS) {
+		NL_SET_ERR_MSG_ATTR(pa->extack, attr,
+				    "context.recipient: more than COAPSEC_MAX_RECIPIENTS ("
+				    __stringify(COAPSEC_MAX_RECIPIENTS)
+				    ") recipients in one context");
+		return -E2BIG;
+	}
+	return 0;
+}
+
+static int coapsec_nl_count_recipients(struct genl_info *info,
+				       struct nlattr *nest, unsigned int *count,
+				       struct netlink_ext_ack *extack)
+{
+	struct coapsec_nl_parse pa = { .extack = extack };
+	unsigned int n;
+	int err;
+
+	err = coapsec_nl_recipients(info, nest, coapsec_nl_count_recipient,
+				    &pa);
+	if (err)
+		return err;
+	n = pa.n;
+	if (!n) {
+		NL_SET_ERR_ATTR_MISS(extack, nest, COAPSEC_A_CONTEXT_RECIPIENT);
+		NL_SET_ERR_MSG(extack, "context.recipient: at least one is required");
+		return -EINVAL;
+	}
+	*count = n;
+	return 0;
+}
+
+static int coapsec_nl_parse_context(struct genl_info *info,
+				    struct nlattr *nest,
 				    struct coapsec_context_params *p,
 				    bool swap, struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[COAPSEC_A_CONTEXT_MAX + 1];
+	struct coapsec_nl_parse pa;
 	struct nlattr *attr;
 	u32 alg;
-	int err, rem;
+	int err;
 
 	err = nla_parse_nested(tb, COAPSEC_A_CONTEXT_MAX, nest,
 			       coapsec_context_input_nl_policy, extack);
@@ -250,9 +320,7 @@ static int coapsec_nl_parse_context(struct nlattr *nest,
 	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_SENDER_KEY,
 			       "context.sender-key: missing") ||
 	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_COMMON_IV,
-			       "context.common-iv: missing") ||
-	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_RECIPIENT,
-			       "context.recipient: at least one is required"))
+			       "context.common-iv: missing"))
 		return -EINVAL;
 	if (!swap && tb[COAPSEC_A_CONTEXT_GRACE]) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_CONTEXT_GRACE],
@@ -328,19 +396,26 @@ static int coapsec_nl_parse_context(struct nlattr *nest,
 	if (tb[COAPSEC_A_CONTEXT_GRACE])
 		p->grace = nla_get_u32(tb[COAPSEC_A_CONTEXT_GRACE]);
 
-	nla_for_each_nested(attr, nest, rem) {
-		if (nla_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT)
-			continue;
-		err = coapsec_nl_parse_recipient(attr, p, extack);
-		if (err)
-			return err;
-	}
-	return 0;
+	pa.p = p;
+	pa.extack = extack;
+	return coapsec_nl_recipients(info, nest, coapsec_nl_parse_recipient,
+				     &pa);
 }
 
+/* What a nest may hold: its length is 16 bits. */
+#define COAPSEC_NL_NEST_MAX	(U16_MAX - 256)
+
+/*
+ * One context into @skb, its recipients from *@next on: as many as fit,
+ * at least one.  *@next is left at the first one not sent, so that a
+ * group of thousands goes out as several messages with the same ID and
+ * state, each with the next recipients.  With @spill, those that do not
+ * fit in the nest follow it as top-level COAPSEC_A_RECIPIENT (one reply).
+ */
 static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 				  u32 seq, int flags,
-				  const struct coapsec_context *ctx)
+				  const struct coapsec_context *ctx,
+				  unsigned int *next, bool spill)
 {
 	struct nlattr *nest, *rnest;
 	unsigned int i;
@@ -379,19 +454,33 @@ static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 				max_t(time64_t, left, 0)))
 			goto err;
 	}
-	for (i = 0; i < ctx->n_recipients; i++) {
+	for (i = *next; i < ctx->n_recipients; i++) {
 		const struct coapsec_recipient *rcp = &ctx->recipients[i];
 
-		rnest = nla_nest_start(skb, COAPSEC_A_CONTEXT_RECIPIENT);
+		if (nest && skb_tail_pointer(skb) - (unsigned char *)nest >
+			    COAPSEC_NL_NEST_MAX) {
+			if (!spill)
+				break;
+			nla_nest_end(skb, nest);
+			nest = NULL;
+		}
+		rnest = nla_nest_start(skb, nest ? COAPSEC_A_CONTEXT_RECIPIENT :
+					    COAPSEC_A_RECIPIENT);
 		if (!rnest ||
 		    nla_put(skb, COAPSEC_A_RECIPIENT_ID, rcp->key.kid_len,
 			    rcp->key.kid) ||
 		    nla_put_u32(skb, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
-				rcp->window))
-			goto err;
+				rcp->window)) {
+			if (i == *next)
+				goto err;
+			nla_nest_cancel(skb, rnest);
+			break;
+		}
 		nla_nest_end(skb, rnest);
 	}
-	nla_nest_end(skb, nest);
+	*next = i;
+	if (nest)
+		nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);
 	return 0;
 err:
@@ -424,8 +513,9 @@ static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
 	struct nlattr *nest = info->attrs[COAPSEC_A_CONTEXT];
-	struct coapsec_context_params *p;
+	struct coapsec_context_params *p = NULL;
 	u8 cmd = swap ? COAPSEC_CMD_CONTEXT_SWAP : COAPSEC_CMD_CONTEXT_NEW;
+	unsigned int n;
 	u32 id = 0;
 	int err;
 
@@ -433,12 +523,15 @@ static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
 		NL_SET_ERR_MSG(info->extack, "context: missing");
 		return -EINVAL;
 	}
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	err = coapsec_nl_count_recipients(info, nest, &n, info->extack);
+	if (err)
+		goto out;
+	p = coapsec_context_params_alloc(n);
 	if (!p) {
 		err = -ENOMEM;
 		goto out;
 	}
-	err = coapsec_nl_parse_context(nest, p, swap, info->extack);
+	err = coapsec_nl_parse_context(info, nest, p, swap, info->extack);
 	if (err)
 		goto out;
 
@@ -451,8 +544,8 @@ static int coapsec_nl_context_new_or_swap(struct genl_info *info, bool swap)
 	}
 	mutex_unlock(&cn->lock);
 out:
-	kfree(p);
-	coapsec_nl_wipe_keys(nest);
+	kvfree(p);
+	coapsec_nl_wipe_keys(info, nest);
 	if (err)
 		return err;
 	return coapsec_nl_reply_id(info, cmd, COAPSEC_A_CONTEXT,
@@ -562,28 +655,89 @@ static int coapsec_nl_context_fill(struct sk_buff *msg, struct genl_info *info,
 {
 	struct coapsec_context *ctx = coapsec_context_lookup(cn, id);
 
+	unsigned int next = 0;
+	int err;
+
 	if (!ctx) {
 		NL_SET_ERR_MSG(info->extack, "context.id: no such context");
 		return -ENOENT;
 	}
-	return coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
-				      info->snd_portid, info->snd_seq, 0, ctx);
+	err = coapsec_nl_context_put(msg, COAPSEC_CMD_CONTEXT_GET,
+				     info->snd_portid, info->snd_seq, 0, ctx,
+				     &next, true);
+	/* Swapped for a larger one since the reply was sized: never part. */
+	if (!err && next < ctx->n_recipients) {
+		NL_SET_ERR_MSG(info->extack,
+			       "context: its recipients changed while it was read; try again");
+		err = -EAGAIN;
+	}
+	return err;
+}
+
+/* A GET reply's size: the whole context, in its nest and after it. */
+static size_t coapsec_nl_context_size(struct coapsec_net *cn, u32 id)
+{
+	const struct coapsec_context *ctx;
+	size_t size = NLMSG_GOODSIZE;
+
+	mutex_lock(&cn->lock);
+	ctx = coapsec_context_lookup(cn, id);
+	if (ctx)
+		size += ctx->n_recipients *
+			(nla_total_size(0) +
+			 nla_total_size(COAPSEC_MAX_KID_LEN) +
+			 nla_total_size(sizeof(u32)));
+	mutex_unlock(&cn->lock);
+	return size;
 }
 
 int coapsec_nl_context_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
-	return coapsec_nl_get_one(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
-				  coapsec_context_id_input_nl_policy,
-				  COAPSEC_A_CONTEXT_MAX,
-				  coapsec_nl_context_fill);
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct sk_buff *msg;
+	u32 id;
+	int err;
+
+	err = coapsec_nl_get_id(info, COAPSEC_A_CONTEXT, COAPSEC_A_CONTEXT_ID,
+				coapsec_context_id_input_nl_policy,
+				COAPSEC_A_CONTEXT_MAX, &id);
+	if (err)
+		return err;
+	/*
+	 * Sized for its recipients: a group of thousands needs more than a
+	 * page.  A swap in between may leave it short: -EMSGSIZE, try again.
+	 */
+	msg = genlmsg_new(coapsec_nl_context_size(cn, id), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	mutex_lock(&cn->lock);
+	err = coapsec_nl_context_fill(msg, info, cn, id);
+	mutex_unlock(&cn->lock);
+	if (err) {
+		nlmsg_free(msg);
+		return err;
+	}
+	return genlmsg_reply(msg, info);
 }
 
+/* cb->args[2]: the first recipient of @obj still to send. */
 static int coapsec_nl_dump_ctx(struct sk_buff *skb,
 			       struct netlink_callback *cb, void *obj)
 {
-	return coapsec_nl_context_put(skb, COAPSEC_CMD_CONTEXT_GET,
-				      NETLINK_CB(cb->skb).portid,
-				      cb->nlh->nlmsg_seq, NLM_F_MULTI, obj);
+	const struct coapsec_context *ctx = obj;
+	unsigned int next = cb->args[2];
+	int err;
+
+	do {
+		err = coapsec_nl_context_put(skb, COAPSEC_CMD_CONTEXT_GET,
+					     NETLINK_CB(cb->skb).portid,
+					     cb->nlh->nlmsg_seq, NLM_F_MULTI,
+					     ctx, &next, false);
+		cb->args[2] = next;
+	} while (!err && next < ctx->n_recipients);
+	if (!err)
+		cb->args[2] = 0;
+	return err;
 }
 
 /*
@@ -601,7 +755,8 @@ static int coapsec_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 	int err;
 
 	err = put(skb, cb, obj);
-	if (!err)
+	/* A large context may have sent part of itself before -EMSGSIZE. */
+	if (skb->len > start)
 		nl_dump_check_consistent(cb, (struct nlmsghdr *)(skb->data +
 								 start));
 	return err;
@@ -609,7 +764,8 @@ static int coapsec_nl_dump_one(struct sk_buff *skb, struct netlink_callback *cb,
 
 /*
  * cb->args[0]: the next context ID to visit; cb->args[1]: 1 when that
- * context was sent and its previous one is still due.
+ * context was sent and its previous one is still due; cb->args[2]: the
+ * next recipient of the one being sent (coapsec_nl_dump_ctx).
  */
 int coapsec_nl_context_get_dumpit(struct sk_buff *skb,
 				  struct netlink_callback *cb)

@@ -218,20 +218,12 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	struct coapsec_answer answer;
 	struct coapsec_context *ctx;
 	enum coapsec_stat why;
-	unsigned int i;
 
 	ctx = coapsec_exchange_context(pkt->net, ex);
 	if (ctx && !o->has_kid && ctx->n_recipients)
 		rcp = &ctx->recipients[0];
-	for (i = 0; ctx && o->has_kid && i < ctx->n_recipients; i++) {
-		struct coapsec_recipient *r = &ctx->recipients[i];
-
-		if (r->key.kid_len == o->kid_len &&
-		    !memcmp(r->key.kid, o->kid, o->kid_len)) {
-			rcp = r;
-			break;
-		}
-	}
+	else if (ctx && o->has_kid)
+		rcp = coapsec_context_find_recipient(ctx, o->kid, o->kid_len);
 	if (!rcp) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;

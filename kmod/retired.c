@@ -107,8 +107,8 @@ int coapsec_retired_prepare(struct coapsec_context *ctx)
 {
 	unsigned int i, n = 1 + ctx->n_recipients;
 
-	ctx->retired_mem = kcalloc(n, sizeof(*ctx->retired_mem),
-				   GFP_KERNEL_ACCOUNT);
+	ctx->retired_mem = kvcalloc(n, sizeof(*ctx->retired_mem),
+				    GFP_KERNEL_ACCOUNT);
 	if (!ctx->retired_mem)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
@@ -128,7 +128,7 @@ void coapsec_retired_free_unused(struct coapsec_context *ctx)
 		return;
 	for (i = 0; i < 1 + ctx->n_recipients; i++)
 		kfree(ctx->retired_mem[i]);
-	kfree(ctx->retired_mem);
+	kvfree(ctx->retired_mem);
 	ctx->retired_mem = NULL;
 }
 

@@ -16,6 +16,7 @@
 #include "context.h"
 #include "netns.h"
 #include "policy.h"
+#include "replay.h"
 #include "selftest.h"
 
 static const u8 st_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
@@ -38,7 +39,7 @@ static unsigned int st_pass, st_fail;
 static void st_params(struct coapsec_context_params *p, u32 id,
 		      const u8 *idctx, u8 idctx_len, const u8 *kid)
 {
-	memset(p, 0, sizeof(*p));
+	memset(p, 0, struct_size(p, recipients, 1));
 	p->id = id;
 	p->alg = oscore_alg_find(OSCORE_ALG_AES_CCM_16_64_128);
 	p->sender_id = st_sid;
@@ -170,6 +171,90 @@ static void st_policies(struct coapsec_net *cn)
 	CHECK(!coapsec_policy_uses_context(cn, 3));
 }
 
+#define ST_GROUP	1000
+static const u8 st_gidctx[4] = { 0x9d, 0, 0, 1 };
+
+/* A group of @n recipients, kids 0x00 0x01 .. big-endian 2 bytes + 1. */
+static void st_group_params(struct coapsec_context_params *p, u32 id,
+			    u8 *kids, unsigned int n)
+{
+	unsigned int i;
+
+	st_params(p, id, st_gidctx, 4, st_kid1);
+	p->flags = COAPSEC_CONTEXT_F_GROUP;
+	p->n_recipients = n;
+	for (i = 0; i < n; i++) {
+		put_unaligned_be16(i + 1, kids + 2 * i);
+		p->recipients[i].id = kids + 2 * i;
+		p->recipients[i].id_len = 2;
+		p->recipients[i].key = st_key;
+		p->recipients[i].window = 32;
+	}
+}
+
+/*
+ * Groups beyond the old limit of 64: every member found by kid, in its
+ * context's index and the namespace's table; a kid given twice refused;
+ * a swap keeps each kept member's replay window.
+ */
+static void st_group(struct coapsec_net *cn)
+{
+	static const unsigned int probe[] = { 0, 64, ST_GROUP - 1 };
+	struct coapsec_context_params *p;
+	struct coapsec_recipient *r;
+	struct coapsec_context *ctx;
+	unsigned int i;
+	u8 *kids;
+	u32 id;
+
+	p = coapsec_context_params_alloc(ST_GROUP);
+	kids = kmalloc_array(ST_GROUP, 2, GFP_KERNEL);
+	if (!p || !kids) {
+		CHECK(!"memory for the group test");
+		goto out;
+	}
+	st_group_params(p, 50, kids, ST_GROUP);
+	/* The last kid equal to the first: refused, nothing left behind. */
+	p->recipients[ST_GROUP - 1].id = kids;
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EINVAL);
+	CHECK(!coapsec_context_lookup(cn, 50));
+	st_group_params(p, 50, kids, ST_GROUP);
+	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 50);
+	ctx = coapsec_context_lookup(cn, 50);
+	CHECK(ctx && ctx->n_recipients == ST_GROUP);
+	if (!ctx)
+		goto out;
+	rcu_read_lock();
+	for (i = 0; i < ARRAY_SIZE(probe); i++) {
+		const u8 *kid = kids + 2 * probe[i];
+
+		r = coapsec_context_find_recipient(ctx, kid, 2);
+		CHECK(r == &ctx->recipients[probe[i]]);
+		r = __coapsec_context_lookup_kid(cn, st_gidctx, 4, kid, 2);
+		CHECK(r == &ctx->recipients[probe[i]]);
+	}
+	CHECK(!coapsec_context_find_recipient(ctx, st_kid1, 1));
+	rcu_read_unlock();
+	for (i = 0; i < ST_GROUP; i++)
+		CHECK(coapsec_context_find_recipient(ctx, kids + 2 * i, 2) ==
+		      &ctx->recipients[i]);
+
+	/* Member 65 has seen 7; the swap keeps its key: 7 stays seen. */
+	CHECK(!coapsec_replay_commit(&ctx->recipients[64], 7));
+	CHECK(!coapsec_context_swap(cn, p, NULL));
+	ctx = coapsec_context_lookup(cn, 50);
+	CHECK(ctx && ctx->n_recipients == ST_GROUP);
+	if (ctx) {
+		CHECK(coapsec_replay_check(&ctx->recipients[64], 7) ==
+		      -EALREADY);
+		CHECK(!coapsec_replay_check(&ctx->recipients[65], 7));
+	}
+	CHECK(!coapsec_context_del(cn, 50));
+out:
+	kfree(kids);
+	kvfree(p);
+}
+
 /* Lookup cost with many contexts: one probe per context, averaged. */
 static void st_lookup_speed(struct coapsec_net *cn,
 			    struct coapsec_context_params *p, unsigned int n)
@@ -210,7 +295,7 @@ int coapsec_selftest(unsigned int n_contexts)
 	st_pass = 0;
 	st_fail = 0;
 	cn = kzalloc(sizeof(*cn), GFP_KERNEL);
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	p = coapsec_context_params_alloc(1);
 	if (!cn || !p) {
 		err = -ENOMEM;
 		goto out;
@@ -221,6 +306,7 @@ int coapsec_selftest(unsigned int n_contexts)
 	mutex_lock(&cn->lock);
 	st_contexts(cn, p);
 	st_policies(cn);
+	st_group(cn);
 	st_lookup_speed(cn, p, n_contexts);
 	mutex_unlock(&cn->lock);
 	coapsec_net_state_destroy(cn);
@@ -232,7 +318,7 @@ int coapsec_selftest(unsigned int n_contexts)
 		pr_info("selftest: all %u checks passed\n", st_pass);
 	}
 out:
-	kfree(p);
+	kvfree(p);
 	kfree(cn);
 	return err;
 }

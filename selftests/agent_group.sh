@@ -7,7 +7,9 @@
 # commands from the gateway reach exactly their group, the gateway
 # forwards device -> server pairwise traffic it cannot read, removing a
 # member rekeys its group and cuts it off, and a sequence soft limit
-# leads to a rekey with no command lost.
+# leads to a rekey with no command lost; adding a member rekeys its group
+# when the server says so (rekey_on_join), and the timed rekey
+# (rekey_interval_s) changes the keys while commands keep verifying.
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -28,7 +30,7 @@ stop_agents() {
 }
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 7
+ktap_header 9
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -62,7 +64,7 @@ done
 umask 077
 key > "$T/kg"
 for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
-server_conf() {
+server_conf() {	# MEMBERS...; $EXTRA: more server settings
 	local sep="" d m=""
 	for d in "$@"; do
 		m="$m$sep{\"id\":\"$d\",\"group\":\"${GROUP[$d]}\",\"identity\":\"$d@in-cse\",\"key_file\":\"$T/$d.kx\"}"
@@ -70,7 +72,7 @@ server_conf() {
 	done
 	cat > "$T/server.json.new" <<-EOF
 	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
-	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
+	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,${EXTRA:-}
 	 "policies":[{"direction":"in","family":"inet","action":"require"}],
 	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
 	 "groups":[{"name":"lights"},{"name":"doors"}],
@@ -229,6 +231,53 @@ e1=$(ctx gw group:lights epoch)
 grep -q "near its sequence limit" "$T/gw.log" || { ok=0; ksft_diag "no soft limit event at the gateway"; }
 [ $ok = 1 ] || kstats $MEMBERS gw
 ktap_check "sequence soft limit: lights rekeyed (epoch $e0 -> $e1) with no command lost" [ $ok = 1 ]
+
+# ---- dev-4 joins doors again, with rekey_on_join: a new epoch, which
+# dev-3 and the gateway take up and commands keep verifying under
+e0=$(ctx gw group:doors epoch)
+EXTRA='"rekey_on_join":true,' server_conf $MEMBERS
+kill -HUP "${PID[server]}"
+for ((i = 0; i < 150; i++)); do
+	[ "$(ctx gw group:doors epoch)" != "$e0" ] && break
+	sleep 0.1
+done
+e1=$(ctx gw group:doors epoch)
+settled dev-3 || ksft_diag "dev-3 and the gateway disagree on doors"
+broadcast 8
+ip netns exec "$GW" $MC send 10.0.5.254 2 200 5 20 doors
+wait "${RX[@]}"
+want=$(for k in 200 201 202 203 204; do echo "doors command $k"; done)
+ok=1
+[ -n "$e1" ] && [ "$e1" -gt "$e0" ] || { ok=0; ksft_diag "doors epoch $e0 -> $e1"; }
+grep -q "joined group doors: rekey" "$T/server.log" || { ok=0; ksft_diag "no join rekey in the server's log"; }
+[ "$(sort -V "$T/dev-3.rx")" = "$want" ] || { ok=0; ksft_diag "dev-3 got: $(tr '\n' ';' < "$T/dev-3.rx")"; }
+[ $ok = 1 ] || kstats $MEMBERS gw
+ktap_check "dev-4 joining doors rekeys it (rekey_on_join, epoch $e0 -> $e1); dev-3 reads the next commands" [ $ok = 1 ]
+
+# ---- timed rekey: every 6 s from this reload; commands sent across the
+# rekeys all arrive, and lights' key changes (Gid and sender key).  The
+# interval leaves an emulated guest time to carry each rekey to every
+# member before the next (grace_s is 5).
+e0=$(ctx gw group:lights epoch)
+g0="$(ctx gw group:lights id_context) $(ctx gw group:lights sender_key_fp)"
+EXTRA='"rekey_on_join":true,"rekey_interval_s":6,' server_conf $MEMBERS
+kill -HUP "${PID[server]}"
+broadcast 30
+ip netns exec "$GW" $MC send 10.0.5.254 1 300 30 400 lights
+wait "${RX[@]}"
+e1=$(ctx gw group:lights epoch)
+g1="$(ctx gw group:lights id_context) $(ctx gw group:lights sender_key_fp)"
+want=$(for k in $(seq 300 329); do echo "lights command $k"; done)
+ok=1
+[ -n "$e1" ] && [ "$e1" -gt "$e0" ] || { ok=0; ksft_diag "lights epoch $e0 -> $e1"; }
+[ "$g1" != "$g0" ] || { ok=0; ksft_diag "lights kept its Gid and key"; }
+grep -q "timed rekey of every group" "$T/server.log" || { ok=0; ksft_diag "no timed rekey in the server's log"; }
+for d in dev-1 dev-2; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] ||
+		{ ok=0; ksft_diag "$d got $(wc -l < "$T/$d.rx") of 30: $(diff <(sort -V "$T/$d.rx") <(echo "$want") | grep '^[<>]' | head -4 | tr '\n' ';')"; }
+done
+[ $ok = 1 ] || kstats $MEMBERS gw
+ktap_check "timed rekey (rekey_interval_s 6): lights epoch $e0 -> $e1, new key, all 30 commands verified" [ $ok = 1 ]
 
 # ---- the agents remove what they installed
 stop_agents

@@ -20,11 +20,15 @@
 #include "uapi/linux/coapsec.h"
 
 static const uint8_t idctx[4] = { 0x37, 0xcb, 0xf3, 0x21 };
+/* The recipients of the context being built (requests only). */
+static struct coapsec_recipient_info ctx_rcp[COAPSEC_MAX_RECIPIENTS];
 
 /* A valid AES-CCM context: sender 00, one recipient @kid, keys marked. */
 static void ctx_init(struct coapsec_context_info *c, uint32_t id, uint8_t kid)
 {
 	memset(c, 0, sizeof(*c));
+	memset(ctx_rcp, 0, sizeof(ctx_rcp));
+	c->recipients = ctx_rcp;
 	c->id = id;
 	c->alg = 10;
 	c->sender_id_len = 1;
@@ -597,6 +601,26 @@ TEST_F(api, unknown_top_level_attribute_and_command)
 	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy"));
 }
 
+/* What a dump shows of context @id: once, with all its recipients. */
+struct big_seen {
+	uint32_t id;
+	unsigned int seen, n, last;
+};
+
+static int big_cb(const struct coapsec_context_info *c, void *data)
+{
+	struct big_seen *b = data;
+
+	if (c->id != b->id)
+		return 0;
+	b->seen++;
+	b->n = c->n_recipients;
+	if (c->n_recipients && c->recipients[c->n_recipients - 1].id_len == 3)
+		b->last = c->recipients[c->n_recipients - 1].id[1] << 8 |
+			  c->recipients[c->n_recipients - 1].id[2];
+	return 0;
+}
+
 /* Rejections that need more than one attribute to be wrong together. */
 TEST_F(api, more_rejections)
 {
@@ -605,6 +629,7 @@ TEST_F(api, more_rejections)
 	struct coapsec_stats_info st;
 	struct nlmsghdr *nlh;
 	unsigned int i;
+	uint32_t id = 0;
 
 	/* swap names the context it replaces */
 	ctx_init(c, 0, 1);
@@ -629,16 +654,31 @@ TEST_F(api, more_rejections)
 	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl),
 			       "context.recipient.id"));
 
-	/* more recipients than COAPSEC_MAX_RECIPIENTS */
+	/* COAPSEC_MAX_RECIPIENTS, then more */
 	ctx_init(c, 0, 1);
 	for (i = 0; i < COAPSEC_MAX_RECIPIENTS; i++) {
 		c->recipients[i] = c->recipients[0];
-		c->recipients[i].id_len = 2;
-		c->recipients[i].id[1] = i;
+		c->recipients[i].id_len = 3;
+		c->recipients[i].id[1] = i >> 8;
+		c->recipients[i].id[2] = i;
 	}
 	c->n_recipients = COAPSEC_MAX_RECIPIENTS;
-	EXPECT_EQ(0, coapsec_nl_context_new(self->nl, c, NULL))
+	EXPECT_EQ(0, coapsec_nl_context_new(self->nl, c, &id))
 		TH_LOG("%s", coapsec_nl_errmsg(self->nl));
+	/* It comes back whole: a GET reply, and a dump in several parts. */
+	NL_OK(coapsec_nl_context_get(self->nl, id, &self->got));
+	EXPECT_EQ(COAPSEC_MAX_RECIPIENTS, self->got.n_recipients);
+	EXPECT_EQ(0, memcmp(self->got.recipients[COAPSEC_MAX_RECIPIENTS - 1].id,
+			    c->recipients[COAPSEC_MAX_RECIPIENTS - 1].id, 3));
+	{
+		struct big_seen b = { .id = id };
+
+		NL_OK(coapsec_nl_context_dump(self->nl, big_cb, &b));
+		EXPECT_EQ(1, b.seen);
+		EXPECT_EQ(COAPSEC_MAX_RECIPIENTS, b.n);
+		EXPECT_EQ(COAPSEC_MAX_RECIPIENTS - 1, b.last);
+	}
+	EXPECT_EQ(0, coapsec_nl_context_del(self->nl, id));
 	nlh = coapsec_nl_req_start(self->nl, COAPSEC_CMD_CONTEXT_NEW, 0);
 	{
 		static const uint8_t k[16], iv[13], sid[1];
@@ -648,19 +688,25 @@ TEST_F(api, more_rejections)
 		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_SENDER_ID, 1, sid);
 		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_SENDER_KEY, 16, k);
 		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_COMMON_IV, 13, iv);
+		/* A nest holds 64 KiB: the rest at the top level. */
 		for (i = 0; i <= COAPSEC_MAX_RECIPIENTS; i++) {
 			struct nlattr *r;
-			uint8_t rid[2] = { 0x77, i };
+			uint8_t rid[3] = { 0x77, i >> 8, i };
 
-			r = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT_RECIPIENT);
-			mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, 2, rid);
+			if (i == 1000)
+				mnl_attr_nest_end(nlh, n);
+			r = mnl_attr_nest_start(nlh, i < 1000 ?
+						COAPSEC_A_CONTEXT_RECIPIENT :
+						COAPSEC_A_RECIPIENT);
+			mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, 3, rid);
 			mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, 16, k);
 			mnl_attr_nest_end(nlh, r);
 		}
-		mnl_attr_nest_end(nlh, n);
 	}
 	EXPECT_EQ(-E2BIG, coapsec_nl_req_run(self->nl, nlh, NULL, NULL));
 	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "context.recipient"));
+	/* The extack points at the recipient past the limit. */
+	EXPECT_STREQ("recipient", coapsec_nl_err_attr(self->nl));
 
 	/* soft limit above the hard limit */
 	ctx_init(c, 0, 3);

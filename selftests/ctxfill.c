@@ -20,6 +20,7 @@ int ctxfill(struct coapsec_nl *nl, unsigned long first, unsigned long n,
 	    unsigned long *added)
 {
 	struct coapsec_context_info *c = calloc(1, sizeof(*c));
+	struct coapsec_recipient_info rcp[1] = { 0 };
 	unsigned long i;
 	int err = 0;
 
@@ -33,6 +34,7 @@ int ctxfill(struct coapsec_nl *nl, unsigned long first, unsigned long n,
 	c->has_id_context = true;
 	c->id_context_len = 4;
 	c->n_recipients = 1;
+	c->recipients = rcp;
 	c->recipients[0].id_len = 1;
 	c->recipients[0].id[0] = 1;
 	c->recipients[0].key_len = 16;

@@ -162,6 +162,68 @@ TEST(pairwise_and_group_contexts_mirror)
 	EXPECT_EQ(0x05, gm.info.recipients[1].id[0]);
 	EXPECT_EQ(0, memcmp(gg.info.sender_key, gm.info.recipients[0].key, 16));
 	EXPECT_EQ(0, memcmp(gg2.info.sender_key, gm.info.recipients[1].key, 16));
+	actx_wipe(&gg2);
+	actx_wipe(&d);
+	actx_wipe(&s);
+	actx_wipe(&gm);
+	actx_wipe(&gg);
+}
+
+/*
+ * A group of thousands (TR-0012 5.2, smart meters): the gateway's context
+ * verifies every member, the material goes through JSON whole, and the
+ * agent's set keeps its own copy of the recipients.
+ */
+TEST(group_of_thousands)
+{
+	static struct group_msg g, back;
+	struct actx gg, m, *slot;
+	struct ctxset set = { 0 };
+	json_t *j;
+	size_t i;
+
+	memset(&g, 0, sizeof(g));
+	snprintf(g.name, sizeof(g.name), "meters");
+	g.epoch = 1;
+	g.alg = 10;
+	g.secret_len = 16;
+	g.secret[0] = 7;
+	g.n_members = 5000;
+	for (i = 0; i < g.n_members; i++) {
+		g.member_sid[i][0] = (uint8_t)((i + 1) >> 8);
+		g.member_sid[i][1] = (uint8_t)(i + 1);
+		g.member_sid_len[i] = 2;
+	}
+	j = group_msg_to_json(&g);
+	ASSERT_EQ(0, group_msg_from_json(j, &back));
+	json_decref(j);
+	EXPECT_EQ(5000, back.n_members);
+	EXPECT_EQ(0, memcmp(back.member_sid[4999], g.member_sid[4999], 2));
+
+	ASSERT_EQ(0, actx_group_gateway(&gg, &back, 100));
+	EXPECT_EQ(5000, gg.info.n_recipients);
+	/* The last member's sender key is what the gateway verifies it with. */
+	memcpy(back.sid, g.member_sid[4999], 2);
+	back.sid_len = 2;
+	ASSERT_EQ(0, actx_group_member(&m, &back, 100));
+	EXPECT_EQ(0, memcmp(m.info.sender_key, gg.info.recipients[4999].key, 16));
+	EXPECT_NE(0, memcmp(m.info.sender_key, gg.info.recipients[64].key, 16));
+
+	slot = ctxset_put(&set, &gg);
+	ASSERT_NE(NULL, slot);
+	EXPECT_NE(gg.info.recipients, slot->info.recipients);
+	actx_wipe(&gg);
+	EXPECT_EQ(5000, slot->info.n_recipients);
+	EXPECT_EQ(0, memcmp(m.info.sender_key, slot->info.recipients[4999].key,
+			    16));
+	/* Replacing it (a rekey) frees the old copy: ASan would tell. */
+	ASSERT_EQ(0, actx_group_gateway(&gg, &back, 100));
+	ASSERT_NE(NULL, ctxset_put(&set, &gg));
+	EXPECT_EQ(1, set.n);
+	actx_wipe(&gg);
+	actx_wipe(&m);
+	ctxset_free(&set);
+	group_msg_wipe(&back);
 }
 
 /* The material survives its JSON form. */

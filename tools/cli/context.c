@@ -84,6 +84,8 @@ struct ctx_args {
 	} rid[COAPSEC_MAX_RECIPIENTS];
 	unsigned int n_rid;
 	uint32_t window;
+	/* info.recipients, derived (a group's thousands: on the heap). */
+	struct coapsec_recipient_info rcp[COAPSEC_MAX_RECIPIENTS];
 };
 
 static int bad(const char *what, const char *arg)
@@ -329,6 +331,7 @@ static int derive(struct ctx_args *a)
 		m.id_context = c->id_context;
 		m.id_context_len = c->id_context_len;
 	}
+	c->recipients = a->rcp;
 	for (i = 0; i < a->n_rid; i++) {
 		m.recipient_id = a->rid[i].id;
 		m.recipient_id_len = a->rid[i].len;
@@ -346,6 +349,7 @@ static int derive(struct ctx_args *a)
 		c->recipients[i].replay_window = a->window;
 	}
 	c->n_recipients = i;
+	c->recipients = a->rcp;
 	oscore_keys_wipe(&k);
 	wipe(&a->ms, sizeof(a->ms));
 	if (err)
@@ -501,7 +505,7 @@ static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 
 	if (!id)
 		return coapsec_nl_context_dump(nl, show_cb, arr);
-	c = calloc(1, sizeof(*c));	/* large: room for 64 recipients */
+	c = calloc(1, sizeof(*c));	/* recipients: the handle's */
 	err = c ? coapsec_nl_context_get(nl, id, c) : -ENOMEM;
 	if (!err)
 		show_cb(c, arr);

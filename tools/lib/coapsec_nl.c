@@ -16,7 +16,16 @@
 #include "coapsec_nl.h"
 #include "coapsec_nl_names.h"
 
+#include <sys/socket.h>
+
 #define BUF_SIZE	65536
+/*
+ * The largest request: a context of COAPSEC_MAX_RECIPIENTS recipients
+ * with 7-byte IDs and 32-byte keys (60 bytes each), and its header.
+ */
+#define REQ_SIZE	(COAPSEC_MAX_RECIPIENTS * 64 + 4096)
+/* What a nest may hold: its length is 16 bits. */
+#define NEST_MAX	(UINT16_MAX - 256)
 
 struct coapsec_nl {
 	struct mnl_socket *sock;
@@ -27,8 +36,13 @@ struct coapsec_nl {
 	char errmsg[512];
 	char errattr[96];
 	/* The request stays here while replies arrive, to name attributes. */
-	char req[BUF_SIZE];
-	char buf[BUF_SIZE];
+	char *req;			/* REQ_SIZE */
+	char *buf;			/* buf_size, grown to the largest reply */
+	size_t buf_size;
+	int sndbuf;			/* what SO_SNDBUF(FORCE) last set */
+	/* Recipients of the last context read (get, dump): see the header. */
+	struct coapsec_recipient_info *rcp;
+	unsigned int rcp_cap;
 };
 
 /* The index into coapsec_nl_counter_names[] of @type, or -1. */
@@ -294,6 +308,30 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_STOP;
 }
 
+/*
+ * Receives the next datagram into nl->buf, grown first to its size: a
+ * context of thousands of recipients comes in one GET reply.
+ */
+static int nl_recv(struct coapsec_nl *nl)
+{
+	ssize_t want = recv(mnl_socket_get_fd(nl->sock), NULL, 0,
+			    MSG_PEEK | MSG_TRUNC);
+
+	if (want < 0)
+		return -1;
+	if (want > (ssize_t)nl->buf_size) {
+		char *b = realloc(nl->buf, (size_t)want);
+
+		if (!b) {
+			errno = ENOMEM;
+			return -1;
+		}
+		nl->buf = b;
+		nl->buf_size = (size_t)want;
+	}
+	return (int)mnl_socket_recvfrom(nl->sock, nl->buf, nl->buf_size);
+}
+
 /* Whether the @len bytes in nl->buf end dump @seq. */
 static bool dump_ends(struct coapsec_nl *nl, int len, unsigned int seq)
 {
@@ -310,7 +348,7 @@ static bool dump_ends(struct coapsec_nl *nl, int len, unsigned int seq)
 static void drain_dump(struct coapsec_nl *nl, int len, unsigned int seq)
 {
 	while (len > 0 && !dump_ends(nl, len, seq))
-		len = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		len = nl_recv(nl);
 }
 
 int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
@@ -325,10 +363,20 @@ int coapsec_nl_req_run(struct coapsec_nl *nl, struct nlmsghdr *nlh,
 
 	nl->errmsg[0] = '\0';
 	nl->errattr[0] = '\0';
+	/* A large group's context: the socket must take it in one send. */
+	if ((int)nlh->nlmsg_len > nl->sndbuf / 2 - 64) {
+		int size = (int)nlh->nlmsg_len + 4096;
+
+		if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET,
+			       SO_SNDBUFFORCE, &size, sizeof(size)))
+			setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET,
+				   SO_SNDBUF, &size, sizeof(size));
+		nl->sndbuf = 2 * size;
+	}
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return set_err(nl, -errno, "netlink send: %s", strerror(errno));
 	for (;;) {
-		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		ret = nl_recv(nl);
 		if (ret < 0)
 			return set_err(nl, -errno, "netlink receive: %s",
 				       strerror(errno));
@@ -397,11 +445,30 @@ struct coapsec_nl *coapsec_nl_open(void)
 
 	if (!nl)
 		return NULL;
+	nl->req = calloc(1, REQ_SIZE);
+	nl->buf = malloc(BUF_SIZE);
+	nl->buf_size = BUF_SIZE;
+	/* The kernel's default, wmem_default: 212992 bytes. */
+	nl->sndbuf = 2 * 212992;
+	if (!nl->req || !nl->buf) {
+		errno = ENOMEM;
+		goto fail;
+	}
 	nl->seq = (uint32_t)time(NULL);
 	nl->sock = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->sock || mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0)
 		goto fail;
 	nl->portid = mnl_socket_get_portid(nl->sock);
+	/*
+	 * Room for a GET reply of COAPSEC_MAX_RECIPIENTS recipients (about
+	 * 256 KiB) and the ACK behind it, which the kernel would otherwise
+	 * drop; a limit, not an allocation.
+	 */
+	err = 1 << 20;
+	if (setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &err, sizeof(err)))
+		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
+			   &err, sizeof(err));
 	/* Ask for extended ACKs: the kernel's reason for a rejection. */
 	err = 1;
 	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &err, sizeof(err));
@@ -417,6 +484,8 @@ fail:
 	err = errno;
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
+	free(nl->req);
+	free(nl->buf);
 	free(nl);
 	errno = err;
 	return NULL;
@@ -427,6 +496,9 @@ void coapsec_nl_close(struct coapsec_nl *nl)
 	if (!nl)
 		return;
 	mnl_socket_close(nl->sock);
+	free(nl->req);
+	free(nl->buf);
+	free(nl->rcp);
 	free(nl);
 }
 
@@ -562,18 +634,6 @@ static void put_context(struct nlmsghdr *nlh,
 	if (c->has_id_context)
 		mnl_attr_put(nlh, COAPSEC_A_CONTEXT_ID_CONTEXT,
 			     c->id_context_len, c->id_context);
-	for (i = 0; i < c->n_recipients; i++) {
-		const struct coapsec_recipient_info *r = &c->recipients[i];
-		struct nlattr *rn;
-
-		rn = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT_RECIPIENT);
-		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, r->id_len, r->id);
-		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, r->key_len, r->key);
-		if (r->replay_window)
-			mnl_attr_put_u32(nlh, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
-					 r->replay_window);
-		mnl_attr_nest_end(nlh, rn);
-	}
 	if (c->seq_start)
 		mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_START,
 				 c->seq_start);
@@ -592,7 +652,30 @@ static void put_context(struct nlmsghdr *nlh,
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_FLAGS, c->flags);
 	if (swap && c->has_grace)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_GRACE, c->grace);
-	mnl_attr_nest_end(nlh, nest);
+	/*
+	 * Recipients last: those that do not fit in the nest (its length is
+	 * 16 bits) follow it at the top level, as the kernel takes them.
+	 */
+	for (i = 0; i < c->n_recipients; i++) {
+		const struct coapsec_recipient_info *r = &c->recipients[i];
+		struct nlattr *rn;
+
+		if (nest && (char *)mnl_nlmsg_get_payload_tail(nlh) -
+			    (char *)nest > NEST_MAX) {
+			mnl_attr_nest_end(nlh, nest);
+			nest = NULL;
+		}
+		rn = mnl_attr_nest_start(nlh, nest ? COAPSEC_A_CONTEXT_RECIPIENT :
+					 COAPSEC_A_RECIPIENT);
+		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_ID, r->id_len, r->id);
+		mnl_attr_put(nlh, COAPSEC_A_RECIPIENT_KEY, r->key_len, r->key);
+		if (r->replay_window)
+			mnl_attr_put_u32(nlh, COAPSEC_A_RECIPIENT_REPLAY_WINDOW,
+					 r->replay_window);
+		mnl_attr_nest_end(nlh, rn);
+	}
+	if (nest)
+		mnl_attr_nest_end(nlh, nest);
 }
 
 /* The keys went out; do not keep them in the request buffer. */
@@ -601,7 +684,7 @@ static void wipe_req(struct coapsec_nl *nl, size_t len)
 	volatile char *p = nl->req;
 	size_t i;
 
-	for (i = 0; i < len && i < sizeof(nl->req); i++)
+	for (i = 0; i < len && i < REQ_SIZE; i++)
 		p[i] = 0;
 }
 
@@ -693,12 +776,67 @@ static void parse_recipient(const struct nlattr *nest,
 	}
 }
 
-static void parse_context(const struct nlattr *nest,
-			  struct coapsec_context_info *c)
+/* The ID and state of a context nest: a large one comes in parts. */
+static void context_key(const struct nlattr *nest, uint32_t *id,
+			uint8_t *state)
+{
+	const struct nlattr *attr;
+
+	*id = 0;
+	*state = 0;
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) == COAPSEC_A_CONTEXT_ID)
+			*id = get_u32(attr);
+		else if (mnl_attr_get_type(attr) == COAPSEC_A_CONTEXT_STATE)
+			*state = get_u8(attr);
+	}
+}
+
+/* Appends recipient @attr to @c, in nl->rcp. */
+static int add_recipient(struct coapsec_nl *nl, const struct nlattr *attr,
+			 struct coapsec_context_info *c)
+{
+	if (c->n_recipients == nl->rcp_cap) {
+		unsigned int cap = nl->rcp_cap ? 2 * nl->rcp_cap : 64;
+		struct coapsec_recipient_info *r;
+
+		r = realloc(nl->rcp, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		nl->rcp = r;
+		nl->rcp_cap = cap;
+	}
+	c->recipients = nl->rcp;
+	memset(&nl->rcp[c->n_recipients], 0, sizeof(*nl->rcp));
+	parse_recipient(attr, &nl->rcp[c->n_recipients++]);
+	return 0;
+}
+
+/* Appends @nest's recipients to @c. */
+static int parse_recipients(struct coapsec_nl *nl, const struct nlattr *nest,
+			    struct coapsec_context_info *c)
+{
+	const struct nlattr *attr;
+	int err;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) != COAPSEC_A_CONTEXT_RECIPIENT ||
+		    c->n_recipients >= COAPSEC_MAX_RECIPIENTS)
+			continue;
+		err = add_recipient(nl, attr, c);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int parse_context(struct coapsec_nl *nl, const struct nlattr *nest,
+			 struct coapsec_context_info *c)
 {
 	const struct nlattr *attr;
 
 	memset(c, 0, sizeof(*c));
+	c->recipients = nl->rcp;
 	mnl_attr_for_each_nested(attr, nest) {
 		switch (mnl_attr_get_type(attr)) {
 		case COAPSEC_A_CONTEXT_ID:
@@ -715,11 +853,6 @@ static void parse_context(const struct nlattr *nest,
 			c->has_id_context = true;
 			c->id_context_len = get_bin(attr, c->id_context,
 						    sizeof(c->id_context));
-			break;
-		case COAPSEC_A_CONTEXT_RECIPIENT:
-			if (c->n_recipients < COAPSEC_MAX_RECIPIENTS)
-				parse_recipient(attr,
-						&c->recipients[c->n_recipients++]);
 			break;
 		case COAPSEC_A_CONTEXT_SEQ:
 			c->seq = get_u64(attr);
@@ -748,26 +881,60 @@ static void parse_context(const struct nlattr *nest,
 			break;
 		}
 	}
+	return parse_recipients(nl, nest, c);
 }
 
+/*
+ * A context with more recipients than one message holds arrives as
+ * consecutive messages with the same ID and state: they are joined, and
+ * the callback sees the context once, whole.
+ */
 struct context_walk {
+	struct coapsec_nl *nl;
 	coapsec_context_cb cb;
 	void *data;
 	struct coapsec_context_info *c;
-	int stop;
+	bool have;			/* c holds a context not yet handed on */
+	int stop, err;
 };
+
+static void context_flush(struct context_walk *w)
+{
+	if (w->have && w->cb && !w->stop && !w->err)
+		w->stop = w->cb(w->c, w->data);
+	w->have = false;
+}
 
 static int context_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct context_walk *w = data;
 	const struct nlattr *top;
+	uint32_t id;
+	uint8_t state;
+	int err;
 
 	mnl_attr_for_each(top, nlh, sizeof(struct genlmsghdr)) {
+		/* Recipients past the nest's 64 KiB follow it. */
+		if (mnl_attr_get_type(top) == COAPSEC_A_RECIPIENT && w->have &&
+		    w->c->n_recipients < COAPSEC_MAX_RECIPIENTS) {
+			err = add_recipient(w->nl, top, w->c);
+			if (err && !w->err)
+				w->err = err;
+			continue;
+		}
 		if (mnl_attr_get_type(top) != COAPSEC_A_CONTEXT)
 			continue;
-		parse_context(top, w->c);
-		if (w->cb && !w->stop)
-			w->stop = w->cb(w->c, w->data);
+		context_key(top, &id, &state);
+		if (w->have && (w->c->id != id || w->c->state != state))
+			context_flush(w);
+		if (w->have) {
+			err = parse_recipients(w->nl, top, w->c);
+		} else {
+			err = parse_context(w->nl, top, w->c);
+			w->have = true;
+		}
+		if (err && !w->err)
+			w->err = err;
 	}
 	return MNL_CB_OK;
 }
@@ -775,18 +942,22 @@ static int context_cb(const struct nlmsghdr *nlh, void *data)
 int coapsec_nl_context_get(struct coapsec_nl *nl, uint32_t id,
 			   struct coapsec_context_info *c)
 {
-	struct context_walk w = { .c = c };
+	struct context_walk w = { .nl = nl, .c = c };
+	int err;
 
-	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_CONTEXT_GET,
-					     COAPSEC_A_CONTEXT,
-					     COAPSEC_A_CONTEXT_ID, id),
-				  context_cb, &w);
+	err = coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_CONTEXT_GET,
+					    COAPSEC_A_CONTEXT,
+					    COAPSEC_A_CONTEXT_ID, id),
+				 context_cb, &w);
+	if (!err && w.err)
+		err = set_err(nl, w.err, "out of memory");
+	return err;
 }
 
 int coapsec_nl_context_dump(struct coapsec_nl *nl, coapsec_context_cb cb,
 			    void *data)
 {
-	struct context_walk w = { .cb = cb, .data = data };
+	struct context_walk w = { .nl = nl, .cb = cb, .data = data };
 	struct nlmsghdr *nlh;
 	int err;
 
@@ -795,6 +966,10 @@ int coapsec_nl_context_dump(struct coapsec_nl *nl, coapsec_context_cb cb,
 		return set_err(nl, -ENOMEM, "out of memory");
 	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_CONTEXT_GET, NLM_F_DUMP);
 	err = coapsec_nl_req_run(nl, nlh, context_cb, &w);
+	if (!err)
+		context_flush(&w);
+	if (!err && w.err)
+		err = set_err(nl, w.err, "out of memory");
 	free(w.c);
 	return err;
 }
@@ -1087,7 +1262,7 @@ int coapsec_nl_event_recv(struct coapsec_nl *nl, struct coapsec_event *ev,
 			return set_err(nl, -errno, "poll: %s", strerror(errno));
 		if (ret == 0)
 			return 0;
-		ret = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		ret = nl_recv(nl);
 		if (ret < 0)
 			return set_err(nl, -errno, "netlink receive: %s",
 				       strerror(errno));

@@ -92,8 +92,12 @@ struct coapsec_context_info {
 	uint64_t seq;
 	bool has_expires;
 	uint32_t expires;
+	/*
+	 * 1..COAPSEC_MAX_RECIPIENTS.  In a request, the caller's array; in
+	 * what get and dump return, the handle's, valid until its next call.
+	 */
 	unsigned int n_recipients;
-	struct coapsec_recipient_info recipients[COAPSEC_MAX_RECIPIENTS];
+	struct coapsec_recipient_info *recipients;
 };
 
 int coapsec_nl_context_new(struct coapsec_nl *nl,

@@ -19,6 +19,7 @@ static const char *const coapsec_a_names[COAPSEC_A_MAX + 1] = {
 	[COAPSEC_A_POLICY] = "policy",
 	[COAPSEC_A_STATS] = "stats",
 	[COAPSEC_A_EVENT] = "event",
+	[COAPSEC_A_RECIPIENT] = "recipient",
 };
 
 static const char *const coapsec_a_features_names[COAPSEC_A_FEATURES_MAX + 1] = {

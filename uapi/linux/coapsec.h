@@ -80,6 +80,11 @@
  *          expires (COAPSEC_EVENT_EXPIRED, then it is deleted); 0 or
  *          absent: no expiry
  *       COAPSEC_A_CONTEXT_FLAGS: NLA_U32, COAPSEC_CONTEXT_F_*
+ *    COAPSEC_A_RECIPIENT: NLA_NESTED, as COAPSEC_A_CONTEXT_RECIPIENT, any
+ *       number of times: more recipient parts, after the context nest (a
+ *       nest holds at most 64 KiB, about 1,500 recipients).  With those
+ *       in the nest, 1..COAPSEC_MAX_RECIPIENTS (8192) in all; E2BIG
+ *       above, the extack pointing at the first one too many.
  *
  * Replies with COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Errors: EEXIST
  * (ID taken, a recipient's (ID context, recipient ID) already used by a
@@ -133,7 +138,11 @@
  *          never
  *       COAPSEC_A_CONTEXT_RECIPIENT: per recipient, ID and REPLAY_WINDOW
  *
- * Never a key or the Common IV.
+ * A GET reply puts the recipients that do not fit in the nest after it,
+ * as top-level COAPSEC_A_RECIPIENT.  A dump sends a context with more
+ * recipients than one message holds as consecutive messages with the
+ * same ID and STATE, each with the next recipients.  Never a key or the
+ * Common IV.
  *
  * COAPSEC_CMD_POLICY_NEW
  * ----------------------
