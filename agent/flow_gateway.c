@@ -653,7 +653,8 @@ static void gateway_reload(struct agent *a, struct agent_config *cfg)
 
 		memcpy(norm, m[i].norm, sizeof(norm));
 		for (size_t j = 0; j < f->n; j++) {
-			if (strcmp(f->m[j].cfg->id, cfg->members[i].id))
+			if (!f->m[j].cfg ||
+			    strcmp(f->m[j].cfg->id, cfg->members[i].id))
 				continue;
 			m[i] = f->m[j];
 			f->m[j].cfg = NULL;	/* taken */
