@@ -343,7 +343,7 @@ static void install_policies(struct agent *a, const struct actx *c)
  */
 static int push(struct agent *a, struct actx *c)
 {
-	uint32_t k = c->info.seq_checkpoint;
+	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
 	uint64_t seq = 0;
 	bool ru = false;
 
@@ -360,6 +360,13 @@ static int push(struct agent *a, struct actx *c)
 		return -1;	/* never keys whose sequence is not kept */
 	if (keypush_install(a->kp, c, a->cfg.grace_s))
 		return -1;
+	/* Made again under another ID: its policies follow it. */
+	if (old_id && c->kernel_id != old_id)
+		for (size_t i = 0; i < a->cfg.n_policies; i++)
+			if (a->cfg.policies[i].kernel_id &&
+			    a->cfg.policies[i].context[0] &&
+			    policy_uses(&a->cfg.policies[i], c))
+				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
 	if (c->adopted_seq) {
 		a->adopted++;
 		/* The dead instance's numbers were not all checkpointed. */

@@ -297,7 +297,12 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 		info.has_grace = true;
 		info.grace = grace_s;
 		rc = coapsec_nl_context_swap(kp->nl, &info);
-		if (rc && adopt) {
+		if (rc == -ENOENT && !adopt) {
+			/* Deleted behind the agent's back: make it again. */
+			log_warn("keypush: %s: context %u is gone from the kernel; installing it again",
+				 c->name, c->kernel_id);
+			c->kernel_id = 0;
+		} else if (rc && adopt) {
 			log_warn("keypush: %s: cannot take over context %u (%s); replacing it",
 				 c->name, adopt, coapsec_nl_errmsg(kp->nl));
 			drop_context(kp, adopt);
