@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
 
 #include "agent/agent.h"
 #include "agent/log.h"
@@ -22,6 +23,40 @@ static int watch(struct agent *a, int kind, int fd)
 int agent_random(struct agent *a, uint8_t *b, size_t n)
 {
 	return mbedtls_ctr_drbg_random(&a->drbg, b, n) ? -1 : 0;
+}
+
+/*
+ * "coapsecd:ROLE:ID", the owner tag of what this agent puts into the
+ * kernel; an ID a tag cannot hold (spaces, UTF-8, long) by a digest.
+ */
+static void owner_tag(const struct agent_config *cfg, char *out, size_t len)
+{
+	const char *id = cfg->id;
+	bool plain = strlen(id) <= 64;
+	uint8_t h[32];
+	char hex[17];
+
+	for (const char *s = id; plain && *s; s++)
+		plain = *s > 0x20 && *s < 0x7f && *s != '/';
+	if (plain) {
+		snprintf(out, len, "coapsecd:%s:%s", role_name(cfg->role), id);
+		return;
+	}
+	mbedtls_sha256_ret((const uint8_t *)id, strlen(id), h, 0);
+	hex_encode(h, 8, hex);
+	snprintf(out, len, "coapsecd:%s:#%s", role_name(cfg->role), hex);
+}
+
+/* Where the server keeps the checkpoints: beside its registry. */
+static int open_seqstate(struct agent *a, char *err, size_t errlen)
+{
+	char path[300];
+
+	if (a->cfg.role != ROLE_SERVER || !a->cfg.kernel)
+		return 0;
+	snprintf(path, sizeof(path), "%s.seq", a->cfg.db);
+	a->seq = seqstate_open(path, err, errlen);
+	return a->seq ? 0 : -1;
 }
 
 int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
@@ -44,7 +79,12 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		return -1;
 	}
 	if (a->cfg.kernel) {
-		a->kp = keypush_open(err, errlen);
+		char owner[COAPSEC_MAX_OWNER_LEN + 1];
+
+		if (open_seqstate(a, err, errlen))
+			return -1;
+		owner_tag(&a->cfg, owner, sizeof(owner));
+		a->kp = keypush_open(owner, err, errlen);
 		if (!a->kp)
 			return -1;
 		if (keypush_event_fd(a->kp) >= 0 &&
@@ -55,7 +95,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		}
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
 			if (!a->cfg.policies[i].context[0] &&
-			    keypush_policy(a->kp, &a->cfg.policies[i], 0)) {
+			    keypush_policy(a->kp, &a->cfg.policies[i], i, 0)) {
 				snprintf(err, errlen, "kernel: policies[%zu] refused", i);
 				return -1;
 			}
@@ -100,14 +140,50 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 	return 0;
 }
 
+static struct actx *by_kernel_id(struct agent *a, uint32_t id)
+{
+	for (size_t i = 0; i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].kernel_id == id)
+			return &a->ctxs.v[i];
+	return NULL;
+}
+
 static void seq_limit(void *arg, uint32_t id)
 {
 	struct agent *a = arg;
+	struct actx *c = by_kernel_id(a, id);
 
-	for (size_t i = 0; i < a->ctxs.n; i++)
-		if (a->ctxs.v[i].kernel_id == id && a->role->seq_limit)
-			a->role->seq_limit(a, &a->ctxs.v[i]);
+	if (c && a->role->seq_limit)
+		a->role->seq_limit(a, c);
 }
+
+/* Keeps @seq as where @c, re-created, must start.  0 or -1 (counted). */
+static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq)
+{
+	if (!a->seq || !c->info.seq_checkpoint)
+		return 0;
+	if (!seqstate_put(a->seq, c, seq, c->info.flags &
+			  COAPSEC_CONTEXT_F_REPLAY_UNKNOWN))
+		return 0;
+	a->ckpt_failed++;
+	log_err("%s: cannot keep the sequence checkpoint of %s: %s",
+		seqstate_path(a->seq), c->name, strerror(errno));
+	return -1;
+}
+
+static void checkpoint(void *arg, uint32_t id, uint64_t seq)
+{
+	struct agent *a = arg;
+	struct actx *c = by_kernel_id(a, id);
+
+	if (c)
+		keep_checkpoint(a, c, seq);
+}
+
+static const struct keypush_event_ops kernel_events = {
+	.seq_limit = seq_limit,
+	.checkpoint = checkpoint,
+};
 
 void agent_event(struct agent_evsrc *src, uint32_t events)
 {
@@ -122,10 +198,13 @@ void agent_event(struct agent_evsrc *src, uint32_t events)
 		dtls_client_input(a->up);
 		break;
 	case EV_KERNEL:
-		keypush_events(a->kp, seq_limit, a);
+		keypush_events(a->kp, &kernel_events, a);
 		break;
 	}
 }
+
+static void retry_pushes(struct agent *a, uint64_t now);
+static uint64_t next_retry(const struct agent *a);
 
 void agent_upstream_timeout(void *arg, struct dtls_peer *p)
 {
@@ -164,6 +243,7 @@ void agent_tick(struct agent *a, uint64_t now)
 	}
 	if (a->role->tick)
 		a->role->tick(a, now);
+	retry_pushes(a, now);
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
 		agent_write_contexts(a);
@@ -191,6 +271,7 @@ uint64_t agent_next(struct agent *a)
 		next = min_u64(next, a->role->next(a));
 	if (a->ctx_dirty)
 		next = min_u64(next, a->ctx_written + 100);
+	next = min_u64(next, next_retry(a));
 	/* Ticks are at least 20 ms apart (agent_tick). */
 	return next == UINT64_MAX ? next : next > a->last_tick + 20 ? next :
 	       a->last_tick + 20;
@@ -218,6 +299,7 @@ void agent_fini(struct agent *a)
 			keypush_delete(a->kp, &a->ctxs.v[i]);
 	}
 	keypush_close(a->kp);
+	seqstate_close(a->seq);
 	ctxset_free(&a->ctxs);
 	config_free(&a->cfg);
 	mbedtls_ctr_drbg_free(&a->drbg);
@@ -241,6 +323,78 @@ static bool policy_uses(const struct cfg_policy *p, const struct actx *c)
 	       (!strcmp(p->context, "pairwise") && c->kind == ACTX_PAIRWISE);
 }
 
+/* The policies that wait for @c go in now that it is in the kernel. */
+static void install_policies(struct agent *a, const struct actx *c)
+{
+	/* Policies follow their context's ID, which a swap keeps. */
+	for (size_t i = 0; i < a->cfg.n_policies; i++) {
+		struct cfg_policy *p = &a->cfg.policies[i];
+
+		if (!p->kernel_id && p->context[0] && policy_uses(p, c))
+			keypush_policy(a->kp, p, i, c->kernel_id);
+	}
+}
+
+#define RETRY_FIRST_MS	1000
+#define RETRY_MAX_MS	30000
+
+/*
+ * Pushes @c.  Keys that outlive the agent start above their last
+ * checkpoint, with replay-unknown where their windows are lost (RFC 8613
+ * B.1.1, B.1.2); a checkpoint two intervals ahead is kept before the
+ * kernel may use the keys.
+ */
+static int push(struct agent *a, struct actx *c)
+{
+	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
+	uint64_t seq = 0;
+	bool ru = false;
+
+	if (a->seq && k && !c->kernel_id && seqstate_get(a->seq, c, &seq, &ru)) {
+		if (seq > c->info.seq_start)
+			c->info.seq_start = seq;
+		if (ru)
+			c->info.flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+		log_info("context %s: kept keys: sequence from %llu%s", c->name,
+			 (unsigned long long)c->info.seq_start,
+			 ru ? ", replay windows unknown (requests refused until new keys)" : "");
+	}
+	if (k && keep_checkpoint(a, c, c->info.seq_start + 2ULL * k))
+		return -1;	/* never keys whose sequence is not kept */
+	if (keypush_install(a->kp, c, a->cfg.grace_s))
+		return -1;
+	/* Made again under another ID: its policies follow it. */
+	if (old_id && c->kernel_id != old_id)
+		for (size_t i = 0; i < a->cfg.n_policies; i++)
+			if (a->cfg.policies[i].kernel_id &&
+			    a->cfg.policies[i].context[0] &&
+			    policy_uses(&a->cfg.policies[i], c))
+				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
+	if (c->adopted_seq) {
+		a->adopted++;
+		/* The dead instance's numbers were not all checkpointed. */
+		if (k)
+			keep_checkpoint(a, c, c->adopted_seq + 2ULL * k);
+	}
+	return 0;
+}
+
+static void push_failed(struct agent *a, struct actx *c, uint64_t now)
+{
+	uint64_t wait = RETRY_FIRST_MS;
+
+	for (unsigned int i = 0; i < c->push_tries && wait < RETRY_MAX_MS; i++)
+		wait *= 2;
+	if (wait > RETRY_MAX_MS)
+		wait = RETRY_MAX_MS;
+	c->push_tries++;
+	c->push_failed = true;
+	c->retry_at = now + wait;
+	a->push_failed++;
+	log_err("context %s: the kernel refused it (attempt %u); retrying in %llu ms",
+		c->name, c->push_tries, (unsigned long long)wait);
+}
+
 int agent_install(struct agent *a, const struct actx *c)
 {
 	struct actx *slot = ctxset_put(&a->ctxs, c);
@@ -250,27 +404,111 @@ int agent_install(struct agent *a, const struct actx *c)
 	a->installs++;
 	a->ctx_dirty = true;
 	if (a->kp) {
-		if (keypush_install(a->kp, slot, a->cfg.grace_s))
+		if (push(a, slot)) {
+			push_failed(a, slot, now_ms());
 			return -1;
-		/* Policies follow their context's ID, which a swap keeps. */
-		for (size_t i = 0; i < a->cfg.n_policies; i++) {
-			struct cfg_policy *p = &a->cfg.policies[i];
-
-			if (!p->kernel_id && p->context[0] && policy_uses(p, slot))
-				keypush_policy(a->kp, p, slot->kernel_id);
 		}
+		install_policies(a, slot);
 	}
 	log_info("context %s: epoch %u, %u recipient(s)", slot->name,
 		 slot->epoch, slot->info.n_recipients);
 	return 0;
 }
 
+static size_t pending_pushes(const struct agent *a)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->ctxs.n; i++)
+		n += a->ctxs.v[i].push_failed;
+	return n;
+}
+
+static void retry_pushes(struct agent *a, uint64_t now)
+{
+	bool done = false;
+
+	for (size_t i = 0; a->kp && i < a->ctxs.n; i++) {
+		struct actx *c = &a->ctxs.v[i];
+
+		if (!c->push_failed || now < c->retry_at)
+			continue;
+		if (push(a, c)) {
+			push_failed(a, c, now);
+			continue;
+		}
+		log_info("context %s: installed after %u refused attempt(s)",
+			 c->name, c->push_tries);
+		c->push_failed = false;
+		c->push_tries = 0;
+		a->ctx_dirty = true;
+		install_policies(a, c);
+		done = true;
+	}
+	if (done && a->ready_waits && !pending_pushes(a))
+		agent_ready(a);
+}
+
+static uint64_t next_retry(const struct agent *a)
+{
+	uint64_t next = UINT64_MAX;
+
+	for (size_t i = 0; i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].push_failed && a->ctxs.v[i].retry_at < next)
+			next = a->ctxs.v[i].retry_at;
+	return next;
+}
+
+bool agent_remove(struct agent *a, const char *name)
+{
+	struct actx *c = ctxset_find(&a->ctxs, name);
+
+	if (!c)
+		return false;
+	if (a->kp) {
+		/* Policies first: the kernel keeps a context one protects with. */
+		for (size_t i = 0; i < a->cfg.n_policies; i++) {
+			struct cfg_policy *p = &a->cfg.policies[i];
+
+			if (p->kernel_id && p->context[0] && policy_uses(p, c))
+				keypush_policy_delete(a->kp, p);
+		}
+		if (c->kernel_id)
+			log_info("context %s: deleted from the kernel (context %u)",
+				 c->name, c->kernel_id);
+		keypush_delete(a->kp, c);
+	}
+	if (a->seq && seqstate_forget(a->seq, name))
+		log_warn("%s: cannot forget %s: %s", seqstate_path(a->seq),
+			 name, strerror(errno));
+	ctxset_del(&a->ctxs, name);
+	a->ctx_dirty = true;
+	return true;
+}
+
+void agent_sweep(struct agent *a)
+{
+	keypush_sweep(a->kp);
+}
+
 void agent_ready(struct agent *a)
 {
+	size_t pending = pending_pushes(a);
+
 	agent_write_contexts(a);
 	if (a->ready)
 		return;
+	if (pending) {
+		if (!a->ready_waits)
+			log_err("contexts not installed: the kernel refused %zu of %zu; retrying",
+				pending, a->ctxs.n);
+		a->ready_waits = true;
+		return;
+	}
 	a->ready = true;
+	a->ready_waits = false;
+	/* What an earlier instance left and this one did not take over. */
+	agent_sweep(a);
 	log_info("contexts installed: %zu, %llu ms after start", a->ctxs.n,
 		 (unsigned long long)(now_ms() - a->start_ms));
 	/* Every context the agent was given is in: a policy still waiting
@@ -313,6 +551,13 @@ void agent_stats(struct agent *a, json_t *o)
 			"bad_messages", (json_int_t)c->bad_messages,
 			"duplicates", (json_int_t)c->duplicates));
 	json_object_set_new(o, "contexts", json_integer((json_int_t)a->ctxs.n));
+	if (a->kp)
+		json_object_set_new(o, "kernel", json_pack(
+			"{sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
+			"push_pending", (json_int_t)pending_pushes(a),
+			"adopted", (json_int_t)a->adopted,
+			"leftovers", (json_int_t)keypush_leftovers(a->kp),
+			"checkpoint_failed", (json_int_t)a->ckpt_failed));
 	if (a->role->stats)
 		a->role->stats(a, o);
 }

@@ -63,12 +63,18 @@ struct agent {
 	int up_fd;			/* the one in the epoll set */
 	struct keypush *kp;
 	struct ctxset ctxs;
+	/* Checkpoints of contexts whose keys outlive the agent (server). */
+	struct seqstate *seq;
 	uint64_t start_ms, last_tick;
 	bool ready;			/* every expected context installed */
+	bool ready_waits;		/* ...but a push failed: retrying */
 	bool restart_up;		/* the upstream session looks dead */
 	bool ctx_dirty;			/* contexts file to rewrite */
 	uint64_t ctx_written;
 	uint64_t installs;
+	/* Pushes the kernel refused, contexts taken over from an earlier
+	 * instance, checkpoints that could not be written. */
+	uint64_t push_failed, adopted, ckpt_failed;
 };
 
 /*
@@ -87,8 +93,19 @@ void agent_tick(struct agent *a, uint64_t now);
 uint64_t agent_next(struct agent *a);
 void agent_fini(struct agent *a);
 
-/* Stores @c as current (kernel, contexts file); the old keys retire. */
+/*
+ * Stores @c as current (kernel, contexts file); the old keys retire.  A
+ * push the kernel refuses is logged, counted (push_failed) and retried
+ * with a backoff; until it succeeds agent_ready() does not report the
+ * contexts installed.  0, or -1 (refused: retrying).
+ */
 int agent_install(struct agent *a, const struct actx *c);
+/* Deletes context @name from the kernel (with the policies using it) and
+ * from the agent.  Whether it was there. */
+bool agent_remove(struct agent *a, const char *name);
+/* Deletes what an earlier instance left in the kernel and this one did
+ * not take over (also done by agent_ready()). */
+void agent_sweep(struct agent *a);
 /* Rewrites the contexts file, if configured. */
 void agent_write_contexts(struct agent *a);
 /* Marks the agent ready (logs the time since start once). */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,9 @@ int actx_pairwise(struct actx *c, const char *member, const uint8_t ks[KS_LEN],
 	snprintf(c->name, sizeof(c->name), "pairwise:%s", member);
 	c->kind = ACTX_PAIRWISE;
 	c->info.seq_soft_limit = soft_limit;
+	/* The server keeps Ksx (registry): its sequence must outlive it. */
+	if (server_side)
+		c->info.seq_checkpoint = actx_checkpoint_interval(soft_limit);
 	c->info.n_recipients = 1;
 	return derive(c, &m, &c->info.recipients[0]);
 }
@@ -404,4 +408,206 @@ int ctxset_write(const struct ctxset *s, const char *path, const char *role,
 	json_decref(root);
 	errno = e;
 	return rc;
+}
+
+bool ctxset_del(struct ctxset *s, const char *name)
+{
+	struct actx *c = ctxset_find(s, name);
+
+	if (!c)
+		return false;
+	*c = s->v[--s->n];
+	mbedtls_platform_zeroize(&s->v[s->n], sizeof(s->v[s->n]));
+	return true;
+}
+
+uint32_t actx_checkpoint_interval(uint64_t soft_limit)
+{
+	uint64_t k = soft_limit / 16;
+
+	return k < 1 ? 1 : k > 65536 ? 65536 : (uint32_t)k;
+}
+
+struct seqstate {
+	char path[300];
+	char boot[40];
+	json_t *root;		/* {"contexts": {NAME: {...}}} */
+};
+
+static void read_boot_id(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	out[0] = '\0';
+	if (f) {
+		if (fgets(out, (int)len, f))
+			out[strcspn(out, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+/* A short digest of @c's sender key material (alg, key, IV, IDs). */
+static void sender_fp(const struct actx *c, char hex[17])
+{
+	mbedtls_sha256_context h;
+	uint8_t d[32];
+	uint8_t alg = (uint8_t)c->info.alg;
+
+	mbedtls_sha256_init(&h);
+	mbedtls_sha256_starts_ret(&h, 0);
+	mbedtls_sha256_update_ret(&h, &alg, 1);
+	mbedtls_sha256_update_ret(&h, c->info.sender_key, c->info.sender_key_len);
+	mbedtls_sha256_update_ret(&h, c->info.common_iv, c->info.common_iv_len);
+	mbedtls_sha256_update_ret(&h, &c->info.sender_id_len, 1);
+	mbedtls_sha256_update_ret(&h, c->info.sender_id, c->info.sender_id_len);
+	mbedtls_sha256_update_ret(&h, c->info.id_context, c->info.id_context_len);
+	mbedtls_sha256_finish_ret(&h, d);
+	mbedtls_sha256_free(&h);
+	hex_encode(d, 8, hex);
+	mbedtls_platform_zeroize(d, sizeof(d));
+}
+
+struct seqstate *seqstate_open(const char *path, char *err, size_t errlen)
+{
+	struct seqstate *s = calloc(1, sizeof(*s));
+	json_error_t je;
+	json_t *ctxs;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (strlen(path) >= sizeof(s->path) - 8) {
+		snprintf(err, errlen, "%s: sequence state: path too long", path);
+		free(s);
+		return NULL;
+	}
+	strcpy(s->path, path);
+	read_boot_id(s->boot, sizeof(s->boot));
+	if (access(path, F_OK)) {
+		s->root = json_pack("{s:{}}", "contexts");
+		return s;
+	}
+	s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	ctxs = s->root ? json_object_get(s->root, "contexts") : NULL;
+	if (!ctxs || !json_is_object(ctxs)) {
+		snprintf(err, errlen,
+			 "%s: sequence state: expected {\"contexts\": {...}} as written by coapsecd%s%s (line %d); restoring it from a backup or deleting it makes every kept key start its sequence at 0 again",
+			 path, s->root ? "" : ": ", s->root ? "" : je.text,
+			 je.line);
+		json_decref(s->root);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void seqstate_close(struct seqstate *s)
+{
+	if (!s)
+		return;
+	json_decref(s->root);
+	free(s);
+}
+
+const char *seqstate_path(const struct seqstate *s)
+{
+	return s->path;
+}
+
+bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
+		  bool *replay_unknown)
+{
+	json_t *e = json_object_get(json_object_get(s->root, "contexts"),
+				    c->name);
+	const char *fp = json_string_value(json_object_get(e, "key_fp"));
+	const char *boot = json_string_value(json_object_get(e, "boot_id"));
+	json_t *v = json_object_get(e, "seq_start");
+	char mine[17];
+
+	sender_fp(c, mine);
+	if (!fp || strcmp(fp, mine) || !json_is_integer(v) ||
+	    json_integer_value(v) < 0)
+		return false;
+	*seq = (uint64_t)json_integer_value(v);
+	*replay_unknown = json_is_true(json_object_get(e, "replay_unknown")) ||
+			  !boot || strcmp(boot, s->boot);
+	return true;
+}
+
+/* PATH.tmp, fsync, rename, fsync of the directory. */
+static int seqstate_write(struct seqstate *s)
+{
+	char tmp[sizeof(s->path) + 8], dir[sizeof(s->path)];
+	int fd, rc = -1, e = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (!json_dumpfd(s->root, fd, JSON_INDENT(1) | JSON_SORT_KEYS) &&
+	    !fsync(fd))
+		rc = 0;
+	else
+		e = errno ? errno : EIO;
+	if (close(fd) && !rc) {
+		e = errno;
+		rc = -1;
+	}
+	if (!rc && rename(tmp, s->path)) {
+		e = errno;
+		rc = -1;
+	}
+	if (rc) {
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	strcpy(dir, s->path);
+	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	return 0;
+}
+
+int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
+		 bool replay_unknown)
+{
+	json_t *ctxs = json_object_get(s->root, "contexts");
+	json_t *e = json_object_get(ctxs, c->name);
+	const char *fp = json_string_value(json_object_get(e, "key_fp"));
+	json_t *v = json_object_get(e, "seq_start");
+	char mine[17];
+
+	sender_fp(c, mine);
+	if (fp && !strcmp(fp, mine)) {
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    (uint64_t)json_integer_value(v) >= seq &&
+		    json_is_true(json_object_get(e, "replay_unknown")) ==
+		    replay_unknown &&
+		    json_string_value(json_object_get(e, "boot_id")) &&
+		    !strcmp(json_string_value(json_object_get(e, "boot_id")),
+			    s->boot))
+			return 0;	/* nothing new */
+		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
+		    (uint64_t)json_integer_value(v) > seq)
+			seq = (uint64_t)json_integer_value(v);
+	}
+	json_object_set_new(ctxs, c->name, json_pack(
+		"{s:s s:I s:s s:b}", "key_fp", mine,
+		"seq_start", (json_int_t)seq, "boot_id", s->boot,
+		"replay_unknown", replay_unknown));
+	return seqstate_write(s);
+}
+
+int seqstate_forget(struct seqstate *s, const char *name)
+{
+	json_t *ctxs = json_object_get(s->root, "contexts");
+
+	if (!json_object_get(ctxs, name))
+		return 0;
+	json_object_del(ctxs, name);
+	return seqstate_write(s);
 }

@@ -33,6 +33,12 @@ struct actx {
 	struct coapsec_context_info info;
 	unsigned int rcp_cap;		/* recipients allocated */
 	uint32_t kernel_id;		/* 0: not in the kernel */
+	/* An earlier instance's context taken over: its sequence number. */
+	uint64_t adopted_seq;
+	/* The kernel refused it: retried at retry_at (now_ms() time). */
+	bool push_failed;
+	unsigned int push_tries;
+	uint64_t retry_at;
 };
 
 /* Gateways serving one group (each a recipient of its members). */
@@ -101,5 +107,41 @@ void ctxset_free(struct ctxset *s);
  */
 int ctxset_write(const struct ctxset *s, const char *path, const char *role,
 		 const char *id);
+/* Takes @name out of the set (wiped); whether it was there. */
+bool ctxset_del(struct ctxset *s, const char *name);
+
+/*
+ * The interval K of seq-checkpoint events (RFC 8613 B.1.1) for a context
+ * whose keys outlive the agent (the server's pairwise contexts, from the
+ * registry): a sixteenth of the soft limit, 1..65536.
+ */
+uint32_t actx_checkpoint_interval(uint64_t soft_limit);
+
+/*
+ * Sequence-number checkpoints of contexts whose keys outlive the agent,
+ * kept beside the keys: a JSON file (mode 0600, written to PATH.tmp,
+ * fsync'ed and renamed) mapping a context's name to a fingerprint of its
+ * sender key material, the sequence number a re-created context must
+ * start at, the boot it was written in (/proc/sys/kernel/random/boot_id)
+ * and whether its replay windows are unknown.  No key material.
+ */
+struct seqstate;
+
+/* Loads @path (a missing file is an empty state).  NULL with @err set. */
+struct seqstate *seqstate_open(const char *path, char *err, size_t errlen);
+void seqstate_close(struct seqstate *s);
+/*
+ * What is kept for @c's name and sender key material: the sequence
+ * number to start at, and whether the replay windows are unknown (it was
+ * written in another boot, or said so).  false: nothing for these keys.
+ */
+bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
+		  bool *replay_unknown);
+/* Keeps @seq (the larger of it and what is kept) for @c.  0 or -1. */
+int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
+		 bool replay_unknown);
+/* Forgets @name.  0 or -1 (the file could not be written). */
+int seqstate_forget(struct seqstate *s, const char *name);
+const char *seqstate_path(const struct seqstate *s);
 
 #endif /* COAPSECD_CONTEXTS_H */

@@ -74,7 +74,9 @@ struct gateway_flow {
 struct relay {
 	struct coap_deferred d;
 	struct agent *a;
-	struct gw_member *m;		/* a Service Request's member */
+	/* A Service Request's member's group ("": not one); a copy, as a
+	 * reload may replace the member. */
+	char group[CFG_MAX_ID_LEN];
 };
 
 static void switch_epoch(struct agent *a, struct gw_group *g)
@@ -411,8 +413,8 @@ static void relayed(void *arg, int code, json_t *body, const uint8_t *payload,
 	 * A member refused its keys (a removed one) is not waited for; one
 	 * that got them confirms with POST /ga/ack once they are installed.
 	 */
-	if (r->m && code != COAP_CODE_CHANGED) {
-		struct gw_group *g = group(r->a->flow, r->m->group, false);
+	if (r->group[0] && code != COAP_CODE_CHANGED) {
+		struct gw_group *g = group(r->a->flow, r->group, false);
 
 		if (g && g->pending && g->awaiting && !--g->awaiting)
 			switch_epoch(r->a, g);
@@ -438,7 +440,8 @@ static uint8_t relay(struct agent *a, const struct coap_req *req,
 	}
 	coap_defer(req, &r->d);
 	r->a = a;
-	r->m = m;
+	if (m)
+		snprintf(r->group, sizeof(r->group), "%s", m->group);
 	((struct gateway_flow *)a->flow)->relayed++;
 	coap_request(a->up_ep, a->up, COAP_METHOD_POST, path, body, relayed, r);
 	return COAP_DEFERRED;
@@ -616,6 +619,84 @@ static uint64_t gateway_next(struct agent *a)
 	return next;
 }
 
+/*
+ * SIGHUP: the members follow the file.  A member kept keeps its session
+ * and state; a removed one can no longer join, report or relay (its
+ * credential is gone; a join it was waiting on is refused); a new one can
+ * join.  Endpoints and the server credential need a restart.
+ */
+static void gateway_reload(struct agent *a, struct agent_config *cfg)
+{
+	struct gateway_flow *f = a->flow;
+	struct gw_member *m = calloc(cfg->n_members ? cfg->n_members : 1,
+				     sizeof(*m));
+	size_t nb = 0, added = 0, removed = 0;
+	struct cfg_member *tmp_members;
+	size_t tmp_n;
+
+	if (!m) {
+		log_err("gateway: reload: out of memory; keeping the running members");
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		if (ks_normalize_id(cfg->members[i].id, m[i].norm,
+				    sizeof(m[i].norm)) < 0) {
+			log_err("reload refused: %s: members[%zu].id: expected valid UTF-8",
+				cfg->path, i);
+			free(m);
+			return;
+		}
+	}
+	/* A report in flight names members by index: renumber them. */
+	for (size_t b = 0; b < f->nbatch; b++) {
+		const char *id = f->m[f->batch[b]].cfg->id;
+
+		for (size_t i = 0; i < cfg->n_members; i++)
+			if (!strcmp(cfg->members[i].id, id))
+				f->batch[nb++] = i;
+	}
+	f->nbatch = nb;
+	for (size_t i = 0; i < cfg->n_members; i++) {
+		char norm[CFG_MAX_ID_LEN];
+
+		memcpy(norm, m[i].norm, sizeof(norm));
+		for (size_t j = 0; j < f->n; j++) {
+			if (!f->m[j].cfg ||
+			    strcmp(f->m[j].cfg->id, cfg->members[i].id))
+				continue;
+			m[i] = f->m[j];
+			f->m[j].cfg = NULL;	/* taken */
+			break;
+		}
+		if (!m[i].cfg)
+			added++;
+		memcpy(m[i].norm, norm, sizeof(norm));
+		m[i].cfg = &cfg->members[i];
+	}
+	for (size_t j = 0; j < f->n; j++) {
+		if (!f->m[j].cfg)
+			continue;
+		removed++;
+		log_info("gateway: member %s removed", log_safe(f->m[j].cfg->id));
+		if (f->m[j].joining)
+			coap_respond(&f->m[j].join, COAP_FORBIDDEN,
+				     error("no longer a member of this gateway"));
+	}
+	free(f->m);
+	f->m = m;
+	f->n = cfg->n_members;
+	/* The agent keeps the new members; @cfg takes the old ones away. */
+	tmp_members = a->cfg.members;
+	tmp_n = a->cfg.n_members;
+	a->cfg.members = cfg->members;
+	a->cfg.n_members = cfg->n_members;
+	cfg->members = tmp_members;
+	cfg->n_members = tmp_n;
+	log_info("gateway: members reloaded: %zu (%zu added, %zu removed)",
+		 f->n, added, removed);
+	try_report(a);
+}
+
 static void gateway_stats(struct agent *a, json_t *o)
 {
 	struct gateway_flow *f = a->flow;
@@ -656,6 +737,7 @@ const struct role_ops gateway_role = {
 	.tick = gateway_tick,
 	.next = gateway_next,
 	.seq_limit = gw_seq_limit,
+	.reload = gateway_reload,
 	.stats = gateway_stats,
 	.fini = gateway_fini,
 };

@@ -668,6 +668,36 @@ static const struct coap_route routes[] = {
 
 static const struct coap_ep_hooks hooks = { .psk = srv_psk };
 
+/*
+ * The pairwise contexts of every member holding a Ks, from the registry:
+ * its devices keep using them across a restart of the server.  A context
+ * an earlier instance left is taken over in place; one re-created starts
+ * above its last checkpoint (agent_install).  Then what is left goes.
+ */
+static void restore_pairwise(struct agent *a)
+{
+	struct server_flow *f = a->flow;
+	struct reg_member m;
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->cfg.n_members; i++) {
+		const char *id = a->cfg.members[i].id;
+		struct actx c;
+
+		if (registry_member_get(f->reg, id, &m) || !m.issued)
+			continue;
+		if (!actx_pairwise(&c, id, m.ks, m.ksid, true,
+				   a->cfg.seq_soft_limit) &&
+		    !agent_install(a, &c))
+			n++;
+		actx_wipe(&c);
+	}
+	mbedtls_platform_zeroize(&m, sizeof(m));
+	if (n)
+		log_info("server: %zu pairwise context(s) restored from the registry", n);
+	agent_sweep(a);
+}
+
 static int server_init(struct agent *a, char *err, size_t errlen)
 {
 	struct server_flow *f = calloc(1, sizeof(*f));
@@ -689,6 +719,8 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
 	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
+	if (a->kp)
+		restore_pairwise(a);
 	return 0;
 }
 
@@ -814,6 +846,19 @@ static void server_reload(struct agent *a, struct agent_config *cfg)
 	cfg->n_gateways = old.n_gateways;
 	cfg->groups = old.groups;
 	cfg->n_groups = old.n_groups;
+	/* A removed member's Ks goes from the kernel now, not at a restart. */
+	for (size_t i = a->ctxs.n; i-- > 0;) {
+		const struct actx *c = &a->ctxs.v[i];
+		char name[sizeof(c->name)], norm[CFG_MAX_ID_LEN];
+
+		if (c->kind != ACTX_PAIRWISE ||
+		    member_cfg(a, c->name + strlen("pairwise:"), norm))
+			continue;
+		snprintf(name, sizeof(name), "%s", c->name);
+		agent_remove(a, name);
+		log_info("server: member %s removed: its pairwise context is gone",
+			 log_safe(name + strlen("pairwise:")));
+	}
 	if (registry_sync(f->reg, &a->cfg, &a->drbg, rekeyed, a)) {
 		log_err("server: registry update failed");
 		return;

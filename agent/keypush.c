@@ -5,17 +5,131 @@
 #include <string.h>
 
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
 
 #include "agent/keypush.h"
 #include "agent/log.h"
 #include "uapi/linux/coapsec.h"
 
+/* What an earlier instance left: an object's kernel ID and its tag. */
+struct left {
+	uint32_t id;
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
+	struct coapsec_policy_info pol;		/* policies */
+};
+
+struct leftset {
+	struct left *v;
+	size_t n, cap;
+};
+
 struct keypush {
 	struct coapsec_nl *nl;		/* requests */
 	struct coapsec_nl *ev;		/* events */
+	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "coapsecd:ROLE:ID" */
+	struct leftset ctxs, pols;
 };
 
-struct keypush *keypush_open(char *err, size_t errlen)
+static bool tag_char_ok(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/*
+ * @prefix "/" @name, or @prefix "/#" and a digest of @name where @name
+ * has characters a tag cannot hold (spaces, UTF-8) or is too long.
+ */
+static void make_tag(const char *prefix, const char *name, char *out)
+{
+	size_t cap = COAPSEC_MAX_OWNER_LEN + 1, pl = strlen(prefix);
+	size_t nl = strlen(name);
+	uint8_t h[32];
+	char hex[17];
+
+	if (pl + 18 >= cap)	/* the agent's prefix is short, by design */
+		pl = cap - 19;
+	memcpy(out, prefix, pl);
+	out[pl] = '/';
+	if (tag_char_ok(name) && pl + 1 + nl < cap) {
+		memcpy(out + pl + 1, name, nl + 1);
+		return;
+	}
+	mbedtls_sha256_ret((const uint8_t *)name, nl, h, 0);
+	hex_encode(h, 8, hex);
+	out[pl + 1] = '#';
+	memcpy(out + pl + 2, hex, sizeof(hex));
+}
+
+static bool ours(const struct keypush *kp, const char *tag)
+{
+	size_t n = strlen(kp->owner);
+
+	return !strncmp(tag, kp->owner, n) && tag[n] == '/';
+}
+
+static int left_add(struct leftset *s, uint32_t id, const char *tag,
+		    const struct coapsec_policy_info *pol)
+{
+	struct left *e;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].id == id)
+			return 0;	/* a previous context: same ID */
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 8;
+		struct left *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	e = &s->v[s->n++];
+	memset(e, 0, sizeof(*e));
+	e->id = id;
+	snprintf(e->tag, sizeof(e->tag), "%s", tag);
+	if (pol)
+		e->pol = *pol;
+	return 0;
+}
+
+static void left_drop(struct leftset *s, size_t i)
+{
+	s->v[i] = s->v[--s->n];
+}
+
+static int ctx_seen(const struct coapsec_context_info *c, void *data)
+{
+	struct keypush *kp = data;
+
+	if (ours(kp, c->owner) && left_add(&kp->ctxs, c->id, c->owner, NULL))
+		return -1;
+	return 0;
+}
+
+static int pol_seen(const struct coapsec_policy_info *p, void *data)
+{
+	struct keypush *kp = data;
+
+	if (ours(kp, p->owner) && left_add(&kp->pols, p->id, p->owner, p))
+		return -1;
+	return 0;
+}
+
+/* Lists this owner's objects into the leftover sets.  0 or -1. */
+static int list_owned(struct keypush *kp)
+{
+	kp->ctxs.n = kp->pols.n = 0;
+	if (coapsec_nl_context_dump(kp->nl, ctx_seen, kp) ||
+	    coapsec_nl_policy_dump(kp->nl, pol_seen, kp))
+		return -1;
+	return 0;
+}
+
+struct keypush *keypush_open(const char *owner, char *err, size_t errlen)
 {
 	struct keypush *kp = calloc(1, sizeof(*kp));
 	struct coapsec_features f;
@@ -23,6 +137,7 @@ struct keypush *keypush_open(char *err, size_t errlen)
 
 	if (!kp)
 		return NULL;
+	snprintf(kp->owner, sizeof(kp->owner), "%s", owner);
 	kp->nl = coapsec_nl_open();
 	if (!kp->nl) {
 		snprintf(err, errlen, "netlink: cannot open a generic netlink socket");
@@ -34,6 +149,7 @@ struct keypush *keypush_open(char *err, size_t errlen)
 			 coapsec_nl_errmsg(kp->nl));
 		goto fail;
 	}
+	/* Subscribed before listing: no checkpoint of an adopted context lost. */
 	kp->ev = coapsec_nl_open();
 	if (kp->ev && coapsec_nl_events_subscribe(kp->ev)) {
 		log_warn("keypush: cannot subscribe to events: %s",
@@ -41,37 +157,165 @@ struct keypush *keypush_open(char *err, size_t errlen)
 		coapsec_nl_close(kp->ev);
 		kp->ev = NULL;
 	}
-	log_info("keypush: kernel coapsec %s, API %u", f.version, f.api_version);
+	if (list_owned(kp)) {
+		snprintf(err, errlen, "kernel: cannot list the contexts and policies of %s: %s",
+			 kp->owner, coapsec_nl_errmsg(kp->nl));
+		goto fail;
+	}
+	log_info("keypush: kernel coapsec %s, API %u; owner %s", f.version,
+		 f.api_version, kp->owner);
+	if (kp->ctxs.n || kp->pols.n)
+		log_info("keypush: an earlier instance left %zu context(s) and %zu policy(ies): adopting what this one installs again, deleting the rest",
+			 kp->ctxs.n, kp->pols.n);
 	return kp;
 fail:
-	keypush_close(kp);
+	if (kp->nl)
+		coapsec_nl_close(kp->nl);
+	if (kp->ev)
+		coapsec_nl_close(kp->ev);
+	free(kp->ctxs.v);
+	free(kp->pols.v);
+	free(kp);
 	return NULL;
+}
+
+/* Deletes the leftover policies, then contexts; what is refused stays. */
+static void delete_left(struct keypush *kp, const char *why)
+{
+	for (size_t i = 0; i < kp->pols.n; i++) {
+		int rc = coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
+
+		if (rc && rc != -ENOENT)
+			log_warn("keypush: policy %u (%s): cannot delete: %s",
+				 kp->pols.v[i].id, kp->pols.v[i].tag,
+				 coapsec_nl_errmsg(kp->nl));
+		else if (!rc)
+			log_info("keypush: policy %u (%s) deleted: %s",
+				 kp->pols.v[i].id, kp->pols.v[i].tag, why);
+	}
+	kp->pols.n = 0;
+	for (size_t i = 0; i < kp->ctxs.n; i++) {
+		int rc = coapsec_nl_context_del(kp->nl, kp->ctxs.v[i].id);
+
+		if (rc && rc != -ENOENT)
+			log_warn("keypush: context %u (%s): cannot delete: %s",
+				 kp->ctxs.v[i].id, kp->ctxs.v[i].tag,
+				 coapsec_nl_errmsg(kp->nl));
+		else if (!rc)
+			log_info("keypush: context %u (%s) deleted: %s",
+				 kp->ctxs.v[i].id, kp->ctxs.v[i].tag, why);
+	}
+	kp->ctxs.n = 0;
+}
+
+void keypush_sweep(struct keypush *kp)
+{
+	if (kp)
+		delete_left(kp, "stale (an earlier instance's)");
+}
+
+size_t keypush_leftovers(const struct keypush *kp)
+{
+	return kp ? kp->ctxs.n + kp->pols.n : 0;
 }
 
 void keypush_close(struct keypush *kp)
 {
 	if (!kp)
 		return;
+	/* Whatever of ours is still there, tracked or not, goes. */
+	if (list_owned(kp))
+		log_warn("keypush: cannot list what %s holds in the kernel: %s",
+			 kp->owner, coapsec_nl_errmsg(kp->nl));
+	else
+		delete_left(kp, "agent stopping");
 	if (kp->nl)
 		coapsec_nl_close(kp->nl);
 	if (kp->ev)
 		coapsec_nl_close(kp->ev);
+	free(kp->ctxs.v);
+	free(kp->pols.v);
 	free(kp);
+}
+
+/* Takes the leftover context tagged @tag: its ID, or 0. */
+static uint32_t adopt_context(struct keypush *kp, const char *tag)
+{
+	for (size_t i = 0; i < kp->ctxs.n; i++) {
+		uint32_t id = kp->ctxs.v[i].id;
+
+		if (strcmp(kp->ctxs.v[i].tag, tag))
+			continue;
+		left_drop(&kp->ctxs, i);
+		return id;
+	}
+	return 0;
+}
+
+/* Deletes a context that could not be adopted, its leftover policies first. */
+static void drop_context(struct keypush *kp, uint32_t id)
+{
+	for (size_t i = 0; i < kp->pols.n;) {
+		if (kp->pols.v[i].pol.context_id == id) {
+			coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
+			left_drop(&kp->pols, i);
+		} else {
+			i++;
+		}
+	}
+	coapsec_nl_context_del(kp->nl, id);
 }
 
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 {
 	struct coapsec_context_info info = c->info;
+	uint32_t adopt = 0;
 	int rc;
 
+	make_tag(kp->owner, c->name, info.owner);
+	c->adopted_seq = 0;
+	if (!c->kernel_id)
+		adopt = adopt_context(kp, info.owner);
+	if (adopt) {
+		struct coapsec_context_info was;
+
+		if (!coapsec_nl_context_get(kp->nl, adopt, &was)) {
+			c->adopted_seq = was.seq;
+			/*
+			 * A swap keeps the replay windows: unknown stays
+			 * unknown, known stays known.
+			 */
+			c->info.flags &= ~COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+			c->info.flags |= was.flags &
+					 COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+			info.flags = c->info.flags;
+		}
+		c->kernel_id = adopt;
+	}
 	if (c->kernel_id) {
 		info.id = c->kernel_id;
 		info.has_grace = true;
 		info.grace = grace_s;
 		rc = coapsec_nl_context_swap(kp->nl, &info);
-	} else {
+		if (rc == -ENOENT && !adopt) {
+			/* Deleted behind the agent's back: make it again. */
+			log_warn("keypush: %s: context %u is gone from the kernel; installing it again",
+				 c->name, c->kernel_id);
+			c->kernel_id = 0;
+		} else if (rc && adopt) {
+			log_warn("keypush: %s: cannot take over context %u (%s); replacing it",
+				 c->name, adopt, coapsec_nl_errmsg(kp->nl));
+			drop_context(kp, adopt);
+			c->kernel_id = 0;
+			c->adopted_seq = 0;
+			info = c->info;
+			make_tag(kp->owner, c->name, info.owner);
+		}
+	}
+	if (!c->kernel_id) {
 		uint32_t id = 0;
 
+		info.id = 0;
 		rc = coapsec_nl_context_new(kp->nl, &info, &id);
 		if (!rc)
 			c->kernel_id = id;
@@ -79,6 +323,10 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 	mbedtls_platform_zeroize(&info, sizeof(info));
 	if (rc)
 		log_err("keypush: %s: %s", c->name, coapsec_nl_errmsg(kp->nl));
+	else if (adopt)
+		log_info("keypush: %s adopted: context %u swapped in place (epoch %u, sequence continues from %llu)",
+			 c->name, c->kernel_id, c->epoch,
+			 (unsigned long long)c->adopted_seq);
 	else
 		log_info("keypush: %s installed as context %u (epoch %u)", c->name,
 			 c->kernel_id, c->epoch);
@@ -98,7 +346,27 @@ int keypush_delete(struct keypush *kp, struct actx *c)
 	return rc;
 }
 
-int keypush_policy(struct keypush *kp, struct cfg_policy *p,
+/* Whether the kernel's @k is what @w asks for. */
+static bool same_policy(const struct coapsec_policy_info *k,
+			const struct coapsec_policy_info *w)
+{
+	size_t alen = w->family == AF_INET ? 4 : 16;
+
+	return k->priority == w->priority && k->family == w->family &&
+	       k->direction == w->direction && k->action == w->action &&
+	       k->has_src == w->has_src && k->has_dst == w->has_dst &&
+	       (!w->has_src || (k->src_plen == w->src_plen &&
+				!memcmp(k->src, w->src, alen))) &&
+	       (!w->has_dst || (k->dst_plen == w->dst_plen &&
+				!memcmp(k->dst, w->dst, alen))) &&
+	       k->dport == (w->has_dport ? w->dport : COAPSEC_DEFAULT_PORT) &&
+	       k->ifindex == w->ifindex && k->has_mark == w->has_mark &&
+	       (!w->has_mark || (k->mark == w->mark &&
+				 k->mark_mask == w->mark_mask)) &&
+	       k->context_id == w->context_id;
+}
+
+int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id)
 {
 	struct coapsec_policy_info info = {
@@ -110,11 +378,26 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p,
 		.has_mark = p->has_mark, .mark = p->mark,
 		.mark_mask = p->mark_mask, .context_id = context_id,
 	};
+	char name[32];
 	uint32_t id = 0;
 	int rc;
 
 	memcpy(info.src, p->src, sizeof(info.src));
 	memcpy(info.dst, p->dst, sizeof(info.dst));
+	snprintf(name, sizeof(name), "policy:%zu", index);
+	make_tag(kp->owner, name, info.owner);
+	for (size_t i = 0; i < kp->pols.n; i++) {
+		if (strcmp(kp->pols.v[i].tag, info.owner) ||
+		    !same_policy(&kp->pols.v[i].pol, &info))
+			continue;
+		p->kernel_id = kp->pols.v[i].id;
+		left_drop(&kp->pols, i);
+		log_info("keypush: policy %u adopted: %s %s%s%s", p->kernel_id,
+			 coapsec_nl_dir_name(p->direction),
+			 coapsec_nl_action_name(p->action),
+			 p->context[0] ? " " : "", p->context);
+		return 0;
+	}
 	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
 	if (rc) {
 		log_err("keypush: policy (%s, %s%s%s): %s",
@@ -144,16 +427,23 @@ int keypush_event_fd(const struct keypush *kp)
 	return kp && kp->ev ? coapsec_nl_fd(kp->ev) : -1;
 }
 
-void keypush_events(struct keypush *kp, void (*soft)(void *arg, uint32_t id),
+void keypush_events(struct keypush *kp, const struct keypush_event_ops *ops,
 		    void *arg)
 {
 	struct coapsec_event ev;
 
 	while (kp->ev && coapsec_nl_event_recv(kp->ev, &ev, 0) == 1) {
+		if (ev.type == COAPSEC_EVENT_SEQ_CHECKPOINT) {
+			log_debug("keypush: context %u: checkpoint %llu",
+				  ev.context_id, (unsigned long long)ev.seq);
+			if (ops->checkpoint)
+				ops->checkpoint(arg, ev.context_id, ev.seq);
+			continue;
+		}
 		log_info("keypush: kernel event %s on context %u",
 			 coapsec_nl_event_name(ev.type), ev.context_id);
-		if (ev.type == COAPSEC_EVENT_SEQ_SOFT ||
-		    ev.type == COAPSEC_EVENT_SEQ_HARD)
-			soft(arg, ev.context_id);
+		if ((ev.type == COAPSEC_EVENT_SEQ_SOFT ||
+		     ev.type == COAPSEC_EVENT_SEQ_HARD) && ops->seq_limit)
+			ops->seq_limit(arg, ev.context_id);
 	}
 }

@@ -4,7 +4,18 @@
  * context with CONTEXT_NEW, a rekeyed one with CONTEXT_SWAP (the kernel
  * keeps the previous keys verifying for the grace period, so nothing in
  * flight is lost), and listens for the kernel's events (sequence soft
- * limit: the agent asks for a rekey).
+ * limit: the agent asks for a rekey; sequence checkpoints: the agent
+ * persists them).
+ *
+ * Everything it installs carries an owner tag (context.owner,
+ * policy.owner): "coapsecd:ROLE:ID/NAME", NAME the agent's name for the
+ * object ("pairwise:dev-1", "group:lights", "policy:0").  At open it
+ * lists what an earlier instance of the same agent left in the kernel
+ * (a kill -9, a crash): a context is adopted (swapped in place, so its
+ * policies and sequence number carry on) when the new instance installs
+ * one of the same name, an identical policy is kept; whatever is left
+ * when the agent has its contexts is deleted (keypush_sweep).  Objects
+ * of other owners are never touched.
  */
 #ifndef COAPSECD_KEYPUSH_H
 #define COAPSECD_KEYPUSH_H
@@ -16,23 +27,46 @@
 
 struct keypush;
 
-/* NULL with @err set when the kernel family is not there. */
-struct keypush *keypush_open(char *err, size_t errlen);
+/*
+ * Opens the kernel family and lists what @owner ("coapsecd:ROLE:ID")
+ * left there.  NULL with @err set when the kernel family is not there.
+ */
+struct keypush *keypush_open(const char *owner, char *err, size_t errlen);
+/* Deletes everything of this owner still in the kernel, then closes. */
 void keypush_close(struct keypush *kp);
 
-/* Installs or swaps @c (by c->kernel_id); sets c->kernel_id.  0 or -errno. */
+/*
+ * Installs or swaps @c (by c->kernel_id; a context an earlier instance
+ * left under c's name is swapped); sets c->kernel_id and
+ * c->adopted_seq (the adopted context's sequence number, 0: new).
+ * 0 or -errno.
+ */
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s);
 int keypush_delete(struct keypush *kp, struct actx *c);
 
-/* Installs @p (protecting with kernel context @context_id, or 0). */
-int keypush_policy(struct keypush *kp, struct cfg_policy *p,
+/* Installs @p, policies[@index], protecting with context @context_id (or
+ * 0), or keeps the identical one an earlier instance left. */
+int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id);
 void keypush_policy_delete(struct keypush *kp, struct cfg_policy *p);
 
+/* Deletes what an earlier instance left and this one did not adopt. */
+void keypush_sweep(struct keypush *kp);
+/* Contexts and policies still waiting to be adopted or swept. */
+size_t keypush_leftovers(const struct keypush *kp);
+
 /* The events socket, for the event loop; -1 when not subscribed. */
 int keypush_event_fd(const struct keypush *kp);
-/* Reads pending events: @soft(arg, context_id) for each soft limit. */
-void keypush_events(struct keypush *kp, void (*soft)(void *arg, uint32_t id),
+
+struct keypush_event_ops {
+	/* A context near (or at) its sequence limit. */
+	void (*seq_limit)(void *arg, uint32_t id);
+	/* A re-created context must start at @seq or above (RFC 8613 B.1.1). */
+	void (*checkpoint)(void *arg, uint32_t id, uint64_t seq);
+};
+
+/* Reads pending events. */
+void keypush_events(struct keypush *kp, const struct keypush_event_ops *ops,
 		    void *arg);
 
 #endif /* COAPSECD_KEYPUSH_H */

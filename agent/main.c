@@ -8,7 +8,8 @@
  *                                    print the answer (device, gateway)
  *   coapsecd -h | --help             usage
  *
- * Signals: TERM/INT stop, HUP reloads the configuration (server:
+ * Signals: TERM/INT stop, HUP reloads the configuration (gateway:
+ * members; server:
  * membership changes), USR1 logs the counters as one JSON line.
  */
 #include <errno.h>

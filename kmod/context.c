@@ -334,6 +334,8 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->seq_hard = p->seq_hard ?: COAPSEC_SEQ_MAX;
 	ctx->seq_soft = p->seq_soft ?: coapsec_default_soft(ctx->seq_hard);
 	ctx->lifetime = p->lifetime;
+	if (p->owner)
+		strscpy(ctx->owner, p->owner, sizeof(ctx->owner));
 	if (p->lifetime)
 		ctx->deadline = ktime_get_boottime_seconds() + p->lifetime;
 	refcount_set(&ctx->refcnt, 1);
@@ -717,6 +719,12 @@ int coapsec_context_swap(struct coapsec_net *cn,
 		NL_SET_ERR_MSG(extack, "context.id: no such context");
 		return -ENOENT;
 	}
+	/* One key manager cannot take over another's context by mistake. */
+	if (p->owner && old->owner[0] && strcmp(p->owner, old->owner)) {
+		NL_SET_ERR_MSG(extack,
+			       "context.owner: the context has another owner");
+		return -EPERM;
+	}
 	/* The replaced context lives on through its grace period. */
 	if (!rcu_access_pointer(old->previous) &&
 	    cn->n_contexts >= COAPSEC_MAX_CONTEXTS) {
@@ -735,6 +743,8 @@ int coapsec_context_swap(struct coapsec_net *cn,
 		coapsec_context_put(ctx);
 		return err;
 	}
+	if (!p->owner)
+		memcpy(ctx->owner, old->owner, sizeof(ctx->owner));
 	kept = coapsec_context_inherit_windows(ctx);
 	coapsec_retired_apply(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);

@@ -95,6 +95,8 @@ struct coapsec_context {
 	u64 gen;
 
 	u32 lifetime;			/* seconds, 0: forever */
+	/* Who installed it (context.owner); "": nobody said. */
+	char owner[COAPSEC_MAX_OWNER_LEN + 1];
 	time64_t deadline;		/* expiry or end of grace; 0: none */
 
 	/* The context this one replaced, verifying until its grace ends. */
@@ -128,6 +130,7 @@ struct coapsec_context_params {
 	u64 seq_start, seq_soft, seq_hard;
 	u32 seq_checkpoint;
 	u32 lifetime, flags, grace;
+	const char *owner;		/* NULL: none given */
 	unsigned int n_recipients;	/* 1..COAPSEC_MAX_RECIPIENTS */
 	struct {
 		const u8 *id, *key;

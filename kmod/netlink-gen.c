@@ -63,6 +63,8 @@ coapsec_context_input_nl_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_EXPIRES] = { .type = NLA_REJECT,
 					.reject_message = "expires is read-only" },
 	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = { .type = NLA_U32 },
+	[COAPSEC_A_CONTEXT_OWNER] = { .type = NLA_NUL_STRING,
+				      .len = COAPSEC_MAX_OWNER_LEN },
 };
 
 const struct nla_policy
@@ -88,6 +90,8 @@ coapsec_policy_input_nl_policy[COAPSEC_A_POLICY_MAX + 1] = {
 	[COAPSEC_A_POLICY_ACTION] =
 		NLA_POLICY_RANGE(NLA_U8, 1, COAPSEC_ACTION_MAX),
 	[COAPSEC_A_POLICY_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COAPSEC_A_POLICY_OWNER] = { .type = NLA_NUL_STRING,
+				     .len = COAPSEC_MAX_OWNER_LEN },
 };
 
 const struct nla_policy

@@ -296,6 +296,38 @@ static int coapsec_nl_count_recipients(struct genl_info *info,
 	return 0;
 }
 
+static_assert(COAPSEC_MAX_OWNER_LEN == 128, "the owner messages say 128");
+
+/*
+ * An owner tag: printable ASCII without spaces, so that every tool prints
+ * it as one word.  The policy checked the length and the NUL.
+ */
+static int coapsec_nl_parse_owner(struct nlattr *attr, bool policy,
+				  const char **owner,
+				  struct netlink_ext_ack *extack)
+{
+	const char *s;
+	size_t i;
+
+	if (!attr)
+		return 0;
+	s = nla_data(attr);
+	for (i = 0; s[i]; i++)
+		if (s[i] < 0x21 || s[i] > 0x7e)
+			break;
+	if (!i || s[i]) {
+		if (policy)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "policy.owner: expected 1 to 128 printable ASCII characters without spaces");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "context.owner: expected 1 to 128 printable ASCII characters without spaces");
+		return -EINVAL;
+	}
+	*owner = s;
+	return 0;
+}
+
 static int coapsec_nl_parse_context(struct genl_info *info,
 				    struct nlattr *nest,
 				    struct coapsec_context_params *p,
@@ -395,6 +427,10 @@ static int coapsec_nl_parse_context(struct genl_info *info,
 	p->grace = COAPSEC_DEFAULT_GRACE;
 	if (tb[COAPSEC_A_CONTEXT_GRACE])
 		p->grace = nla_get_u32(tb[COAPSEC_A_CONTEXT_GRACE]);
+	err = coapsec_nl_parse_owner(tb[COAPSEC_A_CONTEXT_OWNER], false,
+				     &p->owner, extack);
+	if (err)
+		return err;
 
 	pa.p = p;
 	pa.extack = extack;
@@ -445,7 +481,9 @@ static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_SEQ_CHECKPOINT,
 			ctx->seq_checkpoint) ||
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_FLAGS, ctx->flags) ||
-	    nla_put_u8(skb, COAPSEC_A_CONTEXT_STATE, READ_ONCE(ctx->state)))
+	    nla_put_u8(skb, COAPSEC_A_CONTEXT_STATE, READ_ONCE(ctx->state)) ||
+	    (ctx->owner[0] &&
+	     nla_put_string(skb, COAPSEC_A_CONTEXT_OWNER, ctx->owner)))
 		goto err;
 	if (ctx->deadline) {
 		time64_t left = ctx->deadline - ktime_get_boottime_seconds();
@@ -850,6 +888,7 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 				   struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[COAPSEC_A_POLICY_MAX + 1];
+	const char *owner = NULL;
 	int err;
 
 	err = nla_parse_nested(tb, COAPSEC_A_POLICY_MAX, nest,
@@ -912,6 +951,13 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 				    "policy.mark-mask: without mark");
 		return -EINVAL;
 	}
+
+	err = coapsec_nl_parse_owner(tb[COAPSEC_A_POLICY_OWNER], true, &owner,
+				     extack);
+	if (err)
+		return err;
+	if (owner)
+		strscpy(pol->owner, owner, sizeof(pol->owner));
 
 	if (pol->action == COAPSEC_ACTION_PROTECT) {
 		if (COAPSEC_NL_MISSING(extack, nest, tb,
@@ -1021,7 +1067,9 @@ static int coapsec_nl_policy_put(struct sk_buff *skb, u32 portid, u32 seq,
 	     (nla_put_u32(skb, COAPSEC_A_POLICY_MARK, pol->mark) ||
 	      nla_put_u32(skb, COAPSEC_A_POLICY_MARK_MASK, pol->mark_mask))) ||
 	    (pol->action == COAPSEC_ACTION_PROTECT &&
-	     nla_put_u32(skb, COAPSEC_A_POLICY_CONTEXT_ID, pol->context_id))) {
+	     nla_put_u32(skb, COAPSEC_A_POLICY_CONTEXT_ID, pol->context_id)) ||
+	    (pol->owner[0] &&
+	     nla_put_string(skb, COAPSEC_A_POLICY_OWNER, pol->owner))) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

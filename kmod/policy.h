@@ -32,6 +32,8 @@ struct coapsec_policy {
 	u32 mark, mark_mask;
 	u32 context_id;			/* with COAPSEC_ACTION_PROTECT */
 	struct rcu_head rcu;
+	/* Who installed it (policy.owner); "": nobody said. */
+	char owner[COAPSEC_MAX_OWNER_LEN + 1];
 };
 
 /* Validated by netlink.c; the kernel fills id when 0. */

@@ -10,6 +10,7 @@
 # leads to a rekey with no command lost; adding a member rekeys its group
 # when the server says so (rekey_on_join), and the timed rekey
 # (rekey_interval_s) changes the keys while commands keep verifying.
+# (Restarts: agent_restart.sh.)
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -30,7 +31,7 @@ stop_agents() {
 }
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 9
+ktap_header 10
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -107,6 +108,8 @@ start() {	# NAME
 	PID[$1]=$!
 }
 kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
+# NAME: "ID OWNER" of each current context, sorted
+kcur() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r '.[] | select(.state=="current") | "\(.id) \(.owner)"' | sort; }
 
 start server
 wait_log server started 10
@@ -214,6 +217,13 @@ ok=1
 [ ! -s "$T/dev-4.rx" ] || { ok=0; ksft_diag "dev-4 got: $(tr '\n' ';' < "$T/dev-4.rx")"; }
 [ $ok = 1 ] || kstats $MEMBERS gw
 ktap_check "removing dev-4 rekeys doors: dev-3 reads later commands, dev-4 does not" [ $ok = 1 ]
+# The server's kernel drops dev-4's pairwise context with it (its owner
+# tag names the member).
+ok=1
+[ "$(kcur server | grep -c '/pairwise:')" = 3 ] || ok=0
+kcur server | grep -q '/pairwise:dev-4$' && ok=0
+[ $ok = 1 ] || ksft_diag "server holds: $(kcur server | tr '\n' ';')"
+ktap_check "SIGHUP: the removed member's pairwise context is gone from the server's kernel" [ $ok = 1 ]
 
 # ---- sequence soft limit (40 on the gateway): rekey while commands flow
 e0=$(ctx gw group:lights epoch)

@@ -14,7 +14,7 @@ CLI=${COAPSEC_CLI:-$PWD/$B/coapsec}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 
-ktap_header 50
+ktap_header 52
 coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
 setup_ns A NB C
 a() { ip netns exec "$A" "$CLI" "$@"; }
@@ -80,6 +80,18 @@ a context add "${CTX[@]}" 2> "$TMP/err"
 st=$?
 ktap_check "duplicate (id-context, kid): exit 1, EEXIST reason" \
 	bash -c "[ $st = 1 ] && grep -q 'already used' $TMP/err"
+# Owner tags: shown as given, a malformed one refused by the kernel with
+# the attribute named (the CLI passes the tag through unchecked).
+oid=$(a -j context add alg 10 secret "$key" sender-id 05 recipient-id 06 \
+	id-context 37cbf321 owner ops:alice/c1 | jq -r .id)
+ktap_check "context add owner TAG: shown by show -j and in text" \
+	bash -c "[ \"\$(ip netns exec $A $CLI -j context show $oid | jq -r '.[0].owner')\" = ops:alice/c1 ] &&
+		ip netns exec $A $CLI context show $oid | grep -q ' owner ops:alice/c1\$'"
+a context add alg 10 secret "$key" sender-id 07 recipient-id 08 owner 'two words' 2> "$TMP/err"
+st=$?
+ktap_check "context add with a malformed owner: exit 1, names context.owner" \
+	bash -c "[ $st = 1 ] && grep -q 'context.owner: expected 1 to 128 printable' $TMP/err"
+a context del "$oid"
 a policy add dir sideways action bypass family inet 2> "$TMP/err"
 ktap_check "bad direction: usage error, exit 2" test $? = 2
 a context add alg 10 sender-id 00 recipient-id 01 2> /dev/null

@@ -91,7 +91,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(27 + len(empty) + len(subsets))
+    k = Ktap(35 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -220,6 +220,62 @@ def main():
     err, msg, _ = c.do("context-del", {"context": {"id": 7}})
     check(err == -genl_raw.errno.ENOENT, "context-del: again ENOENT",
           (err, msg))
+
+    # The owner tag: kept, returned, guarded on swap, refused (with the
+    # attribute named) when it is not 1..128 printable characters.
+    tag = "coapsecd:test:t/pairwise:one"
+    own = dict(ctx, id=11, owner=tag, **{
+        "sender-id": b"\x11", "sender-key": os.urandom(16),
+        "recipient": [{"id": b"\x12", "key": os.urandom(16)}]})
+    err, msg, _ = c.do("context-new", {"context": own})
+    err2, msg2, r = c.do("context-get", {"context": {"id": 11}})
+    check(err == 0 and err2 == 0 and
+          r.get("context", {}).get("owner") == tag,
+          "context-new: owner kept and returned", (err, msg, err2, r))
+    want = ("context.owner: expected 1 to 128 printable ASCII characters "
+            "without spaces")
+    bad = []
+    for o in ("two words", "", "tab\there", "caf\u00e9"):
+        err, msg, _ = c.do("context-new", {"context": dict(
+            own, id=12, owner=o, **{"sender-key": os.urandom(16)})})
+        if err != -genl_raw.errno.EINVAL or msg != want:
+            bad.append((o, err, msg))
+    check(not bad, "context-new: malformed owners refused, extack names "
+          "context.owner", bad)
+    err, msg, _ = c.do("context-new", {"context": dict(
+        own, id=12, owner="x" * 129, **{"sender-key": os.urandom(16)})})
+    check(err == -genl_raw.errno.EINVAL, "context-new: a 129-character "
+          "owner refused", (err, msg))
+    err, msg, _ = c.do("context-get", {"context": {"id": 12}})
+    check(err == -genl_raw.errno.ENOENT, "context-new: nothing installed "
+          "by a refused owner", (err, msg))
+    err, msg, _ = c.do("context-swap", {"context": dict(
+        own, owner="someone-else", grace=0,
+        **{"sender-key": os.urandom(16)})})
+    check(err == -genl_raw.errno.EPERM and
+          msg == "context.owner: the context has another owner",
+          "context-swap: another owner's context refused (EPERM)",
+          (err, msg))
+    nown = dict(own, grace=0, **{"sender-key": os.urandom(16)})
+    del nown["owner"]
+    err, msg, _ = c.do("context-swap", {"context": nown})
+    err2, msg2, r = c.do("context-get", {"context": {"id": 11}})
+    check(err == 0 and r.get("context", {}).get("owner") == tag,
+          "context-swap: without an owner keeps the context's",
+          (err, msg, r))
+    c.do("context-del", {"context": {"id": 11}})
+    rpol = {"family": socket.AF_INET, "direction": spec.enum("dir", "in"),
+            "action": spec.enum("action", "require")}
+    err, msg, _ = c.do("policy-new", {"policy": dict(rpol, owner="a b")})
+    check(err == -genl_raw.errno.EINVAL and msg == want.replace(
+        "context.", "policy."), "policy-new: malformed owner refused, "
+          "extack names policy.owner", (err, msg))
+    err, msg, r = c.do("policy-new", {"policy": dict(rpol, owner=tag)})
+    pid = r.get("policy", {}).get("id")
+    err2, msg2, r2 = c.do("policy-get", {"policy": {"id": pid or 1}})
+    check(err == 0 and r2.get("policy", {}).get("owner") == tag,
+          "policy-new: owner kept and returned", (err, msg, r2))
+    c.do("policy-del", {"policy": {"id": pid or 1}})
 
     # The event, in the event nest: a context that expires after 1 s.
     ev = Client(spec)

@@ -241,6 +241,9 @@ def policy_entry(sp, sname, aname, ranges):
                 sp.const_c(chk['max-len'])
         return '{ .type = NLA_BINARY }'
     if t == 'string':
+        if 'max-len' in chk:
+            return '{ .type = NLA_NUL_STRING, .len = %s }' % \
+                sp.const_c(chk['max-len'])
         return '{ .type = NLA_NUL_STRING }'
     if chk:
         lo, hi = chk.get('min'), chk.get('max')

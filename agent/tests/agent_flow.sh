@@ -84,7 +84,7 @@ done
 sed "s/${KM[dev-1]}/$(key)/" "$T/dev-1.json" > "$T/wrongkey.json"
 sed 's/"dev-1@gw1"/"nobody@gw1"/' "$T/dev-1.json" > "$T/unknown.json"
 
-ktap_header 15
+ktap_header 16
 
 help=$("$BIN" --help 2>&1)
 hrc=$?
@@ -200,6 +200,28 @@ q "DROP TRIGGER test_refuse_sr"
 wait_log dev-2 "contexts installed" 20
 for ((i = 0; i < 100; i++)); do group_same dev-2 && break; sleep 0.1; done
 ktap_check "once the registry takes writes again, the device is keyed" group_same dev-2
+
+# The gateway reloads its members on SIGHUP: one taken out cannot even
+# complete a handshake (its credential is gone); put back, it can.
+gw_members() {	# MEMBERS...
+	local d m=""
+	for d in "$@"; do m="$m${m:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key\":\"${KM[$d]}\"}"; done
+	jq -c --argjson m "[$m]" '.members = $m' "$T/gw.json" > "$T/gw.json.new" && mv "$T/gw.json.new" "$T/gw.json"
+}
+gw_members dev-1 dev-2 dev-4
+kill -HUP "${PID[gw]}"
+wait_log gw "members reloaded: 3 (0 added, 1 removed)" 10
+hup1=$?
+"$BIN" -c "$T/dev-3.json" -p /status >/dev/null 2>&1
+out=$?
+gw_members $MEMBERS
+kill -HUP "${PID[gw]}"
+wait_log gw "members reloaded: 4 (1 added, 0 removed)" 10
+hup2=$?
+"$BIN" -c "$T/dev-3.json" -p /status >/dev/null 2>&1
+back=$?
+ktap_check "gateway SIGHUP: a member taken out is refused, put back it is served" \
+	eval '[ $hup1 = 0 ] && [ $out != 0 ] && [ $hup2 = 0 ] && [ $back = 0 ] && kill -0 "${PID[gw]}"'
 
 clean=1
 for f in "$T"/*.log; do

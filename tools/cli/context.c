@@ -23,7 +23,7 @@ static void usage_add(FILE *f, bool swap)
 		"           [salt HEX] [id-context HEX] [window N]\n"
 		"           [seq-start N] [soft-limit N] [hard-limit N]\n"
 		"           [checkpoint K] [lifetime SEC] [no-kid-context]\n"
-		"           [group] [replay-unknown]%s\n\n"
+		"           [group] [replay-unknown] [owner TAG]%s\n\n"
 		"Derives the sender key, one recipient key per recipient ID and\n"
 		"the Common IV from the master secret (HKDF-SHA-256, RFC 8613\n"
 		"3.2) and installs them in the kernel.\n\n"
@@ -51,7 +51,11 @@ static void usage_add(FILE *f, bool swap)
 		"  group          group context (kid in every message)\n"
 		"  replay-unknown the recipient keys were used before and their\n"
 		"                 replay state is lost: requests are refused\n"
-		"                 (RFC 8613 B.1.2), answers verified\n%s%s",
+		"                 (RFC 8613 B.1.2), answers verified\n"
+		"  owner TAG      who installed it: 1..128 printable ASCII\n"
+		"                 characters, no space (coapsecd writes\n"
+		"                 coapsecd:ROLE:ID/NAME); a swap naming another\n"
+		"                 owner than the context's is refused\n%s%s",
 		verb, swap ? "ID alg " : "[id ID] alg ",
 		swap ? " [grace SEC]" : "",
 		swap ?
@@ -104,7 +108,7 @@ static int bad_range(const char *what, const char *arg,
 enum {
 	K_ID, K_ALG, K_SECRET, K_SALT, K_ID_CONTEXT, K_SENDER_ID, K_WINDOW,
 	K_SEQ_START, K_SOFT_LIMIT, K_HARD_LIMIT, K_LIFETIME, K_GRACE,
-	K_NO_KID_CONTEXT, K_GROUP, K_CHECKPOINT, K_REPLAY_UNKNOWN,
+	K_NO_KID_CONTEXT, K_GROUP, K_CHECKPOINT, K_REPLAY_UNKNOWN, K_OWNER,
 };
 
 static const struct cli_word once_keys[] = {
@@ -119,6 +123,7 @@ static const struct cli_word once_keys[] = {
 	CLI_WORD("no-kid-context", K_NO_KID_CONTEXT),
 	CLI_WORD("group", K_GROUP), CLI_WORD("checkpoint", K_CHECKPOINT),
 	CLI_WORD("replay-unknown", K_REPLAY_UNKNOWN),
+	CLI_WORD("owner", K_OWNER),
 };
 
 /* @len bytes as hex, or "" (in quotes) for an empty ID. */
@@ -281,6 +286,11 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			if (parse_u32(v, 0, UINT32_MAX, &c->lifetime))
 				return bad_range("lifetime (seconds)", v, 0,
 						 UINT32_MAX);
+		} else if (!strcmp(k, "owner")) {
+			/* The kernel says what it accepts (extack). */
+			if (!*v || strlen(v) >= sizeof(c->owner))
+				return bad("owner (1..128 characters)", v);
+			strcpy(c->owner, v);
 		} else if (!strcmp(k, "grace") && swap) {
 			if (parse_u32(v, 0, COAPSEC_MAX_GRACE, &c->grace))
 				return bad_range("grace (seconds)", v, 0,
@@ -449,6 +459,8 @@ static json_t *context_json(const struct coapsec_context_info *c)
 	if (c->has_expires)
 		json_object_set_new(o, "expires", json_integer(c->expires));
 	json_object_set_new(o, "checkpoint", json_integer(c->seq_checkpoint));
+	if (c->owner[0])
+		json_object_set_new(o, "owner", json_string(c->owner));
 	return o;
 }
 
@@ -479,6 +491,8 @@ static void context_text(const struct coapsec_context_info *c)
 		printf(" group");
 	if (c->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
 		printf(" replay-unknown");
+	if (c->owner[0])
+		printf(" owner %s", c->owner);
 	putchar('\n');
 	for (i = 0; i < c->n_recipients; i++) {
 		printf("\trecipient-id ");

@@ -17,6 +17,7 @@ static void usage(FILE *f)
 		"           [family inet|inet6] [src PREFIX] [dst PREFIX]\n"
 		"           [dport PORT|any] [dev IFNAME] [mark MARK[/MASK]]\n"
 		"           action protect CONTEXT-ID|verify|require|bypass\n"
+		"           [owner TAG]\n"
 		"       coapsec policy del ID\n"
 		"       coapsec [-j] policy [show [ID]]\n\n"
 		"Policies match in priority order (lower first), like nft rules.\n"
@@ -28,6 +29,8 @@ static void usage(FILE *f)
 		"deleted and made again under the same name has a new index, which\n"
 		"the policy does not match; show marks it '(gone)'.  A protect\n"
 		"policy whose context expired or was deleted shows '(gone)' too.\n"
+		"owner: who installed it, 1..128 printable ASCII characters, no\n"
+		"space.\n"
 		"'policy' alone shows every policy.\n");
 }
 
@@ -46,7 +49,7 @@ static int bad_range(const char *what, const char *arg, unsigned long min,
 /* Every argument of policy add comes once. */
 enum {
 	K_ID, K_PRIORITY, K_DIR, K_FAMILY, K_SRC, K_DST, K_DPORT, K_DEV,
-	K_MARK, K_ACTION,
+	K_MARK, K_ACTION, K_OWNER,
 };
 
 static const struct cli_word keys[] = {
@@ -57,6 +60,7 @@ static const struct cli_word keys[] = {
 	CLI_WORD("src", K_SRC), CLI_WORD("dst", K_DST),
 	CLI_WORD("dport", K_DPORT), CLI_WORD("dev", K_DEV),
 	CLI_WORD("mark", K_MARK), CLI_WORD("action", K_ACTION),
+	CLI_WORD("owner", K_OWNER),
 };
 
 static int parse_action(const char *s, uint8_t *action)
@@ -172,6 +176,11 @@ static int cmd_add(int argc, char **argv)
 							 UINT32_MAX);
 				i++;
 			}
+		} else if (!strcmp(k, "owner")) {
+			/* The kernel says what it accepts (extack). */
+			if (!*val || strlen(val) >= sizeof(p.owner))
+				return bad("owner (1..128 characters)", val);
+			strcpy(p.owner, val);
 		} else {
 			return cli_err(EXIT_USAGE, "policy: unknown argument '%s'",
 				       k);
@@ -278,6 +287,8 @@ static json_t *policy_json(const struct coapsec_policy_info *p,
 				    json_string(context_live(sh, p->context_id) ?
 						"live" : "gone"));
 	}
+	if (p->owner[0])
+		json_object_set_new(o, "owner", json_string(p->owner));
 	return o;
 }
 
@@ -315,6 +326,8 @@ static void policy_text(const struct coapsec_policy_info *p,
 	if (p->action == COAPSEC_ACTION_PROTECT)
 		printf(" %u%s", p->context_id,
 		       context_live(sh, p->context_id) ? "" : " (gone)");
+	if (p->owner[0])
+		printf(" owner %s", p->owner);
 	putchar('\n');
 }
 

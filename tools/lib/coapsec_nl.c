@@ -652,6 +652,8 @@ static void put_context(struct nlmsghdr *nlh,
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_FLAGS, c->flags);
 	if (swap && c->has_grace)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_GRACE, c->grace);
+	if (c->owner[0])
+		mnl_attr_put_strz(nlh, COAPSEC_A_CONTEXT_OWNER, c->owner);
 	/*
 	 * Recipients last: those that do not fit in the nest (its length is
 	 * 16 bits) follow it at the top level, as the kernel takes them.
@@ -879,6 +881,9 @@ static int parse_context(struct coapsec_nl *nl, const struct nlattr *nest,
 			c->has_expires = true;
 			c->expires = get_u32(attr);
 			break;
+		case COAPSEC_A_CONTEXT_OWNER:
+			copy_str(c->owner, sizeof(c->owner), attr);
+			break;
 		}
 	}
 	return parse_recipients(nl, nest, c);
@@ -1016,6 +1021,8 @@ int coapsec_nl_policy_new(struct coapsec_nl *nl,
 	if (p->context_id)
 		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_CONTEXT_ID,
 				 p->context_id);
+	if (p->owner[0])
+		mnl_attr_put_strz(nlh, COAPSEC_A_POLICY_OWNER, p->owner);
 	mnl_attr_nest_end(nlh, nest);
 	err = coapsec_nl_req_run(nl, nlh, id_cb, &got);
 	if (!err && id)
@@ -1084,6 +1091,9 @@ static void parse_policy(const struct nlattr *nest,
 			break;
 		case COAPSEC_A_POLICY_CONTEXT_ID:
 			p->context_id = get_u32(attr);
+			break;
+		case COAPSEC_A_POLICY_OWNER:
+			copy_str(p->owner, sizeof(p->owner), attr);
 			break;
 		}
 	}

@@ -87,6 +87,7 @@ struct coapsec_context_info {
 	uint32_t seq_checkpoint;	/* K of RFC 8613 B.1.1, 0: none */
 	bool has_grace;			/* swap only */
 	uint32_t grace;
+	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "": none */
 	/* Replies only. */
 	uint8_t state;
 	uint64_t seq;
@@ -130,6 +131,7 @@ struct coapsec_policy_info {
 	bool has_mark;
 	uint32_t mark, mark_mask;
 	uint32_t context_id;
+	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "": none */
 };
 
 int coapsec_nl_policy_new(struct coapsec_nl *nl,

@@ -58,6 +58,7 @@ static const char *const coapsec_a_context_names[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_SEQ] = "seq",
 	[COAPSEC_A_CONTEXT_EXPIRES] = "expires",
 	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = "seq-checkpoint",
+	[COAPSEC_A_CONTEXT_OWNER] = "owner",
 };
 
 static const char *const coapsec_a_recipient_names[COAPSEC_A_RECIPIENT_MAX + 1] = {
@@ -81,6 +82,7 @@ static const char *const coapsec_a_policy_names[COAPSEC_A_POLICY_MAX + 1] = {
 	[COAPSEC_A_POLICY_MARK_MASK] = "mark-mask",
 	[COAPSEC_A_POLICY_ACTION] = "action",
 	[COAPSEC_A_POLICY_CONTEXT_ID] = "context-id",
+	[COAPSEC_A_POLICY_OWNER] = "owner",
 };
 
 static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {

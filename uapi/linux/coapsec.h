@@ -80,6 +80,11 @@
  *          expires (COAPSEC_EVENT_EXPIRED, then it is deleted); 0 or
  *          absent: no expiry
  *       COAPSEC_A_CONTEXT_FLAGS: NLA_U32, COAPSEC_CONTEXT_F_*
+ *       COAPSEC_A_CONTEXT_OWNER: NLA_NUL_STRING, optional: who installed
+ *          the context, 1..COAPSEC_MAX_OWNER_LEN printable ASCII
+ *          characters without spaces (coapsecd writes
+ *          "coapsecd:ROLE:ID/NAME"), so that a key manager that restarts
+ *          finds what it left and reconciles it; returned by GET
  *    COAPSEC_A_RECIPIENT: NLA_NESTED, as COAPSEC_A_CONTEXT_RECIPIENT, any
  *       number of times: more recipient parts, after the context nest (a
  *       nest holds at most 64 KiB, about 1,500 recipients).  With those
@@ -88,9 +93,9 @@
  *
  * Replies with COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Errors: EEXIST
  * (ID taken, a recipient's (ID context, recipient ID) already used by a
- * current context, or the sender key material (alg, key, Common IV,
- * sender ID, ID context) already in use by a context of the namespace:
- * two contexts would share one nonce space; swap that one instead),
+ * current context, or the sender key (alg and key, whatever the Common
+ * IV and IDs) already in use by a context of the namespace: two contexts
+ * could meet on a nonce; swap that one instead),
  * EINVAL/ERANGE (bad attribute, a recipient ID equal to the sender ID),
  * ENOENT (algorithm not available in this kernel), ENOSPC
  * (COAPSEC_MAX_CONTEXTS reached), EDQUOT (the owner of an unprivileged
@@ -113,7 +118,10 @@
  * unchanged, the sequence number continues where the old one stopped
  * (never below SEQ_START), and a recipient whose ID and key are unchanged
  * keeps its replay window: a swap never reuses a nonce nor forgets what
- * was received.  Replies like CONTEXT_NEW; ENOSPC when
+ * was received.  Without OWNER the new context keeps the old one's; an
+ * OWNER other than the context's (when it has one) is refused (EPERM):
+ * one key manager does not take over another's context by mistake.
+ * Replies like CONTEXT_NEW; ENOSPC when
  * keeping the old one would pass COAPSEC_MAX_CONTEXTS.
  *
  * COAPSEC_CMD_CONTEXT_DEL
@@ -129,7 +137,8 @@
  * Do: takes COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Dump: every
  * context of the namespace, previous ones included.  Replies with, per
  * context, COAPSEC_A_CONTEXT holding ID, ALG, SENDER_ID, ID_CONTEXT (if
- * any), SEQ_SOFT_LIMIT, SEQ_HARD_LIMIT, LIFETIME, FLAGS, and:
+ * any), SEQ_SOFT_LIMIT, SEQ_HARD_LIMIT, LIFETIME, FLAGS, OWNER (if any),
+ * and:
  *
  *       COAPSEC_A_CONTEXT_STATE: NLA_U8, COAPSEC_CONTEXT_STATE_*
  *       COAPSEC_A_CONTEXT_SEQ: NLA_U64, next sender sequence number
@@ -166,6 +175,8 @@
  *       COAPSEC_A_POLICY_ACTION: NLA_U8, COAPSEC_ACTION_*, required
  *       COAPSEC_A_POLICY_CONTEXT_ID: NLA_U32, the context to protect
  *          with; required with COAPSEC_ACTION_PROTECT, refused otherwise
+ *       COAPSEC_A_POLICY_OWNER: NLA_NUL_STRING, optional: who installed
+ *          the policy, as COAPSEC_A_CONTEXT_OWNER
  *
  * Replies with COAPSEC_A_POLICY { COAPSEC_A_POLICY_ID }.
  *

@@ -1,0 +1,299 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# What coapsecd owns in the kernel, across restarts: a server, a gateway
+# and three devices in two groups, each in its own netns (the topology of
+# agent_group.sh).  Every context and policy an agent installs carries
+# its owner tag; an agent killed with SIGKILL and started again takes its
+# contexts over (same IDs, nothing stale; the server's sequence numbers go
+# on); a push the kernel refuses is counted and retried, never reported as
+# installed; the gateway reloads its members on SIGHUP; a stopped agent
+# leaves nothing; and after a simulated host restart (module reloaded,
+# state file from another boot) the server re-creates its pairwise
+# contexts above the last sequence checkpoint, with replay-unknown.
+. selftests/lib.sh
+B=${B:-build}
+BIN=$PWD/$B/coapsecd
+CLI=$PWD/$B/coapsec
+MC="python3 $PWD/selftests/agent_mcast.py"
+T=$(mktemp -d /tmp/agent-restart-XXXXXX)
+declare -A PID NS
+MEMBERS="dev-1 dev-2 dev-3"
+declare -A GROUP=([dev-1]=lights [dev-2]=lights [dev-3]=doors)
+declare -A MARK=([lights]=1 [doors]=2)
+
+stop_agents() {
+	local p
+	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	PID=()
+}
+trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
+
+ktap_header 10
+coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
+
+# ---- topology: devices on a bridge in GW; SRV behind GW
+setup_ns GW SRV || exit 1
+NS[gw]=$GW NS[server]=$SRV
+ip -n "$GW" link add br0 type bridge mcast_snooping 0
+ip -n "$GW" addr add 10.0.5.254/24 dev br0
+ip -n "$GW" link set br0 up
+ip -n "$GW" route add 224.0.0.0/4 dev br0
+ip link add gs netns "$GW" type veth peer name eth0 netns "$SRV"
+ip -n "$GW" addr add 10.0.6.254/24 dev gs
+ip -n "$GW" link set gs up
+ip -n "$SRV" addr add 10.0.6.1/24 dev eth0
+ip -n "$SRV" link set eth0 up
+ip -n "$SRV" route add 10.0.5.0/24 via 10.0.6.254
+ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
+i=0
+for d in $MEMBERS; do
+	i=$((i + 1))
+	setup_ns D || exit 1
+	NS[$d]=$D
+	ip link add "d$i" netns "$GW" type veth peer name eth0 netns "$D"
+	ip -n "$GW" link set "d$i" master br0 up
+	ip -n "$D" addr add "10.0.5.$i/24" dev eth0
+	ip -n "$D" link set eth0 up
+	ip -n "$D" route add default via 10.0.5.254
+	ip -n "$D" route add 224.0.0.0/4 dev eth0
+done
+
+# ---- configurations (keys in 0600 files)
+umask 077
+key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+key > "$T/kg"
+for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
+server_conf() {
+	local sep="" d m=""
+	for d in "$@"; do
+		m="$m$sep{\"id\":\"$d\",\"group\":\"${GROUP[$d]}\",\"identity\":\"$d@in-cse\",\"key_file\":\"$T/$d.kx\"}"
+		sep=,
+	done
+	cat > "$T/server.json.new" <<-EOF
+	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
+	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,"seq_soft_limit":1024,
+	 "policies":[{"direction":"in","family":"inet","action":"require"},
+	  {"context":"pairwise:dev-1","direction":"out","dst":"10.0.5.1/32","action":"protect"}],
+	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
+	 "groups":[{"name":"lights"},{"name":"doors"}],
+	 "members":[$m]}
+	EOF
+	mv "$T/server.json.new" "$T/server.json"
+}
+server_conf $MEMBERS
+gm=""
+for d in $MEMBERS; do gm="$gm${gm:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key_file\":\"$T/$d.km\"}"; done
+cat > "$T/gw.json" <<EOF
+{"role":"gateway","id":"gw1","listen":"10.0.5.254:5684","contexts_file":"$T/gw.ctx",
+ "kernel":true,"grace_s":5,"seq_soft_limit":40,
+ "policies":[
+  {"context":"group:lights","direction":"out","dst":"224.0.1.187/32","mark":1,"action":"protect"},
+  {"context":"group:doors","direction":"out","dst":"224.0.1.187/32","mark":2,"action":"protect"}],
+ "server":{"address":"10.0.6.1:5684","identity":"gw1@in-cse","key_file":"$T/kg"},
+ "members":[$gm]}
+EOF
+for d in $MEMBERS; do
+	cat > "$T/$d.json" <<-EOF
+	{"role":"device","id":"$d","contexts_file":"$T/$d.ctx","kernel":true,"grace_s":5,
+	 "policies":[{"direction":"in","family":"inet","action":"require"},
+	  {"context":"pairwise","direction":"out","dst":"10.0.6.1/32","action":"protect"}],
+	 "gateway":{"address":"10.0.5.254:5684","identity":"$d@gw1","key_file":"$T/$d.km"},
+	 "server_credential":{"identity":"$d@in-cse","key_file":"$T/$d.kx"}}
+	EOF
+done
+
+start() {	# NAME
+	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
+	PID[$1]=$!
+}
+wait_log() {	# NAME TEXT SECONDS
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+ctx() { jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null; }
+kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
+# NAME: "ID OWNER" of each current context, sorted
+kcur() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r '.[] | select(.state=="current") | "\(.id) \(.owner)"' | sort; }
+# NAME OWNER-SUFFIX FIELD: a field of the current context of that owner
+kfield() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r --arg o "$2" '.[] | select(.state=="current" and (.owner // "" | endswith($o))) | .'"$3"; }
+
+start server
+wait_log server started 10
+start gw
+for d in $MEMBERS; do start $d; done
+ok=1
+for d in $MEMBERS gw; do wait_log $d "contexts installed" 30 || { ok=0; ksft_diag "$d: no contexts"; }; done
+owned() {	# NAME OWNER: every context and policy in NAME's kernel carries OWNER/
+	ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null |
+		jq -e --arg o "$2/" 'length > 0 and all(.[]; (.owner // "") | startswith($o))' > /dev/null &&
+	ip netns exec "${NS[$1]}" "$CLI" -j policy show 2>/dev/null |
+		jq -e --arg o "$2/" 'length > 0 and all(.[]; (.owner // "") | startswith($o))' > /dev/null
+}
+for d in $MEMBERS; do owned $d coapsecd:device:$d || { ok=0; ksft_diag "$d: $(ip netns exec "${NS[$d]}" "$CLI" context show 2>&1 | head -3)"; }; done
+owned gw coapsecd:gateway:gw1 || ok=0
+owned server coapsecd:server:in-cse || ok=0
+[ "$(kcur server | grep -c '/pairwise:')" = 3 ] || ok=0
+ktap_check "agents pushed their contexts and policies, each with its owner tag" [ $ok = 1 ]
+
+# Each device's group context mirrors the gateway's: same Gid and keys
+# (from the contexts files' fingerprints); waits out a start-up rekey.
+group_same() {
+	local d=$1 n="group:${GROUP[$1]}" sid
+	sid=$(ctx $d $n sender_id)
+	[ -n "$sid" ] &&
+	[ "$(ctx $d $n id_context) $(ctx $d $n 'recipients[0].key_fp')" = \
+	  "$(ctx gw $n id_context) $(ctx gw $n sender_key_fp)" ] &&
+	[ "$(ctx $d $n sender_key_fp)" = "$(ctx gw $n "recipients[] | select(.id==\"$sid\") | .key_fp")" ]
+}
+settled() {	# MEMBERS...
+	local i d ok
+	for ((i = 0; i < 150; i++)); do
+		ok=1
+		for d in "$@"; do group_same $d || ok=0; done
+		[ $ok = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# ---- kill -9 and start again: the new instance takes its contexts over
+restart() {	# NAME: SIGKILL, then start again with a fresh log
+	kill -KILL "${PID[$1]}" 2>/dev/null
+	wait "${PID[$1]}" 2>/dev/null
+	mv "$T/$1.log" "$T/$1.log.$(date +%s%N)"
+	start "$1"
+}
+before=$(kcur dev-1)
+restart dev-1
+ok=1
+wait_log dev-1 "contexts installed" 30 || { ok=0; ksft_diag "dev-1: not installed again"; }
+after=$(kcur dev-1)
+[ "$after" = "$before" ] || { ok=0; ksft_diag "dev-1 before: $(echo "$before" | tr '\n' ';') after: $(echo "$after" | tr '\n' ';')"; }
+[ "$(echo "$after" | grep -c .)" = 2 ] || ok=0
+echo "$after" | grep -q ' coapsecd:device:dev-1/pairwise:dev-1$' || ok=0
+echo "$after" | grep -q ' coapsecd:device:dev-1/group:lights$' || ok=0
+owned dev-1 coapsecd:device:dev-1 || { ok=0; ksft_diag "dev-1: a context without its owner tag"; }
+grep -q "the kernel refused" "$T/dev-1.log" && { ok=0; ksft_diag "dev-1: $(grep "the kernel refused" "$T/dev-1.log" | head -2)"; }
+ktap_check "device killed (SIGKILL) and started again: it takes its 2 contexts over, nothing stale" [ $ok = 1 ]
+
+# The gateway learns its groups again from its members' reports: they
+# start again too (a device does not notice a gateway that restarted).
+before=$(kcur gw)
+restart gw
+wait_log gw "listening" 10
+for d in dev-1 dev-2 dev-3; do restart $d; done
+ok=1
+for ((i = 0; i < 600; i++)); do
+	[ "$(grep -c 'group:.* adopted: context' "$T/gw.log")" -ge 2 ] && break
+	sleep 0.1
+done
+after=$(kcur gw)
+[ "$after" = "$before" ] || { ok=0; ksft_diag "gateway before: $(echo "$before" | tr '\n' ';') after: $(echo "$after" | tr '\n' ';')"; }
+owned gw coapsecd:gateway:gw1 || ok=0
+settled dev-1 dev-2 dev-3 || { ok=0; ksft_diag "devices and the restarted gateway disagree"; }
+ktap_check "gateway killed and started again: it takes both group contexts over; devices follow its new epochs" [ $ok = 1 ]
+
+# ---- a push the kernel refuses: counted, retried, never "installed"
+kill "${PID[dev-3]}"
+wait "${PID[dev-3]}" 2>/dev/null
+mv "$T/dev-3.log" "$T/dev-3.log.1"
+head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$T/foreign"
+# Someone else's context holds (KsxId, kid 00): dev-3's pairwise clashes.
+ip netns exec "${NS[dev-3]}" "$CLI" context add alg 10 secret "$T/foreign" \
+	sender-id 07 recipient-id 00 id-context "$(printf dev-3@in-cse | od -An -tx1 | tr -d ' \n')" > /dev/null
+foreign=$(ip netns exec "${NS[dev-3]}" "$CLI" -j context show | jq -r '.[0].id')
+start dev-3
+ok=1
+wait_log dev-3 "contexts not installed" 60 || { ok=0; ksft_diag "dev-3: no failure reported"; }
+sleep 2
+grep -q "contexts installed" "$T/dev-3.log" && { ok=0; ksft_diag "dev-3 said installed while refused"; }
+kill -USR1 "${PID[dev-3]}"
+wait_log dev-3 '"push_failed":[1-9]' 5 || { ok=0; ksft_diag "dev-3: push_failed not counted: $(grep ' stats ' "$T/dev-3.log" | tail -1)"; }
+ip netns exec "${NS[dev-3]}" "$CLI" context del "$foreign"
+wait_log dev-3 "contexts installed" 40 || { ok=0; ksft_diag "dev-3: not installed after the clash went"; }
+[ "$(kcur dev-3 | grep -c .)" = 2 ] || { ok=0; ksft_diag "dev-3 holds $(kcur dev-3 | tr '\n' ';')"; }
+ktap_check "a push the kernel refuses is logged, counted and retried; installed only once it went in" [ $ok = 1 ]
+
+# ---- the gateway reloads its members on SIGHUP
+gw_conf() {	# MEMBERS...
+	local d m=""
+	for d in "$@"; do m="$m${m:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key_file\":\"$T/$d.km\"}"; done
+	jq --argjson m "[$m]" '.members = $m' "$T/gw.json" > "$T/gw.json.new" && mv "$T/gw.json.new" "$T/gw.json"
+}
+gw_conf dev-1 dev-3
+kill -HUP "${PID[gw]}"
+ok=1
+wait_log gw "members reloaded: 2 (0 added, 1 removed)" 5 || { ok=0; ksft_diag "gateway: $(grep -i reload "$T/gw.log" | tail -2)"; }
+restart dev-2
+sleep 6
+grep -q "contexts installed" "$T/dev-2.log" && { ok=0; ksft_diag "dev-2 joined a gateway that no longer lists it"; }
+gw_conf $MEMBERS
+kill -HUP "${PID[gw]}"
+wait_log gw "members reloaded: 3 (1 added, 0 removed)" 5 || ok=0
+wait_log dev-2 "contexts installed" 40 || { ok=0; ksft_diag "dev-2 not back after the second reload"; }
+ktap_check "gateway SIGHUP: a member taken out cannot join, put back it can" [ $ok = 1 ]
+
+# The server's pairwise context to dev-1 protects what it sends there.
+send_dev1() {	# N: protected NON POSTs from the server to dev-1
+	ip netns exec "$SRV" python3 -c 'import socket,sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for k in range(int(sys.argv[1])):
+    s.sendto(bytes([0x51, 2, 0, k & 0xff, 0x42, 0xb3]) + b"cmd\xffseq", ("10.0.5.1", 5683))' "$1"
+}
+send_dev1 40
+sleep 0.5
+s1=$(kfield server /pairwise:dev-1 seq)
+id1=$(kfield server /pairwise:dev-1 id)
+c1=$(jq -r '.contexts["pairwise:dev-1"].seq_start // 0' "$T/registry.db.seq" 2>/dev/null)
+ok=1
+[ -n "$s1" ] && [ "$s1" -ge 40 ] && [ "${c1:-0}" -gt "$s1" ] || ok=0
+[ "$(stat -c %a "$T/registry.db.seq" 2>/dev/null)" = 600 ] || { ok=0; ksft_diag "state file: $(ls -l "$T/registry.db.seq" 2>&1)"; }
+ktap_check "server: the checkpoint kept for pairwise:dev-1 ($c1) lies above its sequence number ($s1), file 0600" [ $ok = 1 ]
+before=$(kcur server)
+restart server
+ok=1
+wait_log server "started" 10 || ok=0
+after=$(kcur server)
+[ "$after" = "$before" ] || { ok=0; ksft_diag "server before: $(echo "$before" | tr '\n' ';') after: $(echo "$after" | tr '\n' ';')"; }
+owned server coapsecd:server:in-cse || ok=0
+send_dev1 5
+sleep 0.5
+s2=$(kfield server /pairwise:dev-1 seq)
+[ "$(kfield server /pairwise:dev-1 id)" = "$id1" ] && [ "${s2:-0}" -ge $((s1 + 5)) ] ||
+	{ ok=0; ksft_diag "pairwise:dev-1: id $id1 -> $(kfield server /pairwise:dev-1 id), seq $s1 -> $s2"; }
+ktap_check "server killed and started again: its pairwise contexts taken over, dev-1's sequence goes on ($s1 -> $s2)" [ $ok = 1 ]
+
+# ---- the agents remove what they installed
+stop_agents
+left=0
+for n in gw server $MEMBERS; do left=$((left + $(kctx $n))); done
+ktap_check "stopped agents leave no context in the kernel" [ "$left" = 0 ]
+
+# ---- a host restart: the kernel forgets, the state file (from another
+# boot) remembers; the server's kept keys start above the checkpoint and
+# refuse requests (their replay windows are lost, RFC 8613 B.1.2)
+c2=$(jq -r '.contexts["pairwise:dev-1"].seq_start' "$T/registry.db.seq")
+jq '.contexts[].boot_id = "00000000-0000-0000-0000-000000000000"' "$T/registry.db.seq" > "$T/seq.new" &&
+	cat "$T/seq.new" > "$T/registry.db.seq"
+ok=1
+coapsec_unload && coapsec_load || ok=0
+mv "$T/server.log" "$T/server.log.2"
+start server
+wait_log server "restored from the registry" 10 || { ok=0; ksft_diag "server restored nothing"; }
+s3=$(kfield server /pairwise:dev-1 seq)
+[ "${s3:-0}" -ge "$c2" ] || { ok=0; ksft_diag "pairwise:dev-1 starts at $s3, checkpoint $c2"; }
+[ "$(kfield server /pairwise:dev-1 'flags | index("replay-unknown") != null')" = true ] || ok=0
+[ "$(kcur server | grep -c '/pairwise:')" = 3 ] || ok=0
+send_dev1 3
+[ "$(kfield server /pairwise:dev-1 seq)" -ge $((c2 + 3)) ] || ok=0
+[ $ok = 1 ] || ksft_diag "server after the restart: $(ip netns exec "$SRV" "$CLI" -j context show | jq -c '[.[] | {id, seq, flags, owner}]')"
+ktap_check "host restart: pairwise contexts re-created at or above the checkpoint ($c2), replay-unknown" [ $ok = 1 ]
+stop_agents
+ktap_check "the stopped server leaves no context" [ "$(kctx server)" = 0 ]
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)\|join refused\|unknown member" "$f" | tail -25 | sed 's/^/# /'; done; }
+ktap_finish
