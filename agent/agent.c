@@ -54,6 +54,13 @@ static int open_seqstate(struct agent *a, char *err, size_t errlen)
 
 	if (a->cfg.role != ROLE_SERVER || !a->cfg.kernel)
 		return 0;
+	/* Not yet kept in a shared registry: refuse rather than lose them. */
+	if (!a->cfg.db[0]) {
+		snprintf(err, errlen,
+			 "%s: kernel: expected false with a PostgreSQL registry (sequence checkpoints are kept beside an SQLite registry only)",
+			 a->cfg.path);
+		return -1;
+	}
 	snprintf(path, sizeof(path), "%s.seq", a->cfg.db);
 	a->seq = seqstate_open(path, err, errlen);
 	return a->seq ? 0 : -1;
