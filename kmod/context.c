@@ -533,6 +533,10 @@ static bool coapsec_recipient_inherit(struct coapsec_recipient *rcp,
 	rhl_for_each_entry_rcu(was, pos, list, node) {
 		if (was == rcp || memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN))
 			continue;
+		/* A window that was lost stays lost in what inherits it. */
+		if (copy_first &&
+		    (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN))
+			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
 		if (copy_first && !kept)
 			coapsec_replay_copy(rcp, was);
 		else

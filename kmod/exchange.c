@@ -141,33 +141,80 @@ static bool coapsec_exchange_pending(const struct coapsec_exchange *e)
 	       !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
 }
 
-/* What an entry is worth keeping: answered 0, plain 1, protected 2. */
+/*
+ * What an entry is worth keeping: answered 0, a plain request this host
+ * let in 1, a plain request it sent 2 (its answer is believed only while
+ * the entry lives), a protected exchange 3.
+ */
 static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
 {
 	if (!coapsec_exchange_pending(e))
 		return 0;
-	return e->flags & COAPSEC_EXCHANGE_F_PLAIN ? 1 : 2;
+	if (!(e->flags & COAPSEC_EXCHANGE_F_PLAIN))
+		return 3;
+	return e->role == COAPSEC_EXCHANGE_CLIENT ? 2 : 1;
 }
 
 /*
  * The way a full bucket gives up: the oldest of the least worth keeping,
- * so that a flood of plain requests pushes out no protected exchange
- * while answered or plain ones remain.
+ * among those of rank @rank at most (every rank when @rank is 3).
  */
 static struct coapsec_exchange *
-coapsec_exchange_victim(struct coapsec_exchange_bucket *b)
+coapsec_exchange_victim(struct coapsec_exchange_bucket *b, unsigned int rank,
+			bool only_rank)
 {
-	struct coapsec_exchange *victim = &b->way[0], *e;
-	unsigned int i;
+	struct coapsec_exchange *victim = NULL, *e;
+	unsigned int i, r;
 
-	for (i = 1; i < COAPSEC_EXCHANGE_WAYS; i++) {
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		e = &b->way[i];
-		if (coapsec_exchange_rank(e) < coapsec_exchange_rank(victim) ||
-		    (coapsec_exchange_rank(e) == coapsec_exchange_rank(victim) &&
+		r = coapsec_exchange_rank(e);
+		if (r > rank || (only_rank && r != rank))
+			continue;
+		if (!victim || r < coapsec_exchange_rank(victim) ||
+		    (r == coapsec_exchange_rank(victim) &&
 		     time_before(e->expires, victim->expires)))
 			victim = e;
 	}
 	return victim;
+}
+
+/* How many ways of @b hold protected exchanges that wait for answers. */
+static unsigned int coapsec_exchange_protected(struct coapsec_exchange_bucket *b)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
+		n += coapsec_exchange_live(&b->way[i]) &&
+		     coapsec_exchange_rank(&b->way[i]) == 3;
+	return n;
+}
+
+/*
+ * Where a new entry goes: a free way, else the oldest of the least worth
+ * keeping, never one worth more than the new one, so that a flood of
+ * plain requests pushes out no protected exchange and no plain request
+ * of this host's.  Protected exchanges keep one way free of them, so
+ * that plain requests always find room.  NULL: none (the request is
+ * dropped); *@evicted: a live entry goes.
+ */
+static struct coapsec_exchange *
+coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
+		      const struct coapsec_exchange *ex, bool *evicted)
+{
+	unsigned int rank = coapsec_exchange_rank(ex), i;
+
+	*evicted = true;
+	if (rank == 3 &&
+	    coapsec_exchange_protected(b) >= COAPSEC_EXCHANGE_WAYS - 1)
+		return coapsec_exchange_victim(b, 3, true);
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		if (!coapsec_exchange_live(&b->way[i])) {
+			*evicted = false;
+			return &b->way[i];
+		}
+	}
+	return coapsec_exchange_victim(b, rank, false);
 }
 
 static unsigned long coapsec_exchange_deadline(u32 seconds)
@@ -184,7 +231,7 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
 	struct coapsec_exchange *slot;
 	struct coapsec_exchange_bucket *b;
-	unsigned int i;
+	bool evicted;
 	int ret = 0;
 
 	if (!t)
@@ -210,22 +257,13 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 		ret = -EEXIST;
 		goto out;
 	}
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS && !slot; i++)
-		if (!coapsec_exchange_live(&b->way[i]))
-			slot = &b->way[i];
 	if (!slot) {
-		slot = coapsec_exchange_victim(b);
-		/*
-		 * A plain request never pushes out a protected exchange that
-		 * waits for its answer: anyone who can spoof a plain one could
-		 * otherwise make room for a plain answer to a protected one.
-		 */
-		if ((ex->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
-		    coapsec_exchange_rank(slot) == 2) {
+		slot = coapsec_exchange_slot(b, ex, &evicted);
+		if (!slot) {
 			ret = -ENOSPC;
 			goto out;
 		}
-		ret = 1;
+		ret = evicted;
 	}
 	*slot = *ex;
 	slot->expires = coapsec_exchange_deadline(COAPSEC_EXCHANGE_LIFETIME);
@@ -319,6 +357,12 @@ static bool coapsec_exchange_is(const struct coapsec_exchange *e,
 static int coapsec_exchange_consume(struct coapsec_exchange *e,
 				    const struct coapsec_answer *a)
 {
+	/* A plain request's: believed while it lives, an observation on. */
+	if (e->flags & COAPSEC_EXCHANGE_F_PLAIN) {
+		if (a->notification)
+			e->expires = coapsec_exchange_deadline(a->extend);
+		return 0;
+	}
 	if (e->flags & COAPSEC_EXCHANGE_F_KEEP) {
 		/* Answers without a Partial IV have no window: one only. */
 		if (!a->has_piv) {

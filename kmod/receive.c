@@ -250,6 +250,31 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	return coapsec_deliver(skb, pkt, s, ctx);
 }
 
+/*
+ * Whether a plain answer is a downgrade: one to a protected request, or
+ * one from a peer that a protect policy covers with no plain request of
+ * this host's waiting for it.  A plain request's entry lives on while
+ * notifications come.
+ */
+static bool coapsec_plain_answer_refused(const struct coapsec_pkt *pkt,
+					 const struct coap_msg *m)
+{
+	struct coapsec_answer answer = {};
+	struct coapsec_exchange ex;
+
+	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
+					  pkt->sport, pkt->dport, m->token,
+					  m->token_len, &ex))
+		return coapsec_answer_protected(pkt);
+	if (!(ex.flags & COAPSEC_EXCHANGE_F_PLAIN))
+		return true;
+	answer.notification = COAP_CODE_CLASS(m->code) == 2 &&
+			      coap_has_option(m, COAP_OPT_OBSERVE);
+	answer.extend = coapsec_notification_life(m);
+	coapsec_exchange_answered(pkt->net, &ex, &answer);
+	return false;
+}
+
 unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			     int action, bool fwd)
 {
@@ -294,12 +319,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		 * request's entry is gone (plain requests to it leave one).
 		 */
 		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
-		    (coapsec_exchange_find_request(pkt->net, pkt->family,
-						   &pkt->saddr, pkt->sport,
-						   pkt->dport, s->msg.token,
-						   s->msg.token_len, &ex) ?
-		     coapsec_answer_protected(pkt) :
-		     !(ex.flags & COAPSEC_EXCHANGE_F_PLAIN))) {
+		    coapsec_plain_answer_refused(pkt, &s->msg)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
@@ -325,5 +345,8 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
+	/* The answer to a plain request: the application's to judge. */
+	if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
+		return NF_ACCEPT;
 	return coapsec_receive_response(skb, pkt, s, &ex);
 }

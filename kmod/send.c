@@ -117,12 +117,14 @@ bool coapsec_bound_answer(const struct sk_buff *skb,
 				    &ex) ||
 	     coapsec_peer_guarded(pkt)))
 		return true;
-	return pkt->dir != COAPSEC_DIR_OUT &&
-	       (!coapsec_exchange_find_request(pkt->net, pkt->family,
-					       &pkt->saddr, pkt->sport,
-					       pkt->dport, head.token,
-					       head.token_len, &ex) ||
-		coapsec_answer_protected(pkt));
+	if (pkt->dir == COAPSEC_DIR_OUT)
+		return false;
+	/* A plain request's answer is the application's, whatever it is. */
+	if (!coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
+					   pkt->sport, pkt->dport, head.token,
+					   head.token_len, &ex))
+		return !(ex.flags & COAPSEC_EXCHANGE_F_PLAIN);
+	return coapsec_answer_protected(pkt);
 }
 
 /*
@@ -225,7 +227,9 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 	struct coapsec_exchange ex;
 	int err;
 
-	if (!coapsec_policy_protects(pkt->net, pkt->family, pkt->dir,
+	/* Group members answer from addresses no group policy names. */
+	if (!pkt->multicast &&
+	    !coapsec_policy_protects(pkt->net, pkt->family, pkt->dir,
 				     &pkt->saddr, &pkt->daddr, pkt->dport))
 		return NF_ACCEPT;
 	memset(&ex, 0, sizeof(ex));
@@ -235,8 +239,10 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 	memcpy(ex.token, token, token_len);
 	ex.port = pkt->dport;
 	ex.lport = pkt->sport;
-	ex.peer = pkt->daddr;
-	ex.flags = COAPSEC_EXCHANGE_F_PLAIN;
+	if (!pkt->multicast)
+		ex.peer = pkt->daddr;
+	/* Its options are not read: any answer to it may notify. */
+	ex.flags = COAPSEC_EXCHANGE_F_PLAIN | COAPSEC_EXCHANGE_F_OBSERVE;
 	err = coapsec_exchange_add(pkt->net, &ex);
 	if (err > 0)
 		coapsec_count(coapsec_net(pkt->net), NULL,
@@ -295,8 +301,13 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	len = oscore_protect(&s->octx, &s->msg, seq, request, s->out,
 			     sizeof(s->out), &s->req, &binding);
 	if (len == -CODEC_EPROTECTED && !bound) {
-		/* The application speaks OSCORE itself: leave it alone. */
-		return NF_ACCEPT;
+		/*
+		 * The application speaks OSCORE itself: leave it alone, and
+		 * its answer too (a plain entry: not this host's to verify).
+		 */
+		return request ? NF_ACCEPT :
+				 coapsec_send_plain_request(pkt, s->msg.token,
+							    s->msg.token_len);
 	}
 	if (len < 0) {
 		coapsec_count(cn, ctx, coapsec_protect_failure(len));

@@ -56,7 +56,7 @@ def to_cli(msg, sock=cli, port=None):
                  if isinstance(after[c], int) and after[c] != before[c]}
 
 
-k = Ktap(5)
+k = Ktap(6)
 got, d = to_cli(answer(b"\x37\x01", b"FORGED plain"))
 k.diag("unsolicited plain answer: %r %s" % (got, d))
 k.result(got is None and d.get("policy_drops") == 1,
@@ -93,5 +93,20 @@ k.diag("plain answer to a protected request: %r %s" % (got, d))
 k.result(req is not None and oscore_option(req)[0] == b"\x01" and
          got is None and d.get("policy_drops") == 1,
          "a plain answer to an outstanding protected request is dropped")
+# The application speaks OSCORE itself: its request leaves as it is, and
+# the answer is the application's, not dropped for want of an entry.
+own = b"\x52\x02\x37\x05\x37\x05" + option9(b"\x09\x05\x01") + \
+    b"\xff" + b"\x00" * 12
+cli.sendto(own, (SRV, 5683))
+try:
+    req, peer = app.recvfrom(4096)
+except socket.timeout:
+    req = None
+got, d = to_cli(answer(b"\x37\x05", b"\x00" * 12, oscore=True))
+k.diag("the application's own OSCORE: sent %r, answer %r %s" %
+       (req, got, d))
+k.result(req == own and got is not None,
+         "an application's own OSCORE request leaves untouched and its "
+         "answer reaches it")
 coapsec(cli_ns, "flush")
 sys.exit(k.finish())

@@ -95,7 +95,7 @@ app = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=0.5)
 cli = udp_socket(cli_ns, socket.AF_INET, CLI, timeout=1.0)
 atk = udp_socket(cli_ns, socket.AF_INET, CLI)
 sn = packet_socket(cli_ns)
-k = Ktap(3)
+k = Ktap(4)
 
 # 1. After a reboot: kept keys with replay-unknown, then a swap to fresh
 # ones.  A request from before the reboot must not pass under the old.
@@ -135,6 +135,19 @@ k.diag("replay after A, B, A: %r %s" % (got, d))
 k.result(got is None and d.get("replays") == 1,
          "a swap back to the previous-but-one keys keeps their window")
 
+# 4. What inherits a window that was lost inherits the loss: a new
+# context for the key of a replay-unknown context in its grace period.
+fresh("5e43")
+d3 = send(4)			# SRV has no context yet: captured only
+ctx(srv_ns, "add", 1, "5e43", "00", "01", K1, "replay-unknown")
+ctx(srv_ns, "swap", 1, "5e43", "00", "02", K2)
+ctx(srv_ns, "add", 2, "5e43", "05", "01", K1)
+got, d = replay(d3)
+k.diag("old request to a context that inherited replay-unknown: %r %s" %
+       (got, d))
+k.result(d3 is not None and got is None and d.get("replays") == 1,
+         "a context that takes a replay-unknown context's window refuses "
+         "requests too")
 for ns in (cli_ns, srv_ns):
     policy_flush(ns)
     coapsec(ns, "flush")
