@@ -20,6 +20,7 @@
 #include "selftest.h"
 
 static const u8 st_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+static const u8 st_key2[32] = { 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
 static const u8 st_iv[13] = { 0x46, 0x22, 0xd4, 0xdd };
 static const u8 st_idctx[4] = { 0x37, 0xcb, 0xf3, 0x21 };
 static const u8 st_kid1[1] = { 1 }, st_kid2[1] = { 2 }, st_sid[1] = { 0 },
@@ -36,15 +37,34 @@ static unsigned int st_pass, st_fail;
 	}								\
 } while (0)
 
+/*
+ * The key of a context with ID context @idctx: one key is one sequence
+ * (a second context under it is refused whatever its IDs), so each ID
+ * context gets its own.
+ */
+static u8 st_ctx_key[32];
+
+static const u8 *st_key_for(const u8 *idctx, u8 idctx_len)
+{
+	unsigned int i;
+
+	memcpy(st_ctx_key, st_key, sizeof(st_ctx_key));
+	for (i = 0; i < idctx_len; i++)
+		st_ctx_key[(10 + i) % 16] ^= idctx[i];
+	return st_ctx_key;
+}
+
 static void st_params(struct coapsec_context_params *p, u32 id,
 		      const u8 *idctx, u8 idctx_len, const u8 *kid)
 {
+	const u8 *key = st_key_for(idctx, idctx_len);
+
 	memset(p, 0, struct_size(p, recipients, 1));
 	p->id = id;
 	p->alg = oscore_alg_find(OSCORE_ALG_AES_CCM_16_64_128);
 	p->sender_id = st_sid;
 	p->sender_id_len = 1;
-	p->sender_key = st_key;
+	p->sender_key = key;
 	p->common_iv = st_iv;
 	p->id_context = idctx;
 	p->id_context_len = idctx_len;
@@ -52,7 +72,7 @@ static void st_params(struct coapsec_context_params *p, u32 id,
 	p->n_recipients = 1;
 	p->recipients[0].id = kid;
 	p->recipients[0].id_len = 1;
-	p->recipients[0].key = st_key;
+	p->recipients[0].key = key;
 	p->recipients[0].window = 32;
 }
 
@@ -64,9 +84,14 @@ static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p
 	st_params(p, 1, st_idctx, 4, st_kid1);
 	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 1);
 	st_params(p, 2, st_idctx, 4, st_kid2);
-	/* The same sender material as context 1 would share its nonces. */
+	/*
+	 * The same sender key as context 1 would share its nonces, whatever
+	 * the sender ID.
+	 */
 	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
 	p->sender_id = st_sid2;
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	p->sender_key = st_key2;
 	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 2);
 	st_params(p, 0, NULL, 0, st_kid1);
 	CHECK(!coapsec_context_new(cn, p, &id, NULL) && id == 3);
@@ -187,7 +212,7 @@ static void st_group_params(struct coapsec_context_params *p, u32 id,
 		put_unaligned_be16(i + 1, kids + 2 * i);
 		p->recipients[i].id = kids + 2 * i;
 		p->recipients[i].id_len = 2;
-		p->recipients[i].key = st_key;
+		p->recipients[i].key = st_key_for(st_gidctx, 4);
 		p->recipients[i].window = 32;
 	}
 }
