@@ -36,7 +36,7 @@ VM_TEST_PROGS :=
 TEST_MODULES :=
 
 .PHONY: all module tools check check-unit check-fuzz fuzz-long check-vm \
-	style checkpatch sparse headers demo clean check-debug check-vm-stress install uninstall dkms-install dkms-uninstall \
+	style checkpatch sparse headers demo clean check-debug check-long check-vm-stress install uninstall dkms-install dkms-uninstall \
 	bench
 all: module tools
 
@@ -99,6 +99,11 @@ check-unit: $(UNIT_TESTS)
 # Two guests at once: selftests/tests.list is split at its "# guest 2".
 check-vm: module tools
 	tools/vm/check-vm
+
+# The VM selftests at full size: more load cycles and unloads under
+# traffic, 100,000 contexts (ksft_size in selftests/lib.sh).
+check-long: module tools
+	COAPSEC_LONG=1 tools/vm/check-vm
 
 # Unload and rekey under traffic, round after round (tests-stress.list).
 COAPSEC_STRESS_ROUNDS ?= 5

@@ -78,15 +78,29 @@ ktap_skip_all() {
 }
 
 # ksft_diag TEXT: TEXT as diagnostics, "# " before each of its lines.
-ksft_diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
+# In bash alone: under emulation every process costs a good part of a
+# second, and tests print many.
+ksft_diag() {
+	local line
+	while IFS= read -r line; do
+		printf '# %s\n' "$line"
+	done <<< "$*"
+}
+
+# ksft_size SHORT FULL: how many rounds or objects a test runs.  make check
+# takes SHORT so that it stays short; make check-long (COAPSEC_LONG=1)
+# takes FULL.
+ksft_size() { if [ -n "${COAPSEC_LONG:-}" ]; then echo "$2"; else echo "$1"; fi; }
 
 # Loads coapsec.ko with the modules it depends on.  insmod does not read
 # modules.dep, so do what modprobe would: hard dependencies, then softdeps.
+# A dependency already loaded is not probed again: modprobe costs seconds
+# under emulation, and some tests load coapsec twenty times.
 coapsec_load() {
 	local d
 	for d in $(modinfo -F depends "$COAPSEC_KO" | tr ',' ' ') \
 		 $(modinfo -F softdep "$COAPSEC_KO" | sed 's/pre://; s/post:.*//'); do
-		modprobe -q "$d" 2>/dev/null || true
+		[ -d "/sys/module/${d//-/_}" ] || modprobe -q "$d" 2>/dev/null || true
 	done
 	insmod "$COAPSEC_KO" "$@"
 }

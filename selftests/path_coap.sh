@@ -88,8 +88,10 @@ kill "$CAP_PID"
 wait "$CAP_PID" 2>/dev/null
 ksft_diag "client: $(CS stats | tr '\n' ' ')"
 ksft_diag "server: $(SS stats | tr '\n' ' ')"
-count() { CS -j stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
-scount() { SS -j stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
+cstats=$(CS -j stats)
+sstats=$(SS -j stats)
+count() { jq -r ".$1" <<< "$cstats"; }
+scount() { jq -r ".$1" <<< "$sstats"; }
 ktap_check "client protected and verified every exchange" \
 	[ "$(count protected)" -ge 22 -a "$(count verified)" -eq "$(count protected)" ]
 ktap_check "server verified and protected every exchange" \

@@ -7,7 +7,7 @@
 # and merges new coverage back into the committed corpora.
 
 # The targets are listed in selftests/host-tests.list.
-FUZZ_SECONDS ?= 35
+FUZZ_SECONDS ?= 15
 FUZZ_LONG_SECONDS ?= 600
 FUZZ_CC ?= clang
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror \
