@@ -23,43 +23,13 @@ MEMBERS="dev-1 dev-2 dev-3 dev-4"
 declare -A GROUP=([dev-1]=lights [dev-2]=lights [dev-3]=doors [dev-4]=doors)
 declare -A MARK=([lights]=1 [doors]=2)
 
-stop_agents() {
-	local p
-	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	PID=()
-}
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
 ktap_header 10
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
-setup_ns GW SRV || exit 1
-NS[gw]=$GW NS[server]=$SRV
-ip -n "$GW" link add br0 type bridge mcast_snooping 0
-ip -n "$GW" addr add 10.0.5.254/24 dev br0
-ip -n "$GW" link set br0 up
-ip -n "$GW" route add 224.0.0.0/4 dev br0
-ip link add gs netns "$GW" type veth peer name eth0 netns "$SRV"
-ip -n "$GW" addr add 10.0.6.254/24 dev gs
-ip -n "$GW" link set gs up
-ip -n "$SRV" addr add 10.0.6.1/24 dev eth0
-ip -n "$SRV" link set eth0 up
-ip -n "$SRV" route add 10.0.5.0/24 via 10.0.6.254
-ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
-i=0
-for d in $MEMBERS; do
-	i=$((i + 1))
-	setup_ns D || exit 1
-	NS[$d]=$D
-	ip link add "d$i" netns "$GW" type veth peer name eth0 netns "$D"
-	ip -n "$GW" link set "d$i" master br0 up
-	ip -n "$D" addr add "10.0.5.$i/24" dev eth0
-	ip -n "$D" link set eth0 up
-	ip -n "$D" route add default via 10.0.5.254
-	ip -n "$D" route add 224.0.0.0/4 dev eth0
-done
+agent_topology gw || exit 1
 
 # ---- configurations (keys in 0600 files)
 umask 077
@@ -103,13 +73,6 @@ for d in $MEMBERS; do
 	EOF
 done
 
-start() {	# NAME
-	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
-	PID[$1]=$!
-}
-kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
-# NAME: "ID OWNER" of each current context, sorted
-kcur() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r '.[] | select(.state=="current") | "\(.id) \(.owner)"' | sort; }
 
 start server
 wait_log server started 10
@@ -125,12 +88,7 @@ ktap_check "agents authenticated and pushed contexts (devices 2, gateway 2, serv
 # Each device's group context mirrors the gateway's: same Gid and keys
 # (from the contexts files' fingerprints); waits out a start-up rekey.
 group_same() {
-	local d=$1 n="group:${GROUP[$1]}" sid
-	sid=$(ctx $d $n sender_id)
-	[ -n "$sid" ] &&
-	[ "$(ctx $d $n id_context) $(ctx $d $n 'recipients[0].key_fp')" = \
-	  "$(ctx gw $n id_context) $(ctx gw $n sender_key_fp)" ] &&
-	[ "$(ctx $d $n sender_key_fp)" = "$(ctx gw $n "recipients[] | select(.id==\"$sid\") | .key_fp")" ]
+	verifies "$1" gw "group:${GROUP[$1]}" && verifies gw "$1" "group:${GROUP[$1]}"
 }
 settled() {	# MEMBERS...
 	local i d ok

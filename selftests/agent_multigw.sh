@@ -11,6 +11,7 @@
 # asks the server for lights' keys, a rekey and a member's Ks first,
 # and gets none of them: the members' traffic goes on.
 . selftests/lib.sh
+. selftests/lib/agent.sh
 B=${B:-build}
 BIN=$PWD/$B/coapsecd
 CLI=$PWD/$B/coapsec
@@ -21,12 +22,6 @@ MEMBERS="dev-1 dev-2"
 declare -A GWOF=([dev-1]=gw1 [dev-2]=gw2)
 declare -A GWADDR=([gw1]=10.0.5.254 [gw2]=10.0.5.253)
 
-stop_agents() {
-	local p
-	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	PID=()
-}
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
 ktap_header 6
@@ -34,41 +29,18 @@ coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: bridge br0 in GW (gw1) with dev-1, dev-2 and GW2 (gw2)
 # on it; SRV behind GW.
-setup_ns GW GW2 SRV || exit 1
-NS[gw1]=$GW NS[gw2]=$GW2 NS[server]=$SRV
-ip -n "$GW" link add br0 type bridge mcast_snooping 0
-ip -n "$GW" addr add 10.0.5.254/24 dev br0
-ip -n "$GW" link set br0 up
-ip -n "$GW" route add 224.0.0.0/4 dev br0
-ip link add gs netns "$GW" type veth peer name eth0 netns "$SRV"
-ip -n "$GW" addr add 10.0.6.254/24 dev gs
-ip -n "$GW" link set gs up
-ip -n "$SRV" addr add 10.0.6.1/24 dev eth0
-ip -n "$SRV" link set eth0 up
-ip -n "$SRV" route add 10.0.5.0/24 via 10.0.6.254
-ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
+agent_topology gw1 || exit 1
+setup_ns GW2 || exit 1
+NS[gw2]=$GW2
 ip link add g2 netns "$GW" type veth peer name eth0 netns "$GW2"
 ip -n "$GW" link set g2 master br0 up
 ip -n "$GW2" addr add 10.0.5.253/24 dev eth0
 ip -n "$GW2" link set eth0 up
 ip -n "$GW2" route add 10.0.6.0/24 via 10.0.5.254
 ip -n "$GW2" route add 224.0.0.0/4 dev eth0
-i=0
-for d in $MEMBERS; do
-	i=$((i + 1))
-	setup_ns D || exit 1
-	NS[$d]=$D
-	ip link add "d$i" netns "$GW" type veth peer name eth0 netns "$D"
-	ip -n "$GW" link set "d$i" master br0 up
-	ip -n "$D" addr add "10.0.5.$i/24" dev eth0
-	ip -n "$D" link set eth0 up
-	ip -n "$D" route add default via 10.0.5.254
-	ip -n "$D" route add 224.0.0.0/4 dev eth0
-done
 
 # ---- configurations (keys in 0600 files)
 umask 077
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 key > "$T/gw1.kg"
 key > "$T/gw2.kg"
 G3_TEXT=rogue-gateway-psk-3
@@ -112,20 +84,6 @@ for d in $MEMBERS; do
 	EOF
 done
 
-start() {	# NAME
-	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
-	PID[$1]=$!
-}
-wait_log() {	# NAME TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-ctx() { jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null; }
-kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
 kstat() { ip netns exec "${NS[$1]}" "$CLI" -j stats 2>/dev/null | jq "$2"; }
 
 start server
@@ -138,19 +96,17 @@ for d in $MEMBERS gw1 gw2; do wait_log $d "contexts installed" 30 || { ok=0; ksf
 for n in $MEMBERS gw1 gw2; do [ "$(kctx $n)" = "$( [ ${n#dev} != $n ] && echo 2 || echo 1)" ] || { ok=0; ksft_diag "$n: kernel holds $(kctx $n) contexts"; }; done
 ktap_check "two gateways of one group and its members authenticated and pushed contexts" [ $ok = 1 ]
 
-# Member D verifies gateway G: G's sender key is D's recipient key under
-# G's sender ID, in the same ID Context.
-verifies() {
-	local d=$1 g=$2 sid
-	sid=$(ctx $g group:lights sender_id)
-	[ -n "$sid" ] && [ "$(ctx $d group:lights id_context)" = "$(ctx $g group:lights id_context)" ] &&
-	[ "$(ctx $d group:lights "recipients[] | select(.id==\"$sid\") | .key_fp")" = "$(ctx $g group:lights sender_key_fp)" ]
-}
+# Every member verifies both gateways.
 settled() {
-	local i
+	local i d g ok
 	for ((i = 0; i < 150; i++)); do
-		verifies dev-1 gw1 && verifies dev-1 gw2 && verifies dev-2 gw1 &&
-			verifies dev-2 gw2 && return 0
+		ok=1
+		for d in dev-1 dev-2; do
+			for g in gw1 gw2; do
+				verifies $d $g group:lights || ok=0
+			done
+		done
+		[ $ok = 1 ] && return 0
 		sleep 0.1
 	done
 	return 1

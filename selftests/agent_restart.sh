@@ -12,6 +12,7 @@
 # state file from another boot) the server re-creates its pairwise
 # contexts above the last sequence checkpoint, with replay-unknown.
 . selftests/lib.sh
+. selftests/lib/agent.sh
 B=${B:-build}
 BIN=$PWD/$B/coapsecd
 CLI=$PWD/$B/coapsec
@@ -22,47 +23,16 @@ MEMBERS="dev-1 dev-2 dev-3"
 declare -A GROUP=([dev-1]=lights [dev-2]=lights [dev-3]=doors)
 declare -A MARK=([lights]=1 [doors]=2)
 
-stop_agents() {
-	local p
-	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	PID=()
-}
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
 ktap_header 10
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
-setup_ns GW SRV || exit 1
-NS[gw]=$GW NS[server]=$SRV
-ip -n "$GW" link add br0 type bridge mcast_snooping 0
-ip -n "$GW" addr add 10.0.5.254/24 dev br0
-ip -n "$GW" link set br0 up
-ip -n "$GW" route add 224.0.0.0/4 dev br0
-ip link add gs netns "$GW" type veth peer name eth0 netns "$SRV"
-ip -n "$GW" addr add 10.0.6.254/24 dev gs
-ip -n "$GW" link set gs up
-ip -n "$SRV" addr add 10.0.6.1/24 dev eth0
-ip -n "$SRV" link set eth0 up
-ip -n "$SRV" route add 10.0.5.0/24 via 10.0.6.254
-ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
-i=0
-for d in $MEMBERS; do
-	i=$((i + 1))
-	setup_ns D || exit 1
-	NS[$d]=$D
-	ip link add "d$i" netns "$GW" type veth peer name eth0 netns "$D"
-	ip -n "$GW" link set "d$i" master br0 up
-	ip -n "$D" addr add "10.0.5.$i/24" dev eth0
-	ip -n "$D" link set eth0 up
-	ip -n "$D" route add default via 10.0.5.254
-	ip -n "$D" route add 224.0.0.0/4 dev eth0
-done
+agent_topology gw || exit 1
 
 # ---- configurations (keys in 0600 files)
 umask 077
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 key > "$T/kg"
 for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
 server_conf() {
@@ -104,22 +74,6 @@ for d in $MEMBERS; do
 	EOF
 done
 
-start() {	# NAME
-	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
-	PID[$1]=$!
-}
-wait_log() {	# NAME TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-ctx() { jq -r --arg n "$2" ".contexts[] | select(.name==\$n) | .$3" "$T/$1.ctx" 2>/dev/null; }
-kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
-# NAME: "ID OWNER" of each current context, sorted
-kcur() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r '.[] | select(.state=="current") | "\(.id) \(.owner)"' | sort; }
 # NAME OWNER-SUFFIX FIELD: a field of the current context of that owner
 kfield() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r --arg o "$2" '.[] | select(.state=="current" and (.owner // "" | endswith($o))) | .'"$3"; }
 
@@ -144,12 +98,7 @@ ktap_check "agents pushed their contexts and policies, each with its owner tag" 
 # Each device's group context mirrors the gateway's: same Gid and keys
 # (from the contexts files' fingerprints); waits out a start-up rekey.
 group_same() {
-	local d=$1 n="group:${GROUP[$1]}" sid
-	sid=$(ctx $d $n sender_id)
-	[ -n "$sid" ] &&
-	[ "$(ctx $d $n id_context) $(ctx $d $n 'recipients[0].key_fp')" = \
-	  "$(ctx gw $n id_context) $(ctx gw $n sender_key_fp)" ] &&
-	[ "$(ctx $d $n sender_key_fp)" = "$(ctx gw $n "recipients[] | select(.id==\"$sid\") | .key_fp")" ]
+	verifies "$1" gw "group:${GROUP[$1]}" && verifies gw "$1" "group:${GROUP[$1]}"
 }
 settled() {	# MEMBERS...
 	local i d ok

@@ -14,7 +14,7 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import coapsec, stats, udp_socket  # noqa: E402
+from netns import coapsec, sent_and_seen, udp_socket  # noqa: E402
 from oscore import option9, oscore_option  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
@@ -45,15 +45,8 @@ def answer(tok, payload, oscore=False):
 
 def to_cli(msg, sock=cli, port=None):
     """(what CLI's application got or None, counter changes)."""
-    before = stats(cli_ns)
-    app.sendto(msg, (CLI, port or sock.getsockname()[1]))
-    try:
-        got = sock.recv(4096)
-    except socket.timeout:
-        got = None
-    after = stats(cli_ns)
-    return got, {c: after[c] - before[c] for c in after
-                 if isinstance(after[c], int) and after[c] != before[c]}
+    dst = (CLI, port or sock.getsockname()[1])
+    return sent_and_seen(cli_ns, lambda: app.sendto(msg, dst), sock)
 
 
 k = Ktap(6)

@@ -16,7 +16,7 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import coapsec, stats, udp_socket  # noqa: E402
+from netns import coapsec, sent_and_seen, udp_socket  # noqa: E402
 from oscore import Context, option9, oscore_option  # noqa: E402
 
 gw_ns, member_ns = sys.argv[1], sys.argv[2]
@@ -74,15 +74,7 @@ def answer(kid, piv, text):
 
 def deliver(msg):
     """(what the gateway's application got or None, counter changes)."""
-    before = stats(gw_ns)
-    member.sendto(msg, peer)
-    try:
-        got = gw.recv(4096)
-    except socket.timeout:
-        got = None
-    after = stats(gw_ns)
-    return got, {c: after[c] - before[c] for c in after
-                 if isinstance(after[c], int) and after[c] != before[c]}
+    return sent_and_seen(gw_ns, lambda: member.sendto(msg, peer), gw)
 
 
 no_piv = answer(D0, None, b"d0 without a Partial IV")

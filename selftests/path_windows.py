@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import coapsec, packet_socket, policy_flush, stats, \
+from netns import coapsec, packet_socket, policy_flush, sent_and_seen, \
     udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
@@ -69,15 +69,7 @@ def replay(m):
     """(delivered to SRV's application?, counter changes) for @m sent
     again from CLI's address."""
     drain(app)
-    before = stats(srv_ns)
-    atk.sendto(m, (SRV, 5683))
-    try:
-        got = app.recv(4096)
-    except socket.timeout:
-        got = None
-    after = stats(srv_ns)
-    return got, {c: after[c] - before[c] for c in after
-                 if isinstance(after[c], int) and after[c] != before[c]}
+    return sent_and_seen(srv_ns, lambda: atk.sendto(m, (SRV, 5683)), app)
 
 
 def fresh(idctx):

@@ -81,6 +81,22 @@ def stats(ns):
     return json.loads(coapsec(ns, "-j", "stats"))
 
 
+def sent_and_seen(ns, send, rx):
+    """Calls @send(), then reads one datagram from socket @rx.  Returns
+    (the datagram or None at @rx's timeout, the counters of @ns that
+    changed meanwhile, by how much)."""
+    import socket
+    before = stats(ns)
+    send()
+    try:
+        got = rx.recv(4096)
+    except socket.timeout:
+        got = None
+    after = stats(ns)
+    return got, {c: after[c] - before[c] for c in after
+                 if isinstance(after[c], int) and after[c] != before[c]}
+
+
 class Monitor:
     """`coapsec -j monitor count @count timeout @timeout` in @ns, from now."""
 
