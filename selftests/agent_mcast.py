@@ -7,13 +7,14 @@
       MARK, payloads "TAG command K" for K = FIRST .. FIRST+N-1
   agent_mcast.py recv SECONDS OUTFILE
       joins 224.0.1.187 on eth0, writes each payload received on 5683 as
-      one line of OUTFILE, for SECONDS
+      one line of OUTFILE, for SECONDS or until OUTFILE.stop exists
   agent_mcast.py unicast DST PAYLOAD
       one Non-confirmable POST to DST:5683
   agent_mcast.py sniff IFACE SECONDS OUTFILE
       every frame on IFACE carrying UDP port 5683, raw, into OUTFILE
 Receivers create OUTFILE once they listen (the caller waits for it).
 """
+import os
 import socket
 import struct
 import sys
@@ -62,7 +63,7 @@ elif cmd == "recv":
     end = time.time() + secs
     with open(out, "w") as f:
         f.flush()
-        while time.time() < end:
+        while time.time() < end and not os.path.exists(out + ".stop"):
             try:
                 m = s.recv(4096)
             except socket.timeout:

@@ -105,7 +105,9 @@ settled() {
 			for g in gw1 gw2; do
 				verifies $d $g group:lights || ok=0
 			done
+			kernel_has $d group:lights || ok=0
 		done
+		kernel_has gw1 group:lights && kernel_has gw2 group:lights || ok=0
 		[ $ok = 1 ] && return 0
 		sleep 0.1
 	done
@@ -141,24 +143,14 @@ ip netns exec "$GW" dumpcap -q -i br0 -f "udp port 5683" -w "$T/br0.pcapng" 2>/d
 CAP=$!
 # dumpcap starts slowly under emulation: wait for its file first.
 for ((i = 0; i < 300; i++)); do [ -s "$T/br0.pcapng" ] && break; sleep 0.1; done
-RX=()
-for d in $MEMBERS; do
-	rm -f "$T/$d.rx"
-	ip netns exec "${NS[$d]}" $MC recv 12 "$T/$d.rx" &
-	RX+=($!)
-done
-for ((i = 0; i < 150; i++)); do
-	[ -e "$T/dev-1.rx" ] && [ -e "$T/dev-2.rx" ] && break
-	sleep 0.1
-done
+broadcast 60
 sleep 1
 v0=$(( $(kstat dev-1 .verified) + $(kstat dev-2 .verified) ))
 ip netns exec "$GW" $MC send 10.0.5.254 1 0 5 50 gw1-lights &
 s1p=$!
 ip netns exec "$GW2" $MC send 10.0.5.253 1 0 5 50 gw2-lights
 wait $s1p
-wait "${RX[@]}"
-sleep 1
+heard
 kill "$CAP"
 wait "$CAP" 2>/dev/null
 v1=$(( $(kstat dev-1 .verified) + $(kstat dev-2 .verified) ))

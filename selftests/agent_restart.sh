@@ -96,9 +96,12 @@ owned server coapsecd:server:in-cse || ok=0
 ktap_check "agents pushed their contexts and policies, each with its owner tag" [ $ok = 1 ]
 
 # Each device's group context mirrors the gateway's: same Gid and keys
-# (from the contexts files' fingerprints); waits out a start-up rekey.
+# (from the contexts files' fingerprints), and both kernels hold it; waits
+# out a start-up rekey.
 group_same() {
-	verifies "$1" gw "group:${GROUP[$1]}" && verifies gw "$1" "group:${GROUP[$1]}"
+	local n="group:${GROUP[$1]}"
+	verifies "$1" gw "$n" && verifies gw "$1" "$n" &&
+		kernel_has "$1" "$n" && kernel_has gw "$n"
 }
 settled() {	# MEMBERS...
 	local i d ok

@@ -86,5 +86,45 @@ verifies() {
 			[$sc.sender_key_fp]' > /dev/null 2>&1
 }
 
+# kernel_has NAME CONTEXT: whether NAME's kernel holds, as current, the
+# context CONTEXT of its contexts file (same ID context; the owner tag
+# ends in /CONTEXT).  The file may run ahead of the kernel in a rekey.
+kernel_has() {
+	ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null |
+	jq -e --arg n "$2" --slurpfile f "$T/$1.ctx" '
+		($f[0].contexts[] | select(.name == $n) | .id_context) as $want |
+		any(.[]; .state == "current" and .id_context == $want and
+			(.owner // "" | endswith("/" + $n)))' > /dev/null 2>&1
+}
+
+# broadcast SECONDS: a receiver of group commands (agent_mcast.py recv,
+# $MC) on every member of $MEMBERS, each listening when this returns,
+# their pids in RX; each ends after SECONDS or when heard stops it.
+broadcast() {
+	local d i f
+	RX=() RXF=()
+	for d in $MEMBERS; do
+		rm -f "$T/$d.rx" "$T/$d.rx.stop"
+		ip netns exec "${NS[$d]}" $MC recv "$1" "$T/$d.rx" &
+		RX+=($!)
+		RXF+=("$T/$d.rx")
+	done
+	# Python starts slowly under emulation, the more so on a busy host.
+	for ((i = 0; i < 600; i++)); do
+		for f in "${RXF[@]}"; do [ -e "$f" ] || { sleep 0.1; continue 2; }; done
+		break
+	done
+	ksft_diag "receivers listening after $i checks"
+}
+
+# heard: a second after the last command, the receivers stopped and
+# waited for; what each heard is in $T/MEMBER.rx.
+heard() {
+	local f
+	sleep 1
+	for f in "${RXF[@]}"; do : > "$f.stop"; done
+	wait "${RX[@]}"
+}
+
 # key: a fresh 16-byte key, in hex.
 key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
