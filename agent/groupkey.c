@@ -7,15 +7,25 @@
 #include "oscore_group_sw.h"
 
 int groupkey_main(const char *genkey, const char *credential,
-		  const char *subject)
+		  const char *subject, const char *alg)
 {
 	u8 ccs[OSCORE_GROUP_CRED_MAX_LEN];
 	struct oscore_group_key key;
+	int n, i, sig_alg;
 	char err[512];
-	int n, i;
 
+	if (!strcmp(alg, "ES256")) {
+		sig_alg = OSCORE_SIG_ES256;
+	} else if (!strcmp(alg, "EdDSA")) {
+		sig_alg = OSCORE_SIG_EDDSA;
+	} else {
+		fprintf(stderr,
+			"coapsecd: --alg: expected ES256 or EdDSA, got \"%s\"\n",
+			alg);
+		return 2;
+	}
 	if (genkey) {
-		if (oscore_group_key_generate(&key)) {
+		if (oscore_group_key_generate_alg(&key, sig_alg)) {
 			fprintf(stderr, "coapsecd: %s: key generation failed\n",
 				genkey);
 			return 1;

@@ -12,7 +12,7 @@ BIN=${COAPSECD:-build/coapsecd}
 T=$(mktemp -d /tmp/coapsecd-groupkey-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
-ktap_header 9
+ktap_header 12
 K=$T/door1.key
 "$BIN" --genkey "$K" --subject door-1 > "$T/gen.out" 2> "$T/gen.err"
 ktap_check "--genkey writes FILE with mode 0600" \
@@ -49,6 +49,21 @@ printf 'not a key\n' > "$T/junk.key"
 chmod 0600 "$T/junk.key"
 err=$("$BIN" --credential "$T/junk.key" 2>&1)
 ktap_check "a file that holds no key: the error names it" \
-	bash -c '[[ $0 == *"$1"*"expected an unencrypted EC private key"* ]]' \
+	bash -c '[[ $0 == *"$1"*"expected an unencrypted EC P-256 or Ed25519 private key"* ]]' \
 	"$err" "$T/junk.key"
+
+E=$T/gw-ed.key
+ecred=$("$BIN" --genkey "$E" --subject gw --alg EdDSA 2>&1)
+# {2: "gw", 8: {1: {1: 1, -1: 6, -2: x}}}: OKP, Ed25519
+ktap_check "--alg EdDSA: an Ed25519 key (PKCS #8 PEM, 0600) and its CCS" \
+	bash -c '[ "$(stat -c %a "$1")" = 600 ] &&
+		grep -q "^-----BEGIN PRIVATE KEY-----$" "$1" &&
+		[[ $0 =~ ^a20262677708a101a301012006215820[0-9a-f]{64}$ ]]' \
+	"$ecred" "$E"
+ktap_check "--credential loads the Ed25519 key back, same credential" \
+	test "$("$BIN" --credential "$E" --subject gw 2>&1)" = "$ecred"
+err=$("$BIN" --genkey "$T/x.key" --alg RSA 2>&1)
+ktap_check "--alg RSA is refused, no file written" \
+	bash -c '[[ $0 == *"--alg: expected ES256 or EdDSA"* ]] && [ ! -e "$1" ]' \
+	"$err" "$T/x.key"
 ktap_finish

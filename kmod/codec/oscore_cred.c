@@ -12,18 +12,23 @@
 #define COSE_KEY_CRV	(-1)
 #define COSE_KEY_X	(-2)
 #define COSE_KEY_Y	(-3)
+#define COSE_KTY_OKP	1
 #define COSE_KTY_EC2	2
 #define COSE_CRV_P256	1
+#define COSE_CRV_ED25519	6
 #define COSE_ALG_ES256	(-7)
+#define COSE_ALG_EDDSA	(-8)
 /* Nesting of claims skipped over: enough for any sane claim. */
 #define CCS_MAX_DEPTH	8
 
-int oscore_ccs_build(const char *subject, const u8 *x, const u8 *y, u8 *buf,
-		     size_t cap)
+int oscore_ccs_build_key(const char *subject, const struct oscore_cred_key *k,
+			 u8 *buf, size_t cap)
 {
+	bool ec2 = k->type == OSCORE_CRED_P256;
 	struct cbor_writer w;
 
-	if (strlen(subject) > OSCORE_CCS_SUBJECT_MAX)
+	if (strlen(subject) > OSCORE_CCS_SUBJECT_MAX ||
+	    (!ec2 && k->type != OSCORE_CRED_ED25519))
 		return -CODEC_ECRED;
 	cbor_init(&w, buf, cap);
 	cbor_put_map(&w, 2);
@@ -32,16 +37,28 @@ int oscore_ccs_build(const char *subject, const u8 *x, const u8 *y, u8 *buf,
 	cbor_put_int(&w, CWT_CNF);
 	cbor_put_map(&w, 1);
 	cbor_put_int(&w, CNF_COSE_KEY);
-	cbor_put_map(&w, 4);
+	cbor_put_map(&w, ec2 ? 4 : 3);
 	cbor_put_int(&w, COSE_KEY_KTY);
-	cbor_put_int(&w, COSE_KTY_EC2);
+	cbor_put_int(&w, ec2 ? COSE_KTY_EC2 : COSE_KTY_OKP);
 	cbor_put_int(&w, COSE_KEY_CRV);
-	cbor_put_int(&w, COSE_CRV_P256);
+	cbor_put_int(&w, ec2 ? COSE_CRV_P256 : COSE_CRV_ED25519);
 	cbor_put_int(&w, COSE_KEY_X);
-	cbor_put_bstr(&w, x, OSCORE_P256_COORD_LEN);
-	cbor_put_int(&w, COSE_KEY_Y);
-	cbor_put_bstr(&w, y, OSCORE_P256_COORD_LEN);
+	cbor_put_bstr(&w, k->x, OSCORE_P256_COORD_LEN);
+	if (ec2) {
+		cbor_put_int(&w, COSE_KEY_Y);
+		cbor_put_bstr(&w, k->y, OSCORE_P256_COORD_LEN);
+	}
 	return cbor_len(&w);
+}
+
+int oscore_ccs_build(const char *subject, const u8 *x, const u8 *y, u8 *buf,
+		     size_t cap)
+{
+	struct oscore_cred_key k = { .type = OSCORE_CRED_P256 };
+
+	memcpy(k.x, x, sizeof(k.x));
+	memcpy(k.y, y, sizeof(k.y));
+	return oscore_ccs_build_key(subject, &k, buf, cap);
 }
 
 /* The map head at the reader's position: its number of pairs. */
@@ -92,12 +109,13 @@ static int ccs_coord(struct cbor_reader *r, u8 *out)
 	return 0;
 }
 
-static int ccs_cose_key(struct cbor_reader *r, u8 *x, u8 *y)
+static int ccs_cose_key(struct cbor_reader *r, struct oscore_cred_key *k)
 {
+	s64 kty = 0, crv = 0, alg = 0;
 	unsigned int seen = 0;
 	u64 pairs, i;
 	bool is_int;
-	s64 label, v;
+	s64 label;
 	int err, bit;
 
 	err = ccs_map(r, &pairs);
@@ -118,21 +136,19 @@ static int ccs_cose_key(struct cbor_reader *r, u8 *x, u8 *y)
 		}
 		switch (bit) {
 		case 0:
+			err = cbor_get_int(r, &kty) ? -CODEC_ECRED : 0;
+			break;
 		case 1:
+			err = cbor_get_int(r, &crv) ? -CODEC_ECRED : 0;
+			break;
 		case 4:
-			err = cbor_get_int(r, &v);
-			if (err)
-				return -CODEC_ECRED;
-			if ((bit == 0 && v != COSE_KTY_EC2) ||
-			    (bit == 1 && v != COSE_CRV_P256) ||
-			    (bit == 4 && v != COSE_ALG_ES256))
-				return -CODEC_ECRED;
+			err = cbor_get_int(r, &alg) ? -CODEC_ECRED : 0;
 			break;
 		case 2:
-			err = ccs_coord(r, x);
+			err = ccs_coord(r, k->x);
 			break;
 		case 3:
-			err = ccs_coord(r, y);
+			err = ccs_coord(r, k->y);
 			break;
 		default:
 			err = cbor_skip(r, CCS_MAX_DEPTH);
@@ -140,11 +156,23 @@ static int ccs_cose_key(struct cbor_reader *r, u8 *x, u8 *y)
 		if (err)
 			return err;
 	}
-	/* kty, crv, x and y are required; alg is optional */
-	return (seen & 0xf) == 0xf ? 0 : -CODEC_ECRED;
+	/* EC2 P-256 with x and y, or OKP Ed25519 with x alone; alg optional */
+	if (kty == COSE_KTY_EC2 && crv == COSE_CRV_P256 &&
+	    (seen & 0xf) == 0xf)
+		k->type = OSCORE_CRED_P256;
+	else if (kty == COSE_KTY_OKP && crv == COSE_CRV_ED25519 &&
+		 (seen & 0xf) == 0x7)
+		k->type = OSCORE_CRED_ED25519;
+	else
+		return -CODEC_ECRED;
+	if ((seen & 0x10) &&
+	    alg != (k->type == OSCORE_CRED_P256 ? COSE_ALG_ES256 :
+					       COSE_ALG_EDDSA))
+		return -CODEC_ECRED;
+	return 0;
 }
 
-int oscore_ccs_parse(const u8 *ccs, size_t len, u8 *x, u8 *y)
+int oscore_ccs_parse_key(const u8 *ccs, size_t len, struct oscore_cred_key *k)
 {
 	bool found = false, is_int;
 	struct cbor_reader r;
@@ -152,6 +180,7 @@ int oscore_ccs_parse(const u8 *ccs, size_t len, u8 *x, u8 *y)
 	s64 label;
 	int err;
 
+	memset(k, 0, sizeof(*k));
 	cbor_reader_init(&r, ccs, len);
 	err = ccs_map(&r, &pairs);
 	if (err)
@@ -181,7 +210,7 @@ int oscore_ccs_parse(const u8 *ccs, size_t len, u8 *x, u8 *y)
 				return err;
 			if (!is_int || label != CNF_COSE_KEY)
 				return -CODEC_ECRED;
-			err = ccs_cose_key(&r, x, y);
+			err = ccs_cose_key(&r, k);
 			if (err)
 				return err;
 		}
@@ -189,4 +218,18 @@ int oscore_ccs_parse(const u8 *ccs, size_t len, u8 *x, u8 *y)
 	if (r.pos != r.len)
 		return -CODEC_ECBOR;
 	return found ? 0 : -CODEC_ECRED;
+}
+
+int oscore_ccs_parse(const u8 *ccs, size_t len, u8 *x, u8 *y)
+{
+	struct oscore_cred_key k;
+	int err = oscore_ccs_parse_key(ccs, len, &k);
+
+	if (err)
+		return err;
+	if (k.type != OSCORE_CRED_P256)
+		return -CODEC_ECRED;
+	memcpy(x, k.x, sizeof(k.x));
+	memcpy(y, k.y, sizeof(k.y));
+	return 0;
 }

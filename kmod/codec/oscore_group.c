@@ -12,7 +12,13 @@
 
 size_t oscore_group_sig_len(int alg_signature)
 {
-	return alg_signature == OSCORE_SIG_ES256 ? OSCORE_SIG_ES256_LEN : 0;
+	switch (alg_signature) {
+	case OSCORE_SIG_ES256:
+		return OSCORE_SIG_ES256_LEN;
+	case OSCORE_SIG_EDDSA:
+		return OSCORE_SIG_EDDSA_LEN;
+	}
+	return 0;
 }
 
 int oscore_group_ctx_check(const struct oscore_group_ctx *g)

@@ -38,9 +38,11 @@
 
 /* "Not set" in the Common Context: null in the algorithms array. */
 #define OSCORE_GROUP_ALG_NONE	0
-/* ECDSA w/ SHA-256 on P-256, the only Signature Algorithm here. */
+/* Signature Algorithms: ECDSA w/ SHA-256 on P-256, EdDSA on Ed25519. */
 #define OSCORE_SIG_ES256	(-7)
 #define OSCORE_SIG_ES256_LEN	64
+#define OSCORE_SIG_EDDSA	(-8)
+#define OSCORE_SIG_EDDSA_LEN	64
 #define OSCORE_GROUP_SIG_MAX_LEN	64
 /* An authentication credential (CCS) as the group carries it. */
 #define OSCORE_GROUP_CRED_MAX_LEN	256
@@ -63,7 +65,7 @@
 struct oscore_group_ctx {
 	struct oscore_ctx base;
 	int alg_aead;			/* pairwise mode AEAD, or _NONE */
-	int alg_signature;		/* COSE id: OSCORE_SIG_ES256 */
+	int alg_signature;		/* COSE id: OSCORE_SIG_ES256, _EDDSA */
 	int alg_pairwise_ka;		/* or _NONE */
 	const u8 *sender_cred;		/* this endpoint's credential */
 	size_t sender_cred_len;

@@ -7,12 +7,13 @@ a hand-made CBOR encoder, independently of the C code in kmod/codec and
 tools/lib, so that the two check each other (group_interop.py).
 
 Scope: what coapsec uses.  Group Encryption Algorithm AES-CCM-16-64-128
-(COSE 10), Signature Algorithm ES256 (COSE -7), HKDF SHA-256, no pairwise
+(COSE 10), Signature Algorithm ES256 (COSE -7) or EdDSA (COSE -8,
+Ed25519), HKDF SHA-256, no pairwise
 mode (AEAD Algorithm and Pairwise Key Agreement Algorithm not set), CoAP
 messages whose options are all Class E.
 """
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature, encode_dss_signature)
 from cryptography.hazmat.primitives.ciphers.aead import AESCCM
@@ -20,8 +21,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 ALG_GROUP_ENC = 10      # AES-CCM-16-64-128: key 16, nonce 13, tag 8
 KEY_LEN, NONCE_LEN, TAG_LEN = 16, 13, 8
-ALG_SIG = -7            # ES256
-SIG_LEN = 64
+ES256, EDDSA = -7, -8
+SIG_LEN = 64            # both
 OPT_OSCORE = 9
 
 
@@ -75,8 +76,9 @@ class Context:
     """One endpoint's view: its own sender part, one peer's recipient part."""
 
     def __init__(self, secret, salt, gid, sid, rid, own_key, own_cred,
-                 peer_cred, gm_cred=b''):
+                 peer_cred, gm_cred=b'', sig_alg=ES256):
         self.gid, self.sid, self.rid = gid, sid, rid
+        self.sig_alg = sig_alg
         self.sender_key = kdf(secret, salt, sid, gid, 'Key', KEY_LEN)
         self.recipient_key = kdf(secret, salt, rid, gid, 'Key', KEY_LEN)
         self.common_iv = kdf(secret, salt, b'', gid, 'IV', NONCE_LEN)
@@ -96,6 +98,11 @@ class Context:
 # --- credentials: CCS with cnf / COSE_Key EC2 P-256 (RFC 8392, 8747) -------
 
 def ccs(subject, pub):
+    if isinstance(pub, ed25519.Ed25519PublicKey):
+        # OKP (1), Ed25519 (6), x (RFC 9053 §7.2)
+        raw = pub.public_bytes(serialization.Encoding.Raw,
+                               serialization.PublicFormat.Raw)
+        return cbor({2: subject, 8: {1: {1: 1, -1: 6, -2: raw}}})
     n = pub.public_numbers()
     return cbor({2: subject, 8: {1: {1: 2, -1: 1,
                                      -2: n.x.to_bytes(32, 'big'),
@@ -105,6 +112,8 @@ def ccs(subject, pub):
 def ccs_public_key(cred):
     """The key of a CCS built by ccs() (the tests' own credentials)."""
     x = cred.index(b'\x21\x58\x20') + 3      # -2: bstr(32)
+    if b'\x01\x01\x20\x06' in cred:           # kty OKP, crv Ed25519
+        return ed25519.Ed25519PublicKey.from_public_bytes(cred[x:x + 32])
     y = cred.index(b'\x22\x58\x20') + 3      # -3: bstr(32)
     return ec.EllipticCurvePublicNumbers(
         int.from_bytes(cred[x:x + 32], 'big'),
@@ -131,10 +140,10 @@ def oscore_option(piv, kid_context, kid, group=True):
     return bytes([flags]) + val + kid
 
 
-def external_aad(req_kid, req_piv, req_kid_context, option, sender_cred,
-                 gm_cred):
+def external_aad(sig_alg, req_kid, req_piv, req_kid_context, option,
+                 sender_cred, gm_cred):
     # §3.4: alg_aead and alg_pairwise_key_agreement not set: null
-    return cbor([1, [None, ALG_GROUP_ENC, ALG_SIG, None], req_kid, req_piv,
+    return cbor([1, [None, ALG_GROUP_ENC, sig_alg, None], req_kid, req_piv,
                  b'', req_kid_context, option, sender_cred, gm_cred])
 
 
@@ -145,12 +154,17 @@ def keystream(ctx, piv, ident, is_request):
 
 def sign(key, ext_aad, ciphertext):
     tbs = cbor(['CounterSignature0', b'', ext_aad, ciphertext])
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return key.sign(tbs)
     r, s = decode_dss_signature(key.sign(tbs, ec.ECDSA(hashes.SHA256())))
     return r.to_bytes(32, 'big') + s.to_bytes(32, 'big')
 
 
 def verify_sig(pub, ext_aad, ciphertext, sig):
     tbs = cbor(['CounterSignature0', b'', ext_aad, ciphertext])
+    if isinstance(pub, ed25519.Ed25519PublicKey):
+        pub.verify(sig, tbs)                  # raises if bad
+        return
     sig_der = encode_dss_signature(int.from_bytes(sig[:32], 'big'),
                                    int.from_bytes(sig[32:], 'big'))
     pub.verify(sig_der, tbs, ec.ECDSA(hashes.SHA256()))   # raises if bad
@@ -229,8 +243,8 @@ def protect(ctx, msg, seq=None, request=None, group=True):
                            group)
     if is_request:
         request = Binding(ctx.sid, piv, ctx.gid, nonce)
-    ext = external_aad(request.kid, request.piv, request.kid_context, option,
-                       ctx.own_cred, ctx.gm_cred)
+    ext = external_aad(ctx.sig_alg, request.kid, request.piv,
+                       request.kid_context, option, ctx.own_cred, ctx.gm_cred)
     plain = bytes([code]) + coap_options(opts) + \
         (b'\xff' + payload if payload else b'')
     aad = cbor(['Encrypt0', b'', ext])
@@ -274,8 +288,8 @@ def verify(ctx, pkt, request=None):
     nonce = ctx.nonce(kid, piv) if piv else request.nonce
     if is_request:
         request = Binding(kid, piv, kid_context, nonce)
-    ext = external_aad(request.kid, request.piv, request.kid_context, option,
-                       ctx.peer_cred, ctx.gm_cred)
+    ext = external_aad(ctx.sig_alg, request.kid, request.piv,
+                       request.kid_context, option, ctx.peer_cred, ctx.gm_cred)
     ct, enc_sig = payload[:-SIG_LEN], payload[-SIG_LEN:]
     ks = keystream(ctx, piv or request.piv, kid if piv else request.kid,
                    is_request)

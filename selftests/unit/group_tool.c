@@ -4,7 +4,8 @@
  * tools/lib/oscore_group_sw.h, driven from the command line.  Hex in, hex
  * out; "-" is an empty value.
  *
- *   group_tool genkey FILE [SUBJECT]   new P-256 key in FILE; prints its CCS
+ *   group_tool genkey FILE [SUBJECT [ALG]]  new key in FILE (ALG -7: P-256,
+ *                                      -8: Ed25519); prints its CCS
  *   group_tool cred FILE [SUBJECT]     loads FILE; prints its CCS
  *   group_tool protect KEYFILE CTX... SEQ MSG [REQ...]
  *   group_tool verify  KEYFILE CTX... PKT [REQ...]
@@ -14,7 +15,8 @@
  * REQKID REQPIV REQKIDCTX, the request a response answers.  protect prints
  * the protected message; verify the message as unprotected.  Either
  * prints "error CODE TEXT" and exits 1 when the codec refuses (the
- * context included).
+ * context included).  GROUP_SIG_ALG in the environment sets the
+ * Signature Algorithm of the context (-7, the default, or -8).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,7 +94,8 @@ static int parse_ctx(char **argv, struct bufs *b, struct oscore_group_master *gm
 	gm->m.sender_id_len = n[3];
 	gm->m.recipient_id = b->rid;
 	gm->m.recipient_id_len = n[4];
-	gm->alg_signature = OSCORE_SIG_ES256;
+	gm->alg_signature = getenv("GROUP_SIG_ALG") ?
+			    atoi(getenv("GROUP_SIG_ALG")) : OSCORE_SIG_ES256;
 	gm->sender_cred = b->own;
 	gm->sender_cred_len = n[5];
 	gm->recipient_cred = b->peer;
@@ -139,7 +142,9 @@ int main(int argc, char **argv)
 		const char *subject = argc > 3 ? argv[3] : "";
 
 		if (!strcmp(argv[1], "genkey")) {
-			if (oscore_group_key_generate(&key))
+			int alg = argc > 4 ? atoi(argv[4]) : OSCORE_SIG_ES256;
+
+			if (oscore_group_key_generate_alg(&key, alg))
 				return die("key generation failed");
 			if (oscore_group_key_save(&key, argv[2], err, sizeof(err))) {
 				oscore_group_key_free(&key);

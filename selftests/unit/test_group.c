@@ -4,10 +4,12 @@
  * tools/lib/oscore_group_sw.h), in process: the draft's header
  * compression examples (selftests/vectors/oscore-groupcomm.json), the
  * structures' layout, CCS credentials well-formed and malformed, round
- * trips, a message changed at every byte, every short output buffer.
+ * trips, a message changed at every byte, every short output buffer;
+ * ES256 and EdDSA.
  * group_interop.py checks the cryptography against a second
  * implementation.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,13 +114,16 @@ TEST(draft_option_examples)
 	}
 }
 
+/* The Signature Algorithm of the keys and pairs below (a TEST is a fork). */
+static int sig_alg = OSCORE_SIG_ES256;
+
 static void gen_cred(struct __test_metadata *_metadata,
 		     struct oscore_group_key *k, const char *subject, u8 *cred,
 		     size_t *len)
 {
 	int n;
 
-	ASSERT_EQ(0, oscore_group_key_generate(k));
+	ASSERT_EQ(0, oscore_group_key_generate_alg(k, sig_alg));
 	n = oscore_group_key_ccs(k, subject, cred, OSCORE_GROUP_CRED_MAX_LEN);
 	ASSERT_LT(0, n);
 	*len = n;
@@ -165,6 +170,8 @@ static const struct ccs_case ccs_cases[] = {
 	{ "other claims and key parameters skipped",
 	  "a301626973181a0008a101a5010220010258" "20X" "215820X" "225820X", 0 },
 	{ "alg ES256 accepted", "a108a101a501022001215820X225820X0326", 0 },
+	{ "Ed25519 is not a P-256 key", "a108a101a301012006215820X", -CODEC_ECRED },
+	{ "OKP with a y", "a108a101a401012006215820X225820X", -CODEC_ECRED },
 	{ "text labels skipped", "a2636e6f7481f608a101a4010220012158" "20X"
 	  "225820X", 0 },
 	{ "not a map", "8108", -CODEC_ECBOR },
@@ -249,7 +256,7 @@ static int pair_ctx(struct oscore_group_sw *s, const u8 *sid, const u8 *rid,
 			.sender_id = sid, .sender_id_len = 1,
 			.recipient_id = rid, .recipient_id_len = 1,
 		},
-		.alg_signature = OSCORE_SIG_ES256,
+		.alg_signature = sig_alg,
 		.sender_cred = own, .sender_cred_len = own_len,
 		.recipient_cred = peer, .recipient_cred_len = peer_len,
 	};
@@ -279,7 +286,7 @@ static void pair_free(struct pair *p)
 static const char cmd_hex[] = "5202abcd7a10b5646f6f727310ff756e6c6f636b";
 static const char ans_hex[] = "5244abce7a10ff646f6e65";
 
-TEST(roundtrip_request_response)
+static void roundtrip(struct __test_metadata *_metadata)
 {
 	static struct oscore_group_rx grx;
 	struct oscore_group_binding bind;
@@ -324,8 +331,16 @@ TEST(roundtrip_request_response)
 	pair_free(&p);
 }
 
+TEST(roundtrip_request_response) { roundtrip(_metadata); }
+
+TEST(roundtrip_eddsa)
+{
+	sig_alg = OSCORE_SIG_EDDSA;
+	roundtrip(_metadata);
+}
+
 /* Any changed byte of the protected part makes verification fail. */
-TEST(every_byte_changed_fails)
+static void every_byte(struct __test_metadata *_metadata)
 {
 	static struct oscore_group_rx grx;
 	u8 in[MAX_MSG], out[MAX_MSG], bad[MAX_MSG];
@@ -366,7 +381,15 @@ TEST(every_byte_changed_fails)
 	pair_free(&p);
 }
 
-TEST(wrong_credential_and_forgery)
+TEST(every_byte_changed_fails) { every_byte(_metadata); }
+
+TEST(every_byte_changed_fails_eddsa)
+{
+	sig_alg = OSCORE_SIG_EDDSA;
+	every_byte(_metadata);
+}
+
+static void wrong_cred(struct __test_metadata *_metadata)
 {
 	static struct oscore_group_rx grx;
 	struct oscore_group_key kc;
@@ -410,6 +433,44 @@ TEST(wrong_credential_and_forgery)
 	oscore_group_sw_free(&wrong);
 	oscore_group_key_free(&kc);
 	pair_free(&p);
+}
+
+TEST(wrong_credential_and_forgery) { wrong_cred(_metadata); }
+
+TEST(wrong_credential_and_forgery_eddsa)
+{
+	sig_alg = OSCORE_SIG_EDDSA;
+	wrong_cred(_metadata);
+}
+
+/* A credential of the other key type than the group's is refused. */
+TEST(credential_of_other_type)
+{
+	struct oscore_group_key kp, ke;
+	u8 cp[OSCORE_GROUP_CRED_MAX_LEN], ce[OSCORE_GROUP_CRED_MAX_LEN];
+	struct oscore_cred_key k;
+	struct oscore_group_sw s;
+	size_t lp, le;
+	u8 x[32], y[32];
+
+	gen_cred(_metadata, &kp, "p", cp, &lp);
+	sig_alg = OSCORE_SIG_EDDSA;
+	gen_cred(_metadata, &ke, "e", ce, &le);
+	/* {2: "e", 8: {1: {1: 1, -1: 6, -2: x}}} */
+	ASSERT_EQ(1 + 1 + 2 + 1 + 1 + 1 + 1 + 2 + 2 + 3 + 32, le);
+	ASSERT_EQ(0, oscore_ccs_parse_key(ce, le, &k));
+	EXPECT_EQ(OSCORE_CRED_ED25519, k.type);
+	EXPECT_EQ(-CODEC_ECRED, oscore_ccs_parse(ce, le, x, y));
+	/* EdDSA group: a P-256 peer, or a P-256 own key, is refused */
+	EXPECT_EQ(-CODEC_ECRED, pair_ctx(&s, id_b, id_a, ce, le, cp, lp, &ke));
+	EXPECT_EQ(-CODEC_ECRED, pair_ctx(&s, id_a, id_b, cp, lp, ce, le, &kp));
+	sig_alg = OSCORE_SIG_ES256;
+	EXPECT_EQ(-CODEC_ECRED, pair_ctx(&s, id_b, id_a, cp, lp, ce, le, &kp));
+	/* an unknown Signature Algorithm is no group mode at all */
+	sig_alg = -35;
+	EXPECT_EQ(-EINVAL, pair_ctx(&s, id_b, id_a, cp, lp, cp, lp, &kp));
+	oscore_group_key_free(&kp);
+	oscore_group_key_free(&ke);
 }
 
 /* RFC 8613 messages under the same keys are not accepted as group mode. */

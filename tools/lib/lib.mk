@@ -15,5 +15,5 @@ CODEC_OBJS := $(B)/kmod/codec/oscore_alg.o $(B)/kmod/codec/codec_err.o \
 	$(B)/kmod/codec/oscore_group.o $(B)/kmod/codec/oscore_cred.o
 OSCORE_LIB_OBJS := $(CODEC_OBJS) $(B)/tools/lib/oscore_mbedtls.o \
 	$(B)/tools/lib/oscore_derive.o $(B)/tools/lib/oscore_group_sw.o
-OSCORE_LIBS := -lmbedcrypto
+OSCORE_LIBS := -lmbedcrypto -lcrypto
 # --- end OSCORE

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +14,8 @@
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include "codec/codec_err.h"
 #include "oscore_group_sw.h"
@@ -38,10 +41,26 @@ static int sys_rng(void *p, unsigned char *buf, size_t len)
 	return 0;
 }
 
-int oscore_group_key_generate(struct oscore_group_key *k)
+int oscore_group_key_generate_alg(struct oscore_group_key *k, int alg)
 {
+	EVP_PKEY_CTX *pc;
+
 	memset(k, 0, sizeof(*k));
 	mbedtls_pk_init(&k->pk);
+	k->alg = alg;
+	if (alg == OSCORE_SIG_EDDSA) {
+		pc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+		if (!pc || EVP_PKEY_keygen_init(pc) <= 0 ||
+		    EVP_PKEY_keygen(pc, &k->ed) <= 0) {
+			EVP_PKEY_CTX_free(pc);
+			return -EIO;
+		}
+		EVP_PKEY_CTX_free(pc);
+		k->set = true;
+		return 0;
+	}
+	if (alg != OSCORE_SIG_ES256)
+		return -EINVAL;
 	if (mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) ||
 	    mbedtls_ecp_gen_key(MBEDTLS_ECP_DP_SECP256R1, mbedtls_pk_ec(k->pk),
 				sys_rng, NULL)) {
@@ -52,11 +71,69 @@ int oscore_group_key_generate(struct oscore_group_key *k)
 	return 0;
 }
 
+int oscore_group_key_generate(struct oscore_group_key *k)
+{
+	return oscore_group_key_generate_alg(k, OSCORE_SIG_ES256);
+}
+
 void oscore_group_key_free(struct oscore_group_key *k)
 {
-	/* mbedtls_pk_free() wipes the private key (mbedtls_mpi_free does). */
+	/* Both libraries wipe private keys as they free them. */
 	mbedtls_pk_free(&k->pk);
+	EVP_PKEY_free(k->ed);
+	k->ed = NULL;
 	k->set = false;
+}
+
+/* An Ed25519 private key as PKCS #8 PEM into @pem: 0 or -1. */
+static int ed_write_pem(EVP_PKEY *ed, unsigned char *pem, size_t cap)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data;
+	long len;
+	int ret = -1;
+
+	if (bio && PEM_write_bio_PrivateKey(bio, ed, NULL, NULL, 0, NULL,
+					    NULL) > 0) {
+		len = BIO_get_mem_data(bio, &data);
+		if (len > 0 && (size_t)len < cap) {
+			memcpy(pem, data, len);
+			pem[len] = 0;
+			ret = 0;
+		}
+	}
+	BIO_free(bio);
+	return ret;
+}
+
+/* Never asks for a passphrase: encrypted keys are refused. */
+static int no_passphrase(char *buf, int size, int rw, void *u)
+{
+	(void)buf;
+	(void)size;
+	(void)rw;
+	(void)u;
+	return -1;
+}
+
+/* An Ed25519 private key in PEM or DER: the key, or NULL. */
+static EVP_PKEY *ed_read(const unsigned char *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	EVP_PKEY *pk = NULL;
+	BIO *bio;
+
+	bio = BIO_new_mem_buf(buf, len);
+	if (bio)
+		pk = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
+	BIO_free(bio);
+	if (!pk)
+		pk = d2i_AutoPrivateKey(NULL, &p, len);
+	if (pk && EVP_PKEY_get_id(pk) != EVP_PKEY_ED25519) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	return pk;
 }
 
 int oscore_group_key_save(const struct oscore_group_key *k, const char *path,
@@ -70,8 +147,11 @@ int oscore_group_key_save(const struct oscore_group_key *k, const char *path,
 		snprintf(err, errlen, "%s: no key to write", path);
 		return -1;
 	}
-	ret = mbedtls_pk_write_key_pem((mbedtls_pk_context *)&k->pk, pem,
-				       sizeof(pem));
+	if (k->ed)
+		ret = ed_write_pem(k->ed, pem, sizeof(pem)) ? -1 : 0;
+	else
+		ret = mbedtls_pk_write_key_pem((mbedtls_pk_context *)&k->pk,
+					       pem, sizeof(pem));
 	if (ret) {
 		snprintf(err, errlen, "%s: cannot encode the key (mbedTLS -0x%04x)",
 			 path, (unsigned int)-ret);
@@ -173,18 +253,26 @@ int oscore_group_key_load(struct oscore_group_key *k, const char *path,
 	ret = mbedtls_pk_parse_key(&k->pk, buf,
 				   len && memchr(buf, 0, len) ? len : len + 1,
 				   NULL, 0);
-	mbedtls_platform_zeroize(buf, sizeof(buf));
 	if (ret) {
+		/* mbedTLS 2.28 knows no Ed25519: OpenSSL reads those. */
+		k->ed = ed_read(buf, len);
+		mbedtls_platform_zeroize(buf, sizeof(buf));
+		if (k->ed) {
+			k->alg = OSCORE_SIG_EDDSA;
+			k->set = true;
+			return 0;
+		}
 		snprintf(err, errlen,
-			 "%s: expected an unencrypted EC private key in PEM or DER (mbedTLS -0x%04x)",
+			 "%s: expected an unencrypted EC P-256 or Ed25519 private key in PEM or DER (mbedTLS -0x%04x)",
 			 path, (unsigned int)-ret);
 		mbedtls_pk_free(&k->pk);
 		return -1;
 	}
+	mbedtls_platform_zeroize(buf, sizeof(buf));
 	if (mbedtls_pk_get_type(&k->pk) != MBEDTLS_PK_ECKEY ||
 	    mbedtls_pk_ec(k->pk)->grp.id != MBEDTLS_ECP_DP_SECP256R1) {
 		snprintf(err, errlen,
-			 "%s: expected an EC P-256 (secp256r1) key, found %s",
+			 "%s: expected an EC P-256 (secp256r1) or Ed25519 key, found %s",
 			 path, mbedtls_pk_get_name(&k->pk));
 		mbedtls_pk_free(&k->pk);
 		return -1;
@@ -197,6 +285,7 @@ int oscore_group_key_load(struct oscore_group_key *k, const char *path,
 		mbedtls_pk_free(&k->pk);
 		return -1;
 	}
+	k->alg = OSCORE_SIG_ES256;
 	k->set = true;
 	return 0;
 }
@@ -207,7 +296,7 @@ int oscore_group_key_public(const struct oscore_group_key *k, u8 *x, u8 *y)
 	unsigned char pt[1 + 2 * OSCORE_P256_COORD_LEN];
 	size_t olen;
 
-	if (!k->set)
+	if (!k->set || k->ed)
 		return -EINVAL;
 	ec = mbedtls_pk_ec(k->pk);
 	if (mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q,
@@ -220,13 +309,39 @@ int oscore_group_key_public(const struct oscore_group_key *k, u8 *x, u8 *y)
 	return 0;
 }
 
+int oscore_group_key_public_key(const struct oscore_group_key *k,
+				struct oscore_cred_key *pub)
+{
+	size_t len = sizeof(pub->x);
+
+	memset(pub, 0, sizeof(*pub));
+	if (!k->set)
+		return -EINVAL;
+	if (!k->ed) {
+		pub->type = OSCORE_CRED_P256;
+		return oscore_group_key_public(k, pub->x, pub->y);
+	}
+	pub->type = OSCORE_CRED_ED25519;
+	if (EVP_PKEY_get_raw_public_key(k->ed, pub->x, &len) != 1 ||
+	    len != OSCORE_ED25519_KEY_LEN)
+		return -EINVAL;
+	return 0;
+}
+
 int oscore_group_key_ccs(const struct oscore_group_key *k,
 			 const char *subject, u8 *buf, size_t cap)
 {
-	u8 x[OSCORE_P256_COORD_LEN], y[OSCORE_P256_COORD_LEN];
-	int err = oscore_group_key_public(k, x, y);
+	struct oscore_cred_key pub;
+	int err = oscore_group_key_public_key(k, &pub);
 
-	return err ? err : oscore_ccs_build(subject, x, y, buf, cap);
+	return err ? err : oscore_ccs_build_key(subject, &pub, buf, cap);
+}
+
+/* The credential type a Signature Algorithm needs. */
+static enum oscore_cred_type cred_type(int alg_signature)
+{
+	return alg_signature == OSCORE_SIG_EDDSA ? OSCORE_CRED_ED25519 :
+						   OSCORE_CRED_P256;
 }
 
 int oscore_group_sekey(const struct oscore_master *m, u8 *out, size_t len)
@@ -260,9 +375,8 @@ int oscore_group_sw_init(struct oscore_group_sw *s,
 {
 	const struct oscore_alg *alg = oscore_alg_find(gm->m.alg);
 	const struct oscore_alg *aead = oscore_alg_find(gm->alg_aead);
-	u8 x[OSCORE_P256_COORD_LEN], y[OSCORE_P256_COORD_LEN];
+	struct oscore_cred_key cred, pub;
 	u8 pt[1 + 2 * OSCORE_P256_COORD_LEN];
-	u8 ox[OSCORE_P256_COORD_LEN], oy[OSCORE_P256_COORD_LEN];
 	int err;
 
 	memset(s, 0, sizeof(*s));
@@ -273,7 +387,7 @@ int oscore_group_sw_init(struct oscore_group_sw *s,
 	 * (§2.1.4); oscore_derive() sizes it for the Group Encryption
 	 * Algorithm, so a pairwise AEAD with another nonce length is refused.
 	 */
-	if (!alg || gm->alg_signature != OSCORE_SIG_ES256 ||
+	if (!alg || !oscore_group_sig_len(gm->alg_signature) ||
 	    (gm->alg_aead != OSCORE_GROUP_ALG_NONE &&
 	     (!aead || aead->nonce_len != alg->nonce_len)) ||
 	    !gm->m.id_context || !gm->sender_cred_len)
@@ -285,23 +399,35 @@ int oscore_group_sw_init(struct oscore_group_sw *s,
 		return -EINVAL;
 	if (own) {
 		/* The key that signs must be the one the credential names. */
-		err = oscore_ccs_parse(gm->sender_cred, gm->sender_cred_len, x, y);
+		err = oscore_ccs_parse_key(gm->sender_cred, gm->sender_cred_len,
+					   &cred);
 		if (err)
 			return err;
-		if (oscore_group_key_public(own, ox, oy) ||
-		    memcmp(x, ox, sizeof(x)) || memcmp(y, oy, sizeof(y)))
+		if (own->alg != gm->alg_signature ||
+		    oscore_group_key_public_key(own, &pub) ||
+		    cred.type != pub.type || memcmp(&cred.x, &pub.x, 32) ||
+		    memcmp(&cred.y, &pub.y, 32))
 			return -CODEC_ECRED;
 	}
-	if (mbedtls_ecp_group_load(&s->grp, MBEDTLS_ECP_DP_SECP256R1))
-		return -EIO;
 	if (gm->recipient_cred_len) {
-		err = oscore_ccs_parse(gm->recipient_cred,
-				       gm->recipient_cred_len, x, y);
+		err = oscore_ccs_parse_key(gm->recipient_cred,
+					   gm->recipient_cred_len, &cred);
 		if (err)
-			goto fail;
+			return err;
+		if (cred.type != cred_type(gm->alg_signature))
+			return -CODEC_ECRED;
+	}
+	if (gm->recipient_cred_len && cred.type == OSCORE_CRED_ED25519) {
+		s->peer_ed = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL,
+							 cred.x, 32);
+		if (!s->peer_ed)
+			return -CODEC_ECRED;
+	} else if (gm->recipient_cred_len) {
+		if (mbedtls_ecp_group_load(&s->grp, MBEDTLS_ECP_DP_SECP256R1))
+			return -EIO;
 		pt[0] = 0x04;
-		memcpy(pt + 1, x, sizeof(x));
-		memcpy(pt + 1 + sizeof(x), y, sizeof(y));
+		memcpy(pt + 1, cred.x, 32);
+		memcpy(pt + 1 + 32, cred.y, 32);
 		if (mbedtls_ecp_point_read_binary(&s->grp, &s->peer, pt,
 						  sizeof(pt)) ||
 		    mbedtls_ecp_check_pubkey(&s->grp, &s->peer)) {
@@ -331,6 +457,8 @@ int oscore_group_sw_init(struct oscore_group_sw *s,
 	s->g.gm_cred_len = gm->gm_cred_len;
 	return 0;
 fail:
+	EVP_PKEY_free(s->peer_ed);
+	s->peer_ed = NULL;
 	mbedtls_ecp_point_free(&s->peer);
 	mbedtls_ecp_group_free(&s->grp);
 	return err;
@@ -339,6 +467,7 @@ fail:
 void oscore_group_sw_free(struct oscore_group_sw *s)
 {
 	oscore_sw_ctx_free(&s->sw);
+	EVP_PKEY_free(s->peer_ed);
 	mbedtls_ecp_point_free(&s->peer);
 	mbedtls_ecp_group_free(&s->grp);
 	mbedtls_platform_zeroize(s, sizeof(*s));
@@ -364,6 +493,52 @@ static int tbs_hash(const struct oscore_group_crypt *c, const u8 *ct,
 	      mbedtls_md_finish(&mc, hash);
 	mbedtls_md_free(&mc);
 	return ret ? -EIO : 0;
+}
+
+/* The Countersign_structure over @ct, whole (EdDSA signs the message). */
+static u8 *tbs_bytes(const struct oscore_group_crypt *c, const u8 *ct,
+		     size_t ct_len, size_t *len)
+{
+	u8 *tbs = malloc(OSCORE_GROUP_AAD_MAX + ct_len);
+	int n;
+
+	if (!tbs)
+		return NULL;
+	n = oscore_group_tbs_head(c->ext_aad, c->ext_aad_len, ct_len, tbs,
+				  OSCORE_GROUP_AAD_MAX);
+	if (n < 0) {
+		free(tbs);
+		return NULL;
+	}
+	memcpy(tbs + n, ct, ct_len);
+	*len = n + ct_len;
+	return tbs;
+}
+
+/* EdDSA (RFC 8032) sign into @sig or verify @sig: 0, -CODEC_ESIG, -EIO. */
+static int ed_sig(EVP_PKEY *key, bool sign, const struct oscore_group_crypt *c,
+		  const u8 *ct, size_t ct_len, u8 *sig)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t len, siglen = OSCORE_SIG_EDDSA_LEN;
+	u8 *tbs = tbs_bytes(c, ct, ct_len, &len);
+	int ret = -EIO;
+
+	if (!md || !tbs)
+		goto out;
+	if (sign) {
+		if (EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+		    EVP_DigestSign(md, sig, &siglen, tbs, len) == 1 &&
+		    siglen == OSCORE_SIG_EDDSA_LEN)
+			ret = 0;
+	} else if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1) {
+		ret = EVP_DigestVerify(md, sig, OSCORE_SIG_EDDSA_LEN, tbs,
+				       len) == 1 ? 0 : -CODEC_ESIG;
+	}
+out:
+	EVP_MD_CTX_free(md);
+	free(tbs);
+	return ret;
 }
 
 /* XORs the countersignature keystream (§4.2) into @sig. */
@@ -408,6 +583,13 @@ int oscore_group_protect(struct oscore_group_sw *s, const struct coap_msg *m,
 	if (err)
 		return err;
 	ct_len = c->len + s->g.base.alg->tag_len;
+	if (s->own->ed) {
+		err = ed_sig(s->own->ed, true, c, c->buf, ct_len, c->sig);
+		if (err)
+			return err;
+		err = ks_xor(s, c, c->sig);
+		return err ? err : len;
+	}
 	err = tbs_hash(c, c->buf, ct_len, hash);
 	if (err)
 		return err;
@@ -448,6 +630,13 @@ int oscore_group_verify(struct oscore_group_sw *s, u8 *pkt, size_t len,
 	err = ks_xor(s, c, sig);
 	if (err)
 		return err;
+	if (s->g.alg_signature == OSCORE_SIG_EDDSA) {
+		err = ed_sig(s->peer_ed, false, c, c->buf,
+			     c->len + s->g.base.alg->tag_len, sig);
+		if (err)
+			return err;
+		goto decrypt;
+	}
 	err = tbs_hash(c, c->buf, c->len + s->g.base.alg->tag_len, hash);
 	if (err)
 		return err;
@@ -463,6 +652,7 @@ int oscore_group_verify(struct oscore_group_sw *s, u8 *pkt, size_t len,
 	mbedtls_mpi_free(&sg);
 	if (err)
 		return err;
+decrypt:
 	err = oscore_mbedtls_aead(s->g.base.recipient_key, false, c->nonce,
 				  c->aad, c->aad_len, c->buf, c->len);
 	return oscore_unprotect_finish(&grx->rx, err, out);

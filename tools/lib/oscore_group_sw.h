@@ -7,7 +7,9 @@
  *             Encryption Algorithm (§2.3), the Signature Encryption Key
  *             (§2.1.9: info [h'', Gid, alg_group_enc, "SEKey", key length])
  *   sign      ES256 (COSE -7): ECDSA P-256 with SHA-256, deterministic
- *             (RFC 6979), signature r || s in 64 bytes (RFC 9053 §2.1)
+ *             (RFC 6979), signature r || s in 64 bytes (RFC 9053 §2.1),
+ *             with mbedTLS; EdDSA (COSE -8) on Ed25519 (RFC 8032, 64
+ *             bytes) with OpenSSL's libcrypto, as mbedTLS 2.28 has none
  *   keystream HKDF-SHA-256 (§4.2)
  *   key pairs P-256, kept in PEM files ("EC PRIVATE KEY", RFC 5915) of
  *             mode 0600; authentication credentials are CCSs
@@ -25,14 +27,21 @@
 #include "codec/oscore_group.h"
 #include "oscore_derive.h"
 
+struct evp_pkey_st;
+
 /* A member's own key pair (its private key signs). */
 struct oscore_group_key {
-	mbedtls_pk_context pk;
+	int alg;			/* OSCORE_SIG_ES256 or _EDDSA */
+	mbedtls_pk_context pk;		/* ES256 */
+	struct evp_pkey_st *ed;		/* EdDSA (OpenSSL) */
 	bool set;
 };
 
 /* A fresh P-256 key pair from the system's random source: 0 or -EIO. */
 int oscore_group_key_generate(struct oscore_group_key *k);
+
+/* A fresh key pair for @alg (OSCORE_SIG_ES256 or _EDDSA): 0, -EINVAL, -EIO. */
+int oscore_group_key_generate_alg(struct oscore_group_key *k, int alg);
 
 /*
  * Writes @k's private key as PEM to @path, created with mode 0600; an
@@ -43,14 +52,19 @@ int oscore_group_key_save(const struct oscore_group_key *k, const char *path,
 
 /*
  * Loads a private key written by oscore_group_key_save() (PEM or DER,
- * EC P-256).  The file must be a regular file of mode 0600 (no access for
- * group or others).  0, or -1 with @err naming the file and what was wrong.
+ * EC P-256 or Ed25519; k->alg says which).  The file must be a regular
+ * file of mode 0600 (no access for group or others).  0, or -1 with @err
+ * naming the file and what was wrong.
  */
 int oscore_group_key_load(struct oscore_group_key *k, const char *path,
 			  char *err, size_t errlen);
 
 /* The public key's coordinates, 32 bytes each: 0 or -EINVAL. */
 int oscore_group_key_public(const struct oscore_group_key *k, u8 *x, u8 *y);
+
+/* The public key, either type: 0 or -EINVAL. */
+int oscore_group_key_public_key(const struct oscore_group_key *k,
+				struct oscore_cred_key *pub);
 
 /* The CCS credential for @k's public key and @subject: length or error. */
 int oscore_group_key_ccs(const struct oscore_group_key *k,
@@ -62,7 +76,7 @@ void oscore_group_key_free(struct oscore_group_key *k);
 /* The inputs of a group mode context. */
 struct oscore_group_master {
 	struct oscore_master m;		/* m.alg: Group Encryption Algorithm */
-	int alg_signature;		/* OSCORE_SIG_ES256 */
+	int alg_signature;		/* OSCORE_SIG_ES256 or _EDDSA */
 	int alg_aead;			/* OSCORE_GROUP_ALG_NONE: no pairwise */
 	int alg_pairwise_ka;		/* OSCORE_GROUP_ALG_NONE */
 	const u8 *sender_cred;		/* this endpoint's CCS */
@@ -82,6 +96,7 @@ struct oscore_group_sw {
 	const struct oscore_group_key *own;	/* NULL: verify only */
 	mbedtls_ecp_group grp;
 	mbedtls_ecp_point peer;			/* from recipient_cred */
+	struct evp_pkey_st *peer_ed;		/* EdDSA: from recipient_cred */
 	u8 sender_cred[OSCORE_GROUP_CRED_MAX_LEN];
 	u8 recipient_cred[OSCORE_GROUP_CRED_MAX_LEN];
 	u8 gm_cred[OSCORE_GROUP_CRED_MAX_LEN];
