@@ -356,23 +356,20 @@ static void every_byte(struct __test_metadata *_metadata)
 	ASSERT_LT(0, len);
 	/* from the OSCORE option on: header, MID and token are not protected */
 	start = 4 + 2;
+	/* one bit a byte, a different one each time (a verify is costly) */
 	for (i = start; i < len; i++) {
-		unsigned int bit;
-
-		for (bit = 0; bit < 8; bit++) {
-			memcpy(bad, out, len);
-			bad[i] ^= 1u << bit;
-			err = oscore_group_verify(&p.b, bad, len, NULL, &grx, &u);
-			if (!err)
-				TH_LOG("byte %d bit %u: accepted", i, bit);
-			EXPECT_NE(0, err);
-			if (i >= len - OSCORE_SIG_ES256_LEN) {
-				EXPECT_EQ(-CODEC_ESIG, err);
-				sig_fail += err == -CODEC_ESIG;
-			}
+		memcpy(bad, out, len);
+		bad[i] ^= 1u << (i % 8);
+		err = oscore_group_verify(&p.b, bad, len, NULL, &grx, &u);
+		if (!err)
+			TH_LOG("byte %d bit %d: accepted", i, i % 8);
+		EXPECT_NE(0, err);
+		if (i >= len - OSCORE_SIG_ES256_LEN) {
+			EXPECT_EQ(-CODEC_ESIG, err);
+			sig_fail += err == -CODEC_ESIG;
 		}
 	}
-	EXPECT_EQ(8 * OSCORE_SIG_ES256_LEN, sig_fail);
+	EXPECT_EQ(OSCORE_SIG_ES256_LEN, sig_fail);
 	/* and cut short at every length */
 	for (i = 0; i < len; i++) {
 		memcpy(bad, out, len);
