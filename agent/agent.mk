@@ -6,7 +6,8 @@
 AGENT_CORE_SRCS := $(addprefix agent/,config.c ks.c log.c dtls.c \
 	dtls_server.c dtls_client.c coap_endpoint.c registry.c registry_sqlite.c \
 	registry_pg.c contexts.c \
-	e2e.c keypush.c agent.c flow_server.c flow_gateway.c flow_device.c)
+	e2e.c keypush.c agent.c flow_server.c flow_gateway.c flow_device.c \
+	groupkey.c)
 AGENT_CORE_OBJS := $(AGENT_CORE_SRCS:%.c=$(B)/%.o)
 # libpq (the PostgreSQL registry backend) keeps its header in a folder of its own.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
@@ -27,7 +28,8 @@ PROGS += $(B)/coapsecd
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare $(PQ_CFLAGS)
 AGENT_C_TESTS := test_ks test_config test_registry test_e2e
-AGENT_SH_TESTS := agent_flow agent_interop agent_failover agent_gateways
+AGENT_SH_TESTS := agent_flow agent_interop agent_failover agent_gateways \
+	agent_groupkey
 
 $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 		$(AGENT_DEPS)

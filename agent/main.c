@@ -6,6 +6,12 @@
  *   coapsecd -c CONFIG -t            check CONFIG and exit
  *   coapsecd -c CONFIG -p PATH       GET coaps://UPSTREAM/PATH once and
  *                                    print the answer (device, gateway)
+ *   coapsecd --genkey FILE [--subject NAME] [--alg ES256|EdDSA]
+ *                                    new key pair for signed groups
+ *                                    (private key in FILE, mode 0600);
+ *                                    prints its credential (CCS, hex)
+ *   coapsecd --credential FILE [--subject NAME]
+ *                                    the credential of the key in FILE
  *   coapsecd -h | --help             usage
  *
  * Signals: TERM/INT stop, HUP reloads the configuration (gateway:
@@ -28,17 +34,25 @@
 #include <mbedtls/entropy.h>
 
 #include "agent/agent.h"
+#include "agent/groupkey.h"
 #include "agent/log.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: coapsecd -c CONFIG [-v] [-t] [-p PATH]\n"
+		"       coapsecd --genkey FILE [--subject NAME] [--alg ES256|EdDSA]\n"
+		"       coapsecd --credential FILE [--subject NAME]\n"
 		"       coapsecd -h | --help\n"
 		"  -c CONFIG  JSON configuration (see coapsecd(8))\n"
 		"  -t         check the configuration (keys, writable paths, policies) and exit\n"
 		"  -p PATH    send GET PATH to the upstream peer over coaps, print the answer, exit\n"
 		"  -v         debug logging\n"
+		"  --genkey FILE      new key pair for signed groups, private key in FILE\n"
+		"                     (mode 0600); prints its credential (CCS, hex)\n"
+		"  --credential FILE  print the credential of the key pair in FILE\n"
+		"  --subject NAME     the credential's subject (default: empty)\n"
+		"  --alg ALG          --genkey: ES256 (P-256, the default) or EdDSA (Ed25519)\n"
 		"  -h, --help this text\n");
 }
 
@@ -165,6 +179,8 @@ static void reload(struct agent *a)
 int main(int argc, char **argv)
 {
 	const char *conf = NULL, *ping_path = NULL;
+	const char *genkey = NULL, *credential = NULL, *subject = "";
+	const char *sig_alg = NULL;
 	struct agent_config cfg;
 	static struct agent a;
 	char err[CFG_ERR_LEN], pfx[160];
@@ -183,6 +199,10 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "genkey", required_argument, NULL, 'G' },
+		{ "credential", required_argument, NULL, 'C' },
+		{ "subject", required_argument, NULL, 'S' },
+		{ "alg", required_argument, NULL, 'A' },
 		{ 0 }
 	};
 
@@ -193,10 +213,19 @@ int main(int argc, char **argv)
 		case 'p': ping_path = optarg; break;
 		case 'v': log_level = LOG_LVL_DEBUG; break;
 		case 'h': usage(stdout); return 0;
+		case 'G': genkey = optarg; break;
+		case 'C': credential = optarg; break;
+		case 'S': subject = optarg; break;
+		case 'A': sig_alg = optarg; break;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!conf || optind != argc) {
+	if ((genkey || credential) && !conf && optind == argc &&
+	    !(genkey && credential) && !check && !ping_path)
+		return groupkey_main(genkey, credential, subject,
+				     sig_alg ? sig_alg : "ES256");
+	if (!conf || optind != argc || genkey || credential || *subject ||
+	    sig_alg) {
 		usage(stderr);
 		return 2;
 	}

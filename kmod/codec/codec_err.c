@@ -33,6 +33,11 @@ static const char *const codec_errs[] = {
 	[CODEC_ESHORT - CODEC_EBASE] = "ciphertext too short",
 	[CODEC_EAUTH - CODEC_EBASE] = "authentication failed",
 	[CODEC_EINNER - CODEC_EBASE] = "option not allowed in plaintext",
+	[CODEC_EGROUP - CODEC_EBASE] = "group mode message (Group Flag set)",
+	[CODEC_ENOTGROUP - CODEC_EBASE] = "Group Flag clear where group mode is required",
+	[CODEC_ECBOR - CODEC_EBASE] = "malformed CBOR",
+	[CODEC_ECRED - CODEC_EBASE] = "unusable authentication credential",
+	[CODEC_ESIG - CODEC_EBASE] = "countersignature does not verify",
 };
 
 const char *codec_strerror(int err)

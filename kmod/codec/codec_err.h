@@ -45,6 +45,12 @@ enum codec_err {
 	CODEC_ESHORT,		/* ciphertext shorter than tag + code */
 	CODEC_EAUTH,		/* AEAD tag does not verify */
 	CODEC_EINNER,		/* plaintext holds an option never sent inner */
+	/* Group OSCORE group mode (draft-ietf-core-oscore-groupcomm-28) */
+	CODEC_EGROUP,		/* Group Flag set: not for an RFC 8613 context */
+	CODEC_ENOTGROUP,	/* Group Flag clear where group mode is required */
+	CODEC_ECBOR,		/* CBOR item malformed or not the expected type */
+	CODEC_ECRED,		/* authentication credential unusable */
+	CODEC_ESIG,		/* countersignature does not verify */
 	CODEC_ELAST,
 };
 

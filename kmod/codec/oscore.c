@@ -171,27 +171,26 @@ static int oscore_write_inner(const struct coap_msg *m, bool is_request,
 	return 0;
 }
 
-int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
-			 u64 seq, const struct oscore_binding *request,
-			 u8 *out, size_t cap, struct oscore_aead_req *req,
-			 struct oscore_binding *binding)
+int oscore_protect_layout(const struct oscore_ctx *ctx,
+			  const struct coap_msg *m, u64 seq,
+			  const struct oscore_binding *request, bool group,
+			  size_t trailer, u8 *out, size_t cap,
+			  struct oscore_layout *l)
 {
-	u8 optval[OSCORE_OPT_MAX_LEN];
-	bool is_request, observe;
-	struct oscore_binding own;
-	struct oscore_option opt;
+	struct oscore_option *opt = &l->opt;
 	unsigned int i, outer;
-	size_t pos, start;
-	int len, err;
+	bool observe;
+	size_t pos;
+	int err;
 
 	err = oscore_ctx_check(ctx);
 	if (err)
 		return err;
 	if (COAP_CODE_CLASS(m->code) == 0 && m->code != COAP_CODE_EMPTY)
-		is_request = true;
+		l->is_request = true;
 	else if (COAP_CODE_CLASS(m->code) == 2 ||
 		 COAP_CODE_CLASS(m->code) == 4 || COAP_CODE_CLASS(m->code) == 5)
-		is_request = false;
+		l->is_request = false;
 	else
 		return -CODEC_ECODE;
 	if (m->token_len > COAP_MAX_TOKEN_LEN)
@@ -212,50 +211,49 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 	/* The outer message must stay within what the receiver parses */
 	if (outer > COAP_MAX_OPTIONS)
 		return -CODEC_ETOOMANY;
-	if (is_request && seq == OSCORE_SEQ_NONE)
+	if (l->is_request && seq == OSCORE_SEQ_NONE)
 		return -CODEC_ESEQ;
-	if (is_request && request)
+	if (l->is_request && request)
 		return -CODEC_ENOBINDING;
-	if (!is_request && !request)
+	if (!l->is_request && !request)
 		return -CODEC_ENOBINDING;
 	if (seq != OSCORE_SEQ_NONE && seq > OSCORE_SEQ_MAX)
 		return -CODEC_ESEQ;
 
-	memset(&opt, 0, sizeof(opt));
-	memset(&own, 0, sizeof(own));
+	memset(opt, 0, sizeof(*opt));
+	memset(&l->own, 0, sizeof(l->own));
+	opt->group = group;
 	if (seq != OSCORE_SEQ_NONE) {
-		oscore_piv_from_seq(seq, opt.piv, &opt.piv_len);
-		oscore_nonce(ctx, ctx->sender_id, ctx->sender_id_len, opt.piv,
-			     opt.piv_len, req->nonce);
+		oscore_piv_from_seq(seq, opt->piv, &opt->piv_len);
+		oscore_nonce(ctx, ctx->sender_id, ctx->sender_id_len, opt->piv,
+			     opt->piv_len, l->nonce);
 	} else {
-		memcpy(req->nonce, request->nonce, ctx->alg->nonce_len);
+		memcpy(l->nonce, request->nonce, ctx->alg->nonce_len);
 	}
-	if (is_request || (ctx->flags & OSCORE_CTX_GROUP)) {
-		opt.has_kid = true;
-		opt.kid = ctx->sender_id;
-		opt.kid_len = ctx->sender_id_len;
+	if (l->is_request || (ctx->flags & OSCORE_CTX_GROUP)) {
+		opt->has_kid = true;
+		opt->kid = ctx->sender_id;
+		opt->kid_len = ctx->sender_id_len;
 	}
-	if (is_request &&
+	if (l->is_request &&
 	    (ctx->flags & (OSCORE_CTX_GROUP | OSCORE_CTX_SEND_KID_CONTEXT))) {
-		opt.has_kid_context = true;
-		opt.kid_context = ctx->id_context;
-		opt.kid_context_len = ctx->id_context_len;
+		opt->has_kid_context = true;
+		opt->kid_context = ctx->id_context;
+		opt->kid_context_len = ctx->id_context_len;
 	}
-	len = oscore_option_encode(&opt, optval, sizeof(optval));
-	if (len < 0)
-		return len;
+	l->opt_len = oscore_option_encode(opt, l->optval, sizeof(l->optval));
+	if (l->opt_len < 0)
+		return l->opt_len;
 
-	if (is_request) {
-		memcpy(own.kid, ctx->sender_id, ctx->sender_id_len);
-		own.kid_len = ctx->sender_id_len;
-		memcpy(own.piv, opt.piv, opt.piv_len);
-		own.piv_len = opt.piv_len;
-		memcpy(own.nonce, req->nonce, ctx->alg->nonce_len);
-		request = &own;
+	if (l->is_request) {
+		memcpy(l->own.kid, ctx->sender_id, ctx->sender_id_len);
+		l->own.kid_len = ctx->sender_id_len;
+		memcpy(l->own.piv, opt->piv, opt->piv_len);
+		l->own.piv_len = opt->piv_len;
+		memcpy(l->own.nonce, l->nonce, ctx->alg->nonce_len);
+		request = &l->own;
 	}
-	err = oscore_req_crypto(ctx, req, ctx->sender_key, request);
-	if (err)
-		return err;
+	l->bound = request;
 
 	/* Outer header: POST / 2.04, FETCH / 2.05 with Observe (§4.2) */
 	observe = coap_has_option(m, COAP_OPT_OBSERVE);
@@ -263,31 +261,52 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 	if (cap < pos)
 		return -CODEC_ENOSPC;
 	out[0] = (COAP_VERSION << 6) | ((m->type & 0x03) << 4) | m->token_len;
-	if (is_request)
+	if (l->is_request)
 		out[1] = observe ? COAP_CODE_FETCH : COAP_CODE_POST;
 	else
 		out[1] = observe ? COAP_CODE_CONTENT : COAP_CODE_CHANGED;
 	out[2] = m->mid >> 8;
 	out[3] = m->mid & 0xff;
 	memcpy(out + COAP_HDR_LEN, m->token, m->token_len);
-	err = oscore_write_outer(m, optval, len, out, cap, &pos);
+	err = oscore_write_outer(m, l->optval, l->opt_len, out, cap, &pos);
 	if (err)
 		return err;
 	/* Marker and the code byte; the plaintext starts after the marker */
 	if (cap - pos < 2)
 		return -CODEC_ENOSPC;
 	out[pos++] = COAP_PAYLOAD_MARKER;
-	start = pos;
-	err = oscore_write_inner(m, is_request, out, cap, &pos);
+	l->start = pos;
+	err = oscore_write_inner(m, l->is_request, out, cap, &pos);
 	if (err)
 		return err;
-	if (cap - pos < ctx->alg->tag_len)
+	if (cap - pos < trailer)
 		return -CODEC_ENOSPC;
-	req->buf = out + start;
-	req->len = pos - start;
-	if (binding && is_request)
-		*binding = own;
-	return pos + ctx->alg->tag_len;
+	l->len = pos - l->start;
+	return pos + trailer;
+}
+
+int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
+			 u64 seq, const struct oscore_binding *request,
+			 u8 *out, size_t cap, struct oscore_aead_req *req,
+			 struct oscore_binding *binding)
+{
+	struct oscore_layout l;
+	int len, err;
+
+	len = oscore_protect_layout(ctx, m, seq, request, false,
+				    ctx->alg ? ctx->alg->tag_len : 0, out, cap,
+				    &l);
+	if (len < 0)
+		return len;
+	memcpy(req->nonce, l.nonce, ctx->alg->nonce_len);
+	err = oscore_req_crypto(ctx, req, ctx->sender_key, l.bound);
+	if (err)
+		return err;
+	req->buf = out + l.start;
+	req->len = l.len;
+	if (binding && l.is_request)
+		*binding = l.own;
+	return len;
 }
 
 int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
@@ -368,6 +387,9 @@ int oscore_unprotect_begin(const struct oscore_ctx *ctx,
 	err = oscore_ctx_check(ctx);
 	if (err)
 		return err;
+	/* Group mode carries a countersignature this path cannot check. */
+	if (o->group)
+		return -CODEC_EGROUP;
 	if (o->has_kid &&
 	    !oscore_bytes_eq(o->kid, o->kid_len, ctx->recipient_id,
 			     ctx->recipient_id_len))

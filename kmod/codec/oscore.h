@@ -143,6 +143,35 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			 u8 *out, size_t cap, struct oscore_aead_req *req,
 			 struct oscore_binding *binding);
 
+/*
+ * What oscore_protect_layout() wrote: the nonce, the OSCORE option value
+ * as sent, the binding the AAD uses and the plaintext's place in @out.
+ */
+struct oscore_layout {
+	bool is_request;
+	u8 nonce[OSCORE_MAX_NONCE_LEN];
+	struct oscore_option opt;
+	u8 optval[OSCORE_OPT_MAX_LEN];
+	int opt_len;
+	struct oscore_binding own;	/* a request's, for its response */
+	const struct oscore_binding *bound;	/* request_kid, request_piv */
+	size_t start;			/* plaintext (code, options, payload) */
+	size_t len;
+};
+
+/*
+ * The message part of oscore_protect_begin(), shared with the group mode
+ * (oscore_group.h): checks @m, builds the OSCORE option (Group Flag from
+ * @group) and the nonce, and writes the outer message and the plaintext
+ * to @out, leaving @trailer bytes after it (tag, countersignature).
+ * Returns the final length or -CODEC_E*.
+ */
+int oscore_protect_layout(const struct oscore_ctx *ctx,
+			  const struct coap_msg *m, u64 seq,
+			  const struct oscore_binding *request, bool group,
+			  size_t trailer, u8 *out, size_t cap,
+			  struct oscore_layout *l);
+
 /* oscore_protect_begin() and a synchronous encrypt: length or error. */
 int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
 		   u64 seq, const struct oscore_binding *request,

@@ -25,6 +25,7 @@ int oscore_option_decode(const u8 *val, size_t len, struct oscore_option *o)
 		return -CODEC_EOSC_PIV;
 	memcpy(o->piv, val + pos, n);
 	o->piv_len = n;
+	o->group = flags & OSCORE_FLAG_GROUP;
 	pos += n;
 	if (flags & OSCORE_FLAG_H) {
 		if (len - pos < 1)
@@ -56,6 +57,8 @@ int oscore_option_encode(const struct oscore_option *o, u8 *buf, size_t cap)
 		return -CODEC_EOSC_PIV;
 	flags |= o->piv_len;
 	need += o->piv_len;
+	if (o->group)
+		flags |= OSCORE_FLAG_GROUP;
 	if (o->has_kid_context) {
 		flags |= OSCORE_FLAG_H;
 		need += 1 + o->kid_context_len;

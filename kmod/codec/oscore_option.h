@@ -4,8 +4,13 @@
  *
  *   0 1 2 3 4 5 6 7
  *  +-+-+-+-+-+-+-+-+  +-------------+  +-----+-------------+  +------+
- *  |0 0 0|h|k|  n  |  | Partial IV  |  |  s  | kid context |  | kid  |
+ *  |0 0|g|h|k|  n  |  | Partial IV  |  |  s  | kid context |  | kid  |
  *  +-+-+-+-+-+-+-+-+  +-------------+  +-----+-------------+  +------+
+ *
+ * g is the Group Flag of Group OSCORE (draft-ietf-core-oscore-groupcomm-28
+ * §4.1, OSCORE Flag Bits position 2): set on messages protected in group
+ * mode, which carry a countersignature.  The decoder reports it; only the
+ * group mode code (oscore_group.h) accepts such a message.
  *
  * An all-zero flag byte is sent as an empty value.  Decoding points into
  * the option value; nothing is copied but the Partial IV.
@@ -19,7 +24,8 @@
 #define OSCORE_SEQ_MAX		((1ULL << 40) - 1)
 #define OSCORE_OPT_MAX_LEN	255
 
-#define OSCORE_FLAG_RESERVED	0xe0
+#define OSCORE_FLAG_RESERVED	0xc0
+#define OSCORE_FLAG_GROUP	0x20	/* Group Flag: group mode */
 #define OSCORE_FLAG_H		0x10	/* kid context present */
 #define OSCORE_FLAG_K		0x08	/* kid present */
 #define OSCORE_FLAG_N		0x07	/* Partial IV length */
@@ -27,6 +33,7 @@
 struct oscore_option {
 	u8 piv_len;			/* 0: no Partial IV */
 	u8 piv[OSCORE_PIV_MAX_LEN];
+	bool group;			/* Group Flag */
 	bool has_kid;
 	bool has_kid_context;
 	u8 kid_len;

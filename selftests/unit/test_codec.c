@@ -431,7 +431,8 @@ TEST(coap_limits)
 static const struct bad_case oscore_opt_bad[] = {
 	{ "reserved bit 7", "80", -CODEC_EOSC_RESERVED },
 	{ "reserved bit 6", "41aa", -CODEC_EOSC_RESERVED },
-	{ "reserved bit 5", "2100", -CODEC_EOSC_RESERVED },
+	{ "reserved bit 6, Group Flag too", "6100", -CODEC_EOSC_RESERVED },
+	{ "Group Flag, Partial IV leading zero", "220014", -CODEC_EOSC_PIV },
 	{ "n = 6", "06010203040506", -CODEC_EOSC_RESERVED },
 	{ "n = 7", "0701020304050607", -CODEC_EOSC_RESERVED },
 	{ "flags all zero, not empty", "00", -CODEC_EOSC_FORMAT },
@@ -547,6 +548,10 @@ TEST(malformed_oscore)
 	unprotect_err(_metadata, NULL, 0, 0,
 		      "44025d1f00003974396c6f63616c686f737461e4ff612f1092f1776f1c1668b3825e",
 		      -CODEC_EOSC_RESERVED);
+	/* Group Flag: group mode, never accepted by an RFC 8613 context */
+	unprotect_err(_metadata, NULL, 0, 0,
+		      "44025d1f00003974396c6f63616c686f7374622914ff612f1092f1776f1c1668b3825e",
+		      -CODEC_EGROUP);
 	/* no Partial IV in a request; kid of another sender; no kid */
 	unprotect_err(_metadata, NULL, 0, 0,
 		      "44025d1f00003974396c6f63616c686f73746108ff612f1092f1776f1c1668b3825e",

@@ -66,83 +66,85 @@ void oscore_mbedtls_key_free(struct oscore_mbedtls_key *k)
 	mbedtls_platform_zeroize(k, sizeof(*k));
 }
 
-static int oscore_mbedtls_encrypt(struct oscore_aead_req *req)
+int oscore_mbedtls_aead(struct oscore_mbedtls_key *k, bool encrypt,
+			const u8 *nonce, const u8 *aad, size_t aad_len,
+			u8 *buf, size_t len)
 {
-	struct oscore_mbedtls_key *k = req->key;
-	const struct oscore_alg *alg = req->alg;
-	u8 *tag = req->buf + req->len;
-	int ret;
+	const struct oscore_alg *alg = k ? k->alg : NULL;
+	u8 *tag = buf + len;
+	int ret, fail;
 
-	if (!k || k->alg != alg)
+	if (!alg)
 		return -EINVAL;
 	switch (alg->cose_id) {
 	case OSCORE_ALG_AES_CCM_16_64_128:
-		ret = mbedtls_ccm_encrypt_and_tag(&k->u.ccm, req->len,
-						  req->nonce, alg->nonce_len,
-						  req->aad, req->aad_len,
-						  req->buf, req->buf, tag,
-						  alg->tag_len);
+		fail = MBEDTLS_ERR_CCM_AUTH_FAILED;
+		if (encrypt)
+			ret = mbedtls_ccm_encrypt_and_tag(&k->u.ccm, len, nonce,
+							  alg->nonce_len, aad,
+							  aad_len, buf, buf,
+							  tag, alg->tag_len);
+		else
+			ret = mbedtls_ccm_auth_decrypt(&k->u.ccm, len, nonce,
+						       alg->nonce_len, aad,
+						       aad_len, buf, buf, tag,
+						       alg->tag_len);
 		break;
 	case OSCORE_ALG_A128GCM:
 	case OSCORE_ALG_A256GCM:
-		ret = mbedtls_gcm_crypt_and_tag(&k->u.gcm, MBEDTLS_GCM_ENCRYPT,
-						req->len, req->nonce,
-						alg->nonce_len, req->aad,
-						req->aad_len, req->buf,
-						req->buf, alg->tag_len, tag);
+		fail = MBEDTLS_ERR_GCM_AUTH_FAILED;
+		if (encrypt)
+			ret = mbedtls_gcm_crypt_and_tag(&k->u.gcm,
+							MBEDTLS_GCM_ENCRYPT,
+							len, nonce,
+							alg->nonce_len, aad,
+							aad_len, buf, buf,
+							alg->tag_len, tag);
+		else
+			ret = mbedtls_gcm_auth_decrypt(&k->u.gcm, len, nonce,
+						       alg->nonce_len, aad,
+						       aad_len, tag,
+						       alg->tag_len, buf, buf);
 		break;
 	case OSCORE_ALG_CHACHA20_POLY1305:
-		ret = mbedtls_chachapoly_encrypt_and_tag(&k->u.chachapoly,
-							 req->len, req->nonce,
-							 req->aad, req->aad_len,
-							 req->buf, req->buf,
-							 tag);
+		fail = MBEDTLS_ERR_CHACHAPOLY_AUTH_FAILED;
+		if (encrypt)
+			ret = mbedtls_chachapoly_encrypt_and_tag(&k->u.chachapoly,
+								 len, nonce,
+								 aad, aad_len,
+								 buf, buf, tag);
+		else
+			ret = mbedtls_chachapoly_auth_decrypt(&k->u.chachapoly,
+							      len, nonce, aad,
+							      aad_len, tag,
+							      buf, buf);
 		break;
 	default:
 		return -EINVAL;
 	}
+	if (!encrypt && ret == fail)
+		return -EBADMSG;
 	return ret ? -EIO : 0;
+}
+
+static int oscore_mbedtls_encrypt(struct oscore_aead_req *req)
+{
+	struct oscore_mbedtls_key *k = req->key;
+
+	if (!k || k->alg != req->alg)
+		return -EINVAL;
+	return oscore_mbedtls_aead(k, true, req->nonce, req->aad, req->aad_len,
+				   req->buf, req->len);
 }
 
 static int oscore_mbedtls_decrypt(struct oscore_aead_req *req)
 {
 	struct oscore_mbedtls_key *k = req->key;
-	const struct oscore_alg *alg = req->alg;
-	const u8 *tag = req->buf + req->len;
-	int ret;
 
-	if (!k || k->alg != alg)
+	if (!k || k->alg != req->alg)
 		return -EINVAL;
-	switch (alg->cose_id) {
-	case OSCORE_ALG_AES_CCM_16_64_128:
-		ret = mbedtls_ccm_auth_decrypt(&k->u.ccm, req->len, req->nonce,
-					       alg->nonce_len, req->aad,
-					       req->aad_len, req->buf,
-					       req->buf, tag, alg->tag_len);
-		if (ret == MBEDTLS_ERR_CCM_AUTH_FAILED)
-			return -EBADMSG;
-		break;
-	case OSCORE_ALG_A128GCM:
-	case OSCORE_ALG_A256GCM:
-		ret = mbedtls_gcm_auth_decrypt(&k->u.gcm, req->len, req->nonce,
-					       alg->nonce_len, req->aad,
-					       req->aad_len, tag, alg->tag_len,
-					       req->buf, req->buf);
-		if (ret == MBEDTLS_ERR_GCM_AUTH_FAILED)
-			return -EBADMSG;
-		break;
-	case OSCORE_ALG_CHACHA20_POLY1305:
-		ret = mbedtls_chachapoly_auth_decrypt(&k->u.chachapoly,
-						      req->len, req->nonce,
-						      req->aad, req->aad_len,
-						      tag, req->buf, req->buf);
-		if (ret == MBEDTLS_ERR_CHACHAPOLY_AUTH_FAILED)
-			return -EBADMSG;
-		break;
-	default:
-		return -EINVAL;
-	}
-	return ret ? -EIO : 0;
+	return oscore_mbedtls_aead(k, false, req->nonce, req->aad,
+				   req->aad_len, req->buf, req->len);
 }
 
 const struct oscore_aead_ops oscore_mbedtls_ops = {

@@ -29,6 +29,15 @@ int oscore_mbedtls_key_init(struct oscore_mbedtls_key *k,
 			    const struct oscore_alg *alg, const u8 *key,
 			    size_t key_len);
 
+/*
+ * One AEAD operation in place on @len bytes of @buf, the tag after them
+ * (as struct oscore_aead_req, for callers whose AAD is longer than the
+ * request's: the group mode).  0, -EBADMSG (tag wrong), -EINVAL, -EIO.
+ */
+int oscore_mbedtls_aead(struct oscore_mbedtls_key *k, bool encrypt,
+			const u8 *nonce, const u8 *aad, size_t aad_len,
+			u8 *buf, size_t len);
+
 /* Frees and wipes the expanded key. */
 void oscore_mbedtls_key_free(struct oscore_mbedtls_key *k);
 
