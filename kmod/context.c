@@ -322,6 +322,9 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	coapsec_key_fp('S', p->alg, p->sender_key, NULL, NULL, 0,
 		       ctx->sender_fp);
 	ctx->seq_checkpoint = p->seq_checkpoint;
+	ctx->seq_persisted = p->has_seq_persisted ? p->seq_persisted :
+						    COAPSEC_SEQ_NO_CEILING;
+	atomic64_set(&ctx->seq_ceiling_told, -1);
 	ctx->state = COAPSEC_CONTEXT_STATE_CURRENT;
 	ctx->flags = p->flags;
 	ctx->alg = p->alg;
@@ -497,20 +500,28 @@ u64 coapsec_context_retire_sender(struct coapsec_context *old)
  * A swap keeps what belongs to unchanged key material.  The sequence
  * number of the same sender (from @old or the @prev it replaced): taken
  * once @ctx is linked, before it is published under its ID, since the
- * packet path sends only with what the ID finds.
+ * packet path sends only with what the ID finds.  A swap that names no
+ * seq-persisted keeps the newest such sender's ceiling with its sequence.
  */
 static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 					struct coapsec_context *old,
 					struct coapsec_context *prev)
 {
+	bool ceiling = ctx->seq_persisted == COAPSEC_SEQ_NO_CEILING;
 	struct coapsec_context *from[] = { old, prev };
 	u64 next = atomic64_read(&ctx->seq);
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(from); i++)
-		if (from[i] && !memcmp(from[i]->sender_fp, ctx->sender_fp,
+	for (i = 0; i < ARRAY_SIZE(from); i++) {
+		if (!from[i] || memcmp(from[i]->sender_fp, ctx->sender_fp,
 				       COAPSEC_FP_LEN))
-			next = max(next, coapsec_context_retire_sender(from[i]));
+			continue;
+		next = max(next, coapsec_context_retire_sender(from[i]));
+		if (ceiling) {
+			ctx->seq_persisted = from[i]->seq_persisted;
+			ceiling = false;
+		}
+	}
 	atomic64_set(&ctx->seq, next);
 }
 
@@ -789,6 +800,30 @@ static void coapsec_context_remove(struct coapsec_net *cn,
 				   lockdep_is_held(&cn->lock));
 	coapsec_context_release(cn, prev);
 	coapsec_context_release(cn, ctx);
+}
+
+int coapsec_context_set_persisted(struct coapsec_net *cn, u32 id,
+				  u64 ceiling, const struct nlattr *attr,
+				  struct netlink_ext_ack *extack)
+{
+	struct coapsec_context *ctx;
+
+	lockdep_assert_held(&cn->lock);
+	ctx = xa_load(&cn->contexts, id);
+	if (!ctx) {
+		NL_SET_ERR_MSG(extack, "context.id: no such context");
+		return -ENOENT;
+	}
+	/* A context without a ceiling takes one: that never loosens. */
+	if (ctx->seq_persisted != COAPSEC_SEQ_NO_CEILING &&
+	    ceiling < ctx->seq_persisted) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "context.seq-persisted: below the context's present ceiling (it may only rise)");
+		return -EINVAL;
+	}
+	/* The packet path reads it locklessly; see coapsec_next_seq(). */
+	WRITE_ONCE(ctx->seq_persisted, ceiling);
+	return 0;
 }
 
 int coapsec_context_del(struct coapsec_net *cn, u32 id)

@@ -59,6 +59,9 @@ struct coapsec_recipient {
 	unsigned long *bitmap;
 };
 
+/* seq_persisted when the context has no ceiling. */
+#define COAPSEC_SEQ_NO_CEILING	U64_MAX
+
 /* Which sequence number limits were reported (limits_notified). */
 #define COAPSEC_NOTIFIED_SOFT	0x1
 #define COAPSEC_NOTIFIED_HARD	0x2
@@ -80,6 +83,13 @@ struct coapsec_context {
 	atomic64_t seq;			/* next sender sequence number */
 	u64 seq_soft, seq_hard;
 	u32 seq_checkpoint;		/* K of RFC 8613 B.1.1; 0: none */
+	/*
+	 * Ceiling: no number at or above it is used (context.seq-persisted,
+	 * COAPSEC_SEQ_NO_CEILING: none).  Only rises, under cn->lock.
+	 */
+	u64 seq_persisted;
+	/* The ceiling whose refusal was reported; -1: none yet. */
+	atomic64_t seq_ceiling_told;
 	/* A successor with this sender took the sequence on from here. */
 	bool sender_retired;		/* under cn->lock */
 	u64 seq_retired;
@@ -129,6 +139,8 @@ struct coapsec_context_params {
 	u8 sender_id_len, id_context_len;
 	u64 seq_start, seq_soft, seq_hard;
 	u32 seq_checkpoint;
+	bool has_seq_persisted;
+	u64 seq_persisted;
 	u32 lifetime, flags, grace;
 	const char *owner;		/* NULL: none given */
 	unsigned int n_recipients;	/* 1..COAPSEC_MAX_RECIPIENTS */
@@ -157,6 +169,13 @@ int coapsec_context_swap(struct coapsec_net *cn,
 			 const struct coapsec_context_params *p,
 			 struct netlink_ext_ack *extack);
 int coapsec_context_del(struct coapsec_net *cn, u32 id);
+/*
+ * Raises current context @id's seq-persisted ceiling to @ceiling: -ENOENT
+ * without it, -EINVAL below its present ceiling (@attr for extack).
+ */
+int coapsec_context_set_persisted(struct coapsec_net *cn, u32 id,
+				  u64 ceiling, const struct nlattr *attr,
+				  struct netlink_ext_ack *extack);
 void coapsec_context_flush(struct coapsec_net *cn);
 /* Expires lifetimes and ends grace periods; returns whether any remain. */
 bool coapsec_context_gc(struct coapsec_net *cn);

@@ -26,6 +26,11 @@ coapsec_context_seq_hard_limit_range = {
 	.max = 1099511627775ULL,
 };
 
+static struct netlink_range_validation
+coapsec_context_seq_persisted_range = {
+	.max = 1099511627775ULL,
+};
+
 const struct nla_policy
 coapsec_recipient_nl_policy[COAPSEC_A_RECIPIENT_MAX + 1] = {
 	[COAPSEC_A_RECIPIENT_ID] = { .type = NLA_BINARY, .len = 7 },
@@ -65,6 +70,8 @@ coapsec_context_input_nl_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = { .type = NLA_U32 },
 	[COAPSEC_A_CONTEXT_OWNER] = { .type = NLA_NUL_STRING,
 				      .len = COAPSEC_MAX_OWNER_LEN },
+	[COAPSEC_A_CONTEXT_SEQ_PERSISTED] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_context_seq_persisted_range),
 };
 
 const struct nla_policy
@@ -102,6 +109,13 @@ coapsec_policy_id_input_nl_policy[COAPSEC_A_POLICY_MAX + 1] = {
 const struct nla_policy
 coapsec_stats_input_nl_policy[COAPSEC_A_STATS_MAX + 1] = {
 	[COAPSEC_A_STATS_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+const struct nla_policy
+coapsec_context_set_input_nl_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
+	[COAPSEC_A_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[COAPSEC_A_CONTEXT_SEQ_PERSISTED] =
+		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_context_seq_persisted_range),
 };
 
 static const struct nla_policy
@@ -164,7 +178,13 @@ coapsec_stats_reset_nl_policy[COAPSEC_A_MAX + 1] = {
 static const struct nla_policy coapsec_flush_nl_policy[COAPSEC_A_MAX + 1] = {
 };
 
-const struct genl_ops coapsec_nl_ops[11] = {
+static const struct nla_policy
+coapsec_context_set_nl_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_CONTEXT] =
+		NLA_POLICY_NESTED(coapsec_context_set_input_nl_policy),
+};
+
+const struct genl_ops coapsec_nl_ops[12] = {
 	{
 		.cmd = COAPSEC_CMD_FEATURES_GET,
 		.doit = coapsec_nl_features_get_doit,
@@ -238,6 +258,13 @@ const struct genl_ops coapsec_nl_ops[11] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = coapsec_nl_flush_doit,
 		.policy = coapsec_flush_nl_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_CONTEXT_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_context_set_doit,
+		.policy = coapsec_context_set_nl_policy,
 		.maxattr = COAPSEC_A_MAX,
 	},
 };

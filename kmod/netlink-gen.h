@@ -19,6 +19,8 @@ extern const struct nla_policy
 coapsec_policy_id_input_nl_policy[COAPSEC_A_POLICY_MAX + 1];
 extern const struct nla_policy
 coapsec_stats_input_nl_policy[COAPSEC_A_STATS_MAX + 1];
+extern const struct nla_policy
+coapsec_context_set_input_nl_policy[COAPSEC_A_CONTEXT_MAX + 1];
 
 /* The handlers, in kmod/netlink.c. */
 int coapsec_nl_features_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -36,8 +38,9 @@ int coapsec_nl_policy_get_dumpit(struct sk_buff *skb,
 int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info);
+int coapsec_nl_context_set_doit(struct sk_buff *skb, struct genl_info *info);
 
-extern const struct genl_ops coapsec_nl_ops[11];
+extern const struct genl_ops coapsec_nl_ops[12];
 
 enum {
 	COAPSEC_NLGRP_EVENTS,

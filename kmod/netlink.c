@@ -83,7 +83,7 @@ static int coapsec_put_alg(struct sk_buff *skb, const struct oscore_alg *alg)
 	return 0;
 }
 
-static int coapsec_put_features(struct sk_buff *skb)
+static int coapsec_put_features(struct sk_buff *skb, struct coapsec_net *cn)
 {
 	const struct oscore_alg *alg;
 	struct nlattr *nest;
@@ -95,7 +95,9 @@ static int coapsec_put_features(struct sk_buff *skb)
 		return -EMSGSIZE;
 	if (nla_put_string(skb, COAPSEC_A_FEATURES_VERSION, COAPSEC_VERSION) ||
 	    nla_put_u32(skb, COAPSEC_A_FEATURES_API_VERSION,
-			COAPSEC_FAMILY_VERSION))
+			COAPSEC_FAMILY_VERSION) ||
+	    nla_put_u64_64bit(skb, COAPSEC_A_FEATURES_INSTANCE_ID,
+			      cn->instance_id, COAPSEC_A_FEATURES_PAD))
 		return -EMSGSIZE;
 	for (i = 0; (alg = oscore_alg_at(i)); i++) {
 		err = coapsec_put_alg(skb, alg);
@@ -132,7 +134,7 @@ int coapsec_nl_features_get_doit(struct sk_buff *skb, struct genl_info *info)
 	msg = coapsec_nl_reply_new(info, COAPSEC_CMD_FEATURES_GET, &hdr);
 	if (!msg)
 		return -ENOMEM;
-	err = coapsec_put_features(msg);
+	err = coapsec_put_features(msg, coapsec_nl_net(info));
 	if (err) {
 		nlmsg_free(msg);
 		return err;
@@ -420,6 +422,11 @@ static int coapsec_nl_parse_context(struct genl_info *info,
 	if (tb[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT])
 		p->seq_checkpoint =
 			nla_get_u32(tb[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT]);
+	if (tb[COAPSEC_A_CONTEXT_SEQ_PERSISTED]) {
+		p->has_seq_persisted = true;
+		p->seq_persisted =
+			nla_get_u64(tb[COAPSEC_A_CONTEXT_SEQ_PERSISTED]);
+	}
 	if (tb[COAPSEC_A_CONTEXT_LIFETIME])
 		p->lifetime = nla_get_u32(tb[COAPSEC_A_CONTEXT_LIFETIME]);
 	if (tb[COAPSEC_A_CONTEXT_FLAGS])
@@ -480,6 +487,10 @@ static int coapsec_nl_context_put(struct sk_buff *skb, u8 cmd, u32 portid,
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_LIFETIME, ctx->lifetime) ||
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_SEQ_CHECKPOINT,
 			ctx->seq_checkpoint) ||
+	    (READ_ONCE(ctx->seq_persisted) != COAPSEC_SEQ_NO_CEILING &&
+	     nla_put_u64_64bit(skb, COAPSEC_A_CONTEXT_SEQ_PERSISTED,
+			       READ_ONCE(ctx->seq_persisted),
+			       COAPSEC_A_CONTEXT_PAD)) ||
 	    nla_put_u32(skb, COAPSEC_A_CONTEXT_FLAGS, ctx->flags) ||
 	    nla_put_u8(skb, COAPSEC_A_CONTEXT_STATE, READ_ONCE(ctx->state)) ||
 	    (ctx->owner[0] &&
@@ -598,6 +609,37 @@ int coapsec_nl_context_new_doit(struct sk_buff *skb, struct genl_info *info)
 int coapsec_nl_context_swap_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return coapsec_nl_context_new_or_swap(info, true);
+}
+
+int coapsec_nl_context_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct nlattr *nest = info->attrs[COAPSEC_A_CONTEXT];
+	struct nlattr *tb[COAPSEC_A_CONTEXT_MAX + 1];
+	struct netlink_ext_ack *extack = info->extack;
+	struct nlattr *attr;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, COAPSEC_A_CONTEXT)) {
+		NL_SET_ERR_MSG(extack, "context: missing");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, COAPSEC_A_CONTEXT_MAX, nest,
+			       coapsec_context_set_input_nl_policy, extack);
+	if (err)
+		return err;
+	if (COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_ID,
+			       "context.id: missing") ||
+	    COAPSEC_NL_MISSING(extack, nest, tb, COAPSEC_A_CONTEXT_SEQ_PERSISTED,
+			       "context.seq-persisted: missing"))
+		return -EINVAL;
+	attr = tb[COAPSEC_A_CONTEXT_SEQ_PERSISTED];
+	mutex_lock(&cn->lock);
+	err = coapsec_context_set_persisted(cn,
+					    nla_get_u32(tb[COAPSEC_A_CONTEXT_ID]),
+					    nla_get_u64(attr), attr, extack);
+	mutex_unlock(&cn->lock);
+	return err;
 }
 
 /* The ID in a request's COAPSEC_A_CONTEXT or COAPSEC_A_POLICY nest. */
@@ -1150,6 +1192,7 @@ static const int coapsec_stat_attr[COAPSEC_STAT_NUM] = {
 	[COAPSEC_STAT_TOO_BIG] = COAPSEC_A_STATS_TOO_BIG,
 	[COAPSEC_STAT_SEQ_EXHAUSTED] = COAPSEC_A_STATS_SEQ_EXHAUSTED,
 	[COAPSEC_STAT_ERRORS] = COAPSEC_A_STATS_ERRORS,
+	[COAPSEC_STAT_SEQ_UNPERSISTED] = COAPSEC_A_STATS_SEQ_UNPERSISTED,
 };
 
 /* The context named in a STATS request, 0 for the namespace's counters. */

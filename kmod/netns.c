@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/jiffies.h>
+#include <linux/random.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
@@ -61,6 +62,7 @@ int coapsec_net_state_init(struct coapsec_net *cn, struct net *net)
 	int err;
 
 	cn->net = net;
+	cn->instance_id = get_random_u64();
 	mutex_init(&cn->lock);
 	INIT_LIST_HEAD(&cn->policies);
 	INIT_DELAYED_WORK(&cn->gc, coapsec_netns_gc);

@@ -21,6 +21,11 @@ struct coapsec_exchange_table;
 
 struct coapsec_net {
 	struct net *net;
+	/*
+	 * Random, drawn with this state (features.instance-id): another
+	 * value tells a key manager that windows and sequences are gone.
+	 */
+	u64 instance_id;
 	/* Serialises every change to contexts and policies (netlink, gc). */
 	struct mutex lock;
 

@@ -26,21 +26,51 @@
 #include "skb.h"
 #include "stats.h"
 
-/* The next sequence number, or OSCORE_SEQ_NONE past the hard limit. */
-static u64 coapsec_next_seq(struct coapsec_context *ctx)
+/*
+ * A message wants a number at @ctx's seq-persisted @ceiling: refused.
+ * Once per ceiling, a checkpoint event says what to persist next, for a
+ * key manager that lost the one sent when the number was K before.
+ */
+static void coapsec_seq_unpersisted(struct coapsec_context *ctx, u64 ceiling)
 {
-	u64 seq = atomic64_fetch_inc(&ctx->seq);
+	s64 told = (s64)ceiling;
 
-	if (seq >= ctx->seq_hard || seq > OSCORE_SEQ_MAX) {
-		/* Keep the counter at the limit rather than let it run. */
-		atomic64_set(&ctx->seq, ctx->seq_hard);
-		if (!(atomic_fetch_or(COAPSEC_NOTIFIED_HARD,
-				      &ctx->limits_notified) &
-		      COAPSEC_NOTIFIED_HARD))
-			coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_HARD);
-		return OSCORE_SEQ_NONE;
-	}
-	if (seq >= ctx->seq_soft &&
+	if (atomic64_read(&ctx->seq_ceiling_told) != told &&
+	    atomic64_xchg(&ctx->seq_ceiling_told, told) != told)
+		coapsec_event_checkpoint(ctx,
+					 ceiling + 2ULL * ctx->seq_checkpoint);
+}
+
+/*
+ * The next sequence number into *@seq: -ERANGE at the hard limit, -EAGAIN
+ * at the seq-persisted ceiling.  Taken by cmpxchg, never past either, so
+ * that each number goes to one message whatever else moves: a ceiling
+ * raised meanwhile (read again each try, it only rises) or a swap taking
+ * the counter on (coapsec_context_retire_sender() sets it to the limit).
+ */
+static int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq)
+{
+	s64 cur = atomic64_read(&ctx->seq);
+	u64 ceiling;
+
+	do {
+		if ((u64)cur >= ctx->seq_hard || (u64)cur > OSCORE_SEQ_MAX) {
+			if (!(atomic_fetch_or(COAPSEC_NOTIFIED_HARD,
+					      &ctx->limits_notified) &
+			      COAPSEC_NOTIFIED_HARD))
+				coapsec_event_context(ctx,
+						      COAPSEC_EVENT_SEQ_HARD);
+			return -ERANGE;
+		}
+		ceiling = READ_ONCE(ctx->seq_persisted);
+		if ((u64)cur >= ceiling) {
+			coapsec_seq_unpersisted(ctx, ceiling);
+			return -EAGAIN;
+		}
+	} while (!atomic64_try_cmpxchg(&ctx->seq, &cur, cur + 1));
+	*seq = cur;
+
+	if (*seq >= ctx->seq_soft &&
 	    !(atomic_fetch_or(COAPSEC_NOTIFIED_SOFT, &ctx->limits_notified) &
 	      COAPSEC_NOTIFIED_SOFT))
 		coapsec_event_context(ctx, COAPSEC_EVENT_SEQ_SOFT);
@@ -49,9 +79,9 @@ static u64 coapsec_next_seq(struct coapsec_context *ctx)
 	 * ahead, so that a value persisted while this block is in use still
 	 * lies above every number used before the next one is.
 	 */
-	if (ctx->seq_checkpoint && !(seq % ctx->seq_checkpoint))
-		coapsec_event_checkpoint(ctx, seq + 2ULL * ctx->seq_checkpoint);
-	return seq;
+	if (ctx->seq_checkpoint && !(*seq % ctx->seq_checkpoint))
+		coapsec_event_checkpoint(ctx, *seq + 2ULL * ctx->seq_checkpoint);
+	return 0;
 }
 
 /*
@@ -258,21 +288,26 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 /*
  * The sequence number @ctx's message takes: OSCORE_SEQ_NONE where it
  * reuses its request's nonce (@reuse_nonce: coapsec_exchange_answer()
- * granted it).  -ERANGE, counted, past the hard limit.
+ * granted it).  -ERANGE past the hard limit, -EAGAIN at the seq-persisted
+ * ceiling, each counted: the message is dropped, never sent in clear.
  */
 static int coapsec_send_seq(struct coapsec_net *cn, struct coapsec_context *ctx,
 			    bool reuse_nonce, u64 *seq)
 {
+	int err;
+
 	*seq = OSCORE_SEQ_NONE;
 	/* Group answers always carry their own: every member answers. */
 	if (reuse_nonce && !(ctx->flags & COAPSEC_CONTEXT_F_GROUP))
 		return 0;
-	*seq = coapsec_next_seq(ctx);
-	if (*seq == OSCORE_SEQ_NONE) {
-		coapsec_count(cn, ctx, COAPSEC_STAT_SEQ_EXHAUSTED);
-		return -ERANGE;
+	err = coapsec_next_seq(ctx, seq);
+	if (err) {
+		*seq = OSCORE_SEQ_NONE;
+		coapsec_count(cn, ctx, err == -EAGAIN ?
+				       COAPSEC_STAT_SEQ_UNPERSISTED :
+				       COAPSEC_STAT_SEQ_EXHAUSTED);
 	}
-	return 0;
+	return err;
 }
 
 /*

@@ -200,6 +200,93 @@ static int count_policy(const struct coapsec_policy_info *p, void *data)
 	return 0;
 }
 
+/*
+ * The seq-persisted ceiling: given, returned, raised by CONTEXT_SET, never
+ * lowered (EINVAL naming the attribute), ENOENT for a context that is
+ * not there, and kept by a swap that keeps the sender key.
+ */
+TEST_F(api, seq_persisted_ceiling)
+{
+	struct coapsec_context_info *c = &self->c, *g = &self->got;
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	/* Sender keys no other test used: the namespace remembers those. */
+	ctx_init(c, 30, 9);
+	c->seq_start = 4;
+	c->has_seq_persisted = true;
+	c->seq_persisted = 10;
+	NL_OK(coapsec_nl_context_new(self->nl, c, NULL));
+	NL_OK(coapsec_nl_context_get(self->nl, 30, g));
+	EXPECT_TRUE(g->has_seq_persisted);
+	EXPECT_EQ(10, g->seq_persisted);
+	EXPECT_EQ(4, g->seq);
+
+	NL_OK(coapsec_nl_context_set_persisted(self->nl, 30, 20));
+	NL_OK(coapsec_nl_context_get(self->nl, 30, g));
+	EXPECT_EQ(20, g->seq_persisted);
+	EXPECT_EQ(4, g->seq);
+	/* Equal is no change, and no error. */
+	NL_OK(coapsec_nl_context_set_persisted(self->nl, 30, 20));
+
+	EXPECT_EQ(-EINVAL, coapsec_nl_context_set_persisted(self->nl, 30, 19));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl),
+			       "context.seq-persisted: below"));
+	EXPECT_STREQ("context.seq-persisted", coapsec_nl_err_attr(self->nl));
+	NL_OK(coapsec_nl_context_get(self->nl, 30, g));
+	EXPECT_EQ(20, g->seq_persisted);
+
+	EXPECT_EQ(-ENOENT, coapsec_nl_context_set_persisted(self->nl, 4242, 5));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "no such context"));
+	/* Past 2^40 - 1: the policy's range. */
+	EXPECT_EQ(-ERANGE, coapsec_nl_context_set_persisted(self->nl, 30,
+							     COAPSEC_SEQ_MAX + 1));
+	EXPECT_STREQ("context.seq-persisted", coapsec_nl_err_attr(self->nl));
+
+	/* CONTEXT_SET needs the value. */
+	nlh = coapsec_nl_req_start(self->nl, COAPSEC_CMD_CONTEXT_SET, 0);
+	nest = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT);
+	mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_ID, 30);
+	mnl_attr_nest_end(nlh, nest);
+	EXPECT_EQ(-EINVAL, coapsec_nl_req_run(self->nl, nlh, NULL, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl),
+			       "context.seq-persisted: missing"));
+
+	/* A swap keeping the sender key keeps the ceiling, or takes one. */
+	c->has_seq_persisted = false;
+	NL_OK(coapsec_nl_context_swap(self->nl, c));
+	NL_OK(coapsec_nl_context_get(self->nl, 30, g));
+	EXPECT_TRUE(g->has_seq_persisted);
+	EXPECT_EQ(20, g->seq_persisted);
+	c->has_seq_persisted = true;
+	c->seq_persisted = 50;
+	NL_OK(coapsec_nl_context_swap(self->nl, c));
+	NL_OK(coapsec_nl_context_get(self->nl, 30, g));
+	EXPECT_EQ(50, g->seq_persisted);
+
+	/* Without one there is none; CONTEXT_SET then sets one. */
+	ctx_init(c, 31, 10);
+	NL_OK(coapsec_nl_context_new(self->nl, c, NULL));
+	NL_OK(coapsec_nl_context_get(self->nl, 31, g));
+	EXPECT_FALSE(g->has_seq_persisted);
+	NL_OK(coapsec_nl_context_set_persisted(self->nl, 31, 7));
+	NL_OK(coapsec_nl_context_get(self->nl, 31, g));
+	EXPECT_TRUE(g->has_seq_persisted);
+	EXPECT_EQ(7, g->seq_persisted);
+}
+
+/* The instance ID: present, and the same for the same namespace state. */
+TEST_F(api, features_instance_id)
+{
+	struct coapsec_features f1, f2;
+
+	NL_OK(coapsec_nl_features_get(self->nl, &f1));
+	NL_OK(coapsec_nl_features_get(self->nl, &f2));
+	/* 0 is as likely as any other value: 2^-64. */
+	EXPECT_NE(0, f1.instance_id);
+	EXPECT_EQ(f1.instance_id, f2.instance_id);
+}
+
 TEST_F(api, policy_round_trip)
 {
 	struct coapsec_context_info *c = &self->c;

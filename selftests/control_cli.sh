@@ -14,7 +14,7 @@ CLI=${COAPSEC_CLI:-$PWD/$B/coapsec}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 
-ktap_header 52
+ktap_header 59
 coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
 setup_ns A NB C
 a() { ip netns exec "$A" "$CLI" "$@"; }
@@ -92,6 +92,26 @@ st=$?
 ktap_check "context add with a malformed owner: exit 1, names context.owner" \
 	bash -c "[ $st = 1 ] && grep -q 'context.owner: expected 1 to 128 printable' $TMP/err"
 a context del "$oid"
+# The seq-persisted ceiling: given, shown, raised, never lowered.
+sid=$(a -j context add alg 10 secret "$key" sender-id 0a recipient-id 0b \
+	seq-start 3 seq-persisted 100 | jq -r .id)
+ktap_check "context add seq-persisted N: shown by show -j and in text" \
+	bash -c "[ \"\$(ip netns exec $A $CLI -j context show $sid | jq -r '.[0].seq_persisted')\" = 100 ] &&
+		ip netns exec $A $CLI context show $sid | grep -q ' seq-persisted 100' &&
+		[ \"\$(ip netns exec $A $CLI -j context show $id | jq -r '.[0].seq_persisted')\" = null ]"
+a context set "$sid" seq-persisted 150
+ktap_check "context set ID seq-persisted N: raised" \
+	jq -e '.[0].seq_persisted == 150 and .[0].seq == 3' <<< "$(a -j context show "$sid")"
+a context set "$sid" seq-persisted 149 2> "$TMP/err"
+st=$?
+ktap_check "context set seq-persisted lower: exit 1, names context.seq-persisted, unchanged" \
+	bash -c "[ $st = 1 ] && grep -q 'context.seq-persisted: below' $TMP/err &&
+		[ \"\$(ip netns exec $A $CLI -j context show $sid | jq -r '.[0].seq_persisted')\" = 150 ]"
+a context set 4243 seq-persisted 10 2> "$TMP/err"
+st=$?
+ktap_check "context set of a missing context: exit 1, 'no such context'" \
+	bash -c "[ $st = 1 ] && grep -q 'no such context' $TMP/err"
+a context del "$sid"
 a policy add dir sideways action bypass family inet 2> "$TMP/err"
 ktap_check "bad direction: usage error, exit 2" test $? = 2
 a context add alg 10 sender-id 00 recipient-id 01 2> /dev/null
@@ -99,7 +119,7 @@ ktap_check "no secret: usage error, exit 2" test $? = 2
 a frobnicate 2> /dev/null
 ktap_check "unknown command: exit 2" test $? = 2
 ok=0
-for c in "context add" "context swap" "context del" "context show" \
+for c in "context add" "context swap" "context del" "context show" "context set" \
 	 "policy add" "policy del" "policy show" stats monitor flush features derive; do
 	# shellcheck disable=SC2086
 	"$CLI" $c --help | grep -q '^Usage: coapsec' || { ok=1; echo "# no help: $c"; }
@@ -110,6 +130,9 @@ ktap_result $ok "--help for every command"
 ktap_check "stats -j: counters and object counts" \
 	jq -e '.contexts == 2 and .policies == 2 and .protected == 0 and
 		.auth_failures == 0 and .contexts_all_netns >= 2' <<< "$(a -j stats)"
+ktap_check "stats -j and text: seq_unpersisted counted" \
+	bash -c "ip netns exec $A $CLI -j stats | jq -e '.seq_unpersisted == 0' > /dev/null &&
+		ip netns exec $A $CLI stats | grep -q seq_unpersisted"
 ktap_check "stats -j context ID" \
 	jq -e --argjson id "$id" '.context_id == $id and .verified == 0' <<< "$(a -j stats context "$id")"
 ktap_check "stats reset" a stats reset
@@ -243,6 +266,10 @@ c flush
 ip netns del "$C"
 
 # --- namespaces
+ia=$(a -j features | jq -r .instance_id)
+ktap_check "features: an instance ID of 16 hex digits per namespace, A's not B's" \
+	bash -c "[[ '$ia' =~ ^[0-9a-f]{16}\$ ]] && [ \"\$(ip netns exec $NB $CLI -j features | jq -r .instance_id)\" != '$ia' ] &&
+		ip netns exec $A $CLI features | grep -q '^version .* instance-id $ia\$'"
 ktap_check "netns isolation: nothing of A is visible in B" \
 	jq -e 'length == 0' <<< "$(b -j context show)"
 ktap_check "netns isolation: no policy of A in B" \
@@ -270,7 +297,15 @@ b flush
 ktap_check "flush: no context, no policy left" \
 	jq -e '.contexts == 0 and .policies == 0' <<< "$(b -j stats)"
 
+ib=$(b -j features | jq -r .instance_id)
+i0=$("$CLI" -j features | jq -r .instance_id)
 cleanup_ns
 coapsec_unload
 ktap_check "module unloads" bash -c '! [ -d /sys/module/coapsec ]'
+# A module loaded again has forgotten everything: it says so.
+coapsec_load
+i1=$("$CLI" -j features | jq -r .instance_id)
+coapsec_unload
+ktap_check "features: another instance ID after the module is loaded again" \
+	bash -c "[[ '$i1' =~ ^[0-9a-f]{16}\$ ]] && [ '$i1' != '$i0' ] && [ '$i1' != '$ib' ]"
 ktap_finish

@@ -91,7 +91,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(35 + len(empty) + len(subsets))
+    k = Ktap(41 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -104,6 +104,12 @@ def main():
     check(err == 0 and feats.get("api-version") == version and
           feats.get("alg"), "features-get: api-version %d, algorithms "
           "listed" % version, (err, msg, r))
+    iid = feats.get("instance-id")
+    err, msg, r = c.do("features-get")
+    check(isinstance(iid, int) and iid != 0 and
+          r.get("features", {}).get("instance-id") == iid,
+          "features-get: an instance-id, the same while the namespace "
+          "lives", (iid, err, msg, r))
 
     key = os.urandom(16)
     ctx = {"id": 7, "alg": 10, "sender-id": b"\x01",
@@ -155,6 +161,35 @@ def main():
     err, msg, _ = c.do("context-get", {"context": {"id": 99}})
     check(err == -genl_raw.errno.ENOENT, "context-get: unknown id ENOENT",
           (err, msg))
+
+    # The seq-persisted ceiling: none unless given; context-set raises it
+    # and refuses to lower it, naming the attribute.
+    check("seq-persisted" not in got,
+          "context-get: no seq-persisted when none was given", got)
+    err, msg, _ = c.do("context-set", {"context": {"id": 7,
+                                                   "seq-persisted": 40}})
+    err2, msg2, r = c.do("context-get", {"context": {"id": 7}})
+    check(err == 0 and r.get("context", {}).get("seq-persisted") == 40 and
+          r.get("context", {}).get("seq") == 5,
+          "context-set: seq-persisted 40 set, get reports it, seq "
+          "untouched", (err, msg, err2, r))
+    err, msg, _ = c.do("context-set", {"context": {"id": 7,
+                                                   "seq-persisted": 60}})
+    err2, msg2, r = c.do("context-get", {"context": {"id": 7}})
+    check(err == 0 and r.get("context", {}).get("seq-persisted") == 60,
+          "context-set: raised to 60", (err, msg, r))
+    err, msg, _ = c.do("context-set", {"context": {"id": 7,
+                                                   "seq-persisted": 59}})
+    err2, msg2, r = c.do("context-get", {"context": {"id": 7}})
+    check(err == -genl_raw.errno.EINVAL and
+          msg.startswith("context.seq-persisted: below") and
+          r.get("context", {}).get("seq-persisted") == 60,
+          "context-set: a lower value refused (EINVAL), extack names "
+          "context.seq-persisted", (err, msg, r))
+    err, msg, _ = c.do("context-set", {"context": {"id": 99,
+                                                   "seq-persisted": 60}})
+    check(err == -genl_raw.errno.ENOENT and "no such context" in msg,
+          "context-set: unknown id ENOENT", (err, msg))
 
     swap = dict(ctx, **{"sender-key": os.urandom(16), "grace": 5})
     del swap["seq-checkpoint"]

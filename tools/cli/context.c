@@ -22,8 +22,9 @@ static void usage_add(FILE *f, bool swap)
 		"           recipient-id HEX [recipient-id HEX...]\n"
 		"           [salt HEX] [id-context HEX] [window N]\n"
 		"           [seq-start N] [soft-limit N] [hard-limit N]\n"
-		"           [checkpoint K] [lifetime SEC] [no-kid-context]\n"
-		"           [group] [replay-unknown] [owner TAG]%s\n\n"
+		"           [checkpoint K] [seq-persisted N] [lifetime SEC]\n"
+		"           [no-kid-context] [group] [replay-unknown]\n"
+		"           [owner TAG]%s\n\n"
 		"Derives the sender key, one recipient key per recipient ID and\n"
 		"the Common IV from the master secret (HKDF-SHA-256, RFC 8613\n"
 		"3.2) and installs them in the kernel.\n\n"
@@ -46,6 +47,9 @@ static void usage_add(FILE *f, bool swap)
 		"                 the seq-start a re-created context must use\n"
 		"                 (RFC 8613 B.1.1; after a re-creation give\n"
 		"                 seq-start the last event's value)\n"
+		"  seq-persisted N  ceiling: no sequence number at or above N\n"
+		"                 is used, such messages are dropped (raise it\n"
+		"                 with 'context set'); default none\n"
 		"  lifetime SEC   the context expires after SEC seconds\n"
 		"  no-kid-context do not send the ID context (RFC 8613 peers)\n"
 		"  group          group context (kid in every message)\n"
@@ -70,7 +74,10 @@ static void usage(FILE *f)
 		"Usage: coapsec [-j] context add ARGS...   (context add --help)\n"
 		"       coapsec [-j] context swap ID ARGS... (context swap --help)\n"
 		"       coapsec context del ID\n"
+		"       coapsec context set ID seq-persisted N\n"
 		"       coapsec [-j] context [show [ID]]\n\n"
+		"'context set' raises the ceiling below which the context's\n"
+		"sequence numbers stay (0..2^40-1; it may only rise).\n"
 		"'context' alone shows every context.  A unique prefix of a\n"
 		"command will do ('c s' is 'context show').\n");
 }
@@ -109,6 +116,7 @@ enum {
 	K_ID, K_ALG, K_SECRET, K_SALT, K_ID_CONTEXT, K_SENDER_ID, K_WINDOW,
 	K_SEQ_START, K_SOFT_LIMIT, K_HARD_LIMIT, K_LIFETIME, K_GRACE,
 	K_NO_KID_CONTEXT, K_GROUP, K_CHECKPOINT, K_REPLAY_UNKNOWN, K_OWNER,
+	K_SEQ_PERSISTED,
 };
 
 static const struct cli_word once_keys[] = {
@@ -123,7 +131,7 @@ static const struct cli_word once_keys[] = {
 	CLI_WORD("no-kid-context", K_NO_KID_CONTEXT),
 	CLI_WORD("group", K_GROUP), CLI_WORD("checkpoint", K_CHECKPOINT),
 	CLI_WORD("replay-unknown", K_REPLAY_UNKNOWN),
-	CLI_WORD("owner", K_OWNER),
+	CLI_WORD("owner", K_OWNER), CLI_WORD("seq-persisted", K_SEQ_PERSISTED),
 };
 
 /* @len bytes as hex, or "" (in quotes) for an empty ID. */
@@ -282,6 +290,11 @@ static int parse_ctx_args(int argc, char **argv, bool swap,
 			if (parse_u32(v, 1, UINT32_MAX, &c->seq_checkpoint))
 				return bad_range("checkpoint", v, 1,
 						 UINT32_MAX);
+		} else if (!strcmp(k, "seq-persisted")) {
+			if (parse_u64(v, 0, COAPSEC_SEQ_MAX, &c->seq_persisted))
+				return bad_range("seq-persisted", v, 0,
+						 COAPSEC_SEQ_MAX);
+			c->has_seq_persisted = true;
 		} else if (!strcmp(k, "lifetime")) {
 			if (parse_u32(v, 0, UINT32_MAX, &c->lifetime))
 				return bad_range("lifetime (seconds)", v, 0,
@@ -461,6 +474,9 @@ static json_t *context_json(const struct coapsec_context_info *c)
 	json_object_set_new(o, "checkpoint", json_integer(c->seq_checkpoint));
 	if (c->owner[0])
 		json_object_set_new(o, "owner", json_string(c->owner));
+	json_object_set_new(o, "seq_persisted", c->has_seq_persisted ?
+			    json_integer((json_int_t)c->seq_persisted) :
+			    json_null());
 	return o;
 }
 
@@ -487,6 +503,9 @@ static void context_text(const struct coapsec_context_info *c)
 		printf(" no-kid-context");
 	if (c->seq_checkpoint)
 		printf(" checkpoint %u", c->seq_checkpoint);
+	if (c->has_seq_persisted)
+		printf(" seq-persisted %llu",
+		       (unsigned long long)c->seq_persisted);
 	if (c->flags & COAPSEC_CONTEXT_F_GROUP)
 		printf(" group");
 	if (c->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
@@ -527,11 +546,41 @@ static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 	return err;
 }
 
-enum { V_ADD, V_SWAP, V_DEL, V_SHOW, V_HELP };
+/* coapsec context set ID seq-persisted N */
+static int cmd_set(int argc, char **argv)
+{
+	struct coapsec_nl *nl;
+	uint64_t ceiling;
+	uint32_t id;
+	int err;
+
+	if (argc != 4)
+		return cli_err(EXIT_USAGE,
+			       "context set: expected 'ID seq-persisted N'");
+	if (parse_u32(argv[1], 1, UINT32_MAX, &id))
+		return bad_range("context ID", argv[1], 1, UINT32_MAX);
+	if (strcmp(argv[2], "seq-persisted"))
+		return cli_err(EXIT_USAGE,
+			       "context set: unknown argument '%s' (seq-persisted)",
+			       argv[2]);
+	if (parse_u64(argv[3], 0, COAPSEC_SEQ_MAX, &ceiling))
+		return bad_range("seq-persisted", argv[3], 0, COAPSEC_SEQ_MAX);
+	nl = cli_open();
+	if (!nl)
+		return EXIT_RUNTIME;
+	err = coapsec_nl_context_set_persisted(nl, id, ceiling);
+	if (err)
+		err = cli_nl_err(nl, "context set", err);
+	coapsec_nl_close(nl);
+	return err;
+}
+
+enum { V_ADD, V_SWAP, V_DEL, V_SHOW, V_SET, V_HELP };
 
 static const struct cli_word verbs[] = {
 	CLI_WORD("add", V_ADD), CLI_WORD("swap", V_SWAP),
 	CLI_WORD("del", V_DEL), CLI_WORD("delete", V_DEL),
+	CLI_WORD("set", V_SET),
 	CLI_WORD_PREFERRED("show", V_SHOW), CLI_WORD_PREFERRED("list", V_SHOW),
 	CLI_WORD("help", V_HELP),
 };
@@ -562,6 +611,8 @@ int cmd_context(int argc, char **argv)
 	if (verb == V_DEL)
 		return cli_del_by_id(argc, argv, "context",
 				     coapsec_nl_context_del);
+	if (verb == V_SET)
+		return cmd_set(argc, argv);
 	return cli_show_by_id(argc, argv, "context", fetch);
 }
 

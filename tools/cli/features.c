@@ -8,14 +8,19 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: coapsec [-j] features\n\n"
-		"Shows the module version, the netlink API version and, for\n"
-		"each OSCORE AEAD algorithm, its sizes and whether (and by which\n"
-		"driver) this kernel's crypto API can run it.\n");
+		"Shows the module version, the netlink API version, the\n"
+		"namespace's instance ID and, for each OSCORE AEAD algorithm,\n"
+		"its sizes and whether (and by which driver) this kernel's\n"
+		"crypto API can run it.  The instance ID (16 hex digits) is\n"
+		"drawn anew at every module load and in every new namespace:\n"
+		"another one than before means the kernel's replay windows and\n"
+		"sequence numbers are gone.\n");
 }
 
 static json_t *features_json(const struct coapsec_features *f)
 {
 	json_t *algs = json_array();
+	char id[17];
 	unsigned int i;
 
 	for (i = 0; i < f->n_algs; i++) {
@@ -32,9 +37,10 @@ static json_t *features_json(const struct coapsec_features *f)
 			json_object_set_new(o, "driver", json_string(a->driver));
 		json_array_append_new(algs, o);
 	}
-	return json_pack("{s:s, s:I, s:o}", "version", f->version,
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)f->instance_id);
+	return json_pack("{s:s, s:I, s:s, s:o}", "version", f->version,
 			 "api_version", (json_int_t)f->api_version,
-			 "algs", algs);
+			 "instance_id", id, "algs", algs);
 }
 
 int cmd_features(int argc, char **argv)
@@ -68,7 +74,8 @@ int cmd_features(int argc, char **argv)
 		cli_json_print(features_json(&f));
 		return 0;
 	}
-	printf("version %s api %u\n", f.version, f.api_version);
+	printf("version %s api %u instance-id %016llx\n", f.version,
+	       f.api_version, (unsigned long long)f.instance_id);
 	for (i = 0; i < f.n_algs; i++) {
 		const struct coapsec_alg_info *a = &f.algs[i];
 

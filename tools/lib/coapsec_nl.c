@@ -595,6 +595,9 @@ static int features_cb(const struct nlmsghdr *nlh, void *data)
 			case COAPSEC_A_FEATURES_API_VERSION:
 				f->api_version = get_u32(attr);
 				break;
+			case COAPSEC_A_FEATURES_INSTANCE_ID:
+				f->instance_id = get_u64(attr);
+				break;
 			case COAPSEC_A_FEATURES_ALG:
 				if (f->n_algs < COAPSEC_MAX_ALGS)
 					parse_alg(attr, &f->algs[f->n_algs++]);
@@ -648,6 +651,9 @@ static void put_context(struct nlmsghdr *nlh,
 	if (c->seq_checkpoint)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_SEQ_CHECKPOINT,
 				 c->seq_checkpoint);
+	if (c->has_seq_persisted)
+		mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_PERSISTED,
+				 c->seq_persisted);
 	if (c->flags)
 		mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_FLAGS, c->flags);
 	if (swap && c->has_grace)
@@ -761,6 +767,20 @@ int coapsec_nl_context_del(struct coapsec_nl *nl, uint32_t id)
 				  NULL, NULL);
 }
 
+int coapsec_nl_context_set_persisted(struct coapsec_nl *nl, uint32_t id,
+				     uint64_t seq_persisted)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_CONTEXT_SET, 0);
+	nest = mnl_attr_nest_start(nlh, COAPSEC_A_CONTEXT);
+	mnl_attr_put_u32(nlh, COAPSEC_A_CONTEXT_ID, id);
+	mnl_attr_put_u64(nlh, COAPSEC_A_CONTEXT_SEQ_PERSISTED, seq_persisted);
+	mnl_attr_nest_end(nlh, nest);
+	return coapsec_nl_req_run(nl, nlh, NULL, NULL);
+}
+
 static void parse_recipient(const struct nlattr *nest,
 			    struct coapsec_recipient_info *r)
 {
@@ -867,6 +887,10 @@ static int parse_context(struct coapsec_nl *nl, const struct nlattr *nest,
 			break;
 		case COAPSEC_A_CONTEXT_SEQ_CHECKPOINT:
 			c->seq_checkpoint = get_u32(attr);
+			break;
+		case COAPSEC_A_CONTEXT_SEQ_PERSISTED:
+			c->has_seq_persisted = true;
+			c->seq_persisted = get_u64(attr);
 			break;
 		case COAPSEC_A_CONTEXT_LIFETIME:
 			c->lifetime = get_u32(attr);

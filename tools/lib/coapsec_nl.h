@@ -46,6 +46,11 @@ struct coapsec_alg_info {
 struct coapsec_features {
 	char version[32];
 	uint32_t api_version;
+	/*
+	 * Random per namespace and module load: another value than before
+	 * means the kernel lost its replay windows and sequence numbers.
+	 */
+	uint64_t instance_id;
 	unsigned int n_algs;
 	struct coapsec_alg_info algs[COAPSEC_MAX_ALGS];
 };
@@ -85,6 +90,9 @@ struct coapsec_context_info {
 	uint64_t seq_start, seq_soft_limit, seq_hard_limit;
 	uint32_t lifetime, flags;
 	uint32_t seq_checkpoint;	/* K of RFC 8613 B.1.1, 0: none */
+	/* Ceiling: no sequence number at or above it is used. */
+	bool has_seq_persisted;
+	uint64_t seq_persisted;
 	bool has_grace;			/* swap only */
 	uint32_t grace;
 	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "": none */
@@ -106,6 +114,13 @@ int coapsec_nl_context_new(struct coapsec_nl *nl,
 int coapsec_nl_context_swap(struct coapsec_nl *nl,
 			    const struct coapsec_context_info *c);
 int coapsec_nl_context_del(struct coapsec_nl *nl, uint32_t id);
+/*
+ * Raises current context @id's seq-persisted ceiling to @seq_persisted
+ * (COAPSEC_CMD_CONTEXT_SET): -EINVAL below the present one, -ENOENT
+ * without such a context.
+ */
+int coapsec_nl_context_set_persisted(struct coapsec_nl *nl, uint32_t id,
+				     uint64_t seq_persisted);
 int coapsec_nl_context_get(struct coapsec_nl *nl, uint32_t id,
 			   struct coapsec_context_info *c);
 /* Calls @cb for every context (previous ones too); non-zero stops. */
@@ -146,7 +161,7 @@ int coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
 
 /* ---- counters, flush ---- */
 
-#define COAPSEC_NL_NUM_COUNTERS	13
+#define COAPSEC_NL_NUM_COUNTERS	14
 /* "protected", "verified", ..., "errors": the kernel's message counters. */
 extern const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS];
 

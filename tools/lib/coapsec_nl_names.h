@@ -26,6 +26,8 @@ static const char *const coapsec_a_features_names[COAPSEC_A_FEATURES_MAX + 1] = 
 	[COAPSEC_A_FEATURES_VERSION] = "version",
 	[COAPSEC_A_FEATURES_API_VERSION] = "api-version",
 	[COAPSEC_A_FEATURES_ALG] = "alg",
+	[COAPSEC_A_FEATURES_INSTANCE_ID] = "instance-id",
+	[COAPSEC_A_FEATURES_PAD] = "pad",
 };
 
 static const char *const coapsec_a_alg_names[COAPSEC_A_ALG_MAX + 1] = {
@@ -59,6 +61,7 @@ static const char *const coapsec_a_context_names[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_EXPIRES] = "expires",
 	[COAPSEC_A_CONTEXT_SEQ_CHECKPOINT] = "seq-checkpoint",
 	[COAPSEC_A_CONTEXT_OWNER] = "owner",
+	[COAPSEC_A_CONTEXT_SEQ_PERSISTED] = "seq-persisted",
 };
 
 static const char *const coapsec_a_recipient_names[COAPSEC_A_RECIPIENT_MAX + 1] = {
@@ -105,6 +108,7 @@ static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {
 	[COAPSEC_A_STATS_TOO_BIG] = "too-big",
 	[COAPSEC_A_STATS_SEQ_EXHAUSTED] = "seq-exhausted",
 	[COAPSEC_A_STATS_ERRORS] = "errors",
+	[COAPSEC_A_STATS_SEQ_UNPERSISTED] = "seq-unpersisted",
 };
 
 static const char *const coapsec_a_event_names[COAPSEC_A_EVENT_MAX + 1] = {
@@ -147,8 +151,8 @@ static const char *const coapsec_event_type_names[] = {
  * The counters: the stats set's u64 attributes, in its order.  Their
  * names in JSON and text output are the spec's with '_' for '-'.
  */
-_Static_assert(COAPSEC_NL_NUM_COUNTERS == 13,
-	       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has 13 counters");
+_Static_assert(COAPSEC_NL_NUM_COUNTERS == 14,
+	       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has 14 counters");
 
 const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"protected",
@@ -164,6 +168,7 @@ const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"too_big",
 	"seq_exhausted",
 	"errors",
+	"seq_unpersisted",
 };
 
 static const uint16_t coapsec_nl_counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
@@ -180,6 +185,7 @@ static const uint16_t coapsec_nl_counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
 	COAPSEC_A_STATS_TOO_BIG,
 	COAPSEC_A_STATS_SEQ_EXHAUSTED,
 	COAPSEC_A_STATS_ERRORS,
+	COAPSEC_A_STATS_SEQ_UNPERSISTED,
 };
 
 #endif /* COAPSEC_NL_NAMES_H */

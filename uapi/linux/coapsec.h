@@ -10,7 +10,7 @@
  * The family is available in every network namespace (netnsok) and every
  * object lives in one namespace: a namespace sees only its own contexts,
  * policies and counters, and deleting it frees them.  Commands that change
- * state (NEW, DEL, SWAP, STATS_RESET, FLUSH) require CAP_NET_ADMIN in the
+ * state (NEW, DEL, SWAP, SET, STATS_RESET, FLUSH) require CAP_NET_ADMIN in the
  * user namespace owning the network namespace (GENL_UNS_ADMIN_PERM); the
  * queries are unprivileged.  Key material is write-only: no reply or event
  * ever carries a key or the Common IV.  Unknown attributes are rejected,
@@ -29,6 +29,13 @@
  *    COAPSEC_A_FEATURES: NLA_NESTED
  *       COAPSEC_A_FEATURES_VERSION: NLA_NUL_STRING, module version
  *       COAPSEC_A_FEATURES_API_VERSION: NLA_U32, COAPSEC_FAMILY_VERSION
+ *       COAPSEC_A_FEATURES_INSTANCE_ID: NLA_U64, random, drawn when the
+ *          namespace's coapsec state is made: new at every module load
+ *          and in every new namespace.  A key manager that finds another
+ *          value than the one it saw before knows that the kernel's
+ *          replay windows and sequence numbers are gone, within one boot
+ *          too (a boot ID does not tell rmmod/modprobe or a re-created
+ *          namespace)
  *       COAPSEC_A_FEATURES_ALG: NLA_NESTED, once per AEAD coapsec knows
  *          COAPSEC_A_ALG_ID: NLA_U32, COSE algorithm identifier
  *          COAPSEC_A_ALG_NAME: NLA_NUL_STRING, COSE name
@@ -71,6 +78,18 @@
  *       COAPSEC_A_CONTEXT_SEQ_CHECKPOINT: NLA_U32, K: every K sequence
  *          numbers a COAPSEC_EVENT_SEQ_CHECKPOINT event carries the value
  *          that a re-created context must start from; 0 or absent: none
+ *       COAPSEC_A_CONTEXT_SEQ_PERSISTED: NLA_U64, 0..COAPSEC_SEQ_MAX,
+ *          the ceiling: no sender sequence number at or above it is ever
+ *          used.  The value the key manager has persisted (RFC 8613
+ *          B.1.1): the checkpoint events are advisory (lost with no
+ *          listener or no memory), the ceiling is not, so that a crash
+ *          never leaves used numbers above what was persisted.  A
+ *          message that would need a number at the ceiling is dropped
+ *          (never sent in clear), counted in COAPSEC_A_STATS_SEQ_UNPERSISTED,
+ *          and, once per ceiling value, a COAPSEC_EVENT_SEQ_CHECKPOINT
+ *          names ceiling + 2K: persist it, then raise the ceiling with
+ *          COAPSEC_CMD_CONTEXT_SET.  Absent: no ceiling (contexts set up
+ *          by hand); a key manager should always set it.
  *       COAPSEC_A_CONTEXT_SEQ_SOFT_LIMIT: NLA_U64, a COAPSEC_EVENT_SEQ_SOFT
  *          event is sent when the sequence number reaches it; default
  *          hard limit - 2^16 (or 3/4 of it for small limits)
@@ -121,8 +140,27 @@
  * was received.  Without OWNER the new context keeps the old one's; an
  * OWNER other than the context's (when it has one) is refused (EPERM):
  * one key manager does not take over another's context by mistake.
- * Replies like CONTEXT_NEW; ENOSPC when
+ * Without SEQ_PERSISTED, a swap that keeps the sender key material
+ * keeps its ceiling too (the sequence continues, and so does what bounds
+ * it).  Replies like CONTEXT_NEW; ENOSPC when
  * keeping the old one would pass COAPSEC_MAX_CONTEXTS.
+ *
+ * COAPSEC_CMD_CONTEXT_SET
+ * -----------------------
+ *
+ * Raises the sequence ceiling of a current context.  Takes:
+ *
+ *    COAPSEC_A_CONTEXT: NLA_NESTED
+ *       COAPSEC_A_CONTEXT_ID: NLA_U32, required
+ *       COAPSEC_A_CONTEXT_SEQ_PERSISTED: NLA_U64, required, the new
+ *          ceiling, at least the present one (equal is a no-op); on a
+ *          context without a ceiling it sets one
+ *
+ * Sending resumes at once where it stopped: the sequence number is not
+ * touched, so no number is used twice.  Errors: ENOENT (no current
+ * context with that ID), EINVAL (missing attribute, or a value below the
+ * present ceiling: it may only rise; the extack points at
+ * SEQ_PERSISTED).  No reply beyond the ACK.
  *
  * COAPSEC_CMD_CONTEXT_DEL
  * -----------------------
@@ -137,8 +175,8 @@
  * Do: takes COAPSEC_A_CONTEXT { COAPSEC_A_CONTEXT_ID }.  Dump: every
  * context of the namespace, previous ones included.  Replies with, per
  * context, COAPSEC_A_CONTEXT holding ID, ALG, SENDER_ID, ID_CONTEXT (if
- * any), SEQ_SOFT_LIMIT, SEQ_HARD_LIMIT, LIFETIME, FLAGS, OWNER (if any),
- * and:
+ * any), SEQ_SOFT_LIMIT, SEQ_HARD_LIMIT, LIFETIME, SEQ_CHECKPOINT, FLAGS,
+ * OWNER (if any), SEQ_PERSISTED (if the context has a ceiling), and:
  *
  *       COAPSEC_A_CONTEXT_STATE: NLA_U8, COAPSEC_CONTEXT_STATE_*
  *       COAPSEC_A_CONTEXT_SEQ: NLA_U64, next sender sequence number
@@ -204,6 +242,9 @@
  *          protected where fragmenting is not allowed), for a context at
  *          its hard sequence limit, or for want of memory or a failing
  *          crypto call
+ *       COAPSEC_A_STATS_SEQ_UNPERSISTED: NLA_U64, messages dropped because
+ *          their sequence number would reach the context's SEQ_PERSISTED
+ *          ceiling
  *       COAPSEC_A_STATS_CONTEXTS, COAPSEC_A_STATS_POLICIES: NLA_U32,
  *          objects in this namespace (namespace query only)
  *       COAPSEC_A_STATS_CONTEXTS_ALL, COAPSEC_A_STATS_POLICIES_ALL:
@@ -231,7 +272,11 @@
  *       COAPSEC_A_EVENT_CONTEXT_ID: NLA_U32
  *       COAPSEC_A_EVENT_SEQ: NLA_U64, the sender sequence number (limits);
  *          for COAPSEC_EVENT_SEQ_CHECKPOINT the value to persist: a
- *          re-created context starts there (SEQ_START)
+ *          re-created context starts there (SEQ_START), and once it is
+ *          persisted it is the context's next SEQ_PERSISTED.  Sent when
+ *          the number reaches a multiple of K (value number + 2K), and
+ *          once per ceiling when a message is refused at the ceiling
+ *          (value ceiling + 2K)
  *       COAPSEC_A_EVENT_KID: NLA_BINARY, the recipient concerned (replay,
  *          authentication failure)
  *       COAPSEC_A_EVENT_COUNT: NLA_U32, for rate-limited reports: how many
