@@ -16,6 +16,7 @@
  *   POST /ga/report   {"gateway", "members": [IdAx...]}
  *                  -> {"rand", "members": [{"id","ksid","group"}], "refused"}
  *   POST /ga/sr       {"id", "oscore": hex}  -> {"oscore": hex}
+ *                     (OSCORE under Ksx, ID context KsxId "/sr": e2e.h)
  *   POST /ga/group    {"name", "restart"}    -> group material, members' IDs
  *   POST /ga/rekey-request {"group"}
  *   GET  /status
