@@ -612,7 +612,7 @@ static bool context_named(const char *ctx, const char *kind)
  */
 static int check_policy_contexts(struct loader *l)
 {
-	const struct agent_config *cfg = l->cfg;
+	struct agent_config *cfg = l->cfg;
 
 	for (size_t i = 0; i < cfg->n_policies; i++) {
 		const char *ctx = cfg->policies[i].context;
@@ -628,12 +628,19 @@ static int check_policy_contexts(struct loader *l)
 					    "expected \"group:NAME\" naming a group in \"groups\", \"%s\" is not one",
 					    ctx + 6);
 		} else if (context_named(ctx, "pairwise:")) {
-			for (size_t m = 0; m < cfg->n_members; m++)
-				found |= !strcmp(cfg->members[m].id, ctx + 9);
+			size_t m;
+
+			/* The server names pairwise contexts by NFKC(IdAx). */
+			for (m = 0; m < cfg->n_members && !found; m++)
+				found = !strcmp(cfg->members[m].id, ctx + 9) ||
+					!strcmp(cfg->members[m].norm, ctx + 9);
 			if (!found)
 				return fail(l, f,
 					    "expected \"pairwise:MEMBER\" naming a member in \"members\", \"%s\" is not one",
 					    ctx + 9);
+			snprintf(cfg->policies[i].context,
+				 sizeof(cfg->policies[i].context), "pairwise:%s",
+				 cfg->members[m - 1].norm);
 		}
 	}
 	return 0;
