@@ -740,8 +740,8 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
 	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
-	if (a->kp)
-		restore_pairwise(a);
+	/* Without a kernel too: the contexts file says what the agent holds. */
+	restore_pairwise(a);
 	return 0;
 }
 
