@@ -75,6 +75,8 @@ wait_log() {	# NAME TEXT SECONDS
 }
 fresh_log() { [ -f "$T/$1.log" ] && mv "$T/$1.log" "$T/$1.log.$(date +%s%N)"; }
 q() { sqlite3 "$T/registry.db" "$1"; }
+# "ID OWNER" of each current context of the server, sorted
+kmine() { ip netns exec "$S" "$CLI" -j context show 2>/dev/null | jq -r '.[] | select(.state=="current" and ((.owner // "") | startswith("coapsecd:server:in-cse/"))) | "\(.id) \(.owner)"' | sort; }
 # "ID SEQ OWNER" of each current pairwise context, sorted
 kpair() { ip netns exec "$S" "$CLI" -j context show 2>/dev/null | jq -r '.[] | select(.state=="current" and ((.owner // "") | contains("/pairwise:"))) | "\(.id) \(.seq) \(.owner)"' | sort; }
 kctx() { ip netns exec "$S" "$CLI" -j context show 2>/dev/null | jq length; }
@@ -141,6 +143,7 @@ ktap_check "the members join again: new Ks, both pairwise contexts installed" [ 
 [ $ok = 1 ] || ksft_diag "kernel: $(echo "$before" | tr '\n' ';')"
 
 # ---- SIGKILL and start again: both taken over, the fullwidth one too
+before=$(kmine)
 kill -KILL "${PID[server]}"
 wait "${PID[server]}" 2>/dev/null
 fresh_log server
@@ -148,8 +151,8 @@ start server
 ok=1
 wait_log server "restored from the registry" 10 || ok=0
 sleep 0.5
-after=$(kpair | cut -d' ' -f1,3)
-[ -n "$before" ] && [ "$after" = "$(echo "$before" | cut -d' ' -f1,3)" ] || ok=0
+after=$(kmine)
+[ "$(echo "$before" | grep -c .)" = 2 ] && [ "$after" = "$before" ] || ok=0
 ktap_check "server killed and started again: both pairwise contexts taken over (a non-NFKC member ID too)" [ $ok = 1 ]
 [ $ok = 1 ] || ksft_diag "before: $(echo "$before" | tr '\n' ';') after: $(echo "$after" | tr '\n' ';')"
 
@@ -157,16 +160,26 @@ ktap_check "server killed and started again: both pairwise contexts taken over (
 kill -KILL "${PID[server]}"
 wait "${PID[server]}" 2>/dev/null
 unset "PID[server]"
-ip netns exec "$S" python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 5684)); time.sleep(30)' &
+ip netns exec "$S" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(100):
+    try:
+        s.bind(("127.0.0.1", 5684)); break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit(1)
+open(sys.argv[1], "w").write("held")
+time.sleep(60)' "$T/held" &
 holder=$!
-sleep 0.5
+for ((i = 0; i < 150; i++)); do [ -s "$T/held" ] && break; sleep 0.1; done
 fresh_log server
 ip netns exec "$S" timeout 20 "$BIN" -c "$T/server.json" 2>>"$T/server.log"
 rc=$?
 kill $holder 2>/dev/null
 wait $holder 2>/dev/null
 ok=1
+[ -s "$T/held" ] || { ok=0; ksft_diag "could not take the server's port: $(ip netns exec "$S" ss -uanp 2>&1 | grep 5684)"; }
 [ $rc != 0 ] && grep -q "not starting" "$T/server.log" || { ok=0; ksft_diag "second start: rc $rc"; }
 [ "$(krequire)" -ge 1 ] || { ok=0; ksft_diag "the require policy went"; }
 [ "$(kpair | grep -c .)" = 2 ] || { ok=0; ksft_diag "pairwise contexts: $(kpair | tr '\n' ';')"; }
