@@ -144,6 +144,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 			return -1;
 		}
 	}
+	a->started = true;
 	return 0;
 }
 
@@ -250,6 +251,9 @@ void agent_tick(struct agent *a, uint64_t now)
 	}
 	if (a->role->tick)
 		a->role->tick(a, now);
+	/* A reload that failed (the registry was busy) is tried again. */
+	if (a->reload_at && now >= a->reload_at)
+		agent_reload(a);
 	retry_pushes(a, now);
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
@@ -279,6 +283,8 @@ uint64_t agent_next(struct agent *a)
 	if (a->ctx_dirty)
 		next = min_u64(next, a->ctx_written + 100);
 	next = min_u64(next, next_retry(a));
+	if (a->reload_at)
+		next = min_u64(next, a->reload_at);
 	/* Ticks are at least 20 ms apart (agent_tick). */
 	return next == UINT64_MAX ? next : next > a->last_tick + 20 ? next :
 	       a->last_tick + 20;
@@ -298,14 +304,20 @@ void agent_fini(struct agent *a)
 	coap_ep_free(a->srv_ep);
 	if (a->role && a->role->fini)
 		a->role->fini(a);
-	/* What the agent put into the kernel goes with it. */
-	if (a->kp) {
+	/*
+	 * A stop takes the keys out of the kernel (contexts and the protect
+	 * policies that use them) and leaves require and verify policies:
+	 * plain CoAP stays out while no agent runs.  A start that failed
+	 * deletes nothing (coapsecd(8), "What the agent owns in the kernel").
+	 */
+	if (a->kp && a->started) {
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
-			keypush_policy_delete(a->kp, &a->cfg.policies[i]);
+			if (a->cfg.policies[i].action == COAPSEC_ACTION_PROTECT)
+				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
 		for (size_t i = 0; i < a->ctxs.n; i++)
 			keypush_delete(a->kp, &a->ctxs.v[i]);
 	}
-	keypush_close(a->kp);
+	keypush_close(a->kp, a->started);
 	seqstate_close(a->seq);
 	ctxset_free(&a->ctxs);
 	config_free(&a->cfg);
@@ -493,6 +505,65 @@ bool agent_remove(struct agent *a, const char *name)
 	return true;
 }
 
+bool agent_seq_known(struct agent *a, const struct actx *c)
+{
+	uint64_t seq;
+	bool ru;
+
+	if (!a->kp || !c->info.seq_checkpoint)
+		return true;
+	return (a->seq && seqstate_get(a->seq, c, &seq, &ru)) ||
+	       keypush_holds(a->kp, c);
+}
+
+#define RELOAD_RETRY_FIRST_MS	1000
+#define RELOAD_RETRY_MAX_MS	60000
+
+int agent_reload(struct agent *a)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN];
+	uint64_t wait = RELOAD_RETRY_FIRST_MS;
+
+	a->reload_at = 0;
+	if (config_load(a->cfg.path, &cfg, err, sizeof(err))) {
+		log_err("reload refused, keeping the running configuration: %s", err);
+		a->reload_tries = 0;
+		return -1;
+	}
+	if (cfg.role != a->cfg.role) {
+		log_err("reload refused: %s: role: expected \"%s\" (a restart changes the role)",
+			a->cfg.path, role_name(a->cfg.role));
+		config_free(&cfg);
+		a->reload_tries = 0;
+		return -1;
+	}
+	err[0] = 0;
+	if (a->role->reload && a->role->reload(a, &cfg, err, sizeof(err))) {
+		for (unsigned int i = 0; i < a->reload_tries &&
+		     wait < RELOAD_RETRY_MAX_MS; i++)
+			wait *= 2;
+		if (wait > RELOAD_RETRY_MAX_MS)
+			wait = RELOAD_RETRY_MAX_MS;
+		a->reload_tries++;
+		a->reload_failed++;
+		a->reload_at = now_ms() + wait;
+		log_err("reload failed: %s; keeping the running configuration, trying again in %llu ms (attempt %u)",
+			err[0] ? err : "the role refused it",
+			(unsigned long long)wait, a->reload_tries);
+		config_free(&cfg);
+		return -1;
+	}
+	if (a->reload_tries)
+		log_info("configuration reloaded after %u failed attempt(s)",
+			 a->reload_tries);
+	else
+		log_info("configuration reloaded");
+	a->reload_tries = 0;
+	config_free(&cfg);
+	return 0;
+}
+
 void agent_sweep(struct agent *a)
 {
 	keypush_sweep(a->kp);
@@ -565,6 +636,7 @@ void agent_stats(struct agent *a, json_t *o)
 			"adopted", (json_int_t)a->adopted,
 			"leftovers", (json_int_t)keypush_leftovers(a->kp),
 			"checkpoint_failed", (json_int_t)a->ckpt_failed));
+	json_object_set_new(o, "reload_failed", json_integer((json_int_t)a->reload_failed));
 	if (a->role->stats)
 		a->role->stats(a, o);
 }

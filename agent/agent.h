@@ -38,8 +38,13 @@ struct role_ops {
 	void (*tick)(struct agent *a, uint64_t now);
 	/* When tick has something to do next, UINT64_MAX: nothing. */
 	uint64_t (*next)(struct agent *a);
-	/* SIGHUP with a configuration that loaded. */
-	void (*reload)(struct agent *a, struct agent_config *cfg);
+	/*
+	 * SIGHUP with a configuration that loaded.  0, or -1 with @err set:
+	 * the running configuration stays whole and the reload is tried
+	 * again later (agent_reload).
+	 */
+	int (*reload)(struct agent *a, struct agent_config *cfg, char *err,
+		      size_t errlen);
 	/* The kernel reports @c near its sequence limit. */
 	void (*seq_limit)(struct agent *a, struct actx *c);
 	void (*stats)(struct agent *a, json_t *o);
@@ -75,6 +80,10 @@ struct agent {
 	/* Pushes the kernel refused, contexts taken over from an earlier
 	 * instance, checkpoints that could not be written. */
 	uint64_t push_failed, adopted, ckpt_failed;
+	bool started;			/* agent_init succeeded */
+	/* Reloads that failed; the next attempt (0: none), its number. */
+	uint64_t reload_failed, reload_at;
+	unsigned int reload_tries;
 };
 
 /*
@@ -106,6 +115,21 @@ bool agent_remove(struct agent *a, const char *name);
 /* Deletes what an earlier instance left in the kernel and this one did
  * not take over (also done by agent_ready()). */
 void agent_sweep(struct agent *a);
+/*
+ * Whether the sequence numbers of @c's keys are known, so that it may be
+ * installed: a context without checkpoints (seq_checkpoint 0), no kernel,
+ * a checkpoint kept for these keys, or an earlier instance's context to
+ * take over.  Else installing @c would start its sender at 0 again.
+ */
+bool agent_seq_known(struct agent *a, const struct actx *c);
+/*
+ * SIGHUP: loads the configuration file again and hands it to the role.
+ * A role that fails (the registry busy) keeps the running configuration;
+ * it is counted (reload_failed), logged ("reload failed: ...") and tried
+ * again from agent_tick() with a backoff (1 s doubling to 60 s) until it
+ * works or the next SIGHUP.  0 or -1.
+ */
+int agent_reload(struct agent *a);
 /* Rewrites the contexts file, if configured. */
 void agent_write_contexts(struct agent *a);
 /* Marks the agent ready (logs the time since start once). */

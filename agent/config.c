@@ -612,7 +612,7 @@ static bool context_named(const char *ctx, const char *kind)
  */
 static int check_policy_contexts(struct loader *l)
 {
-	const struct agent_config *cfg = l->cfg;
+	struct agent_config *cfg = l->cfg;
 
 	for (size_t i = 0; i < cfg->n_policies; i++) {
 		const char *ctx = cfg->policies[i].context;
@@ -628,12 +628,19 @@ static int check_policy_contexts(struct loader *l)
 					    "expected \"group:NAME\" naming a group in \"groups\", \"%s\" is not one",
 					    ctx + 6);
 		} else if (context_named(ctx, "pairwise:")) {
-			for (size_t m = 0; m < cfg->n_members; m++)
-				found |= !strcmp(cfg->members[m].id, ctx + 9);
+			size_t m;
+
+			/* The server names pairwise contexts by NFKC(IdAx). */
+			for (m = 0; m < cfg->n_members && !found; m++)
+				found = !strcmp(cfg->members[m].id, ctx + 9) ||
+					!strcmp(cfg->members[m].norm, ctx + 9);
 			if (!found)
 				return fail(l, f,
 					    "expected \"pairwise:MEMBER\" naming a member in \"members\", \"%s\" is not one",
 					    ctx + 9);
+			snprintf(cfg->policies[i].context,
+				 sizeof(cfg->policies[i].context), "pairwise:%s",
+				 cfg->members[m - 1].norm);
 		}
 	}
 	return 0;
@@ -854,6 +861,50 @@ static int load_peer(struct loader *l, json_t *root, const char *name,
  * connection string}.  A conninfo with a password needs a private
  * configuration file, as inline keys do; it never appears in a message.
  */
+/* The value of @kw in libpq's parsed @opts, else of the environment's @env. */
+static const char *pg_opt(const PQconninfoOption *opts, const char *kw,
+			  const char *env)
+{
+	for (const PQconninfoOption *o = opts; o->keyword; o++)
+		if (!strcmp(o->keyword, kw) && o->val && *o->val)
+			return o->val;
+	return getenv(env);
+}
+
+/*
+ * The registry holds every member's Ks and the groups' keys: a network
+ * host only with a TLS session whose certificate and host name libpq
+ * verifies (sslmode=verify-full).  A Unix socket (a host that is a path,
+ * or none: libpq's default socket) stays on this machine.  libpq takes
+ * what the string leaves out from PGHOST, PGHOSTADDR and PGSSLMODE.
+ */
+static int check_pg_tls(struct loader *l, const PQconninfoOption *opts)
+{
+	const char *mode = pg_opt(opts, "sslmode", "PGSSLMODE");
+	const char *hosts[2] = { pg_opt(opts, "hostaddr", "PGHOSTADDR"),
+				 pg_opt(opts, "host", "PGHOST") };
+
+	if (mode && !strcmp(mode, "verify-full"))
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		const char *h = hosts[i];
+
+		while (h && *h) {
+			size_t n = strcspn(h, ",");
+
+			/* "/dir" and "@abstract" are sockets; "" the default one. */
+			if (n && h[0] != '/' && h[0] != '@')
+				return fail(l, "registry.conninfo",
+					    "expected sslmode=verify-full with the network host \"%.*s\" (got %s%s): the registry holds every key, and anything less lets a machine in the path read or change it; a Unix socket (host=/run/postgresql) needs none",
+					    (int)(n > 64 ? 64 : n), h,
+					    mode ? "sslmode=" : "no sslmode",
+					    mode ? mode : "");
+			h += n + (h[n] == ',');
+		}
+	}
+	return 0;
+}
+
 static int load_registry(struct loader *l, json_t *root)
 {
 	static const char *const sqlite_fields[] = { "backend", "path", NULL };
@@ -863,6 +914,7 @@ static int load_registry(struct loader *l, json_t *root)
 	PQconninfoOption *opts;
 	char backend[16];
 	bool password = false;
+	int rc;
 
 	if (json_object_get(root, "db") && reg)
 		return fail(l, "registry",
@@ -903,11 +955,14 @@ static int load_registry(struct loader *l, json_t *root)
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		if (strstr(o->keyword, "password") && o->val && *o->val)
 			password = true;
-	PQconninfoFree(opts);
-	if (password && !l->file_private)
+	if (password && !l->file_private) {
+		PQconninfoFree(opts);
 		return fail(l, "registry.conninfo",
 			    "expected the config file to be mode 0600 when the connection string holds a password (or use passfile=, a 0600 file)");
-	return 0;
+	}
+	rc = check_pg_tls(l, opts);
+	PQconninfoFree(opts);
+	return rc;
 }
 
 static int load_root(struct loader *l, json_t *root)

@@ -8,18 +8,38 @@
 #include "codec/coap.h"
 #include "codec/oscore_alg.h"
 
+int e2e_id_context(const char *ksid, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(ksid), sl = strlen(E2E_ID_CONTEXT_SUFFIX);
+
+	if (n + sl > cap || n + sl > OSCORE_MAX_ID_CONTEXT_LEN)
+		return -1;
+	memcpy(out, ksid, n);
+	memcpy(out + n, E2E_ID_CONTEXT_SUFFIX, sl);
+	return (int)(n + sl);
+}
+
 int e2e_init(struct e2e *e, const uint8_t ks[KS_LEN], const char *ksid,
 	     bool server_side)
 {
 	const uint8_t srv = PAIRWISE_SERVER_SID, mem = PAIRWISE_MEMBER_SID;
+	uint8_t idc[OSCORE_MAX_ID_CONTEXT_LEN];
+	int n = e2e_id_context(ksid, idc, sizeof(idc));
+	/*
+	 * Ksx keys the kernel's pairwise context too, with KsxId as its ID
+	 * context and the same sender IDs, from sequence number 0: the
+	 * exchange gets a key space of its own (ID context KsxId || "/sr",
+	 * so other keys and another Common IV), or a Service Request and a
+	 * pairwise message would share a (key, nonce).
+	 */
 	struct oscore_master m = {
 		.alg = OSCORE_ALG_AES_CCM_16_64_128, .secret = ks, .secret_len = KS_LEN,
-		.id_context = (const uint8_t *)ksid, .id_context_len = strlen(ksid),
+		.id_context = idc, .id_context_len = n < 0 ? 0 : (size_t)n,
 		.sender_id = server_side ? &srv : &mem, .sender_id_len = 1,
 		.recipient_id = server_side ? &mem : &srv, .recipient_id_len = 1,
 	};
 
-	if (m.id_context_len > OSCORE_MAX_ID_CONTEXT_LEN)
+	if (n < 0)
 		return -1;
 	return oscore_sw_ctx_init(&e->sw, &m, OSCORE_CTX_SEND_KID_CONTEXT) ? -1 : 0;
 }

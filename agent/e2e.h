@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * End-to-end messages between a member and the server under the member's
- * pairwise Ksx context (docs/operator-guide.md): the Service Request and
+ * End-to-end messages between a member and the server under a context
+ * derived from the member's Ksx with an ID context of its own (KsxId ||
+ * "/sr", docs/operator-guide.md): the Service Request and
  * the group keying material that answers it.  They are OSCORE messages (RFC 8613,
  * the project's codec on mbedTLS AES-CCM), carried hex-encoded inside the
  * JSON bodies the gateway relays, so the gateway can neither read nor
@@ -17,6 +18,16 @@
 #include "tools/lib/oscore_derive.h"
 
 #define E2E_MAX_MSG	1024
+
+/*
+ * The end-to-end exchange's ID context is KsxId || "/sr": Ksx also keys
+ * the pairwise context in the kernel (ID context KsxId, the same sender
+ * IDs), and the two must never share a (key, nonce).
+ */
+#define E2E_ID_CONTEXT_SUFFIX	"/sr"
+
+/* KsxId || E2E_ID_CONTEXT_SUFFIX into @out: its length, or -1. */
+int e2e_id_context(const char *ksid, uint8_t *out, size_t cap);
 
 struct e2e {
 	struct oscore_sw_ctx sw;

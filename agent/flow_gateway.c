@@ -625,7 +625,8 @@ static uint64_t gateway_next(struct agent *a)
  * credential is gone; a join it was waiting on is refused); a new one can
  * join.  Endpoints and the server credential need a restart.
  */
-static void gateway_reload(struct agent *a, struct agent_config *cfg)
+static int gateway_reload(struct agent *a, struct agent_config *cfg,
+			  char *err, size_t errlen)
 {
 	struct gateway_flow *f = a->flow;
 	struct gw_member *m = calloc(cfg->n_members ? cfg->n_members : 1,
@@ -635,16 +636,16 @@ static void gateway_reload(struct agent *a, struct agent_config *cfg)
 	size_t tmp_n;
 
 	if (!m) {
-		log_err("gateway: reload: out of memory; keeping the running members");
-		return;
+		snprintf(err, errlen, "gateway: out of memory");
+		return -1;
 	}
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		if (ks_normalize_id(cfg->members[i].id, m[i].norm,
 				    sizeof(m[i].norm)) < 0) {
-			log_err("reload refused: %s: members[%zu].id: expected valid UTF-8",
-				cfg->path, i);
+			snprintf(err, errlen, "%s: members[%zu].id: expected valid UTF-8",
+				 cfg->path, i);
 			free(m);
-			return;
+			return -1;
 		}
 	}
 	/* A report in flight names members by index: renumber them. */
@@ -695,6 +696,7 @@ static void gateway_reload(struct agent *a, struct agent_config *cfg)
 	log_info("gateway: members reloaded: %zu (%zu added, %zu removed)",
 		 f->n, added, removed);
 	try_report(a);
+	return 0;
 }
 
 static void gateway_stats(struct agent *a, json_t *o)

@@ -16,6 +16,7 @@
  *   POST /ga/report   {"gateway", "members": [IdAx...]}
  *                  -> {"rand", "members": [{"id","ksid","group"}], "refused"}
  *   POST /ga/sr       {"id", "oscore": hex}  -> {"oscore": hex}
+ *                     (OSCORE under Ksx, ID context KsxId "/sr": e2e.h)
  *   POST /ga/group    {"name", "restart"}    -> group material, members' IDs
  *   POST /ga/rekey-request {"group"}
  *   GET  /status
@@ -41,6 +42,8 @@ struct server_flow {
 	uint64_t next_rekey;
 	uint64_t reports, issued, sr_ok, sr_failed, sr_replays, rekeys,
 		 refused, unauthorized;
+	/* Issued Ks forgotten at start: no checkpoint of their sequence. */
+	uint64_t ks_revoked;
 	size_t pending_n;
 	char (*pending)[CFG_MAX_ID_LEN];	/* groups to announce */
 	/* Each group's epoch as last announced (or found) by this instance:
@@ -273,9 +276,10 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 		struct actx c;
 
 		memset(&c, 0, sizeof(c));
-		/* Named as configured: policies say "pairwise:ID". */
+		/* Named by NFKC(IdAx), as the registry keys it (config.c
+		 * spells policies' "pairwise:ID" the same way). */
 		if (cm && !registry_member_get(f->reg, norm, &m) &&
-		    !actx_pairwise(&c, cm->id, m.ks, m.ksid, true,
+		    !actx_pairwise(&c, norm, m.ks, m.ksid, true,
 				   a->cfg.seq_soft_limit))
 			agent_install(a, &c);
 		actx_wipe(&c);
@@ -672,7 +676,11 @@ static const struct coap_ep_hooks hooks = { .psk = srv_psk };
  * The pairwise contexts of every member holding a Ks, from the registry:
  * its devices keep using them across a restart of the server.  A context
  * an earlier instance left is taken over in place; one re-created starts
- * above its last checkpoint (agent_install).  Then what is left goes.
+ * above its last checkpoint (agent_install).  A Ks with neither (a
+ * checkpoint file lost, restored from a backup or never written, the
+ * registry moved) would start its sequence at 0 again: it is not
+ * installed but forgotten, and the member gets a new one at its next
+ * join.  Then what is left goes.
  */
 static void restore_pairwise(struct agent *a)
 {
@@ -681,15 +689,28 @@ static void restore_pairwise(struct agent *a)
 	size_t n = 0;
 
 	for (size_t i = 0; i < a->cfg.n_members; i++) {
-		const char *id = a->cfg.members[i].id;
+		/* The registry keys members by NFKC(IdAx). */
+		const char *id = a->cfg.members[i].norm;
 		struct actx c;
 
 		if (registry_member_get(f->reg, id, &m) || !m.issued)
 			continue;
-		if (!actx_pairwise(&c, id, m.ks, m.ksid, true,
-				   a->cfg.seq_soft_limit) &&
-		    !agent_install(a, &c))
+		if (actx_pairwise(&c, id, m.ks, m.ksid, true,
+				  a->cfg.seq_soft_limit)) {
+			actx_wipe(&c);
+			continue;
+		}
+		if (!agent_seq_known(a, &c)) {
+			f->ks_revoked++;
+			if (registry_member_revoke(f->reg, id))
+				log_err("server: member %s: its Ks has no sequence checkpoint and cannot be forgotten (%s); not installed",
+					log_safe(id), registry_describe(f->reg));
+			else
+				log_warn("server: member %s: its Ks has no sequence checkpoint (%s): forgotten, not installed; the member gets a new Ks when it joins again",
+					 log_safe(id), a->seq ? seqstate_path(a->seq) : "none");
+		} else if (!agent_install(a, &c)) {
 			n++;
+		}
 		actx_wipe(&c);
 	}
 	mbedtls_platform_zeroize(&m, sizeof(m));
@@ -719,8 +740,8 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
 	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
-	if (a->kp)
-		restore_pairwise(a);
+	/* Without a kernel too: the contexts file says what the agent holds. */
+	restore_pairwise(a);
 	return 0;
 }
 
@@ -828,12 +849,43 @@ static void rekey_joined(struct agent *a, const struct agent_config *old)
 	}
 }
 
-static void server_reload(struct agent *a, struct agent_config *cfg)
+/* After registry_sync_ex() committed: member @id's row went, and its Ks. */
+static void member_dropped(void *arg, const char *id)
+{
+	struct agent *a = arg;
+	char name[sizeof(((struct actx *)0)->name)];
+
+	snprintf(name, sizeof(name), "pairwise:%s", id);
+	if (agent_remove(a, name))
+		log_info("server: member %s removed or its credential or group changed: its pairwise context is gone",
+			 log_safe(id));
+}
+
+/*
+ * The registry first: if it cannot follow the file (busy, unreachable),
+ * nothing changes and the reload is tried again (agent_reload).  Then the
+ * new members, gateways and groups, and every pairwise context whose Ks
+ * the registry dropped goes from the kernel.
+ */
+static int server_reload(struct agent *a, struct agent_config *cfg,
+			 char *err, size_t errlen)
 {
 	struct server_flow *f = a->flow;
-	struct agent_config old = a->cfg;
+	struct agent_config old = a->cfg, next = a->cfg;
 
 	/* Members, gateways and groups follow the file; endpoints do not. */
+	next.members = cfg->members;
+	next.n_members = cfg->n_members;
+	next.gateways = cfg->gateways;
+	next.n_gateways = cfg->n_gateways;
+	next.groups = cfg->groups;
+	next.n_groups = cfg->n_groups;
+	if (registry_sync_ex(f->reg, &next, &a->drbg, rekeyed, member_dropped,
+			     a)) {
+		snprintf(err, errlen, "%s: registry update failed",
+			 registry_describe(f->reg));
+		return -1;
+	}
 	a->cfg.members = cfg->members;
 	a->cfg.n_members = cfg->n_members;
 	a->cfg.gateways = cfg->gateways;
@@ -846,7 +898,8 @@ static void server_reload(struct agent *a, struct agent_config *cfg)
 	cfg->n_gateways = old.n_gateways;
 	cfg->groups = old.groups;
 	cfg->n_groups = old.n_groups;
-	/* A removed member's Ks goes from the kernel now, not at a restart. */
+	/* A member gone from the file whose row another instance sharing
+	 * the registry already dropped: its Ks goes from the kernel too. */
 	for (size_t i = a->ctxs.n; i-- > 0;) {
 		const struct actx *c = &a->ctxs.v[i];
 		char name[sizeof(c->name)], norm[CFG_MAX_ID_LEN];
@@ -859,10 +912,6 @@ static void server_reload(struct agent *a, struct agent_config *cfg)
 		log_info("server: member %s removed: its pairwise context is gone",
 			 log_safe(name + strlen("pairwise:")));
 	}
-	if (registry_sync(f->reg, &a->cfg, &a->drbg, rekeyed, a)) {
-		log_err("server: registry update failed");
-		return;
-	}
 	a->cfg.rekey_on_join = cfg->rekey_on_join;
 	if (a->cfg.rekey_on_join)
 		rekey_joined(a, cfg);
@@ -872,6 +921,7 @@ static void server_reload(struct agent *a, struct agent_config *cfg)
 		f->next_rekey = a->cfg.rekey_interval_s ?
 				now_ms() + 1000ull * a->cfg.rekey_interval_s : 0;
 	}
+	return 0;
 }
 
 static void server_stats(struct agent *a, json_t *o)
@@ -879,8 +929,9 @@ static void server_stats(struct agent *a, json_t *o)
 	struct server_flow *f = a->flow;
 
 	json_object_set_new(o, "server", json_pack(
-		"{si sI sI sI sI sI sI sI sI}",
+		"{si sI sI sI sI sI sI sI sI sI}",
 		"members", registry_member_count(f->reg),
+		"ks_revoked", (json_int_t)f->ks_revoked,
 		"reports", (json_int_t)f->reports, "issued", (json_int_t)f->issued,
 		"refused", (json_int_t)f->refused,
 		"unauthorized", (json_int_t)f->unauthorized,

@@ -219,16 +219,43 @@ size_t keypush_leftovers(const struct keypush *kp)
 	return kp ? kp->ctxs.n + kp->pols.n : 0;
 }
 
-void keypush_close(struct keypush *kp)
+bool keypush_holds(struct keypush *kp, const struct actx *c)
+{
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
+
+	if (!kp)
+		return false;
+	make_tag(kp->owner, c->name, tag);
+	for (size_t i = 0; i < kp->ctxs.n; i++)
+		if (!strcmp(kp->ctxs.v[i].tag, tag))
+			return true;
+	return false;
+}
+
+void keypush_close(struct keypush *kp, bool stopping)
 {
 	if (!kp)
 		return;
-	/* Whatever of ours is still there, tracked or not, goes. */
-	if (list_owned(kp))
+	/*
+	 * A clean stop takes the keys out (contexts, and the protect
+	 * policies that hold them) and leaves require and verify, so that
+	 * nothing plain gets in while no agent runs.  A start that failed
+	 * touches nothing: what an earlier instance left keeps working.
+	 */
+	if (!stopping) {
+		kp->ctxs.n = kp->pols.n = 0;
+	} else if (list_owned(kp)) {
 		log_warn("keypush: cannot list what %s holds in the kernel: %s",
 			 kp->owner, coapsec_nl_errmsg(kp->nl));
-	else
+	} else {
+		size_t keep = 0;
+
+		for (size_t i = 0; i < kp->pols.n; i++)
+			if (kp->pols.v[i].pol.action == COAPSEC_ACTION_PROTECT)
+				kp->pols.v[keep++] = kp->pols.v[i];
+		kp->pols.n = keep;
 		delete_left(kp, "agent stopping");
+	}
 	if (kp->nl)
 		coapsec_nl_close(kp->nl);
 	if (kp->ev)

@@ -32,8 +32,15 @@ struct keypush;
  * left there.  NULL with @err set when the kernel family is not there.
  */
 struct keypush *keypush_open(const char *owner, char *err, size_t errlen);
-/* Deletes everything of this owner still in the kernel, then closes. */
-void keypush_close(struct keypush *kp);
+/*
+ * Closes.  @stopping (a clean stop of a started agent): first deletes
+ * this owner's contexts and protect policies, keeping its require,
+ * verify and bypass policies, so that plain CoAP stays out while no agent
+ * runs.  Otherwise (a start that failed) deletes nothing.
+ */
+void keypush_close(struct keypush *kp, bool stopping);
+/* Whether an earlier instance left a context of @c's name to adopt. */
+bool keypush_holds(struct keypush *kp, const struct actx *c);
 
 /*
  * Installs or swaps @c (by c->kernel_id; a context an earlier instance

@@ -155,27 +155,6 @@ static void log_stats(struct agent *a)
 	json_decref(o);
 }
 
-static void reload(struct agent *a)
-{
-	struct agent_config cfg;
-	char err[CFG_ERR_LEN];
-
-	if (config_load(a->cfg.path, &cfg, err, sizeof(err))) {
-		log_err("reload refused, keeping the running configuration: %s", err);
-		return;
-	}
-	if (cfg.role != a->cfg.role) {
-		log_err("reload refused: %s: role: expected \"%s\" (a restart changes the role)",
-			a->cfg.path, role_name(a->cfg.role));
-		config_free(&cfg);
-		return;
-	}
-	log_info("configuration reloaded");
-	if (a->role->reload)
-		a->role->reload(a, &cfg);
-	config_free(&cfg);
-}
-
 int main(int argc, char **argv)
 {
 	const char *conf = NULL, *ping_path = NULL;
@@ -303,7 +282,7 @@ int main(int argc, char **argv)
 			}
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGHUP)
-					reload(&a);
+					agent_reload(&a);
 				else if (si.ssi_signo == SIGUSR1)
 					log_stats(&a);
 				else

@@ -39,7 +39,7 @@ enum {
 	ST_MEMBER_ISSUE, ST_MEMBER_SRSEQ, ST_MEMBER_EPOCH, ST_MEMBERS_OF,
 	ST_MEMBER_DEL, ST_MEMBER_IDS, ST_MAX_SID, ST_COUNT, ST_SERVED_GET,
 	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_GW_SID_GET, ST_GW_SID_PUT,
-	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_NUM
+	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_MEMBER_REVOKE, ST_NUM
 };
 
 static const char *const sql[ST_NUM] = {
@@ -68,6 +68,7 @@ static const char *const sql[ST_NUM] = {
 	[ST_GW_SID_DEL] = "DELETE FROM gateway_sids WHERE gateway = ?1 AND grp = ?2",
 	[ST_GW_SIDS_OF] = "SELECT gateway, sid FROM gateway_sids WHERE grp = ?1 ORDER BY length(sid), sid",
 	[ST_GW_SIDS_ALL] = "SELECT gateway, grp FROM gateway_sids",
+	[ST_MEMBER_REVOKE] = "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1, issued_epoch = 0 WHERE id = ?1",
 };
 
 struct registry {
@@ -413,6 +414,17 @@ int registry_member_issue(struct registry *r, const char *id,
 	return rc == REG_DONE ? 0 : fail(r, "member issue");
 }
 
+int registry_member_revoke(struct registry *r, const char *id)
+{
+	struct reg_stmt *s = stmt(r, ST_MEMBER_REVOKE);
+	int rc;
+
+	bind_text(r, s, 1, id);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "member revoke");
+}
+
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq)
 {
 	return exec_id(r, ST_MEMBER_SRSEQ, id, seq, "member sr_seq");
@@ -635,7 +647,17 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		  mbedtls_ctr_drbg_context *drbg,
 		  void (*rekeyed)(void *arg, const char *group), void *arg)
 {
+	return registry_sync_ex(r, cfg, drbg, rekeyed, NULL, arg);
+}
+
+int registry_sync_ex(struct registry *r, const struct agent_config *cfg,
+		     mbedtls_ctr_drbg_context *drbg,
+		     void (*rekeyed)(void *arg, const char *group),
+		     void (*dropped)(void *arg, const char *id), void *arg)
+{
+	char (*gone)[CFG_MAX_ID_LEN] = NULL;
 	struct changed ch = { 0 };
+	size_t ngone = 0;
 	struct reg_stmt *s;
 	int rc = -1;
 
@@ -660,8 +682,6 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 	/* Members gone from the configuration, or moved to another group. */
 	s = stmt(r, ST_MEMBER_IDS);
 	{
-		char (*gone)[CFG_MAX_ID_LEN] = NULL;
-		size_t ngone = 0;
 		int src;
 
 		while ((src = step(r, s)) == REG_ROW) {
@@ -690,7 +710,6 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 		}
 		reset(r, s);
 		if (src < 0) {
-			free(gone);
 			fail(r, "member list");
 			goto out;
 		}
@@ -699,14 +718,12 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 			bind_text(r, s, 1, gone[i]);
 			if (step(r, s) != REG_DONE) {
 				reset(r, s);
-				free(gone);
 				fail(r, "member del");
 				goto out;
 			}
 			reset(r, s);
 			log_info("registry: member %s removed", log_safe(gone[i]));
 		}
-		free(gone);
 	}
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		const struct cfg_member *cm = &cfg->members[i];
@@ -741,12 +758,16 @@ int registry_sync(struct registry *r, const struct agent_config *cfg,
 			goto out;
 	}
 	rc = registry_commit(r);
+	if (!rc && dropped)
+		for (size_t i = 0; i < ngone; i++)
+			dropped(arg, gone[i]);
 	if (!rc && rekeyed)
 		for (size_t i = 0; i < ch.n; i++)
 			rekeyed(arg, ch.names[i]);
 out:
 	if (rc)
 		registry_rollback(r);
+	free(gone);
 	free(ch.names);
 	return rc;
 }

@@ -88,6 +88,16 @@ void registry_rollback(struct registry *r);
 int registry_sync(struct registry *r, const struct agent_config *cfg,
 		  mbedtls_ctr_drbg_context *drbg,
 		  void (*rekeyed)(void *arg, const char *group), void *arg);
+/*
+ * registry_sync(), and after the commit @dropped(arg, id) for each member
+ * row it deleted: a member gone from the configuration, or one whose
+ * credential (KsxId) or group changed (its row is made again, without a
+ * Ks).  Either way the Ks it held is dead: its pairwise context must go.
+ */
+int registry_sync_ex(struct registry *r, const struct agent_config *cfg,
+		     mbedtls_ctr_drbg_context *drbg,
+		     void (*rekeyed)(void *arg, const char *group),
+		     void (*dropped)(void *arg, const char *id), void *arg);
 
 /*
  * New keying material and Gid, epoch + 1; the old Gid retires after
@@ -123,6 +133,11 @@ int registry_member_get(struct registry *r, const char *id,
 int registry_member_issue(struct registry *r, const char *id,
 			  const char *gateway, const uint8_t rand[KS_RAND_LEN],
 			  const uint8_t ks[KS_LEN]);
+/*
+ * Forgets the Ks issued to @id (its next report gets a new one): a Ks
+ * whose sequence numbers are not known must never key anything again.
+ */
+int registry_member_revoke(struct registry *r, const char *id);
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq);
 int registry_member_set_issued_epoch(struct registry *r, const char *id,
 				     uint32_t epoch);

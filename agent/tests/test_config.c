@@ -87,15 +87,26 @@ TEST(good_configs)
 	/* The registry in PostgreSQL, or spelt out as SQLite. */
 	snprintf(txt, sizeof(txt), "%s", SERVER_OK);
 	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"postgresql\","
-				      "\"conninfo\":\"postgresql://coapsecd:" K16 "@db.example/coapsec\"}"),
+				      "\"conninfo\":\"postgresql://coapsecd:" K16 "@db.example/coapsec?sslmode=verify-full\"}"),
 			  0600, &cfg, err, path)) TH_LOG("%s", err);
 	EXPECT_EQ(REG_POSTGRESQL, cfg.registry);
-	EXPECT_STREQ("postgresql://coapsecd:" K16 "@db.example/coapsec", cfg.conninfo);
+	EXPECT_STREQ("postgresql://coapsecd:" K16 "@db.example/coapsec?sslmode=verify-full", cfg.conninfo);
 	config_free(&cfg);
 	/* config_free wipes the connection string (it may hold a password). */
 	EXPECT_EQ(0, cfg.conninfo[0]);
 	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"postgresql\","
 				      "\"conninfo\":\"host=/run/postgresql dbname=coapsec\"}"),
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(REG_POSTGRESQL, cfg.registry);
+	config_free(&cfg);
+	/* A Unix socket (no host: libpq's default one) needs no TLS. */
+	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"postgresql\","
+				      "\"conninfo\":\"dbname=coapsec user=coapsecd\"}"),
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(REG_POSTGRESQL, cfg.registry);
+	config_free(&cfg);
+	ASSERT_EQ(0, load(server_with(txt, "\"registry\":{\"backend\":\"postgresql\","
+				      "\"conninfo\":\"host=db.example,db2.example sslmode=verify-full\"}"),
 			  0600, &cfg, err, path)) TH_LOG("%s", err);
 	EXPECT_EQ(REG_POSTGRESQL, cfg.registry);
 	config_free(&cfg);
@@ -341,6 +352,17 @@ static const struct bad bad_table[] = {
 	  "registry.conninfo: expected the config file to be mode 0600 when the connection string holds a password" },
 	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"postgresql://u:" K16 "@h/db\"}}", 0644,
 	  "registry.conninfo: expected the config file to be mode 0600 when the connection string holds a password" },
+	/* A network host only with a verified TLS session (sslmode=verify-full). */
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=db.example dbname=coapsec\"}}", 0600,
+	  "registry.conninfo: expected sslmode=verify-full with the network host \"db.example\" (got no sslmode)" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=db.example sslmode=require\"}}", 0600,
+	  "registry.conninfo: expected sslmode=verify-full with the network host \"db.example\" (got sslmode=require)" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"hostaddr=192.0.2.1 sslmode=verify-ca\"}}", 0600,
+	  "registry.conninfo: expected sslmode=verify-full with the network host \"192.0.2.1\" (got sslmode=verify-ca)" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"postgresql://u@db.example:5433/db?sslmode=prefer\"}}", 0600,
+	  "registry.conninfo: expected sslmode=verify-full with the network host \"db.example\" (got sslmode=prefer)" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=/run/postgresql,db2.example dbname=coapsec\"}}", 0600,
+	  "registry.conninfo: expected sslmode=verify-full with the network host \"db2.example\"" },
 	/* ...prefixes with host bits, contexts that never come */
 	{ "{\"role\":\"device\",\"id\":\"d\",\"policies\":[{\"direction\":\"in\",\"action\":\"require\",\"src\":\"192.0.2.1/24\"}]}", 0600,
 	  "policies[0].src: expected no address bits set after the prefix length, \"192.0.2.1/24\" has some" },

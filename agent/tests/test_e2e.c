@@ -113,6 +113,134 @@ TEST(another_members_ks_cannot_read)
 	e2e_free(&srv);
 }
 
+/*
+ * A software context holding what the kernel gets for @c (keys, Common
+ * IV, IDs), to compare what both would put on the wire.
+ */
+static int as_kernel(struct e2e *k, const struct actx *c, bool server_side)
+{
+	if (e2e_init(k, c->info.recipients[0].key, ksid, server_side))
+		return -1;
+	oscore_mbedtls_key_free(&k->sw.sender);
+	oscore_mbedtls_key_free(&k->sw.recipient);
+	if (oscore_mbedtls_key_init(&k->sw.sender, k->sw.ctx.alg,
+				    c->info.sender_key, c->info.sender_key_len) ||
+	    oscore_mbedtls_key_init(&k->sw.recipient, k->sw.ctx.alg,
+				    c->info.recipients[0].key,
+				    c->info.recipients[0].key_len))
+		return -1;
+	memcpy(k->sw.ctx.common_iv, c->info.common_iv, c->info.common_iv_len);
+	memcpy(k->sw.id_context, c->info.id_context, c->info.id_context_len);
+	k->sw.ctx.id_context_len = c->info.id_context_len;
+	memcpy(k->sw.ctx.sender_id, c->info.sender_id, c->info.sender_id_len);
+	k->sw.ctx.sender_id_len = c->info.sender_id_len;
+	memcpy(k->sw.ctx.recipient_id, c->info.recipients[0].id,
+	       c->info.recipients[0].id_len);
+	k->sw.ctx.recipient_id_len = c->info.recipients[0].id_len;
+	return 0;
+}
+
+/* The last @n bytes (ciphertext and tag) of two messages. */
+static bool same_tail(const uint8_t *a, int na, const uint8_t *b, int nb,
+		      int n)
+{
+	return na >= n && nb >= n && !memcmp(a + na - n, b + nb - n, n);
+}
+
+/*
+ * The Service Request exchange and the pairwise context share Ks: they
+ * must not share a (key, nonce).  Both start at Partial IV 0, and the
+ * server's answer reuses the request's nonce, as the kernel's first
+ * answer to a request with that Partial IV does.  The gateway relays both
+ * and knows what the Service Request says.
+ */
+TEST(service_request_and_pairwise_key_spaces_differ)
+{
+	static const char pt[] = "{\"id\":\"dev-1\"}";
+	const int tail = (int)sizeof(pt) - 1 + 8;	/* ciphertext + tag */
+	uint8_t ks[KS_LEN], m_sr[E2E_MAX_MSG], m_k[E2E_MAX_MSG];
+	uint8_t r_sr[E2E_MAX_MSG], r_k[E2E_MAX_MSG];
+	struct oscore_binding b_sr, b_k, b_srv;
+	struct e2e dev_sr, srv_sr, dev_k, srv_k, dev_mix;
+	struct actx d, s;
+	const uint8_t *pl;
+	uint64_t seq;
+	size_t plen;
+	char path[32];
+	int n_sr, n_k, n_mix, rn_sr, rn_k;
+
+	keys(ks, "dev-1");
+	ASSERT_EQ(0, e2e_init(&dev_sr, ks, ksid, false));
+	ASSERT_EQ(0, e2e_init(&srv_sr, ks, ksid, true));
+	ASSERT_EQ(0, actx_pairwise(&d, "dev-1", ks, ksid, false, 1000));
+	ASSERT_EQ(0, actx_pairwise(&s, "dev-1", ks, ksid, true, 1000));
+	/* The kernel's context keeps the ID context the members know (KsxId). */
+	ASSERT_EQ(strlen(ksid), d.info.id_context_len);
+	EXPECT_EQ(0, memcmp(d.info.id_context, ksid, strlen(ksid)));
+
+	/* Another ID context, so other keys and another Common IV, both sides. */
+	EXPECT_FALSE(dev_sr.sw.ctx.id_context_len == d.info.id_context_len &&
+		     !memcmp(dev_sr.sw.ctx.id_context, d.info.id_context,
+			     d.info.id_context_len));
+	EXPECT_FALSE(srv_sr.sw.ctx.id_context_len == s.info.id_context_len &&
+		     !memcmp(srv_sr.sw.ctx.id_context, s.info.id_context,
+			     s.info.id_context_len));
+	EXPECT_NE(0, memcmp(dev_sr.sw.ctx.common_iv, d.info.common_iv,
+			    d.info.common_iv_len));
+	EXPECT_NE(0, memcmp(srv_sr.sw.ctx.common_iv, s.info.common_iv,
+			    s.info.common_iv_len));
+
+	ASSERT_EQ(0, as_kernel(&dev_k, &d, false));
+	ASSERT_EQ(0, as_kernel(&srv_k, &s, true));
+	/* The kernel-equivalent contexts talk to each other... */
+	n_k = e2e_protect_request(&dev_k, 0, "sr", pt, m_k, sizeof(m_k), &b_k);
+	ASSERT_GT(n_k, 0);
+	/* ...and the same plaintext at Partial IV 0 under the Service
+	 * Request context is another ciphertext. */
+	n_sr = e2e_protect_request(&dev_sr, 0, "sr", pt, m_sr, sizeof(m_sr),
+				   &b_sr);
+	ASSERT_GT(n_sr, 0);
+	EXPECT_FALSE(same_tail(m_sr, n_sr, m_k, n_k, tail));
+	EXPECT_NE(0, memcmp(b_sr.nonce, b_k.nonce, sizeof(b_sr.nonce)));
+
+	/* Sender keys differ, not only the nonces: the kernel's key under
+	 * the Service Request's Common IV is still another ciphertext. */
+	ASSERT_EQ(0, as_kernel(&dev_mix, &d, false));
+	memcpy(dev_mix.sw.ctx.common_iv, dev_sr.sw.ctx.common_iv,
+	       sizeof(dev_mix.sw.ctx.common_iv));
+	dev_mix.sw.ctx.id_context_len = dev_sr.sw.ctx.id_context_len;
+	memcpy(dev_mix.sw.id_context, dev_sr.sw.ctx.id_context,
+	       dev_sr.sw.ctx.id_context_len);
+	n_mix = e2e_protect_request(&dev_mix, 0, "sr", pt, r_k, sizeof(r_k),
+				    &b_srv);
+	ASSERT_GT(n_mix, 0);
+	EXPECT_FALSE(same_tail(m_sr, n_sr, r_k, n_mix, tail));
+
+	/* The server's answers: under its Service Request context, and the
+	 * kernel's answer to the same request under the pairwise context. */
+	ASSERT_EQ(0, e2e_unprotect_request(&srv_sr, m_sr, n_sr, -1, &b_srv,
+					   &seq, path, sizeof(path), &pl,
+					   &plen));
+	rn_sr = e2e_protect_response(&srv_sr, &b_srv, COAP_CODE(2, 4), pt,
+				     r_sr, sizeof(r_sr));
+	ASSERT_GT(rn_sr, 0);
+	ASSERT_EQ(0, e2e_unprotect_request(&srv_k, m_k, n_k, -1, &b_srv,
+					   &seq, path, sizeof(path), &pl,
+					   &plen));
+	rn_k = e2e_protect_response(&srv_k, &b_srv, COAP_CODE(2, 4), pt, r_k,
+				    sizeof(r_k));
+	ASSERT_GT(rn_k, 0);
+	EXPECT_FALSE(same_tail(r_sr, rn_sr, r_k, rn_k, tail));
+
+	e2e_free(&dev_sr);
+	e2e_free(&srv_sr);
+	e2e_free(&dev_k);
+	e2e_free(&srv_k);
+	e2e_free(&dev_mix);
+	actx_wipe(&d);
+	actx_wipe(&s);
+}
+
 /* The contexts the kernel gets: each side's sender key is the other's recipient key. */
 TEST(pairwise_and_group_contexts_mirror)
 {
