@@ -719,8 +719,17 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
 	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
-	if (a->kp)
+	if (a->kp) {
+		char sidecar[300];
+
+		/* Where earlier versions kept them: imported once. */
+		snprintf(sidecar, sizeof(sidecar), "%s.seq", a->cfg.db);
+		a->seq = seqstate_open(f->reg, a->cfg.registry == REG_SQLITE ?
+				       sidecar : NULL, err, errlen);
+		if (!a->seq)
+			return -1;
 		restore_pairwise(a);
+	}
 	return 0;
 }
 
@@ -896,6 +905,9 @@ static void server_fini(struct agent *a)
 
 	if (!f)
 		return;
+	/* The checkpoints live in the registry: they go first. */
+	seqstate_close(a->seq);
+	a->seq = NULL;
 	registry_close(f->reg);
 	free(f->pending);
 	free(f->known);

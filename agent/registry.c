@@ -32,14 +32,23 @@ static const char schema[] =
 	/* Each gateway's sender ID in each group it serves. */
 	"CREATE TABLE IF NOT EXISTS gateway_sids("
 	" gateway TEXT NOT NULL, grp TEXT NOT NULL, sid BLOB NOT NULL,"
-	" PRIMARY KEY(gateway, grp), UNIQUE(grp, sid));";
+	" PRIMARY KEY(gateway, grp), UNIQUE(grp, sid));"
+	/*
+	 * Sequence-number checkpoints (RFC 8613 B.1.1) of the contexts whose
+	 * keys outlive the agent, by context name: no key material, a
+	 * fingerprint of the sender key material they belong to.
+	 */
+	"CREATE TABLE IF NOT EXISTS checkpoints("
+	" name TEXT PRIMARY KEY, key_fp TEXT NOT NULL, seq BIGINT NOT NULL,"
+	" boot_id TEXT NOT NULL, replay_unknown BIGINT NOT NULL);";
 
 enum {
 	ST_GROUP_GET, ST_GROUP_PUT, ST_GROUP_LIST, ST_MEMBER_GET, ST_MEMBER_PUT,
 	ST_MEMBER_ISSUE, ST_MEMBER_SRSEQ, ST_MEMBER_EPOCH, ST_MEMBERS_OF,
 	ST_MEMBER_DEL, ST_MEMBER_IDS, ST_MAX_SID, ST_COUNT, ST_SERVED_GET,
 	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_GW_SID_GET, ST_GW_SID_PUT,
-	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_NUM
+	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_CKPT_GET, ST_CKPT_PUT,
+	ST_CKPT_DEL, ST_NUM
 };
 
 static const char *const sql[ST_NUM] = {
@@ -68,6 +77,11 @@ static const char *const sql[ST_NUM] = {
 	[ST_GW_SID_DEL] = "DELETE FROM gateway_sids WHERE gateway = ?1 AND grp = ?2",
 	[ST_GW_SIDS_OF] = "SELECT gateway, sid FROM gateway_sids WHERE grp = ?1 ORDER BY length(sid), sid",
 	[ST_GW_SIDS_ALL] = "SELECT gateway, grp FROM gateway_sids",
+	[ST_CKPT_GET] = "SELECT key_fp, seq, boot_id, replay_unknown FROM checkpoints WHERE name = ?1",
+	[ST_CKPT_PUT] = "INSERT INTO checkpoints(name, key_fp, seq, boot_id, replay_unknown) VALUES(?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT(name) DO UPDATE SET key_fp = excluded.key_fp, seq = excluded.seq,"
+		" boot_id = excluded.boot_id, replay_unknown = excluded.replay_unknown",
+	[ST_CKPT_DEL] = "DELETE FROM checkpoints WHERE name = ?1",
 };
 
 struct registry {
@@ -795,4 +809,85 @@ int registry_group_epochs(struct registry *r,
 	}
 	reset(r, s);
 	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "group epochs");
+}
+
+int registry_checkpoint_get(struct registry *r, const char *name,
+			    struct reg_checkpoint *cp)
+{
+	struct reg_stmt *s = stmt(r, ST_CKPT_GET);
+	int rc;
+
+	memset(cp, 0, sizeof(*cp));
+	bind_text(r, s, 1, name);
+	rc = step(r, s);
+	if (rc == REG_ROW) {
+		copy_text(r, s, 0, cp->key_fp, sizeof(cp->key_fp));
+		cp->seq = col_int64(r, s, 1);
+		copy_text(r, s, 2, cp->boot_id, sizeof(cp->boot_id));
+		cp->replay_unknown = col_int64(r, s, 3) != 0;
+	}
+	reset(r, s);
+	if (rc == REG_ROW)
+		return 0;
+	return rc == REG_DONE ? 1 : fail(r, "checkpoint get");
+}
+
+/*
+ * A transaction of its own, committed durably (the backend's durable
+ * commit: fsync'ed, whatever the registry's usual setting), so that the
+ * caller may let the kernel use numbers up to the checkpoint once this
+ * returns 0.
+ */
+static int durable_exec(struct registry *r, struct reg_stmt *s,
+			const char *what)
+{
+	int rc;
+
+	if (r->ops->in_transaction(r->db)) {
+		log_err("registry: %s: inside a transaction (not durable before it commits)",
+			what);
+		reset(r, s);
+		return -1;
+	}
+	if (r->ops->durable(r->db, true)) {
+		reset(r, s);
+		return fail(r, what);
+	}
+	if (registry_begin(r)) {
+		reset(r, s);
+		r->ops->durable(r->db, false);
+		return -1;
+	}
+	rc = step(r, s);
+	reset(r, s);
+	if (rc != REG_DONE) {
+		fail(r, what);
+		registry_rollback(r);
+		rc = -1;
+	} else {
+		rc = registry_commit(r);
+	}
+	r->ops->durable(r->db, false);
+	return rc;
+}
+
+int registry_checkpoint_put(struct registry *r, const char *name,
+			    const struct reg_checkpoint *cp)
+{
+	struct reg_stmt *s = stmt(r, ST_CKPT_PUT);
+
+	bind_text(r, s, 1, name);
+	bind_text(r, s, 2, cp->key_fp);
+	bind_int64(r, s, 3, cp->seq);
+	bind_text(r, s, 4, cp->boot_id);
+	bind_int64(r, s, 5, cp->replay_unknown);
+	return durable_exec(r, s, "checkpoint put");
+}
+
+int registry_checkpoint_del(struct registry *r, const char *name)
+{
+	struct reg_stmt *s = stmt(r, ST_CKPT_DEL);
+
+	bind_text(r, s, 1, name);
+	return durable_exec(r, s, "checkpoint del");
 }

@@ -148,4 +148,32 @@ uint32_t registry_served_epoch(struct registry *r, const char *gateway,
 int registry_set_served_epoch(struct registry *r, const char *gateway,
 			      const char *group, uint32_t epoch);
 
+/*
+ * Sequence-number checkpoints (RFC 8613 B.1.1) of the contexts whose keys
+ * outlive the agent, by context name: where a re-created context must
+ * start, for the sender key material whose fingerprint is key_fp, the
+ * boot it was written in and whether the replay windows are unknown.
+ * No key material.
+ */
+struct reg_checkpoint {
+	char key_fp[17];
+	int64_t seq;
+	char boot_id[40];
+	bool replay_unknown;
+};
+
+/* 0, 1 when none is kept for @name, -1 on error. */
+int registry_checkpoint_get(struct registry *r, const char *name,
+			    struct reg_checkpoint *cp);
+/*
+ * Replaces @name's checkpoint in a transaction of its own, committed
+ * durably (fsync'ed on SQLite, synchronous_commit on PostgreSQL) before
+ * it returns 0: only then may the kernel use the numbers below it.
+ * Refused (-1) inside a transaction.
+ */
+int registry_checkpoint_put(struct registry *r, const char *name,
+			    const struct reg_checkpoint *cp);
+/* Forgets @name's checkpoint (durably).  0 or -1. */
+int registry_checkpoint_del(struct registry *r, const char *name);
+
 #endif /* COAPSECD_REGISTRY_H */

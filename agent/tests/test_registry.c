@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "kselftest_harness.h"
+#include "agent/contexts.h"
 #include "agent/registry.h"
 
 static void member(struct cfg_member *m, const char *id, const char *group)
@@ -133,7 +134,7 @@ FIXTURE_SETUP(reg)
 		snprintf(self->target, sizeof(self->target), "%s", pg);
 		/* Every test starts from an empty registry. */
 		ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, pg,
-				     "DROP TABLE IF EXISTS members, groups, served"));
+				     "DROP TABLE IF EXISTS members, groups, served, gateway_sids, checkpoints"));
 	}
 	memset(&self->cfg, 0, sizeof(self->cfg));
 	strcpy(self->groups[0].name, "lights");
@@ -648,6 +649,146 @@ TEST_F(reg, gateway_sender_ids)
 	EXPECT_EQ(before.epoch + 1, after.epoch);
 	EXPECT_STREQ("lights", rekeyed_name);
 	registry_close(r);
+}
+
+/*
+ * Sequence checkpoints live in the registry: kept across a reopen, the
+ * larger number wins for the same keys, new keys replace them, a
+ * forgotten one is gone.
+ */
+TEST_F(reg, checkpoints)
+{
+	struct registry *r;
+	struct seqstate *ss;
+	struct reg_checkpoint cp;
+	uint8_t ks[KS_LEN] = { 1, 2, 3 }, ks2[KS_LEN] = { 4, 5, 6 };
+	char err[512];
+	struct actx c, c2;
+	uint64_t seq = 0;
+	bool ru = true;
+
+	ASSERT_EQ(0, actx_pairwise(&c, "dev-1", ks, "dev-1@srv", true, 1 << 20));
+	ASSERT_EQ(0, actx_pairwise(&c2, "dev-1", ks2, "dev-1@srv", true, 1 << 20));
+	REG_OPEN(r);
+	EXPECT_EQ(1, registry_checkpoint_get(r, c.name, &cp));
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	EXPECT_FALSE(seqstate_get(ss, &c, &seq, &ru));
+	ASSERT_EQ(0, seqstate_put(ss, &c, 5000, false));
+	/* A smaller number never lowers it. */
+	ASSERT_EQ(0, seqstate_put(ss, &c, 100, false));
+	seqstate_close(ss);
+	registry_close(r);
+
+	REG_OPEN(r);
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(5000, seq);
+	EXPECT_FALSE(ru);	/* written in this boot */
+	/* Other keys under the same name: nothing kept for them. */
+	EXPECT_FALSE(seqstate_get(ss, &c2, &seq, &ru));
+	ASSERT_EQ(0, registry_checkpoint_get(r, c.name, &cp));
+	EXPECT_EQ(5000, cp.seq);
+	EXPECT_EQ(16, strlen(cp.key_fp));
+	/* Written in another boot: the replay windows are unknown. */
+	strcpy(cp.boot_id, "00000000-0000-0000-0000-000000000000");
+	ASSERT_EQ(0, registry_checkpoint_put(r, c.name, &cp));
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_TRUE(ru);
+	/* Not inside a transaction: it would not be durable before the push. */
+	ASSERT_EQ(0, registry_begin(r));
+	EXPECT_EQ(-1, registry_checkpoint_put(r, c.name, &cp));
+	registry_rollback(r);
+	/* New keys replace the entry. */
+	ASSERT_EQ(0, seqstate_put(ss, &c2, 7, false));
+	EXPECT_FALSE(seqstate_get(ss, &c, &seq, &ru));
+	ASSERT_TRUE(seqstate_get(ss, &c2, &seq, &ru));
+	EXPECT_EQ(7, seq);
+	ASSERT_EQ(0, seqstate_forget(ss, c.name));
+	EXPECT_EQ(1, registry_checkpoint_get(r, c.name, &cp));
+	EXPECT_EQ(0, seqstate_forget(ss, c.name));
+	seqstate_close(ss);
+	registry_close(r);
+	actx_wipe(&c);
+	actx_wipe(&c2);
+}
+
+/*
+ * The DB.seq file of earlier versions is imported once into the registry
+ * (entries as written, the larger number winning) and deleted; one that
+ * does not parse stops the agent and stays.
+ */
+TEST_F(reg, checkpoint_sidecar_imported_once)
+{
+	struct registry *r;
+	struct seqstate *ss;
+	struct reg_checkpoint cp;
+	uint8_t ks[KS_LEN] = { 7, 7, 7 };
+	char err[512], side[128], fp[17];
+	struct actx c;
+	uint64_t seq = 0;
+	bool ru = false;
+	FILE *f;
+
+	snprintf(side, sizeof(side), "%s/registry.db.seq", self->dir);
+	ASSERT_EQ(0, actx_pairwise(&c, "dev-1", ks, "dev-1@srv", true, 1 << 20));
+	/* The fingerprint of c's keys, as the old file holds it. */
+	REG_OPEN(r);
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_EQ(0, seqstate_put(ss, &c, 1, false));
+	ASSERT_EQ(0, registry_checkpoint_get(r, c.name, &cp));
+	strcpy(fp, cp.key_fp);
+	ASSERT_EQ(0, seqstate_forget(ss, c.name));
+	seqstate_close(ss);
+
+	f = fopen(side, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "{\"contexts\": {\"%s\": {\"key_fp\": \"%s\", \"seq_start\": 123456,"
+		   " \"boot_id\": \"00000000-0000-0000-0000-000000000000\", \"replay_unknown\": false}}}\n",
+		c.name, fp);
+	fclose(f);
+	ss = seqstate_open(r, side, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	EXPECT_NE(0, access(side, F_OK));
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(123456, seq);
+	EXPECT_TRUE(ru);	/* another boot wrote it */
+	/* Moves on; a stale copy of the file put back does not lower it. */
+	ASSERT_EQ(0, seqstate_put(ss, &c, 200000, false));
+	seqstate_close(ss);
+	f = fopen(side, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "{\"contexts\": {\"%s\": {\"key_fp\": \"%s\", \"seq_start\": 123456}}}\n",
+		c.name, fp);
+	fclose(f);
+	ss = seqstate_open(r, side, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(200000, seq);
+	seqstate_close(ss);
+	registry_close(r);
+
+	/* The import survives a reopen (it is in the registry now). */
+	REG_OPEN(r);
+	ss = seqstate_open(r, side, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(200000, seq);
+	seqstate_close(ss);
+
+	f = fopen(side, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "{\"contexts\": [1, 2]}\n");
+	fclose(f);
+	err[0] = 0;
+	EXPECT_EQ(NULL, seqstate_open(r, side, err, sizeof(err)));
+	TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "registry.db.seq: sequence state: expected"));
+	EXPECT_EQ(0, access(side, F_OK));
+	registry_close(r);
+	actx_wipe(&c);
 }
 
 TEST_HARNESS_MAIN
