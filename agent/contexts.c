@@ -488,7 +488,7 @@ static int import_sidecar(struct seqstate *s, const char *path, char *err,
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	ctxs = root ? json_object_get(root, "contexts") : NULL;
 	if (!ctxs || !json_is_object(ctxs)) {
-		char where[160] = "";
+		char where[200] = "";
 
 		if (!root)
 			snprintf(where, sizeof(where), ": %s (line %d)", je.text,
