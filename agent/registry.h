@@ -27,15 +27,21 @@ struct registry;
 struct reg_member {
 	char id[CFG_MAX_ID_LEN];
 	char ksid[CFG_MAX_ID_LEN];
+	/*
+	 * One of its groups, with its sender ID and the epoch last sent to
+	 * it there, when listed by group (registry_group_members(),
+	 * registry_member_groups()); empty from registry_member_get().
+	 */
 	char group[CFG_MAX_ID_LEN];
 	char gateway[CFG_MAX_ID_LEN];	/* who reported it last */
-	uint8_t sid[SID_MAX_LEN];	/* sender ID in its group */
+	uint8_t sid[SID_MAX_LEN];	/* sender ID in that group */
 	uint8_t sid_len;
 	bool issued;			/* holds a Ks */
 	uint8_t rand[KS_RAND_LEN];
 	uint8_t ks[KS_LEN];
 	int64_t sr_seq;			/* last Service Request seq, -1: none */
-	uint32_t issued_epoch;		/* group epoch last sent to it, 0: none */
+	uint32_t issued_epoch;		/* that group's epoch last sent to it,
+					 * 0: none */
 };
 
 struct reg_group {
@@ -79,9 +85,13 @@ void registry_rollback(struct registry *r);
 
 /*
  * Brings the registry in line with the configuration: new groups get
- * keying material, new members a sender ID, removed members go, each
+ * keying material, a member gets a sender ID in each of its groups
+ * (members[].groups), a member that left a group leaves it (its other
+ * groups are untouched), removed members go, each
  * gateway gets a sender ID in every group it serves (members[].gateways),
  * and every group that lost or changed a member or a gateway is rekeyed.
+ * A registry of an earlier version (one group per member, in members)
+ * is migrated when opened.
  * Members are keyed by NFKC(IdAx) (cfg_member.norm).  Calls
  * @rekeyed(arg, group) for each group rekeyed.  0 or -1.
  */
@@ -125,7 +135,12 @@ int registry_member_issue(struct registry *r, const char *id,
 			  const uint8_t ks[KS_LEN]);
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq);
 int registry_member_set_issued_epoch(struct registry *r, const char *id,
-				     uint32_t epoch);
+				     const char *group, uint32_t epoch);
+/* The groups of member @id in name order, one call each; @cb returns
+ * non-zero to stop.  0 or -1. */
+int registry_member_groups(struct registry *r, const char *id,
+			   int (*cb)(void *arg, const struct reg_member *m),
+			   void *arg);
 int registry_member_count(struct registry *r);
 
 /*
