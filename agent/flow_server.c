@@ -349,8 +349,9 @@ static int collect_gw(void *arg, const char *gateway, const uint8_t *sid,
 
 /*
  * Stores the Service Request's sequence number and, for each group of
- * the member, the epoch it is sent, rekeying a group first when it had
- * that epoch already (it restarted, and its sender sequence with it: new
+ * the member, the epoch it is sent, rekeying a group first when it was
+ * sent that epoch already and does not say it still holds it (@held,
+ * {GROUP: EPOCH}: it restarted, and its sender sequence with it: new
  * keys, not a reused nonce).  One transaction; fills @mg with the
  * member's groups (sender IDs) and @g with each group as committed, and
  * sets @rekeyed[i] for each group it rekeyed.  0, -1 (rolled back,
@@ -359,7 +360,7 @@ static int collect_gw(void *arg, const char *gateway, const uint8_t *sid,
  * read (rolled back: a replay).
  */
 static int sr_commit(struct agent *a, const struct reg_member *m,
-		     uint64_t seq, struct member_groups *mg,
+		     uint64_t seq, json_t *held, struct member_groups *mg,
 		     struct reg_group g[CFG_MAX_MEMBER_GROUPS],
 		     bool rekeyed[CFG_MAX_MEMBER_GROUPS])
 {
@@ -389,7 +390,12 @@ static int sr_commit(struct agent *a, const struct reg_member *m,
 
 		if (registry_group_get(f->reg, ms->group, &g[i]))
 			goto fail;
-		if (ms->issued_epoch && ms->issued_epoch == g[i].epoch) {
+		json_t *h = json_object_get(held, ms->group);
+
+		/* Not when the member still holds it (it asks for another). */
+		if (ms->issued_epoch && ms->issued_epoch == g[i].epoch &&
+		    !(json_is_integer(h) &&
+		      json_integer_value(h) == (json_int_t)g[i].epoch)) {
 			if (registry_group_rekey(f->reg, ms->group, &a->drbg,
 						 a->cfg.grace_s) ||
 			    registry_group_get(f->reg, ms->group, &g[i]))
@@ -483,7 +489,8 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		goto out;
 	}
 	/* Nothing is sent that the registry does not hold. */
-	rc = sr_commit(a, &m, seq, &mg, g, rekeyed);
+	rc = sr_commit(a, &m, seq, json_object_get(inner, "held"), &mg, g,
+		       rekeyed);
 	if (rc == -2) {
 		f->sr_replays++;
 		log_warn("server: service request of \"%s\" replayed (taken by another server instance)",
