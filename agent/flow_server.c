@@ -387,11 +387,10 @@ static int sr_commit(struct agent *a, const struct reg_member *m,
 		goto fail;
 	for (size_t i = 0; i < mg->n; i++) {
 		const struct reg_member *ms = &mg->v[i];
+		json_t *h = json_object_get(held, ms->group);
 
 		if (registry_group_get(f->reg, ms->group, &g[i]))
 			goto fail;
-		json_t *h = json_object_get(held, ms->group);
-
 		/* Not when the member still holds it (it asks for another). */
 		if (ms->issued_epoch && ms->issued_epoch == g[i].epoch &&
 		    !(json_is_integer(h) &&
@@ -512,12 +511,14 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	 * gateway reported it, under Ksx: the device checks it against the
 	 * gateway it was configured with (TR-0012 NOTE 2).
 	 */
-	inner = json_pack("{s:[] s:s}", "groups", "gateway", m.gateway);
-	for (size_t i = 0; inner && i < mg.n; i++) {
+	for (size_t i = 0; i < mg.n; i++) {
 		if (rekeyed[i]) {
 			f->rekeys++;
 			queue_announce(f, mg.v[i].group);
 		}
+	}
+	inner = json_pack("{s:[] s:s}", "groups", "gateway", m.gateway);
+	for (size_t i = 0; inner && i < mg.n; i++) {
 		memset(&gm, 0, sizeof(gm));
 		memcpy(gm.name, g[i].name, sizeof(gm.name));
 		gm.epoch = g[i].epoch;

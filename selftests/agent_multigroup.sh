@@ -135,14 +135,15 @@ commands() {
 	local d f i files=() rx=()
 	for d in $MEMBERS; do
 		rm -f "$T/$d.rx"
-		ip netns exec "${NS[$d]}" $MC recv 12 "$T/$d.rx" &
+		ip netns exec "${NS[$d]}" $MC recv 20 "$T/$d.rx" &
 		rx+=($!)
 		files+=("$T/$d.rx")
 	done
-	for ((i = 0; i < 150; i++)); do
+	for ((i = 0; i < 300; i++)); do
 		for f in "${files[@]}"; do [ -e "$f" ] || { sleep 0.1; continue 2; }; done
 		break
 	done
+	ksft_diag "receivers listening after $i checks"
 	ip netns exec "$GW" $MC send 10.0.5.254 1 0 5 20 lights
 	ip netns exec "$GW" $MC send 10.0.5.254 2 0 5 20 doors
 	wait "${rx[@]}"
@@ -176,7 +177,11 @@ ok=1
 check_rx dev-1 doors lights || ok=0
 check_rx dev-2 lights || ok=0
 check_rx dev-3 doors || ok=0
-[ $ok = 1 ] || kstats $MEMBERS gw
+if [ $ok = 0 ]; then
+	kstats $MEMBERS gw
+	for d in $MEMBERS; do ksft_diag "$d eth0: $(ip -n "${NS[$d]}" -s link show eth0 | sed -n 4p)"; done
+	ksft_diag "gw br0: $(ip -n "$GW" -s link show br0 | sed -n 6p)"
+fi
 ktap_check "dev-1 receives the protected commands of lights and of doors, dev-2 and dev-3 their group's" [ $ok = 1 ]
 
 # ---- dev-1 leaves doors: doors is rekeyed, dev-1 drops its keys
