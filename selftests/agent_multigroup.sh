@@ -143,7 +143,7 @@ commands() {
 		for f in "${files[@]}"; do [ -e "$f" ] || { sleep 0.1; continue 2; }; done
 		break
 	done
-	ksft_diag "receivers listening after $i checks"
+	ksft_diag "receivers listening after $i checks: $(for p in "${rx[@]}"; do kill -0 $p 2>/dev/null && echo -n "$p up "; done)"
 	ip netns exec "$GW" $MC send 10.0.5.254 1 0 5 20 lights
 	ip netns exec "$GW" $MC send 10.0.5.254 2 0 5 20 doors
 	wait "${rx[@]}"
@@ -204,7 +204,11 @@ ok=1
 check_rx dev-1 lights || ok=0
 check_rx dev-2 lights || ok=0
 check_rx dev-3 doors || ok=0
-[ $ok = 1 ] || kstats $MEMBERS gw
+if [ $ok = 0 ]; then
+	kstats $MEMBERS gw
+	for d in $MEMBERS; do ksft_diag "$d eth0: $(ip -n "${NS[$d]}" -s link show eth0 | sed -n 4p); $d group contexts: $(ip netns exec "${NS[$d]}" "$CLI" -j context show 2>/dev/null | jq -c '[.[] | {id, state, epoch, id_context}]')"; done
+	ksft_diag "gw contexts: $(ip netns exec "$GW" "$CLI" -j context show 2>/dev/null | jq -c '[.[] | {id, state, epoch, id_context}]')"
+fi
 ktap_check "after it left doors, dev-1 receives lights' commands only; doors still reaches dev-3" [ $ok = 1 ]
 stop_agents
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats " "$f" | tail -20 | sed 's/^/# /'; done; }
