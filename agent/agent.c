@@ -47,23 +47,21 @@ static void owner_tag(const struct agent_config *cfg, char *out, size_t len)
 	snprintf(out, len, "coapsecd:%s:#%s", role_name(cfg->role), hex);
 }
 
-/* Where the server keeps the checkpoints: beside its registry. */
-static int open_seqstate(struct agent *a, char *err, size_t errlen)
+/*
+ * The server keeps its checkpoints in its registry (flow_server.c opens
+ * them with it).  Not with a PostgreSQL registry: every server instance
+ * sharing it restores every member's pairwise keys into its own kernel,
+ * so two kernels would send under one key, and no checkpoint keeps two
+ * senders' sequence numbers apart.
+ */
+static int check_kernel_registry(struct agent *a, char *err, size_t errlen)
 {
-	char path[300];
-
-	if (a->cfg.role != ROLE_SERVER || !a->cfg.kernel)
+	if (a->cfg.role != ROLE_SERVER || a->cfg.registry != REG_POSTGRESQL)
 		return 0;
-	/* Not yet kept in a shared registry: refuse rather than lose them. */
-	if (!a->cfg.db[0]) {
-		snprintf(err, errlen,
-			 "%s: kernel: expected false with a PostgreSQL registry (sequence checkpoints are kept beside an SQLite registry only)",
-			 a->cfg.path);
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s.seq", a->cfg.db);
-	a->seq = seqstate_open(path, err, errlen);
-	return a->seq ? 0 : -1;
+	snprintf(err, errlen,
+		 "%s: kernel: expected false with a PostgreSQL registry (every server instance sharing it would push the same pairwise keys into its own kernel, and their sequence numbers, so their nonces, would collide)",
+		 a->cfg.path);
+	return -1;
 }
 
 int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
@@ -88,7 +86,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 	if (a->cfg.kernel) {
 		char owner[COAPSEC_MAX_OWNER_LEN + 1];
 
-		if (open_seqstate(a, err, errlen))
+		if (check_kernel_registry(a, err, errlen))
 			return -1;
 		owner_tag(&a->cfg, owner, sizeof(owner));
 		a->kp = keypush_open(owner, err, errlen);
@@ -174,8 +172,8 @@ static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq)
 			  COAPSEC_CONTEXT_F_REPLAY_UNKNOWN))
 		return 0;
 	a->ckpt_failed++;
-	log_err("%s: cannot keep the sequence checkpoint of %s: %s",
-		seqstate_path(a->seq), c->name, strerror(errno));
+	log_err("registry %s: cannot keep the sequence checkpoint of %s",
+		seqstate_describe(a->seq), c->name);
 	return -1;
 }
 
@@ -498,8 +496,8 @@ bool agent_remove(struct agent *a, const char *name)
 		keypush_delete(a->kp, c);
 	}
 	if (a->seq && seqstate_forget(a->seq, name))
-		log_warn("%s: cannot forget %s: %s", seqstate_path(a->seq),
-			 name, strerror(errno));
+		log_warn("registry %s: cannot forget the checkpoint of %s",
+			 seqstate_describe(a->seq), name);
 	ctxset_del(&a->ctxs, name);
 	a->ctx_dirty = true;
 	return true;

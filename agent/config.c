@@ -406,6 +406,61 @@ static int load_groups(struct loader *l, json_t *root)
  * the member.  Optional with one gateway configured (it serves every
  * member), required with more.
  */
+/* One name of members[].group or .groups, checked against "groups". */
+static int add_member_group(struct loader *l, const char *f, const char *name,
+			    struct cfg_member *cm)
+{
+	struct agent_config *cfg = l->cfg;
+	bool found = false;
+
+	if (!name)
+		return fail(l, f, "expected a group name (a string)");
+	for (size_t g = 0; g < cfg->n_groups; g++)
+		found |= !strcmp(cfg->groups[g].name, name);
+	if (!found)
+		return fail(l, f,
+			    "expected the name of a group in \"groups\", \"%s\" is not one",
+			    name);
+	if (cfg_member_in_group(cm, name))
+		return fail(l, f, "expected each group once, \"%s\" repeats",
+			    name);
+	snprintf(cm->groups[cm->n_groups++], CFG_MAX_ID_LEN, "%s", name);
+	return 0;
+}
+
+/*
+ * The member's groups: "group": NAME (one), or "groups": [NAME...] (a
+ * member of several, a door controller in "doors" and "floor-2").
+ */
+static int load_member_groups(struct loader *l, json_t *m, const char *p,
+			      struct cfg_member *cm)
+{
+	json_t *one = json_object_get(m, "group");
+	json_t *a = json_object_get(m, "groups"), *v;
+	char f[160];
+	size_t i;
+
+	if (!one == !a)
+		return fail(l, p,
+			    "expected \"group\" (a group name) or \"groups\" (an array of 1 to %d group names), %s",
+			    CFG_MAX_MEMBER_GROUPS, a ? "found both" : "found neither");
+	if (one)
+		return add_member_group(l, fname(f, sizeof(f), p, "group"),
+					json_string_value(one), cm);
+	if (!json_is_array(a) || !json_array_size(a) ||
+	    json_array_size(a) > CFG_MAX_MEMBER_GROUPS)
+		return fail(l, fname(f, sizeof(f), p, "groups"),
+			    "expected an array of 1 to %d group names from \"groups\"",
+			    CFG_MAX_MEMBER_GROUPS);
+	json_array_foreach(a, i, v) {
+		fname(f, sizeof(f), p, "groups");
+		snprintf(f + strlen(f), sizeof(f) - strlen(f), "[%zu]", i);
+		if (add_member_group(l, f, json_string_value(v), cm))
+			return -1;
+	}
+	return 0;
+}
+
 static int load_member_gateways(struct loader *l, json_t *m, const char *p,
 				struct cfg_member *cm)
 {
@@ -450,6 +505,14 @@ static int load_member_gateways(struct loader *l, json_t *m, const char *p,
 	return 0;
 }
 
+bool cfg_member_in_group(const struct cfg_member *m, const char *group)
+{
+	for (size_t k = 0; k < m->n_groups; k++)
+		if (!strcmp(m->groups[k], group))
+			return true;
+	return false;
+}
+
 bool cfg_member_served_by(const struct agent_config *cfg,
 			  const struct cfg_member *m, const char *gw)
 {
@@ -464,7 +527,7 @@ bool cfg_gateway_serves_group(const struct agent_config *cfg, const char *gw,
 			      const char *group)
 {
 	for (size_t i = 0; i < cfg->n_members; i++)
-		if (!strcmp(cfg->members[i].group, group) &&
+		if (cfg_member_in_group(&cfg->members[i], group) &&
 		    cfg_member_served_by(cfg, &cfg->members[i], gw))
 			return true;
 	return false;
@@ -481,8 +544,8 @@ const struct cfg_member *cfg_member_by_norm(const struct agent_config *cfg,
 
 static int load_members(struct loader *l, json_t *root, bool required)
 {
-	static const char *const srv[] = { "id", "group", "identity", "key",
-					   "key_file", "gateways", NULL };
+	static const char *const srv[] = { "id", "group", "groups", "identity",
+					   "key", "key_file", "gateways", NULL };
 	static const char *const gw[] = { "id", "identity", "key", "key_file",
 					  NULL };
 	struct agent_config *cfg = l->cfg;
@@ -499,7 +562,6 @@ static int load_members(struct loader *l, json_t *root, bool required)
 	json_array_foreach(a, i, m) {
 		struct cfg_member *cm = &cfg->members[i];
 		char p[64], f[160];
-		bool found = false;
 
 		snprintf(p, sizeof(p), "members[%zu]", i);
 		if (!json_is_object(m))
@@ -535,15 +597,8 @@ static int load_members(struct loader *l, json_t *root, bool required)
 			return fail(l, fname(f, sizeof(f), p, "identity"),
 				    "expected at most %d bytes (KsxId = KpsaxiId is the OSCORE ID Context)",
 				    KSID_MAX_LEN);
-		if (get_string(l, m, p, "group", true, cm->group,
-			       sizeof(cm->group)))
+		if (load_member_groups(l, m, p, cm))
 			return -1;
-		for (size_t g = 0; g < cfg->n_groups; g++)
-			found |= !strcmp(cfg->groups[g].name, cm->group);
-		if (!found)
-			return fail(l, fname(f, sizeof(f), p, "group"),
-				    "expected the name of a group in \"groups\", \"%s\" is not one",
-				    cm->group);
 		if (load_member_gateways(l, m, p, cm))
 			return -1;
 	}
@@ -552,7 +607,8 @@ static int load_members(struct loader *l, json_t *root, bool required)
 		size_t n = 0;
 
 		for (size_t k = 0; k < cfg->n_members; k++)
-			n += !strcmp(cfg->members[k].group, cfg->groups[g].name);
+			n += cfg_member_in_group(&cfg->members[k],
+						 cfg->groups[g].name);
 		if (n > COAPSEC_MAX_RECIPIENTS)
 			return fail(l, "members",
 				    "expected at most %d members in group \"%s\" (COAPSEC_MAX_RECIPIENTS, what one kernel context verifies), found %zu",

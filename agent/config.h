@@ -24,6 +24,11 @@
 #define CFG_MAX_FALLBACK	4
 /* Gateways one member may be served by (server: members[].gateways). */
 #define CFG_MAX_MEMBER_GATEWAYS	8
+/*
+ * Groups one member may belong to (server: members[].groups): their
+ * keying material travels in one end-to-end answer (E2E_MAX_MSG).
+ */
+#define CFG_MAX_MEMBER_GROUPS	4
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
 
@@ -50,7 +55,9 @@ struct cfg_addr {
 struct cfg_member {
 	char id[CFG_MAX_ID_LEN];	/* IdAx, as configured (not normalized) */
 	char norm[CFG_MAX_ID_LEN];	/* NFKC(IdAx): what IDs are compared as */
-	char group[CFG_MAX_ID_LEN];	/* server: the group it belongs to */
+	/* server: the groups it belongs to (members[].group or .groups) */
+	char groups[CFG_MAX_MEMBER_GROUPS][CFG_MAX_ID_LEN];
+	uint8_t n_groups;
 	struct psk_cred cred;
 	/*
 	 * server: the gateways that may act for it (TR-0012 8.2.1, the
@@ -152,6 +159,8 @@ const char *role_name(enum agent_role r);
 /* Whether the server's configuration lets gateway @gw act for @m. */
 bool cfg_member_served_by(const struct agent_config *cfg,
 			  const struct cfg_member *m, const char *gw);
+/* Whether member @m belongs to @group (server). */
+bool cfg_member_in_group(const struct cfg_member *m, const char *group);
 /* Whether gateway @gw serves a member of @group (server). */
 bool cfg_gateway_serves_group(const struct agent_config *cfg, const char *gw,
 			      const char *group);

@@ -12,6 +12,8 @@
 
 #include "agent/config.h"
 #include "agent/contexts.h"
+#include "agent/log.h"
+#include "agent/registry.h"
 #include "codec/oscore_alg.h"
 #include "tools/lib/oscore_derive.h"
 
@@ -429,9 +431,8 @@ uint32_t actx_checkpoint_interval(uint64_t soft_limit)
 }
 
 struct seqstate {
-	char path[300];
+	struct registry *reg;
 	char boot[40];
-	json_t *root;		/* {"contexts": {NAME: {...}}} */
 };
 
 static void read_boot_id(char *out, size_t len)
@@ -467,35 +468,99 @@ static void sender_fp(const struct actx *c, char hex[17])
 	mbedtls_platform_zeroize(d, sizeof(d));
 }
 
-struct seqstate *seqstate_open(const char *path, char *err, size_t errlen)
+/*
+ * The sidecar of earlier versions, {"contexts": {NAME: {"key_fp",
+ * "seq_start", "boot_id", "replay_unknown"}}}, into the registry: each
+ * entry as it was written (its boot included), unless the registry keeps
+ * a larger number for the same keys.  Then the file goes.
+ */
+static int import_sidecar(struct seqstate *s, const char *path, char *err,
+			  size_t errlen)
+{
+	json_error_t je;
+	json_t *root, *ctxs, *e;
+	const char *name;
+	size_t n = 0;
+	int rc = 0;
+
+	if (access(path, F_OK))
+		return 0;
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	ctxs = root ? json_object_get(root, "contexts") : NULL;
+	if (!ctxs || !json_is_object(ctxs)) {
+		char where[200] = "";
+
+		if (!root)
+			snprintf(where, sizeof(where), ": %s (line %d)", je.text,
+				 je.line);
+		snprintf(err, errlen,
+			 "%s: sequence state: expected {\"contexts\": {...}} as written by coapsecd%s; restoring it from a backup or deleting it makes every kept key start its sequence at 0 again",
+			 path, where);
+		json_decref(root);
+		return -1;
+	}
+	json_object_foreach(ctxs, name, e) {
+		const char *fp = json_string_value(json_object_get(e, "key_fp"));
+		const char *boot = json_string_value(json_object_get(e, "boot_id"));
+		json_t *v = json_object_get(e, "seq_start");
+		struct reg_checkpoint cp, old;
+
+		if (!fp || strlen(fp) != 16 || !json_is_integer(v) ||
+		    json_integer_value(v) < 0) {
+			snprintf(err, errlen,
+				 "%s: sequence state: contexts.%s: expected \"key_fp\" (16 hex digits) and \"seq_start\" (an integer >= 0)",
+				 path, name);
+			rc = -1;
+			break;
+		}
+		memset(&cp, 0, sizeof(cp));
+		snprintf(cp.key_fp, sizeof(cp.key_fp), "%s", fp);
+		snprintf(cp.boot_id, sizeof(cp.boot_id), "%s", boot ? boot : "");
+		cp.seq = json_integer_value(v);
+		cp.replay_unknown = json_is_true(json_object_get(e, "replay_unknown"));
+		rc = registry_checkpoint_get(s->reg, name, &old);
+		if (rc < 0)
+			break;
+		if (!rc && !strcmp(old.key_fp, cp.key_fp) && old.seq >= cp.seq)
+			continue;	/* imported before: the registry is ahead */
+		rc = registry_checkpoint_put(s->reg, name, &cp);
+		if (rc)
+			break;
+		n++;
+	}
+	json_decref(root);
+	if (rc) {
+		if (!err[0])
+			snprintf(err, errlen,
+				 "%s: sequence state: cannot import it into the registry %s",
+				 path, registry_describe(s->reg));
+		return -1;
+	}
+	/* Only once every entry is durably in the registry. */
+	if (unlink(path)) {
+		snprintf(err, errlen, "%s: imported into the registry, but cannot delete it: %s",
+			 path, strerror(errno));
+		return -1;
+	}
+	log_info("%s: %zu sequence checkpoint(s) imported into the registry %s; file deleted",
+		 path, n, registry_describe(s->reg));
+	return 0;
+}
+
+struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
+			       char *err, size_t errlen)
 {
 	struct seqstate *s = calloc(1, sizeof(*s));
-	json_error_t je;
-	json_t *ctxs;
 
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (strlen(path) >= sizeof(s->path) - 8) {
-		snprintf(err, errlen, "%s: sequence state: path too long", path);
-		free(s);
-		return NULL;
-	}
-	strcpy(s->path, path);
+	s->reg = reg;
 	read_boot_id(s->boot, sizeof(s->boot));
-	if (access(path, F_OK)) {
-		s->root = json_pack("{s:{}}", "contexts");
-		return s;
-	}
-	s->root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	ctxs = s->root ? json_object_get(s->root, "contexts") : NULL;
-	if (!ctxs || !json_is_object(ctxs)) {
-		snprintf(err, errlen,
-			 "%s: sequence state: expected {\"contexts\": {...}} as written by coapsecd%s%s (line %d); restoring it from a backup or deleting it makes every kept key start its sequence at 0 again",
-			 path, s->root ? "" : ": ", s->root ? "" : je.text,
-			 je.line);
-		json_decref(s->root);
+	if (err && errlen)
+		err[0] = '\0';
+	if (sidecar && import_sidecar(s, sidecar, err, errlen)) {
 		free(s);
 		return NULL;
 	}
@@ -504,110 +569,63 @@ struct seqstate *seqstate_open(const char *path, char *err, size_t errlen)
 
 void seqstate_close(struct seqstate *s)
 {
-	if (!s)
-		return;
-	json_decref(s->root);
 	free(s);
 }
 
-const char *seqstate_path(const struct seqstate *s)
+const char *seqstate_describe(const struct seqstate *s)
 {
-	return s->path;
+	return registry_describe(s->reg);
 }
 
 bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
 		  bool *replay_unknown)
 {
-	json_t *e = json_object_get(json_object_get(s->root, "contexts"),
-				    c->name);
-	const char *fp = json_string_value(json_object_get(e, "key_fp"));
-	const char *boot = json_string_value(json_object_get(e, "boot_id"));
-	json_t *v = json_object_get(e, "seq_start");
+	struct reg_checkpoint cp;
 	char mine[17];
 
 	sender_fp(c, mine);
-	if (!fp || strcmp(fp, mine) || !json_is_integer(v) ||
-	    json_integer_value(v) < 0)
+	if (registry_checkpoint_get(s->reg, c->name, &cp) ||
+	    strcmp(cp.key_fp, mine) || cp.seq < 0)
 		return false;
-	*seq = (uint64_t)json_integer_value(v);
-	*replay_unknown = json_is_true(json_object_get(e, "replay_unknown")) ||
-			  !boot || strcmp(boot, s->boot);
+	*seq = (uint64_t)cp.seq;
+	*replay_unknown = cp.replay_unknown || !cp.boot_id[0] ||
+			  strcmp(cp.boot_id, s->boot);
 	return true;
-}
-
-/* PATH.tmp, fsync, rename, fsync of the directory. */
-static int seqstate_write(struct seqstate *s)
-{
-	char tmp[sizeof(s->path) + 8], dir[sizeof(s->path)];
-	int fd, rc = -1, e = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", s->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	if (!json_dumpfd(s->root, fd, JSON_INDENT(1) | JSON_SORT_KEYS) &&
-	    !fsync(fd))
-		rc = 0;
-	else
-		e = errno ? errno : EIO;
-	if (close(fd) && !rc) {
-		e = errno;
-		rc = -1;
-	}
-	if (!rc && rename(tmp, s->path)) {
-		e = errno;
-		rc = -1;
-	}
-	if (rc) {
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	strcpy(dir, s->path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	return 0;
 }
 
 int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
 		 bool replay_unknown)
 {
-	json_t *ctxs = json_object_get(s->root, "contexts");
-	json_t *e = json_object_get(ctxs, c->name);
-	const char *fp = json_string_value(json_object_get(e, "key_fp"));
-	json_t *v = json_object_get(e, "seq_start");
+	struct reg_checkpoint cp;
 	char mine[17];
+	int rc;
 
 	sender_fp(c, mine);
-	if (fp && !strcmp(fp, mine)) {
-		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-		    (uint64_t)json_integer_value(v) >= seq &&
-		    json_is_true(json_object_get(e, "replay_unknown")) ==
-		    replay_unknown &&
-		    json_string_value(json_object_get(e, "boot_id")) &&
-		    !strcmp(json_string_value(json_object_get(e, "boot_id")),
-			    s->boot))
+	rc = registry_checkpoint_get(s->reg, c->name, &cp);
+	if (rc < 0)
+		return -1;
+	if (!rc && !strcmp(cp.key_fp, mine) && cp.seq >= 0) {
+		if ((uint64_t)cp.seq >= seq &&
+		    cp.replay_unknown == replay_unknown &&
+		    !strcmp(cp.boot_id, s->boot))
 			return 0;	/* nothing new */
-		if (json_is_integer(v) && json_integer_value(v) >= 0 &&
-		    (uint64_t)json_integer_value(v) > seq)
-			seq = (uint64_t)json_integer_value(v);
+		if ((uint64_t)cp.seq > seq)
+			seq = (uint64_t)cp.seq;
 	}
-	json_object_set_new(ctxs, c->name, json_pack(
-		"{s:s s:I s:s s:b}", "key_fp", mine,
-		"seq_start", (json_int_t)seq, "boot_id", s->boot,
-		"replay_unknown", replay_unknown));
-	return seqstate_write(s);
+	memset(&cp, 0, sizeof(cp));
+	snprintf(cp.key_fp, sizeof(cp.key_fp), "%s", mine);
+	snprintf(cp.boot_id, sizeof(cp.boot_id), "%s", s->boot);
+	cp.seq = (int64_t)seq;
+	cp.replay_unknown = replay_unknown;
+	return registry_checkpoint_put(s->reg, c->name, &cp);
 }
 
 int seqstate_forget(struct seqstate *s, const char *name)
 {
-	json_t *ctxs = json_object_get(s->root, "contexts");
+	struct reg_checkpoint cp;
+	int rc = registry_checkpoint_get(s->reg, name, &cp);
 
-	if (!json_object_get(ctxs, name))
-		return 0;
-	json_object_del(ctxs, name);
-	return seqstate_write(s);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	return registry_checkpoint_del(s->reg, name);
 }

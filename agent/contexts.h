@@ -119,16 +119,24 @@ uint32_t actx_checkpoint_interval(uint64_t soft_limit);
 
 /*
  * Sequence-number checkpoints of contexts whose keys outlive the agent,
- * kept beside the keys: a JSON file (mode 0600, written to PATH.tmp,
- * fsync'ed and renamed) mapping a context's name to a fingerprint of its
- * sender key material, the sequence number a re-created context must
- * start at, the boot it was written in (/proc/sys/kernel/random/boot_id)
- * and whether its replay windows are unknown.  No key material.
+ * kept in the registry beside the keys (registry_checkpoint_*): a
+ * context's name maps to a fingerprint of its sender key material, the
+ * sequence number a re-created context must start at, the boot it was
+ * written in (/proc/sys/kernel/random/boot_id) and whether its replay
+ * windows are unknown.  No key material.
  */
 struct seqstate;
+struct registry;
 
-/* Loads @path (a missing file is an empty state).  NULL with @err set. */
-struct seqstate *seqstate_open(const char *path, char *err, size_t errlen);
+/*
+ * Checkpoints in @reg.  @sidecar, when not NULL, names the JSON file
+ * earlier versions kept them in (DB.seq beside an SQLite registry): if it
+ * exists its entries are imported once (the larger sequence number wins)
+ * and it is deleted.  NULL with @err set (a sidecar that does not parse
+ * stops the agent rather than lose its checkpoints).
+ */
+struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
+			       char *err, size_t errlen);
 void seqstate_close(struct seqstate *s);
 /*
  * What is kept for @c's name and sender key material: the sequence
@@ -137,11 +145,15 @@ void seqstate_close(struct seqstate *s);
  */
 bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
 		  bool *replay_unknown);
-/* Keeps @seq (the larger of it and what is kept) for @c.  0 or -1. */
+/*
+ * Keeps @seq (the larger of it and what is kept) for @c, durably before
+ * it returns.  0 or -1.
+ */
 int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
 		 bool replay_unknown);
-/* Forgets @name.  0 or -1 (the file could not be written). */
+/* Forgets @name.  0 or -1. */
 int seqstate_forget(struct seqstate *s, const char *name);
-const char *seqstate_path(const struct seqstate *s);
+/* Where they are kept, for logs. */
+const char *seqstate_describe(const struct seqstate *s);
 
 #endif /* COAPSECD_CONTEXTS_H */

@@ -116,8 +116,20 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 		struct actx c;
 		size_t k;
 
-		if (group_msg_from_json(v, &gm) ||
-		    actx_group_member(&c, &gm, a->cfg.seq_soft_limit)) {
+		if (group_msg_from_json(v, &gm)) {
+			group_msg_wipe(&gm);
+			continue;
+		}
+		/* Held already: its context keeps running (and its sequence). */
+		for (k = 0; k < f->ng && strcmp(f->g[k].name, gm.name); k++)
+			;
+		if (k < f->ng && f->g[k].epoch == gm.epoch) {
+			log_debug("device: group %s epoch %u held already",
+				  gm.name, gm.epoch);
+			group_msg_wipe(&gm);
+			continue;
+		}
+		if (actx_group_member(&c, &gm, a->cfg.seq_soft_limit)) {
 			group_msg_wipe(&gm);
 			continue;
 		}
@@ -137,6 +149,24 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 		actx_wipe(&c);
 		group_msg_wipe(&gm);
 	}
+	/* A group the answer no longer names: this member left it. */
+	for (size_t k = f->ng; k-- > 0;) {
+		json_t *groups = json_object_get(inner, "groups");
+		bool named = false;
+		char name[CFG_MAX_ID_LEN + 16];
+
+		json_array_foreach(groups, i, v)
+			named |= !strcmp(json_string_value(json_object_get(v, "name")) ?
+					 json_string_value(json_object_get(v, "name")) : "",
+					 f->g[k].name);
+		if (named)
+			continue;
+		snprintf(name, sizeof(name), "group:%s", f->g[k].name);
+		agent_remove(a, name);
+		log_info("device: no longer in group %s: its keys are gone",
+			 f->g[k].name);
+		f->g[k] = f->g[--f->ng];
+	}
 	/* json_loadb copied the plaintext; wipe both copies' sources. */
 	json_decref(inner);
 	mbedtls_platform_zeroize(pkt, sizeof(pkt));
@@ -151,8 +181,21 @@ static void send_sr(struct agent *a)
 	uint8_t out[E2E_MAX_MSG];
 	char hex[2 * E2E_MAX_MSG + 1], *text;
 	json_t *j = json_pack("{s:s}", "id", a->cfg.id);
+	json_t *held = json_object();
 	int n;
 
+	/*
+	 * The epochs it holds, and keeps sending with: the server rekeys
+	 * only the groups whose current epoch it was sent and no longer
+	 * holds (it restarted: its sender sequence starts over), not the
+	 * others of a member in several groups.
+	 */
+	for (size_t k = 0; held && k < f->ng; k++)
+		json_object_set_new(held, f->g[k].name,
+				    json_integer(f->g[k].epoch));
+	if (held && f->ng)
+		json_object_set(j, "held", held);
+	json_decref(held);
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	n = text ? e2e_protect_request(&f->e, f->sr_seq++, "sr", text, out,

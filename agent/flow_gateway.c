@@ -35,8 +35,18 @@ struct gw_member {
 	uint32_t gen;
 	bool want_report, joining, reported;
 	struct coap_deferred join;
-	char group[CFG_MAX_ID_LEN];
+	/* Its groups, as the server's report answer names them. */
+	char groups[CFG_MAX_MEMBER_GROUPS][CFG_MAX_ID_LEN];
+	uint8_t n_groups;
 };
+
+static bool in_group(const struct gw_member *m, const char *group)
+{
+	for (size_t k = 0; k < m->n_groups; k++)
+		if (!strcmp(m->groups[k], group))
+			return true;
+	return false;
+}
 
 struct gw_group {
 	char name[CFG_MAX_ID_LEN];
@@ -74,9 +84,10 @@ struct gateway_flow {
 struct relay {
 	struct coap_deferred d;
 	struct agent *a;
-	/* A Service Request's member's group ("": not one); a copy, as a
-	 * reload may replace the member. */
-	char group[CFG_MAX_ID_LEN];
+	/* A Service Request's member's groups (none: not one); a copy, as
+	 * a reload may replace the member. */
+	char groups[CFG_MAX_MEMBER_GROUPS][CFG_MAX_ID_LEN];
+	uint8_t n_groups;
 };
 
 static void switch_epoch(struct agent *a, struct gw_group *g)
@@ -187,9 +198,11 @@ static void ready_check(struct agent *a)
 
 		if (!f->m[i].reported)
 			return;
-		g = group(f, f->m[i].group, false);
-		if (!g || !g->epoch)
-			return;
+		for (size_t k = 0; k < f->m[i].n_groups; k++) {
+			g = group(f, f->m[i].groups[k], false);
+			if (!g || !g->epoch)
+				return;
+		}
 	}
 	agent_ready(a);
 }
@@ -274,7 +287,7 @@ static void group_fetched(void *arg, int code, json_t *body,
 		struct gw_member *m = &f->m[i];
 
 		if (!m->peer || dtls_peer_gen(m->peer) != m->gen ||
-		    !dtls_peer_up(m->peer) || strcmp(m->group, g->name))
+		    !dtls_peer_up(m->peer) || !in_group(m, g->name))
 			continue;
 		f->notified++;
 		g->awaiting++;
@@ -321,21 +334,34 @@ static void report_done(void *arg, int code, json_t *body,
 		const char *id = json_string_value(json_object_get(v, "id"));
 		const char *ksid = json_string_value(json_object_get(v, "ksid"));
 		const char *grp = json_string_value(json_object_get(v, "group"));
+		json_t *grps = json_object_get(v, "groups"), *gv;
 		struct gw_member *m = id ? by_id(f, id) : NULL;
-		struct gw_group *g;
+		size_t k;
 
 		if (!m || !ksid || !grp)
 			continue;
-		snprintf(m->group, sizeof(m->group), "%s", grp);
+		/* "groups": every group of the member; "group" alone: one. */
+		m->n_groups = 0;
+		json_array_foreach(grps, k, gv)
+			if (json_string_value(gv) &&
+			    m->n_groups < CFG_MAX_MEMBER_GROUPS)
+				snprintf(m->groups[m->n_groups++], CFG_MAX_ID_LEN,
+					 "%s", json_string_value(gv));
+		if (!m->n_groups)
+			snprintf(m->groups[m->n_groups++], CFG_MAX_ID_LEN, "%s",
+				 grp);
 		m->reported = true;
 		if (m->joining)
 			coap_respond(&m->join, COAP_CODE_CHANGED,
 				     json_pack("{s:s s:s s:s}", "rand", rand,
 					       "ksid", ksid, "gateway", a->cfg.id));
 		m->joining = false;
-		g = group(f, grp, true);
-		if (g && !g->epoch)
-			fetch_group(a, g);
+		for (k = 0; k < m->n_groups; k++) {
+			struct gw_group *g = group(f, m->groups[k], true);
+
+			if (g && !g->epoch)
+				fetch_group(a, g);
+		}
 	}
 	json_array_foreach(refused, i, v) {
 		struct gw_member *m = json_string_value(v) ?
@@ -413,8 +439,8 @@ static void relayed(void *arg, int code, json_t *body, const uint8_t *payload,
 	 * A member refused its keys (a removed one) is not waited for; one
 	 * that got them confirms with POST /ga/ack once they are installed.
 	 */
-	if (r->group[0] && code != COAP_CODE_CHANGED) {
-		struct gw_group *g = group(r->a->flow, r->group, false);
+	for (size_t k = 0; code != COAP_CODE_CHANGED && k < r->n_groups; k++) {
+		struct gw_group *g = group(r->a->flow, r->groups[k], false);
 
 		if (g && g->pending && g->awaiting && !--g->awaiting)
 			switch_epoch(r->a, g);
@@ -440,8 +466,10 @@ static uint8_t relay(struct agent *a, const struct coap_req *req,
 	}
 	coap_defer(req, &r->d);
 	r->a = a;
-	if (m)
-		snprintf(r->group, sizeof(r->group), "%s", m->group);
+	if (m) {
+		memcpy(r->groups, m->groups, sizeof(r->groups));
+		r->n_groups = m->n_groups;
+	}
 	((struct gateway_flow *)a->flow)->relayed++;
 	coap_request(a->up_ep, a->up, COAP_METHOD_POST, path, body, relayed, r);
 	return COAP_DEFERRED;
@@ -469,8 +497,8 @@ static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 	struct gw_member *m = by_identity(a->flow, dtls_peer_identity(req->peer));
 	const char *grp = json_string_value(json_object_get(req->body, "group"));
 
-	if (!m || !grp || strcmp(grp, m->group)) {
-		*resp = error("expected \"group\": the member's own group");
+	if (!m || !grp || !in_group(m, grp)) {
+		*resp = error("expected \"group\": one of the member's own groups");
 		return COAP_FORBIDDEN;
 	}
 	return relay(a, req, NULL, "/ga/rekey-request", json_pack("{s:s}", "group", grp),
@@ -487,7 +515,7 @@ static uint8_t h_ack(void *arg, const struct coap_req *req, json_t **resp)
 	struct gw_group *g;
 
 	(void)resp;
-	if (!m || !grp || !json_is_integer(e) || strcmp(grp, m->group))
+	if (!m || !grp || !json_is_integer(e) || !in_group(m, grp))
 		return COAP_BAD_REQUEST;
 	g = group(a->flow, grp, false);
 	if (g && g->pending && g->awaiting &&

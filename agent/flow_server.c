@@ -193,6 +193,22 @@ static int queue_announce(struct server_flow *f, const char *group)
 	return 0;
 }
 
+/* A member's groups, as registry_member_groups() lists them. */
+struct member_groups {
+	struct reg_member v[CFG_MAX_MEMBER_GROUPS];
+	size_t n;
+};
+
+static int collect_group(void *arg, const struct reg_member *m)
+{
+	struct member_groups *mg = arg;
+
+	if (mg->n == CFG_MAX_MEMBER_GROUPS)
+		return 1;
+	mg->v[mg->n++] = *m;
+	return 0;
+}
+
 /* The answer to a request whose registry transaction failed. */
 static uint8_t registry_failed(json_t **resp)
 {
@@ -209,7 +225,9 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 	json_t *ok = NULL, *refused = NULL;
 	uint8_t rand[KS_RAND_LEN], ks[KS_LEN], code;
 	char hex[2 * KS_RAND_LEN + 1], norm[CFG_MAX_ID_LEN];
+	struct member_groups mg;
 	struct reg_member m;
+	json_t *grps;
 	bool in_tx = false;
 	size_t i;
 
@@ -260,9 +278,23 @@ static uint8_t h_report(void *arg, const struct coap_req *req, json_t **resp)
 			code = registry_failed(resp);
 			goto out;
 		}
-		json_array_append_new(ok, json_pack("{s:s s:s s:s}", "id", id,
+		/* Its groups: the gateway serves each of their contexts. */
+		mg.n = 0;
+		if (registry_member_groups(f->reg, norm, collect_group, &mg) ||
+		    !mg.n) {
+			log_err("server: report of gateway %s: member \"%s\" has no group in the registry; nothing issued",
+				log_safe(gw->id), log_safe(id));
+			code = registry_failed(resp);
+			goto out;
+		}
+		grps = json_array();
+		for (size_t k = 0; grps && k < mg.n; k++)
+			json_array_append_new(grps, json_string(mg.v[k].group));
+		/* "group": the first, for gateways that know of one only. */
+		json_array_append_new(ok, json_pack("{s:s s:s s:s s:o}", "id", id,
 						    "ksid", m.ksid, "group",
-						    m.group));
+						    mg.v[0].group, "groups",
+						    grps));
 	}
 	in_tx = false;
 	if (registry_commit(f->reg)) {
@@ -298,6 +330,7 @@ out:
 	json_decref(refused);
 	mbedtls_platform_zeroize(ks, sizeof(ks));
 	mbedtls_platform_zeroize(&m, sizeof(m));
+	mbedtls_platform_zeroize(&mg, sizeof(mg));
 	return code;
 }
 
@@ -319,48 +352,63 @@ static int collect_gw(void *arg, const char *gateway, const uint8_t *sid,
 }
 
 /*
- * Stores the Service Request's sequence number and the epoch the member
- * is sent, rekeying its group first when it had this epoch already (it
- * restarted, and its sender sequence with it: new keys, not a reused
- * nonce).  One transaction; fills @g with the group as committed.  0, -1
- * (rolled back, nothing changed) or -2: another server instance sharing
- * the registry took this request or a newer one, or issued a new Ks,
- * since @m was read (rolled back: a replay).
+ * Stores the Service Request's sequence number and, for each group of
+ * the member, the epoch it is sent, rekeying a group first when it was
+ * sent that epoch already and does not say it still holds it (@held,
+ * {GROUP: EPOCH}: it restarted, and its sender sequence with it: new
+ * keys, not a reused nonce).  One transaction; fills @mg with the
+ * member's groups (sender IDs) and @g with each group as committed, and
+ * sets @rekeyed[i] for each group it rekeyed.  0, -1 (rolled back,
+ * nothing changed) or -2: another server instance sharing the registry
+ * took this request or a newer one, or issued a new Ks, since @m was
+ * read (rolled back: a replay).
  */
 static int sr_commit(struct agent *a, const struct reg_member *m,
-		     uint64_t seq, struct reg_group *g, bool *rekeyed)
+		     uint64_t seq, json_t *held, struct member_groups *mg,
+		     struct reg_group g[CFG_MAX_MEMBER_GROUPS],
+		     bool rekeyed[CFG_MAX_MEMBER_GROUPS])
 {
 	struct server_flow *f = a->flow;
 	struct reg_member cur;
 	bool stale;
 
-	*rekeyed = false;
+	memset(rekeyed, 0, CFG_MAX_MEMBER_GROUPS * sizeof(*rekeyed));
+	mg->n = 0;
 	if (registry_begin(f->reg))
 		return -1;
 	if (registry_member_get(f->reg, m->id, &cur)) {
 		registry_rollback(f->reg);
 		return -1;
 	}
-	stale = cur.sr_seq >= (int64_t)seq ||
-		memcmp(cur.ks, m->ks, KS_LEN) ||
-		cur.issued_epoch != m->issued_epoch;
+	stale = cur.sr_seq >= (int64_t)seq || memcmp(cur.ks, m->ks, KS_LEN);
 	mbedtls_platform_zeroize(&cur, sizeof(cur));
 	if (stale) {
 		registry_rollback(f->reg);
 		return -2;
 	}
 	if (registry_member_set_sr_seq(f->reg, m->id, (int64_t)seq) ||
-	    registry_group_get(f->reg, m->group, g))
+	    registry_member_groups(f->reg, m->id, collect_group, mg))
 		goto fail;
-	if (m->issued_epoch && m->issued_epoch == g->epoch) {
-		if (registry_group_rekey(f->reg, m->group, &a->drbg,
-					 a->cfg.grace_s) ||
-		    registry_group_get(f->reg, m->group, g))
+	for (size_t i = 0; i < mg->n; i++) {
+		const struct reg_member *ms = &mg->v[i];
+		json_t *h = json_object_get(held, ms->group);
+
+		if (registry_group_get(f->reg, ms->group, &g[i]))
 			goto fail;
-		*rekeyed = true;
+		/* Not when the member still holds it (it asks for another). */
+		if (ms->issued_epoch && ms->issued_epoch == g[i].epoch &&
+		    !(json_is_integer(h) &&
+		      json_integer_value(h) == (json_int_t)g[i].epoch)) {
+			if (registry_group_rekey(f->reg, ms->group, &a->drbg,
+						 a->cfg.grace_s) ||
+			    registry_group_get(f->reg, ms->group, &g[i]))
+				goto fail;
+			rekeyed[i] = true;
+		}
+		if (registry_member_set_issued_epoch(f->reg, m->id, ms->group,
+						     g[i].epoch))
+			goto fail;
 	}
-	if (registry_member_set_issued_epoch(f->reg, m->id, g->epoch))
-		goto fail;
 	return registry_commit(f->reg);
 fail:
 	registry_rollback(f->reg);
@@ -381,17 +429,20 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	const uint8_t *pl;
 	struct oscore_binding b;
 	struct reg_member m;
-	struct reg_group g;
+	struct member_groups mg;
+	struct reg_group g[CFG_MAX_MEMBER_GROUPS];
+	bool rekeyed[CFG_MAX_MEMBER_GROUPS];
 	struct group_msg gm;
 	struct e2e e;
 	json_t *inner = NULL;
-	bool have_e2e = false, rekeyed;
+	bool have_e2e = false;
 	uint64_t seq;
 	size_t plen;
 	int n, rc;
 
 	memset(&m, 0, sizeof(m));
-	memset(&g, 0, sizeof(g));
+	memset(&mg, 0, sizeof(mg));
+	memset(g, 0, sizeof(g));
 	memset(&gm, 0, sizeof(gm));
 	if (!gw || !id || !hexmsg) {
 		*resp = error("expected \"id\" and \"oscore\"");
@@ -441,7 +492,8 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		goto out;
 	}
 	/* Nothing is sent that the registry does not hold. */
-	rc = sr_commit(a, &m, seq, &g, &rekeyed);
+	rc = sr_commit(a, &m, seq, json_object_get(inner, "held"), &mg, g,
+		       rekeyed);
 	if (rc == -2) {
 		f->sr_replays++;
 		log_warn("server: service request of \"%s\" replayed (taken by another server instance)",
@@ -457,38 +509,47 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		code = registry_failed(resp);
 		goto out;
 	}
-	if (rekeyed) {
-		f->rekeys++;
-		queue_announce(f, m.group);
-	}
-
-	snprintf(gm.name, sizeof(gm.name), "%s", g.name);
-	gm.epoch = g.epoch;
-	gm.alg = g.alg;
-	memcpy(gm.gid, g.gid, GID_LEN);
-	memcpy(gm.secret, g.secret, g.secret_len);
-	gm.secret_len = g.secret_len;
-	memcpy(gm.salt, g.salt, SALT_LEN);
-	memcpy(gm.sid, m.sid, m.sid_len);
-	gm.sid_len = m.sid_len;
-	if (registry_group_gateways(f->reg, g.name, collect_gw, &gm) ||
-	    !gm.n_gateways) {
-		log_err("server: group %s has no gateway sender ID; no keys sent to \"%s\"",
-			log_safe(g.name), log_safe(id));
-		code = COAP_INTERNAL;
-		goto out;
-	}
 	json_decref(inner);
 	/*
-	 * Which gateway reported the member, under Ksx: the device checks
-	 * it against the gateway it was configured with (TR-0012 NOTE 2).
+	 * The keying material of every group of the member, with which
+	 * gateway reported it, under Ksx: the device checks it against the
+	 * gateway it was configured with (TR-0012 NOTE 2).
 	 */
-	inner = json_pack("{s:[o] s:s}", "groups", group_msg_to_json(&gm),
-			  "gateway", m.gateway);
-	text = json_dumps(inner, JSON_COMPACT);
+	for (size_t i = 0; i < mg.n; i++) {
+		if (rekeyed[i]) {
+			f->rekeys++;
+			queue_announce(f, mg.v[i].group);
+		}
+	}
+	inner = json_pack("{s:[] s:s}", "groups", "gateway", m.gateway);
+	for (size_t i = 0; inner && i < mg.n; i++) {
+		memset(&gm, 0, sizeof(gm));
+		memcpy(gm.name, g[i].name, sizeof(gm.name));
+		gm.epoch = g[i].epoch;
+		gm.alg = g[i].alg;
+		memcpy(gm.gid, g[i].gid, GID_LEN);
+		memcpy(gm.secret, g[i].secret, g[i].secret_len);
+		gm.secret_len = g[i].secret_len;
+		memcpy(gm.salt, g[i].salt, SALT_LEN);
+		memcpy(gm.sid, mg.v[i].sid, mg.v[i].sid_len);
+		gm.sid_len = mg.v[i].sid_len;
+		if (registry_group_gateways(f->reg, g[i].name, collect_gw, &gm) ||
+		    !gm.n_gateways) {
+			log_err("server: group %s has no gateway sender ID; no keys sent to \"%s\"",
+				log_safe(g[i].name), log_safe(id));
+			code = COAP_INTERNAL;
+			goto out;
+		}
+		json_array_append_new(json_object_get(inner, "groups"),
+				      group_msg_to_json(&gm));
+		group_msg_wipe(&gm);
+	}
+	text = inner ? json_dumps(inner, JSON_COMPACT) : NULL;
 	n = text ? e2e_protect_response(&e, &b, COAP_CODE_CHANGED, text, out,
 					sizeof(out)) : -1;
 	if (n < 0) {
+		log_err("server: service request of \"%s\": the answer for its %zu group(s) does not fit in %d bytes; no keys sent",
+			log_safe(id), mg.n, E2E_MAX_MSG);
 		code = COAP_INTERNAL;
 		goto out;
 	}
@@ -509,7 +570,8 @@ out:
 	if (have_e2e)
 		e2e_free(&e);
 	group_msg_wipe(&gm);
-	mbedtls_platform_zeroize(&g, sizeof(g));
+	mbedtls_platform_zeroize(g, sizeof(g));
+	mbedtls_platform_zeroize(&mg, sizeof(mg));
 	mbedtls_platform_zeroize(&m, sizeof(m));
 	return code;
 }
@@ -677,8 +739,8 @@ static const struct coap_ep_hooks hooks = { .psk = srv_psk };
  * its devices keep using them across a restart of the server.  A context
  * an earlier instance left is taken over in place; one re-created starts
  * above its last checkpoint (agent_install).  A Ks with neither (a
- * checkpoint file lost, restored from a backup or never written, the
- * registry moved) would start its sequence at 0 again: it is not
+ * checkpoint lost, the registry restored from a backup, or written by a
+ * version that kept none) would start its sequence at 0 again: it is not
  * installed but forgotten, and the member gets a new one at its next
  * join.  Then what is left goes.
  */
@@ -707,7 +769,7 @@ static void restore_pairwise(struct agent *a)
 					log_safe(id), registry_describe(f->reg));
 			else
 				log_warn("server: member %s: its Ks has no sequence checkpoint (%s): forgotten, not installed; the member gets a new Ks when it joins again",
-					 log_safe(id), a->seq ? seqstate_path(a->seq) : "none");
+					 log_safe(id), registry_describe(f->reg));
 		} else if (!agent_install(a, &c)) {
 			n++;
 		}
@@ -740,6 +802,16 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 		f->next_rekey = now_ms() + 1000ull * a->cfg.rekey_interval_s;
 	log_info("server: registry %s: %d member(s)", registry_describe(f->reg),
 		 registry_member_count(f->reg));
+	if (a->kp) {
+		char sidecar[300];
+
+		/* Where earlier versions kept them: imported once. */
+		snprintf(sidecar, sizeof(sidecar), "%s.seq", a->cfg.db);
+		a->seq = seqstate_open(f->reg, a->cfg.registry == REG_SQLITE ?
+				       sidecar : NULL, err, errlen);
+		if (!a->seq)
+			return -1;
+	}
 	/* Without a kernel too: the contexts file says what the agent holds. */
 	restore_pairwise(a);
 	return 0;
@@ -818,34 +890,34 @@ static bool cfg_has_member(const struct agent_config *cfg, const char *id,
 {
 	for (size_t i = 0; i < cfg->n_members; i++)
 		if (!strcmp(cfg->members[i].id, id) &&
-		    !strcmp(cfg->members[i].group, group))
+		    cfg_member_in_group(&cfg->members[i], group))
 			return true;
 	return false;
 }
 
 /*
  * Backward secrecy (rekey_on_join): each group that gained a member in
- * this reload (in a->cfg, not in @old) gets a new epoch, once.
+ * this reload (in a->cfg, not in @old) gets a new epoch, once; a member
+ * that joined one more group rekeys that group only.
  */
 static void rekey_joined(struct agent *a, const struct agent_config *old)
 {
-	for (size_t i = 0; i < a->cfg.n_members; i++) {
-		const struct cfg_member *cm = &a->cfg.members[i];
-		bool done = false;
+	for (size_t g = 0; g < a->cfg.n_groups; g++) {
+		const char *grp = a->cfg.groups[g].name;
 
-		if (cfg_has_member(old, cm->id, cm->group))
-			continue;
-		for (size_t j = 0; j < i && !done; j++)
-			done = !strcmp(a->cfg.members[j].group, cm->group) &&
-			       !cfg_has_member(old, a->cfg.members[j].id,
-					       cm->group);
-		if (done)
-			continue;
-		log_info("server: %s joined group %s: rekey (rekey_on_join)",
-			 log_safe(cm->id), log_safe(cm->group));
-		if (rekey(a, cm->group))
-			log_err("server: rekey of %s after a join failed",
-				log_safe(cm->group));
+		for (size_t i = 0; i < a->cfg.n_members; i++) {
+			const struct cfg_member *cm = &a->cfg.members[i];
+
+			if (!cfg_member_in_group(cm, grp) ||
+			    cfg_has_member(old, cm->id, grp))
+				continue;
+			log_info("server: %s joined group %s: rekey (rekey_on_join)",
+				 log_safe(cm->id), log_safe(grp));
+			if (rekey(a, grp))
+				log_err("server: rekey of %s after a join failed",
+					log_safe(grp));
+			break;
+		}
 	}
 }
 
@@ -947,6 +1019,9 @@ static void server_fini(struct agent *a)
 
 	if (!f)
 		return;
+	/* The checkpoints live in the registry: they go first. */
+	seqstate_close(a->seq);
+	a->seq = NULL;
 	registry_close(f->reg);
 	free(f->pending);
 	free(f->known);

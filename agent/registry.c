@@ -14,33 +14,53 @@
 #include "agent/registry.h"
 #include "agent/registry_db.h"
 
+/* A member: its credential identifier and the Ks issued to it. */
+#define MEMBERS_TABLE(name)						\
+	"CREATE TABLE IF NOT EXISTS " name "("				\
+	" id TEXT PRIMARY KEY, ksid TEXT NOT NULL, gateway TEXT, rand BLOB,"	\
+	" ks BLOB, sr_seq BIGINT NOT NULL DEFAULT -1);"
+
 /* The dialect both backends take: TEXT, BIGINT, BLOB. */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS groups("
 	" name TEXT PRIMARY KEY, alg BIGINT NOT NULL, epoch BIGINT NOT NULL,"
 	" gid BLOB NOT NULL, secret BLOB NOT NULL, salt BLOB NOT NULL,"
 	" old_gid BLOB, retire_at BIGINT NOT NULL DEFAULT 0);"
-	"CREATE TABLE IF NOT EXISTS members("
-	" id TEXT PRIMARY KEY, ksid TEXT NOT NULL, grp TEXT NOT NULL,"
-	" sid BLOB NOT NULL, gateway TEXT, rand BLOB, ks BLOB,"
-	" sr_seq BIGINT NOT NULL DEFAULT -1,"
+	MEMBERS_TABLE("members")
+	/* A member's groups, its sender ID and last epoch sent in each. */
+	"CREATE TABLE IF NOT EXISTS memberships("
+	" member TEXT NOT NULL, grp TEXT NOT NULL, sid BLOB NOT NULL,"
 	" issued_epoch BIGINT NOT NULL DEFAULT 0,"
-	" UNIQUE(grp, sid));"
+	" PRIMARY KEY(member, grp), UNIQUE(grp, sid));"
 	"CREATE TABLE IF NOT EXISTS served("
 	" gateway TEXT NOT NULL, grp TEXT NOT NULL, epoch BIGINT NOT NULL,"
 	" PRIMARY KEY(gateway, grp));"
 	/* Each gateway's sender ID in each group it serves. */
 	"CREATE TABLE IF NOT EXISTS gateway_sids("
 	" gateway TEXT NOT NULL, grp TEXT NOT NULL, sid BLOB NOT NULL,"
-	" PRIMARY KEY(gateway, grp), UNIQUE(grp, sid));";
+	" PRIMARY KEY(gateway, grp), UNIQUE(grp, sid));"
+	/*
+	 * Sequence-number checkpoints (RFC 8613 B.1.1) of the contexts whose
+	 * keys outlive the agent, by context name: no key material, a
+	 * fingerprint of the sender key material they belong to.
+	 */
+	"CREATE TABLE IF NOT EXISTS checkpoints("
+	" name TEXT PRIMARY KEY, key_fp TEXT NOT NULL, seq BIGINT NOT NULL,"
+	" boot_id TEXT NOT NULL, replay_unknown BIGINT NOT NULL);";
 
 enum {
 	ST_GROUP_GET, ST_GROUP_PUT, ST_GROUP_LIST, ST_MEMBER_GET, ST_MEMBER_PUT,
 	ST_MEMBER_ISSUE, ST_MEMBER_SRSEQ, ST_MEMBER_EPOCH, ST_MEMBERS_OF,
 	ST_MEMBER_DEL, ST_MEMBER_IDS, ST_MAX_SID, ST_COUNT, ST_SERVED_GET,
 	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_GW_SID_GET, ST_GW_SID_PUT,
-	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_MEMBER_REVOKE, ST_NUM
+	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_CKPT_GET, ST_CKPT_PUT,
+	ST_CKPT_DEL, ST_GROUPS_OF, ST_MSHIP_GET, ST_MSHIP_PUT, ST_MSHIP_DEL,
+	ST_MSHIPS_ALL, ST_MSHIPS_DEL, ST_MEMBER_REVOKE, ST_MSHIPS_UNISSUE,
+	ST_NUM
 };
+
+#define MEMBER_COLS "m.id, m.ksid, s.grp, s.sid, m.gateway, m.rand, m.ks, m.sr_seq, s.issued_epoch"
+#define MEMBER_JOIN " FROM memberships s JOIN members m ON m.id = s.member"
 
 static const char *const sql[ST_NUM] = {
 	[ST_GROUP_GET] = "SELECT name, alg, epoch, gid, secret, salt, old_gid, retire_at FROM groups WHERE name = ?1",
@@ -48,16 +68,17 @@ static const char *const sql[ST_NUM] = {
 		" ON CONFLICT(name) DO UPDATE SET alg = excluded.alg, epoch = excluded.epoch, gid = excluded.gid, secret = excluded.secret,"
 		" salt = excluded.salt, old_gid = excluded.old_gid, retire_at = excluded.retire_at",
 	[ST_GROUP_LIST] = "SELECT name, alg, epoch, gid, secret, salt, old_gid, retire_at FROM groups ORDER BY name",
-	[ST_MEMBER_GET] = "SELECT id, ksid, grp, sid, gateway, rand, ks, sr_seq, issued_epoch FROM members WHERE id = ?1",
-	[ST_MEMBER_PUT] = "INSERT INTO members(id, ksid, grp, sid) VALUES(?1, ?2, ?3, ?4)",
+	/* A member without a group: no group, sender ID or epoch. */
+	[ST_MEMBER_GET] = "SELECT id, ksid, NULL, NULL, gateway, rand, ks, sr_seq, 0 FROM members WHERE id = ?1",
+	[ST_MEMBER_PUT] = "INSERT INTO members(id, ksid) VALUES(?1, ?2)",
 	[ST_MEMBER_ISSUE] = "UPDATE members SET gateway = ?2, rand = ?3, ks = ?4, sr_seq = -1 WHERE id = ?1",
 	[ST_MEMBER_SRSEQ] = "UPDATE members SET sr_seq = ?2 WHERE id = ?1",
-	[ST_MEMBER_EPOCH] = "UPDATE members SET issued_epoch = ?2 WHERE id = ?1",
-	[ST_MEMBERS_OF] = "SELECT id, ksid, grp, sid, gateway, rand, ks, sr_seq, issued_epoch FROM members WHERE grp = ?1 ORDER BY length(sid), sid",
+	[ST_MEMBER_EPOCH] = "UPDATE memberships SET issued_epoch = ?3 WHERE member = ?1 AND grp = ?2",
+	[ST_MEMBERS_OF] = "SELECT " MEMBER_COLS MEMBER_JOIN " WHERE s.grp = ?1 ORDER BY length(s.sid), s.sid",
 	[ST_MEMBER_DEL] = "DELETE FROM members WHERE id = ?1",
-	[ST_MEMBER_IDS] = "SELECT id, ksid, grp FROM members",
+	[ST_MEMBER_IDS] = "SELECT id, ksid FROM members",
 	/* Members and gateways share one sender ID space per group. */
-	[ST_MAX_SID] = "SELECT sid FROM members WHERE grp = ?1 UNION ALL SELECT sid FROM gateway_sids WHERE grp = ?1",
+	[ST_MAX_SID] = "SELECT sid FROM memberships WHERE grp = ?1 UNION ALL SELECT sid FROM gateway_sids WHERE grp = ?1",
 	[ST_COUNT] = "SELECT count(*) FROM members",
 	[ST_SERVED_GET] = "SELECT epoch FROM served WHERE gateway = ?1 AND grp = ?2",
 	[ST_SERVED_SET] = "INSERT INTO served(gateway, grp, epoch) VALUES(?1, ?2, ?3)"
@@ -68,7 +89,19 @@ static const char *const sql[ST_NUM] = {
 	[ST_GW_SID_DEL] = "DELETE FROM gateway_sids WHERE gateway = ?1 AND grp = ?2",
 	[ST_GW_SIDS_OF] = "SELECT gateway, sid FROM gateway_sids WHERE grp = ?1 ORDER BY length(sid), sid",
 	[ST_GW_SIDS_ALL] = "SELECT gateway, grp FROM gateway_sids",
-	[ST_MEMBER_REVOKE] = "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1, issued_epoch = 0 WHERE id = ?1",
+	[ST_CKPT_GET] = "SELECT key_fp, seq, boot_id, replay_unknown FROM checkpoints WHERE name = ?1",
+	[ST_CKPT_PUT] = "INSERT INTO checkpoints(name, key_fp, seq, boot_id, replay_unknown) VALUES(?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT(name) DO UPDATE SET key_fp = excluded.key_fp, seq = excluded.seq,"
+		" boot_id = excluded.boot_id, replay_unknown = excluded.replay_unknown",
+	[ST_CKPT_DEL] = "DELETE FROM checkpoints WHERE name = ?1",
+	[ST_GROUPS_OF] = "SELECT " MEMBER_COLS MEMBER_JOIN " WHERE s.member = ?1 ORDER BY s.grp",
+	[ST_MSHIP_GET] = "SELECT sid FROM memberships WHERE member = ?1 AND grp = ?2",
+	[ST_MSHIP_PUT] = "INSERT INTO memberships(member, grp, sid) VALUES(?1, ?2, ?3)",
+	[ST_MSHIP_DEL] = "DELETE FROM memberships WHERE member = ?1 AND grp = ?2",
+	[ST_MSHIPS_ALL] = "SELECT s.member, s.grp, m.ksid FROM memberships s LEFT JOIN members m ON m.id = s.member",
+	[ST_MSHIPS_DEL] = "DELETE FROM memberships WHERE member = ?1",
+	[ST_MEMBER_REVOKE] = "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = ?1",
+	[ST_MSHIPS_UNISSUE] = "UPDATE memberships SET issued_epoch = 0 WHERE member = ?1",
 };
 
 struct registry {
@@ -101,6 +134,71 @@ static int fail(struct registry *r, const char *what)
 	return -1;
 }
 
+/* Runs @q (no parameters, no rows).  0 or -1. */
+static int exec_sql(struct registry *r, const char *q)
+{
+	struct reg_stmt *s = r->ops->prepare(r->db, q);
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = (r->ops->step)(s) == REG_DONE ? 0 : -1;
+	r->ops->finalize(s);
+	return rc;
+}
+
+/* Whether @q, a query, is valid on this registry's tables. */
+static bool valid_query(struct registry *r, const char *q)
+{
+	struct reg_stmt *s = r->ops->prepare(r->db, q);
+
+	if (s)
+		r->ops->finalize(s);
+	return s;
+}
+
+/*
+ * Registries of earlier versions kept one group per member in members
+ * (grp, sid, issued_epoch): those move to memberships, and members is
+ * rebuilt without them.  One transaction under the write lock; a second
+ * instance that started at the same moment finds the work done.
+ */
+static const char *const migrate_members[] = {
+	"INSERT INTO memberships(member, grp, sid, issued_epoch)"
+	" SELECT id, grp, sid, issued_epoch FROM members",
+	MEMBERS_TABLE("members_v2"),
+	"INSERT INTO members_v2(id, ksid, gateway, rand, ks, sr_seq)"
+	" SELECT id, ksid, gateway, rand, ks, sr_seq FROM members",
+	"DROP TABLE members",
+	"ALTER TABLE members_v2 RENAME TO members",
+};
+
+static int migrate(struct registry *r, char *err, size_t errlen)
+{
+	static const char old[] = "SELECT grp FROM members";
+	size_t i = 0;
+
+	for (int tries = 0; tries < 2 && valid_query(r, old); tries++) {
+		if (r->ops->begin(r->db))
+			continue;
+		for (i = 0; i < sizeof(migrate_members) / sizeof(*migrate_members); i++)
+			if (exec_sql(r, migrate_members[i]))
+				break;
+		if (i == sizeof(migrate_members) / sizeof(*migrate_members) &&
+		    !r->ops->commit(r->db)) {
+			log_info("registry %s: members moved to one row per group (memberships)",
+				 r->ops->describe(r->db));
+			return 0;
+		}
+		r->ops->rollback(r->db);
+	}
+	if (!valid_query(r, old))
+		return 0;
+	snprintf(err, errlen, "%s: cannot move members to one row per group: %s",
+		 r->ops->describe(r->db), r->ops->errmsg(r->db));
+	return -1;
+}
+
 struct registry *registry_open_backend(enum reg_backend backend,
 				       const char *target, char *err,
 				       size_t errlen)
@@ -124,7 +222,7 @@ struct registry *registry_open_backend(enum reg_backend backend,
 		return NULL;
 	}
 	r->db = r->ops->open(target, schema, err, errlen);
-	if (!r->db)
+	if (!r->db || migrate(r, err, errlen))
 		goto fail;
 	for (int i = 0; i < ST_NUM; i++) {
 		r->st[i] = r->ops->prepare(r->db, sql[i]);
@@ -342,6 +440,7 @@ int registry_group_members(struct registry *r, const char *group,
 	struct reg_member m;
 	int rc;
 
+	memset(&m, 0, sizeof(m));
 	bind_text(r, s, 1, group);
 	while ((rc = step(r, s)) == REG_ROW) {
 		row_member(r, s, &m);
@@ -414,15 +513,20 @@ int registry_member_issue(struct registry *r, const char *id,
 	return rc == REG_DONE ? 0 : fail(r, "member issue");
 }
 
+static int exec2(struct registry *r, int st, const char *a, const char *b,
+		 const char *what);
+
+/* The Ks and what was issued under it, in every group, at once. */
 int registry_member_revoke(struct registry *r, const char *id)
 {
-	struct reg_stmt *s = stmt(r, ST_MEMBER_REVOKE);
-	int rc;
-
-	bind_text(r, s, 1, id);
-	rc = step(r, s);
-	reset(r, s);
-	return rc == REG_DONE ? 0 : fail(r, "member revoke");
+	if (registry_begin(r))
+		return -1;
+	if (exec2(r, ST_MEMBER_REVOKE, id, NULL, "member revoke") ||
+	    exec2(r, ST_MSHIPS_UNISSUE, id, NULL, "member revoke")) {
+		registry_rollback(r);
+		return -1;
+	}
+	return registry_commit(r);
 }
 
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq)
@@ -431,9 +535,37 @@ int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq)
 }
 
 int registry_member_set_issued_epoch(struct registry *r, const char *id,
-				     uint32_t epoch)
+				     const char *group, uint32_t epoch)
 {
-	return exec_id(r, ST_MEMBER_EPOCH, id, epoch, "member epoch");
+	struct reg_stmt *s = stmt(r, ST_MEMBER_EPOCH);
+	int rc;
+
+	bind_text(r, s, 1, id);
+	bind_text(r, s, 2, group);
+	bind_int64(r, s, 3, epoch);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "member epoch");
+}
+
+int registry_member_groups(struct registry *r, const char *id,
+			   int (*cb)(void *arg, const struct reg_member *m),
+			   void *arg)
+{
+	struct reg_stmt *s = stmt(r, ST_GROUPS_OF);
+	struct reg_member m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	bind_text(r, s, 1, id);
+	while ((rc = step(r, s)) == REG_ROW) {
+		row_member(r, s, &m);
+		if (cb(arg, &m))
+			break;
+	}
+	mbedtls_platform_zeroize(&m, sizeof(m));
+	reset(r, s);
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "groups of");
 }
 
 int registry_member_count(struct registry *r)
@@ -643,6 +775,140 @@ int registry_group_gateways(struct registry *r, const char *group,
 	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "gateways of");
 }
 
+/* Whether @cfg has member @id (NFKC) with identity @ksid in @group. */
+static bool cfg_keeps(const struct agent_config *cfg, const char *id,
+		      const char *ksid, const char *group)
+{
+	const struct cfg_member *cm = cfg_member_by_norm(cfg, id);
+
+	return cm && !strcmp(cm->cred.identity, ksid) &&
+	       (!group || cfg_member_in_group(cm, group));
+}
+
+/* Rows of two names: what to delete once the listing is done. */
+struct pairs {
+	char (*v)[2][CFG_MAX_ID_LEN];
+	size_t n;
+};
+
+static int pairs_add(struct pairs *p, const char *a, const char *b)
+{
+	void *q = realloc(p->v, (p->n + 1) * sizeof(*p->v));
+
+	if (!q)
+		return -1;
+	p->v = q;
+	snprintf(p->v[p->n][0], CFG_MAX_ID_LEN, "%s", a);
+	snprintf(p->v[p->n++][1], CFG_MAX_ID_LEN, "%s", b ? b : "");
+	return 0;
+}
+
+static int exec2(struct registry *r, int st, const char *a, const char *b,
+		 const char *what)
+{
+	struct reg_stmt *s = stmt(r, st);
+	int rc;
+
+	bind_text(r, s, 1, a);
+	if (b)
+		bind_text(r, s, 2, b);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, what);
+}
+
+static int sync_memberships(struct registry *r, const struct agent_config *cfg,
+			    struct changed *ch)
+{
+	struct reg_stmt *s = stmt(r, ST_MSHIPS_ALL);
+	struct pairs gone = { 0 };
+	int rc = 0, src;
+
+	while ((src = step(r, s)) == REG_ROW) {
+		const char *id = col_text(r, s, 0);
+		const char *grp = col_text(r, s, 1);
+		const char *ksid = col_text(r, s, 2);
+
+		if (!id || !grp)
+			continue;
+		if (ksid && cfg_keeps(cfg, id, ksid, grp))
+			continue;
+		if (pairs_add(&gone, id, grp)) {
+			rc = -1;
+			break;
+		}
+	}
+	reset(r, s);
+	if (src < 0)
+		rc = fail(r, "memberships");
+	for (size_t i = 0; !rc && i < gone.n; i++) {
+		rc = exec2(r, ST_MSHIP_DEL, gone.v[i][0], gone.v[i][1],
+			   "membership del");
+		mark(ch, gone.v[i][1]);
+		log_info("registry: member %s left group %s",
+			 log_safe(gone.v[i][0]), log_safe(gone.v[i][1]));
+	}
+	free(gone.v);
+	return rc;
+}
+
+static int sync_drop_members(struct registry *r, const struct agent_config *cfg,
+			     struct pairs *gone_out)
+{
+	struct reg_stmt *s = stmt(r, ST_MEMBER_IDS);
+	struct pairs gone = { 0 };
+	int rc = 0, src;
+
+	while ((src = step(r, s)) == REG_ROW) {
+		const char *id = col_text(r, s, 0);
+		const char *ksid = col_text(r, s, 1);
+
+		if (!id || !ksid || cfg_keeps(cfg, id, ksid, NULL))
+			continue;
+		if (pairs_add(&gone, id, NULL)) {
+			rc = -1;
+			break;
+		}
+	}
+	reset(r, s);
+	if (src < 0)
+		rc = fail(r, "member list");
+	for (size_t i = 0; !rc && i < gone.n; i++) {
+		/* A new credential: out of its groups too (rekeyed). */
+		rc = exec2(r, ST_MSHIPS_DEL, gone.v[i][0], NULL, "member del") ||
+		     exec2(r, ST_MEMBER_DEL, gone.v[i][0], NULL, "member del");
+		log_info("registry: member %s removed", log_safe(gone.v[i][0]));
+	}
+	*gone_out = gone;
+	return rc ? -1 : 0;
+}
+
+/* @id in @group with a sender ID of its own there, unless it is. */
+static int membership_add(struct registry *r, const char *id, const char *group)
+{
+	struct reg_stmt *s = stmt(r, ST_MSHIP_GET);
+	uint8_t sid[2], sl = 0;
+	int rc;
+
+	bind_text(r, s, 1, id);
+	bind_text(r, s, 2, group);
+	rc = step(r, s);
+	reset(r, s);
+	if (rc == REG_ROW)
+		return 0;
+	if (rc < 0)
+		return fail(r, "membership get");
+	if (free_sid(r, group, 1, sid, &sl))
+		return -1;
+	s = stmt(r, ST_MSHIP_PUT);
+	bind_text(r, s, 1, id);
+	bind_text(r, s, 2, group);
+	bind_blob(r, s, 3, sid, sl);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "membership put");
+}
+
 int registry_sync(struct registry *r, const struct agent_config *cfg,
 		  mbedtls_ctr_drbg_context *drbg,
 		  void (*rekeyed)(void *arg, const char *group), void *arg)
@@ -655,9 +921,8 @@ int registry_sync_ex(struct registry *r, const struct agent_config *cfg,
 		     void (*rekeyed)(void *arg, const char *group),
 		     void (*dropped)(void *arg, const char *id), void *arg)
 {
-	char (*gone)[CFG_MAX_ID_LEN] = NULL;
+	struct pairs gone = { 0 };
 	struct changed ch = { 0 };
-	size_t ngone = 0;
 	struct reg_stmt *s;
 	int rc = -1;
 
@@ -679,73 +944,36 @@ int registry_sync_ex(struct registry *r, const struct agent_config *cfg,
 		mbedtls_platform_zeroize(&g, sizeof(g));
 		log_info("registry: group %s created", cg->name);
 	}
-	/* Members gone from the configuration, or moved to another group. */
-	s = stmt(r, ST_MEMBER_IDS);
-	{
-		int src;
-
-		while ((src = step(r, s)) == REG_ROW) {
-			const char *id = col_text(r, s, 0);
-			const char *ksid = col_text(r, s, 1);
-			const char *grp = col_text(r, s, 2);
-			bool keep = false;
-
-			if (!id || !ksid || !grp)
-				continue;
-			for (size_t i = 0; i < cfg->n_members && !keep; i++)
-				keep = !strcmp(cfg->members[i].norm, id) &&
-				       !strcmp(cfg->members[i].group, grp) &&
-				       !strcmp(cfg->members[i].cred.identity, ksid);
-			if (keep)
-				continue;
-			void *p = realloc(gone, (ngone + 1) * sizeof(*gone));
-
-			if (!p) {
-				src = -1;
-				break;
-			}
-			gone = p;
-			snprintf(gone[ngone++], CFG_MAX_ID_LEN, "%s", id);
-			mark(&ch, grp);
-		}
-		reset(r, s);
-		if (src < 0) {
-			fail(r, "member list");
-			goto out;
-		}
-		for (size_t i = 0; i < ngone; i++) {
-			s = stmt(r, ST_MEMBER_DEL);
-			bind_text(r, s, 1, gone[i]);
-			if (step(r, s) != REG_DONE) {
-				reset(r, s);
-				fail(r, "member del");
-				goto out;
-			}
-			reset(r, s);
-			log_info("registry: member %s removed", log_safe(gone[i]));
-		}
-	}
+	/*
+	 * Memberships gone from the configuration (a member left a group,
+	 * or left altogether, or has a new credential): their groups are
+	 * rekeyed; the member's other groups are untouched.
+	 */
+	if (sync_memberships(r, cfg, &ch))
+		goto out;
+	/* Members gone, or with a new credential (they start over). */
+	if (sync_drop_members(r, cfg, &gone))
+		goto out;
 	for (size_t i = 0; i < cfg->n_members; i++) {
 		const struct cfg_member *cm = &cfg->members[i];
 		struct reg_member m;
-		uint8_t sid[2], sl = 0;
 
 		/* Keyed by NFKC(IdAx): IDs are compared after NFKC. */
-		if (registry_member_get(r, cm->norm, &m) == 0)
-			continue;
-		if (free_sid(r, cm->group, 1, sid, &sl))
-			goto out;
-		s = stmt(r, ST_MEMBER_PUT);
-		bind_text(r, s, 1, cm->norm);
-		bind_text(r, s, 2, cm->cred.identity);
-		bind_text(r, s, 3, cm->group);
-		bind_blob(r, s, 4, sid, sl);
-		if (step(r, s) != REG_DONE) {
+		if (registry_member_get(r, cm->norm, &m)) {
+			s = stmt(r, ST_MEMBER_PUT);
+			bind_text(r, s, 1, cm->norm);
+			bind_text(r, s, 2, cm->cred.identity);
+			if (step(r, s) != REG_DONE) {
+				reset(r, s);
+				fail(r, "member put");
+				goto out;
+			}
 			reset(r, s);
-			fail(r, "member put");
-			goto out;
 		}
-		reset(r, s);
+		mbedtls_platform_zeroize(&m, sizeof(m));
+		for (size_t k = 0; k < cm->n_groups; k++)
+			if (membership_add(r, cm->norm, cm->groups[k]))
+				goto out;
 	}
 	if (sync_gateway_sids(r, cfg, &ch))
 		goto out;
@@ -759,15 +987,15 @@ int registry_sync_ex(struct registry *r, const struct agent_config *cfg,
 	}
 	rc = registry_commit(r);
 	if (!rc && dropped)
-		for (size_t i = 0; i < ngone; i++)
-			dropped(arg, gone[i]);
+		for (size_t i = 0; i < gone.n; i++)
+			dropped(arg, gone.v[i][0]);
 	if (!rc && rekeyed)
 		for (size_t i = 0; i < ch.n; i++)
 			rekeyed(arg, ch.names[i]);
 out:
 	if (rc)
 		registry_rollback(r);
-	free(gone);
+	free(gone.v);
 	free(ch.names);
 	return rc;
 }
@@ -816,4 +1044,85 @@ int registry_group_epochs(struct registry *r,
 	}
 	reset(r, s);
 	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "group epochs");
+}
+
+int registry_checkpoint_get(struct registry *r, const char *name,
+			    struct reg_checkpoint *cp)
+{
+	struct reg_stmt *s = stmt(r, ST_CKPT_GET);
+	int rc;
+
+	memset(cp, 0, sizeof(*cp));
+	bind_text(r, s, 1, name);
+	rc = step(r, s);
+	if (rc == REG_ROW) {
+		copy_text(r, s, 0, cp->key_fp, sizeof(cp->key_fp));
+		cp->seq = col_int64(r, s, 1);
+		copy_text(r, s, 2, cp->boot_id, sizeof(cp->boot_id));
+		cp->replay_unknown = col_int64(r, s, 3) != 0;
+	}
+	reset(r, s);
+	if (rc == REG_ROW)
+		return 0;
+	return rc == REG_DONE ? 1 : fail(r, "checkpoint get");
+}
+
+/*
+ * A transaction of its own, committed durably (the backend's durable
+ * commit: fsync'ed, whatever the registry's usual setting), so that the
+ * caller may let the kernel use numbers up to the checkpoint once this
+ * returns 0.
+ */
+static int durable_exec(struct registry *r, struct reg_stmt *s,
+			const char *what)
+{
+	int rc;
+
+	if (r->ops->in_transaction(r->db)) {
+		log_err("registry: %s: inside a transaction (not durable before it commits)",
+			what);
+		reset(r, s);
+		return -1;
+	}
+	if (r->ops->durable(r->db, true)) {
+		reset(r, s);
+		return fail(r, what);
+	}
+	if (registry_begin(r)) {
+		reset(r, s);
+		r->ops->durable(r->db, false);
+		return -1;
+	}
+	rc = step(r, s);
+	reset(r, s);
+	if (rc != REG_DONE) {
+		fail(r, what);
+		registry_rollback(r);
+		rc = -1;
+	} else {
+		rc = registry_commit(r);
+	}
+	r->ops->durable(r->db, false);
+	return rc;
+}
+
+int registry_checkpoint_put(struct registry *r, const char *name,
+			    const struct reg_checkpoint *cp)
+{
+	struct reg_stmt *s = stmt(r, ST_CKPT_PUT);
+
+	bind_text(r, s, 1, name);
+	bind_text(r, s, 2, cp->key_fp);
+	bind_int64(r, s, 3, cp->seq);
+	bind_text(r, s, 4, cp->boot_id);
+	bind_int64(r, s, 5, cp->replay_unknown);
+	return durable_exec(r, s, "checkpoint put");
+}
+
+int registry_checkpoint_del(struct registry *r, const char *name)
+{
+	struct reg_stmt *s = stmt(r, ST_CKPT_DEL);
+
+	bind_text(r, s, 1, name);
+	return durable_exec(r, s, "checkpoint del");
 }

@@ -27,15 +27,21 @@ struct registry;
 struct reg_member {
 	char id[CFG_MAX_ID_LEN];
 	char ksid[CFG_MAX_ID_LEN];
+	/*
+	 * One of its groups, with its sender ID and the epoch last sent to
+	 * it there, when listed by group (registry_group_members(),
+	 * registry_member_groups()); empty from registry_member_get().
+	 */
 	char group[CFG_MAX_ID_LEN];
 	char gateway[CFG_MAX_ID_LEN];	/* who reported it last */
-	uint8_t sid[SID_MAX_LEN];	/* sender ID in its group */
+	uint8_t sid[SID_MAX_LEN];	/* sender ID in that group */
 	uint8_t sid_len;
 	bool issued;			/* holds a Ks */
 	uint8_t rand[KS_RAND_LEN];
 	uint8_t ks[KS_LEN];
 	int64_t sr_seq;			/* last Service Request seq, -1: none */
-	uint32_t issued_epoch;		/* group epoch last sent to it, 0: none */
+	uint32_t issued_epoch;		/* that group's epoch last sent to it,
+					 * 0: none */
 };
 
 struct reg_group {
@@ -79,9 +85,13 @@ void registry_rollback(struct registry *r);
 
 /*
  * Brings the registry in line with the configuration: new groups get
- * keying material, new members a sender ID, removed members go, each
+ * keying material, a member gets a sender ID in each of its groups
+ * (members[].groups), a member that left a group leaves it (its other
+ * groups are untouched), removed members go, each
  * gateway gets a sender ID in every group it serves (members[].gateways),
  * and every group that lost or changed a member or a gateway is rekeyed.
+ * A registry of an earlier version (one group per member, in members)
+ * is migrated when opened.
  * Members are keyed by NFKC(IdAx) (cfg_member.norm).  Calls
  * @rekeyed(arg, group) for each group rekeyed.  0 or -1.
  */
@@ -140,7 +150,12 @@ int registry_member_issue(struct registry *r, const char *id,
 int registry_member_revoke(struct registry *r, const char *id);
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq);
 int registry_member_set_issued_epoch(struct registry *r, const char *id,
-				     uint32_t epoch);
+				     const char *group, uint32_t epoch);
+/* The groups of member @id in name order, one call each; @cb returns
+ * non-zero to stop.  0 or -1. */
+int registry_member_groups(struct registry *r, const char *id,
+			   int (*cb)(void *arg, const struct reg_member *m),
+			   void *arg);
 int registry_member_count(struct registry *r);
 
 /*
@@ -162,5 +177,33 @@ uint32_t registry_served_epoch(struct registry *r, const char *gateway,
 			       const char *group);
 int registry_set_served_epoch(struct registry *r, const char *gateway,
 			      const char *group, uint32_t epoch);
+
+/*
+ * Sequence-number checkpoints (RFC 8613 B.1.1) of the contexts whose keys
+ * outlive the agent, by context name: where a re-created context must
+ * start, for the sender key material whose fingerprint is key_fp, the
+ * boot it was written in and whether the replay windows are unknown.
+ * No key material.
+ */
+struct reg_checkpoint {
+	char key_fp[17];
+	int64_t seq;
+	char boot_id[40];
+	bool replay_unknown;
+};
+
+/* 0, 1 when none is kept for @name, -1 on error. */
+int registry_checkpoint_get(struct registry *r, const char *name,
+			    struct reg_checkpoint *cp);
+/*
+ * Replaces @name's checkpoint in a transaction of its own, committed
+ * durably (fsync'ed on SQLite, synchronous_commit on PostgreSQL) before
+ * it returns 0: only then may the kernel use the numbers below it.
+ * Refused (-1) inside a transaction.
+ */
+int registry_checkpoint_put(struct registry *r, const char *name,
+			    const struct reg_checkpoint *cp);
+/* Forgets @name's checkpoint (durably).  0 or -1. */
+int registry_checkpoint_del(struct registry *r, const char *name);
 
 #endif /* COAPSECD_REGISTRY_H */

@@ -45,6 +45,12 @@ struct reg_db_ops {
 	int (*commit)(struct reg_db *db);
 	void (*rollback)(struct reg_db *db);
 	bool (*in_transaction)(struct reg_db *db);
+	/*
+	 * @on: the commits that follow are durable when they return (a
+	 * power cut keeps them), whatever the registry's usual trade-off;
+	 * off: back to it.  Outside a transaction.  0 or -1.
+	 */
+	int (*durable)(struct reg_db *db, bool on);
 	const char *(*errmsg)(struct reg_db *db);
 
 	struct reg_stmt *(*prepare)(struct reg_db *db, const char *sql);

@@ -279,6 +279,15 @@ static void pg_rollback(struct reg_db *d)
 		run(d, "ROLLBACK", PGRES_COMMAND_OK);
 }
 
+/* Whatever the database's default, these commits wait for the WAL flush. */
+static int pg_durable(struct reg_db *d, bool on)
+{
+	if (ensure(d))
+		return -1;
+	return run(d, on ? "SET synchronous_commit = on" :
+		   "RESET synchronous_commit", PGRES_COMMAND_OK);
+}
+
 static int pg_begin(struct reg_db *d)
 {
 	if (ensure(d))
@@ -483,6 +492,7 @@ const struct reg_db_ops reg_pg_ops = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.in_transaction = pg_in_transaction,
+	.durable = pg_durable,
 	.errmsg = pg_errmsg,
 	.prepare = pg_prepare,
 	.finalize = pg_finalize,

@@ -114,6 +114,14 @@ static void sl_rollback(struct reg_db *d)
 		sqlite3_exec(d->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/* WAL with synchronous=NORMAL syncs at checkpoints only; FULL at each commit. */
+static int sl_durable(struct reg_db *d, bool on)
+{
+	return sqlite3_exec(d->db, on ? "PRAGMA synchronous=FULL" :
+			    "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) ==
+	       SQLITE_OK ? 0 : -1;
+}
+
 static struct reg_stmt *sl_prepare(struct reg_db *d, const char *sql)
 {
 	struct reg_stmt *s = calloc(1, sizeof(*s));
@@ -196,6 +204,7 @@ const struct reg_db_ops reg_sqlite_ops = {
 	.commit = sl_commit,
 	.rollback = sl_rollback,
 	.in_transaction = sl_in_transaction,
+	.durable = sl_durable,
 	.errmsg = sl_errmsg,
 	.prepare = sl_prepare,
 	.finalize = sl_finalize,

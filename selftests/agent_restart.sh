@@ -9,8 +9,10 @@
 # on); a push the kernel refuses is counted and retried, never reported as
 # installed; the gateway reloads its members on SIGHUP; a stopped agent
 # leaves nothing; and after a simulated host restart (module reloaded,
-# state file from another boot) the server re-creates its pairwise
-# contexts above the last sequence checkpoint, with replay-unknown.
+# checkpoints from another boot, in the DB.seq file of earlier versions,
+# which the server imports into its registry once) the server re-creates
+# its pairwise contexts above the last sequence checkpoint, with
+# replay-unknown.
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -201,11 +203,13 @@ send_dev1 40
 sleep 0.5
 s1=$(kfield server /pairwise:dev-1 seq)
 id1=$(kfield server /pairwise:dev-1 id)
-c1=$(jq -r '.contexts["pairwise:dev-1"].seq_start // 0' "$T/registry.db.seq" 2>/dev/null)
+ckpt() { sqlite3 "$T/registry.db" "SELECT seq FROM checkpoints WHERE name = 'pairwise:dev-1'"; }
+c1=$(ckpt)
 ok=1
 [ -n "$s1" ] && [ "$s1" -ge 40 ] && [ "${c1:-0}" -gt "$s1" ] || ok=0
-[ "$(stat -c %a "$T/registry.db.seq" 2>/dev/null)" = 600 ] || { ok=0; ksft_diag "state file: $(ls -l "$T/registry.db.seq" 2>&1)"; }
-ktap_check "server: the checkpoint kept for pairwise:dev-1 ($c1) lies above its sequence number ($s1), file 0600" [ $ok = 1 ]
+[ "$(stat -c %a "$T/registry.db" 2>/dev/null)" = 600 ] || { ok=0; ksft_diag "registry: $(ls -l "$T/registry.db" 2>&1)"; }
+[ ! -e "$T/registry.db.seq" ] || { ok=0; ksft_diag "a registry.db.seq beside the registry"; }
+ktap_check "server: the checkpoint kept in the registry for pairwise:dev-1 ($c1) lies above its sequence number ($s1)" [ $ok = 1 ]
 before=$(kcur server)
 restart server
 ok=1
@@ -226,13 +230,20 @@ left=0
 for n in gw server $MEMBERS; do left=$((left + $(kctx $n))); done
 ktap_check "stopped agents leave no context in the kernel" [ "$left" = 0 ]
 
-# ---- a host restart: the kernel forgets, the state file (from another
-# boot) remembers; the server's kept keys start above the checkpoint and
-# refuse requests (their replay windows are lost, RFC 8613 B.1.2)
-c2=$(jq -r '.contexts["pairwise:dev-1"].seq_start' "$T/registry.db.seq")
-jq '.contexts[].boot_id = "00000000-0000-0000-0000-000000000000"' "$T/registry.db.seq" > "$T/seq.new" &&
-	cat "$T/seq.new" > "$T/registry.db.seq"
+# ---- a host restart: the kernel forgets, the checkpoints (from another
+# boot) remember; the server's kept keys start above the checkpoint and
+# refuse requests (their replay windows are lost, RFC 8613 B.1.2).  They
+# come from an upgrade: moved out of the registry into the DB.seq file
+# an earlier version kept them in, which the server imports once.
+c2=$(ckpt)
+sqlite3 -json "$T/registry.db" "SELECT name, key_fp, seq, replay_unknown FROM checkpoints" |
+	jq '{contexts: (map({(.name): {key_fp, seq_start: .seq,
+		boot_id: "00000000-0000-0000-0000-000000000000",
+		replay_unknown: (.replay_unknown != 0)}}) | add)}' > "$T/registry.db.seq" &&
+	sqlite3 "$T/registry.db" "DELETE FROM checkpoints"
 ok=1
+[ "$(jq '.contexts | length' "$T/registry.db.seq")" -ge 1 ] && [ -z "$(ckpt)" ] ||
+	{ ok=0; ksft_diag "sidecar: $(cat "$T/registry.db.seq")"; }
 coapsec_unload && coapsec_load || ok=0
 mv "$T/server.log" "$T/server.log.2"
 start server
@@ -244,7 +255,11 @@ s3=$(kfield server /pairwise:dev-1 seq)
 send_dev1 3
 [ "$(kfield server /pairwise:dev-1 seq)" -ge $((c2 + 3)) ] || ok=0
 [ $ok = 1 ] || ksft_diag "server after the restart: $(ip netns exec "$SRV" "$CLI" -j context show | jq -c '[.[] | {id, seq, flags, owner}]')"
-ktap_check "host restart: pairwise contexts re-created at or above the checkpoint ($c2), replay-unknown" [ $ok = 1 ]
+# imported: in the registry again, the file gone
+[ ! -e "$T/registry.db.seq" ] && [ "$(ckpt)" -ge "$c2" ] &&
+	grep -q "sequence checkpoint(s) imported into the registry" "$T/server.log" ||
+	{ ok=0; ksft_diag "import: file $(ls "$T"/registry.db.seq 2>&1), registry $(ckpt)"; }
+ktap_check "host restart after an upgrade: DB.seq imported, pairwise contexts re-created at or above the checkpoint ($c2), replay-unknown" [ $ok = 1 ]
 stop_agents
 ktap_check "the stopped server leaves no context" [ "$(kctx server)" = 0 ]
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)\|join refused\|unknown member" "$f" | tail -25 | sed 's/^/# /'; done; }

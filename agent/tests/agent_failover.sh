@@ -140,7 +140,7 @@ wait_log srv-a ": started$" 20 || up=0
 wait_log srv-b ": started$" 20 || up=0
 created=$(cat "$T/srv-a.log" "$T/srv-b.log" | grep -c "group lights created")
 check "two server instances start at once on one empty PostgreSQL registry" \
-	eval '[ $up = 1 ] && [ "$created" = 1 ] && [ "$(q "SELECT count(*), count(DISTINCT sid) FROM members")" = "3|3" ] && grep -q "registry postgresql: .*host=$T/pg " "$T/srv-b.log"'
+	eval '[ $up = 1 ] && [ "$created" = 1 ] && [ "$(q "SELECT count(*), count(DISTINCT sid) FROM memberships")" = "3|3" ] && grep -q "registry postgresql: .*host=$T/pg " "$T/srv-b.log"'
 
 start gw gw
 for d in $MEMBERS; do start $d $d; done

@@ -178,6 +178,36 @@ TEST(gateway_bindings)
 	config_free(&cfg);
 }
 
+#define SERVER_3G "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\"," \
+	"\"gateways\":[{\"id\":\"gw1\",\"identity\":\"g1\",\"key\":\"" K16 "\"}]," \
+	"\"groups\":[{\"name\":\"doors\"},{\"name\":\"floor-2\"},{\"name\":\"lights\"}],"
+
+/*
+ * A member in several groups ("groups"), beside members of one
+ * ("group", as before): the gateway serves each of those groups.
+ */
+TEST(member_groups)
+{
+	struct agent_config cfg;
+	char err[CFG_ERR_LEN], path[256];
+
+	ASSERT_EQ(0, load(SERVER_3G "\"members\":[{\"id\":\"door-1\",\"groups\":[\"doors\",\"floor-2\"],"
+			  "\"identity\":\"i1\",\"key\":\"" K16 "\"},{\"id\":\"lamp-1\",\"group\":\"lights\","
+			  "\"identity\":\"i2\",\"key\":\"" K16 "\"}]}",
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	ASSERT_EQ(2, cfg.n_members);
+	EXPECT_EQ(2, cfg.members[0].n_groups);
+	EXPECT_STREQ("doors", cfg.members[0].groups[0]);
+	EXPECT_STREQ("floor-2", cfg.members[0].groups[1]);
+	EXPECT_TRUE(cfg_member_in_group(&cfg.members[0], "floor-2"));
+	EXPECT_FALSE(cfg_member_in_group(&cfg.members[0], "lights"));
+	EXPECT_EQ(1, cfg.members[1].n_groups);
+	EXPECT_TRUE(cfg_member_in_group(&cfg.members[1], "lights"));
+	EXPECT_TRUE(cfg_gateway_serves_group(&cfg, "gw1", "floor-2"));
+	EXPECT_TRUE(cfg_gateway_serves_group(&cfg, "gw1", "doors"));
+	config_free(&cfg);
+}
+
 /* Member IDs are kept in NFKC as well: "\xef\xac\x81" is U+FB01, "fi". */
 TEST(member_ids_nfkc)
 {
@@ -293,6 +323,19 @@ static const struct bad bad_table[] = {
 	  "\"gateways\":[{\"id\":\"gw1\",\"identity\":\"g1\",\"key\":\"" K16 "\"},"
 	  "{\"id\":\"gw1\",\"identity\":\"g2\",\"key\":\"" K16 "\"}]}", 0600,
 	  "gateways[1].id: expected a unique gateway id, \"gw1\" repeats" },
+	/* members[].groups: a member in several groups */
+	{ SERVER_3G "\"members\":[{\"id\":\"d1\",\"groups\":[\"doors\",\"attic\"],\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].groups[1]: expected the name of a group in \"groups\", \"attic\" is not one" },
+	{ SERVER_3G "\"members\":[{\"id\":\"d1\",\"groups\":[\"doors\",\"doors\"],\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].groups[1]: expected each group once, \"doors\" repeats" },
+	{ SERVER_3G "\"members\":[{\"id\":\"d1\",\"groups\":[],\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].groups: expected an array of 1 to 4 group names from \"groups\"" },
+	{ SERVER_3G "\"members\":[{\"id\":\"d1\",\"groups\":[\"doors\",7],\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0].groups[1]: expected a group name (a string)" },
+	{ SERVER_3G "\"members\":[{\"id\":\"d1\",\"group\":\"doors\",\"groups\":[\"lights\"],\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0]: expected \"group\" (a group name) or \"groups\" (an array of 1 to 4 group names), found both" },
+	{ SERVER_3G "\"members\":[{\"id\":\"d1\",\"identity\":\"i\",\"key\":\"" K16 "\"}]}",
+	  0600, "members[0]: expected \"group\" (a group name) or \"groups\" (an array of 1 to 4 group names), found neither" },
 	/* member IDs compared after NFKC: U+FB01 "fi" is "fi" */
 	{ SERVER_2GW "\"members\":[{\"id\":\"fix\",\"group\":\"g1\",\"identity\":\"i\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\"]},"
 	  "{\"id\":\"\xef\xac\x81x\",\"group\":\"g1\",\"identity\":\"j\",\"key\":\"" K16 "\",\"gateways\":[\"gw1\"]}]}",

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include "kselftest_harness.h"
+#include "agent/contexts.h"
 #include "agent/registry.h"
 
 static void member(struct cfg_member *m, const char *id, const char *group)
@@ -29,9 +30,38 @@ static void member(struct cfg_member *m, const char *id, const char *group)
 	memset(m, 0, sizeof(*m));
 	snprintf(m->id, sizeof(m->id), "%s", id);
 	snprintf(m->norm, sizeof(m->norm), "%s", id);	/* ASCII: NFKC itself */
-	snprintf(m->group, sizeof(m->group), "%s", group);
+	snprintf(m->groups[0], sizeof(m->groups[0]), "%s", group);
+	m->n_groups = 1;
 	snprintf(m->cred.identity, sizeof(m->cred.identity), "%s@srv", id);
 	m->cred.key_len = 16;
+}
+
+struct find_group {
+	const char *group;
+	struct reg_member *m;
+	int found;
+};
+
+static int find_group_cb(void *arg, const struct reg_member *m)
+{
+	struct find_group *fg = arg;
+
+	if (strcmp(m->group, fg->group))
+		return 0;
+	*fg->m = *m;
+	fg->found = 1;
+	return 1;
+}
+
+/* Member @id as a member of @group (sender ID, epoch): 0, 1: not in it. */
+static int member_in(struct registry *r, const char *id, const char *group,
+		     struct reg_member *m)
+{
+	struct find_group fg = { group, m, 0 };
+
+	if (registry_member_groups(r, id, find_group_cb, &fg))
+		return -1;
+	return fg.found ? 0 : 1;
 }
 
 static int count_cb(void *arg, const struct reg_member *m)
@@ -133,7 +163,7 @@ FIXTURE_SETUP(reg)
 		snprintf(self->target, sizeof(self->target), "%s", pg);
 		/* Every test starts from an empty registry. */
 		ASSERT_EQ(0, raw_sql(REG_POSTGRESQL, pg,
-				     "DROP TABLE IF EXISTS members, groups, served"));
+				     "DROP TABLE IF EXISTS members, memberships, groups, served, gateway_sids, checkpoints"));
 	}
 	memset(&self->cfg, 0, sizeof(self->cfg));
 	strcpy(self->groups[0].name, "lights");
@@ -179,13 +209,13 @@ TEST_F(reg, survives_restart)
 	EXPECT_EQ(3, registry_member_count(r));
 	ASSERT_EQ(0, registry_member_issue(r, "dev-1", "gw1", rand, ks));
 	ASSERT_EQ(0, registry_member_set_sr_seq(r, "dev-1", 5));
-	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", 1));
-	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m1));
+	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", "lights", 1));
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &m1));
 	ASSERT_EQ(0, registry_group_get(r, "lights", &g1));
 	EXPECT_EQ(1, g1.epoch);
 	EXPECT_EQ(16, g1.secret_len);
 	/* Sender IDs are unique in the group; 00 is the gateway's. */
-	ASSERT_EQ(0, registry_member_get(r, "dev-2", &m2));
+	ASSERT_EQ(0, member_in(r, "dev-2", "lights", &m2));
 	EXPECT_EQ(1, m1.sid_len);
 	EXPECT_NE(0, m1.sid[0]);
 	EXPECT_NE(0, m2.sid[0]);
@@ -202,7 +232,7 @@ TEST_F(reg, survives_restart)
 	/* A restart with the same configuration changes nothing. */
 	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
 	EXPECT_EQ(0, rekeyed_n);
-	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m2));
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &m2));
 	EXPECT_TRUE(m2.issued);
 	EXPECT_EQ(0, memcmp(m2.ks, ks, KS_LEN));
 	EXPECT_EQ(0, memcmp(m2.rand, rand, KS_RAND_LEN));
@@ -617,8 +647,8 @@ TEST_F(reg, gateway_sender_ids)
 	ASSERT_EQ(0, registry_gateway_sid(r, "gw2", "lights", s2, &l2));
 	EXPECT_EQ(1, registry_gateway_sid(r, "gw2", "doors", s2, &l2));
 	ASSERT_EQ(0, registry_gateway_sid(r, "gw2", "lights", s2, &l2));
-	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m1));
-	ASSERT_EQ(0, registry_member_get(r, "dev-2", &m2));
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &m1));
+	ASSERT_EQ(0, member_in(r, "dev-2", "lights", &m2));
 	EXPECT_EQ(1, l1);
 	EXPECT_EQ(1, l2);
 	EXPECT_NE(s1[0], s2[0]);
@@ -639,7 +669,7 @@ TEST_F(reg, gateway_sender_ids)
 	ASSERT_EQ(0, registry_group_gateways(r, "lights", gw_cb, again));
 	EXPECT_STREQ(list, again);
 	/* gw2 no longer serves dev-2: it loses its ID, lights is rekeyed. */
-	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", 1));
+	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", "lights", 1));
 	ASSERT_EQ(0, registry_group_get(r, "lights", &before));
 	self->members[1].gw[0] = 0;
 	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
@@ -647,6 +677,317 @@ TEST_F(reg, gateway_sender_ids)
 	ASSERT_EQ(0, registry_group_get(r, "lights", &after));
 	EXPECT_EQ(before.epoch + 1, after.epoch);
 	EXPECT_STREQ("lights", rekeyed_name);
+	registry_close(r);
+}
+
+/*
+ * Sequence checkpoints live in the registry: kept across a reopen, the
+ * larger number wins for the same keys, new keys replace them, a
+ * forgotten one is gone.
+ */
+TEST_F(reg, checkpoints)
+{
+	struct registry *r;
+	struct seqstate *ss;
+	struct reg_checkpoint cp;
+	uint8_t ks[KS_LEN] = { 1, 2, 3 }, ks2[KS_LEN] = { 4, 5, 6 };
+	char err[512];
+	struct actx c, c2;
+	uint64_t seq = 0;
+	bool ru = true;
+
+	ASSERT_EQ(0, actx_pairwise(&c, "dev-1", ks, "dev-1@srv", true, 1 << 20));
+	ASSERT_EQ(0, actx_pairwise(&c2, "dev-1", ks2, "dev-1@srv", true, 1 << 20));
+	REG_OPEN(r);
+	EXPECT_EQ(1, registry_checkpoint_get(r, c.name, &cp));
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	EXPECT_FALSE(seqstate_get(ss, &c, &seq, &ru));
+	ASSERT_EQ(0, seqstate_put(ss, &c, 5000, false));
+	/* A smaller number never lowers it. */
+	ASSERT_EQ(0, seqstate_put(ss, &c, 100, false));
+	seqstate_close(ss);
+	registry_close(r);
+
+	REG_OPEN(r);
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(5000, seq);
+	EXPECT_FALSE(ru);	/* written in this boot */
+	/* Other keys under the same name: nothing kept for them. */
+	EXPECT_FALSE(seqstate_get(ss, &c2, &seq, &ru));
+	ASSERT_EQ(0, registry_checkpoint_get(r, c.name, &cp));
+	EXPECT_EQ(5000, cp.seq);
+	EXPECT_EQ(16, strlen(cp.key_fp));
+	/* Written in another boot: the replay windows are unknown. */
+	strcpy(cp.boot_id, "00000000-0000-0000-0000-000000000000");
+	ASSERT_EQ(0, registry_checkpoint_put(r, c.name, &cp));
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_TRUE(ru);
+	/* Not inside a transaction: it would not be durable before the push. */
+	ASSERT_EQ(0, registry_begin(r));
+	EXPECT_EQ(-1, registry_checkpoint_put(r, c.name, &cp));
+	registry_rollback(r);
+	/* New keys replace the entry. */
+	ASSERT_EQ(0, seqstate_put(ss, &c2, 7, false));
+	EXPECT_FALSE(seqstate_get(ss, &c, &seq, &ru));
+	ASSERT_TRUE(seqstate_get(ss, &c2, &seq, &ru));
+	EXPECT_EQ(7, seq);
+	ASSERT_EQ(0, seqstate_forget(ss, c.name));
+	EXPECT_EQ(1, registry_checkpoint_get(r, c.name, &cp));
+	EXPECT_EQ(0, seqstate_forget(ss, c.name));
+	seqstate_close(ss);
+	registry_close(r);
+	actx_wipe(&c);
+	actx_wipe(&c2);
+}
+
+/*
+ * The DB.seq file of earlier versions is imported once into the registry
+ * (entries as written, the larger number winning) and deleted; one that
+ * does not parse stops the agent and stays.
+ */
+TEST_F(reg, checkpoint_sidecar_imported_once)
+{
+	struct registry *r;
+	struct seqstate *ss;
+	struct reg_checkpoint cp;
+	uint8_t ks[KS_LEN] = { 7, 7, 7 };
+	char err[512], side[128], fp[17];
+	struct actx c;
+	uint64_t seq = 0;
+	bool ru = false;
+	FILE *f;
+
+	snprintf(side, sizeof(side), "%s/registry.db.seq", self->dir);
+	ASSERT_EQ(0, actx_pairwise(&c, "dev-1", ks, "dev-1@srv", true, 1 << 20));
+	/* The fingerprint of c's keys, as the old file holds it. */
+	REG_OPEN(r);
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_EQ(0, seqstate_put(ss, &c, 1, false));
+	ASSERT_EQ(0, registry_checkpoint_get(r, c.name, &cp));
+	strcpy(fp, cp.key_fp);
+	ASSERT_EQ(0, seqstate_forget(ss, c.name));
+	seqstate_close(ss);
+
+	f = fopen(side, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "{\"contexts\": {\"%s\": {\"key_fp\": \"%s\", \"seq_start\": 123456,"
+		   " \"boot_id\": \"00000000-0000-0000-0000-000000000000\", \"replay_unknown\": false}}}\n",
+		c.name, fp);
+	fclose(f);
+	ss = seqstate_open(r, side, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	EXPECT_NE(0, access(side, F_OK));
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(123456, seq);
+	EXPECT_TRUE(ru);	/* another boot wrote it */
+	/* Moves on; a stale copy of the file put back does not lower it. */
+	ASSERT_EQ(0, seqstate_put(ss, &c, 200000, false));
+	seqstate_close(ss);
+	f = fopen(side, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "{\"contexts\": {\"%s\": {\"key_fp\": \"%s\", \"seq_start\": 123456}}}\n",
+		c.name, fp);
+	fclose(f);
+	ss = seqstate_open(r, side, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(200000, seq);
+	seqstate_close(ss);
+	registry_close(r);
+
+	/* The import survives a reopen (it is in the registry now). */
+	REG_OPEN(r);
+	ss = seqstate_open(r, side, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(200000, seq);
+	seqstate_close(ss);
+
+	f = fopen(side, "w");
+	ASSERT_NE(NULL, f);
+	fprintf(f, "{\"contexts\": [1, 2]}\n");
+	fclose(f);
+	err[0] = 0;
+	EXPECT_EQ(NULL, seqstate_open(r, side, err, sizeof(err)));
+	TH_LOG("%s", err);
+	EXPECT_NE(NULL, strstr(err, "registry.db.seq: sequence state: expected"));
+	EXPECT_EQ(0, access(side, F_OK));
+	registry_close(r);
+	actx_wipe(&c);
+}
+
+/*
+ * A member in two groups: a sender ID in each (unique there), its Ks
+ * once; leaving one group rekeys that group only and keeps its Ks, its
+ * sender ID and its epoch in the other; a rekey of one group leaves the
+ * other alone.
+ */
+TEST_F(reg, member_in_two_groups)
+{
+	struct registry *r;
+	struct reg_member m, l1, d1, d3, d1b;
+	struct reg_group lights1, doors1, lights2, doors2, lights3;
+	uint8_t rand[KS_RAND_LEN] = { 1 }, ks[KS_LEN] = { 2 };
+	int n = 0;
+
+	/* dev-1 in lights and doors (doors already has dev-3). */
+	strcpy(self->members[0].groups[1], "doors");
+	self->members[0].n_groups = 2;
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	EXPECT_EQ(3, registry_member_count(r));
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &l1));
+	ASSERT_EQ(0, member_in(r, "dev-1", "doors", &d1));
+	ASSERT_EQ(0, member_in(r, "dev-3", "doors", &d3));
+	EXPECT_NE(0, memcmp(d1.sid, d3.sid, 1));
+	registry_group_members(r, "doors", count_cb, &n);
+	EXPECT_EQ(2, n);
+	n = 0;
+	registry_member_groups(r, "dev-1", count_cb, &n);
+	EXPECT_EQ(2, n);
+	ASSERT_EQ(0, registry_member_issue(r, "dev-1", "gw1", rand, ks));
+	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", "lights", 1));
+	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", "doors", 1));
+	ASSERT_EQ(0, registry_group_get(r, "lights", &lights1));
+	ASSERT_EQ(0, registry_group_get(r, "doors", &doors1));
+
+	/* A rekey of doors leaves lights alone. */
+	ASSERT_EQ(0, registry_group_rekey(r, "doors", &self->drbg, 30));
+	ASSERT_EQ(0, registry_group_get(r, "lights", &lights2));
+	ASSERT_EQ(0, registry_group_get(r, "doors", &doors2));
+	EXPECT_EQ(0, memcmp(&lights1, &lights2, sizeof(lights1)));
+	EXPECT_EQ(doors1.epoch + 1, doors2.epoch);
+
+	/* dev-1 leaves doors: doors is rekeyed, lights is not. */
+	self->members[0].n_groups = 1;
+	rekeyed_n = 0;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
+	EXPECT_EQ(1, rekeyed_n);
+	EXPECT_STREQ("doors", rekeyed_name);
+	EXPECT_EQ(1, member_in(r, "dev-1", "doors", &m));
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &m));
+	EXPECT_EQ(0, memcmp(l1.sid, m.sid, l1.sid_len));
+	EXPECT_EQ(1, m.issued_epoch);
+	EXPECT_TRUE(m.issued);
+	EXPECT_EQ(0, memcmp(m.ks, ks, KS_LEN));
+	ASSERT_EQ(0, registry_group_get(r, "lights", &lights3));
+	EXPECT_EQ(0, memcmp(&lights1, &lights3, sizeof(lights1)));
+	ASSERT_EQ(0, registry_group_get(r, "doors", &doors1));
+	EXPECT_EQ(doors2.epoch + 1, doors1.epoch);
+	ASSERT_EQ(0, member_in(r, "dev-3", "doors", &m));
+
+	/* Back into doors: a sender ID there again, no other change. */
+	self->members[0].n_groups = 2;
+	rekeyed_n = 0;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
+	EXPECT_EQ(0, rekeyed_n);
+	ASSERT_EQ(0, member_in(r, "dev-1", "doors", &d1b));
+	EXPECT_EQ(0, d1b.issued_epoch);
+	EXPECT_NE(0, memcmp(d1b.sid, d3.sid, 1));
+	registry_close(r);
+}
+
+/*
+ * A registry written by an earlier version (one group per member, in
+ * members) opens: its members keep their Ks, sender ID and epoch, now as
+ * one membership, and can join a second group.
+ */
+TEST_F(reg, old_schema_migrates)
+{
+	static const char old[] =
+		"CREATE TABLE groups("
+		" name TEXT PRIMARY KEY, alg BIGINT NOT NULL, epoch BIGINT NOT NULL,"
+		" gid BLOB NOT NULL, secret BLOB NOT NULL, salt BLOB NOT NULL,"
+		" old_gid BLOB, retire_at BIGINT NOT NULL DEFAULT 0);"
+		"CREATE TABLE members("
+		" id TEXT PRIMARY KEY, ksid TEXT NOT NULL, grp TEXT NOT NULL,"
+		" sid BLOB NOT NULL, gateway TEXT, rand BLOB, ks BLOB,"
+		" sr_seq BIGINT NOT NULL DEFAULT -1,"
+		" issued_epoch BIGINT NOT NULL DEFAULT 0,"
+		" UNIQUE(grp, sid));"
+		"CREATE TABLE served("
+		" gateway TEXT NOT NULL, grp TEXT NOT NULL, epoch BIGINT NOT NULL,"
+		" PRIMARY KEY(gateway, grp));";
+	static const char rows_sqlite[] =
+		"INSERT INTO groups VALUES('lights', 10, 4, x'01020304', x'00112233445566778899aabbccddeeff', x'0102030405060708', NULL, 0);"
+		"INSERT INTO groups VALUES('doors', 10, 1, x'05060708', x'ffeeddccbbaa99887766554433221100', x'0807060504030201', NULL, 0);"
+		"INSERT INTO members VALUES('dev-1', 'dev-1@srv', 'lights', x'07', 'gw1', x'0a0b0c0d0e0f101112131415161718190a0b0c0d0e0f10111213141516171819', x'2122232425262728292a2b2c2d2e2f302122232425262728292a2b2c2d2e2f30', 9, 4);"
+		"INSERT INTO members VALUES('dev-2', 'dev-2@srv', 'lights', x'02', NULL, NULL, NULL, -1, 0);"
+		"INSERT INTO members VALUES('dev-3', 'dev-3@srv', 'doors', x'01', NULL, NULL, NULL, -1, 0);";
+	char rows[sizeof(rows_sqlite) + 64], ddl[sizeof(old) + 64], *p;
+	struct registry *r;
+	struct reg_member m, d;
+	struct reg_group g;
+
+	if (variant->backend == REG_POSTGRESQL && !self->target[0])
+		SKIP(return, "COAPSEC_TEST_PG is not set: no PostgreSQL cluster to test on");
+	/* x'..' is SQLite's blob literal; PostgreSQL's is '\\x..'::bytea. */
+	strcpy(rows, rows_sqlite);
+	if (variant->backend == REG_POSTGRESQL) {
+		char *q, buf[sizeof(rows) * 2];
+
+		for (p = rows, q = buf; *p; p++) {
+			if (p[0] == 'x' && p[1] == '\'' && (p == rows || p[-1] == ' ' || p[-1] == ',')) {
+				q += sprintf(q, "'\\x");
+				p++;
+				continue;
+			}
+			*q++ = *p;
+		}
+		*q = 0;
+		/* and BLOB is BYTEA there */
+		for (const char *o = old; *o; o++) {
+			if (o == old)
+				q = ddl;
+			if (!strncmp(o, "BLOB", 4)) {
+				q += sprintf(q, "BYTEA");
+				o += 3;
+				continue;
+			}
+			*q++ = *o;
+		}
+		*q = 0;
+		ASSERT_EQ(0, raw_sql(variant->backend, self->target,
+				     "DROP TABLE IF EXISTS members_v2"));
+		ASSERT_EQ(0, raw_sql(variant->backend, self->target, ddl));
+		ASSERT_EQ(0, raw_sql(variant->backend, self->target, buf));
+	} else {
+		ASSERT_EQ(0, raw_sql(variant->backend, self->target, old));
+		ASSERT_EQ(0, raw_sql(variant->backend, self->target, rows));
+	}
+
+	REG_OPEN(r);
+	EXPECT_EQ(3, registry_member_count(r));
+	ASSERT_EQ(0, registry_member_get(r, "dev-1", &m));
+	EXPECT_TRUE(m.issued);
+	EXPECT_EQ(0x21, m.ks[0]);
+	EXPECT_EQ(9, m.sr_seq);
+	EXPECT_STREQ("gw1", m.gateway);
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &m));
+	EXPECT_EQ(1, m.sid_len);
+	EXPECT_EQ(7, m.sid[0]);
+	EXPECT_EQ(4, m.issued_epoch);
+	/* The same configuration changes nothing: no rekey. */
+	rekeyed_n = 0;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
+	EXPECT_EQ(0, rekeyed_n);
+	ASSERT_EQ(0, registry_group_get(r, "lights", &g));
+	EXPECT_EQ(4, g.epoch);
+	/* And dev-1 may now join doors too. */
+	strcpy(self->members[0].groups[1], "doors");
+	self->members[0].n_groups = 2;
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, rekeyed, NULL));
+	EXPECT_EQ(0, rekeyed_n);
+	ASSERT_EQ(0, member_in(r, "dev-1", "doors", &d));
+	EXPECT_NE(1, d.sid[0]);		/* dev-3 holds 01 there */
+	registry_close(r);
+	/* Opened again: nothing left to migrate. */
+	REG_OPEN(r);
+	ASSERT_EQ(0, member_in(r, "dev-1", "doors", &d));
 	registry_close(r);
 }
 
