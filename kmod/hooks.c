@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netfilter hooks, registered in every namespace for IPv4 and IPv6:
+ * Netfilter hooks for IPv4 and IPv6, registered in a namespace only while
+ * it has policies (netns.c, coapsec_net_sync()):
  *
  *   LOCAL_OUT  protect (policies with direction out)
  *   LOCAL_IN   verify  (policies with direction in)
@@ -8,7 +9,9 @@
  *
  * Responses need no policy: they follow their request through the
  * exchange table.  Protection runs after the filter table has seen the
- * plaintext going out; verification before it sees what comes in.
+ * plaintext going out; verification before it sees what comes in.  What
+ * no policy can concern leaves at the first look (filter.c), before any
+ * header is pulled.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -17,6 +20,7 @@
 #include "context.h"
 #include "crypto_aead.h"
 #include "exchange.h"
+#include "filter.h"
 #include "hooks.h"
 #include "icmp.h"
 #include "netns.h"
@@ -111,11 +115,16 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	const struct coapsec_filter *f;
 	const struct net_device *dev;
 	struct coapsec_pkt pkt;
 	unsigned int verdict;
 
 	pkt.dir = (unsigned long)priv;
+	/* nf_hook() holds rcu_read_lock(). */
+	f = rcu_dereference(coapsec_net(state->net)->filter);
+	if (!f || coapsec_filter_pass(f, skb, state->pf, pkt.dir))
+		return NF_ACCEPT;
 	if (!coapsec_pkt_parse(skb, family, &pkt)) {
 		/* Errors quoting what we decrypted, leaving or crossing. */
 		if (pkt.dir != COAPSEC_DIR_IN &&

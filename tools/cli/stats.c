@@ -77,6 +77,8 @@ int cmd_stats(int argc, char **argv)
 					    json_integer(s.contexts));
 			json_object_set_new(o, "policies",
 					    json_integer(s.policies));
+			json_object_set_new(o, "hooks",
+					    json_boolean(s.hooks));
 		}
 		if (s.has_all) {
 			json_object_set_new(o, "contexts_all_netns",

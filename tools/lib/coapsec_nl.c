@@ -1166,6 +1166,8 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 				s->contexts = get_u32(attr);
 			else if (t == COAPSEC_A_STATS_POLICIES)
 				s->policies = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_HOOKS)
+				s->hooks = get_u8(attr);
 			else if (t == COAPSEC_A_STATS_CONTEXTS_ALL)
 				s->contexts_all = get_u32(attr),
 				s->has_all = true;
