@@ -134,7 +134,7 @@ int coapsec_net_sync(struct coapsec_net *cn, const struct coapsec_policy *extra)
 	err = coapsec_net_defrag(cn, want4 || cn->defrag4,
 				 want6 || cn->defrag6);
 	if (!err && want_hooks && !cn->hooks) {
-		err = coapsec_hooks_register(cn->net);
+		err = coapsec_hooks_register(cn);
 		cn->hooks = !err;
 	}
 	if (err) {
@@ -146,7 +146,7 @@ int coapsec_net_sync(struct coapsec_net *cn, const struct coapsec_policy *extra)
 
 	/* Shrinking: hooks (no packet in them after), then the rest. */
 	if (!want_hooks && cn->hooks) {
-		coapsec_hooks_unregister(cn->net);
+		coapsec_hooks_unregister(cn);
 		cn->hooks = false;
 	}
 	if (!want_hooks && old) {

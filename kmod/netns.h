@@ -8,6 +8,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -16,6 +17,9 @@
 #include <net/netns/generic.h>
 
 #include "stats.h"
+
+/* IPv4 and IPv6 LOCAL_OUT, LOCAL_IN, FORWARD */
+#define COAPSEC_NF_OPS	6
 
 struct coapsec_exchange_table;
 struct coapsec_filter;
@@ -59,6 +63,7 @@ struct coapsec_net {
 	 * their filter, IP defragmentation.  coapsec_net_sync(); lock.
 	 */
 	struct coapsec_filter __rcu *filter;
+	struct nf_hook_ops nf_ops[COAPSEC_NF_OPS];	/* hooks.c */
 	bool hooks;			/* registered */
 	bool defrag4, defrag6;		/* nf_defrag_ipv{4,6}_enable() */
 	bool lingering;			/* kept for exchanges: the gc retries */
