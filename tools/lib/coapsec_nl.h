@@ -156,6 +156,7 @@ struct coapsec_stats_info {
 	/* Namespace query only. */
 	uint32_t contexts, policies, contexts_all, policies_all;
 	bool hooks;	/* the namespace's netfilter hooks are registered */
+	bool has_hooks;	/* the kernel said (older modules do not) */
 	bool has_all;	/* *_all: only for the host's CAP_NET_ADMIN */
 };
 
