@@ -3,9 +3,13 @@
 # make bench: the packet path's benchmarks in one VM run under
 # qemu -icount (bench/run.sh in the guest), results and plots in
 # $(B)/bench (bench/report.py).  Not part of make check.
-BENCH_PROGS := $(B)/bench/udpflow $(B)/bench/ctxfill $(B)/bench/grouprate
+BENCH_PROGS := $(B)/bench/udpflow $(B)/bench/tcpflow $(B)/bench/ctxfill \
+	$(B)/bench/grouprate
 
 $(B)/bench/udpflow: $(B)/bench/udpflow.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/bench/tcpflow: $(B)/bench/tcpflow.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/bench/grouprate: $(B)/bench/grouprate.o

@@ -26,7 +26,14 @@ lost = {}
 contexts = {}		# contexts installed -> rate (100 B)
 recipients = {}		# recipients in the group context -> rate (100 B)
 group = {}		# "plain"/"coapsec" -> commands/s; "dtls" -> {N: commands/s}
+untouched = {}		# "coap"/"udp"/"tcp" -> {False, True (coapsec)} -> rate
 for p in points:
+    if p["config"].startswith("untouched_"):
+        untouched.setdefault(p["config"][10:], {})[p["coapsec"]] = p["rate"]
+        if p["received"] != p["sent"] or p.get("bad"):
+            lost["%s/%s" % (p["config"], p["coapsec"])] = \
+                {"sent": p["sent"], "received": p["received"]}
+        continue
     if p["config"].startswith("group_"):
         kind = p["config"][6:]
         if kind == "dtls":
@@ -63,6 +70,12 @@ for c in ("plain", "coapsec", "esp"):
 base = contexts.get(1) or contexts.get(min(contexts)) if contexts else None
 ctx_ratio = {n: round(r / base, 3) for n, r in sorted(contexts.items())} \
     if base else {}
+
+UNTOUCHED = [("coap", "CoAP (100 B) to a host no policy names", 0.97),
+             ("udp", "UDP (100 B) to a port no policy names", 0.99),
+             ("tcp", "a TCP stream", 0.99)]
+untouched_ratio = {k: round(v[True] / v[False], 4)
+                   for k, v in untouched.items() if len(v) == 2}
 
 rcp_base = recipients.get(1)
 rcp_ratio = {n: round(r / rcp_base, 3) for n, r in sorted(recipients.items())} \
@@ -133,6 +146,20 @@ if not rates:
                           if t.startswith("5,000 recipients")}
 if not recipients:
     results["targets"].pop("5,000 recipients in one group >= 0.95 of 1")
+if untouched_ratio:
+    results["untouched"] = {
+        "what": "traffic coapsec does not handle: rate with coapsec loaded, "
+                "one context and ten policies for other hosts on both ends, "
+                "over the rate without the module (udp: messages, tcp: bytes "
+                "per guest-second)",
+        "rates": {k: {"without": round(v[False], 1),
+                      "with": round(v[True], 1)}
+                  for k, v in untouched.items() if len(v) == 2},
+        "ratios": untouched_ratio}
+    for k, what, want in UNTOUCHED:
+        if k in untouched_ratio:
+            results["targets"]["%s >= %.2f" % (what, want)] = \
+                untouched_ratio[k] >= want
 results.update({
     "lost": lost,
 })
@@ -184,6 +211,15 @@ if group:
     for n, r in sorted(group.get("dtls", {}).items()):
         print("  %5d members: DTLS-PSK unicast %9.1f/s   coapsec/DTLS %8.1f" %
               (n, r, group.get("coapsec", 0) / r))
+if untouched_ratio:
+    print()
+    print("traffic coapsec does not handle, with coapsec (one context, ten "
+          "policies for other hosts) over without:")
+    for k, what, _ in UNTOUCHED:
+        if k in untouched_ratio:
+            print("  %-40s %12.1f/s %12.1f/s  %.4f" % (
+                what, untouched[k][False], untouched[k][True],
+                untouched_ratio[k]))
 print()
 for t, ok in results["targets"].items():
     print("target %-32s %s" % (t, "met" if ok else "NOT met"))

@@ -21,7 +21,8 @@ SIZES=${BENCH_SIZES:-16 100 500 1000}
 CONTEXTS=${BENCH_CONTEXTS:-1 1000 100000}
 GROUP_N=${BENCH_GROUP_N:-10 100 1000}
 RECIPIENTS=${BENCH_RECIPIENTS:-1 5000}
-# BENCH_ONLY=recipients: just the group-size points (and their reference).
+# BENCH_ONLY=recipients: just the group-size points (and their reference);
+# BENCH_ONLY=untouched: just traffic coapsec does not handle.
 POINTS=$OUT/points.jsonl
 TMP=$(mktemp -d)
 : > "$POINTS"
@@ -110,6 +111,66 @@ recipients_bench() {
 	done
 }
 
+# Traffic coapsec does not handle, without the module and then with it
+# loaded, one context and ten policies for other hosts on both ends
+# (issue 17): CoAP to a host no policy names (100 B), a UDP flow to a
+# port no policy names, a TCP stream.  The figure is each ratio.
+UNTOUCHED_BYTES=${BENCH_TCP_BYTES:-16777216}
+untouched_flows() {	# untouched_flows WITH-COAPSEC(true/false)
+	local r
+	flow untouched_coap "$UA" 10.41.0.1 "$UB" 10.41.0.2 100 \
+		"\"coapsec\": $1"
+	r=$("$B/bench/udpflow" "$UA" 10.41.0.1 "$UB" 10.41.0.2 100 "$COUNT" \
+		32 9000)
+	echo "{\"config\": \"untouched_udp\", \"coapsec\": $1, ${r#\{}" >> "$POINTS"
+	printf '  %-14s %5s B  %s\n' untouched_udp 100 "$r"
+	r=$("$B/bench/tcpflow" "$UA" 10.41.0.1 "$UB" 10.41.0.2 \
+		"$UNTOUCHED_BYTES" 9001)
+	echo "{\"config\": \"untouched_tcp\", \"coapsec\": $1, ${r#\{}" >> "$POINTS"
+	printf '  %-14s %5s    %s\n' untouched_tcp "" "$r"
+}
+
+untouched_bench() {
+	local ns i
+	echo "traffic coapsec does not handle, without and with coapsec"
+	setup_ns UA UB
+	link "$UA" "$UB" 41
+	untouched_flows false
+	coapsec_load
+	for ns in "$UA" "$UB"; do
+		ip netns exec "$ns" "$CLI" context add id 1 \
+			secret "$TMP/usecret" id-context 00f041 \
+			sender-id 01 recipient-id 00 > /dev/null
+		for i in 1 2 3 4 5; do
+			ip netns exec "$ns" "$CLI" policy add dir out \
+				dst "10.99.0.$i" action protect 1 > /dev/null
+			ip netns exec "$ns" "$CLI" policy add dir in \
+				src "10.99.0.$i" action require > /dev/null
+		done
+	done
+	untouched_flows true
+	check "untouched: UB policies" "$(counter "$UB" policies)" 10
+	# Untouched means it: nothing verified, dropped or counted at UB.
+	if [ "$(counter "$UB" verified)$(counter "$UB" policy_drops)" != 00 ]; then
+		echo "ERROR: untouched traffic went through coapsec at UB" >&2
+		exit 1
+	fi
+	coapsec_unload
+}
+
+if [ "${BENCH_ONLY:-}" = untouched ]; then
+	umask 077
+	echo 41414141414141414141414141414141 > "$TMP/usecret"
+	untouched_bench
+	cat > "$OUT/env.json" <<JSON
+{"kernel": "$(uname -r)", "cpus": $(nproc), "count": $COUNT,
+ "clock": "guest CLOCK_MONOTONIC under qemu -icount shift=0,sleep=off (1 ns per instruction)",
+ "only": "untouched"}
+JSON
+	cleanup_ns
+	exit 0
+fi
+
 if [ "${BENCH_ONLY:-}" = recipients ]; then
 	cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
 	coapsec_load
@@ -125,6 +186,9 @@ JSON
 fi
 
 echo "guest: $(uname -r), $(nproc) CPU, $COUNT messages per point"
+umask 077
+echo 41414141414141414141414141414141 > "$TMP/usecret"
+untouched_bench
 echo "plain UDP, no module loaded"
 for n in $SIZES; do
 	flow plain "$A" 10.1.0.1 "$BN" 10.1.0.2 "$n"

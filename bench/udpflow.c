@@ -5,9 +5,9 @@
  * CLOCK_MONOTONIC.  Under qemu -icount that clock counts instructions, so
  * the rate repeats exactly from run to run (docs/vm-notes.md).
  *
- *   udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH]
+ *   udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH [PORT]]
  *
- * Messages are Non-confirmable POST requests to port 5683 with a 2-byte
+ * Messages are Non-confirmable POST requests to PORT (5683) with a 2-byte
  * token, Uri-Path "b" and PAYLOAD bytes.  They go out in batches of BATCH
  * (sendmmsg; default and at most 32; 1 makes one system call per message
  * each way) and are drained without waiting (recvmmsg, MSG_DONTWAIT) until
@@ -131,20 +131,24 @@ int main(int argc, char **argv)
 	struct sockaddr_storage src, dst;
 	socklen_t srclen, dstlen;
 	unsigned long count, sent = 0, got = 0, bad = 0, batch = BATCH;
+	unsigned long port = COAP_PORT;
 	size_t payload, len;
 	double t0, t_last;
 	int s, r, i, n;
 
-	if (argc != 7 && argc != 8) {
-		fprintf(stderr, "usage: udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH]\n");
+	if (argc < 7 || argc > 9) {
+		fprintf(stderr, "usage: udpflow FROM-NS SRC-ADDR TO-NS DST-ADDR PAYLOAD COUNT [BATCH [PORT]]\n");
 		return 2;
 	}
 	payload = strtoul(argv[5], NULL, 0);
 	count = strtoul(argv[6], NULL, 0);
-	if (argc == 8)
+	if (argc >= 8)
 		batch = strtoul(argv[7], NULL, 0);
-	if (payload > MAX_PAYLOAD || !count || !batch || batch > BATCH) {
-		fprintf(stderr, "udpflow: payload at most %d, count > 0, batch 1..%d\n",
+	if (argc == 9)
+		port = strtoul(argv[8], NULL, 0);
+	if (payload > MAX_PAYLOAD || !count || !batch || batch > BATCH ||
+	    !port || port > 65535) {
+		fprintf(stderr, "udpflow: payload at most %d, count > 0, batch 1..%d, port 1..65535\n",
 			MAX_PAYLOAD, BATCH);
 		return 2;
 	}
@@ -153,7 +157,7 @@ int main(int argc, char **argv)
 	if (root_ns < 0)
 		die("/proc/self/ns/net");
 	s = udp_socket(argv[1], argv[2], 0, &src, &srclen);
-	r = udp_socket(argv[3], argv[4], COAP_PORT, &dst, &dstlen);
+	r = udp_socket(argv[3], argv[4], port, &dst, &dstlen);
 
 	memset(tmsg, 0, sizeof(tmsg));
 	memset(rmsg, 0, sizeof(rmsg));

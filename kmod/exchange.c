@@ -88,6 +88,26 @@ static bool coapsec_exchange_live(const struct coapsec_exchange *e)
 	return e->expires && time_before(jiffies, e->expires);
 }
 
+bool coapsec_exchange_bound_live(struct coapsec_net *cn)
+{
+	struct coapsec_exchange_table *t = cn->exchanges;
+	struct coapsec_exchange_bucket *b;
+	unsigned int i, w;
+	bool live = false;
+
+	lockdep_assert_held(&cn->lock);
+	for (i = 0; t && i < COAPSEC_EXCHANGE_BUCKETS && !live; i++) {
+		b = &t->bucket[i];
+		spin_lock_bh(&b->lock);
+		for (w = 0; w < COAPSEC_EXCHANGE_WAYS; w++)
+			if (coapsec_exchange_live(&b->way[w]) &&
+			    !(b->way[w].flags & COAPSEC_EXCHANGE_F_PLAIN))
+				live = true;
+		spin_unlock_bh(&b->lock);
+	}
+	return live;
+}
+
 static bool coapsec_exchange_same(const struct coapsec_exchange *e, u8 role,
 				  u8 family, const struct in6_addr *peer,
 				  __be16 port, __be16 lport, const u8 *token,

@@ -175,4 +175,10 @@ struct coapsec_context *coapsec_exchange_context(struct net *net,
 /* Whether @net has ever had a context (and so may have exchanges). */
 bool coapsec_exchange_in_use(struct net *net);
 
+/*
+ * Whether @cn's table holds a live exchange that binds protection (not a
+ * plain one): its answers still need the hooks.  Under cn->lock.
+ */
+bool coapsec_exchange_bound_live(struct coapsec_net *cn);
+
 #endif /* COAPSEC_EXCHANGE_H */

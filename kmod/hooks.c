@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netfilter hooks, registered in every namespace for IPv4 and IPv6:
+ * Netfilter hooks for IPv4 and IPv6, registered in a namespace only while
+ * it has policies (netns.c, coapsec_net_sync()):
  *
  *   LOCAL_OUT  protect (policies with direction out)
  *   LOCAL_IN   verify  (policies with direction in)
@@ -8,7 +9,9 @@
  *
  * Responses need no policy: they follow their request through the
  * exchange table.  Protection runs after the filter table has seen the
- * plaintext going out; verification before it sees what comes in.
+ * plaintext going out; verification before it sees what comes in.  What
+ * no policy can concern leaves at the first look (filter.c), before any
+ * header is pulled.
  */
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -17,6 +20,7 @@
 #include "context.h"
 #include "crypto_aead.h"
 #include "exchange.h"
+#include "filter.h"
 #include "hooks.h"
 #include "icmp.h"
 #include "netns.h"
@@ -107,15 +111,27 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	return coapsec_receive(skb, pkt, action, pkt->dir == COAPSEC_DIR_FWD);
 }
 
+/* @priv is the namespace's state: no net_generic() lookup per packet. */
 static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 				 const struct nf_hook_state *state)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+	const struct coapsec_filter *f;
+	struct coapsec_net *cn = priv;
 	const struct net_device *dev;
 	struct coapsec_pkt pkt;
 	unsigned int verdict;
 
-	pkt.dir = (unsigned long)priv;
+	if (state->hook == NF_INET_LOCAL_OUT)
+		pkt.dir = COAPSEC_DIR_OUT;
+	else if (state->hook == NF_INET_LOCAL_IN)
+		pkt.dir = COAPSEC_DIR_IN;
+	else
+		pkt.dir = COAPSEC_DIR_FWD;
+	/* nf_hook() holds rcu_read_lock(). */
+	f = rcu_dereference(cn->filter);
+	if (!f || coapsec_filter_pass(f, skb, state->pf, pkt.dir))
+		return NF_ACCEPT;
 	if (!coapsec_pkt_parse(skb, family, &pkt)) {
 		/* Errors quoting what we decrypted, leaving or crossing. */
 		if (pkt.dir != COAPSEC_DIR_IN &&
@@ -137,37 +153,34 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	return verdict;
 }
 
-#define COAPSEC_HOOK(fam, num, prio, dir) {				\
+#define COAPSEC_HOOK(fam, num, prio) {					\
 	.hook = coapsec_hook,						\
 	.pf = (fam),							\
 	.hooknum = (num),						\
 	.priority = (prio),						\
-	.priv = (void *)(unsigned long)(dir),				\
 }
 
-static const struct nf_hook_ops coapsec_nf_ops[] = {
-	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER + 10,
-		     COAPSEC_DIR_OUT),
-	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN, NF_IP_PRI_FILTER - 10,
-		     COAPSEC_DIR_IN),
-	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD, NF_IP_PRI_FILTER + 10,
-		     COAPSEC_DIR_FWD),
-	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_IP6_PRI_FILTER + 10,
-		     COAPSEC_DIR_OUT),
-	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_IP6_PRI_FILTER - 10,
-		     COAPSEC_DIR_IN),
-	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD, NF_IP6_PRI_FILTER + 10,
-		     COAPSEC_DIR_FWD),
+static const struct nf_hook_ops coapsec_nf_ops[COAPSEC_NF_OPS] = {
+	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER + 10),
+	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN, NF_IP_PRI_FILTER - 10),
+	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD, NF_IP_PRI_FILTER + 10),
+	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_IP6_PRI_FILTER + 10),
+	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_IP6_PRI_FILTER - 10),
+	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD, NF_IP6_PRI_FILTER + 10),
 };
 
-int coapsec_hooks_register(struct net *net)
+int coapsec_hooks_register(struct coapsec_net *cn)
 {
-	return nf_register_net_hooks(net, coapsec_nf_ops,
-				     ARRAY_SIZE(coapsec_nf_ops));
+	unsigned int i;
+
+	for (i = 0; i < COAPSEC_NF_OPS; i++) {
+		cn->nf_ops[i] = coapsec_nf_ops[i];
+		cn->nf_ops[i].priv = cn;
+	}
+	return nf_register_net_hooks(cn->net, cn->nf_ops, COAPSEC_NF_OPS);
 }
 
-void coapsec_hooks_unregister(struct net *net)
+void coapsec_hooks_unregister(struct coapsec_net *cn)
 {
-	nf_unregister_net_hooks(net, coapsec_nf_ops,
-				ARRAY_SIZE(coapsec_nf_ops));
+	nf_unregister_net_hooks(cn->net, cn->nf_ops, COAPSEC_NF_OPS);
 }

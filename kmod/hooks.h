@@ -7,9 +7,10 @@
 #ifndef COAPSEC_HOOKS_H
 #define COAPSEC_HOOKS_H
 
-struct net;
+struct coapsec_net;
 
-int coapsec_hooks_register(struct net *net);
-void coapsec_hooks_unregister(struct net *net);
+/* @cn's own copies of the hooks (their priv is @cn); under cn->lock. */
+int coapsec_hooks_register(struct coapsec_net *cn);
+void coapsec_hooks_unregister(struct coapsec_net *cn);
 
 #endif /* COAPSEC_HOOKS_H */

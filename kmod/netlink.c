@@ -1223,6 +1223,7 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	unsigned int i;
 	u32 id, n_ctx, n_pol;
+	bool hooks;
 	void *hdr;
 	int err;
 
@@ -1249,6 +1250,7 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	n_ctx = cn->n_contexts;
 	n_pol = cn->n_policies;
+	hooks = cn->hooks;
 	mutex_unlock(&cn->lock);
 
 	msg = coapsec_nl_reply_new(info, COAPSEC_CMD_STATS_GET, &hdr);
@@ -1265,7 +1267,8 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 		if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXT_ID, id))
 			goto err;
 	} else if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS, n_ctx) ||
-		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES, n_pol)) {
+		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES, n_pol) ||
+		   nla_put_u8(msg, COAPSEC_A_STATS_HOOKS, hooks)) {
 		goto err;
 	}
 	/* Other namespaces' objects are the host administrator's to see. */

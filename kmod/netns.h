@@ -8,6 +8,7 @@
 
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/netfilter.h>
 #include <linux/rhashtable.h>
 #include <linux/spinlock.h>
 #include <linux/workqueue.h>
@@ -17,7 +18,12 @@
 
 #include "stats.h"
 
+/* IPv4 and IPv6 LOCAL_OUT, LOCAL_IN, FORWARD */
+#define COAPSEC_NF_OPS	6
+
 struct coapsec_exchange_table;
+struct coapsec_filter;
+struct coapsec_policy;
 
 struct coapsec_net {
 	struct net *net;
@@ -55,8 +61,18 @@ struct coapsec_net {
 
 	/* Outstanding requests (exchange.c); from the first context on. */
 	struct coapsec_exchange_table *exchanges;
-	/* coapsec_net_use() ran: exchanges and IP defragmentation are on. */
-	bool in_use;
+
+	/*
+	 * What the packet path costs this namespace, only while its policies
+	 * (or protected exchanges made under deleted ones) need it: the hooks,
+	 * their filter, IP defragmentation.  coapsec_net_sync(); lock.
+	 */
+	struct coapsec_filter __rcu *filter;
+	struct nf_hook_ops nf_ops[COAPSEC_NF_OPS];	/* hooks.c */
+	bool hooks;			/* registered */
+	bool defrag4, defrag6;		/* nf_defrag_ipv{4,6}_enable() */
+	bool lingering;			/* kept for exchanges: the gc retries */
+	bool closing;			/* pre_exit ran: nothing new */
 
 	/* Lifetimes and grace periods; runs every second while needed. */
 	struct delayed_work gc;
@@ -81,6 +97,13 @@ int coapsec_net_state_init(struct coapsec_net *cn, struct net *net);
 void coapsec_net_state_destroy(struct coapsec_net *cn);
 /* Under cn->lock, before the first context: see netns.c. */
 int coapsec_net_use(struct coapsec_net *cn);
+/*
+ * Under cn->lock: makes the hooks, their filter and defragmentation
+ * follow the policies, and @extra, one about to be published (then
+ * before it is).  0 or a negative errno (with @extra only).
+ */
+int coapsec_net_sync(struct coapsec_net *cn,
+		     const struct coapsec_policy *extra);
 void coapsec_netns_unregister(void);
 
 /* Objects alive in every namespace together. */

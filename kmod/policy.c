@@ -33,6 +33,7 @@ int coapsec_policy_new(struct coapsec_net *cn,
 {
 	struct coapsec_policy *pol, *pos;
 	struct list_head *at;
+	int err;
 
 	lockdep_assert_held(&cn->lock);
 	if (tmpl->id && coapsec_policy_lookup(cn, tmpl->id)) {
@@ -46,6 +47,14 @@ int coapsec_policy_new(struct coapsec_net *cn,
 		pol->id = ++cn->policy_next_id;
 		if (pol->id && coapsec_policy_lookup(cn, pol->id))
 			pol->id = 0;
+	}
+	/* Its hooks and filter before it: never a policy without them. */
+	err = coapsec_net_sync(cn, pol);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "policy: could not set up the namespace's netfilter hooks");
+		kfree(pol);
+		return err;
 	}
 	/* After every policy of the same or a lower priority. */
 	at = &cn->policies;
@@ -81,6 +90,7 @@ int coapsec_policy_del(struct coapsec_net *cn, u32 id)
 	if (!pol)
 		return -ENOENT;
 	coapsec_policy_remove(cn, pol);
+	coapsec_net_sync(cn, NULL);
 	return 0;
 }
 
@@ -91,6 +101,7 @@ void coapsec_policy_flush(struct coapsec_net *cn)
 	lockdep_assert_held(&cn->lock);
 	list_for_each_entry_safe(pol, tmp, &cn->policies, list)
 		coapsec_policy_remove(cn, pol);
+	coapsec_net_sync(cn, NULL);
 }
 
 bool coapsec_policy_uses_context(struct coapsec_net *cn, u32 id)
@@ -161,8 +172,7 @@ int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 	return 0;
 }
 
-/* Whether @pol's destination prefix is a group (multicast) address. */
-static bool coapsec_policy_dst_group(const struct coapsec_policy *pol)
+bool coapsec_policy_dst_group(const struct coapsec_policy *pol)
 {
 	if (!pol->has_dst)
 		return false;

@@ -44,6 +44,8 @@ int coapsec_policy_del(struct coapsec_net *cn, u32 id);
 void coapsec_policy_flush(struct coapsec_net *cn);
 /* Whether a policy protects with context @id (it may not go then). */
 bool coapsec_policy_uses_context(struct coapsec_net *cn, u32 id);
+/* Whether @pol's destination prefix is a group (multicast) address. */
+bool coapsec_policy_dst_group(const struct coapsec_policy *pol);
 /* Under rcu_read_lock() or cn->lock. */
 struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id);
 

@@ -78,6 +78,9 @@ int cmd_stats(int argc, char **argv)
 			json_object_set_new(o, "policies",
 					    json_integer(s.policies));
 		}
+		if (s.has_hooks)
+			json_object_set_new(o, "hooks",
+					    json_boolean(s.hooks));
 		if (s.has_all) {
 			json_object_set_new(o, "contexts_all_netns",
 					    json_integer(s.contexts_all));

@@ -1190,6 +1190,9 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 				s->contexts = get_u32(attr);
 			else if (t == COAPSEC_A_STATS_POLICIES)
 				s->policies = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_HOOKS)
+				s->hooks = get_u8(attr),
+				s->has_hooks = true;
 			else if (t == COAPSEC_A_STATS_CONTEXTS_ALL)
 				s->contexts_all = get_u32(attr),
 				s->has_all = true;

@@ -170,6 +170,8 @@ struct coapsec_stats_info {
 	uint64_t counters[COAPSEC_NL_NUM_COUNTERS];
 	/* Namespace query only. */
 	uint32_t contexts, policies, contexts_all, policies_all;
+	bool hooks;	/* the namespace's netfilter hooks are registered */
+	bool has_hooks;	/* the kernel said (older modules do not) */
 	bool has_all;	/* *_all: only for the host's CAP_NET_ADMIN */
 };
 

@@ -109,6 +109,7 @@ static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {
 	[COAPSEC_A_STATS_SEQ_EXHAUSTED] = "seq-exhausted",
 	[COAPSEC_A_STATS_ERRORS] = "errors",
 	[COAPSEC_A_STATS_SEQ_UNPERSISTED] = "seq-unpersisted",
+	[COAPSEC_A_STATS_HOOKS] = "hooks",
 };
 
 static const char *const coapsec_a_event_names[COAPSEC_A_EVENT_MAX + 1] = {

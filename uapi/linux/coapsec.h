@@ -247,6 +247,10 @@
  *          ceiling
  *       COAPSEC_A_STATS_CONTEXTS, COAPSEC_A_STATS_POLICIES: NLA_U32,
  *          objects in this namespace (namespace query only)
+ *       COAPSEC_A_STATS_HOOKS: NLA_U8, 1 while the namespace's netfilter
+ *          hooks are registered: from its first policy until the last is
+ *          gone and no protected exchange made under one lives
+ *          (namespace query only)
  *       COAPSEC_A_STATS_CONTEXTS_ALL, COAPSEC_A_STATS_POLICIES_ALL:
  *          NLA_U32, objects alive in every namespace together (namespace
  *          query only, and only for CAP_NET_ADMIN in the initial user

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The hooks' first look at a packet (filter.h).  Why a packet the filter
+ * passes is one the full path would pass untouched:
+ *
+ * - Every policy, exchange and answer check keys on a UDP port a policy
+ *   named: a request matches a policy on its destination port, its
+ *   exchange remembers that port, its answers come from it.  Ports of
+ *   deleted policies stay in the filter while protected exchanges live
+ *   (netns.c).  Only ICMP errors matter beyond UDP (icmp.c).
+ * - A CoAP request (not an answer, which may belong to an exchange) is
+ *   acted on only when a policy of its direction matches it, or when it
+ *   goes to a group (a plain entry).  A policy matches only packets whose
+ *   address, masked to the policy's prefix length, is the policy's: the
+ *   hashed sets below have no false negatives.  Interface and mark are
+ *   left out: the filter only ever says "maybe" more often.
+ */
+#include <linux/hash.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/log2.h>
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+
+#include "filter.h"
+#include "netns.h"
+#include "policy.h"
+
+static u32 coapsec_addr_hash(const __be32 *addr, bool v6, u8 plen)
+{
+	u32 x;
+
+	if (!v6) {
+		x = plen ? (__force u32)(addr[0] & htonl(~0U << (32 - plen))) :
+			   0;
+	} else {
+		struct in6_addr p;
+
+		ipv6_addr_prefix(&p, (const struct in6_addr *)addr, plen);
+		x = (__force u32)(p.s6_addr32[0] ^ p.s6_addr32[1] ^
+				  p.s6_addr32[2] ^ p.s6_addr32[3]);
+	}
+	return hash_32(x ^ plen, ilog2(COAPSEC_FILTER_BITS));
+}
+
+/* Returns false when @s cannot take another prefix length. */
+static bool coapsec_addr_set_add(struct coapsec_addr_set *s,
+				 const struct in6_addr *addr, bool v6, u8 plen)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_plen && s->plen[i] != plen; i++)
+		;
+	if (i == s->n_plen) {
+		if (i == COAPSEC_FILTER_PLENS)
+			return false;
+		s->plen[s->n_plen++] = plen;
+	}
+	__set_bit(coapsec_addr_hash(addr->s6_addr32, v6, plen), s->bloom);
+	return true;
+}
+
+static bool coapsec_addr_set_has(const struct coapsec_addr_set *s,
+				 const __be32 *addr, bool v6)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n_plen; i++)
+		if (test_bit(coapsec_addr_hash(addr, v6, s->plen[i]), s->bloom))
+			return true;
+	return false;
+}
+
+static void coapsec_filter_add_port(struct coapsec_filter *f, u16 port)
+{
+	unsigned int i;
+
+	if (!port) {
+		f->any_port = true;
+		return;
+	}
+	for (i = 0; i < f->n_ports; i++)
+		if (f->port[i] == htons(port))
+			return;
+	if (f->n_ports == COAPSEC_FILTER_PORTS) {
+		f->any_port = true;
+		return;
+	}
+	f->port[f->n_ports++] = htons(port);
+	f->port_hint |= BIT_ULL(port % 64);
+}
+
+static void coapsec_filter_add(struct coapsec_filter *f,
+			       const struct coapsec_policy *pol)
+{
+	bool v6 = pol->family == AF_INET6;
+	struct coapsec_dir_filter *df = &f->dir[v6][pol->dir - 1];
+
+	coapsec_filter_add_port(f, pol->dport);
+	/*
+	 * Keyed on the destination, unless it is a group: a policy for
+	 * requests to a group covers its members' answers whatever their
+	 * addresses (coapsec_policy_guards()).
+	 */
+	if (pol->has_dst && !coapsec_policy_dst_group(pol)) {
+		if (coapsec_addr_set_add(&df->dst, &pol->dst, v6, pol->dst_plen))
+			return;
+	} else if (pol->has_src) {
+		if (coapsec_addr_set_add(&df->src, &pol->src, v6, pol->src_plen))
+			return;
+	}
+	df->any = true;
+}
+
+struct coapsec_filter *coapsec_filter_build(struct coapsec_net *cn,
+					    const struct coapsec_policy *extra,
+					    const struct coapsec_filter *keep)
+{
+	const struct coapsec_policy *pol;
+	struct coapsec_filter *f;
+	unsigned int i;
+
+	lockdep_assert_held(&cn->lock);
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return NULL;
+	list_for_each_entry(pol, &cn->policies, list)
+		coapsec_filter_add(f, pol);
+	if (extra)
+		coapsec_filter_add(f, extra);
+	if (keep) {
+		f->any_port |= keep->any_port;
+		for (i = 0; i < keep->n_ports; i++)
+			coapsec_filter_add_port(f, ntohs(keep->port[i]));
+	}
+	return f;
+}
+
+static bool coapsec_filter_port_named(const struct coapsec_filter *f,
+				      __be16 port)
+{
+	unsigned int i;
+
+	if (!(f->port_hint & BIT_ULL(ntohs(port) % 64)))
+		return false;
+	for (i = 0; i < f->n_ports; i++)
+		if (f->port[i] == port)
+			return true;
+	return false;
+}
+
+bool coapsec_filter_ports_cover(const struct coapsec_filter *a,
+				const struct coapsec_filter *b)
+{
+	unsigned int i;
+
+	if (a->any_port)
+		return true;
+	if (b->any_port)
+		return false;
+	for (i = 0; i < b->n_ports; i++)
+		if (!coapsec_filter_port_named(a, b->port[i]))
+			return false;
+	return true;
+}
+
+bool coapsec_filter_pass(const struct coapsec_filter *f,
+			 const struct sk_buff *skb, u8 pf, u8 dir)
+{
+	union {
+		struct iphdr v4;
+		struct ipv6hdr v6;
+	} _ip;
+	const struct coapsec_dir_filter *df;
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
+	const __be32 *saddr, *daddr;
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	bool v6 = pf == NFPROTO_IPV6, first_fragment, multicast;
+	unsigned int off;
+	const u8 *coap;
+	u8 _coap[2];
+
+	if (!v6) {
+		iph = skb_header_pointer(skb, skb_network_offset(skb),
+					 sizeof(*iph), &_ip.v4);
+		if (!iph)
+			return false;
+		if (iph->protocol != IPPROTO_UDP)
+			return iph->protocol != IPPROTO_ICMP ||
+			       dir == COAPSEC_DIR_IN;
+		/* What coapsec_pkt_parse() turns down: not ours. */
+		if (iph->ihl < 5 || (iph->frag_off & htons(IP_OFFSET)))
+			return true;
+		first_fragment = iph->frag_off & htons(IP_MF);
+		off = skb_network_offset(skb) + iph->ihl * 4;
+		saddr = &iph->saddr;
+		daddr = &iph->daddr;
+		multicast = ipv4_is_multicast(iph->daddr);
+	} else {
+		ip6h = skb_header_pointer(skb, skb_network_offset(skb),
+					  sizeof(*ip6h), &_ip.v6);
+		if (!ip6h)
+			return false;
+		if (ip6h->nexthdr != IPPROTO_UDP) {
+			/* UDP may hide behind extension headers. */
+			if (ipv6_ext_hdr(ip6h->nexthdr))
+				return false;
+			return ip6h->nexthdr != IPPROTO_ICMPV6 ||
+			       dir == COAPSEC_DIR_IN;
+		}
+		first_fragment = false;
+		off = skb_network_offset(skb) + sizeof(*ip6h);
+		saddr = ip6h->saddr.s6_addr32;
+		daddr = ip6h->daddr.s6_addr32;
+		multicast = ipv6_addr_is_multicast(&ip6h->daddr);
+	}
+	uh = skb_header_pointer(skb, off, sizeof(*uh), &_uh);
+	if (!uh)
+		return false;
+	if (!f->any_port && !coapsec_filter_port_named(f, uh->dest) &&
+	    !coapsec_filter_port_named(f, uh->source))
+		return true;
+
+	/* Only a request, whole, to one host, goes on from here. */
+	if (first_fragment || skb_is_gso(skb) || multicast)
+		return false;
+	coap = skb_header_pointer(skb, off + sizeof(*uh), sizeof(_coap), _coap);
+	/* Version 1, a token of at most 8 bytes, code 0.01 to 0.31. */
+	if (!coap || coap[0] >> 6 != 1 || (coap[0] & 0x0f) > 8 ||
+	    !coap[1] || coap[1] >> 5)
+		return false;
+	df = &f->dir[v6][dir - 1];
+	return !df->any && !coapsec_addr_set_has(&df->dst, daddr, v6) &&
+	       !coapsec_addr_set_has(&df->src, saddr, v6);
+}
