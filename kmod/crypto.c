@@ -23,6 +23,7 @@
  */
 #include <crypto/aead.h>
 #include <linux/err.h>
+#include <linux/mutex.h>
 #include <linux/string.h>
 
 #include "codec/oscore_alg.h"
@@ -54,30 +55,88 @@ static struct crypto_aead *coapsec_aead_alloc_sync(const struct oscore_alg *alg)
 						  CRYPTO_ALG_ASYNC));
 }
 
-/* The SIMD transform for @alg, or NULL where there is none. */
-static struct crypto_aead *coapsec_aead_alloc_simd(const struct oscore_alg *alg)
+/*
+ * Each alg's SIMD driver, found once: a name the crypto API does not know
+ * costs a request_module() (a modprobe run) on every look-up.  FEATURES
+ * looks again, so that a module loaded later (aesni_intel) is found.
+ */
+static DEFINE_MUTEX(coapsec_simd_lock);
+static struct {
+	int cose_id;
+	bool resolved;
+	u32 type;			/* CRYPTO_ALG_INTERNAL or 0 */
+	char driver[CRYPTO_MAX_ALG_NAME];	/* "": none */
+} coapsec_simd_drivers[8];
+
+/* The SIMD transform by one name, NULL where there is none. */
+static struct crypto_aead *coapsec_aead_try(const char *name, u32 type)
+{
+	struct crypto_aead *tfm;
+
+	/* Internal ones must be synchronous; the wrapped ones: see above. */
+	tfm = crypto_alloc_aead(name, type, type ? type | CRYPTO_ALG_ASYNC : 0);
+	tfm = coapsec_aead_fit(tfm);
+	return IS_ERR(tfm) ? NULL : tfm;
+}
+
+static struct crypto_aead *coapsec_aead_find_simd(const struct oscore_alg *alg,
+						  u32 *type)
 {
 	char name[CRYPTO_MAX_ALG_NAME];
 	struct crypto_aead *tfm;
 	unsigned int i;
 
+	*type = CRYPTO_ALG_INTERNAL;
 	if (snprintf(name, sizeof(name), "__%s", alg->crypto_name) <
 	    sizeof(name)) {
-		tfm = crypto_alloc_aead(name, CRYPTO_ALG_INTERNAL,
-					CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
-		tfm = coapsec_aead_fit(tfm);
-		if (!IS_ERR(tfm))
+		tfm = coapsec_aead_try(name, *type);
+		if (tfm)
 			return tfm;
 	}
+	*type = 0;
 	for (i = 0; i < ARRAY_SIZE(coapsec_simd_wrapped); i++) {
 		if (strcmp(alg->crypto_name, coapsec_simd_wrapped[i].name))
 			continue;
-		tfm = crypto_alloc_aead(coapsec_simd_wrapped[i].driver, 0, 0);
-		tfm = coapsec_aead_fit(tfm);
-		if (!IS_ERR(tfm))
+		tfm = coapsec_aead_try(coapsec_simd_wrapped[i].driver, 0);
+		if (tfm)
 			return tfm;
 	}
 	return NULL;
+}
+
+/* The SIMD transform for @alg, or NULL where there is none. */
+static struct crypto_aead *coapsec_aead_alloc_simd(const struct oscore_alg *alg,
+						   bool again)
+{
+	struct crypto_aead *tfm = NULL;
+	unsigned int i;
+	u32 type;
+
+	mutex_lock(&coapsec_simd_lock);
+	for (i = 0; i < ARRAY_SIZE(coapsec_simd_drivers); i++)
+		if (!coapsec_simd_drivers[i].cose_id ||
+		    coapsec_simd_drivers[i].cose_id == alg->cose_id)
+			break;
+	if (WARN_ON_ONCE(i == ARRAY_SIZE(coapsec_simd_drivers)))
+		goto out;
+	coapsec_simd_drivers[i].cose_id = alg->cose_id;
+	if (coapsec_simd_drivers[i].resolved && !again) {
+		char driver[CRYPTO_MAX_ALG_NAME];
+
+		strscpy(driver, coapsec_simd_drivers[i].driver, sizeof(driver));
+		type = coapsec_simd_drivers[i].type;
+		mutex_unlock(&coapsec_simd_lock);
+		return driver[0] ? coapsec_aead_try(driver, type) : NULL;
+	}
+	tfm = coapsec_aead_find_simd(alg, &type);
+	coapsec_simd_drivers[i].resolved = true;
+	coapsec_simd_drivers[i].type = type;
+	strscpy(coapsec_simd_drivers[i].driver, tfm ?
+		crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm)) : "",
+		sizeof(coapsec_simd_drivers[i].driver));
+out:
+	mutex_unlock(&coapsec_simd_lock);
+	return tfm;
 }
 
 static int coapsec_aead_check(struct crypto_aead *tfm,
@@ -104,7 +163,8 @@ void coapsec_aead_free(struct coapsec_aead *aead)
 
 /* Both transforms, checked against @alg and keyed with @key (may be NULL). */
 static int coapsec_aead_setup(struct coapsec_aead *aead,
-			      const struct oscore_alg *alg, const u8 *key)
+			      const struct oscore_alg *alg, const u8 *key,
+			      bool again)
 {
 	int err;
 
@@ -118,7 +178,7 @@ static int coapsec_aead_setup(struct coapsec_aead *aead,
 	err = coapsec_aead_check(aead->sync, alg, key);
 	if (err)
 		goto err;
-	aead->simd = coapsec_aead_alloc_simd(alg);
+	aead->simd = coapsec_aead_alloc_simd(alg, again);
 	if (!aead->simd)
 		return 0;
 	/* The same driver twice (no wrapper here): one is enough. */
@@ -143,7 +203,7 @@ int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 	struct coapsec_aead aead;
 	int err;
 
-	err = coapsec_aead_setup(&aead, alg, NULL);
+	err = coapsec_aead_setup(&aead, alg, NULL, true);
 	if (err)
 		return err;
 	strscpy(driver, crypto_tfm_alg_driver_name(crypto_aead_tfm(aead.simd ?:
@@ -156,5 +216,5 @@ int coapsec_aead_probe(const struct oscore_alg *alg, char *driver,
 int coapsec_aead_new(struct coapsec_aead *aead, const struct oscore_alg *alg,
 		     const u8 *key)
 {
-	return coapsec_aead_setup(aead, alg, key);
+	return coapsec_aead_setup(aead, alg, key, false);
 }
