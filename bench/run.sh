@@ -70,7 +70,7 @@ ip -n "$S" route add default via 10.23.0.1
 # its next timer, so while a request_module() waits on 9p I/O the crypto
 # API's 60 s wait for a template instance expires, and the SA or context
 # is refused ("AEAD algorithm not found").
-for m in aesni_intel ccm ctr cbc seqiv echainiv esp4 xfrm_user \
+for m in aesni_intel ccm ctr cbc gcm ghash_generic seqiv echainiv esp4 xfrm_user \
 	 drbg jitterentropy_rng ansi_cprng sha512_ssse3 sha3_generic dummy \
 	 $(modinfo -F softdep "$COAPSEC_KO" | sed 's/pre://; s/post:.*//'); do
 	modprobe -q "$m" || true
