@@ -56,7 +56,8 @@ RATIOS = [("coapsec/plain", "coapsec", "plain"),
           ("coapsec/esp", "coapsec", "esp"),
           ("esp/plain", "esp", "plain"),
           ("coapsec_fwd/plain_fwd", "coapsec_fwd", "plain_fwd"),
-          ("coapsec_fwd/esp", "coapsec_fwd", "esp")]
+          ("coapsec_fwd/esp", "coapsec_fwd", "esp"),
+          ("coapsec_gcm/plain", "coapsec_gcm", "plain")]
 ratios = {}
 for name, a, b in RATIOS:
     if a in rates and b in rates:
@@ -131,6 +132,11 @@ results = {
                 ratios.get("coapsec/esp", {}).get(100, 0) >= 1.5,
                 "coapsec/plain at 100 B >= 0.5":
                 ratios.get("coapsec/plain", {}).get(100, 0) >= 0.5,
+                "A128GCM coapsec/plain at 100 B >= 0.5":
+                ratios.get("coapsec_gcm/plain", {}).get(100, 0) >= 0.5,
+                "coapsec/esp >= 1.2 at 16, 500, 1000 B":
+                all(ratios.get("coapsec/esp", {}).get(n, 0) >= 1.2
+                    for n in (16, 500, 1000)),
                 "100,000 contexts cost < 10 %":
                 ctx_ratio.get(100000, 0) > 0.9},
 }
@@ -180,7 +186,8 @@ for c in ("plain", "coapsec", "esp", "plain_fwd", "coapsec_fwd"):
             for s in sizes))
 print()
 for n, v in ratios.items():
-    print("%-22s" % n + "".join("%10.3f" % v[s] for s in sizes))
+    print("%-22s" % n + "".join("%10.3f" % v[s] if s in v else "%10s" % "-"
+                                for s in sizes))
 if len(unbatched) == 3:
     print()
     print("one message per system call, 100 B: plain %.0f (%.1fk), coapsec "
@@ -226,8 +233,9 @@ for t, ok in results["targets"].items():
 if lost:
     print("lost or altered messages: %s" % lost)
 if env.get("esp_driver"):
-    print("drivers: ESP %s, coapsec %s" % (env.get("esp_driver"),
-                                          env.get("coapsec_driver")))
+    print("drivers: ESP %s, coapsec %s, coapsec A128GCM %s" % (
+        env.get("esp_driver"), env.get("coapsec_driver"),
+        env.get("coapsec_gcm_driver")))
 
 # The plot: rates, ratios, contexts (none for a partial run, BENCH_ONLY).
 if not rates:

@@ -192,10 +192,10 @@ static void coapsec_context_free_rcu(struct rcu_head *rcu)
 	unsigned int i;
 
 	for (i = 0; i < ctx->n_recipients; i++) {
-		crypto_free_aead(ctx->recipients[i].tfm);
+		coapsec_aead_free(&ctx->recipients[i].aead);
 		bitmap_free(ctx->recipients[i].bitmap);
 	}
-	crypto_free_aead(ctx->sender_tfm);
+	coapsec_aead_free(&ctx->sender_aead);
 	coapsec_retired_free_unused(ctx);
 	if (ctx->quota)
 		atomic_sub(1 + ctx->n_recipients, &ctx->quota->transforms);
@@ -355,11 +355,8 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		return ERR_PTR(err);
 	}
 
-	ctx->sender_tfm = coapsec_aead_new(p->alg, p->sender_key);
-	if (IS_ERR(ctx->sender_tfm)) {
-		int err = PTR_ERR(ctx->sender_tfm);
-
-		ctx->sender_tfm = NULL;
+	err = coapsec_aead_new(&ctx->sender_aead, p->alg, p->sender_key);
+	if (err) {
 		NL_SET_ERR_MSG(extack,
 			       "alg: the crypto API cannot run this algorithm");
 		coapsec_context_free_rcu(&ctx->rcu);
@@ -381,11 +378,9 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		rcp->bitmap = bitmap_zalloc(rcp->window, GFP_KERNEL_ACCOUNT);
 		if (!rcp->bitmap)
 			goto err_nomem;
-		rcp->tfm = coapsec_aead_new(p->alg, p->recipients[i].key);
-		if (IS_ERR(rcp->tfm)) {
-			int err = PTR_ERR(rcp->tfm);
-
-			rcp->tfm = NULL;
+		err = coapsec_aead_new(&rcp->aead, p->alg,
+				       p->recipients[i].key);
+		if (err) {
 			NL_SET_ERR_MSG(extack,
 				       "context.recipient.key: the crypto API refused the key");
 			coapsec_context_free_rcu(&ctx->rcu);

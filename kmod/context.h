@@ -18,6 +18,7 @@
 #include <uapi/linux/coapsec.h>
 
 #include "codec/oscore_alg.h"
+#include "crypto.h"
 #include "stats.h"
 
 struct coapsec_net;
@@ -49,7 +50,7 @@ struct coapsec_recipient {
 	/* The next in its context's kid index bucket (kid_index). */
 	struct coapsec_recipient *kid_next;
 	u8 fp[COAPSEC_FP_LEN];		/* of its key material, as sender_fp */
-	struct crypto_aead *tfm;	/* recipient key set, authsize set */
+	struct coapsec_aead aead;	/* recipient key set, authsize set */
 	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
 	spinlock_t lock;
 	bool retired;			/* remembered (retired.c): closed */
@@ -78,7 +79,7 @@ struct coapsec_context {
 	u8 id_context_len;
 	u8 id_context[COAPSEC_MAX_ID_CONTEXT_LEN];
 	u8 common_iv[OSCORE_MAX_NONCE_LEN];	/* secret-ish: never returned */
-	struct crypto_aead *sender_tfm;	/* sender key set, authsize set */
+	struct coapsec_aead sender_aead;	/* sender key, authsize set */
 
 	atomic64_t seq;			/* next sender sequence number */
 	u64 seq_soft, seq_hard;

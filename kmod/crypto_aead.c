@@ -1,15 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * AEAD for the codec through the crypto API.  Transforms are synchronous
- * (aead.c asks for them so), set up at key install; each call builds its
+ * AEAD for the codec through the crypto API.  Each call takes the key's
+ * SIMD transform while crypto_simd_usable(), else its synchronous one
+ * (crypto.c says why both, and why neither defers), and builds its
  * request in this CPU's scratch space.  The scratch is wiped when the
  * module goes, since it held plaintext.
  */
+#include <asm/simd.h>
+#include <crypto/internal/simd.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "context.h"
 #include "crypto_aead.h"
+
+/*
+ * Test knobs: always take the synchronous transform, as when the FPU is
+ * in use (selftests/path_rfc8613.sh runs the vectors both ways), and how
+ * many calls took it.
+ */
+static bool aead_sync_only;
+module_param(aead_sync_only, bool, 0644);
+MODULE_PARM_DESC(aead_sync_only,
+		 "always use the synchronous AEAD fallback (for testing)");
+static atomic_long_t coapsec_aead_sync_calls = ATOMIC_LONG_INIT(0);
+
+static int coapsec_sync_calls_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&coapsec_aead_sync_calls));
+}
+
+static const struct kernel_param_ops coapsec_sync_calls_ops = {
+	.get = coapsec_sync_calls_get,
+};
+
+module_param_cb(aead_sync_calls, &coapsec_sync_calls_ops, NULL, 0444);
+MODULE_PARM_DESC(aead_sync_calls,
+		 "AEAD calls that took the synchronous fallback");
 
 static struct coapsec_scratch * __percpu *coapsec_scratch_ptr;
 
@@ -18,10 +48,22 @@ struct coapsec_scratch *coapsec_scratch(void)
 	return *this_cpu_ptr(coapsec_scratch_ptr);
 }
 
+/* The transform for this call: see crypto.c. */
+static struct crypto_aead *coapsec_aead_tfm(const struct coapsec_aead *aead)
+{
+	if (likely(aead->simd && crypto_simd_usable() &&
+		   !READ_ONCE(aead_sync_only)))
+		return aead->simd;
+	/* Counted only where a SIMD transform was passed over. */
+	if (aead->simd)
+		atomic_long_inc(&coapsec_aead_sync_calls);
+	return aead->sync;
+}
+
 static int coapsec_aead_crypt(struct oscore_aead_req *req, bool enc)
 {
 	struct coapsec_scratch *s = req->priv;
-	struct crypto_aead *tfm = req->key;
+	struct crypto_aead *tfm = coapsec_aead_tfm(req->key);
 	struct aead_request *areq = (struct aead_request *)s->areq;
 	unsigned int tag = req->alg->tag_len;
 	int err;
@@ -44,7 +86,7 @@ static int coapsec_aead_crypt(struct oscore_aead_req *req, bool enc)
 	aead_request_set_crypt(areq, s->sg, s->sg, enc ? req->len :
 			       req->len + tag, s->iv);
 	err = enc ? crypto_aead_encrypt(areq) : crypto_aead_decrypt(areq);
-	/* A synchronous transform never defers; never leave one running. */
+	/* Neither transform defers (crypto.c); never leave one running. */
 	if (WARN_ON_ONCE(err == -EINPROGRESS || err == -EBUSY))
 		err = -EIO;
 	return err;
@@ -82,11 +124,11 @@ void coapsec_oscore_ctx(struct oscore_ctx *octx, struct coapsec_context *ctx,
 	octx->id_context_len = ctx->id_context_len;
 	memcpy(octx->sender_id, ctx->sender_id, ctx->sender_id_len);
 	octx->sender_id_len = ctx->sender_id_len;
-	octx->sender_key = ctx->sender_tfm;
+	octx->sender_key = &ctx->sender_aead;
 	if (rcp) {
 		memcpy(octx->recipient_id, rcp->key.kid, rcp->key.kid_len);
 		octx->recipient_id_len = rcp->key.kid_len;
-		octx->recipient_key = rcp->tfm;
+		octx->recipient_key = &rcp->aead;
 	}
 }
 

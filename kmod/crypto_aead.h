@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per packet: the codec's AEAD operations over the kernel crypto API, and
- * the per-CPU scratch space the packet path works in: one message in, one
- * out, the codec's state and the crypto request, so that no packet
+ * the per-CPU scratch space the packet path works in: the message being
+ * built, the codec's state and the crypto request, so that no packet
  * allocates.  The transforms' lifecycle is crypto.c's.
  */
 #ifndef COAPSEC_CRYPTO_AEAD_H
@@ -26,6 +26,7 @@ struct coapsec_recipient;
 #define COAPSEC_AEAD_REQ_ROOM	2048
 
 struct coapsec_scratch {
+	/* A ciphertext kept aside for a second try (receive.c). */
 	u8 in[COAPSEC_MAX_MSG];
 	u8 out[COAPSEC_MAX_MSG + OSCORE_MAX_OVERHEAD];
 	struct coap_msg msg;

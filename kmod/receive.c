@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Verify (RFC 8613 §8.2, §8.4).  The message is copied into this CPU's
- * scratch and decrypted there, so that a failed tag leaves the skb as it
- * was and a rekey's previous context can be tried on a fresh copy.  The
- * replay window is checked before the decrypt and committed after the
- * tag verified.  A verified request leaves an entry in the exchange table
+ * Verify (RFC 8613 §8.2, §8.4).  The message is parsed and decrypted
+ * where it lies in the skb; only where a rekey's previous context may
+ * have to be tried is the ciphertext kept aside first, in this CPU's
+ * scratch.  A message refused after its decrypt is wiped before it is
+ * dropped.  The replay window is checked before the decrypt and
+ * committed after the tag verified.  A verified request leaves an entry in the exchange table
  * so that the local response to it gets protected.
  */
 #include <linux/netfilter.h>
@@ -21,6 +22,12 @@
 #include "send.h"
 #include "skb.h"
 #include "stats.h"
+
+/* A decrypted message that is not delivered leaves no plaintext behind. */
+static void coapsec_wipe(struct coapsec_scratch *s)
+{
+	memzero_explicit(s->rx.req.buf, s->rx.req.len);
+}
 
 static bool coapsec_verifies(int action)
 {
@@ -39,6 +46,7 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 
 	len = coap_serialize(&s->msg, s->out, sizeof(s->out));
 	if (len < 0) {
+		coapsec_wipe(s);
 		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
@@ -74,14 +82,18 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 	rx->req.priv = s;
 	err = oscore_unprotect_finish(rx, s->octx.ops->decrypt(&rx->req),
 				      &s->msg);
+	if (err)
+		coapsec_wipe(s);
 	if (err == -CODEC_EAUTH)
 		return COAPSEC_STAT_AUTH_FAILURES;
 	if (err == -ENOMEM || err == -EIO)
 		return COAPSEC_STAT_ERRORS;
 	if (err)
 		return COAPSEC_STAT_MALFORMED;
-	if (replay || (piv && coapsec_replay_commit(rcp, rx->seq)))
+	if (replay || (piv && coapsec_replay_commit(rcp, rx->seq))) {
+		coapsec_wipe(s);
 		return COAPSEC_STAT_REPLAYS;
+	}
 	return COAPSEC_STAT_VERIFIED;
 }
 
@@ -132,13 +144,14 @@ static void coapsec_report(struct coapsec_net *cn, struct coapsec_recipient *rcp
 
 static unsigned int coapsec_receive_request(struct sk_buff *skb,
 					    struct coapsec_pkt *pkt,
-					    struct coapsec_scratch *s)
+					    struct coapsec_scratch *s, u8 *msg)
 {
 	struct coapsec_net *cn = coapsec_net(pkt->net);
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp, *first, *last = NULL;
 	enum coapsec_stat why = COAPSEC_STAT_NO_CONTEXT;
 	struct coapsec_exchange ex;
+	bool saved;
 	int err;
 
 	if (!o->has_kid) {
@@ -153,8 +166,17 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
+	/* The decrypt runs in place: keep the ciphertext for a second try. */
+	saved = coapsec_recipient_next_dup(first);
+	if (saved)
+		memcpy(s->in, msg, pkt->len);
 	/* The current context first, then the one a rekey replaced. */
 	for (rcp = first; rcp; rcp = coapsec_recipient_next_dup(rcp)) {
+		/* A previous context that came in meanwhile: none kept. */
+		if (rcp != first && !saved)
+			break;
+		if (rcp != first)
+			memcpy(msg, s->in, pkt->len);
 		last = rcp;
 		/*
 		 * A context whose window was lost takes no request, whether it
@@ -173,10 +195,6 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		 * that verified the message and says replay has the answer.
 		 */
 		if (why != COAPSEC_STAT_AUTH_FAILURES)
-			break;
-		/* The decrypt ran in place: restore the ciphertext. */
-		if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr),
-				  s->in, pkt->len))
 			break;
 	}
 	if (why != COAPSEC_STAT_VERIFIED) {
@@ -199,6 +217,7 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		 * Another context's exchange with this address, port and
 		 * token is outstanding: its answer is not ours to take.
 		 */
+		coapsec_wipe(s);
 		coapsec_count(cn, rcp->ctx, COAPSEC_STAT_POLICY_DROPS);
 		return NF_DROP;
 	}
@@ -244,6 +263,7 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	answer.seq = s->rx.seq;
 	answer.extend = coapsec_notification_life(&s->msg);
 	if (coapsec_exchange_answered(pkt->net, ex, &answer)) {
+		coapsec_wipe(s);
 		coapsec_report(cn, rcp, COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
 	}
@@ -282,14 +302,14 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool verify = coapsec_verifies(action);
 	struct coapsec_exchange ex;
+	u8 *msg;
 	int err;
 
 	/* Decided on the header and token alone, before anything can fail. */
 	if (!verify)
 		verify = coapsec_bound_answer(skb, pkt);
-	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
-			  pkt->len) ||
-	    coap_parse(s->in, pkt->len, &s->msg)) {
+	msg = coapsec_skb_msg(skb, pkt);
+	if (!msg || coap_parse(msg, pkt->len, &s->msg)) {
 		if (!verify)
 			return NF_ACCEPT;
 		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
@@ -326,7 +346,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return fwd ? coapsec_send(skb, pkt, 0, NULL) : NF_ACCEPT;
 	}
 
-	err = oscore_unprotect_parse(s->in, pkt->len, &s->rx);
+	err = oscore_unprotect_parse(msg, pkt->len, &s->rx);
 	if (err) {
 		if (!verify)
 			return NF_ACCEPT;
@@ -334,7 +354,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		return NF_DROP;
 	}
 	if (s->rx.is_request)
-		return verify ? coapsec_receive_request(skb, pkt, s) :
+		return verify ? coapsec_receive_request(skb, pkt, s, msg) :
 				NF_ACCEPT;
 
 	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,

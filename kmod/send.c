@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Protect (RFC 8613 §8.1, §8.3).  The CoAP message is copied out of the
- * skb into this CPU's scratch, protected there by the codec and written
- * back; the skb grows by the OSCORE overhead.  A request leaves an entry
+ * Protect (RFC 8613 §8.1, §8.3).  The CoAP message is parsed where it
+ * lies in the skb, laid out protected and encrypted by the codec in this
+ * CPU's scratch and written back; the skb grows by the OSCORE overhead.  A request leaves an entry
  * in the exchange table so that its response can be verified.
  */
 #include <linux/atomic.h>
@@ -442,12 +442,12 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool protect = action == COAPSEC_ACTION_PROTECT;
 	bool bound;
+	u8 *msg;
 
 	/* Decided on the header and token alone, before anything can fail. */
 	bound = coapsec_bound_answer(skb, pkt);
-	if (skb_copy_bits(skb, pkt->udp_off + sizeof(struct udphdr), s->in,
-			  pkt->len) ||
-	    coap_parse(s->in, pkt->len, &s->msg)) {
+	msg = coapsec_skb_msg(skb, pkt);
+	if (!msg || coap_parse(msg, pkt->len, &s->msg)) {
 		if (!protect && !bound)
 			return NF_ACCEPT;
 		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);

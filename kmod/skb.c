@@ -111,6 +111,15 @@ int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
 	return 0;
 }
 
+u8 *coapsec_skb_msg(struct sk_buff *skb, const struct coapsec_pkt *pkt)
+{
+	unsigned int off = pkt->udp_off + sizeof(struct udphdr);
+
+	if (skb_ensure_writable(skb, off + pkt->len))
+		return NULL;
+	return skb->data + off;
+}
+
 static void coapsec_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	unsigned int ulen = sizeof(struct udphdr) + pkt->len;

@@ -51,6 +51,13 @@ int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
 		     struct coapsec_head *head);
 
 /*
+ * The CoAP message in @skb, made writable and linear in place, so that it
+ * is parsed and decrypted where it lies; NULL when that fails (no memory).
+ * Pointers into it last until the skb's head changes.
+ */
+u8 *coapsec_skb_msg(struct sk_buff *skb, const struct coapsec_pkt *pkt);
+
+/*
  * Replaces the UDP payload with the @len bytes at @msg: makes the skb
  * writable and linear, grows or trims it, fixes the IP total or payload
  * length, the UDP length and the checksum (CHECKSUM_PARTIAL kept partial,
