@@ -20,43 +20,13 @@ declare -A PID NS
 MEMBERS="dev-1 dev-2 dev-3"
 declare -A GROUPS_OF=([dev-1]='"lights","doors"' [dev-2]='"lights"' [dev-3]='"doors"')
 
-stop_agents() {
-	local p
-	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	PID=()
-}
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
 ktap_header 4
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
-setup_ns GW SRV || exit 1
-NS[gw]=$GW NS[server]=$SRV
-ip -n "$GW" link add br0 type bridge mcast_snooping 0
-ip -n "$GW" addr add 10.0.5.254/24 dev br0
-ip -n "$GW" link set br0 up
-ip -n "$GW" route add 224.0.0.0/4 dev br0
-ip link add gs netns "$GW" type veth peer name eth0 netns "$SRV"
-ip -n "$GW" addr add 10.0.6.254/24 dev gs
-ip -n "$GW" link set gs up
-ip -n "$SRV" addr add 10.0.6.1/24 dev eth0
-ip -n "$SRV" link set eth0 up
-ip -n "$SRV" route add 10.0.5.0/24 via 10.0.6.254
-ip netns exec "$GW" sysctl -qw net.ipv4.ip_forward=1
-i=0
-for d in $MEMBERS; do
-	i=$((i + 1))
-	setup_ns D || exit 1
-	NS[$d]=$D
-	ip link add "d$i" netns "$GW" type veth peer name eth0 netns "$D"
-	ip -n "$GW" link set "d$i" master br0 up
-	ip -n "$D" addr add "10.0.5.$i/24" dev eth0
-	ip -n "$D" link set eth0 up
-	ip -n "$D" route add default via 10.0.5.254
-	ip -n "$D" route add 224.0.0.0/4 dev eth0
-done
+agent_topology gw || exit 1
 
 # ---- configurations (keys in 0600 files)
 umask 077
@@ -98,25 +68,20 @@ for d in $MEMBERS; do
 	EOF
 done
 
-start() {	# NAME
-	ip netns exec "${NS[$1]}" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
-	PID[$1]=$!
-}
-kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq '[.[] | select(.state=="current")] | length'; }
+# NAME: how many current contexts NAME's kernel holds
+kcur_n() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq '[.[] | select(.state=="current")] | length'; }
 kstats() {	# NAME...: the kernel's counters, for diagnostics
 	local n
 	for n in "$@"; do
 		ksft_diag "$n: $(ip netns exec "${NS[$n]}" "$CLI" -j stats 2>&1 | jq -c '{verified, no_context, auth_failures, replays, policy_drops, protected}')"
 	done
 }
-# MEMBER GROUP: the member's context mirrors the gateway's (Gid, keys).
+# MEMBER GROUP: the member's context mirrors the gateway's (Gid, keys),
+# in the files and in both kernels.
 same() {
-	local d=$1 n="group:$2" sid
-	sid=$(ctx $d $n sender_id)
-	[ -n "$sid" ] &&
-	[ "$(ctx $d $n id_context) $(ctx $d $n 'recipients[0].key_fp')" = \
-	  "$(ctx gw $n id_context) $(ctx gw $n sender_key_fp)" ] &&
-	[ "$(ctx $d $n sender_key_fp)" = "$(ctx gw $n "recipients[] | select(.id==\"$sid\") | .key_fp")" ]
+	local n="group:$2"
+	verifies "$1" gw "$n" && verifies gw "$1" "$n" &&
+		kernel_has "$1" "$n" && kernel_has gw "$n"
 }
 settled() {	# "MEMBER GROUP"...
 	local i p ok
@@ -132,21 +97,10 @@ settled() {	# "MEMBER GROUP"...
 # Group commands from the gateway: 5 to lights (mark 1), 5 to doors
 # (mark 2); each member's receiver writes what it got to $T/MEMBER.rx.
 commands() {
-	local d f i files=() rx=()
-	for d in $MEMBERS; do
-		rm -f "$T/$d.rx"
-		ip netns exec "${NS[$d]}" $MC recv 20 "$T/$d.rx" &
-		rx+=($!)
-		files+=("$T/$d.rx")
-	done
-	for ((i = 0; i < 300; i++)); do
-		for f in "${files[@]}"; do [ -e "$f" ] || { sleep 0.1; continue 2; }; done
-		break
-	done
-	ksft_diag "receivers listening after $i checks: $(for p in "${rx[@]}"; do kill -0 $p 2>/dev/null && echo -n "$p up "; done)"
+	broadcast 60
 	ip netns exec "$GW" $MC send 10.0.5.254 1 0 5 20 lights
 	ip netns exec "$GW" $MC send 10.0.5.254 2 0 5 20 doors
-	wait "${rx[@]}"
+	heard
 }
 want() {	# GROUP...: the commands a member of those groups gets, sorted
 	local g k
@@ -167,8 +121,8 @@ start gw
 for d in $MEMBERS; do start $d; done
 ok=1
 for d in $MEMBERS gw; do wait_log $d "contexts installed" 30 || { ok=0; ksft_diag "$d: no contexts"; }; done
-[ "$(kctx dev-1)" = 3 ] || { ok=0; ksft_diag "dev-1: kernel holds $(kctx dev-1) contexts"; }
-for d in dev-2 dev-3 gw; do [ "$(kctx $d)" = 2 ] || { ok=0; ksft_diag "$d: kernel holds $(kctx $d) contexts"; }; done
+[ "$(kcur_n dev-1)" = 3 ] || { ok=0; ksft_diag "dev-1: kernel holds $(kcur_n dev-1) contexts"; }
+for d in dev-2 dev-3 gw; do [ "$(kcur_n $d)" = 2 ] || { ok=0; ksft_diag "$d: kernel holds $(kcur_n $d) contexts"; }; done
 settled "dev-1 lights" "dev-1 doors" "dev-2 lights" "dev-3 doors" || { ok=0; ksft_diag "a member and the gateway disagree"; }
 ktap_check "dev-1 in two groups: a kernel context for each, mirroring the gateway's" [ $ok = 1 ]
 
@@ -194,7 +148,7 @@ ok=1
 wait_log dev-1 "no longer in group doors" 30 || { ok=0; ksft_diag "dev-1 kept doors"; }
 for ((i = 0; i < 150; i++)); do [ "$(ctx gw group:doors epoch)" -gt "$d0" ] && break; sleep 0.1; done
 settled "dev-3 doors" "dev-1 lights" "dev-2 lights" || { ok=0; ksft_diag "a member and the gateway disagree after the removal"; }
-[ "$(kctx dev-1)" = 2 ] || { ok=0; ksft_diag "dev-1: kernel holds $(kctx dev-1) contexts"; }
+[ "$(kcur_n dev-1)" = 2 ] || { ok=0; ksft_diag "dev-1: kernel holds $(kcur_n dev-1) contexts"; }
 [ "$(ctx gw group:lights epoch)" = "$l0" ] || { ok=0; ksft_diag "lights went from epoch $l0 to $(ctx gw group:lights epoch)"; }
 [ "$(ctx gw group:doors epoch)" -gt "$d0" ] || { ok=0; ksft_diag "doors still at epoch $d0"; }
 ktap_check "dev-1 out of doors (SIGHUP): doors rekeyed, lights untouched, dev-1 holds pairwise and lights only" [ $ok = 1 ]

@@ -12,18 +12,13 @@
 # earlier instance was killed deletes nothing; a clean stop deletes the
 # contexts and keeps the require policy: plain CoAP stays dropped.
 . selftests/lib.sh
+. selftests/lib/agent.sh
 B=${B:-build}
 BIN=${COAPSECD:-$PWD/$B/coapsecd}
 CLI=$PWD/$B/coapsec
 T=$(mktemp -d /tmp/agent-seqsafe-XXXXXX)
 declare -A PID
 
-stop_agents() {
-	local p
-	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	PID=()
-}
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
 ktap_header 6
@@ -31,7 +26,6 @@ coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 setup_ns S || exit 1
 
 umask 077
-key() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 key > "$T/kg"
 for d in dev-1 dev-2; do key > "$T/$d.kx"; key > "$T/$d.km"; done
 server_conf() {	# KERNEL: true or false
@@ -60,19 +54,12 @@ for d in dev-1 dev-2; do
 	EOF
 done
 
+# Every agent in one namespace.
 start() {	# NAME
 	ip netns exec "$S" "$BIN" -c "$T/$1.json" 2>>"$T/$1.log" &
 	PID[$1]=$!
 }
 stop() { kill "${PID[$1]}" 2>/dev/null; wait "${PID[$1]}" 2>/dev/null; unset "PID[$1]"; }
-wait_log() {	# NAME TEXT SECONDS
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$T/$1.log" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 fresh_log() { [ -f "$T/$1.log" ] && mv "$T/$1.log" "$T/$1.log.$(date +%s%N)"; }
 q() { sqlite3 "$T/registry.db" "$1"; }
 # "ID OWNER" of each current context of the server, sorted
