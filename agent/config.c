@@ -940,8 +940,16 @@ static int check_pg_tls(struct loader *l, const PQconninfoOption *opts)
 	const char *hosts[2] = { pg_opt(opts, "hostaddr", "PGHOSTADDR"),
 				 pg_opt(opts, "host", "PGHOST") };
 
+	const char *service = pg_opt(opts, "service", "PGSERVICE");
+
 	if (mode && !strcmp(mode, "verify-full"))
 		return 0;
+	/* A service file may name any host: only an explicit mode holds. */
+	if (service && *service)
+		return fail(l, "registry.conninfo",
+			    "expected sslmode=verify-full with the service \"%.64s\" (got %s%s): the host a service file names is not known here, and the registry holds every key",
+			    service, mode ? "sslmode=" : "no sslmode",
+			    mode ? mode : "");
 	for (size_t i = 0; i < 2; i++) {
 		const char *h = hosts[i];
 

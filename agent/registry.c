@@ -55,8 +55,7 @@ enum {
 	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_GW_SID_GET, ST_GW_SID_PUT,
 	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_CKPT_GET, ST_CKPT_PUT,
 	ST_CKPT_DEL, ST_GROUPS_OF, ST_MSHIP_GET, ST_MSHIP_PUT, ST_MSHIP_DEL,
-	ST_MSHIPS_ALL, ST_MSHIPS_DEL, ST_MEMBER_REVOKE, ST_MSHIPS_UNISSUE,
-	ST_NUM
+	ST_MSHIPS_ALL, ST_MSHIPS_DEL, ST_MEMBER_REVOKE, ST_NUM
 };
 
 #define MEMBER_COLS "m.id, m.ksid, s.grp, s.sid, m.gateway, m.rand, m.ks, m.sr_seq, s.issued_epoch"
@@ -101,7 +100,6 @@ static const char *const sql[ST_NUM] = {
 	[ST_MSHIPS_ALL] = "SELECT s.member, s.grp, m.ksid FROM memberships s LEFT JOIN members m ON m.id = s.member",
 	[ST_MSHIPS_DEL] = "DELETE FROM memberships WHERE member = ?1",
 	[ST_MEMBER_REVOKE] = "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = ?1",
-	[ST_MSHIPS_UNISSUE] = "UPDATE memberships SET issued_epoch = 0 WHERE member = ?1",
 };
 
 struct registry {
@@ -513,20 +511,19 @@ int registry_member_issue(struct registry *r, const char *id,
 	return rc == REG_DONE ? 0 : fail(r, "member issue");
 }
 
-static int exec2(struct registry *r, int st, const char *a, const char *b,
-		 const char *what);
-
-/* The Ks and what was issued under it, in every group, at once. */
+/*
+ * The Ks only.  What was issued under the group keys stays: the
+ * member's next Service Request at an epoch it was sent rekeys the group.
+ */
 int registry_member_revoke(struct registry *r, const char *id)
 {
-	if (registry_begin(r))
-		return -1;
-	if (exec2(r, ST_MEMBER_REVOKE, id, NULL, "member revoke") ||
-	    exec2(r, ST_MSHIPS_UNISSUE, id, NULL, "member revoke")) {
-		registry_rollback(r);
-		return -1;
-	}
-	return registry_commit(r);
+	struct reg_stmt *s = stmt(r, ST_MEMBER_REVOKE);
+	int rc;
+
+	bind_text(r, s, 1, id);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "member revoke");
 }
 
 int registry_member_set_sr_seq(struct registry *r, const char *id, int64_t seq)

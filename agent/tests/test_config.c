@@ -404,6 +404,8 @@ static const struct bad bad_table[] = {
 	  "registry.conninfo: expected sslmode=verify-full with the network host \"192.0.2.1\" (got sslmode=verify-ca)" },
 	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"postgresql://u@db.example:5433/db?sslmode=prefer\"}}", 0600,
 	  "registry.conninfo: expected sslmode=verify-full with the network host \"db.example\" (got sslmode=prefer)" },
+	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"service=reg dbname=coapsec\"}}", 0600,
+	  "registry.conninfo: expected sslmode=verify-full with the service \"reg\" (got no sslmode)" },
 	{ SERVER_HEAD "\"registry\":{\"backend\":\"postgresql\",\"conninfo\":\"host=/run/postgresql,db2.example dbname=coapsec\"}}", 0600,
 	  "registry.conninfo: expected sslmode=verify-full with the network host \"db2.example\"" },
 	/* ...prefixes with host bits, contexts that never come */

@@ -247,6 +247,29 @@ TEST_F(reg, survives_restart)
 	registry_close(r);
 }
 
+/*
+ * Revoking a Ks (its sequence is unknown) forgets the Ks, not what was
+ * sent under the group keys: the member's next Service Request at the
+ * same epoch must still rekey its group, or a rebooted device would get
+ * the same group key and sender ID and start its sequence at 0 again.
+ */
+TEST_F(reg, revoke_keeps_issued_epochs)
+{
+	uint8_t rand[KS_RAND_LEN] = { 1 }, ks[KS_LEN] = { 2 };
+	struct registry *r;
+	struct reg_member m;
+
+	REG_OPEN(r);
+	ASSERT_EQ(0, registry_sync(r, &self->cfg, &self->drbg, NULL, NULL));
+	ASSERT_EQ(0, registry_member_issue(r, "dev-1", "gw1", rand, ks));
+	ASSERT_EQ(0, registry_member_set_issued_epoch(r, "dev-1", "lights", 1));
+	ASSERT_EQ(0, registry_member_revoke(r, "dev-1"));
+	ASSERT_EQ(0, member_in(r, "dev-1", "lights", &m));
+	EXPECT_FALSE(m.issued);
+	EXPECT_EQ(1, m.issued_epoch);
+	registry_close(r);
+}
+
 TEST_F(reg, removal_rekeys_the_group)
 {
 	struct registry *r;
