@@ -194,8 +194,16 @@ static void persist_and_raise(struct agent *a, struct actx *c, uint64_t seq)
 
 	if (!a->seq || !c->info.seq_checkpoint || !c->kernel_id)
 		return;
-	if (keep_checkpoint(a, c, seq, &kept))
-		return;		/* fail closed: the ceiling stays */
+	if (keep_checkpoint(a, c, seq, &kept)) {
+		/*
+		 * Fail closed: the ceiling stays, and the kernel names a
+		 * ceiling once, so the value is tried again (agent_tick).
+		 */
+		if (seq > c->persist_pending)
+			c->persist_pending = seq;
+		return;
+	}
+	c->persist_pending = 0;
 	if (keypush_set_ceiling(a->kp, c, kept))
 		a->ceil_failed++;
 	else
@@ -230,6 +238,20 @@ static void events_lost(void *arg)
 			continue;
 		persist_and_raise(a, c, seq + 2ULL * c->info.seq_checkpoint);
 	}
+}
+
+#define PERSIST_RETRY_MS	1000
+
+/* Checkpoints the registry refused, tried again once a second. */
+static void retry_persist(struct agent *a, uint64_t now)
+{
+	if (!a->kp || now - a->persist_tried < PERSIST_RETRY_MS)
+		return;
+	a->persist_tried = now;
+	for (size_t i = 0; i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].persist_pending)
+			persist_and_raise(a, &a->ctxs.v[i],
+					  a->ctxs.v[i].persist_pending);
 }
 
 static const struct keypush_event_ops kernel_events = {
@@ -300,6 +322,7 @@ void agent_tick(struct agent *a, uint64_t now)
 	if (a->reload_at && now >= a->reload_at)
 		agent_reload(a);
 	retry_pushes(a, now);
+	retry_persist(a, now);
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
 		agent_write_contexts(a);
@@ -328,6 +351,9 @@ uint64_t agent_next(struct agent *a)
 	if (a->ctx_dirty)
 		next = min_u64(next, a->ctx_written + 100);
 	next = min_u64(next, next_retry(a));
+	for (size_t i = 0; a->kp && i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].persist_pending)
+			next = min_u64(next, a->persist_tried + PERSIST_RETRY_MS);
 	if (a->reload_at)
 		next = min_u64(next, a->reload_at);
 	/* Ticks are at least 20 ms apart (agent_tick). */

@@ -35,6 +35,8 @@ struct actx {
 	uint32_t kernel_id;		/* 0: not in the kernel */
 	/* An earlier instance's context taken over: its sequence number. */
 	uint64_t adopted_seq;
+	/* A checkpoint the registry refused: kept, then raised, on retry. */
+	uint64_t persist_pending;
 	/* The kernel refused it: retried at retry_at (now_ms() time). */
 	bool push_failed;
 	unsigned int push_tries;
