@@ -163,18 +163,51 @@ static void seq_limit(void *arg, uint32_t id)
 		a->role->seq_limit(a, c);
 }
 
-/* Keeps @seq as where @c, re-created, must start.  0 or -1 (counted). */
-static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq)
+/*
+ * Keeps @seq as where @c, re-created, must start; @kept (when not NULL):
+ * the value now kept (at least @seq), the ceiling the kernel may be given.
+ * 0, or -1 (counted, logged, @kept untouched).
+ */
+static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq,
+			   uint64_t *kept)
 {
 	if (!a->seq || !c->info.seq_checkpoint)
 		return 0;
-	if (!seqstate_put(a->seq, c, seq, c->info.flags &
-			  COAPSEC_CONTEXT_F_REPLAY_UNKNOWN))
+	if (!seqstate_keep(a->seq, c, seq, c->info.flags &
+			   COAPSEC_CONTEXT_F_REPLAY_UNKNOWN, kept))
 		return 0;
 	a->ckpt_failed++;
-	log_err("registry %s: cannot keep the sequence checkpoint of %s",
-		seqstate_describe(a->seq), c->name);
+	log_err("registry %s: cannot keep the sequence checkpoint of %s%s",
+		seqstate_describe(a->seq), c->name,
+		kept ? ": its sequence ceiling is not raised (the kernel stops sending with it there)" : "");
 	return -1;
+}
+
+/*
+ * Persists @seq for @c, then (only then) raises its kernel ceiling to
+ * what is kept (RFC 8613 B.1.1 enforced: no number the registry does not
+ * cover is ever used).
+ */
+static void persist_and_raise(struct agent *a, struct actx *c, uint64_t seq)
+{
+	uint64_t kept;
+
+	if (!a->seq || !c->info.seq_checkpoint || !c->kernel_id)
+		return;
+	if (keep_checkpoint(a, c, seq, &kept)) {
+		/*
+		 * Fail closed: the ceiling stays, and the kernel names a
+		 * ceiling once, so the value is tried again (agent_tick).
+		 */
+		if (seq > c->persist_pending)
+			c->persist_pending = seq;
+		return;
+	}
+	c->persist_pending = 0;
+	if (keypush_set_ceiling(a->kp, c, kept))
+		a->ceil_failed++;
+	else
+		c->info.seq_persisted = kept;
 }
 
 static void checkpoint(void *arg, uint32_t id, uint64_t seq)
@@ -183,12 +216,48 @@ static void checkpoint(void *arg, uint32_t id, uint64_t seq)
 	struct actx *c = by_kernel_id(a, id);
 
 	if (c)
-		keep_checkpoint(a, c, seq);
+		persist_and_raise(a, c, seq);
+}
+
+/*
+ * Events were lost: a checkpoint among them would leave a context stopped
+ * at its ceiling.  Each owned context's sequence number is read back and
+ * persisted two intervals ahead, as its next checkpoint would have been.
+ */
+static void events_lost(void *arg)
+{
+	struct agent *a = arg;
+
+	a->events_lost++;
+	for (size_t i = 0; i < a->ctxs.n; i++) {
+		struct actx *c = &a->ctxs.v[i];
+		uint64_t seq, ceiling;
+
+		if (!c->kernel_id || !c->info.seq_checkpoint ||
+		    keypush_seq(a->kp, c, &seq, &ceiling))
+			continue;
+		persist_and_raise(a, c, seq + 2ULL * c->info.seq_checkpoint);
+	}
+}
+
+#define PERSIST_RETRY_MS	1000
+
+/* Checkpoints the registry refused, tried again once a second. */
+static void retry_persist(struct agent *a, uint64_t now)
+{
+	if (!a->kp || now - a->persist_tried < PERSIST_RETRY_MS)
+		return;
+	a->persist_tried = now;
+	for (size_t i = 0; i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].persist_pending)
+			persist_and_raise(a, &a->ctxs.v[i],
+					  a->ctxs.v[i].persist_pending);
 }
 
 static const struct keypush_event_ops kernel_events = {
 	.seq_limit = seq_limit,
 	.checkpoint = checkpoint,
+	.lost = events_lost,
 };
 
 void agent_event(struct agent_evsrc *src, uint32_t events)
@@ -253,6 +322,7 @@ void agent_tick(struct agent *a, uint64_t now)
 	if (a->reload_at && now >= a->reload_at)
 		agent_reload(a);
 	retry_pushes(a, now);
+	retry_persist(a, now);
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
 		agent_write_contexts(a);
@@ -281,6 +351,9 @@ uint64_t agent_next(struct agent *a)
 	if (a->ctx_dirty)
 		next = min_u64(next, a->ctx_written + 100);
 	next = min_u64(next, next_retry(a));
+	for (size_t i = 0; a->kp && i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].persist_pending)
+			next = min_u64(next, a->persist_tried + PERSIST_RETRY_MS);
 	if (a->reload_at)
 		next = min_u64(next, a->reload_at);
 	/* Ticks are at least 20 ms apart (agent_tick). */
@@ -359,12 +432,13 @@ static void install_policies(struct agent *a, const struct actx *c)
  * Pushes @c.  Keys that outlive the agent start above their last
  * checkpoint, with replay-unknown where their windows are lost (RFC 8613
  * B.1.1, B.1.2); a checkpoint two intervals ahead is kept before the
- * kernel may use the keys.
+ * kernel may use the keys, and is their ceiling (SEQ_PERSISTED): the
+ * kernel never uses a number the registry does not cover.
  */
 static int push(struct agent *a, struct actx *c)
 {
 	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
-	uint64_t seq = 0;
+	uint64_t seq = 0, kept = 0;
 	bool ru = false;
 
 	if (a->seq && k && !c->kernel_id && seqstate_get(a->seq, c, &seq, &ru)) {
@@ -376,8 +450,15 @@ static int push(struct agent *a, struct actx *c)
 			 (unsigned long long)c->info.seq_start,
 			 ru ? ", replay windows unknown (requests refused until new keys)" : "");
 	}
-	if (k && keep_checkpoint(a, c, c->info.seq_start + 2ULL * k))
+	/*
+	 * What is kept is at least what a swap of the same keys continues
+	 * from (the kernel never passed the ceiling, and every ceiling was
+	 * kept first), so the swap carries it too.
+	 */
+	if (k && keep_checkpoint(a, c, c->info.seq_start + 2ULL * k, &kept))
 		return -1;	/* never keys whose sequence is not kept */
+	c->info.has_seq_persisted = k && a->seq;
+	c->info.seq_persisted = c->info.has_seq_persisted ? kept : 0;
 	if (keypush_install(a->kp, c, a->cfg.grace_s))
 		return -1;
 	/* Made again under another ID: its policies follow it. */
@@ -389,9 +470,12 @@ static int push(struct agent *a, struct actx *c)
 				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
 	if (c->adopted_seq) {
 		a->adopted++;
-		/* The dead instance's numbers were not all checkpointed. */
-		if (k)
-			keep_checkpoint(a, c, c->adopted_seq + 2ULL * k);
+		/*
+		 * The dead instance's numbers were not all checkpointed (one
+		 * without ceilings): kept, then the ceiling follows.
+		 */
+		if (k && c->adopted_seq + 2ULL * k > kept)
+			persist_and_raise(a, c, c->adopted_seq + 2ULL * k);
 	}
 	return 0;
 }
@@ -629,11 +713,13 @@ void agent_stats(struct agent *a, json_t *o)
 	json_object_set_new(o, "contexts", json_integer((json_int_t)a->ctxs.n));
 	if (a->kp)
 		json_object_set_new(o, "kernel", json_pack(
-			"{sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
+			"{sI sI sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
 			"push_pending", (json_int_t)pending_pushes(a),
 			"adopted", (json_int_t)a->adopted,
 			"leftovers", (json_int_t)keypush_leftovers(a->kp),
-			"checkpoint_failed", (json_int_t)a->ckpt_failed));
+			"checkpoint_failed", (json_int_t)a->ckpt_failed,
+			"ceiling_failed", (json_int_t)a->ceil_failed,
+			"events_lost", (json_int_t)a->events_lost));
 	json_object_set_new(o, "reload_failed", json_integer((json_int_t)a->reload_failed));
 	if (a->role->stats)
 		a->role->stats(a, o);

@@ -432,7 +432,9 @@ uint32_t actx_checkpoint_interval(uint64_t soft_limit)
 
 struct seqstate {
 	struct registry *reg;
-	char boot[40];
+	char boot_id[40];
+	/* "BOOT_ID/INSTANCE_ID": what a checkpoint's boot_id must match. */
+	char boot[64];
 };
 
 static void read_boot_id(char *out, size_t len)
@@ -557,7 +559,8 @@ struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
 		return NULL;
 	}
 	s->reg = reg;
-	read_boot_id(s->boot, sizeof(s->boot));
+	read_boot_id(s->boot_id, sizeof(s->boot_id));
+	snprintf(s->boot, sizeof(s->boot), "%s", s->boot_id);
 	if (err && errlen)
 		err[0] = '\0';
 	if (sidecar && import_sidecar(s, sidecar, err, errlen)) {
@@ -565,6 +568,12 @@ struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
 		return NULL;
 	}
 	return s;
+}
+
+void seqstate_set_instance(struct seqstate *s, uint64_t instance_id)
+{
+	snprintf(s->boot, sizeof(s->boot), "%s/%016llx", s->boot_id,
+		 (unsigned long long)instance_id);
 }
 
 void seqstate_close(struct seqstate *s)
@@ -596,6 +605,12 @@ bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
 int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
 		 bool replay_unknown)
 {
+	return seqstate_keep(s, c, seq, replay_unknown, NULL);
+}
+
+int seqstate_keep(struct seqstate *s, const struct actx *c, uint64_t seq,
+		  bool replay_unknown, uint64_t *kept)
+{
 	struct reg_checkpoint cp;
 	char mine[17];
 	int rc;
@@ -607,8 +622,11 @@ int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
 	if (!rc && !strcmp(cp.key_fp, mine) && cp.seq >= 0) {
 		if ((uint64_t)cp.seq >= seq &&
 		    cp.replay_unknown == replay_unknown &&
-		    !strcmp(cp.boot_id, s->boot))
+		    !strcmp(cp.boot_id, s->boot)) {
+			if (kept)
+				*kept = (uint64_t)cp.seq;
 			return 0;	/* nothing new */
+		}
 		if ((uint64_t)cp.seq > seq)
 			seq = (uint64_t)cp.seq;
 	}
@@ -617,7 +635,10 @@ int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
 	snprintf(cp.boot_id, sizeof(cp.boot_id), "%s", s->boot);
 	cp.seq = (int64_t)seq;
 	cp.replay_unknown = replay_unknown;
-	return registry_checkpoint_put(s->reg, c->name, &cp);
+	rc = registry_checkpoint_put(s->reg, c->name, &cp);
+	if (!rc && kept)
+		*kept = seq;
+	return rc;
 }
 
 int seqstate_forget(struct seqstate *s, const char *name)

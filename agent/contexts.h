@@ -35,6 +35,8 @@ struct actx {
 	uint32_t kernel_id;		/* 0: not in the kernel */
 	/* An earlier instance's context taken over: its sequence number. */
 	uint64_t adopted_seq;
+	/* A checkpoint the registry refused: kept, then raised, on retry. */
+	uint64_t persist_pending;
 	/* The kernel refused it: retried at retry_at (now_ms() time). */
 	bool push_failed;
 	unsigned int push_tries;
@@ -122,8 +124,9 @@ uint32_t actx_checkpoint_interval(uint64_t soft_limit);
  * kept in the registry beside the keys (registry_checkpoint_*): a
  * context's name maps to a fingerprint of its sender key material, the
  * sequence number a re-created context must start at, the boot it was
- * written in (/proc/sys/kernel/random/boot_id) and whether its replay
- * windows are unknown.  No key material.
+ * written in (/proc/sys/kernel/random/boot_id and the kernel's coapsec
+ * instance ID, "BOOT_ID/INSTANCE_ID") and whether its replay windows are
+ * unknown.  No key material.
  */
 struct seqstate;
 struct registry;
@@ -137,11 +140,17 @@ struct registry;
  */
 struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
 			       char *err, size_t errlen);
+/*
+ * The kernel's coapsec instance ID (FEATURES_INSTANCE_ID): new at every
+ * module load.  Checkpoints written under another instance (or boot, or
+ * by versions that did not keep it) have their replay windows unknown.
+ */
+void seqstate_set_instance(struct seqstate *s, uint64_t instance_id);
 void seqstate_close(struct seqstate *s);
 /*
  * What is kept for @c's name and sender key material: the sequence
  * number to start at, and whether the replay windows are unknown (it was
- * written in another boot, or said so).  false: nothing for these keys.
+ * written in another boot or kernel instance, or said so).  false: nothing for these keys.
  */
 bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
 		  bool *replay_unknown);
@@ -151,6 +160,9 @@ bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
  */
 int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,
 		 bool replay_unknown);
+/* As seqstate_put; @kept (when not NULL): the value now kept, >= @seq. */
+int seqstate_keep(struct seqstate *s, const struct actx *c, uint64_t seq,
+		  bool replay_unknown, uint64_t *kept);
 /* Forgets @name.  0 or -1. */
 int seqstate_forget(struct seqstate *s, const char *name);
 /* Where they are kept, for logs. */

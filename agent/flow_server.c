@@ -811,6 +811,7 @@ static int server_init(struct agent *a, char *err, size_t errlen)
 				       sidecar : NULL, err, errlen);
 		if (!a->seq)
 			return -1;
+		seqstate_set_instance(a->seq, keypush_instance_id(a->kp));
 	}
 	/* Without a kernel too: the contexts file says what the agent holds. */
 	restore_pairwise(a);

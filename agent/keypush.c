@@ -28,6 +28,7 @@ struct keypush {
 	struct coapsec_nl *ev;		/* events */
 	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "coapsecd:ROLE:ID" */
 	struct leftset ctxs, pols;
+	uint64_t instance_id;		/* FEATURES_INSTANCE_ID */
 };
 
 static bool tag_char_ok(const char *s)
@@ -162,8 +163,10 @@ struct keypush *keypush_open(const char *owner, char *err, size_t errlen)
 			 kp->owner, coapsec_nl_errmsg(kp->nl));
 		goto fail;
 	}
-	log_info("keypush: kernel coapsec %s, API %u; owner %s", f.version,
-		 f.api_version, kp->owner);
+	kp->instance_id = f.instance_id;
+	log_info("keypush: kernel coapsec %s, API %u, instance %016llx; owner %s",
+		 f.version, f.api_version, (unsigned long long)f.instance_id,
+		 kp->owner);
 	if (kp->ctxs.n || kp->pols.n)
 		log_info("keypush: an earlier instance left %zu context(s) and %zu policy(ies): adopting what this one installs again, deleting the rest",
 			 kp->ctxs.n, kp->pols.n);
@@ -454,12 +457,58 @@ int keypush_event_fd(const struct keypush *kp)
 	return kp && kp->ev ? coapsec_nl_fd(kp->ev) : -1;
 }
 
+uint64_t keypush_instance_id(const struct keypush *kp)
+{
+	return kp ? kp->instance_id : 0;
+}
+
+int keypush_set_ceiling(struct keypush *kp, const struct actx *c,
+			uint64_t ceiling)
+{
+	int rc;
+
+	if (!c->kernel_id)
+		return -ENOENT;
+	rc = coapsec_nl_context_set_persisted(kp->nl, c->kernel_id, ceiling);
+	if (rc)
+		log_err("keypush: %s: cannot raise the sequence ceiling of context %u to %llu: %s",
+			c->name, c->kernel_id, (unsigned long long)ceiling,
+			coapsec_nl_errmsg(kp->nl));
+	return rc;
+}
+
+int keypush_seq(struct keypush *kp, const struct actx *c, uint64_t *seq,
+		uint64_t *ceiling)
+{
+	struct coapsec_context_info info;
+	int rc;
+
+	if (!c->kernel_id)
+		return -ENOENT;
+	rc = coapsec_nl_context_get(kp->nl, c->kernel_id, &info);
+	if (rc)
+		return rc;
+	*seq = info.seq;
+	*ceiling = info.has_seq_persisted ? info.seq_persisted : UINT64_MAX;
+	return 0;
+}
+
 void keypush_events(struct keypush *kp, const struct keypush_event_ops *ops,
 		    void *arg)
 {
 	struct coapsec_event ev;
+	int rc;
 
-	while (kp->ev && coapsec_nl_event_recv(kp->ev, &ev, 0) == 1) {
+	while (kp->ev && (rc = coapsec_nl_event_recv(kp->ev, &ev, 0)) != 0) {
+		if (rc < 0) {
+			if (rc != -ENOBUFS)
+				break;
+			/* The socket overflowed: events were lost. */
+			log_warn("keypush: kernel events lost (receive buffer full); resynchronising");
+			if (ops->lost)
+				ops->lost(arg);
+			continue;
+		}
 		if (ev.type == COAPSEC_EVENT_SEQ_CHECKPOINT) {
 			log_debug("keypush: context %u: checkpoint %llu",
 				  ev.context_id, (unsigned long long)ev.seq);

@@ -70,7 +70,21 @@ struct keypush_event_ops {
 	void (*seq_limit)(void *arg, uint32_t id);
 	/* A re-created context must start at @seq or above (RFC 8613 B.1.1). */
 	void (*checkpoint)(void *arg, uint32_t id, uint64_t seq);
+	/* Events were lost (ENOBUFS): what they would have said is unknown. */
+	void (*lost)(void *arg);
 };
+
+/* The kernel's coapsec instance ID (new at every module load). */
+uint64_t keypush_instance_id(const struct keypush *kp);
+/*
+ * Raises @c's sequence ceiling (SEQ_PERSISTED) to @ceiling, a value
+ * already kept durably.  0 or -errno (logged).
+ */
+int keypush_set_ceiling(struct keypush *kp, const struct actx *c,
+			uint64_t ceiling);
+/* @c's sender sequence number and ceiling (UINT64_MAX: none).  0 or -errno. */
+int keypush_seq(struct keypush *kp, const struct actx *c, uint64_t *seq,
+		uint64_t *ceiling);
 
 /* Reads pending events. */
 void keypush_events(struct keypush *kp, const struct keypush_event_ops *ops,

@@ -188,7 +188,9 @@ int registry_set_served_epoch(struct registry *r, const char *gateway,
 struct reg_checkpoint {
 	char key_fp[17];
 	int64_t seq;
-	char boot_id[40];
+	/* "BOOT_ID/INSTANCE_ID" (instance ID in 16 hex digits); bare
+	 * BOOT_ID as earlier versions wrote it. */
+	char boot_id[64];
 	bool replay_unknown;
 };
 

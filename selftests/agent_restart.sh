@@ -12,7 +12,10 @@
 # checkpoints from another boot, in the DB.seq file of earlier versions,
 # which the server imports into its registry once) the server re-creates
 # its pairwise contexts above the last sequence checkpoint, with
-# replay-unknown.
+# replay-unknown.  The server's kept keys carry a ceiling (seq_persisted)
+# that it raises only to what it kept: killed, its kernel stops there and
+# sends nothing in clear; a module reload in the same boot is known by the
+# kernel's instance ID (replay-unknown as after a reboot).
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -27,7 +30,7 @@ declare -A MARK=([lights]=1 [doors]=2)
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 10
+ktap_header 13
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -193,11 +196,14 @@ wait_log dev-2 "contexts installed" 40 || { ok=0; ksft_diag "dev-2 not back afte
 ktap_check "gateway SIGHUP: a member taken out cannot join, put back it can" [ $ok = 1 ]
 
 # The server's pairwise context to dev-1 protects what it sends there.
-send_dev1() {	# N: protected NON POSTs from the server to dev-1
+send_dev1() {	# N: protected NON POSTs from the server to dev-1 (drops ignored)
 	ip netns exec "$SRV" python3 -c 'import socket,sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for k in range(int(sys.argv[1])):
-    s.sendto(bytes([0x51, 2, 0, k & 0xff, 0x42, 0xb3]) + b"cmd\xffseq", ("10.0.5.1", 5683))' "$1"
+    try:
+        s.sendto(bytes([0x51, 2, 0, k & 0xff, 0x42, 0xb3]) + b"cmd\xffseq", ("10.0.5.1", 5683))
+    except OSError:
+        pass	# dropped by coapsec (EPERM): counted there' "$1"
 }
 send_dev1 40
 sleep 0.5
@@ -210,8 +216,55 @@ ok=1
 [ "$(stat -c %a "$T/registry.db" 2>/dev/null)" = 600 ] || { ok=0; ksft_diag "registry: $(ls -l "$T/registry.db" 2>&1)"; }
 [ ! -e "$T/registry.db.seq" ] || { ok=0; ksft_diag "a registry.db.seq beside the registry"; }
 ktap_check "server: the checkpoint kept in the registry for pairwise:dev-1 ($c1) lies above its sequence number ($s1)" [ $ok = 1 ]
+# The ceiling: pushed as the checkpoint kept, raised as traffic crosses
+# checkpoints (K = 1024 / 16 = 64), always the value kept first.
+sp1=$(kfield server /pairwise:dev-1 seq_persisted)
+ok=1
+[ "${sp1:-null}" != null ] && [ "$sp1" = "$c1" ] || ok=0
+send_dev1 200
+for ((i = 0; i < 50; i++)); do
+	sleep 0.1
+	[ "$(kfield server /pairwise:dev-1 seq_persisted)" = "$(ckpt)" ] && break
+done
+sp2=$(kfield server /pairwise:dev-1 seq_persisted)
+s4=$(kfield server /pairwise:dev-1 seq)
+[ "${sp2:-null}" != null ] && [ "$sp2" -gt "${sp1:-0}" ] && [ "$sp2" = "$(ckpt)" ] &&
+	[ "${s4:-0}" -ge $((s1 + 200)) ] && [ "$s4" -lt "$sp2" ] || ok=0
+ktap_check "server: pairwise:dev-1 carries seq_persisted = the kept checkpoint, raised as traffic crosses checkpoints ($sp1 -> $sp2, seq $s4)" [ $ok = 1 ]
+[ $ok = 1 ] || ksft_diag "seq_persisted $sp1 -> $sp2, checkpoint $c1 -> $(ckpt), seq $s1 -> $s4"
+# ---- SIGKILL: nobody persists, the kernel stops at the ceiling
+kill -KILL "${PID[server]}"
+wait "${PID[server]}" 2>/dev/null
+kid=$(kfield server /pairwise:dev-1 id)
+over=10
+n=$((sp2 - s4 + over))
+# Every frame the server's namespace sends while it tries: none plain.
+ip netns exec "$SRV" python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.settimeout(0.2)
+plain = 0
+end = time.time() + float(sys.argv[1])
+while time.time() < end:
+    try:
+        f = s.recv(65535)
+    except socket.timeout:
+        continue
+    plain += b"cmd\xffseq" in f
+open(sys.argv[2], "w").write(str(plain))' 4 "$T/plain" &
+cap=$!
+sleep 0.5
+send_dev1 "$n"
+wait $cap
+sleep 0.2
+s5=$(kfield server /pairwise:dev-1 seq)
+un=$(ip netns exec "$SRV" "$CLI" -j stats context "$kid" 2>/dev/null | jq -r .seq_unpersisted)
+ok=1
+[ "$s5" = "$sp2" ] && [ "$un" = "$over" ] && [ "$(cat "$T/plain" 2>/dev/null)" = 0 ] || ok=0
+ktap_check "server SIGKILLed: the kernel stops pairwise:dev-1 at its ceiling $sp2 ($over messages beyond it dropped, seq_unpersisted $un, none in clear)" [ $ok = 1 ]
+[ $ok = 1 ] || ksft_diag "seq $s4 -> $s5 (ceiling $sp2), seq_unpersisted $un, plain frames $(cat "$T/plain" 2>&1)"
 before=$(kcur server)
-restart server
+mv "$T/server.log" "$T/server.log.$(date +%s%N)"
+start server
 ok=1
 wait_log server "started" 10 || ok=0
 after=$(kcur server)
@@ -223,6 +276,22 @@ s2=$(kfield server /pairwise:dev-1 seq)
 [ "$(kfield server /pairwise:dev-1 id)" = "$id1" ] && [ "${s2:-0}" -ge $((s1 + 5)) ] ||
 	{ ok=0; ksft_diag "pairwise:dev-1: id $id1 -> $(kfield server /pairwise:dev-1 id), seq $s1 -> $s2"; }
 ktap_check "server killed and started again: its pairwise contexts taken over, dev-1's sequence goes on ($s1 -> $s2)" [ $ok = 1 ]
+
+# ---- a module reload in the same boot: the kernel's replay windows are
+# gone though the boot ID is the same; the instance ID tells
+stop_agents
+ok=1
+[ "$(sqlite3 "$T/registry.db" "SELECT replay_unknown FROM checkpoints WHERE name = 'pairwise:dev-1'")" = 0 ] || ok=0
+coapsec_unload && coapsec_load || ok=0
+mv "$T/server.log" "$T/server.log.$(date +%s%N)"
+start server
+wait_log server "restored from the registry" 10 || ok=0
+sleep 0.5
+[ "$(kfield server /pairwise:dev-1 'flags | index("replay-unknown") != null')" = true ] || ok=0
+sp=$(kfield server /pairwise:dev-1 seq_persisted)
+[ "${sp:-null}" != null ] && [ "$(kfield server /pairwise:dev-1 seq)" -lt "$sp" ] || ok=0
+ktap_check "module reloaded without a reboot: the server's kept keys come back replay-unknown" [ $ok = 1 ]
+[ $ok = 1 ] || ksft_diag "server after the reload: $(ip netns exec "$SRV" "$CLI" -j context show | jq -c '[.[] | {id, seq, seq_persisted, flags, owner}]')"
 
 # ---- the agents remove what they installed
 stop_agents

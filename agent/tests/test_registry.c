@@ -767,6 +767,60 @@ TEST_F(reg, checkpoints)
 }
 
 /*
+ * A checkpoint remembers the kernel instance it was written under: a
+ * module reload in the same boot (another instance ID) loses the replay
+ * windows as a reboot does, and so does a checkpoint of a version that
+ * kept only the boot ID.  seqstate_keep reports what it kept, the larger
+ * number: the ceiling the kernel may be given.
+ */
+TEST_F(reg, checkpoint_instance_id)
+{
+	struct registry *r;
+	struct seqstate *ss;
+	struct reg_checkpoint cp;
+	uint8_t ks[KS_LEN] = { 9, 8, 7 };
+	char err[512];
+	struct actx c;
+	uint64_t seq = 0, kept = 0;
+	bool ru = true;
+
+	ASSERT_EQ(0, actx_pairwise(&c, "dev-2", ks, "dev-2@srv", true, 1 << 20));
+	REG_OPEN(r);
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	seqstate_set_instance(ss, 0x1111222233334444ULL);
+	ASSERT_EQ(0, seqstate_keep(ss, &c, 4000, false, &kept));
+	EXPECT_EQ(4000, kept);
+	ASSERT_EQ(0, seqstate_keep(ss, &c, 10, false, &kept));
+	EXPECT_EQ(4000, kept);	/* never lower than what is kept */
+	ASSERT_EQ(0, registry_checkpoint_get(r, c.name, &cp));
+	EXPECT_NE(NULL, strstr(cp.boot_id, "/1111222233334444"));
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_FALSE(ru);	/* same boot, same instance */
+	seqstate_close(ss);
+
+	/* The module was reloaded: same boot, another instance. */
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	seqstate_set_instance(ss, 0x5555666677778888ULL);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(4000, seq);
+	EXPECT_TRUE(ru);
+	/* Back under the first instance: known again. */
+	seqstate_set_instance(ss, 0x1111222233334444ULL);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_FALSE(ru);
+	/* Written by a version that kept the boot ID alone: unknown. */
+	*strchr(cp.boot_id, '/') = '\0';
+	ASSERT_EQ(0, registry_checkpoint_put(r, c.name, &cp));
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_TRUE(ru);
+	seqstate_close(ss);
+	registry_close(r);
+	actx_wipe(&c);
+}
+
+/*
  * The DB.seq file of earlier versions is imported once into the registry
  * (entries as written, the larger number winning) and deleted; one that
  * does not parse stops the agent and stays.
