@@ -430,16 +430,20 @@ int registry_group_rekey(struct registry *r, const char *name,
 	return rc;
 }
 
-int registry_group_members(struct registry *r, const char *group,
+/*
+ * @cb for each membership row statement @st selects by @key (a group or a
+ * member), until it returns non-zero; the row's keys wiped after.
+ */
+static int each_membership(struct registry *r, int st, const char *key,
 			   int (*cb)(void *arg, const struct reg_member *m),
-			   void *arg)
+			   void *arg, const char *what)
 {
-	struct reg_stmt *s = stmt(r, ST_MEMBERS_OF);
+	struct reg_stmt *s = stmt(r, st);
 	struct reg_member m;
 	int rc;
 
 	memset(&m, 0, sizeof(m));
-	bind_text(r, s, 1, group);
+	bind_text(r, s, 1, key);
 	while ((rc = step(r, s)) == REG_ROW) {
 		row_member(r, s, &m);
 		if (cb(arg, &m))
@@ -447,7 +451,14 @@ int registry_group_members(struct registry *r, const char *group,
 	}
 	mbedtls_platform_zeroize(&m, sizeof(m));
 	reset(r, s);
-	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "members of");
+	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, what);
+}
+
+int registry_group_members(struct registry *r, const char *group,
+			   int (*cb)(void *arg, const struct reg_member *m),
+			   void *arg)
+{
+	return each_membership(r, ST_MEMBERS_OF, group, cb, arg, "members of");
 }
 
 int registry_groups(struct registry *r,
@@ -549,20 +560,7 @@ int registry_member_groups(struct registry *r, const char *id,
 			   int (*cb)(void *arg, const struct reg_member *m),
 			   void *arg)
 {
-	struct reg_stmt *s = stmt(r, ST_GROUPS_OF);
-	struct reg_member m;
-	int rc;
-
-	memset(&m, 0, sizeof(m));
-	bind_text(r, s, 1, id);
-	while ((rc = step(r, s)) == REG_ROW) {
-		row_member(r, s, &m);
-		if (cb(arg, &m))
-			break;
-	}
-	mbedtls_platform_zeroize(&m, sizeof(m));
-	reset(r, s);
-	return rc == REG_ROW || rc == REG_DONE ? 0 : fail(r, "groups of");
+	return each_membership(r, ST_GROUPS_OF, id, cb, arg, "groups of");
 }
 
 int registry_member_count(struct registry *r)
