@@ -183,6 +183,12 @@ static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq,
 	return -1;
 }
 
+/* The ceiling the kernel is given for a kept @kept: at most SEQ_MAX. */
+static uint64_t ceiling_of(uint64_t kept)
+{
+	return kept < COAPSEC_SEQ_MAX ? kept : COAPSEC_SEQ_MAX;
+}
+
 /*
  * Persists @seq for @c, then (only then) raises its kernel ceiling to
  * what is kept (RFC 8613 B.1.1 enforced: no number the registry does not
@@ -190,24 +196,33 @@ static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq,
  */
 static void persist_and_raise(struct agent *a, struct actx *c, uint64_t seq)
 {
-	uint64_t kept;
+	uint64_t kept, ceiling;
+	int rc;
 
 	if (!a->seq || !c->info.seq_checkpoint || !c->kernel_id)
 		return;
-	if (keep_checkpoint(a, c, seq, &kept)) {
-		/*
-		 * Fail closed: the ceiling stays, and the kernel names a
-		 * ceiling once, so the value is tried again (agent_tick).
-		 */
-		if (seq > c->persist_pending)
-			c->persist_pending = seq;
+	/*
+	 * Fail closed: until both steps went through, the ceiling stays
+	 * where it was (the kernel stops there) and the value is tried
+	 * again each second (retry_persist): the kernel names a ceiling
+	 * once only.
+	 */
+	if (seq > c->persist_pending)
+		c->persist_pending = seq;
+	if (keep_checkpoint(a, c, seq, &kept))
+		return;
+	ceiling = ceiling_of(kept);
+	rc = ceiling > c->info.seq_persisted ?
+	     keypush_set_ceiling(a->kp, c, ceiling) : 0;
+	if (rc) {
+		a->ceil_failed++;
+		if (rc == -ENOENT)	/* gone: a reload makes it again */
+			c->persist_pending = 0;
 		return;
 	}
 	c->persist_pending = 0;
-	if (keypush_set_ceiling(a->kp, c, kept))
-		a->ceil_failed++;
-	else
-		c->info.seq_persisted = kept;
+	if (ceiling > c->info.seq_persisted)
+		c->info.seq_persisted = ceiling;
 }
 
 static void checkpoint(void *arg, uint32_t id, uint64_t seq)
@@ -429,26 +444,29 @@ static void install_policies(struct agent *a, const struct actx *c)
 #define RETRY_MAX_MS	30000
 
 /*
- * Pushes @c.  Keys that outlive the agent start above their last
- * checkpoint, with replay-unknown where their windows are lost (RFC 8613
- * B.1.1, B.1.2); a checkpoint two intervals ahead is kept before the
- * kernel may use the keys, and is their ceiling (SEQ_PERSISTED): the
- * kernel never uses a number the registry does not cover.
+ * Pushes @c once (keypush_install: -EAGAIN when its kernel copy is gone;
+ * @lost: pushing again after that).  Keys that outlive the agent start above their last checkpoint, with
+ * replay-unknown where their windows are lost (RFC 8613 B.1.1, B.1.2); a
+ * checkpoint two intervals ahead is kept before the kernel may use the
+ * keys, and is their ceiling (SEQ_PERSISTED): the kernel never uses a
+ * number the registry does not cover.
  */
-static int push(struct agent *a, struct actx *c)
+static int push_once(struct agent *a, struct actx *c, bool lost)
 {
-	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
+	uint32_t k = c->info.seq_checkpoint;
 	uint64_t seq = 0, kept = 0;
 	bool ru = false;
 
 	if (a->seq && k && !c->kernel_id && seqstate_get(a->seq, c, &seq, &ru)) {
 		if (seq > c->info.seq_start)
 			c->info.seq_start = seq;
-		if (ru)
+		/* These keys' kernel copy is gone, and its windows with it. */
+		if (ru || lost)
 			c->info.flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
 		log_info("context %s: kept keys: sequence from %llu%s", c->name,
 			 (unsigned long long)c->info.seq_start,
-			 ru ? ", replay windows unknown (requests refused until new keys)" : "");
+			 c->info.flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN ?
+			 ", replay windows unknown (requests refused until new keys)" : "");
 	}
 	/*
 	 * What is kept is at least what a swap of the same keys continues
@@ -458,8 +476,19 @@ static int push(struct agent *a, struct actx *c)
 	if (k && keep_checkpoint(a, c, c->info.seq_start + 2ULL * k, &kept))
 		return -1;	/* never keys whose sequence is not kept */
 	c->info.has_seq_persisted = k && a->seq;
-	c->info.seq_persisted = c->info.has_seq_persisted ? kept : 0;
-	if (keypush_install(a->kp, c, a->cfg.grace_s))
+	c->info.seq_persisted = c->info.has_seq_persisted ? ceiling_of(kept) : 0;
+	return keypush_install(a->kp, c, a->cfg.grace_s);
+}
+
+/* Pushes @c; a kernel copy found gone is made again, once. */
+static int push(struct agent *a, struct actx *c)
+{
+	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
+	int rc = push_once(a, c, false);
+
+	if (rc == -EAGAIN)
+		rc = push_once(a, c, true);
+	if (rc)
 		return -1;
 	/* Made again under another ID: its policies follow it. */
 	if (old_id && c->kernel_id != old_id)
@@ -474,7 +503,7 @@ static int push(struct agent *a, struct actx *c)
 		 * The dead instance's numbers were not all checkpointed (one
 		 * without ceilings): kept, then the ceiling follows.
 		 */
-		if (k && c->adopted_seq + 2ULL * k > kept)
+		if (k && c->adopted_seq + 2ULL * k > c->info.seq_persisted)
 			persist_and_raise(a, c, c->adopted_seq + 2ULL * k);
 	}
 	return 0;
@@ -598,6 +627,31 @@ bool agent_seq_known(struct agent *a, const struct actx *c)
 	       keypush_holds(a->kp, c);
 }
 
+/*
+ * Contexts deleted behind the agent's back (coapsec flush, context del)
+ * are installed again, with their policies: a reload repairs the kernel.
+ */
+static void resync(struct agent *a)
+{
+	for (size_t i = 0; a->kp && i < a->ctxs.n; i++) {
+		struct actx *c = &a->ctxs.v[i];
+		uint64_t seq, ceiling;
+
+		if (!c->kernel_id || c->push_failed ||
+		    keypush_seq(a->kp, c, &seq, &ceiling) != -ENOENT)
+			continue;
+		a->ctx_lost++;
+		log_warn("context %s: context %u is gone from the kernel; installing it again",
+			 c->name, c->kernel_id);
+		if (push(a, c)) {
+			push_failed(a, c, now_ms());
+			continue;
+		}
+		a->ctx_dirty = true;
+		install_policies(a, c);
+	}
+}
+
 #define RELOAD_RETRY_FIRST_MS	1000
 #define RELOAD_RETRY_MAX_MS	60000
 
@@ -636,6 +690,7 @@ int agent_reload(struct agent *a)
 		config_free(&cfg);
 		return -1;
 	}
+	resync(a);
 	if (a->reload_tries)
 		log_info("configuration reloaded after %u failed attempt(s)",
 			 a->reload_tries);
@@ -713,13 +768,14 @@ void agent_stats(struct agent *a, json_t *o)
 	json_object_set_new(o, "contexts", json_integer((json_int_t)a->ctxs.n));
 	if (a->kp)
 		json_object_set_new(o, "kernel", json_pack(
-			"{sI sI sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
+			"{sI sI sI sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
 			"push_pending", (json_int_t)pending_pushes(a),
 			"adopted", (json_int_t)a->adopted,
 			"leftovers", (json_int_t)keypush_leftovers(a->kp),
 			"checkpoint_failed", (json_int_t)a->ckpt_failed,
 			"ceiling_failed", (json_int_t)a->ceil_failed,
-			"events_lost", (json_int_t)a->events_lost));
+			"events_lost", (json_int_t)a->events_lost,
+			"lost", (json_int_t)a->ctx_lost));
 	json_object_set_new(o, "reload_failed", json_integer((json_int_t)a->reload_failed));
 	if (a->role->stats)
 		a->role->stats(a, o);

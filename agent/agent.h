@@ -80,8 +80,10 @@ struct agent {
 	/* Pushes the kernel refused, contexts taken over from an earlier
 	 * instance, checkpoints that could not be written. */
 	uint64_t push_failed, adopted, ckpt_failed;
-	/* Ceilings the kernel refused to raise; event overflows resynced. */
-	uint64_t ceil_failed, events_lost;
+	/* Ceilings the kernel refused to raise; event overflows resynced;
+	 * contexts found gone from the kernel (deleted behind the agent's
+	 * back) and installed again. */
+	uint64_t ceil_failed, events_lost, ctx_lost;
 	uint64_t persist_tried;		/* now_ms() of the last retry_persist */
 	bool started;			/* agent_init succeeded */
 	/* Reloads that failed; the next attempt (0: none), its number. */

@@ -570,10 +570,24 @@ struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
 	return s;
 }
 
+void seqstate_identify(struct seqstate *s, const char *boot_id,
+		       uint64_t instance_id)
+{
+	snprintf(s->boot_id, sizeof(s->boot_id), "%s", boot_id);
+	/* No boot ID: every start is another boot (seqstate_get). */
+	if (!s->boot_id[0])
+		s->boot[0] = '\0';
+	else
+		snprintf(s->boot, sizeof(s->boot), "%s/%016llx", s->boot_id,
+			 (unsigned long long)instance_id);
+}
+
 void seqstate_set_instance(struct seqstate *s, uint64_t instance_id)
 {
-	snprintf(s->boot, sizeof(s->boot), "%s/%016llx", s->boot_id,
-		 (unsigned long long)instance_id);
+	char boot_id[sizeof(s->boot_id)];
+
+	snprintf(boot_id, sizeof(boot_id), "%s", s->boot_id);
+	seqstate_identify(s, boot_id, instance_id);
 }
 
 void seqstate_close(struct seqstate *s)
@@ -615,6 +629,9 @@ int seqstate_keep(struct seqstate *s, const struct actx *c, uint64_t seq,
 	char mine[17];
 	int rc;
 
+	/* Past what the registry holds: the largest, never a negative. */
+	if (seq > INT64_MAX)
+		seq = INT64_MAX;
 	sender_fp(c, mine);
 	rc = registry_checkpoint_get(s->reg, c->name, &cp);
 	if (rc < 0)

@@ -146,6 +146,9 @@ struct seqstate *seqstate_open(struct registry *reg, const char *sidecar,
  * by versions that did not keep it) have their replay windows unknown.
  */
 void seqstate_set_instance(struct seqstate *s, uint64_t instance_id);
+/* As seqstate_set_instance, with @boot_id for the host's ("": unreadable). */
+void seqstate_identify(struct seqstate *s, const char *boot_id,
+		       uint64_t instance_id);
 void seqstate_close(struct seqstate *s);
 /*
  * What is kept for @c's name and sender key material: the sequence

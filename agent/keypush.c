@@ -282,9 +282,15 @@ static uint32_t adopt_context(struct keypush *kp, const char *tag)
 	return 0;
 }
 
-/* Deletes a context that could not be adopted, its leftover policies first. */
-static void drop_context(struct keypush *kp, uint32_t id)
+/*
+ * Deletes a leftover context that could not be adopted, its policies
+ * first; returns where its sequence stopped (read once nothing protects
+ * with it any more), or @was_seq when the kernel does not say.
+ */
+static uint64_t drop_context(struct keypush *kp, uint32_t id, uint64_t was_seq)
 {
+	struct coapsec_context_info last;
+
 	for (size_t i = 0; i < kp->pols.n;) {
 		if (kp->pols.v[i].pol.context_id == id) {
 			coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
@@ -293,12 +299,32 @@ static void drop_context(struct keypush *kp, uint32_t id)
 			i++;
 		}
 	}
+	if (!coapsec_nl_context_get(kp->nl, id, &last) && last.seq > was_seq)
+		was_seq = last.seq;
 	coapsec_nl_context_del(kp->nl, id);
+	return was_seq;
+}
+
+/* What a leftover context @was may have used: up to its ceiling. */
+static uint64_t leftover_reach(const struct coapsec_context_info *was)
+{
+	return was->has_seq_persisted && was->seq_persisted > was->seq ?
+	       was->seq_persisted : was->seq;
+}
+
+/* The kernel's copy of @c is gone: made again by the caller (-EAGAIN). */
+static int gone(struct actx *c, uint64_t reached)
+{
+	c->kernel_id = 0;
+	c->adopted_seq = 0;
+	if (reached > c->info.seq_start)
+		c->info.seq_start = reached;
+	return -EAGAIN;
 }
 
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 {
-	struct coapsec_context_info info = c->info;
+	struct coapsec_context_info info = c->info, was = { 0 };
 	uint32_t adopt = 0;
 	int rc;
 
@@ -307,8 +333,6 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 	if (!c->kernel_id)
 		adopt = adopt_context(kp, info.owner);
 	if (adopt) {
-		struct coapsec_context_info was;
-
 		if (!coapsec_nl_context_get(kp->nl, adopt, &was)) {
 			c->adopted_seq = was.seq;
 			/*
@@ -328,21 +352,18 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 		info.grace = grace_s;
 		rc = coapsec_nl_context_swap(kp->nl, &info);
 		if (rc == -ENOENT && !adopt) {
-			/* Deleted behind the agent's back: make it again. */
-			log_warn("keypush: %s: context %u is gone from the kernel; installing it again",
+			/* Deleted behind the agent's back: its sequence and
+			 * windows are lost with it. */
+			log_warn("keypush: %s: context %u is gone from the kernel; making it again above its checkpoint",
 				 c->name, c->kernel_id);
-			c->kernel_id = 0;
+			rc = gone(c, 0);
 		} else if (rc && adopt) {
 			log_warn("keypush: %s: cannot take over context %u (%s); replacing it",
 				 c->name, adopt, coapsec_nl_errmsg(kp->nl));
-			drop_context(kp, adopt);
-			c->kernel_id = 0;
-			c->adopted_seq = 0;
-			info = c->info;
-			make_tag(kp->owner, c->name, info.owner);
+			rc = gone(c, drop_context(kp, adopt,
+						  leftover_reach(&was)));
 		}
-	}
-	if (!c->kernel_id) {
+	} else {
 		uint32_t id = 0;
 
 		info.id = 0;
@@ -351,6 +372,8 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 			c->kernel_id = id;
 	}
 	mbedtls_platform_zeroize(&info, sizeof(info));
+	if (rc == -EAGAIN)
+		return rc;
 	if (rc)
 		log_err("keypush: %s: %s", c->name, coapsec_nl_errmsg(kp->nl));
 	else if (adopt)

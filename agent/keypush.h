@@ -46,7 +46,13 @@ bool keypush_holds(struct keypush *kp, const struct actx *c);
  * Installs or swaps @c (by c->kernel_id; a context an earlier instance
  * left under c's name is swapped); sets c->kernel_id and
  * c->adopted_seq (the adopted context's sequence number, 0: new).
- * 0 or -errno.
+ * 0 or -errno.  -EAGAIN: the kernel's copy is gone (deleted behind the
+ * agent's back, or a leftover that could not be taken over and was
+ * deleted): nothing was made; c->kernel_id is 0 and c->info.seq_start is
+ * at least where the old copy stopped (when the kernel said).  The
+ * caller makes it again above its checkpoint, never at the old start;
+ * keys without one rely on the kernel's memory of retired key material
+ * (kmod/retired.c) for their sequence and windows.
  */
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s);
 int keypush_delete(struct keypush *kp, struct actx *c);

@@ -183,7 +183,12 @@ int registry_set_served_epoch(struct registry *r, const char *gateway,
  * outlive the agent, by context name: where a re-created context must
  * start, for the sender key material whose fingerprint is key_fp, the
  * boot it was written in and whether the replay windows are unknown.
- * No key material.
+ * No key material.  One per name is enough: a Ks comes from the registry
+ * only, which holds one per member and never gives a replaced one back
+ * (a restored backup aside: see coapsecd(8)); a kept Ks whose
+ * checkpoint names other keys is not installed (agent_seq_known), and
+ * within a kernel instance its memory of retired keys (kmod/retired.c)
+ * covers a swap back.
  */
 struct reg_checkpoint {
 	char key_fp[17];

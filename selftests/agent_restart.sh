@@ -30,7 +30,7 @@ declare -A MARK=([lights]=1 [doors]=2)
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 13
+ktap_header 15
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -209,7 +209,7 @@ send_dev1 40
 sleep 0.5
 s1=$(kfield server /pairwise:dev-1 seq)
 id1=$(kfield server /pairwise:dev-1 id)
-ckpt() { sqlite3 "$T/registry.db" "SELECT seq FROM checkpoints WHERE name = 'pairwise:dev-1'"; }
+ckpt() { sqlite3 "$T/registry.db" "SELECT seq FROM checkpoints WHERE name = 'pairwise:${1:-dev-1}'"; }
 c1=$(ckpt)
 ok=1
 [ -n "$s1" ] && [ "$s1" -ge 40 ] && [ "${c1:-0}" -gt "$s1" ] || ok=0
@@ -277,6 +277,26 @@ s2=$(kfield server /pairwise:dev-1 seq)
 	{ ok=0; ksft_diag "pairwise:dev-1: id $id1 -> $(kfield server /pairwise:dev-1 id), seq $s1 -> $s2"; }
 ktap_check "server killed and started again: its pairwise contexts taken over, dev-1's sequence goes on ($s1 -> $s2)" [ $ok = 1 ]
 
+# ---- a context deleted behind the server's back: a reload installs it
+# again above its checkpoint, replay-unknown (its windows are gone), never
+# where the lost one started (RFC 8613 B.1.1)
+kid=$(kfield server /pairwise:dev-2 id)
+c3=$(ckpt dev-2)
+ip netns exec "$SRV" "$CLI" context del "$kid"
+kill -HUP "${PID[server]}"
+ok=1
+wait_log server "configuration reloaded" 10 || ok=0
+nid=$(kfield server /pairwise:dev-2 id)
+s6=$(kfield server /pairwise:dev-2 seq)
+[ -n "$nid" ] && [ "${s6:-0}" -ge "${c3:-1}" ] &&
+	[ "$(kfield server /pairwise:dev-2 'flags | index("replay-unknown") != null')" = true ] &&
+	[ "$(kfield server /pairwise:dev-2 seq_persisted)" = "$(ckpt dev-2)" ] &&
+	[ "$(ckpt dev-2)" -gt "$s6" ] || ok=0
+kill -USR1 "${PID[server]}"
+wait_log server '"lost":1' 5 || ok=0
+ktap_check "a context deleted behind the server's back comes back on SIGHUP at or above its checkpoint ($c3), replay-unknown" [ $ok = 1 ]
+[ $ok = 1 ] || ksft_diag "pairwise:dev-2: context $kid -> ${nid:-none}, seq ${s6:-none}, checkpoint $c3 -> $(ckpt dev-2): $(ip netns exec "$SRV" "$CLI" -j context show | jq -c '[.[] | {id, seq, seq_persisted, flags, owner}]')"
+
 # ---- a module reload in the same boot: the kernel's replay windows are
 # gone though the boot ID is the same; the instance ID tells
 stop_agents
@@ -331,5 +351,20 @@ send_dev1 3
 ktap_check "host restart after an upgrade: DB.seq imported, pairwise contexts re-created at or above the checkpoint ($c2), replay-unknown" [ $ok = 1 ]
 stop_agents
 ktap_check "the stopped server leaves no context" [ "$(kctx server)" = 0 ]
+
+# ---- keys near the end of their sequence space: the ceiling two
+# intervals ahead would pass COAPSEC_SEQ_MAX; the kernel gets SEQ_MAX
+max=$(((1 << 40) - 1))
+sqlite3 "$T/registry.db" "UPDATE checkpoints SET seq = $((max - 10)) WHERE name = 'pairwise:dev-1'"
+mv "$T/server.log" "$T/server.log.3"
+start server
+ok=1
+wait_log server "restored from the registry" 10 || ok=0
+[ "$(kfield server /pairwise:dev-1 seq_persisted)" = "$max" ] &&
+	[ "$(kfield server /pairwise:dev-1 seq)" -ge $((max - 10)) ] || ok=0
+grep -q "pairwise:dev-1: the kernel refused" "$T/server.log" && ok=0
+ktap_check "kept keys 10 numbers before the end of their space: installed with the ceiling at SEQ_MAX" [ $ok = 1 ]
+[ $ok = 1 ] || ksft_diag "server: $(grep -i 'dev-1' "$T/server.log" | tail -3 | tr '\n' ';')"
+stop_agents
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)\|join refused\|unknown member" "$f" | tail -25 | sed 's/^/# /'; done; }
 ktap_finish

@@ -821,6 +821,49 @@ TEST_F(reg, checkpoint_instance_id)
 }
 
 /*
+ * What cannot be told is not assumed: with the boot ID unreadable, a
+ * checkpoint is never "this boot" (its windows are unknown at every start,
+ * whatever the instance ID), and a number past what an int64 holds is kept
+ * as the largest one, never as a negative that reads as "none kept".
+ */
+TEST_F(reg, checkpoint_unknowns_fail_closed)
+{
+	struct registry *r;
+	struct seqstate *ss;
+	struct reg_checkpoint cp;
+	uint8_t ks[KS_LEN] = { 3, 1, 4 };
+	char err[512];
+	struct actx c;
+	uint64_t seq = 0, kept = 0;
+	bool ru = false;
+
+	ASSERT_EQ(0, actx_pairwise(&c, "dev-3", ks, "dev-3@srv", true, 1 << 20));
+	REG_OPEN(r);
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	seqstate_identify(ss, "", 0);
+	ASSERT_EQ(0, seqstate_keep(ss, &c, 300, false, &kept));
+	seqstate_close(ss);
+	/* The next boot, as unreadable, the same (null) instance. */
+	ss = seqstate_open(r, NULL, err, sizeof(err));
+	ASSERT_NE(NULL, ss) TH_LOG("%s", err);
+	seqstate_identify(ss, "", 0);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ(300, seq);
+	EXPECT_TRUE(ru);
+	/* Past INT64_MAX: kept as the largest, still "kept". */
+	ASSERT_EQ(0, seqstate_keep(ss, &c, UINT64_MAX, false, &kept));
+	EXPECT_EQ((uint64_t)INT64_MAX, kept);
+	ASSERT_EQ(0, registry_checkpoint_get(r, c.name, &cp));
+	EXPECT_EQ(INT64_MAX, cp.seq);
+	ASSERT_TRUE(seqstate_get(ss, &c, &seq, &ru));
+	EXPECT_EQ((uint64_t)INT64_MAX, seq);
+	seqstate_close(ss);
+	registry_close(r);
+	actx_wipe(&c);
+}
+
+/*
  * The DB.seq file of earlier versions is imported once into the registry
  * (entries as written, the larger number winning) and deleted; one that
  * does not parse stops the agent and stays.
