@@ -1036,11 +1036,12 @@ static int load_root(struct loader *l, json_t *root)
 		"handshake_timeout_ms", "idle_timeout_s", "rekey_interval_s",
 		"grace_s", "seq_soft_limit", "policies",
 	};
-	static const char *const per_role[3][8] = {
+	static const char *const per_role[3][9] = {
 		[ROLE_DEVICE] = { "gateway", "server_credential" },
 		[ROLE_GATEWAY] = { "listen", "server", "members" },
 		[ROLE_SERVER] = { "listen", "db", "registry", "gateways",
-				  "members", "groups", "rekey_on_join" },
+				  "members", "groups", "rekey_on_join",
+				  "rekey_min_interval_s" },
 	};
 	const char *allowed[24];
 	struct agent_config *cfg = l->cfg;
@@ -1106,6 +1107,10 @@ static int load_root(struct loader *l, json_t *root)
 	if (get_uint(l, root, "rekey_interval_s", 0, 365 * 86400, &v))
 		return -1;
 	cfg->rekey_interval_s = (unsigned int)v;
+	v = REKEY_MIN_INTERVAL_S;
+	if (get_uint(l, root, "rekey_min_interval_s", 0, 86400, &v))
+		return -1;
+	cfg->rekey_min_interval_s = (unsigned int)v;
 	v = cfg->grace_s;
 	if (get_uint(l, root, "grace_s", 0, 86400, &v))
 		return -1;

@@ -29,6 +29,8 @@
  * keying material travels in one end-to-end answer (E2E_MAX_MSG).
  */
 #define CFG_MAX_MEMBER_GROUPS	4
+/* Server: rekey_min_interval_s when the configuration names none. */
+#define REKEY_MIN_INTERVAL_S	10
 
 enum agent_role { ROLE_DEVICE, ROLE_GATEWAY, ROLE_SERVER };
 
@@ -128,6 +130,8 @@ struct agent_config {
 	unsigned int handshake_timeout_ms;
 	unsigned int idle_timeout_s;
 	unsigned int rekey_interval_s;	/* 0: no timed rekey */
+	/* Server: requested rekeys of a group at most once per this. */
+	unsigned int rekey_min_interval_s;
 	/* Server: a member added on reload gets a new group key (backward
 	 * secrecy: it cannot read what the group sent before it joined). */
 	bool rekey_on_join;

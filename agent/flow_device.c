@@ -292,6 +292,17 @@ static uint8_t h_rekey(void *arg, const struct coap_req *req, json_t **resp)
 		if (f->g[k].epoch >= (uint32_t)json_integer_value(e))
 			return COAP_CODE_CHANGED;	/* has it already */
 	}
+	/*
+	 * Refused and waiting: the next attempt brings it.  Joining at once
+	 * would bypass the backoff, and each join of a member that lost its
+	 * epoch makes the server rekey the group, which brings the next
+	 * notice: a loop.
+	 */
+	if (f->state == DEV_IDLE && f->retry_at) {
+		log_info("device: group %s has a new epoch; asking for it at the next attempt",
+			 log_safe(name));
+		return COAP_CODE_CHANGED;
+	}
 	log_info("device: group %s has a new epoch; asking for it", log_safe(name));
 	if (f->state == DEV_READY && f->has_ks)
 		send_sr(a);

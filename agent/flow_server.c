@@ -42,6 +42,8 @@ struct server_flow {
 	uint64_t next_rekey;
 	uint64_t reports, issued, sr_ok, sr_failed, sr_replays, rekeys,
 		 refused, unauthorized;
+	/* Rekey requests folded into one rekey (rekey_min_interval_s). */
+	uint64_t rekeys_deferred;
 	/* Issued Ks forgotten at start: no checkpoint of their sequence. */
 	uint64_t ks_revoked;
 	size_t pending_n;
@@ -49,7 +51,13 @@ struct server_flow {
 	/* Each group's epoch as last announced (or found) by this instance:
 	 * another instance sharing the registry may rekey a group, and
 	 * this one then tells its own gateways. */
-	struct known_epoch { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } *known;
+	struct known_epoch {
+		char name[CFG_MAX_ID_LEN];
+		uint32_t epoch;
+		/* now_ms() when the epoch last changed; a rekey request
+		 * before rekey_min_interval_s after it is due then. */
+		uint64_t changed_at, rekey_due;
+	} *known;
 	size_t known_n;
 	uint64_t next_poll;
 };
@@ -67,8 +75,8 @@ static struct known_epoch *known(struct server_flow *f, const char *group)
 		return NULL;
 	f->known = k;
 	k = &f->known[f->known_n++];
+	memset(k, 0, sizeof(*k));
 	snprintf(k->name, sizeof(k->name), "%s", group);
-	k->epoch = 0;
 	return k;
 }
 
@@ -132,8 +140,11 @@ static void announce(struct agent *a, const char *group)
 	if (registry_group_get(f->reg, group, &g))
 		return;
 	k = known(f, group);
-	if (k)
+	if (k && k->epoch != g.epoch) {
 		k->epoch = g.epoch;
+		k->changed_at = now_ms();
+		k->rekey_due = 0;	/* a request waiting for it is served */
+	}
 	for (size_t i = 0; i < a->cfg.n_gateways; i++) {
 		struct dtls_peer *p;
 
@@ -687,6 +698,49 @@ out:
 	return code;
 }
 
+/*
+ * Requests are not all granted at once: a gateway (or the devices it
+ * relays) asking again and again would make every member fetch new keys
+ * each time.  Within rekey_min_interval_s of @group's last new epoch a
+ * request is due at the end of the interval, and every request until
+ * then is folded into that one rekey: none is lost, at most one rekey per
+ * interval follows from requests.  Whether it was deferred.
+ */
+static bool defer_rekey(struct agent *a, const char *group, const char *by)
+{
+	struct server_flow *f = a->flow;
+	uint64_t min = 1000ull * a->cfg.rekey_min_interval_s, now = now_ms();
+	struct known_epoch *k = known(f, group);
+
+	if (!k || !min || !k->changed_at || now - k->changed_at >= min)
+		return false;
+	if (!k->rekey_due)
+		k->rekey_due = k->changed_at + min;
+	f->rekeys_deferred++;
+	log_info("server: rekey of %s requested by %s: due in %llu ms (rekey_min_interval_s)",
+		 log_safe(group), by, (unsigned long long)(k->rekey_due - now));
+	return true;
+}
+
+/* Deferred requests whose time has come. */
+static void due_rekeys(struct agent *a, uint64_t now)
+{
+	struct server_flow *f = a->flow;
+
+	for (size_t i = 0; i < f->known_n; i++) {
+		char name[CFG_MAX_ID_LEN];
+
+		if (!f->known[i].rekey_due || now < f->known[i].rekey_due)
+			continue;
+		f->known[i].rekey_due = 0;
+		snprintf(name, sizeof(name), "%s", f->known[i].name);
+		log_info("server: deferred rekey of %s", log_safe(name));
+		if (rekey(a, name))
+			log_err("server: deferred rekey of group %s failed; it keeps its keys",
+				log_safe(name));
+	}
+}
+
 static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 			       json_t **resp)
 {
@@ -707,6 +761,8 @@ static uint8_t h_rekey_request(void *arg, const struct coap_req *req,
 	mbedtls_platform_zeroize(&g, sizeof(g));
 	if (rc > 0)
 		return COAP_NOT_FOUND;
+	if (!rc && defer_rekey(a, name, dtls_peer_name(req->peer)))
+		return COAP_CODE_CHANGED;
 	log_info("server: rekey of %s requested by %s", log_safe(name),
 		 dtls_peer_name(req->peer));
 	if (rc || rekey(a, name))
@@ -872,17 +928,23 @@ static void server_tick(struct agent *a, uint64_t now)
 	for (size_t i = 0; i < f->pending_n; i++)
 		announce(a, f->pending[i]);
 	f->pending_n = 0;
+	due_rekeys(a, now);
 }
 
 static uint64_t server_next(struct agent *a)
 {
 	struct server_flow *f = a->flow;
 
+	uint64_t next = f->next_poll;
+
 	if (f->pending_n)
 		return 0;
-	if (f->next_rekey && f->next_rekey < f->next_poll)
-		return f->next_rekey;
-	return f->next_poll;
+	if (f->next_rekey && f->next_rekey < next)
+		next = f->next_rekey;
+	for (size_t i = 0; i < f->known_n; i++)
+		if (f->known[i].rekey_due && f->known[i].rekey_due < next)
+			next = f->known[i].rekey_due;
+	return next;
 }
 
 /* Whether member @id of @group is in @cfg. */
@@ -986,6 +1048,7 @@ static int server_reload(struct agent *a, struct agent_config *cfg,
 			 log_safe(name + strlen("pairwise:")));
 	}
 	a->cfg.rekey_on_join = cfg->rekey_on_join;
+	a->cfg.rekey_min_interval_s = cfg->rekey_min_interval_s;
 	if (a->cfg.rekey_on_join)
 		rekey_joined(a, cfg);
 	/* A changed interval counts from now. */
@@ -1002,7 +1065,7 @@ static void server_stats(struct agent *a, json_t *o)
 	struct server_flow *f = a->flow;
 
 	json_object_set_new(o, "server", json_pack(
-		"{si sI sI sI sI sI sI sI sI sI}",
+		"{si sI sI sI sI sI sI sI sI sI sI}",
 		"members", registry_member_count(f->reg),
 		"ks_revoked", (json_int_t)f->ks_revoked,
 		"reports", (json_int_t)f->reports, "issued", (json_int_t)f->issued,
@@ -1011,7 +1074,8 @@ static void server_stats(struct agent *a, json_t *o)
 		"sr_ok", (json_int_t)f->sr_ok,
 		"sr_failed", (json_int_t)f->sr_failed,
 		"sr_replays", (json_int_t)f->sr_replays,
-		"rekeys", (json_int_t)f->rekeys));
+		"rekeys", (json_int_t)f->rekeys,
+		"rekeys_deferred", (json_int_t)f->rekeys_deferred));
 }
 
 static void server_fini(struct agent *a)

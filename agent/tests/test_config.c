@@ -82,6 +82,12 @@ TEST(good_configs)
 	EXPECT_EQ(10, cfg.groups[0].alg);
 	EXPECT_EQ(REG_SQLITE, cfg.registry);
 	EXPECT_STREQ("/tmp/x.db", cfg.db);
+	EXPECT_EQ(REKEY_MIN_INTERVAL_S, cfg.rekey_min_interval_s);
+	config_free(&cfg);
+	snprintf(txt, sizeof(txt), "%s", SERVER_OK);
+	ASSERT_EQ(0, load(server_with(txt, "\"db\":\"/tmp/x.db\",\"rekey_min_interval_s\":0"),
+			  0600, &cfg, err, path)) TH_LOG("%s", err);
+	EXPECT_EQ(0, cfg.rekey_min_interval_s);
 	config_free(&cfg);
 
 	/* The registry in PostgreSQL, or spelt out as SQLite. */
@@ -285,6 +291,10 @@ static const struct bad bad_table[] = {
 	  "max_peers: expected an integer in 1..65536" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"kernel\":\"yes\"}", 0600,
 	  "kernel: expected true or false" },
+	{ "{\"role\":\"device\",\"id\":\"d\",\"rekey_min_interval_s\":5}", 0600,
+	  "rekey_min_interval_s: unknown field for role device" },
+	{ "{\"role\":\"server\",\"id\":\"s\",\"rekey_min_interval_s\":86401}", 0600,
+	  "rekey_min_interval_s: expected an integer in 0..86400" },
 	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\"}", 0600,
 	  "db: expected a string, field is missing" },
 	{ "{\"role\":\"server\",\"id\":\"s\",\"listen\":\"127.0.0.1:5684\",\"db\":\"x\",\"gateways\":[]}", 0600,
