@@ -652,6 +652,15 @@ static void resync(struct agent *a)
 	}
 }
 
+bool agent_seq_spent(struct agent *a, const struct actx *c)
+{
+	uint64_t seq;
+	bool ru;
+
+	return a->kp && c->info.seq_checkpoint && a->seq &&
+	       seqstate_get(a->seq, c, &seq, &ru) && seq >= COAPSEC_SEQ_MAX;
+}
+
 #define RELOAD_RETRY_FIRST_MS	1000
 #define RELOAD_RETRY_MAX_MS	60000
 

@@ -127,6 +127,8 @@ void agent_sweep(struct agent *a);
  * take over.  Else installing @c would start its sender at 0 again.
  */
 bool agent_seq_known(struct agent *a, const struct actx *c);
+/* Whether @c's kept checkpoint leaves its keys no number to send with. */
+bool agent_seq_spent(struct agent *a, const struct actx *c);
 /*
  * SIGHUP: loads the configuration file again and hands it to the role.
  * A role that fails (the registry busy) keeps the running configuration;

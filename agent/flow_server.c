@@ -818,14 +818,18 @@ static void restore_pairwise(struct agent *a)
 			actx_wipe(&c);
 			continue;
 		}
-		if (!agent_seq_known(a, &c)) {
+		if (!agent_seq_known(a, &c) || agent_seq_spent(a, &c)) {
+			const char *why = agent_seq_spent(a, &c) ?
+				"has used up its sequence numbers" :
+				"has no sequence checkpoint";
+
 			f->ks_revoked++;
 			if (registry_member_revoke(f->reg, id))
-				log_err("server: member %s: its Ks has no sequence checkpoint and cannot be forgotten (%s); not installed",
-					log_safe(id), registry_describe(f->reg));
+				log_err("server: member %s: its Ks %s and cannot be forgotten (%s); not installed",
+					log_safe(id), why, registry_describe(f->reg));
 			else
-				log_warn("server: member %s: its Ks has no sequence checkpoint (%s): forgotten, not installed; the member gets a new Ks when it joins again",
-					 log_safe(id), registry_describe(f->reg));
+				log_warn("server: member %s: its Ks %s (%s): forgotten, not installed; the member gets a new Ks when it joins again",
+					 log_safe(id), why, registry_describe(f->reg));
 		} else if (!agent_install(a, &c)) {
 			n++;
 		}

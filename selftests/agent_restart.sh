@@ -30,7 +30,7 @@ declare -A MARK=([lights]=1 [doors]=2)
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 15
+ktap_header 16
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -365,6 +365,17 @@ wait_log server "restored from the registry" 10 || ok=0
 grep -q "pairwise:dev-1: the kernel refused" "$T/server.log" && ok=0
 ktap_check "kept keys 10 numbers before the end of their space: installed with the ceiling at SEQ_MAX" [ $ok = 1 ]
 [ $ok = 1 ] || ksft_diag "server: $(grep -i 'dev-1' "$T/server.log" | tail -3 | tr '\n' ';')"
+stop_agents
+# What it kept now passes SEQ_MAX: those keys have nothing left to send.
+mv "$T/server.log" "$T/server.log.4"
+start server
+ok=1
+wait_log server "started" 10 || ok=0
+grep -q "member dev-1: its Ks has used up its sequence numbers" "$T/server.log" || ok=0
+kcur server | grep -q '/pairwise:dev-1$' && ok=0
+[ "$(sqlite3 "$T/registry.db" "SELECT ks IS NULL FROM members WHERE id = 'dev-1'")" = 1 ] || ok=0
+ktap_check "kept keys whose checkpoint passed SEQ_MAX: forgotten, not installed (a new Ks at the next join)" [ $ok = 1 ]
+[ $ok = 1 ] || ksft_diag "server: $(grep -i 'dev-1' "$T/server.log" | tail -3 | tr '\n' ';') registry: $(sqlite3 "$T/registry.db" "SELECT id, ks IS NULL FROM members")"
 stop_agents
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)\|join refused\|unknown member" "$f" | tail -25 | sed 's/^/# /'; done; }
 ktap_finish
