@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
@@ -56,7 +59,31 @@ static void owner_tag(const struct agent_config *cfg, char *out, size_t len)
  */
 static int check_kernel_registry(struct agent *a, char *err, size_t errlen)
 {
-	if (a->cfg.role != ROLE_SERVER || a->cfg.registry != REG_POSTGRESQL)
+	char lock[sizeof(a->cfg.db) + 16];
+
+	if (a->cfg.role != ROLE_SERVER)
+		return 0;
+	/*
+	 * An SQLite registry may be shared by server processes on one
+	 * host, but only one of them may push its keys into a kernel: a
+	 * lock beside the file, held while it runs, says which.
+	 */
+	if (a->cfg.registry == REG_SQLITE) {
+		snprintf(lock, sizeof(lock), "%s.kernel-lock", a->cfg.db);
+		a->kernel_lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (a->kernel_lock < 0) {
+			snprintf(err, errlen, "%s: cannot open %s: %s",
+				 a->cfg.path, lock, strerror(errno));
+			return -1;
+		}
+		if (!flock(a->kernel_lock, LOCK_EX | LOCK_NB))
+			return 0;
+		snprintf(err, errlen,
+			 "%s: kernel: another coapsecd server with \"kernel\": true uses the registry %s (%s is locked): the two would push the same pairwise keys into two kernels, and their nonces would collide",
+			 a->cfg.path, a->cfg.db, lock);
+		return -1;
+	}
+	if (a->cfg.registry != REG_POSTGRESQL)
 		return 0;
 	snprintf(err, errlen,
 		 "%s: kernel: expected false with a PostgreSQL registry (every server instance sharing it would push the same pairwise keys into its own kernel, and their sequence numbers, so their nonces, would collide)",
@@ -73,6 +100,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 	a->cfg = *cfg;
 	memset(cfg, 0, sizeof(*cfg));
 	a->epfd = epfd;
+	a->kernel_lock = -1;
 	a->start_ms = now_ms();
 	a->role = a->cfg.role == ROLE_SERVER ? &server_role :
 		  a->cfg.role == ROLE_GATEWAY ? &gateway_role : &device_role;
@@ -177,9 +205,15 @@ static int keep_checkpoint(struct agent *a, const struct actx *c, uint64_t seq,
 			   COAPSEC_CONTEXT_F_REPLAY_UNKNOWN, kept))
 		return 0;
 	a->ckpt_failed++;
-	log_err("registry %s: cannot keep the sequence checkpoint of %s%s",
-		seqstate_describe(a->seq), c->name,
-		kept ? ": its sequence ceiling is not raised (the kernel stops sending with it there)" : "");
+	/* Tried again each second while the registry is down: logged at
+	 * most once a minute. */
+	if (!a->ckpt_logged || now_ms() - a->ckpt_logged >= 60000) {
+		a->ckpt_logged = now_ms();
+		log_err("registry %s: cannot keep the sequence checkpoint of %s%s (%llu failures so far; retried each second)",
+			seqstate_describe(a->seq), c->name,
+			kept ? ": its sequence ceiling is not raised (the kernel stops sending with it there)" : "",
+			(unsigned long long)a->ckpt_failed);
+	}
 	return -1;
 }
 
@@ -349,6 +383,11 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 uint64_t agent_next(struct agent *a)
 {
 	uint64_t next = UINT64_MAX;
@@ -406,6 +445,8 @@ void agent_fini(struct agent *a)
 	keypush_close(a->kp, a->started);
 	seqstate_close(a->seq);
 	ctxset_free(&a->ctxs);
+	if (a->kernel_lock >= 0)
+		close(a->kernel_lock);
 	config_free(&a->cfg);
 	mbedtls_ctr_drbg_free(&a->drbg);
 	mbedtls_entropy_free(&a->entropy);
@@ -454,15 +495,27 @@ static void install_policies(struct agent *a, const struct actx *c)
 static int push_once(struct agent *a, struct actx *c, bool lost)
 {
 	uint32_t k = c->info.seq_checkpoint;
-	uint64_t seq = 0, kept = 0;
+	uint64_t seq = 0, kept = 0, base = c->info.seq_start;
 	bool ru = false;
 
-	if (a->seq && k && !c->kernel_id && seqstate_get(a->seq, c, &seq, &ru)) {
+	int found = 0;
+
+	if (a->seq && k && !c->kernel_id)
+		found = seqstate_lookup(a->seq, c, &seq, &ru);
+	/* Not knowing where a lost context stopped: nothing is made. */
+	if (found < 0 || (lost && k && a->seq && !found)) {
+		log_err("context %s: %s in the registry %s; not installed",
+			c->name, found < 0 ? "cannot read its checkpoint" :
+			"its kernel copy is lost and no checkpoint is kept",
+			seqstate_describe(a->seq));
+		return -1;
+	}
+	/* These keys' kernel copy is gone, and its windows with it. */
+	if (ru || lost)
+		c->info.flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+	if (found) {
 		if (seq > c->info.seq_start)
 			c->info.seq_start = seq;
-		/* These keys' kernel copy is gone, and its windows with it. */
-		if (ru || lost)
-			c->info.flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
 		log_info("context %s: kept keys: sequence from %llu%s", c->name,
 			 (unsigned long long)c->info.seq_start,
 			 c->info.flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN ?
@@ -471,9 +524,14 @@ static int push_once(struct agent *a, struct actx *c, bool lost)
 	/*
 	 * What is kept is at least what a swap of the same keys continues
 	 * from (the kernel never passed the ceiling, and every ceiling was
-	 * kept first), so the swap carries it too.
+	 * kept first), so the swap carries it too; a context an earlier
+	 * instance left may be further on than any checkpoint (one without
+	 * ceilings): kept from where it could have got.
 	 */
-	if (k && keep_checkpoint(a, c, c->info.seq_start + 2ULL * k, &kept))
+	if (k && !c->kernel_id)
+		base = max_u64(c->info.seq_start,
+			       keypush_leftover_reach(a->kp, c));
+	if (k && keep_checkpoint(a, c, base + 2ULL * k, &kept))
 		return -1;	/* never keys whose sequence is not kept */
 	c->info.has_seq_persisted = k && a->seq;
 	c->info.seq_persisted = c->info.has_seq_persisted ? ceiling_of(kept) : 0;
@@ -616,40 +674,57 @@ bool agent_remove(struct agent *a, const char *name)
 	return true;
 }
 
-bool agent_seq_known(struct agent *a, const struct actx *c)
+int agent_seq_known(struct agent *a, const struct actx *c)
 {
 	uint64_t seq;
 	bool ru;
+	int rc;
 
 	if (!a->kp || !c->info.seq_checkpoint)
-		return true;
-	return (a->seq && seqstate_get(a->seq, c, &seq, &ru)) ||
-	       keypush_holds(a->kp, c);
+		return 1;
+	rc = a->seq ? seqstate_lookup(a->seq, c, &seq, &ru) : 0;
+	return rc ? rc : keypush_holds(a->kp, c);
 }
 
 /*
- * Contexts deleted behind the agent's back (coapsec flush, context del)
- * are installed again, with their policies: a reload repairs the kernel.
+ * What was deleted behind the agent's back (coapsec flush, context del,
+ * policy del) comes back: a reload repairs the kernel.  Keys with
+ * checkpoints are pushed again above them (push: -EAGAIN path); keys
+ * without have an unknown sequence, so the role gets fresh ones instead
+ * (a device joins again, a gateway fetches a new epoch): the same sender
+ * key never starts over.  Policies follow.
  */
 static void resync(struct agent *a)
 {
+	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++)
+		if (!keypush_policy_present(a->kp, &a->cfg.policies[i], i))
+			a->cfg.policies[i].kernel_id = 0;
 	for (size_t i = 0; a->kp && i < a->ctxs.n; i++) {
 		struct actx *c = &a->ctxs.v[i];
-		uint64_t seq, ceiling;
 
-		if (!c->kernel_id || c->push_failed ||
-		    keypush_seq(a->kp, c, &seq, &ceiling) != -ENOENT)
+		if (!c->kernel_id || c->push_failed || keypush_present(a->kp, c))
 			continue;
 		a->ctx_lost++;
-		log_warn("context %s: context %u is gone from the kernel; installing it again",
-			 c->name, c->kernel_id);
+		log_warn("context %s: context %u is gone from the kernel", c->name,
+			 c->kernel_id);
+		if (!c->info.seq_checkpoint && a->role->keys_lost) {
+			c->kernel_id = 0;
+			a->role->keys_lost(a, c);
+			continue;
+		}
 		if (push(a, c)) {
 			push_failed(a, c, now_ms());
 			continue;
 		}
 		a->ctx_dirty = true;
-		install_policies(a, c);
 	}
+	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++)
+		if (!a->cfg.policies[i].kernel_id &&
+		    !a->cfg.policies[i].context[0])
+			keypush_policy(a->kp, &a->cfg.policies[i], i, 0);
+	for (size_t i = 0; a->kp && i < a->ctxs.n; i++)
+		if (a->ctxs.v[i].kernel_id)
+			install_policies(a, &a->ctxs.v[i]);
 }
 
 bool agent_seq_spent(struct agent *a, const struct actx *c)

@@ -47,6 +47,12 @@ struct role_ops {
 		      size_t errlen);
 	/* The kernel reports @c near its sequence limit. */
 	void (*seq_limit)(struct agent *a, struct actx *c);
+	/*
+	 * @c (no checkpoints) is gone from the kernel, its sequence with
+	 * it: its keys must not be used again; fresh ones are to be asked
+	 * for.  c->kernel_id is 0 already.
+	 */
+	void (*keys_lost)(struct agent *a, struct actx *c);
 	void (*stats)(struct agent *a, json_t *o);
 	void (*fini)(struct agent *a);
 };
@@ -85,6 +91,9 @@ struct agent {
 	 * back) and installed again. */
 	uint64_t ceil_failed, events_lost, ctx_lost;
 	uint64_t persist_tried;		/* now_ms() of the last retry_persist */
+	uint64_t ckpt_logged;		/* now_ms() of the last such log line */
+	/* Server, SQLite, kernel: the flock on DB.kernel-lock (-1: none). */
+	int kernel_lock;
 	bool started;			/* agent_init succeeded */
 	/* Reloads that failed; the next attempt (0: none), its number. */
 	uint64_t reload_failed, reload_at;
@@ -125,8 +134,9 @@ void agent_sweep(struct agent *a);
  * installed: a context without checkpoints (seq_checkpoint 0), no kernel,
  * a checkpoint kept for these keys, or an earlier instance's context to
  * take over.  Else installing @c would start its sender at 0 again.
+ * 1 (known), 0, or -1 (the registry cannot tell).
  */
-bool agent_seq_known(struct agent *a, const struct actx *c);
+int agent_seq_known(struct agent *a, const struct actx *c);
 /* Whether @c's kept checkpoint leaves its keys no number to send with. */
 bool agent_seq_spent(struct agent *a, const struct actx *c);
 /*

@@ -784,6 +784,10 @@ static int load_policies(struct loader *l, json_t *root)
 			return fail(l, fname(f, sizeof(f), pre, "context"),
 				    p->context[0] ? "expected no context: only protect uses one" :
 				    "expected the name of a context (\"group:NAME\", \"pairwise\") to protect with");
+		/* A server holds one pairwise context per member. */
+		if (l->cfg->role == ROLE_SERVER && !strcmp(p->context, "pairwise"))
+			return fail(l, fname(f, sizeof(f), pre, "context"),
+				    "expected \"pairwise:MEMBER\" on a server (it holds a pairwise context per member), got \"pairwise\"");
 		if (p->context[0] && strcmp(p->context, "pairwise") &&
 		    !context_named(p->context, "group:") &&
 		    !context_named(p->context, "pairwise:"))

@@ -600,20 +600,29 @@ const char *seqstate_describe(const struct seqstate *s)
 	return registry_describe(s->reg);
 }
 
-bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
-		  bool *replay_unknown)
+int seqstate_lookup(struct seqstate *s, const struct actx *c, uint64_t *seq,
+		    bool *replay_unknown)
 {
 	struct reg_checkpoint cp;
 	char mine[17];
+	int rc;
 
 	sender_fp(c, mine);
-	if (registry_checkpoint_get(s->reg, c->name, &cp) ||
-	    strcmp(cp.key_fp, mine) || cp.seq < 0)
-		return false;
+	rc = registry_checkpoint_get(s->reg, c->name, &cp);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	if (strcmp(cp.key_fp, mine) || cp.seq < 0)
+		return 0;
 	*seq = (uint64_t)cp.seq;
 	*replay_unknown = cp.replay_unknown || !cp.boot_id[0] ||
 			  strcmp(cp.boot_id, s->boot);
-	return true;
+	return 1;
+}
+
+bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
+		  bool *replay_unknown)
+{
+	return seqstate_lookup(s, c, seq, replay_unknown) == 1;
 }
 
 int seqstate_put(struct seqstate *s, const struct actx *c, uint64_t seq,

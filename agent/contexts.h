@@ -157,6 +157,9 @@ void seqstate_close(struct seqstate *s);
  */
 bool seqstate_get(struct seqstate *s, const struct actx *c, uint64_t *seq,
 		  bool *replay_unknown);
+/* As seqstate_get: 1 (kept), 0 (nothing for these keys), -1 (cannot tell). */
+int seqstate_lookup(struct seqstate *s, const struct actx *c, uint64_t *seq,
+		    bool *replay_unknown);
 /*
  * Keeps @seq (the larger of it and what is kept) for @c, durably before
  * it returns.  0 or -1.

@@ -347,6 +347,39 @@ static void dev_seq_limit(struct agent *a, struct actx *c)
 			     rekey_requested, NULL);
 }
 
+/*
+ * A context of this device is gone from the kernel, its sequence with
+ * it: a lost pairwise context means a new Ks (join again, a fresh Rand);
+ * a lost group context is no longer "held", so the service request makes
+ * the server rekey the group.
+ */
+static void dev_keys_lost(struct agent *a, struct actx *c)
+{
+	struct device_flow *f = a->flow;
+
+	if (c->kind == ACTX_PAIRWISE) {
+		log_warn("device: %s lost: joining again for a new Ks", c->name);
+		if (f->has_ks)
+			e2e_free(&f->e);
+		mbedtls_platform_zeroize(f->ks, sizeof(f->ks));
+		f->has_ks = false;
+		if (f->state != DEV_JOINING)
+			join(a);
+		return;
+	}
+	for (size_t k = 0; k < f->ng; k++) {
+		if (strcmp(f->g[k].name, c->name + strlen("group:")))
+			continue;
+		f->g[k] = f->g[--f->ng];
+		break;
+	}
+	log_warn("device: %s lost: asking for a new epoch", c->name);
+	if (f->state == DEV_READY && f->has_ks)
+		send_sr(a);
+	else if (f->state == DEV_IDLE && !f->retry_at)
+		join(a);
+}
+
 static const struct coap_route up_routes[] = {
 	{ COAP_METHOD_POST, "/ga/rekey", h_rekey },
 	{ 0 }
@@ -426,6 +459,7 @@ const struct role_ops device_role = {
 	.tick = device_tick,
 	.next = device_next,
 	.seq_limit = dev_seq_limit,
+	.keys_lost = dev_keys_lost,
 	.stats = device_stats,
 	.fini = device_fini,
 };

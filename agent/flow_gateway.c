@@ -578,6 +578,25 @@ static void gw_seq_limit(struct agent *a, struct actx *c)
 		     rekey_requested, NULL);
 }
 
+/*
+ * A group context of this gateway is gone from the kernel, its sequence
+ * with it: the group is fetched as after a restart, so the server gives
+ * it a new epoch.
+ */
+static void gw_keys_lost(struct agent *a, struct actx *c)
+{
+	struct gw_group *g = c->kind == ACTX_GROUP ?
+			     group(a->flow, c->name + strlen("group:"), false) :
+			     NULL;
+
+	if (!g)
+		return;
+	log_warn("gateway: %s lost: asking for a new epoch", c->name);
+	g->epoch = 0;
+	g->served_before = false;
+	fetch_group(a, g);
+}
+
 static const struct coap_route routes[] = {
 	{ COAP_METHOD_POST, "/ga/join", h_join },
 	{ COAP_METHOD_POST, "/ga/sr", h_sr },
@@ -767,6 +786,7 @@ const struct role_ops gateway_role = {
 	.tick = gateway_tick,
 	.next = gateway_next,
 	.seq_limit = gw_seq_limit,
+	.keys_lost = gw_keys_lost,
 	.reload = gateway_reload,
 	.stats = gateway_stats,
 	.fini = gateway_fini,

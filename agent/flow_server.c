@@ -810,6 +810,7 @@ static void restore_pairwise(struct agent *a)
 		/* The registry keys members by NFKC(IdAx). */
 		const char *id = a->cfg.members[i].norm;
 		struct actx c;
+		int known;
 
 		if (registry_member_get(f->reg, id, &m) || !m.issued)
 			continue;
@@ -818,7 +819,11 @@ static void restore_pairwise(struct agent *a)
 			actx_wipe(&c);
 			continue;
 		}
-		if (!agent_seq_known(a, &c) || agent_seq_spent(a, &c)) {
+		known = agent_seq_known(a, &c);
+		if (known < 0) {
+			log_err("server: member %s: cannot read its sequence checkpoint (%s); not installed, kept",
+				log_safe(id), registry_describe(f->reg));
+		} else if (!known || agent_seq_spent(a, &c)) {
 			const char *why = agent_seq_spent(a, &c) ?
 				"has used up its sequence numbers" :
 				"has no sequence checkpoint";

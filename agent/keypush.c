@@ -322,6 +322,19 @@ static int gone(struct actx *c, uint64_t reached)
 	return -EAGAIN;
 }
 
+uint64_t keypush_leftover_reach(struct keypush *kp, const struct actx *c)
+{
+	struct coapsec_context_info was;
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
+
+	make_tag(kp->owner, c->name, tag);
+	for (size_t i = 0; i < kp->ctxs.n; i++)
+		if (!strcmp(kp->ctxs.v[i].tag, tag) &&
+		    !coapsec_nl_context_get(kp->nl, kp->ctxs.v[i].id, &was))
+			return leftover_reach(&was);
+	return 0;
+}
+
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 {
 	struct coapsec_context_info info = c->info, was = { 0 };
@@ -483,6 +496,38 @@ int keypush_event_fd(const struct keypush *kp)
 uint64_t keypush_instance_id(const struct keypush *kp)
 {
 	return kp ? kp->instance_id : 0;
+}
+
+int keypush_present(struct keypush *kp, const struct actx *c)
+{
+	struct coapsec_context_info info;
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
+	int rc;
+
+	if (!c->kernel_id)
+		return 0;
+	rc = coapsec_nl_context_get(kp->nl, c->kernel_id, &info);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	make_tag(kp->owner, c->name, tag);
+	return !strcmp(info.owner, tag);
+}
+
+int keypush_policy_present(struct keypush *kp, const struct cfg_policy *p,
+			   size_t index)
+{
+	struct coapsec_policy_info info;
+	char tag[COAPSEC_MAX_OWNER_LEN + 1], name[32];
+	int rc;
+
+	if (!p->kernel_id)
+		return 0;
+	rc = coapsec_nl_policy_get(kp->nl, p->kernel_id, &info);
+	if (rc)
+		return rc == -ENOENT ? 0 : rc;
+	snprintf(name, sizeof(name), "policy:%zu", index);
+	make_tag(kp->owner, name, tag);
+	return !strcmp(info.owner, tag);
 }
 
 int keypush_set_ceiling(struct keypush *kp, const struct actx *c,

@@ -88,6 +88,17 @@ uint64_t keypush_instance_id(const struct keypush *kp);
  */
 int keypush_set_ceiling(struct keypush *kp, const struct actx *c,
 			uint64_t ceiling);
+/* How far the context an earlier instance left under @c's name may have
+ * gone (its ceiling, else its sequence number); 0: none. */
+uint64_t keypush_leftover_reach(struct keypush *kp, const struct actx *c);
+/*
+ * Whether @c's kernel copy is there: its ID holds a context with @c's
+ * owner tag.  1, 0 (gone), or -errno (cannot tell).
+ */
+int keypush_present(struct keypush *kp, const struct actx *c);
+/* The same for policies[@index] of the configuration, @p. */
+int keypush_policy_present(struct keypush *kp, const struct cfg_policy *p,
+			   size_t index);
 /* @c's sender sequence number and ceiling (UINT64_MAX: none).  0 or -errno. */
 int keypush_seq(struct keypush *kp, const struct actx *c, uint64_t *seq,
 		uint64_t *ceiling);

@@ -678,10 +678,18 @@ int coapsec_context_new(struct coapsec_net *cn,
 			err = -EEXIST;
 		}
 	} else {
-		err = xa_alloc(&cn->contexts, &ctx->id, NULL, xa_limit_32b,
-			       GFP_KERNEL_ACCOUNT);
+		/*
+		 * Cyclic: an ID is not handed out again until the space
+		 * wraps, so a key manager holding a deleted context's ID
+		 * never reaches (or raises the ceiling of) another one.
+		 */
+		err = xa_alloc_cyclic(&cn->contexts, &ctx->id, NULL,
+				      xa_limit_32b, &cn->context_next_id,
+				      GFP_KERNEL_ACCOUNT);
 		if (err == -EBUSY)
 			err = -ENOSPC;
+		else if (err > 0)
+			err = 0;	/* wrapped */
 	}
 	if (err)
 		goto err_free;

@@ -37,6 +37,7 @@ struct coapsec_net {
 
 	/* Current contexts by ID; a previous one hangs off its successor. */
 	struct xarray contexts;
+	u32 context_next_id;		/* xa_alloc_cyclic's; lock */
 	/* Recipients of current and previous contexts by (ID context, kid). */
 	struct rhltable by_kid;
 	/* Current and previous contexts by sender key fingerprint. */

@@ -30,7 +30,7 @@ declare -A MARK=([lights]=1 [doors]=2)
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 16
+ktap_header 17
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -282,10 +282,15 @@ ktap_check "server killed and started again: its pairwise contexts taken over, d
 # where the lost one started (RFC 8613 B.1.1)
 kid=$(kfield server /pairwise:dev-2 id)
 c3=$(ckpt dev-2)
+req=$(ip netns exec "$SRV" "$CLI" -j policy show | jq -r '.[] | select(.action == "require") | .id')
 ip netns exec "$SRV" "$CLI" context del "$kid"
+ip netns exec "$SRV" "$CLI" policy del "$req"
 kill -HUP "${PID[server]}"
 ok=1
 wait_log server "configuration reloaded" 10 || ok=0
+# its require policy, deleted too, is back: plain CoAP stays out
+ip netns exec "$SRV" "$CLI" -j policy show | jq -e --arg o coapsecd:server:in-cse/ \
+	'[.[] | select(.action == "require" and (.owner | startswith($o)))] | length == 1' > /dev/null || ok=0
 nid=$(kfield server /pairwise:dev-2 id)
 s6=$(kfield server /pairwise:dev-2 seq)
 [ -n "$nid" ] && [ "${s6:-0}" -ge "${c3:-1}" ] &&
@@ -294,8 +299,29 @@ s6=$(kfield server /pairwise:dev-2 seq)
 	[ "$(ckpt dev-2)" -gt "$s6" ] || ok=0
 kill -USR1 "${PID[server]}"
 wait_log server '"lost":1' 5 || ok=0
-ktap_check "a context deleted behind the server's back comes back on SIGHUP at or above its checkpoint ($c3), replay-unknown" [ $ok = 1 ]
+ktap_check "a context and a policy deleted behind the server's back come back on SIGHUP, the context at or above its checkpoint ($c3), replay-unknown" [ $ok = 1 ]
 [ $ok = 1 ] || ksft_diag "pairwise:dev-2: context $kid -> ${nid:-none}, seq ${s6:-none}, checkpoint $c3 -> $(ckpt dev-2): $(ip netns exec "$SRV" "$CLI" -j context show | jq -c '[.[] | {id, seq, seq_persisted, flags, owner}]')"
+
+# ---- a device's kernel flushed behind its back: its keys keep no
+# checkpoint, so SIGHUP brings fresh ones (a new Ks, a new doors epoch),
+# never the same keys from sequence 0
+fp0=$(ctx dev-3 pairwise:dev-3 sender_key_fp)
+e0=$(ctx dev-3 group:doors epoch)
+ip netns exec "${NS[dev-3]}" "$CLI" flush
+kill -HUP "${PID[dev-3]}"
+ok=1
+for ((i = 0; i < 300; i++)); do
+	[ "$(ctx dev-3 pairwise:dev-3 sender_key_fp)" != "$fp0" ] &&
+		[ "$(ctx dev-3 group:doors epoch)" -gt "$e0" ] &&
+		[ "$(kctx dev-3)" = 2 ] && break
+	sleep 0.1
+done
+[ "$(ctx dev-3 pairwise:dev-3 sender_key_fp)" != "$fp0" ] || { ok=0; ksft_diag "dev-3: the same pairwise keys again"; }
+[ "$(ctx dev-3 group:doors epoch)" -gt "$e0" ] || { ok=0; ksft_diag "dev-3: doors epoch $e0 -> $(ctx dev-3 group:doors epoch)"; }
+[ "$(kctx dev-3)" = 2 ] && owned dev-3 coapsecd:device:dev-3 &&
+	[ "$(ip netns exec "${NS[dev-3]}" "$CLI" -j policy show | jq length)" = 2 ] ||
+	{ ok=0; ksft_diag "dev-3 holds: $(kcur dev-3 | tr '\n' ';') policies $(ip netns exec "${NS[dev-3]}" "$CLI" -j policy show | jq -c '[.[] | .action]')"; }
+ktap_check "a device's kernel flushed behind its back: SIGHUP brings a new Ks and a new group epoch, and its policies back" [ $ok = 1 ]
 
 # ---- a module reload in the same boot: the kernel's replay windows are
 # gone though the boot ID is the same; the instance ID tells

@@ -9,7 +9,8 @@
 # forgotten, not installed at sequence 0, and the members get new ones.
 # A member spelt in a non-NFKC form keeps its pairwise context across a
 # SIGKILL and a restart.  A start that fails (its port taken) after an
-# earlier instance was killed deletes nothing; a clean stop deletes the
+# earlier instance was killed deletes nothing, and so does a second server
+# with kernel true on the same registry; a clean stop deletes the
 # contexts and keeps the require policy: plain CoAP stays dropped.
 . selftests/lib.sh
 . selftests/lib/agent.sh
@@ -21,7 +22,7 @@ declare -A PID
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 6
+ktap_header 7
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 setup_ns S || exit 1
 
@@ -123,7 +124,7 @@ start dev-2
 ok=1
 keyed || ok=0
 sleep 0.5
-before=$(kpair)
+before=$(kpair | cut -d" " -f1,3)
 [ "$(echo "$before" | grep -c .)" = 2 ] || ok=0
 echo "$before" | grep -q '/pairwise:dev-2$' || ok=0
 ktap_check "the members join again: new Ks, both pairwise contexts installed" [ $ok = 1 ]
@@ -142,6 +143,17 @@ after=$(kmine)
 [ "$(echo "$before" | grep -c .)" = 2 ] && [ "$after" = "$before" ] || ok=0
 ktap_check "server killed and started again: both pairwise contexts taken over (a non-NFKC member ID too)" [ $ok = 1 ]
 [ $ok = 1 ] || ksft_diag "before: $(echo "$before" | tr '\n' ';') after: $(echo "$after" | tr '\n' ';')"
+
+# ---- one registry, one kernel: a second server with kernel true refuses
+sed 's/127.0.0.1:5684/127.0.0.1:5694/; s|server.ctx|server2.ctx|' "$T/server.json" > "$T/server2.json"
+before=$(kpair | cut -d" " -f1,3)
+ip netns exec "$S" timeout 20 "$BIN" -c "$T/server2.json" 2>"$T/server2.log"
+rc=$?
+ok=1
+[ $rc != 0 ] && grep -q 'another coapsecd server with "kernel": true uses the registry' "$T/server2.log" ||
+	{ ok=0; ksft_diag "second server: rc $rc: $(tail -2 "$T/server2.log" | tr '\n' ';')"; }
+[ -n "$before" ] && [ "$(kpair | cut -d" " -f1,3)" = "$before" ] || { ok=0; ksft_diag "pairwise contexts: $before -> $(kpair | tr '\n' ';')"; }
+ktap_check "a second server with kernel true on the same SQLite registry refuses to start; the first keeps its contexts" [ $ok = 1 ]
 
 # ---- killed, then a start that fails (its port taken): nothing deleted
 kill -KILL "${PID[server]}"

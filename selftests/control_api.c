@@ -97,7 +97,7 @@ TEST_F(api, context_round_trip)
 	EXPECT_EQ(3600, g->lifetime);
 	EXPECT_TRUE(g->has_expires);
 	EXPECT_LE(g->expires, 3600);
-	EXPECT_GE(g->expires, 3590);
+	EXPECT_GE(g->expires, 3600 - 120);	/* a loaded emulated guest is slow */
 	EXPECT_EQ(COAPSEC_CONTEXT_F_GROUP, g->flags);
 	ASSERT_EQ(1, g->n_recipients);
 	EXPECT_EQ(1, g->recipients[0].id[0]);
@@ -147,6 +147,34 @@ static int seen_cb(const struct coapsec_context_info *c, void *data)
 	if (c->state == COAPSEC_CONTEXT_STATE_PREVIOUS)
 		s->previous++;
 	return 0;
+}
+
+/*
+ * A deleted context's ID is not handed out again: a key manager still
+ * holding it (events, ceilings, deletes by ID) never reaches another
+ * context through it.  Explicit IDs stay the caller's to choose.
+ */
+TEST_F(api, context_ids_not_reused)
+{
+	struct coapsec_context_info *c = &self->c;
+	uint32_t first = 0, second = 0, third = 0;
+
+	ctx_init(c, 0, 1);
+	NL_OK(coapsec_nl_context_new(self->nl, c, &first));
+	NL_OK(coapsec_nl_context_del(self->nl, first));
+	ctx_init(c, 0, 2);
+	NL_OK(coapsec_nl_context_new(self->nl, c, &second));
+	EXPECT_NE(first, second);
+	NL_OK(coapsec_nl_context_del(self->nl, second));
+	ASSERT_EQ(0, coapsec_nl_flush(self->nl));
+	ctx_init(c, 0, 3);
+	NL_OK(coapsec_nl_context_new(self->nl, c, &third));
+	EXPECT_NE(first, third);
+	EXPECT_NE(second, third);
+	/* The freed ID may still be asked for by name. */
+	ctx_init(c, first, 4);
+	NL_OK(coapsec_nl_context_new(self->nl, c, &second));
+	EXPECT_EQ(first, second);
 }
 
 TEST_F(api, swap_keeps_previous_for_grace)

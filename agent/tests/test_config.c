@@ -291,6 +291,8 @@ static const struct bad bad_table[] = {
 	  "max_peers: expected an integer in 1..65536" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"kernel\":\"yes\"}", 0600,
 	  "kernel: expected true or false" },
+	{ SERVER_HEAD "\"db\":\"x\",\"policies\":[{\"direction\":\"out\",\"action\":\"protect\",\"context\":\"pairwise\",\"family\":\"inet\"}]}", 0600,
+	  "policies[0].context: expected \"pairwise:MEMBER\" on a server (it holds a pairwise context per member), got \"pairwise\"" },
 	{ "{\"role\":\"device\",\"id\":\"d\",\"rekey_min_interval_s\":5}", 0600,
 	  "rekey_min_interval_s: unknown field for role device" },
 	{ "{\"role\":\"server\",\"id\":\"s\",\"rekey_min_interval_s\":86401}", 0600,

@@ -56,7 +56,9 @@
  *
  *    COAPSEC_A_CONTEXT: NLA_NESTED
  *       COAPSEC_A_CONTEXT_ID: NLA_U32, optional handle, 1..2^32-1; the
- *          kernel picks a free one when absent.  Policies refer to it.
+ *          kernel picks a free one when absent, never one it handed out
+ *          before until the 32-bit space wraps (a deleted context's ID
+ *          does not name a new one).  Policies refer to it.
  *       COAPSEC_A_CONTEXT_ALG: NLA_U32, COSE AEAD id, required
  *       COAPSEC_A_CONTEXT_SENDER_ID: NLA_BINARY, required (may be empty)
  *       COAPSEC_A_CONTEXT_SENDER_KEY: NLA_BINARY, required
