@@ -111,6 +111,9 @@ static struct name_table names_under(const char *path_last, int depth)
 	} else if (!strcmp(path_last, "stats")) {
 		t.names = coapsec_a_stats_names;
 		t.max = COAPSEC_A_STATS_MAX;
+	} else if (!strcmp(path_last, "agent")) {
+		t.names = coapsec_a_agent_names;
+		t.max = COAPSEC_A_AGENT_MAX;
 	}
 	return t;
 }
