@@ -7,6 +7,9 @@
  *   LOCAL_IN   verify  (policies with direction in)
  *   FORWARD    protect or verify (policies with direction fwd)
  *
+ * or, in each, hand the message to a userspace agent (action queue,
+ * queue.c).
+ *
  * Responses need no policy: they follow their request through the
  * exchange table.  Protection runs after the filter table has seen the
  * plaintext going out; verification before it sees what comes in.  What
@@ -25,6 +28,7 @@
 #include "icmp.h"
 #include "netns.h"
 #include "policy.h"
+#include "queue.h"
 #include "receive.h"
 #include "send.h"
 #include "skb.h"
@@ -81,14 +85,35 @@ static unsigned int coapsec_bypass(struct sk_buff *skb,
 	return NF_ACCEPT;
 }
 
+/*
+ * A message for the agent (action queue), whole, as the packet path
+ * would take it: what it cannot handle is dropped and counted here too.
+ * An answer bound to an exchange this module protected or verified stays
+ * in the kernel, the only one that can verify it.
+ */
+static unsigned int coapsec_to_agent(struct sk_buff *skb,
+				     struct coapsec_pkt *pkt, u16 queue)
+{
+	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
+		return coapsec_unhandled(skb, pkt, COAPSEC_ACTION_QUEUE, NULL);
+	return coapsec_queue_verdict(coapsec_net(pkt->net), queue);
+}
+
 static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	struct coapsec_context *ctx;
+	u16 queue = 0;
 	int action;
 
 	action = coapsec_policy_match(pkt->net, pkt->family, pkt->dir,
 				      &pkt->saddr, &pkt->daddr, pkt->dport,
-				      pkt->ifindex, pkt->mark, &ctx);
+				      pkt->ifindex, pkt->mark, &ctx, &queue);
+	if (action == COAPSEC_ACTION_QUEUE) {
+		if (!coapsec_exchange_in_use(pkt->net) ||
+		    !coapsec_bound_answer(skb, pkt))
+			return coapsec_to_agent(skb, pkt, queue);
+		action = 0;
+	}
 	/*
 	 * Without a policy only answers to exchanges matter, and there are
 	 * none in a namespace that never had a context: most UDP stops here.

@@ -14,6 +14,7 @@
 #include "crypto_aead.h"
 #include "netlink.h"
 #include "netns.h"
+#include "queue.h"
 #include "selftest.h"
 #include "version.h"
 
@@ -40,13 +41,18 @@ static int __init coapsec_init(void)
 		if (err)
 			goto err_netns;
 	}
-	err = coapsec_genl_register();
+	err = coapsec_queue_init();
 	if (err)
 		goto err_netns;
+	err = coapsec_genl_register();
+	if (err)
+		goto err_queue;
 
 	pr_info("OSCORE for CoAP, version %s\n", COAPSEC_VERSION);
 	return 0;
 
+err_queue:
+	coapsec_queue_exit();
 err_netns:
 	coapsec_netns_unregister();
 err_cipher:
@@ -57,6 +63,8 @@ err_cipher:
 static void __exit coapsec_exit(void)
 {
 	coapsec_genl_unregister();
+	/* No registration is made or ended after this. */
+	coapsec_queue_exit();
 	coapsec_netns_unregister();
 	/* Every namespace's hooks are gone: no packet uses these now. */
 	coapsec_cipher_exit();

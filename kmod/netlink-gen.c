@@ -31,6 +31,16 @@ coapsec_context_seq_persisted_range = {
 	.max = 1099511627775ULL,
 };
 
+static struct netlink_range_validation
+coapsec_policy_queue_num_range = {
+	.max = 65535ULL,
+};
+
+static struct netlink_range_validation
+coapsec_agent_queue_num_range = {
+	.max = 65535ULL,
+};
+
 const struct nla_policy
 coapsec_recipient_nl_policy[COAPSEC_A_RECIPIENT_MAX + 1] = {
 	[COAPSEC_A_RECIPIENT_ID] = { .type = NLA_BINARY, .len = 7 },
@@ -99,6 +109,8 @@ coapsec_policy_input_nl_policy[COAPSEC_A_POLICY_MAX + 1] = {
 	[COAPSEC_A_POLICY_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[COAPSEC_A_POLICY_OWNER] = { .type = NLA_NUL_STRING,
 				     .len = COAPSEC_MAX_OWNER_LEN },
+	[COAPSEC_A_POLICY_QUEUE_NUM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &coapsec_policy_queue_num_range),
 };
 
 const struct nla_policy
@@ -116,6 +128,11 @@ coapsec_context_set_input_nl_policy[COAPSEC_A_CONTEXT_MAX + 1] = {
 	[COAPSEC_A_CONTEXT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[COAPSEC_A_CONTEXT_SEQ_PERSISTED] =
 		NLA_POLICY_FULL_RANGE(NLA_U64, &coapsec_context_seq_persisted_range),
+};
+
+const struct nla_policy coapsec_agent_nl_policy[COAPSEC_A_AGENT_MAX + 1] = {
+	[COAPSEC_A_AGENT_QUEUE_NUM] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &coapsec_agent_queue_num_range),
 };
 
 static const struct nla_policy
@@ -184,7 +201,12 @@ coapsec_context_set_nl_policy[COAPSEC_A_MAX + 1] = {
 		NLA_POLICY_NESTED(coapsec_context_set_input_nl_policy),
 };
 
-const struct genl_ops coapsec_nl_ops[12] = {
+static const struct nla_policy
+coapsec_agent_register_nl_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_AGENT] = NLA_POLICY_NESTED(coapsec_agent_nl_policy),
+};
+
+const struct genl_ops coapsec_nl_ops[13] = {
 	{
 		.cmd = COAPSEC_CMD_FEATURES_GET,
 		.doit = coapsec_nl_features_get_doit,
@@ -265,6 +287,13 @@ const struct genl_ops coapsec_nl_ops[12] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = coapsec_nl_context_set_doit,
 		.policy = coapsec_context_set_nl_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_AGENT_REGISTER,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_agent_register_doit,
+		.policy = coapsec_agent_register_nl_policy,
 		.maxattr = COAPSEC_A_MAX,
 	},
 };

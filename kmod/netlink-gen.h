@@ -21,6 +21,7 @@ extern const struct nla_policy
 coapsec_stats_input_nl_policy[COAPSEC_A_STATS_MAX + 1];
 extern const struct nla_policy
 coapsec_context_set_input_nl_policy[COAPSEC_A_CONTEXT_MAX + 1];
+extern const struct nla_policy coapsec_agent_nl_policy[COAPSEC_A_AGENT_MAX + 1];
 
 /* The handlers, in kmod/netlink.c. */
 int coapsec_nl_features_get_doit(struct sk_buff *skb, struct genl_info *info);
@@ -39,8 +40,9 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_context_set_doit(struct sk_buff *skb, struct genl_info *info);
+int coapsec_nl_agent_register_doit(struct sk_buff *skb, struct genl_info *info);
 
-extern const struct genl_ops coapsec_nl_ops[12];
+extern const struct genl_ops coapsec_nl_ops[13];
 
 enum {
 	COAPSEC_NLGRP_EVENTS,

@@ -26,6 +26,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
+#include "queue.h"
 #include "stats.h"
 #include "version.h"
 
@@ -1017,6 +1018,17 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 				    "policy.context-id: only with action protect");
 		return -EINVAL;
 	}
+	if (pol->action == COAPSEC_ACTION_QUEUE) {
+		if (COAPSEC_NL_MISSING(extack, nest, tb,
+				       COAPSEC_A_POLICY_QUEUE_NUM,
+				       "policy.queue-num: required with action queue"))
+			return -EINVAL;
+		pol->queue_num = nla_get_u32(tb[COAPSEC_A_POLICY_QUEUE_NUM]);
+	} else if (tb[COAPSEC_A_POLICY_QUEUE_NUM]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_POLICY_QUEUE_NUM],
+				    "policy.queue-num: only with action queue");
+		return -EINVAL;
+	}
 	/* Nothing going out is verified: such a policy would do nothing. */
 	if (pol->dir == COAPSEC_DIR_OUT &&
 	    (pol->action == COAPSEC_ACTION_VERIFY ||
@@ -1110,6 +1122,8 @@ static int coapsec_nl_policy_put(struct sk_buff *skb, u32 portid, u32 seq,
 	      nla_put_u32(skb, COAPSEC_A_POLICY_MARK_MASK, pol->mark_mask))) ||
 	    (pol->action == COAPSEC_ACTION_PROTECT &&
 	     nla_put_u32(skb, COAPSEC_A_POLICY_CONTEXT_ID, pol->context_id)) ||
+	    (pol->action == COAPSEC_ACTION_QUEUE &&
+	     nla_put_u32(skb, COAPSEC_A_POLICY_QUEUE_NUM, pol->queue_num)) ||
 	    (pol->owner[0] &&
 	     nla_put_string(skb, COAPSEC_A_POLICY_OWNER, pol->owner))) {
 		genlmsg_cancel(skb, hdr);
@@ -1193,6 +1207,8 @@ static const int coapsec_stat_attr[COAPSEC_STAT_NUM] = {
 	[COAPSEC_STAT_SEQ_EXHAUSTED] = COAPSEC_A_STATS_SEQ_EXHAUSTED,
 	[COAPSEC_STAT_ERRORS] = COAPSEC_A_STATS_ERRORS,
 	[COAPSEC_STAT_SEQ_UNPERSISTED] = COAPSEC_A_STATS_SEQ_UNPERSISTED,
+	[COAPSEC_STAT_QUEUED] = COAPSEC_A_STATS_QUEUED,
+	[COAPSEC_STAT_QUEUE_NO_AGENT] = COAPSEC_A_STATS_QUEUE_NO_AGENT,
 };
 
 /* The context named in a STATS request, 0 for the namespace's counters. */
@@ -1337,6 +1353,31 @@ int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	coapsec_context_flush(cn);
 	mutex_unlock(&cn->lock);
 	return 0;
+}
+
+/* ---- agents ------------------------------------------------------------ */
+
+int coapsec_nl_agent_register_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *tb[COAPSEC_A_AGENT_MAX + 1];
+	struct nlattr *nest = info->attrs[COAPSEC_A_AGENT];
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, COAPSEC_A_AGENT)) {
+		NL_SET_ERR_MSG(info->extack, "agent: missing");
+		return -EINVAL;
+	}
+	err = nla_parse_nested(tb, COAPSEC_A_AGENT_MAX, nest,
+			       coapsec_agent_nl_policy, info->extack);
+	if (err)
+		return err;
+	if (COAPSEC_NL_MISSING(info->extack, nest, tb,
+			       COAPSEC_A_AGENT_QUEUE_NUM,
+			       "agent.queue-num: missing"))
+		return -EINVAL;
+	return coapsec_queue_register(coapsec_nl_net(info),
+				      nla_get_u32(tb[COAPSEC_A_AGENT_QUEUE_NUM]),
+				      info->snd_portid, info->extack);
 }
 
 /* ---- the family -------------------------------------------------------- */

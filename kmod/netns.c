@@ -177,6 +177,7 @@ int coapsec_net_state_init(struct coapsec_net *cn, struct net *net)
 	cn->instance_id = get_random_u64();
 	mutex_init(&cn->lock);
 	INIT_LIST_HEAD(&cn->policies);
+	xa_init(&cn->agents);
 	INIT_DELAYED_WORK(&cn->gc, coapsec_netns_gc);
 	spin_lock_init(&cn->report_lock);
 	cn->report_window = jiffies;
@@ -200,6 +201,8 @@ void coapsec_net_state_destroy(struct coapsec_net *cn)
 	coapsec_context_flush(cn);
 	mutex_unlock(&cn->lock);
 	cancel_delayed_work_sync(&cn->gc);
+	/* Values, not pointers: nothing to free but the tree. */
+	xa_destroy(&cn->agents);
 	coapsec_context_table_destroy(cn);
 	coapsec_exchange_table_destroy(cn);
 	/* No packet can reach a namespace being dismantled. */

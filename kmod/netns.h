@@ -60,6 +60,13 @@ struct coapsec_net {
 	struct coapsec_stats __percpu *stats;
 	u64 stats_base[COAPSEC_STAT_NUM];	/* at the last reset; lock */
 
+	/*
+	 * Agents consuming the NFQUEUE queues of queue policies (queue.c):
+	 * queue number to xa_mk_value(netlink portid).  Written under lock,
+	 * read by the packet path under RCU.
+	 */
+	struct xarray agents;
+
 	/* Outstanding requests (exchange.c); from the first context on. */
 	struct coapsec_exchange_table *exchanges;
 

@@ -144,18 +144,10 @@ static bool coapsec_policy_matches(const struct coapsec_policy *pol,
 		coapsec_prefix_match(&pol->dst, pol->dst_plen, daddr));
 }
 
-int coapsec_policy_match(struct net *net, u8 family, u8 dir,
-			 const void *saddr, const void *daddr, __be16 dport,
-			 int ifindex, u32 mark, struct coapsec_context **ctx)
-{
-	return __coapsec_policy_match(coapsec_net(net), family, dir, saddr,
-				      daddr, dport, ifindex, mark, ctx);
-}
-
-int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
-			   const void *saddr, const void *daddr,
-			   __be16 dport, int ifindex, u32 mark,
-			   struct coapsec_context **ctx)
+static int coapsec_policy_decide(struct coapsec_net *cn, u8 family, u8 dir,
+				 const void *saddr, const void *daddr,
+				 __be16 dport, int ifindex, u32 mark,
+				 struct coapsec_context **ctx, u16 *queue)
 {
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
@@ -167,9 +159,29 @@ int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			continue;
 		if (pol->action == COAPSEC_ACTION_PROTECT)
 			*ctx = coapsec_context_lookup(cn, pol->context_id);
+		else if (pol->action == COAPSEC_ACTION_QUEUE && queue)
+			*queue = pol->queue_num;
 		return pol->action;
 	}
 	return 0;
+}
+
+int coapsec_policy_match(struct net *net, u8 family, u8 dir,
+			 const void *saddr, const void *daddr, __be16 dport,
+			 int ifindex, u32 mark, struct coapsec_context **ctx,
+			 u16 *queue)
+{
+	return coapsec_policy_decide(coapsec_net(net), family, dir, saddr,
+				     daddr, dport, ifindex, mark, ctx, queue);
+}
+
+int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
+			   const void *saddr, const void *daddr,
+			   __be16 dport, int ifindex, u32 mark,
+			   struct coapsec_context **ctx)
+{
+	return coapsec_policy_decide(cn, family, dir, saddr, daddr, dport,
+				     ifindex, mark, ctx, NULL);
 }
 
 bool coapsec_policy_dst_group(const struct coapsec_policy *pol)

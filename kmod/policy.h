@@ -31,6 +31,7 @@ struct coapsec_policy {
 	int ifindex;			/* 0: any */
 	u32 mark, mark_mask;
 	u32 context_id;			/* with COAPSEC_ACTION_PROTECT */
+	u16 queue_num;			/* with COAPSEC_ACTION_QUEUE */
 	struct rcu_head rcu;
 	/* Who installed it (policy.owner); "": nobody said. */
 	char owner[COAPSEC_MAX_OWNER_LEN + 1];
@@ -51,14 +52,16 @@ struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id);
 
 /*
  * The packet path's question, under rcu_read_lock(): the action of the
- * first policy matching, and for COAPSEC_ACTION_PROTECT the current
- * context to protect with (NULL if it is gone: the caller drops and
- * counts).  Returns 0 when no policy matches.  @saddr and @daddr are
- * 4 or 16 bytes as @family says; @dport in network order.
+ * first policy matching, for COAPSEC_ACTION_PROTECT the current context
+ * to protect with (NULL if it is gone: the caller drops and counts), for
+ * COAPSEC_ACTION_QUEUE the NFQUEUE queue in @queue.  Returns 0 when no
+ * policy matches.  @saddr and @daddr are 4 or 16 bytes as @family says;
+ * @dport in network order.
  */
 int coapsec_policy_match(struct net *net, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
-			 int ifindex, u32 mark, struct coapsec_context **ctx);
+			 int ifindex, u32 mark, struct coapsec_context **ctx,
+			 u16 *queue);
 /*
  * Whether a verify or require policy covers (@saddr, @daddr, @dport) in
  * @dir for some interface and mark: requests from there are recorded in
@@ -78,7 +81,7 @@ bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
 bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
 			     const void *saddr, const void *daddr,
 			     __be16 dport);
-/* The same on a namespace's state (the module selftest's own). */
+/* The same on a namespace's state, without @queue (the module selftest's). */
 int __coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			   const void *saddr, const void *daddr,
 			   __be16 dport, int ifindex, u32 mark,

@@ -891,4 +891,83 @@ TEST_F(api, more_rejections)
 	EXPECT_EQ(0, coapsec_nl_stats_get(self->nl, 0, &st));
 }
 
+/*
+ * Action queue: queue-num required with it and only with it, 0..65535,
+ * each refusal naming policy.queue-num; the number comes back.
+ */
+TEST_F(api, policy_queue)
+{
+	struct coapsec_policy_info p = { 0 }, g;
+	uint32_t id = 0;
+
+	p.family = AF_INET;
+	p.direction = COAPSEC_DIR_OUT;
+	p.action = COAPSEC_ACTION_QUEUE;
+	EXPECT_EQ(-EINVAL, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_STREQ("policy.queue-num: required with action queue",
+		     coapsec_nl_errmsg(self->nl));
+	EXPECT_STREQ("policy.queue-num", coapsec_nl_err_attr(self->nl));
+
+	p.has_queue_num = true;
+	p.queue_num = COAPSEC_MAX_QUEUE_NUM + 1;
+	EXPECT_EQ(-ERANGE, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_NE(NULL, strstr(coapsec_nl_errmsg(self->nl), "policy.queue-num"))
+		TH_LOG("%s", coapsec_nl_errmsg(self->nl));
+	EXPECT_STREQ("policy.queue-num", coapsec_nl_err_attr(self->nl));
+
+	p.action = COAPSEC_ACTION_BYPASS;
+	p.queue_num = 1;
+	EXPECT_EQ(-EINVAL, coapsec_nl_policy_new(self->nl, &p, NULL));
+	EXPECT_STREQ("policy.queue-num: only with action queue",
+		     coapsec_nl_errmsg(self->nl));
+	EXPECT_STREQ("policy.queue-num", coapsec_nl_err_attr(self->nl));
+
+	p.action = COAPSEC_ACTION_QUEUE;
+	p.queue_num = COAPSEC_MAX_QUEUE_NUM;
+	NL_OK(coapsec_nl_policy_new(self->nl, &p, &id));
+	NL_OK(coapsec_nl_policy_get(self->nl, id, &g));
+	EXPECT_EQ(COAPSEC_ACTION_QUEUE, g.action);
+	EXPECT_TRUE(g.has_queue_num);
+	EXPECT_EQ(COAPSEC_MAX_QUEUE_NUM, g.queue_num);
+	EXPECT_STREQ("queue", coapsec_nl_action_name(g.action));
+	/* Queue 0 is a queue: it comes back too. */
+	p.direction = COAPSEC_DIR_IN;
+	p.queue_num = 0;
+	NL_OK(coapsec_nl_policy_new(self->nl, &p, &id));
+	NL_OK(coapsec_nl_policy_get(self->nl, id, &g));
+	EXPECT_TRUE(g.has_queue_num);
+	EXPECT_EQ(0, g.queue_num);
+}
+
+/*
+ * agent-register: one socket per queue, the same one again is fine, the
+ * registration ends with the socket (NETLINK_URELEASE).
+ */
+TEST_F(api, agent_register)
+{
+	struct coapsec_nl *a = coapsec_nl_open(), *b = coapsec_nl_open();
+
+	ASSERT_NE(NULL, a);
+	ASSERT_NE(NULL, b);
+	EXPECT_EQ(0, coapsec_nl_agent_register(a, 7))
+		TH_LOG("%s", coapsec_nl_errmsg(a));
+	EXPECT_EQ(0, coapsec_nl_agent_register(a, 7));
+	EXPECT_EQ(0, coapsec_nl_agent_register(a, 8));
+	EXPECT_EQ(-EBUSY, coapsec_nl_agent_register(b, 7));
+	EXPECT_STREQ("agent.queue-num: another socket is this queue's agent",
+		     coapsec_nl_errmsg(b));
+	EXPECT_EQ(-ERANGE, coapsec_nl_agent_register(b, 65536));
+	EXPECT_STREQ("agent.queue-num", coapsec_nl_err_attr(b));
+	/* Closing a frees both of its queues for b. */
+	coapsec_nl_close(a);
+	EXPECT_EQ(0, coapsec_nl_agent_register(b, 7))
+		TH_LOG("%s", coapsec_nl_errmsg(b));
+	EXPECT_EQ(0, coapsec_nl_agent_register(b, 8))
+		TH_LOG("%s", coapsec_nl_errmsg(b));
+	EXPECT_EQ(-EBUSY, coapsec_nl_agent_register(self->nl, 8));
+	coapsec_nl_close(b);
+	EXPECT_EQ(0, coapsec_nl_agent_register(self->nl, 8))
+		TH_LOG("%s", coapsec_nl_errmsg(self->nl));
+}
+
 TEST_HARNESS_MAIN

@@ -14,7 +14,7 @@ CLI=${COAPSEC_CLI:-$PWD/$B/coapsec}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 
-ktap_header 59
+ktap_header 60
 coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
 setup_ns A NB C
 a() { ip netns exec "$A" "$CLI" "$@"; }
@@ -114,6 +114,13 @@ ktap_check "context set of a missing context: exit 1, 'no such context'" \
 a context del "$sid"
 a policy add dir sideways action bypass family inet 2> "$TMP/err"
 ktap_check "bad direction: usage error, exit 2" test $? = 2
+a policy add dir out family inet action queue queue-num 65536 2> "$TMP/err"
+st=$?
+a policy add dir out family inet action queue 2> "$TMP/err2"
+st2=$?
+ktap_check "action queue: queue-num 65536 exit 2, none exit 1, each naming queue-num" \
+	bash -c "[ $st = 2 ] && grep -q \"invalid queue-num '65536' (0..65535)\" $TMP/err &&
+		[ $st2 = 1 ] && grep -q 'policy.queue-num: required with action queue' $TMP/err2"
 a context add alg 10 sender-id 00 recipient-id 01 2> /dev/null
 ktap_check "no secret: usage error, exit 2" test $? = 2
 a frobnicate 2> /dev/null

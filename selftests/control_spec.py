@@ -91,7 +91,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(41 + len(empty) + len(subsets))
+    k = Ktap(44 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -311,6 +311,37 @@ def main():
     check(err == 0 and r2.get("policy", {}).get("owner") == tag,
           "policy-new: owner kept and returned", (err, msg, r2))
     c.do("policy-del", {"policy": {"id": pid or 1}})
+
+    # Action queue: queue-num required with it, returned by get.
+    qpol = {"family": socket.AF_INET6, "direction": spec.enum("dir", "in"),
+            "action": spec.enum("action", "queue")}
+    err, msg, _ = c.do("policy-new", {"policy": qpol})
+    err2, msg2, r = c.do("policy-new", {"policy": dict(qpol, **{
+        "queue-num": 65535})})
+    pid = r.get("policy", {}).get("id")
+    err3, msg3, r3 = c.do("policy-get", {"policy": {"id": pid or 1}})
+    check(err == -genl_raw.errno.EINVAL and
+          msg == "policy.queue-num: required with action queue" and
+          err2 == 0 and r3.get("policy", {}).get("queue-num") == 65535,
+          "policy-new: action queue needs queue-num (extack names it), "
+          "get returns it", (err, msg, err2, msg2, r3))
+    c.do("policy-del", {"policy": {"id": pid or 1}})
+
+    # agent-register: one socket per queue, until that socket closes.
+    a, b = Client(spec), Client(spec)
+    err, msg, _ = a.do("agent-register", {"agent": {"queue-num": 9}})
+    err2, msg2, _ = b.do("agent-register", {"agent": {"queue-num": 9}})
+    check(err == 0 and err2 == -genl_raw.errno.EBUSY and
+          msg2 == "agent.queue-num: another socket is this queue's agent",
+          "agent-register: accepted; another socket EBUSY, extack names "
+          "agent.queue-num", (err, msg, err2, msg2))
+    a.g.close()
+    err, msg, _ = b.do("agent-register", {"agent": {"queue-num": 9}})
+    err2, msg2, _ = b.do("agent-register", {"agent": {"queue-num": 65536}})
+    check(err == 0 and err2 == -genl_raw.errno.ERANGE,
+          "agent-register: free again once its socket closed; queue-num "
+          "65536 refused (ERANGE)", (err, msg, err2, msg2))
+    b.g.close()
 
     # The event, in the event nest: a context that expires after 1 s.
     ev = Client(spec)

@@ -24,3 +24,13 @@ $(B)/selftests/control_scale: selftests/control_scale.c $(CTXFILL_OBJS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -o $@ $^ $(NL_LIBS)
 # --- end control plane
+
+# --- the NFQUEUE hand-off (action queue): a stand-in agent ---
+VM_TEST_PROGS += $(B)/selftests/queue_agent
+NFQ_LIBS := $(shell pkg-config --libs libnetfilter_queue 2>/dev/null || \
+	echo -lnetfilter_queue)
+
+$(B)/selftests/queue_agent: selftests/queue_agent.c $(NL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(NL_LIBS) $(NFQ_LIBS)
+# --- end NFQUEUE hand-off

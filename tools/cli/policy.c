@@ -16,14 +16,18 @@ static void usage(FILE *f)
 		"Usage: coapsec [-j] policy add [id ID] [priority N] dir out|fwd|in\n"
 		"           [family inet|inet6] [src PREFIX] [dst PREFIX]\n"
 		"           [dport PORT|any] [dev IFNAME] [mark MARK[/MASK]]\n"
-		"           action protect CONTEXT-ID|verify|require|bypass\n"
+		"           action protect CONTEXT-ID|verify|require|bypass|\n"
+		"                  queue queue-num N\n"
 		"           [owner TAG]\n"
 		"       coapsec policy del ID\n"
 		"       coapsec [-j] policy [show [ID]]\n\n"
 		"Policies match in priority order (lower first), like nft rules.\n"
 		"dport defaults to 5683; the family follows the prefixes when not\n"
 		"given.  protect: OSCORE-protect with the context; verify: check\n"
-		"OSCORE and strip it; require: drop plain CoAP; bypass: leave it.\n"
+		"OSCORE and strip it; require: drop plain CoAP; bypass: leave it;\n"
+		"queue: hand it to the agent registered for NFQUEUE queue N\n"
+		"(0..65535; signed group messages), dropped and counted\n"
+		"(queue_no_agent) while there is none.\n"
 		"id, priority: 0..4294967295 (id from 1).  Each argument comes once.\n"
 		"dev binds the policy to the interface's index: an interface\n"
 		"deleted and made again under the same name has a new index, which\n"
@@ -49,7 +53,7 @@ static int bad_range(const char *what, const char *arg, unsigned long min,
 /* Every argument of policy add comes once. */
 enum {
 	K_ID, K_PRIORITY, K_DIR, K_FAMILY, K_SRC, K_DST, K_DPORT, K_DEV,
-	K_MARK, K_ACTION, K_OWNER,
+	K_MARK, K_ACTION, K_OWNER, K_QUEUE_NUM,
 };
 
 static const struct cli_word keys[] = {
@@ -60,7 +64,7 @@ static const struct cli_word keys[] = {
 	CLI_WORD("src", K_SRC), CLI_WORD("dst", K_DST),
 	CLI_WORD("dport", K_DPORT), CLI_WORD("dev", K_DEV),
 	CLI_WORD("mark", K_MARK), CLI_WORD("action", K_ACTION),
-	CLI_WORD("owner", K_OWNER),
+	CLI_WORD("owner", K_OWNER), CLI_WORD("queue-num", K_QUEUE_NUM),
 };
 
 static int parse_action(const char *s, uint8_t *action)
@@ -70,6 +74,7 @@ static int parse_action(const char *s, uint8_t *action)
 		[COAPSEC_ACTION_VERIFY] = "verify",
 		[COAPSEC_ACTION_REQUIRE] = "require",
 		[COAPSEC_ACTION_BYPASS] = "bypass",
+		[COAPSEC_ACTION_QUEUE] = "queue",
 	};
 	unsigned int i;
 
@@ -163,7 +168,7 @@ static int cmd_add(int argc, char **argv)
 			p.has_mark = true;
 		} else if (!strcmp(k, "action")) {
 			if (parse_action(val, &p.action))
-				return bad("action (protect, verify, require, bypass)",
+				return bad("action (protect, verify, require, bypass, queue)",
 					   val);
 			if (p.action == COAPSEC_ACTION_PROTECT) {
 				if (i + 1 >= argc)
@@ -176,6 +181,12 @@ static int cmd_add(int argc, char **argv)
 							 UINT32_MAX);
 				i++;
 			}
+		} else if (!strcmp(k, "queue-num")) {
+			if (parse_u32(val, 0, COAPSEC_MAX_QUEUE_NUM,
+				      &p.queue_num))
+				return bad_range("queue-num", val, 0,
+						 COAPSEC_MAX_QUEUE_NUM);
+			p.has_queue_num = true;
 		} else if (!strcmp(k, "owner")) {
 			/* The kernel says what it accepts (extack). */
 			if (!*val || strlen(val) >= sizeof(p.owner))
@@ -287,6 +298,9 @@ static json_t *policy_json(const struct coapsec_policy_info *p,
 				    json_string(context_live(sh, p->context_id) ?
 						"live" : "gone"));
 	}
+	if (p->has_queue_num)
+		json_object_set_new(o, "queue_num",
+				    json_integer(p->queue_num));
 	if (p->owner[0])
 		json_object_set_new(o, "owner", json_string(p->owner));
 	return o;
@@ -326,6 +340,8 @@ static void policy_text(const struct coapsec_policy_info *p,
 	if (p->action == COAPSEC_ACTION_PROTECT)
 		printf(" %u%s", p->context_id,
 		       context_live(sh, p->context_id) ? "" : " (gone)");
+	if (p->has_queue_num)
+		printf(" queue-num %u", p->queue_num);
 	if (p->owner[0])
 		printf(" owner %s", p->owner);
 	putchar('\n');

@@ -111,6 +111,9 @@ static struct name_table names_under(const char *path_last, int depth)
 	} else if (!strcmp(path_last, "stats")) {
 		t.names = coapsec_a_stats_names;
 		t.max = COAPSEC_A_STATS_MAX;
+	} else if (!strcmp(path_last, "agent")) {
+		t.names = coapsec_a_agent_names;
+		t.max = COAPSEC_A_AGENT_MAX;
 	}
 	return t;
 }
@@ -1047,6 +1050,9 @@ int coapsec_nl_policy_new(struct coapsec_nl *nl,
 				 p->context_id);
 	if (p->owner[0])
 		mnl_attr_put_strz(nlh, COAPSEC_A_POLICY_OWNER, p->owner);
+	if (p->has_queue_num)
+		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_QUEUE_NUM,
+				 p->queue_num);
 	mnl_attr_nest_end(nlh, nest);
 	err = coapsec_nl_req_run(nl, nlh, id_cb, &got);
 	if (!err && id)
@@ -1118,6 +1124,10 @@ static void parse_policy(const struct nlattr *nest,
 			break;
 		case COAPSEC_A_POLICY_OWNER:
 			copy_str(p->owner, sizeof(p->owner), attr);
+			break;
+		case COAPSEC_A_POLICY_QUEUE_NUM:
+			p->has_queue_num = true;
+			p->queue_num = get_u32(attr);
 			break;
 		}
 	}
@@ -1231,6 +1241,17 @@ int coapsec_nl_flush(struct coapsec_nl *nl)
 	return coapsec_nl_req_run(nl, coapsec_nl_req_start(nl,
 							   COAPSEC_CMD_FLUSH,
 							   0), NULL, NULL);
+}
+
+/* ---- agents ---- */
+
+int coapsec_nl_agent_register(struct coapsec_nl *nl, uint32_t queue_num)
+{
+	return coapsec_nl_req_run(nl, id_req(nl, COAPSEC_CMD_AGENT_REGISTER,
+					     COAPSEC_A_AGENT,
+					     COAPSEC_A_AGENT_QUEUE_NUM,
+					     queue_num),
+				  NULL, NULL);
 }
 
 /* ---- events ---- */

@@ -147,6 +147,9 @@ struct coapsec_policy_info {
 	uint32_t mark, mark_mask;
 	uint32_t context_id;
 	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "": none */
+	/* NFQUEUE queue, 0..COAPSEC_MAX_QUEUE_NUM (action queue). */
+	bool has_queue_num;
+	uint32_t queue_num;
 };
 
 int coapsec_nl_policy_new(struct coapsec_nl *nl,
@@ -161,7 +164,7 @@ int coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
 
 /* ---- counters, flush ---- */
 
-#define COAPSEC_NL_NUM_COUNTERS	14
+#define COAPSEC_NL_NUM_COUNTERS	16
 /* "protected", "verified", ..., "errors": the kernel's message counters. */
 extern const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS];
 
@@ -180,6 +183,17 @@ int coapsec_nl_stats_get(struct coapsec_nl *nl, uint32_t context_id,
 			 struct coapsec_stats_info *s);
 int coapsec_nl_stats_reset(struct coapsec_nl *nl, uint32_t context_id);
 int coapsec_nl_flush(struct coapsec_nl *nl);
+
+/* ---- agents ---- */
+
+/*
+ * Registers this handle's socket as the agent consuming NFQUEUE queue
+ * @queue_num, which queue policies name, until the handle is closed (the
+ * kernel drops the registration when the socket goes).  Without an agent,
+ * what those policies match is dropped and counted (queue_no_agent).
+ * -EBUSY when another socket holds the queue.
+ */
+int coapsec_nl_agent_register(struct coapsec_nl *nl, uint32_t queue_num);
 
 /* ---- events ---- */
 

@@ -20,6 +20,7 @@ static const char *const coapsec_a_names[COAPSEC_A_MAX + 1] = {
 	[COAPSEC_A_STATS] = "stats",
 	[COAPSEC_A_EVENT] = "event",
 	[COAPSEC_A_RECIPIENT] = "recipient",
+	[COAPSEC_A_AGENT] = "agent",
 };
 
 static const char *const coapsec_a_features_names[COAPSEC_A_FEATURES_MAX + 1] = {
@@ -86,6 +87,7 @@ static const char *const coapsec_a_policy_names[COAPSEC_A_POLICY_MAX + 1] = {
 	[COAPSEC_A_POLICY_ACTION] = "action",
 	[COAPSEC_A_POLICY_CONTEXT_ID] = "context-id",
 	[COAPSEC_A_POLICY_OWNER] = "owner",
+	[COAPSEC_A_POLICY_QUEUE_NUM] = "queue-num",
 };
 
 static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {
@@ -110,6 +112,12 @@ static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {
 	[COAPSEC_A_STATS_ERRORS] = "errors",
 	[COAPSEC_A_STATS_SEQ_UNPERSISTED] = "seq-unpersisted",
 	[COAPSEC_A_STATS_HOOKS] = "hooks",
+	[COAPSEC_A_STATS_QUEUED] = "queued",
+	[COAPSEC_A_STATS_QUEUE_NO_AGENT] = "queue-no-agent",
+};
+
+static const char *const coapsec_a_agent_names[COAPSEC_A_AGENT_MAX + 1] = {
+	[COAPSEC_A_AGENT_QUEUE_NUM] = "queue-num",
 };
 
 static const char *const coapsec_a_event_names[COAPSEC_A_EVENT_MAX + 1] = {
@@ -137,6 +145,7 @@ static const char *const coapsec_action_names[] = {
 	[COAPSEC_ACTION_VERIFY] = "verify",
 	[COAPSEC_ACTION_REQUIRE] = "require",
 	[COAPSEC_ACTION_BYPASS] = "bypass",
+	[COAPSEC_ACTION_QUEUE] = "queue",
 };
 
 static const char *const coapsec_event_type_names[] = {
@@ -152,8 +161,8 @@ static const char *const coapsec_event_type_names[] = {
  * The counters: the stats set's u64 attributes, in its order.  Their
  * names in JSON and text output are the spec's with '_' for '-'.
  */
-_Static_assert(COAPSEC_NL_NUM_COUNTERS == 14,
-	       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has 14 counters");
+_Static_assert(COAPSEC_NL_NUM_COUNTERS == 16,
+	       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has 16 counters");
 
 const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"protected",
@@ -170,6 +179,8 @@ const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"seq_exhausted",
 	"errors",
 	"seq_unpersisted",
+	"queued",
+	"queue_no_agent",
 };
 
 static const uint16_t coapsec_nl_counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
@@ -187,6 +198,8 @@ static const uint16_t coapsec_nl_counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
 	COAPSEC_A_STATS_SEQ_EXHAUSTED,
 	COAPSEC_A_STATS_ERRORS,
 	COAPSEC_A_STATS_SEQ_UNPERSISTED,
+	COAPSEC_A_STATS_QUEUED,
+	COAPSEC_A_STATS_QUEUE_NO_AGENT,
 };
 
 #endif /* COAPSEC_NL_NAMES_H */

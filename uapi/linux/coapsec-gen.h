@@ -17,6 +17,7 @@
 #define COAPSEC_MAX_CONTEXTS		1000000
 #define COAPSEC_DEFAULT_PORT		5683
 #define COAPSEC_MAX_OWNER_LEN		128
+#define COAPSEC_MAX_QUEUE_NUM		65535
 
 enum coapsec_context_flags {
 	/* Do not send the kid context in requests (plain RFC 8613 peers). */
@@ -54,6 +55,13 @@ enum coapsec_action {
 	COAPSEC_ACTION_VERIFY,
 	COAPSEC_ACTION_REQUIRE,
 	COAPSEC_ACTION_BYPASS,
+	/*
+	 * Hand the message to the userspace agent registered for the policy's
+	 * NFQUEUE queue-num (agent-register), which protects or verifies it
+	 * (Group OSCORE group mode) and returns the verdict; dropped and
+	 * counted (queue-no-agent) while no agent is registered.
+	 */
+	COAPSEC_ACTION_QUEUE,
 
 	__COAPSEC_ACTION_MAX,
 	COAPSEC_ACTION_MAX = __COAPSEC_ACTION_MAX - 1
@@ -86,6 +94,7 @@ enum coapsec_cmd {
 	COAPSEC_CMD_FLUSH,
 	COAPSEC_CMD_EVENT_NTF,
 	COAPSEC_CMD_CONTEXT_SET,
+	COAPSEC_CMD_AGENT_REGISTER,
 
 	__COAPSEC_CMD_MAX,
 	COAPSEC_CMD_MAX = __COAPSEC_CMD_MAX - 1
@@ -99,6 +108,7 @@ enum coapsec_a {
 	COAPSEC_A_STATS,
 	COAPSEC_A_EVENT,
 	COAPSEC_A_RECIPIENT,
+	COAPSEC_A_AGENT,
 
 	__COAPSEC_A_MAX,
 	COAPSEC_A_MAX = __COAPSEC_A_MAX - 1
@@ -185,6 +195,7 @@ enum coapsec_a_policy {
 	COAPSEC_A_POLICY_ACTION,
 	COAPSEC_A_POLICY_CONTEXT_ID,
 	COAPSEC_A_POLICY_OWNER,
+	COAPSEC_A_POLICY_QUEUE_NUM,
 
 	__COAPSEC_A_POLICY_MAX,
 	COAPSEC_A_POLICY_MAX = __COAPSEC_A_POLICY_MAX - 1
@@ -213,9 +224,19 @@ enum coapsec_a_stats {
 	COAPSEC_A_STATS_ERRORS,
 	COAPSEC_A_STATS_SEQ_UNPERSISTED,
 	COAPSEC_A_STATS_HOOKS,
+	COAPSEC_A_STATS_QUEUED,
+	COAPSEC_A_STATS_QUEUE_NO_AGENT,
 
 	__COAPSEC_A_STATS_MAX,
 	COAPSEC_A_STATS_MAX = __COAPSEC_A_STATS_MAX - 1
+};
+
+enum coapsec_a_agent {
+	COAPSEC_A_AGENT_UNSPEC,
+	COAPSEC_A_AGENT_QUEUE_NUM,
+
+	__COAPSEC_A_AGENT_MAX,
+	COAPSEC_A_AGENT_MAX = __COAPSEC_A_AGENT_MAX - 1
 };
 
 enum coapsec_a_event {

@@ -10,11 +10,12 @@
  * The family is available in every network namespace (netnsok) and every
  * object lives in one namespace: a namespace sees only its own contexts,
  * policies and counters, and deleting it frees them.  Commands that change
- * state (NEW, DEL, SWAP, SET, STATS_RESET, FLUSH) require CAP_NET_ADMIN in the
- * user namespace owning the network namespace (GENL_UNS_ADMIN_PERM); the
- * queries are unprivileged.  Key material is write-only: no reply or event
- * ever carries a key or the Common IV.  Unknown attributes are rejected,
- * every rejection carries an extack message naming the attribute.
+ * state (NEW, DEL, SWAP, SET, STATS_RESET, FLUSH, AGENT_REGISTER) require
+ * CAP_NET_ADMIN in the user namespace owning the network namespace
+ * (GENL_UNS_ADMIN_PERM); the queries are unprivileged.  Key material is
+ * write-only: no reply or event ever carries a key or the Common IV.
+ * Unknown attributes are rejected, every rejection carries an extack
+ * message naming the attribute.
  *
  * Sizes (bytes) checked per algorithm (see COAPSEC_CMD_FEATURES_GET):
  * keys exactly the algorithm's key length, the Common IV exactly its nonce
@@ -215,10 +216,33 @@
  *       COAPSEC_A_POLICY_ACTION: NLA_U8, COAPSEC_ACTION_*, required
  *       COAPSEC_A_POLICY_CONTEXT_ID: NLA_U32, the context to protect
  *          with; required with COAPSEC_ACTION_PROTECT, refused otherwise
+ *       COAPSEC_A_POLICY_QUEUE_NUM: NLA_U32, 0..COAPSEC_MAX_QUEUE_NUM,
+ *          the NFQUEUE queue; required with COAPSEC_ACTION_QUEUE,
+ *          refused otherwise
  *       COAPSEC_A_POLICY_OWNER: NLA_NUL_STRING, optional: who installed
  *          the policy, as COAPSEC_A_CONTEXT_OWNER
  *
  * Replies with COAPSEC_A_POLICY { COAPSEC_A_POLICY_ID }.
+ *
+ * COAPSEC_ACTION_QUEUE hands what the policy matches (any direction, IPv4
+ * and IPv6) to a userspace agent through NFQUEUE queue QUEUE_NUM: the
+ * kernel has no ECDSA or EdDSA, so the agent (coapsecd) signs outgoing
+ * Group OSCORE group-mode messages and verifies incoming ones, and
+ * returns each with its verdict.  The kernel only queues: it does not
+ * look whether a message is signed, so an unsigned group message that a
+ * queue policy matches reaches the agent, whose verification drops it.
+ * Fail closed: while no agent is registered for the queue
+ * (COAPSEC_CMD_AGENT_REGISTER), a matching message is dropped and counted
+ * in COAPSEC_A_STATS_QUEUE_NO_AGENT, never sent or delivered in clear;
+ * the verdict never carries NF_VERDICT_FLAG_QUEUE_BYPASS, so NFQUEUE
+ * drops it too if the registered agent has not bound the queue (that
+ * drop NFQUEUE does not report to coapsec).  What the packet path cannot
+ * hand over whole (IP fragments, GSO packets, messages over 4096 bytes)
+ * is dropped and counted as for the other actions, and an answer bound
+ * to an exchange this module protected or verified stays in the kernel.
+ * An accepted message continues after coapsec's hook; the agent must
+ * not set NFQA_CFG_F_FAIL_OPEN (a full queue would pass messages in
+ * clear) nor answer NF_REPEAT (the message would come back to it).
  *
  * COAPSEC_CMD_POLICY_DEL, COAPSEC_CMD_POLICY_GET
  * ----------------------------------------------
@@ -247,6 +271,11 @@
  *       COAPSEC_A_STATS_SEQ_UNPERSISTED: NLA_U64, messages dropped because
  *          their sequence number would reach the context's SEQ_PERSISTED
  *          ceiling
+ *       COAPSEC_A_STATS_QUEUED: NLA_U64, messages a queue policy handed to
+ *          its registered agent (namespace counters only)
+ *       COAPSEC_A_STATS_QUEUE_NO_AGENT: NLA_U64, messages a queue policy
+ *          matched and dropped because no agent was registered for its
+ *          queue (namespace counters only)
  *       COAPSEC_A_STATS_CONTEXTS, COAPSEC_A_STATS_POLICIES: NLA_U32,
  *          objects in this namespace (namespace query only)
  *       COAPSEC_A_STATS_HOOKS: NLA_U8, 1 while the namespace's netfilter
@@ -269,6 +298,22 @@
  * -----------------
  *
  * Deletes every policy, then every context, of the namespace.
+ *
+ * COAPSEC_CMD_AGENT_REGISTER
+ * --------------------------
+ *
+ * Takes:
+ *
+ *    COAPSEC_A_AGENT: NLA_NESTED
+ *       COAPSEC_A_AGENT_QUEUE_NUM: NLA_U32, 0..COAPSEC_MAX_QUEUE_NUM,
+ *          required: the NFQUEUE queue the agent consumes
+ *
+ * Makes the requesting netlink socket the agent of that queue in the
+ * namespace, until the socket is closed (the kernel drops the
+ * registration on its release, however the process ends): keep it open
+ * for as long as the queue is served.  One socket may register several
+ * queues; registering again from the same socket is a no-op.  EBUSY when
+ * another socket holds the queue.  No reply beyond the ACK.
  *
  * COAPSEC_CMD_EVENT_NTF (multicast group COAPSEC_MCGRP_EVENTS)
  * -----------------------------------------------------------
