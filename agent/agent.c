@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -57,9 +58,33 @@ static void owner_tag(const struct agent_config *cfg, char *out, size_t len)
  * so two kernels would send under one key, and no checkpoint keeps two
  * senders' sequence numbers apart.
  */
+/*
+ * DB.kernel-lock, named from the file's real path: another spelling of
+ * it (a symbolic link, "..") is the same lock.
+ */
+static void kernel_lock_path(const char *db, char *out, size_t len)
+{
+	char dir[PATH_MAX], *real = realpath(db, NULL);
+	const char *base = strrchr(db, '/');
+
+	if (real) {
+		snprintf(out, len, "%s.kernel-lock", real);
+		free(real);
+		return;
+	}
+	/* Not made yet: its folder's real path, and its name. */
+	snprintf(dir, sizeof(dir), "%.*s", base ? (int)(base - db) : 1,
+		 base ? db : ".");
+	real = realpath(dir[0] ? dir : "/", NULL);
+	if (snprintf(out, len, "%s/%s.kernel-lock", real ? real : dir,
+		     base ? base + 1 : db) >= (int)len)
+		snprintf(out, len, "%s.kernel-lock", db);
+	free(real);
+}
+
 static int check_kernel_registry(struct agent *a, char *err, size_t errlen)
 {
-	char lock[sizeof(a->cfg.db) + 16];
+	char lock[PATH_MAX + 32];
 
 	if (a->cfg.role != ROLE_SERVER)
 		return 0;
@@ -69,7 +94,7 @@ static int check_kernel_registry(struct agent *a, char *err, size_t errlen)
 	 * lock beside the file, held while it runs, says which.
 	 */
 	if (a->cfg.registry == REG_SQLITE) {
-		snprintf(lock, sizeof(lock), "%s.kernel-lock", a->cfg.db);
+		kernel_lock_path(a->cfg.db, lock, sizeof(lock));
 		a->kernel_lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 		if (a->kernel_lock < 0) {
 			snprintf(err, errlen, "%s: cannot open %s: %s",
@@ -250,8 +275,10 @@ static void persist_and_raise(struct agent *a, struct actx *c, uint64_t seq)
 	     keypush_set_ceiling(a->kp, c, ceiling) : 0;
 	if (rc) {
 		a->ceil_failed++;
-		if (rc == -ENOENT)	/* gone: a reload makes it again */
+		if (rc == -ENOENT) {	/* gone: made again (agent_tick) */
 			c->persist_pending = 0;
+			a->resync_due = true;
+		}
 		return;
 	}
 	c->persist_pending = 0;
@@ -329,6 +356,7 @@ void agent_event(struct agent_evsrc *src, uint32_t events)
 
 static void retry_pushes(struct agent *a, uint64_t now);
 static uint64_t next_retry(const struct agent *a);
+static void resync(struct agent *a);
 
 void agent_upstream_timeout(void *arg, struct dtls_peer *p)
 {
@@ -372,6 +400,10 @@ void agent_tick(struct agent *a, uint64_t now)
 		agent_reload(a);
 	retry_pushes(a, now);
 	retry_persist(a, now);
+	if (a->resync_due) {
+		a->resync_due = false;
+		resync(a);
+	}
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
 		agent_write_contexts(a);
@@ -410,6 +442,8 @@ uint64_t agent_next(struct agent *a)
 			next = min_u64(next, a->persist_tried + PERSIST_RETRY_MS);
 	if (a->reload_at)
 		next = min_u64(next, a->reload_at);
+	if (a->resync_due)
+		next = 0;
 	/* Ticks are at least 20 ms apart (agent_tick). */
 	return next == UINT64_MAX ? next : next > a->last_tick + 20 ? next :
 	       a->last_tick + 20;
@@ -486,14 +520,15 @@ static void install_policies(struct agent *a, const struct actx *c)
 
 /*
  * Pushes @c once (keypush_install: -EAGAIN when its kernel copy is gone;
- * @lost: pushing again after that).  Keys that outlive the agent start above their last checkpoint, with
+ * c->lost: pushing again after that).  Keys that outlive the agent start above their last checkpoint, with
  * replay-unknown where their windows are lost (RFC 8613 B.1.1, B.1.2); a
  * checkpoint two intervals ahead is kept before the kernel may use the
  * keys, and is their ceiling (SEQ_PERSISTED): the kernel never uses a
  * number the registry does not cover.
  */
-static int push_once(struct agent *a, struct actx *c, bool lost)
+static int push_once(struct agent *a, struct actx *c)
 {
+	bool lost = c->lost;
 	uint32_t k = c->info.seq_checkpoint;
 	uint64_t seq = 0, kept = 0, base = c->info.seq_start;
 	bool ru = false;
@@ -542,12 +577,23 @@ static int push_once(struct agent *a, struct actx *c, bool lost)
 static int push(struct agent *a, struct actx *c)
 {
 	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
-	int rc = push_once(a, c, false);
+	int rc;
 
-	if (rc == -EAGAIN)
-		rc = push_once(a, c, true);
+	/* Known gone before anything is kept under its keys. */
+	if (c->kernel_id && k && !keypush_present(a->kp, c)) {
+		log_warn("context %s: context %u is gone from the kernel; making it again above its checkpoint",
+			 c->name, c->kernel_id);
+		c->kernel_id = 0;
+		c->lost = true;
+	}
+	rc = push_once(a, c);
+	if (rc == -EAGAIN) {
+		c->lost = true;
+		rc = push_once(a, c);
+	}
 	if (rc)
 		return -1;
+	c->lost = false;
 	/* Made again under another ID: its policies follow it. */
 	if (old_id && c->kernel_id != old_id)
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
@@ -739,7 +785,7 @@ bool agent_seq_spent(struct agent *a, const struct actx *c)
 #define RELOAD_RETRY_FIRST_MS	1000
 #define RELOAD_RETRY_MAX_MS	60000
 
-int agent_reload(struct agent *a)
+static int reload_config(struct agent *a)
 {
 	struct agent_config cfg;
 	char err[CFG_ERR_LEN];
@@ -774,7 +820,6 @@ int agent_reload(struct agent *a)
 		config_free(&cfg);
 		return -1;
 	}
-	resync(a);
 	if (a->reload_tries)
 		log_info("configuration reloaded after %u failed attempt(s)",
 			 a->reload_tries);
@@ -783,6 +828,16 @@ int agent_reload(struct agent *a)
 	a->reload_tries = 0;
 	config_free(&cfg);
 	return 0;
+}
+
+/* A reload that is refused still repairs the kernel. */
+int agent_reload(struct agent *a)
+{
+	int rc = reload_config(a);
+
+	a->resync_due = false;
+	resync(a);
+	return rc;
 }
 
 void agent_sweep(struct agent *a)

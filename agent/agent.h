@@ -92,6 +92,7 @@ struct agent {
 	uint64_t ceil_failed, events_lost, ctx_lost;
 	uint64_t persist_tried;		/* now_ms() of the last retry_persist */
 	uint64_t ckpt_logged;		/* now_ms() of the last such log line */
+	bool resync_due;		/* a context found gone: resync() */
 	/* Server, SQLite, kernel: the flock on DB.kernel-lock (-1: none). */
 	int kernel_lock;
 	bool started;			/* agent_init succeeded */

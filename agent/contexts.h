@@ -37,6 +37,9 @@ struct actx {
 	uint64_t adopted_seq;
 	/* A checkpoint the registry refused: kept, then raised, on retry. */
 	uint64_t persist_pending;
+	/* Its kernel copy was lost: made again above its checkpoint,
+	 * replay-unknown; until that went in (retries included). */
+	bool lost;
 	/* The kernel refused it: retried at retry_at (now_ms() time). */
 	bool push_failed;
 	unsigned int push_tries;

@@ -34,10 +34,26 @@ struct device_flow {
 	struct backoff retry;		/* doubles while refused */
 	size_t ng;
 	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } g[MAX_GROUPS];
+	/* Groups whose context was lost, up to which epoch: never again
+	 * (an answer in flight may still carry it). */
+	size_t nlost;
+	struct { char name[CFG_MAX_ID_LEN]; uint32_t epoch; } lost[MAX_GROUPS];
+	bool sr_again;			/* such an answer came: ask again */
+	unsigned int sr_agains;		/* ...in a row */
 	uint64_t joins, srs, failures, wrong_gateway;
 };
 
 static void join(struct agent *a);
+static void send_sr(struct agent *a);
+
+/* The newest lost epoch of group @name (0: none lost). */
+static uint32_t lost_epoch(const struct device_flow *f, const char *name)
+{
+	for (size_t k = 0; k < f->nlost; k++)
+		if (!strcmp(f->lost[k].name, name))
+			return f->lost[k].epoch;
+	return 0;
+}
 
 static void later(struct agent *a, const char *why)
 {
@@ -129,6 +145,13 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 			group_msg_wipe(&gm);
 			continue;
 		}
+		if (lost_epoch(f, gm.name) >= gm.epoch) {
+			log_warn("device: group %s epoch %u, whose context was lost: not installed; asking again",
+				 gm.name, gm.epoch);
+			f->sr_again = true;
+			group_msg_wipe(&gm);
+			continue;
+		}
 		if (actx_group_member(&c, &gm, a->cfg.seq_soft_limit)) {
 			group_msg_wipe(&gm);
 			continue;
@@ -173,6 +196,17 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	f->state = DEV_READY;
 	backoff_reset(&f->retry);
 	agent_ready(a);
+	/* Without the lost group the server rekeys it; once at once, then
+	 * with the backoff (no loop with a server that does not). */
+	if (!f->sr_again) {
+		f->sr_agains = 0;
+	} else if (f->sr_agains++) {
+		f->sr_again = false;
+		later(a, "a lost group epoch was offered again");
+	} else {
+		f->sr_again = false;
+		send_sr(a);
+	}
 }
 
 static void send_sr(struct agent *a)
@@ -367,8 +401,17 @@ static void dev_keys_lost(struct agent *a, struct actx *c)
 			join(a);
 		return;
 	}
-	for (size_t k = 0; k < f->ng; k++) {
-		if (strcmp(f->g[k].name, c->name + strlen("group:")))
+	const char *name = c->name + strlen("group:");
+	size_t k;
+
+	for (k = 0; k < f->nlost && strcmp(f->lost[k].name, name); k++)
+		;
+	if (k == f->nlost && f->nlost < MAX_GROUPS)
+		snprintf(f->lost[f->nlost++].name, CFG_MAX_ID_LEN, "%s", name);
+	if (k < MAX_GROUPS && c->epoch > f->lost[k].epoch)
+		f->lost[k].epoch = c->epoch;
+	for (k = 0; k < f->ng; k++) {
+		if (strcmp(f->g[k].name, name))
 			continue;
 		f->g[k] = f->g[--f->ng];
 		break;

@@ -61,7 +61,18 @@ struct gw_group {
 	struct actx *pending;
 	unsigned int awaiting;
 	uint64_t switch_at;
+	/*
+	 * Its kernel context was lost (gw_keys_lost): epochs up to
+	 * lost_epoch are never installed again (their sequence is gone);
+	 * the group is fetched as after a restart until a newer one comes,
+	 * tried again at refetch_at.
+	 */
+	bool lost;
+	uint32_t lost_epoch;
+	uint64_t refetch_at;
 };
+
+#define REFETCH_MS	1000
 
 #define SWITCH_MAX_MS	5000
 
@@ -251,8 +262,30 @@ static void group_fetched(void *arg, int code, json_t *body,
 	}
 	g->fetching = false;
 	g->served_before = true;
-	update = g->epoch && gm.epoch != g->epoch;
+	if (g->lost && gm.epoch <= g->lost_epoch) {
+		/* Not rekeyed (yet): those keys' sequence is gone. */
+		log_warn("gateway: group %s: epoch %u again, whose context was lost; asking for a newer one",
+			 g->name, gm.epoch);
+		g->served_before = false;
+		g->refetch_at = now_ms() + REFETCH_MS;
+		group_msg_wipe(&gm);
+		return;
+	}
+	/* After a loss members are told at once: nothing sends meanwhile. */
+	update = (g->epoch && gm.epoch != g->epoch) || g->lost;
+	if (g->lost) {
+		g->lost = false;
+		g->epoch = 0;
+	}
 	if (actx_group_gateway(&c, &gm, a->cfg.seq_soft_limit)) {
+		/* nothing usable */
+	} else if (!g->epoch) {
+		if (!agent_install(a, &c)) {
+			g->epoch = gm.epoch;
+			log_info("gateway: group %s epoch %u installed (%zu members)",
+				 g->name, g->epoch, gm.n_members);
+		}
+	} else if (!update) {
 		/* nothing usable */
 	} else if (!update) {
 		if (!agent_install(a, &c)) {
@@ -592,8 +625,19 @@ static void gw_keys_lost(struct agent *a, struct actx *c)
 	if (!g)
 		return;
 	log_warn("gateway: %s lost: asking for a new epoch", c->name);
-	g->epoch = 0;
+	if (g->pending) {		/* older than what comes next */
+		actx_wipe(g->pending);
+		free(g->pending);
+		g->pending = NULL;
+		g->awaiting = 0;
+	}
+	g->lost = true;
+	if (c->epoch > g->lost_epoch)
+		g->lost_epoch = c->epoch;
+	if (g->epoch > g->lost_epoch)
+		g->lost_epoch = g->epoch;
 	g->served_before = false;
+	g->refetch_at = now_ms();
 	fetch_group(a, g);
 }
 
@@ -644,9 +688,16 @@ static void gateway_tick(struct agent *a, uint64_t now)
 {
 	struct gateway_flow *f = a->flow;
 
-	for (size_t i = 0; i < f->ng; i++)
+	for (size_t i = 0; i < f->ng; i++) {
 		if (f->g[i].pending && now >= f->g[i].switch_at)
 			switch_epoch(a, &f->g[i]);
+		/* A lost group is asked for until a newer epoch came. */
+		if (f->g[i].lost && !f->g[i].fetching &&
+		    now >= f->g[i].refetch_at) {
+			f->g[i].refetch_at = now + REFETCH_MS;
+			fetch_group(a, &f->g[i]);
+		}
+	}
 	try_report(a);
 }
 
@@ -655,9 +706,12 @@ static uint64_t gateway_next(struct agent *a)
 	struct gateway_flow *f = a->flow;
 	uint64_t next = UINT64_MAX;
 
-	for (size_t i = 0; i < f->ng; i++)
+	for (size_t i = 0; i < f->ng; i++) {
 		if (f->g[i].pending && f->g[i].switch_at < next)
 			next = f->g[i].switch_at;
+		if (f->g[i].lost && f->g[i].refetch_at < next)
+			next = f->g[i].refetch_at;
+	}
 	/* A report to send as soon as the session allows. */
 	if (!f->report_inflight && a->up && dtls_peer_up(a->up))
 		for (size_t i = 0; i < f->n; i++)

@@ -735,9 +735,12 @@ static void due_rekeys(struct agent *a, uint64_t now)
 		f->known[i].rekey_due = 0;
 		snprintf(name, sizeof(name), "%s", f->known[i].name);
 		log_info("server: deferred rekey of %s", log_safe(name));
-		if (rekey(a, name))
-			log_err("server: deferred rekey of group %s failed; it keeps its keys",
+		if (rekey(a, name)) {
+			/* Not dropped: the requester was told it comes. */
+			log_err("server: deferred rekey of group %s failed; trying again in 1 s",
 				log_safe(name));
+			f->known[i].rekey_due = now + 1000;
+		}
 	}
 }
 
