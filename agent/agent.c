@@ -196,6 +196,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		}
 	}
 	a->started = true;
+	a->resynced = now_ms();
 	return 0;
 }
 
@@ -358,6 +359,8 @@ static void retry_pushes(struct agent *a, uint64_t now);
 static uint64_t next_retry(const struct agent *a);
 static void resync(struct agent *a);
 
+#define RESYNC_MS	30000
+
 void agent_upstream_timeout(void *arg, struct dtls_peer *p)
 {
 	struct agent *a = arg;
@@ -400,8 +403,12 @@ void agent_tick(struct agent *a, uint64_t now)
 		agent_reload(a);
 	retry_pushes(a, now);
 	retry_persist(a, now);
-	if (a->resync_due) {
+	/* The kernel does not say when someone deletes: looked at now and
+	 * then, and at once when a call found something gone. */
+	if (a->kp && a->started &&
+	    (a->resync_due || now - a->resynced >= RESYNC_MS)) {
 		a->resync_due = false;
+		a->resynced = now;
 		resync(a);
 	}
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
@@ -444,6 +451,8 @@ uint64_t agent_next(struct agent *a)
 		next = min_u64(next, a->reload_at);
 	if (a->resync_due)
 		next = 0;
+	if (a->kp && a->started)
+		next = min_u64(next, a->resynced + RESYNC_MS);
 	/* Ticks are at least 20 ms apart (agent_tick). */
 	return next == UINT64_MAX ? next : next > a->last_tick + 20 ? next :
 	       a->last_tick + 20;

@@ -93,6 +93,7 @@ struct agent {
 	uint64_t persist_tried;		/* now_ms() of the last retry_persist */
 	uint64_t ckpt_logged;		/* now_ms() of the last such log line */
 	bool resync_due;		/* a context found gone: resync() */
+	uint64_t resynced;		/* now_ms() of the last resync() */
 	/* Server, SQLite, kernel: the flock on DB.kernel-lock (-1: none). */
 	int kernel_lock;
 	bool started;			/* agent_init succeeded */

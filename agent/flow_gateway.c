@@ -70,9 +70,11 @@ struct gw_group {
 	bool lost;
 	uint32_t lost_epoch;
 	uint64_t refetch_at;
+	struct backoff refetch;
 };
 
 #define REFETCH_MS	1000
+#define REFETCH_MAX_MS	60000
 
 #define SWITCH_MAX_MS	5000
 
@@ -251,8 +253,12 @@ static void group_fetched(void *arg, int code, json_t *body,
 	(void)payload; (void)len;
 	if (code != COAP_CODE_CONTENT || !body || group_msg_from_json(body, &gm)) {
 		log_warn("gateway: group material: %s", coap_code_str(code));
-		for (size_t i = 0; i < f->ng; i++)
+		for (size_t i = 0; i < f->ng; i++) {
 			f->g[i].fetching = false;
+			/* Not this gateway's (any more): nothing to ask for. */
+			if (code == COAP_FORBIDDEN || code == COAP_NOT_FOUND)
+				f->g[i].lost = false;
+		}
 		return;
 	}
 	g = group(f, gm.name, true);
@@ -267,21 +273,20 @@ static void group_fetched(void *arg, int code, json_t *body,
 		log_warn("gateway: group %s: epoch %u again, whose context was lost; asking for a newer one",
 			 g->name, gm.epoch);
 		g->served_before = false;
-		g->refetch_at = now_ms() + REFETCH_MS;
+		g->refetch_at = now_ms() + backoff_next(&g->refetch);
 		group_msg_wipe(&gm);
 		return;
 	}
 	/* After a loss members are told at once: nothing sends meanwhile. */
 	update = (g->epoch && gm.epoch != g->epoch) || g->lost;
-	if (g->lost) {
-		g->lost = false;
+	if (g->lost)
 		g->epoch = 0;
-	}
 	if (actx_group_gateway(&c, &gm, a->cfg.seq_soft_limit)) {
 		/* nothing usable */
 	} else if (!g->epoch) {
 		if (!agent_install(a, &c)) {
 			g->epoch = gm.epoch;
+			g->lost = false;	/* only once it went in */
 			log_info("gateway: group %s epoch %u installed (%zu members)",
 				 g->name, g->epoch, gm.n_members);
 		}
@@ -637,6 +642,8 @@ static void gw_keys_lost(struct agent *a, struct actx *c)
 	if (g->epoch > g->lost_epoch)
 		g->lost_epoch = g->epoch;
 	g->served_before = false;
+	g->refetch = (struct backoff){ .first_ms = REFETCH_MS,
+				       .max_ms = REFETCH_MAX_MS };
 	g->refetch_at = now_ms();
 	fetch_group(a, g);
 }
@@ -694,7 +701,7 @@ static void gateway_tick(struct agent *a, uint64_t now)
 		/* A lost group is asked for until a newer epoch came. */
 		if (f->g[i].lost && !f->g[i].fetching &&
 		    now >= f->g[i].refetch_at) {
-			f->g[i].refetch_at = now + REFETCH_MS;
+			f->g[i].refetch_at = now + backoff_next(&f->g[i].refetch);
 			fetch_group(a, &f->g[i]);
 		}
 	}

@@ -644,16 +644,17 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_NOT_FOUND;
 		goto out;
 	}
-	/* A restarted gateway's sender sequence starts over: new keys. */
-	if (!rc && restart &&
+	if (!rc)
+		rc = registry_group_members(f->reg, name, collect_sid, &c);
+	/* A restarted gateway's sender sequence starts over: new keys
+	 * (not for a group with no member: it is answered 4.04). */
+	if (!rc && restart && c.total &&
 	    registry_served_epoch(f->reg, gw->id, name) == g.epoch) {
 		rc = registry_group_rekey(f->reg, name, &a->drbg,
 					  a->cfg.grace_s) ||
 		     registry_group_get(f->reg, name, &g);
 		rekeyed = !rc;
 	}
-	if (!rc)
-		rc = registry_group_members(f->reg, name, collect_sid, &c);
 	/* Its own sender ID in this group: no other gateway's nonces. */
 	if (!rc) {
 		uint8_t sl = 0;
@@ -736,10 +737,19 @@ static void due_rekeys(struct agent *a, uint64_t now)
 		snprintf(name, sizeof(name), "%s", f->known[i].name);
 		log_info("server: deferred rekey of %s", log_safe(name));
 		if (rekey(a, name)) {
+			struct reg_group g;
+			int gone = registry_group_get(f->reg, name, &g);
+
+			mbedtls_platform_zeroize(&g, sizeof(g));
+			if (gone > 0) {
+				log_info("server: deferred rekey of %s dropped: the group is gone",
+					 log_safe(name));
+				continue;
+			}
 			/* Not dropped: the requester was told it comes. */
-			log_err("server: deferred rekey of group %s failed; trying again in 1 s",
+			log_err("server: deferred rekey of group %s failed; trying again in 5 s",
 				log_safe(name));
-			f->known[i].rekey_due = now + 1000;
+			f->known[i].rekey_due = now + 5000;
 		}
 	}
 }
