@@ -205,6 +205,61 @@ static void expect_bytes(struct __test_metadata *_metadata, json_t *v,
 }
 
 /*
+ * Protects the @n-byte message @msg the way the module does, where it
+ * lies: the head from oscore_protect_head() goes right in front of the
+ * payload, which does not move, and the encryption runs in place.  The
+ * result must be @want, oscore_protect()'s, byte for byte.  The unprotect
+ * side likewise: coap_serialize_head() and the payload where it lies
+ * must be @msg again.
+ */
+static void check_in_place(struct __test_metadata *_metadata,
+			   const struct oscore_ctx *tx,
+			   const struct oscore_ctx *rx_ctx, const u8 *msg,
+			   size_t n, u64 seq,
+			   const struct oscore_binding *request,
+			   const struct oscore_binding *rx_request,
+			   const u8 *want, int want_len)
+{
+	static u8 buf[2 * (MAX_MSG + OSCORE_MAX_OVERHEAD)];
+	static u8 head[MAX_MSG + OSCORE_MAX_OVERHEAD];
+	size_t at = MAX_MSG + OSCORE_MAX_OVERHEAD, pay, start;
+	struct oscore_aead_req req;
+	struct oscore_rx rx;
+	struct coap_msg m, u;
+	u8 *p;
+	int hl;
+
+	memset(buf, 0xee, sizeof(buf));
+	memcpy(buf + at, msg, n);
+	ASSERT_EQ(0, coap_parse(buf + at, n, &m));
+	hl = oscore_protect_head(tx, &m, seq, request, head, sizeof(head),
+				 &req, NULL, &start);
+	ASSERT_LT(0, hl);
+	pay = m.payload_len ? (size_t)(m.payload - buf) : at + n;
+	ASSERT_LE((size_t)hl, pay);
+	p = buf + pay - hl;
+	memcpy(p, head, hl);
+	ASSERT_EQ(head + start, req.buf);
+	req.buf = p + start;
+	ASSERT_EQ((size_t)hl - start + m.payload_len, req.len);
+	ASSERT_EQ(0, tx->ops->encrypt(&req));
+	ASSERT_EQ(want_len, hl + (int)m.payload_len + (int)tx->alg->tag_len);
+	ASSERT_EQ(0, memcmp(want, p, want_len));
+
+	/* Verified where it lies; the head rebuilt in front of the payload */
+	ASSERT_EQ(0, oscore_unprotect(rx_ctx, p, want_len, rx_request, &rx,
+				      &u));
+	hl = coap_serialize_head(&u, head, sizeof(head));
+	ASSERT_LT(0, hl);
+	ASSERT_EQ(n, hl + u.payload_len);
+	ASSERT_EQ(0, memcmp(msg, head, hl));
+	if (u.payload_len) {
+		ASSERT_TRUE(u.payload > p && u.payload < p + want_len);
+		ASSERT_EQ(0, memcmp(msg + hl, u.payload, u.payload_len));
+	}
+}
+
+/*
  * Protects a C.x request from the client and checks every intermediate
  * value; the server unprotects it back to the exact original.  Returns
  * the bindings both sides keep for the response.
@@ -246,6 +301,9 @@ static void check_request(struct __test_metadata *_metadata, const char *name,
 	ASSERT_EQ(len, oscore_protect(&client.ctx, &m, seq, NULL, back,
 				      sizeof(back), &req, NULL));
 	ASSERT_EQ(0, memcmp(out, back, len));
+	/* and so does the module's, in place */
+	check_in_place(_metadata, &client.ctx, &server.ctx, in, n, seq, NULL,
+		       NULL, out, len);
 
 	ASSERT_EQ(0, oscore_unprotect(&server.ctx, out, len, NULL, &rx, &u));
 	ASSERT_EQ((u64)seq, rx.seq);
@@ -309,6 +367,8 @@ static void check_response(struct __test_metadata *_metadata, const char *name,
 	ASSERT_EQ(0, server.ctx.ops->encrypt(&req));
 	expect_bytes(_metadata, v, "ciphertext", req.buf, req.len + 8);
 	expect_bytes(_metadata, v, "protected", out, len);
+	check_in_place(_metadata, &server.ctx, &client.ctx, in, n, seq, &sb,
+		       &cb, out, len);
 
 	/* Responses need their request, and only the right one verifies */
 	memcpy(back, out, len);
@@ -825,6 +885,8 @@ static void roundtrip(struct __test_metadata *_metadata, int alg,
 		len = oscore_protect(&client.ctx, &m, seq, NULL, out,
 				     sizeof(out), &req, &cb);
 		ASSERT_LT(0, len);
+		check_in_place(_metadata, &client.ctx, &server.ctx, in, n, seq,
+			       NULL, NULL, out, len);
 		ASSERT_EQ(0, oscore_unprotect(&server.ctx, out, len, NULL, &rx,
 					      &u));
 		ASSERT_EQ(seq, rx.seq);
@@ -838,6 +900,8 @@ static void roundtrip(struct __test_metadata *_metadata, int alg,
 		len = oscore_protect(&server.ctx, &r, seq, &rx.binding, out2,
 				     sizeof(out2), &req, NULL);
 		ASSERT_LT(0, len);
+		check_in_place(_metadata, &server.ctx, &client.ctx, in, rn,
+			       seq, &rx.binding, &cb, out2, len);
 		ASSERT_EQ(0, oscore_unprotect(&client.ctx, out2, len, &cb, &rx,
 					      &u));
 		ASSERT_EQ(rn, (size_t)coap_serialize(&u, back, sizeof(back)));
