@@ -4,8 +4,10 @@
  * where it lies in the skb; only where a rekey's previous context may
  * have to be tried is the ciphertext kept aside first, in this CPU's
  * scratch.  A message refused after its decrypt is wiped before it is
- * dropped.  The replay window is checked before the decrypt and
- * committed after the tag verified.  A verified request leaves an entry in the exchange table
+ * dropped.  The unprotected message is rebuilt in place too: only its
+ * head is built in scratch and written in front of the payload.  The
+ * replay window is checked before the decrypt and committed after the
+ * tag verified.  A verified request leaves an entry in the exchange table
  * so that the local response to it gets protected.
  */
 #include <linux/netfilter.h>
@@ -35,25 +37,37 @@ static bool coapsec_verifies(int action)
 	       action == COAPSEC_ACTION_REQUIRE;
 }
 
-/* Writes the unprotected message in s->msg back into the skb. */
+/*
+ * Rebuilds the unprotected message in s->msg where it lies: its head
+ * (header, token, inner and Class U options) is built in scratch and
+ * written in front of the decrypted payload, which does not move.
+ */
 static unsigned int coapsec_deliver(struct sk_buff *skb,
 				    struct coapsec_pkt *pkt,
 				    struct coapsec_scratch *s,
 				    struct coapsec_context *ctx)
 {
 	struct coapsec_net *cn = coapsec_net(pkt->net);
-	int len;
+	const struct coap_msg *m = &s->msg;
+	const u8 *msg = coapsec_pkt_msg(skb, pkt);
+	unsigned int keep;
+	int head;
 
-	len = coap_serialize(&s->msg, s->out, sizeof(s->out));
-	if (len < 0) {
+	head = coap_serialize_head(m, s->out, sizeof(s->out));
+	if (head < 0) {
 		coapsec_wipe(s);
 		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
-	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
+	keep = m->payload_len ? m->payload - msg :
+				s->rx.req.buf + s->rx.req.len - msg;
+	if (coapsec_skb_rewrite(skb, pkt, s->out, head, keep, m->payload_len,
+				0, s->in)) {
+		coapsec_wipe(s);
 		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);
 		return NF_DROP;
 	}
+	coapsec_skb_fix_lengths(skb, pkt);
 	coapsec_count(cn, ctx, COAPSEC_STAT_VERIFIED);
 	return NF_ACCEPT;
 }

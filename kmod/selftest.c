@@ -9,15 +9,19 @@
 
 #include <asm/unaligned.h>
 #include <linux/in.h>
+#include <linux/ip.h>
 #include <linux/ktime.h>
+#include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
 
 #include "context.h"
+#include "crypto_aead.h"
 #include "netns.h"
 #include "policy.h"
 #include "replay.h"
 #include "selftest.h"
+#include "skb.h"
 
 static const u8 st_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
 static const u8 st_key2[32] = { 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
@@ -311,6 +315,109 @@ static void st_lookup_speed(struct coapsec_net *cn,
 		n, cn->n_contexts, n ? ns / n : 0);
 }
 
+/* How coapsec_skb_rewrite() made its room. */
+enum st_way { ST_TAIL, ST_FRONT, ST_REALLOC };
+
+/*
+ * An IPv4/UDP datagram of @len message bytes, laid out with @head bytes
+ * of headroom (if not 0; the tailroom is then ample), else with @tail
+ * bytes of tailroom (and ample headroom), an Ethernet header before it
+ * when @mac; rewritten with the head @hl bytes
+ * long keeping @keep_len bytes from @keep, @extra after them.  The
+ * message must come out as head || kept, the headers unchanged, and the
+ * room made the @way expected; a clone must keep the original bytes.
+ */
+static void st_rewrite(unsigned int len, unsigned int head, unsigned int tail,
+		       bool mac, bool clone, unsigned int hl,
+		       unsigned int keep, unsigned int keep_len,
+		       unsigned int extra, enum st_way way)
+{
+	const unsigned int front = sizeof(struct iphdr) + sizeof(struct udphdr);
+	struct coapsec_pkt pkt = { .family = AF_INET, .udp_off = 20,
+				   .len = len, .dir = COAPSEC_DIR_IN };
+	u8 *save, *orig, *hbuf, *old_head;
+	unsigned int i, room, old_headroom;
+	struct sk_buff *skb, *c = NULL;
+	u8 hdrs[14 + 28];
+	int err;
+
+	skb = alloc_skb(1024 + len + head + tail, GFP_KERNEL);
+	save = kmalloc(COAPSEC_MAX_MSG, GFP_KERNEL);
+	orig = kmalloc(len, GFP_KERNEL);
+	hbuf = kmalloc(hl, GFP_KERNEL);
+	if (!skb || !save || !orig || !hbuf) {
+		CHECK(!"allocation");
+		goto out;
+	}
+	room = skb_tailroom(skb) - front - len - tail;
+	skb_reserve(skb, head ? head : room);
+	skb_put(skb, front + len);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, 20);
+	if (mac)
+		skb_set_mac_header(skb, -14);
+	for (i = 0; i < sizeof(hdrs); i++)
+		hdrs[i] = 0x40 + i;
+	memcpy(skb->data - 14, hdrs, sizeof(hdrs));
+	for (i = 0; i < len; i++)
+		orig[i] = i * 7 + 1;
+	memcpy(skb->data + front, orig, len);
+	for (i = 0; i < hl; i++)
+		hbuf[i] = 0xa0 + i;
+	if (clone)
+		c = skb_clone(skb, GFP_KERNEL);
+	old_head = skb->head;
+	old_headroom = skb_headroom(skb);
+
+	err = coapsec_skb_rewrite(skb, &pkt, hbuf, hl, keep, keep_len, extra,
+				  save);
+	CHECK(!err);
+	if (err)
+		goto out;
+	CHECK(pkt.len == hl + keep_len + extra);
+	CHECK(skb->len == front + pkt.len);
+	CHECK(skb_network_header(skb) == skb->data);
+	CHECK(skb_transport_header(skb) == skb->data + 20);
+	CHECK(!memcmp(skb->data, hdrs + 14, front));
+	if (mac)
+		CHECK(!memcmp(skb_mac_header(skb), hdrs, 14));
+	CHECK(!memcmp(skb->data + front, hbuf, hl));
+	CHECK(!memcmp(skb->data + front + hl, orig + keep, keep_len));
+	if (way == ST_REALLOC)
+		CHECK(skb->head != old_head);
+	else
+		CHECK(skb->head == old_head &&
+		      (int)skb_headroom(skb) == (int)old_headroom +
+		      (way == ST_FRONT ? (int)keep - (int)hl : 0));
+	if (c)
+		CHECK(c->len == front + len &&
+		      !memcmp(c->data + front, orig, len));
+out:
+	kfree_skb(c);
+	kfree_skb(skb);
+	kfree(hbuf);
+	kfree(orig);
+	kfree(save);
+}
+
+static void st_skb(void)
+{
+	/* Protect: the head grows, the payload moves into the tailroom. */
+	st_rewrite(110, 16, 0, false, false, 30, 10, 100, 8, ST_TAIL);
+	/* ... unless there is none: a new head, the old one wiped. */
+	st_rewrite(30, 0, 0, false, false, 30, 10, 20, 8, ST_REALLOC);
+	st_rewrite(110, 0, 0, false, false, 30, 10, 100, 8, ST_REALLOC);
+	st_rewrite(3000, 0, 4, false, false, 40, 10, 2990, 16, ST_REALLOC);
+	/* Headroom beyond any reserve (no route here): the headers move. */
+	st_rewrite(110, 128, 16, true, false, 30, 10, 100, 8, ST_FRONT);
+	/* Verify: the head shrinks; the smaller side moves. */
+	st_rewrite(240, 0, 0, true, false, 20, 30, 200, 0, ST_FRONT);
+	st_rewrite(50, 0, 0, true, false, 20, 30, 10, 0, ST_TAIL);
+	st_rewrite(40, 0, 0, false, false, 12, 40, 0, 0, ST_TAIL);
+	/* A clone's data is never written: this one gets its own head. */
+	st_rewrite(240, 0, 64, true, true, 20, 30, 200, 0, ST_REALLOC);
+}
+
 int coapsec_selftest(unsigned int n_contexts)
 {
 	struct coapsec_context_params *p;
@@ -334,6 +441,7 @@ int coapsec_selftest(unsigned int n_contexts)
 	st_group(cn);
 	st_lookup_speed(cn, p, n_contexts);
 	mutex_unlock(&cn->lock);
+	st_skb();
 	coapsec_net_state_destroy(cn);
 	if (st_fail) {
 		pr_err("selftest: %u of %u checks failed\n", st_fail,

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Protect (RFC 8613 §8.1, §8.3).  The CoAP message is parsed where it
- * lies in the skb, laid out protected and encrypted by the codec in this
- * CPU's scratch and written back; the skb grows by the OSCORE overhead.  A request leaves an entry
- * in the exchange table so that its response can be verified.
+ * Protect (RFC 8613 §8.1, §8.3).  The CoAP message is parsed and
+ * encrypted where it lies in the skb: only its head (outer header and
+ * options, the OSCORE option, the inner code and options) is built in
+ * this CPU's scratch and written in front of the payload; the skb grows
+ * by the OSCORE overhead.  A request leaves an entry in the exchange
+ * table so that its response can be verified.
  */
 #include <linux/atomic.h>
 #include <linux/netfilter.h>
@@ -180,7 +182,7 @@ static unsigned int coapsec_refuse_too_big(struct sk_buff *skb,
 	return NF_DROP;
 }
 
-/* The counter for a message that oscore_protect() refused. */
+/* The counter for a message that the codec or the encryption refused. */
 static enum coapsec_stat coapsec_protect_failure(int err)
 {
 	switch (err) {
@@ -222,33 +224,30 @@ coapsec_answer_context(struct net *net, const struct coapsec_exchange *ex)
 	return ctx;
 }
 
-static void coapsec_record_request(struct coapsec_net *cn,
-				   const struct coapsec_pkt *pkt,
-				   const struct coap_msg *m,
-				   struct coapsec_context *ctx,
-				   const struct oscore_binding *binding)
+/* A request's exchange, filled while @m still points into the skb. */
+static void coapsec_request_exchange(struct coapsec_exchange *ex,
+				     const struct coapsec_pkt *pkt,
+				     const struct coap_msg *m,
+				     struct coapsec_context *ctx,
+				     const struct oscore_binding *binding)
 {
-	struct coapsec_exchange ex;
-
-	memset(&ex, 0, sizeof(ex));
-	ex.binding = *binding;
-	ex.role = COAPSEC_EXCHANGE_CLIENT;
-	ex.family = pkt->family;
-	ex.token_len = m->token_len;
-	memcpy(ex.token, m->token, m->token_len);
-	ex.port = pkt->dport;
-	ex.lport = pkt->sport;
+	memset(ex, 0, sizeof(*ex));
+	ex->binding = *binding;
+	ex->role = COAPSEC_EXCHANGE_CLIENT;
+	ex->family = pkt->family;
+	ex->token_len = m->token_len;
+	memcpy(ex->token, m->token, m->token_len);
+	ex->port = pkt->dport;
+	ex->lport = pkt->sport;
 	/* Every member may answer a group request: no peer address. */
 	if (!pkt->multicast)
-		ex.peer = pkt->daddr;
+		ex->peer = pkt->daddr;
 	if (pkt->multicast || (ctx->flags & COAPSEC_CONTEXT_F_GROUP))
-		ex.flags |= COAPSEC_EXCHANGE_F_KEEP;
+		ex->flags |= COAPSEC_EXCHANGE_F_KEEP;
 	if (coapsec_registers(m))
-		ex.flags |= COAPSEC_EXCHANGE_F_OBSERVE;
-	ex.ctx_id = ctx->id;
-	ex.ctx_gen = ctx->gen;
-	if (coapsec_exchange_add(pkt->net, &ex) > 0)
-		coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
+		ex->flags |= COAPSEC_EXCHANGE_F_OBSERVE;
+	ex->ctx_id = ctx->id;
+	ex->ctx_gen = ctx->gen;
 }
 
 unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
@@ -311,9 +310,12 @@ static int coapsec_send_seq(struct coapsec_net *cn, struct coapsec_context *ctx,
 }
 
 /*
- * Protects s->msg under @ctx and writes it into @skb.  @request: the
- * binding of the request an answer goes to; NULL for a request, which
- * records its exchange once nothing but the write can refuse it.
+ * Protects s->msg under @ctx where it lies in @skb: the protected head
+ * (outer header and options, code, inner options) is built in scratch
+ * and written in front of the payload, which does not move, and the
+ * plaintext is encrypted in place.  @request: the binding of the request
+ * an answer goes to; NULL for a request, which records its exchange once
+ * it is protected.
  */
 static unsigned int coapsec_protect(struct sk_buff *skb,
 				    struct coapsec_pkt *pkt,
@@ -323,9 +325,13 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 				    bool reuse_nonce, bool bound)
 {
 	struct coapsec_net *cn = coapsec_net(pkt->net);
+	const struct coap_msg *m = &s->msg;
+	unsigned int tag = ctx->alg->tag_len, keep;
 	struct oscore_binding binding;
+	struct coapsec_exchange ex;
+	int head, len, err;
+	size_t start;
 	u64 seq;
-	int len;
 
 	if (coapsec_send_seq(cn, ctx, reuse_nonce, &seq))
 		return NF_DROP;
@@ -333,34 +339,46 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	coapsec_oscore_ctx(&s->octx, ctx,
 			   ctx->n_recipients ? &ctx->recipients[0] : NULL);
 	s->req.priv = s;
-	len = oscore_protect(&s->octx, &s->msg, seq, request, s->out,
-			     sizeof(s->out), &s->req, &binding);
-	if (len == -CODEC_EPROTECTED && !bound) {
+	head = oscore_protect_head(&s->octx, m, seq, request, s->out,
+				   sizeof(s->out), &s->req, &binding, &start);
+	if (head == -CODEC_EPROTECTED && !bound) {
 		/*
 		 * The application speaks OSCORE itself: leave it alone, and
 		 * its answer too (a plain entry: not this host's to verify).
 		 */
 		return request ? NF_ACCEPT :
-				 coapsec_send_plain_request(pkt, s->msg.token,
-							    s->msg.token_len);
+				 coapsec_send_plain_request(pkt, m->token,
+							    m->token_len);
 	}
-	if (len < 0) {
-		coapsec_count(cn, ctx, coapsec_protect_failure(len));
+	if (head < 0) {
+		coapsec_count(cn, ctx, coapsec_protect_failure(head));
 		return NF_DROP;
 	}
-
+	len = head + m->payload_len + tag;
 	if (coapsec_too_big(skb, pkt, len)) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_TOO_BIG);
 		return coapsec_refuse_too_big(skb, pkt, len - pkt->len);
 	}
 
 	if (!request)
-		coapsec_record_request(cn, pkt, &s->msg, ctx, &binding);
-
-	if (coapsec_skb_set_payload(skb, pkt, s->out, len)) {
+		coapsec_request_exchange(&ex, pkt, m, ctx, &binding);
+	keep = m->payload_len ? m->payload - coapsec_pkt_msg(skb, pkt) :
+				pkt->len;
+	if (coapsec_skb_rewrite(skb, pkt, s->out, head, keep, m->payload_len,
+				tag, s->in)) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);
 		return NF_DROP;
 	}
+	/* The plaintext is in the skb now: encrypted, or dropped with it. */
+	s->req.buf = coapsec_pkt_msg(skb, pkt) + start;
+	err = s->octx.ops->encrypt(&s->req);
+	if (err) {
+		coapsec_count(cn, ctx, coapsec_protect_failure(err));
+		return NF_DROP;
+	}
+	coapsec_skb_fix_lengths(skb, pkt);
+	if (!request && coapsec_exchange_add(pkt->net, &ex) > 0)
+		coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
 	coapsec_count(cn, ctx, COAPSEC_STAT_PROTECTED);
 	return NF_ACCEPT;
 }

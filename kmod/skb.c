@@ -1,16 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * skb work for the packet path: finding the UDP payload behind IPv4 or
- * IPv6 (extension headers included) and replacing it in place.
+ * IPv6 (extension headers included) and rewriting it in place: only the
+ * message's head is written, its payload stays where it lies and the
+ * smaller side moves (the headers, or the payload into the tailroom).
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
+#include <net/dst.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 
+#include <uapi/linux/coapsec.h>
+
+#include "crypto_aead.h"
 #include "skb.h"
 
 static bool coapsec_pkt_parse4(struct sk_buff *skb, struct coapsec_pkt *pkt)
@@ -120,7 +126,7 @@ u8 *coapsec_skb_msg(struct sk_buff *skb, const struct coapsec_pkt *pkt)
 	return skb->data + off;
 }
 
-static void coapsec_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
+void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	unsigned int ulen = sizeof(struct udphdr) + pkt->len;
 	struct udphdr *uh = (struct udphdr *)(skb->data + pkt->udp_off);
@@ -171,42 +177,113 @@ static void coapsec_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	}
 }
 
-int coapsec_skb_set_payload(struct sk_buff *skb, struct coapsec_pkt *pkt,
-			    const u8 *msg, unsigned int len)
+/*
+ * The bytes in front of the UDP payload that move with it when the front
+ * moves: the headers from skb->data, and the link-layer header before
+ * them where one was set (LOCAL_IN, FORWARD).
+ */
+static unsigned int coapsec_skb_mac_len(const struct sk_buff *skb)
+{
+	if (!skb_mac_header_was_set(skb) ||
+	    skb->mac_header > skb->network_header ||
+	    skb_network_offset(skb))
+		return 0;
+	return skb->network_header - skb->mac_header;
+}
+
+/* Moves everything in front of the message by @shift bytes (< 0: toward the head). */
+static void coapsec_skb_move_front(struct sk_buff *skb, unsigned int front,
+				   unsigned int mac, int shift)
+{
+	u8 *from = skb->data - mac;
+
+	memmove(from + shift, from, mac + front);
+	if (shift < 0)
+		__skb_push(skb, -shift);
+	else
+		__skb_pull(skb, shift);
+	skb->network_header += shift;
+	skb->transport_header += shift;
+	if (mac)
+		skb->mac_header += shift;
+	if (skb->ip_summed == CHECKSUM_PARTIAL)
+		skb->csum_start += shift;
+}
+
+int coapsec_skb_rewrite(struct sk_buff *skb, struct coapsec_pkt *pkt,
+			const u8 *head, unsigned int head_len,
+			unsigned int keep, unsigned int keep_len,
+			unsigned int extra, u8 *save)
 {
 	unsigned int off = pkt->udp_off + sizeof(struct udphdr);
-	unsigned int end = off + pkt->len;
-	int err;
+	unsigned int len = head_len + keep_len + extra;
+	int shift = (int)head_len - (int)keep;
+	const struct dst_entry *dst = skb_dst(skb);
+	unsigned int mac, reserve = 0;
+	bool front;
+	int tail, err;
+	u8 *msg;
 
+	if (WARN_ON_ONCE(keep + keep_len > pkt->len ||
+			 keep_len > COAPSEC_MAX_MSG))
+		return -EINVAL;
 	/* Whatever follows the UDP datagram (link padding) goes. */
-	if (skb->len > end) {
-		err = pskb_trim_rcsum(skb, end);
+	if (skb->len > off + pkt->len) {
+		err = pskb_trim_rcsum(skb, off + pkt->len);
 		if (err)
 			return err;
 	}
-	err = skb_linearize_cow(skb);
-	if (err)
-		return err;
-	if (len > pkt->len) {
-		unsigned int grow = len - pkt->len;
-
-		if (skb_tailroom(skb) < grow) {
-			/*
-			 * The old head is freed as it is: leave no plaintext
-			 * in it (@msg is a copy, written below).
-			 */
-			memzero_explicit(skb->data + off, pkt->len);
-			err = pskb_expand_head(skb, 0, grow - skb_tailroom(skb),
-					       GFP_ATOMIC);
-			if (err)
-				return err;
-		}
-		skb_put(skb, grow);
-	} else if (len < pkt->len) {
-		__skb_trim(skb, off + len);
+	if (skb_is_nonlinear(skb)) {
+		err = skb_linearize(skb);
+		if (err)
+			return err;
 	}
-	memcpy(skb->data + off, msg, len);
+	/*
+	 * Move the smaller side: the headers in front, or what is kept
+	 * behind.  Growing in front takes headroom only where the link
+	 * layer's reserve stays free (the socket left no more than that:
+	 * usually the kept part moves into the tailroom).
+	 */
+	mac = coapsec_skb_mac_len(skb);
+	if (shift > 0 && dst && pkt->dir != COAPSEC_DIR_IN)
+		reserve = LL_RESERVED_SPACE(dst->dev);
+	front = off + mac < keep_len &&
+		(shift <= 0 || skb_headroom(skb) >= mac + shift + reserve);
+	tail = (int)(off + len) - (int)skb->len - (front ? shift : 0);
+	if (tail > (int)skb_tailroom(skb) || skb_cloned(skb)) {
+		int grow = max(tail - (int)skb_tailroom(skb), 0);
+		bool saved = !skb_cloned(skb);
+
+		/*
+		 * The old head is freed as it is (unless a clone holds it):
+		 * leave no plaintext in it.  Only the kept part needs saving,
+		 * @head is the caller's; the rare path, the only copy.
+		 */
+		msg = skb->data + off;
+		if (saved) {
+			memcpy(save, msg + keep, keep_len);
+			memzero_explicit(msg, pkt->len);
+		}
+		err = pskb_expand_head(skb, 0, grow, GFP_ATOMIC);
+		msg = skb->data + off;
+		if (saved)
+			memcpy(msg + keep, save, keep_len);
+		if (err)
+			return err;
+	}
+
+	msg = skb->data + off;
+	if (front && shift) {
+		coapsec_skb_move_front(skb, off, mac, -shift);
+		msg = skb->data + off;
+	} else if (shift) {
+		memmove(msg + head_len, msg + keep, keep_len);
+	}
+	memcpy(msg, head, head_len);
+	if (skb->len > off + len)
+		__skb_trim(skb, off + len);
+	else
+		__skb_put(skb, off + len - skb->len);
 	pkt->len = len;
-	coapsec_fix_lengths(skb, pkt);
 	return 0;
 }

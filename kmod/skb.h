@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the packet path needs to know of a UDP datagram (addresses, ports,
- * where the CoAP message lies) and the one operation it does on an skb:
- * replacing the UDP payload, with IP and UDP lengths and checksum fixed.
+ * where the CoAP message lies) and the operations it does on an skb:
+ * rewriting the UDP payload in place, with IP and UDP lengths and
+ * checksum fixed.
  */
 #ifndef COAPSEC_SKB_H
 #define COAPSEC_SKB_H
@@ -58,13 +59,34 @@ int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
 u8 *coapsec_skb_msg(struct sk_buff *skb, const struct coapsec_pkt *pkt);
 
 /*
- * Replaces the UDP payload with the @len bytes at @msg: makes the skb
- * writable and linear, grows or trims it, fixes the IP total or payload
- * length, the UDP length and the checksum (CHECKSUM_PARTIAL kept partial,
- * otherwise recomputed).  0 or a negative errno; the skb is intact on
- * failure and must be dropped.
+ * Rewrites the CoAP message in @skb where it lies: it becomes the
+ * @head_len bytes at @head, then the @keep_len bytes that lay at offset
+ * @keep of the message (the payload, which is not copied: the headers in
+ * front move instead, or it moves within the skb), then @extra bytes for
+ * the caller to fill (an AEAD tag).  Headroom is taken only beyond the
+ * link layer's reserve and the tailroom only as far as it goes; else the
+ * head is reallocated, the old one wiped first (the kept part goes
+ * through @save, COAPSEC_MAX_MSG bytes).  Sets pkt->len; the lengths and
+ * checksum are the caller's to fix once the bytes are final
+ * (coapsec_skb_fix_lengths()).  0, or a negative errno after which the
+ * skb must be dropped.
  */
-int coapsec_skb_set_payload(struct sk_buff *skb, struct coapsec_pkt *pkt,
-			    const u8 *msg, unsigned int len);
+int coapsec_skb_rewrite(struct sk_buff *skb, struct coapsec_pkt *pkt,
+			const u8 *head, unsigned int head_len,
+			unsigned int keep, unsigned int keep_len,
+			unsigned int extra, u8 *save);
+
+/*
+ * Sets the IP total or payload length and the UDP length to pkt->len's,
+ * and the checksum: CHECKSUM_PARTIAL kept partial, otherwise recomputed.
+ */
+void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt);
+
+/* The CoAP message in @skb once coapsec_skb_msg() made it linear. */
+static inline u8 *coapsec_pkt_msg(const struct sk_buff *skb,
+				  const struct coapsec_pkt *pkt)
+{
+	return skb->data + pkt->udp_off + sizeof(struct udphdr);
+}
 
 #endif /* COAPSEC_SKB_H */

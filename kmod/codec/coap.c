@@ -165,7 +165,7 @@ int coap_write_option(u8 *buf, size_t cap, size_t *pos, u16 *prev,
 	return 0;
 }
 
-int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap)
+int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap)
 {
 	size_t pos = COAP_HDR_LEN + m->token_len;
 	unsigned int i;
@@ -191,13 +191,23 @@ int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap)
 			return err;
 	}
 	if (m->payload_len) {
-		if (cap - pos < 1 + m->payload_len)
+		if (cap - pos < 1)
 			return -CODEC_ENOSPC;
 		buf[pos++] = COAP_PAYLOAD_MARKER;
-		memcpy(buf + pos, m->payload, m->payload_len);
-		pos += m->payload_len;
 	}
 	return pos;
+}
+
+int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap)
+{
+	int pos = coap_serialize_head(m, buf, cap);
+
+	if (pos < 0 || !m->payload_len)
+		return pos;
+	if (cap - pos < m->payload_len)
+		return -CODEC_ENOSPC;
+	memcpy(buf + pos, m->payload, m->payload_len);
+	return pos + m->payload_len;
 }
 
 const struct coap_option *coap_find_option(const struct coap_msg *m,

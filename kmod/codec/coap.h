@@ -91,6 +91,15 @@ int coap_parse_options(const u8 *buf, size_t len, struct coap_option *opts,
 int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap);
 
 /*
+ * Serializes @m up to its payload: header, token, options and, when there
+ * is a payload, the payload marker.  The payload's m->payload_len bytes
+ * belong right after; the caller puts them there (or finds them there
+ * already: rebuilding a message in place).  The head's length or
+ * -CODEC_E*.
+ */
+int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap);
+
+/*
  * Appends one option, delta-encoded against the previous number *@prev,
  * at @buf + *@pos; advances both.  0 or -CODEC_ENOSPC / -CODEC_EORDER.
  */

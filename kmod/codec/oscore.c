@@ -62,6 +62,48 @@ void oscore_nonce(const struct oscore_ctx *ctx, const u8 *id, size_t id_len,
 		nonce[i] ^= ctx->common_iv[i];
 }
 
+/*
+ * The AAD for what every OSCORE message has (an ID and a Partial IV of a
+ * few bytes, an algorithm of one or two CBOR bytes), written straight:
+ * the general writer costs a call per item on every packet.  The same
+ * bytes as below; 0 when they do not fit this shape.
+ */
+static int oscore_aad_short(const struct oscore_alg *alg, const u8 *kid,
+			    size_t kid_len, const u8 *piv, size_t piv_len,
+			    u8 *aad, size_t cap)
+{
+	static const u8 enc0[] = { 0x83, 0x68, 'E', 'n', 'c', 'r', 'y', 'p',
+				   't', '0', 0x40 };
+	size_t ext = sizeof(enc0) + 1, pos;
+
+	if (alg->cose_id < 0 || alg->cose_id > 0xff || kid_len > 23 ||
+	    piv_len > 23)
+		return 0;
+	/* [1, [alg], kid, piv, h''] after the bstr head of its length */
+	pos = ext + 7 + (alg->cose_id > 23) + kid_len + piv_len;
+	if (pos - ext > 23 || pos > cap)
+		return 0;
+	memcpy(aad, enc0, sizeof(enc0));
+	aad[ext - 1] = (CBOR_BSTR << 5) | (pos - ext);
+	pos = ext;
+	aad[pos++] = (CBOR_ARRAY << 5) | 5;
+	aad[pos++] = OSCORE_VERSION;
+	aad[pos++] = (CBOR_ARRAY << 5) | 1;
+	if (alg->cose_id > 23)
+		aad[pos++] = 24;
+	aad[pos++] = alg->cose_id;
+	aad[pos++] = (CBOR_BSTR << 5) | kid_len;
+	if (kid_len)
+		memcpy(aad + pos, kid, kid_len);
+	pos += kid_len;
+	aad[pos++] = (CBOR_BSTR << 5) | piv_len;
+	if (piv_len)
+		memcpy(aad + pos, piv, piv_len);
+	pos += piv_len;
+	aad[pos++] = CBOR_BSTR << 5;	/* no Class I options */
+	return pos;
+}
+
 int oscore_aad(const struct oscore_alg *alg, const u8 *request_kid,
 	       size_t kid_len, const u8 *request_piv, size_t piv_len,
 	       u8 *aad, size_t cap)
@@ -70,6 +112,10 @@ int oscore_aad(const struct oscore_alg *alg, const u8 *request_kid,
 	struct cbor_writer w;
 	int len;
 
+	len = oscore_aad_short(alg, request_kid, kid_len, request_piv, piv_len,
+			       aad, cap);
+	if (len)
+		return len;
 	/* external_aad = [version, [alg], request_kid, request_piv, I] */
 	cbor_init(&w, ext, sizeof(ext));
 	cbor_put_array(&w, 5);
@@ -142,8 +188,12 @@ static int oscore_write_outer(const struct coap_msg *m, const u8 *oscore_val, si
 	return 0;
 }
 
+/*
+ * The plaintext: code, Class E options, payload.  Without @payload only
+ * its marker is written: the caller places the payload behind it.
+ */
 static int oscore_write_inner(const struct coap_msg *m, bool is_request,
-			      u8 *out, size_t cap, size_t *pos)
+			      bool payload, u8 *out, size_t cap, size_t *pos)
 {
 	unsigned int i;
 	u16 prev = 0;
@@ -162,20 +212,27 @@ static int oscore_write_inner(const struct coap_msg *m, bool is_request,
 			return err;
 	}
 	if (m->payload_len) {
-		if (cap - *pos < 1 + m->payload_len)
+		if (cap - *pos < 1 + (payload ? m->payload_len : 0))
 			return -CODEC_ENOSPC;
 		out[(*pos)++] = COAP_PAYLOAD_MARKER;
+		if (!payload)
+			return 0;
 		memcpy(out + *pos, m->payload, m->payload_len);
 		*pos += m->payload_len;
 	}
 	return 0;
 }
 
-int oscore_protect_layout(const struct oscore_ctx *ctx,
-			  const struct coap_msg *m, u64 seq,
-			  const struct oscore_binding *request, bool group,
-			  size_t trailer, u8 *out, size_t cap,
-			  struct oscore_layout *l)
+/*
+ * oscore_protect_layout(), and with !@payload the same up to the inner
+ * payload marker: then returns that head's length, and l->len still
+ * counts the payload.
+ */
+static int oscore_layout(const struct oscore_ctx *ctx,
+			 const struct coap_msg *m, u64 seq,
+			 const struct oscore_binding *request, bool group,
+			 size_t trailer, bool payload, u8 *out, size_t cap,
+			 struct oscore_layout *l)
 {
 	struct oscore_option *opt = &l->opt;
 	unsigned int i, outer;
@@ -276,13 +333,46 @@ int oscore_protect_layout(const struct oscore_ctx *ctx,
 		return -CODEC_ENOSPC;
 	out[pos++] = COAP_PAYLOAD_MARKER;
 	l->start = pos;
-	err = oscore_write_inner(m, l->is_request, out, cap, &pos);
+	err = oscore_write_inner(m, l->is_request, payload, out, cap, &pos);
 	if (err)
 		return err;
+	if (!payload) {
+		l->len = pos - l->start + m->payload_len;
+		return pos;
+	}
 	if (cap - pos < trailer)
 		return -CODEC_ENOSPC;
 	l->len = pos - l->start;
 	return pos + trailer;
+}
+
+int oscore_protect_layout(const struct oscore_ctx *ctx,
+			  const struct coap_msg *m, u64 seq,
+			  const struct oscore_binding *request, bool group,
+			  size_t trailer, u8 *out, size_t cap,
+			  struct oscore_layout *l)
+{
+	return oscore_layout(ctx, m, seq, request, group, trailer, true, out,
+			     cap, l);
+}
+
+/* The request for what oscore_layout() wrote at @out. */
+static int oscore_protect_req(const struct oscore_ctx *ctx,
+			      const struct oscore_layout *l, u8 *out,
+			      struct oscore_aead_req *req,
+			      struct oscore_binding *binding)
+{
+	int err;
+
+	memcpy(req->nonce, l->nonce, ctx->alg->nonce_len);
+	err = oscore_req_crypto(ctx, req, ctx->sender_key, l->bound);
+	if (err)
+		return err;
+	req->buf = out + l->start;
+	req->len = l->len;
+	if (binding && l->is_request)
+		*binding = l->own;
+	return 0;
 }
 
 int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
@@ -293,19 +383,31 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 	struct oscore_layout l;
 	int len, err;
 
-	len = oscore_protect_layout(ctx, m, seq, request, false,
-				    ctx->alg ? ctx->alg->tag_len : 0, out, cap,
-				    &l);
+	len = oscore_layout(ctx, m, seq, request, false,
+			    ctx->alg ? ctx->alg->tag_len : 0, true, out, cap,
+			    &l);
 	if (len < 0)
 		return len;
-	memcpy(req->nonce, l.nonce, ctx->alg->nonce_len);
-	err = oscore_req_crypto(ctx, req, ctx->sender_key, l.bound);
+	err = oscore_protect_req(ctx, &l, out, req, binding);
+	return err ? err : len;
+}
+
+int oscore_protect_head(const struct oscore_ctx *ctx, const struct coap_msg *m,
+			u64 seq, const struct oscore_binding *request,
+			u8 *out, size_t cap, struct oscore_aead_req *req,
+			struct oscore_binding *binding, size_t *start)
+{
+	struct oscore_layout l;
+	int len, err;
+
+	len = oscore_layout(ctx, m, seq, request, false, 0, false, out, cap,
+			    &l);
+	if (len < 0)
+		return len;
+	err = oscore_protect_req(ctx, &l, out, req, binding);
 	if (err)
 		return err;
-	req->buf = out + l.start;
-	req->len = l.len;
-	if (binding && l.is_request)
-		*binding = l.own;
+	*start = l.start;
 	return len;
 }
 

@@ -144,6 +144,20 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			 struct oscore_binding *binding);
 
 /*
+ * oscore_protect_begin() without the payload, for a message protected
+ * where it lies: writes the protected message up to the inner payload
+ * marker (when @m has a payload) to @out and returns that head's length.
+ * The caller puts the head where the message ends up, m->payload_len
+ * bytes of payload right behind it (where the payload already lies) and
+ * room for the tag behind those, points req->buf at the head's byte
+ * *@start as placed (req->len counts the payload), and encrypts.
+ */
+int oscore_protect_head(const struct oscore_ctx *ctx, const struct coap_msg *m,
+			u64 seq, const struct oscore_binding *request,
+			u8 *out, size_t cap, struct oscore_aead_req *req,
+			struct oscore_binding *binding, size_t *start);
+
+/*
  * What oscore_protect_layout() wrote: the nonce, the OSCORE option value
  * as sent, the binding the AAD uses and the plaintext's place in @out.
  */

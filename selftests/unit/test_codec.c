@@ -13,6 +13,7 @@
 
 #include "kselftest_harness.h"
 
+#include "codec/cbor.h"
 #include "codec/coap.h"
 #include "codec/codec_err.h"
 #include "codec/oscore.h"
@@ -205,6 +206,115 @@ static void expect_bytes(struct __test_metadata *_metadata, json_t *v,
 }
 
 /*
+ * oscore_aad() writes the common shapes without the CBOR writer: its
+ * bytes must be the writer's, built here item by item, for every
+ * algorithm and every kid and Partial IV length a message can have.
+ */
+TEST(aad_encoding)
+{
+	static const int algs[] = { OSCORE_ALG_AES_CCM_16_64_128,
+				    OSCORE_ALG_A128GCM, OSCORE_ALG_A256GCM,
+				    OSCORE_ALG_CHACHA20_POLY1305 };
+	u8 kid[OSCORE_MAX_ID_LEN], piv[OSCORE_PIV_MAX_LEN], ext[64], want[96];
+	u8 got[OSCORE_MAX_AAD_LEN];
+	unsigned int a, k, p, checked = 0;
+
+	for (a = 0; a < ARRAY_SIZE(algs); a++) {
+		const struct oscore_alg *alg = oscore_alg_find(algs[a]);
+
+		ASSERT_NE(NULL, alg);
+		for (k = 0; k <= OSCORE_MAX_ID_LEN; k++) {
+			for (p = 0; p <= OSCORE_PIV_MAX_LEN; p++) {
+				struct cbor_writer w;
+				int elen, wlen;
+
+				memset(kid, 0x30 + k, sizeof(kid));
+				memset(piv, 0x50 + p, sizeof(piv));
+				cbor_init(&w, ext, sizeof(ext));
+				cbor_put_array(&w, 5);
+				cbor_put_uint(&w, 1);
+				cbor_put_array(&w, 1);
+				cbor_put_int(&w, alg->cose_id);
+				cbor_put_bstr(&w, kid, k);
+				cbor_put_bstr(&w, piv, p);
+				cbor_put_bstr(&w, NULL, 0);
+				elen = cbor_len(&w);
+				ASSERT_LT(0, elen);
+				cbor_init(&w, want, sizeof(want));
+				cbor_put_array(&w, 3);
+				cbor_put_tstr(&w, "Encrypt0");
+				cbor_put_bstr(&w, NULL, 0);
+				cbor_put_bstr(&w, ext, elen);
+				wlen = cbor_len(&w);
+				ASSERT_EQ(wlen, oscore_aad(alg, kid, k, piv, p,
+							   got, sizeof(got)));
+				ASSERT_EQ(0, memcmp(want, got, wlen));
+				/* One byte short: refused, not truncated */
+				ASSERT_GT(0, oscore_aad(alg, kid, k, piv, p,
+							got, wlen - 1));
+				checked++;
+			}
+		}
+	}
+	TH_LOG("%u AADs checked", checked);
+}
+
+/*
+ * Protects the @n-byte message @msg the way the module does, where it
+ * lies: the head from oscore_protect_head() goes right in front of the
+ * payload, which does not move, and the encryption runs in place.  The
+ * result must be @want, oscore_protect()'s, byte for byte.  The unprotect
+ * side likewise: coap_serialize_head() and the payload where it lies
+ * must be @msg again.
+ */
+static void check_in_place(struct __test_metadata *_metadata,
+			   const struct oscore_ctx *tx,
+			   const struct oscore_ctx *rx_ctx, const u8 *msg,
+			   size_t n, u64 seq,
+			   const struct oscore_binding *request,
+			   const struct oscore_binding *rx_request,
+			   const u8 *want, int want_len)
+{
+	static u8 buf[2 * (MAX_MSG + OSCORE_MAX_OVERHEAD)];
+	static u8 head[MAX_MSG + OSCORE_MAX_OVERHEAD];
+	size_t at = MAX_MSG + OSCORE_MAX_OVERHEAD, pay, start;
+	struct oscore_aead_req req;
+	struct oscore_rx rx;
+	struct coap_msg m, u;
+	u8 *p;
+	int hl;
+
+	memset(buf, 0xee, sizeof(buf));
+	memcpy(buf + at, msg, n);
+	ASSERT_EQ(0, coap_parse(buf + at, n, &m));
+	hl = oscore_protect_head(tx, &m, seq, request, head, sizeof(head),
+				 &req, NULL, &start);
+	ASSERT_LT(0, hl);
+	pay = m.payload_len ? (size_t)(m.payload - buf) : at + n;
+	ASSERT_LE((size_t)hl, pay);
+	p = buf + pay - hl;
+	memcpy(p, head, hl);
+	ASSERT_EQ(head + start, req.buf);
+	req.buf = p + start;
+	ASSERT_EQ((size_t)hl - start + m.payload_len, req.len);
+	ASSERT_EQ(0, tx->ops->encrypt(&req));
+	ASSERT_EQ(want_len, hl + (int)m.payload_len + (int)tx->alg->tag_len);
+	ASSERT_EQ(0, memcmp(want, p, want_len));
+
+	/* Verified where it lies; the head rebuilt in front of the payload */
+	ASSERT_EQ(0, oscore_unprotect(rx_ctx, p, want_len, rx_request, &rx,
+				      &u));
+	hl = coap_serialize_head(&u, head, sizeof(head));
+	ASSERT_LT(0, hl);
+	ASSERT_EQ(n, hl + u.payload_len);
+	ASSERT_EQ(0, memcmp(msg, head, hl));
+	if (u.payload_len) {
+		ASSERT_TRUE(u.payload > p && u.payload < p + want_len);
+		ASSERT_EQ(0, memcmp(msg + hl, u.payload, u.payload_len));
+	}
+}
+
+/*
  * Protects a C.x request from the client and checks every intermediate
  * value; the server unprotects it back to the exact original.  Returns
  * the bindings both sides keep for the response.
@@ -246,6 +356,9 @@ static void check_request(struct __test_metadata *_metadata, const char *name,
 	ASSERT_EQ(len, oscore_protect(&client.ctx, &m, seq, NULL, back,
 				      sizeof(back), &req, NULL));
 	ASSERT_EQ(0, memcmp(out, back, len));
+	/* and so does the module's, in place */
+	check_in_place(_metadata, &client.ctx, &server.ctx, in, n, seq, NULL,
+		       NULL, out, len);
 
 	ASSERT_EQ(0, oscore_unprotect(&server.ctx, out, len, NULL, &rx, &u));
 	ASSERT_EQ((u64)seq, rx.seq);
@@ -309,6 +422,8 @@ static void check_response(struct __test_metadata *_metadata, const char *name,
 	ASSERT_EQ(0, server.ctx.ops->encrypt(&req));
 	expect_bytes(_metadata, v, "ciphertext", req.buf, req.len + 8);
 	expect_bytes(_metadata, v, "protected", out, len);
+	check_in_place(_metadata, &server.ctx, &client.ctx, in, n, seq, &sb,
+		       &cb, out, len);
 
 	/* Responses need their request, and only the right one verifies */
 	memcpy(back, out, len);
@@ -825,6 +940,8 @@ static void roundtrip(struct __test_metadata *_metadata, int alg,
 		len = oscore_protect(&client.ctx, &m, seq, NULL, out,
 				     sizeof(out), &req, &cb);
 		ASSERT_LT(0, len);
+		check_in_place(_metadata, &client.ctx, &server.ctx, in, n, seq,
+			       NULL, NULL, out, len);
 		ASSERT_EQ(0, oscore_unprotect(&server.ctx, out, len, NULL, &rx,
 					      &u));
 		ASSERT_EQ(seq, rx.seq);
@@ -838,6 +955,8 @@ static void roundtrip(struct __test_metadata *_metadata, int alg,
 		len = oscore_protect(&server.ctx, &r, seq, &rx.binding, out2,
 				     sizeof(out2), &req, NULL);
 		ASSERT_LT(0, len);
+		check_in_place(_metadata, &server.ctx, &client.ctx, in, rn,
+			       seq, &rx.binding, &cb, out2, len);
 		ASSERT_EQ(0, oscore_unprotect(&client.ctx, out2, len, &cb, &rx,
 					      &u));
 		ASSERT_EQ(rn, (size_t)coap_serialize(&u, back, sizeof(back)));
