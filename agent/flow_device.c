@@ -73,6 +73,21 @@ static void acked(void *arg, int code, json_t *body, const uint8_t *payload,
 	(void)arg; (void)code; (void)body; (void)payload; (void)len;
 }
 
+/* Whether the service request answer @inner names group @name. */
+static bool answer_names(json_t *inner, const char *name)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(inner, "groups"), i, v) {
+		const char *n = json_string_value(json_object_get(v, "name"));
+
+		if (n && !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
 static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 		    size_t len)
 {
@@ -174,15 +189,9 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 	}
 	/* A group the answer no longer names: this member left it. */
 	for (size_t k = f->ng; k-- > 0;) {
-		json_t *groups = json_object_get(inner, "groups");
-		bool named = false;
 		char name[CFG_MAX_ID_LEN + 16];
 
-		json_array_foreach(groups, i, v)
-			named |= !strcmp(json_string_value(json_object_get(v, "name")) ?
-					 json_string_value(json_object_get(v, "name")) : "",
-					 f->g[k].name);
-		if (named)
+		if (answer_names(inner, f->g[k].name))
 			continue;
 		snprintf(name, sizeof(name), "group:%s", f->g[k].name);
 		agent_remove(a, name);
@@ -190,6 +199,10 @@ static void sr_done(void *arg, int code, json_t *body, const uint8_t *payload,
 			 f->g[k].name);
 		f->g[k] = f->g[--f->ng];
 	}
+	/* Its lost epochs go with it: the removal rekeyed the group. */
+	for (size_t k = f->nlost; k-- > 0;)
+		if (!answer_names(inner, f->lost[k].name))
+			f->lost[k] = f->lost[--f->nlost];
 	/* json_loadb copied the plaintext; wipe both copies' sources. */
 	json_decref(inner);
 	mbedtls_platform_zeroize(pkt, sizeof(pkt));
