@@ -185,15 +185,23 @@ void coapsec_context_quota_exit(void)
 	}
 }
 
-static void coapsec_context_free_rcu(struct rcu_head *rcu)
+/*
+ * Freeing a context frees a transform, a window and a memory per
+ * recipient: thousands for a large group.  That runs in process context
+ * (an RCU callback in softirq would hold the CPU that long), yielding
+ * between recipients.
+ */
+static struct workqueue_struct *coapsec_free_wq;
+
+/* Process context: a context's free, or one never published. */
+static void coapsec_context_free(struct coapsec_context *ctx)
 {
-	struct coapsec_context *ctx = container_of(rcu, struct coapsec_context,
-						   rcu);
 	unsigned int i;
 
 	for (i = 0; i < ctx->n_recipients; i++) {
 		coapsec_aead_free(&ctx->recipients[i].aead);
 		bitmap_free(ctx->recipients[i].bitmap);
+		cond_resched();
 	}
 	coapsec_aead_free(&ctx->sender_aead);
 	coapsec_retired_free_unused(ctx);
@@ -206,10 +214,30 @@ static void coapsec_context_free_rcu(struct rcu_head *rcu)
 	kvfree_sensitive(ctx, struct_size(ctx, recipients, ctx->n_recipients));
 }
 
+static void coapsec_context_free_work(struct work_struct *work)
+{
+	coapsec_context_free(container_of(to_rcu_work(work),
+					  struct coapsec_context, free_work));
+}
+
 void coapsec_context_put(struct coapsec_context *ctx)
 {
-	if (ctx && refcount_dec_and_test(&ctx->refcnt))
-		call_rcu(&ctx->rcu, coapsec_context_free_rcu);
+	if (ctx && refcount_dec_and_test(&ctx->refcnt)) {
+		INIT_RCU_WORK(&ctx->free_work, coapsec_context_free_work);
+		queue_rcu_work(coapsec_free_wq, &ctx->free_work);
+	}
+}
+
+int coapsec_context_free_init(void)
+{
+	coapsec_free_wq = alloc_workqueue("coapsec_free", WQ_UNBOUND, 0);
+	return coapsec_free_wq ? 0 : -ENOMEM;
+}
+
+void coapsec_context_free_exit(void)
+{
+	/* rcu_barrier() has queued every free: this waits for them. */
+	destroy_workqueue(coapsec_free_wq);
 }
 
 static void coapsec_kid_key_set(struct coapsec_kid_key *key,
@@ -345,13 +373,13 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->n_recipients = p->n_recipients;
 	atomic_inc(&coapsec_live_contexts);
 
-	/* From here on coapsec_context_free_rcu() undoes whatever was done. */
+	/* From here on coapsec_context_free() undoes whatever was done. */
 	ctx->stats = coapsec_stats_alloc(GFP_KERNEL_ACCOUNT);
 	if (!ctx->stats || coapsec_retired_prepare(ctx))
 		goto err_nomem;
 	err = coapsec_context_index_kids(ctx, p, extack);
 	if (err) {
-		coapsec_context_free_rcu(&ctx->rcu);
+		coapsec_context_free(ctx);
 		return ERR_PTR(err);
 	}
 
@@ -359,7 +387,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	if (err) {
 		NL_SET_ERR_MSG(extack,
 			       "alg: the crypto API cannot run this algorithm");
-		coapsec_context_free_rcu(&ctx->rcu);
+		coapsec_context_free(ctx);
 		return ERR_PTR(err);
 	}
 
@@ -383,14 +411,14 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		if (err) {
 			NL_SET_ERR_MSG(extack,
 				       "context.recipient.key: the crypto API refused the key");
-			coapsec_context_free_rcu(&ctx->rcu);
+			coapsec_context_free(ctx);
 			return ERR_PTR(err);
 		}
 	}
 	return ctx;
 
 err_nomem:
-	coapsec_context_free_rcu(&ctx->rcu);
+	coapsec_context_free(ctx);
 	return ERR_PTR(-ENOMEM);
 }
 

@@ -13,6 +13,7 @@
 
 #include <linux/rhashtable-types.h>
 #include <linux/refcount.h>
+#include <linux/workqueue.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <uapi/linux/coapsec.h>
@@ -119,7 +120,8 @@ struct coapsec_context {
 	/* What it leaves to remember, made with it (retired.c). */
 	struct coapsec_retired **retired_mem;
 	refcount_t refcnt;
-	struct rcu_head rcu;
+	/* Freed after a grace period in process context (free_wq). */
+	struct rcu_work free_work;
 
 	/*
 	 * Its recipients by kid, built with it and never changed: a
@@ -158,6 +160,12 @@ struct coapsec_context_params *coapsec_context_params_alloc(unsigned int n);
 
 /* Module exit, after rcu_barrier(): frees the per-user transform counts. */
 void coapsec_context_quota_exit(void);
+/*
+ * The workqueue contexts are freed on (module init); at exit, after
+ * rcu_barrier(), waits for every free and destroys it.
+ */
+int coapsec_context_free_init(void);
+void coapsec_context_free_exit(void);
 
 int coapsec_context_table_init(struct coapsec_net *cn);
 void coapsec_context_table_destroy(struct coapsec_net *cn);

@@ -30,9 +30,12 @@ static int __init coapsec_init(void)
 {
 	int err;
 
-	err = coapsec_cipher_init();
+	err = coapsec_context_free_init();
 	if (err)
 		return err;
+	err = coapsec_cipher_init();
+	if (err)
+		goto err_free;
 	err = coapsec_netns_register();
 	if (err)
 		goto err_cipher;
@@ -57,6 +60,9 @@ err_netns:
 	coapsec_netns_unregister();
 err_cipher:
 	coapsec_cipher_exit();
+err_free:
+	rcu_barrier();
+	coapsec_context_free_exit();
 	return err;
 }
 
@@ -68,8 +74,9 @@ static void __exit coapsec_exit(void)
 	coapsec_netns_unregister();
 	/* Every namespace's hooks are gone: no packet uses these now. */
 	coapsec_cipher_exit();
-	/* Contexts and policies are freed in RCU callbacks: wait for them. */
+	/* Contexts and policies are freed after grace periods: wait. */
 	rcu_barrier();
+	coapsec_context_free_exit();
 	coapsec_context_quota_exit();
 }
 
