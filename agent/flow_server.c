@@ -823,6 +823,7 @@ static void restore_pairwise(struct agent *a)
 		/* The registry keys members by NFKC(IdAx). */
 		const char *id = a->cfg.members[i].norm;
 		struct actx c;
+		bool spent;
 		int known;
 
 		if (registry_member_get(f->reg, id, &m) || !m.issued)
@@ -833,11 +834,12 @@ static void restore_pairwise(struct agent *a)
 			continue;
 		}
 		known = agent_seq_known(a, &c);
+		spent = known > 0 && agent_seq_spent(a, &c);
 		if (known < 0) {
 			log_err("server: member %s: cannot read its sequence checkpoint (%s); not installed, kept",
 				log_safe(id), registry_describe(f->reg));
-		} else if (!known || agent_seq_spent(a, &c)) {
-			const char *why = agent_seq_spent(a, &c) ?
+		} else if (!known || spent) {
+			const char *why = spent ?
 				"has used up its sequence numbers" :
 				"has no sequence checkpoint";
 
