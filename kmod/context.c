@@ -549,17 +549,18 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 }
 
 /*
- * Folds into @rcp the window of every linked recipient with its ID and
- * key: the swapped context's, and any previous context's still in its
- * grace period (a swap back, or a new context taking a rekeyed one's old
- * key).  The first is copied, the others merged.  Returns whether any was.
+ * Hands @rcp the window of every other linked recipient with its ID and
+ * key (the swapped context's, and any previous context's still in its
+ * grace period: a swap back, or a new context taking a rekeyed one's old
+ * key) and closes theirs: the first is copied, the others added.  @rcp
+ * is linked but not open, so that between the two no message passes
+ * both windows, nor one and then the other.
  */
-static bool coapsec_recipient_inherit(struct coapsec_recipient *rcp,
-				      bool copy_first)
+static void coapsec_recipient_take_windows(struct coapsec_recipient *rcp)
 {
 	struct rhlist_head *list, *pos;
 	struct coapsec_recipient *was;
-	bool kept = false;
+	bool first = true;
 
 	rcu_read_lock();
 	list = rhltable_lookup(&rcp->ctx->cn->by_kid, &rcp->key,
@@ -568,46 +569,41 @@ static bool coapsec_recipient_inherit(struct coapsec_recipient *rcp,
 		if (was == rcp || memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN))
 			continue;
 		/* A window that was lost stays lost in what inherits it. */
-		if (copy_first &&
+		if (first &&
 		    (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN))
 			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
-		if (copy_first && !kept)
-			coapsec_replay_copy(rcp, was);
-		else
-			coapsec_replay_merge(rcp, was);
-		kept = true;
+		coapsec_replay_take(rcp, was, first);
+		first = false;
 	}
 	rcu_read_unlock();
-	return kept;
 }
 
 /*
- * The replay windows of recipients whose ID and key stay: copied before
- * @ctx's recipients are linked, so that none is ever found with a window
- * that forgot what its predecessor received.  Returns whether any was.
+ * Opens linked @ctx to the packet path, once nothing can fail anymore:
+ * answers to what it verifies find it (cn->publishing) until its ID
+ * points at it; its recipients take their predecessors' windows (and
+ * their lost state), and only then accept.  Its sending sequence must be
+ * settled before this.
  */
-static bool coapsec_context_inherit_windows(struct coapsec_context *ctx)
+static void coapsec_context_open(struct coapsec_net *cn,
+				 struct coapsec_context *ctx)
 {
-	bool kept = false;
 	unsigned int i;
 
+	rcu_assign_pointer(cn->publishing, ctx);
+	for (i = 0; i < ctx->n_recipients; i++) {
+		coapsec_recipient_take_windows(&ctx->recipients[i]);
+		/* Above what was taken: what retired keys had accepted. */
+		coapsec_retired_apply_window(cn, &ctx->recipients[i]);
+	}
 	for (i = 0; i < ctx->n_recipients; i++)
-		kept |= coapsec_recipient_inherit(&ctx->recipients[i], true);
-	return kept;
+		coapsec_replay_open(&ctx->recipients[i]);
 }
 
-/*
- * Once @ctx's recipients are found first, the old ones see only messages
- * looked up before: wait for those, then fold what they accepted into
- * the new windows, so that no message accepted once passes again.
- */
-static void coapsec_context_merge_windows(struct coapsec_context *ctx)
+/* @ctx's ID points at it: cn->publishing is no longer needed. */
+static void coapsec_context_published(struct coapsec_net *cn)
 {
-	unsigned int i;
-
-	synchronize_rcu();
-	for (i = 0; i < ctx->n_recipients; i++)
-		coapsec_recipient_inherit(&ctx->recipients[i], false);
+	RCU_INIT_POINTER(cn->publishing, NULL);
 }
 
 /* Unlinks @ctx from the lookup tables and drops their reference. */
@@ -681,7 +677,6 @@ int coapsec_context_new(struct coapsec_net *cn,
 			struct netlink_ext_ack *extack)
 {
 	struct coapsec_context *ctx;
-	bool kept = false;
 	time64_t deadline;
 	int err;
 
@@ -724,8 +719,7 @@ int coapsec_context_new(struct coapsec_net *cn,
 
 	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
 	if (!err) {
-		kept = coapsec_context_inherit_windows(ctx);
-		coapsec_retired_apply(cn, ctx);
+		coapsec_retired_apply_seq(cn, ctx);
 		err = coapsec_context_link(ctx, NULL, extack);
 	}
 	if (err) {
@@ -734,13 +728,13 @@ int coapsec_context_new(struct coapsec_net *cn,
 	}
 	cn->n_contexts++;
 	cn->change_gen++;
-	if (kept)
-		coapsec_context_merge_windows(ctx);
+	coapsec_context_open(cn, ctx);
 	deadline = ctx->deadline;
 	ctx->deadline = 0;
 	coapsec_context_set_deadline(cn, ctx, deadline);
 	/* The slot is reserved: storing into it cannot fail. */
 	xa_store(&cn->contexts, ctx->id, ctx, GFP_KERNEL_ACCOUNT);
+	coapsec_context_published(cn);
 	*id = ctx->id;
 	return 0;
 
@@ -756,7 +750,6 @@ int coapsec_context_swap(struct coapsec_net *cn,
 {
 	struct coapsec_context *old, *ctx, *prev;
 	time64_t deadline;
-	bool kept;
 	int err;
 
 	lockdep_assert_held(&cn->lock);
@@ -791,8 +784,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	}
 	if (!p->owner)
 		memcpy(ctx->owner, old->owner, sizeof(ctx->owner));
-	kept = coapsec_context_inherit_windows(ctx);
-	coapsec_retired_apply(cn, ctx);
+	coapsec_retired_apply_seq(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
 		coapsec_context_put(ctx);
@@ -800,10 +792,9 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	}
 	cn->n_contexts++;
 	cn->change_gen++;
-	if (kept)
-		coapsec_context_merge_windows(ctx);
-	/* Last before publishing: until then the old one still sends. */
+	/* Before it can answer: from here on the old one sends no more. */
 	coapsec_context_inherit_seq(ctx, old, prev);
+	coapsec_context_open(cn, ctx);
 
 	/* One previous context at most: the older one goes now. */
 	RCU_INIT_POINTER(old->previous, NULL);
@@ -818,6 +809,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	coapsec_context_set_deadline(cn, ctx, deadline);
 	/* Policies protecting with this ID use the new keys from now on. */
 	xa_store(&cn->contexts, p->id, ctx, GFP_KERNEL_ACCOUNT);
+	coapsec_context_published(cn);
 	return 0;
 }
 

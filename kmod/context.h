@@ -54,7 +54,12 @@ struct coapsec_recipient {
 	struct coapsec_aead aead;	/* recipient key set, authsize set */
 	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
 	spinlock_t lock;
-	bool retired;			/* remembered (retired.c): closed */
+	/*
+	 * Whether the window may accept a message: not before its context
+	 * is published whole, nor once a successor with the same key took
+	 * the window over (context.c), nor once retired (retired.c).
+	 */
+	bool open;
 	bool seen_any;
 	u64 max_seq;
 	u32 window;

@@ -284,8 +284,20 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 			goto out;
 		}
 		ret = evicted;
+		*slot = *ex;
+	} else {
+		/*
+		 * The same request again (a replay the window let through
+		 * would be a bug elsewhere): its nonce stays spent.
+		 */
+		u8 spent = slot->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT;
+
+		if (memcmp(slot->binding.nonce, ex->binding.nonce,
+			   sizeof(ex->binding.nonce)))
+			spent = 0;
+		*slot = *ex;
+		slot->flags |= spent;
 	}
-	*slot = *ex;
 	slot->expires = coapsec_exchange_deadline(COAPSEC_EXCHANGE_LIFETIME);
 out:
 	spin_unlock_bh(&b->lock);
@@ -437,11 +449,16 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
 struct coapsec_context *coapsec_exchange_context(struct net *net,
 						 const struct coapsec_exchange *ex)
 {
+	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_context *ctx, *prev;
 
-	ctx = coapsec_context_lookup(coapsec_net(net), ex->ctx_id);
-	if (!ctx || ctx->gen == ex->ctx_gen)
+	ctx = coapsec_context_lookup(cn, ex->ctx_id);
+	if (ctx && ctx->gen == ex->ctx_gen)
 		return ctx;
-	prev = rcu_dereference(ctx->previous);
+	prev = ctx ? rcu_dereference(ctx->previous) : NULL;
+	if (prev && prev->gen == ex->ctx_gen)
+		return prev;
+	/* Verified by a context whose ID does not point at it yet. */
+	prev = rcu_dereference(cn->publishing);
 	return prev && prev->gen == ex->ctx_gen ? prev : NULL;
 }

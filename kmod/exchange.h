@@ -166,7 +166,8 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
 
 /*
  * The context @ex was recorded with, if it still lives: current under its
- * ID, or the previous one during a rekey's grace period; matched by
+ * ID, the previous one during a rekey's grace period, or one being
+ * published (its recipients open before its ID points at it); matched by
  * generation, never by address.  Under rcu_read_lock().
  */
 struct coapsec_context *coapsec_exchange_context(struct net *net,

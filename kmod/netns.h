@@ -38,6 +38,12 @@ struct coapsec_net {
 	/* Current contexts by ID; a previous one hangs off its successor. */
 	struct xarray contexts;
 	u32 context_next_id;		/* xa_alloc_cyclic's; lock */
+	/*
+	 * The context being published, from its recipients' opening to its
+	 * ID's store: answers to requests it verified meanwhile find it
+	 * here (coapsec_exchange_context()).  Written under lock.
+	 */
+	struct coapsec_context __rcu *publishing;
 	/* Recipients of current and previous contexts by (ID context, kid). */
 	struct rhltable by_kid;
 	/* Current and previous contexts by sender key fingerprint. */

@@ -180,6 +180,11 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
+	/* Damaged in transit: nothing is decrypted, nor any number spent. */
+	if (!coapsec_skb_csum_ok(skb, pkt)) {
+		coapsec_count(cn, first->ctx, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
 	/* The decrypt runs in place: keep the ciphertext for a second try. */
 	saved = coapsec_recipient_next_dup(first);
 	if (saved)
@@ -189,6 +194,9 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		/* A previous context that came in meanwhile: none kept. */
 		if (rcp != first && !saved)
 			break;
+		/* Not open yet, or taken over: its successor decides. */
+		if (!READ_ONCE(rcp->open))
+			continue;
 		if (rcp != first)
 			memcpy(msg, s->in, pkt->len);
 		last = rcp;
@@ -210,6 +218,10 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		 */
 		if (why != COAPSEC_STAT_AUTH_FAILURES)
 			break;
+	}
+	if (!last) {
+		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
 	}
 	if (why != COAPSEC_STAT_VERIFIED) {
 		coapsec_report(cn, last, why);
@@ -259,6 +271,10 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 		rcp = coapsec_context_find_recipient(ctx, o->kid, o->kid_len);
 	if (!rcp) {
 		coapsec_count(cn, ctx, COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	if (!coapsec_skb_csum_ok(skb, pkt)) {
+		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
 	why = coapsec_try(s, rcp, &ex->binding);

@@ -29,15 +29,12 @@ int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq)
 	return ok ? 0 : -EALREADY;
 }
 
-/* Marks @seq seen; under rcp->lock. */
-static int __coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
+/* Marks @seq seen, whether or not @rcp is open; under rcp->lock. */
+static int coapsec_replay_mark(struct coapsec_recipient *rcp, u64 seq)
 {
-	int err = 0;
-
-	/* Retired (retired.c): what it accepts now would be forgotten. */
-	if (rcp->retired || !coapsec_replay_ok(rcp, seq)) {
-		err = -EALREADY;
-	} else if (!rcp->seen_any || seq > rcp->max_seq) {
+	if (!coapsec_replay_ok(rcp, seq))
+		return -EALREADY;
+	if (!rcp->seen_any || seq > rcp->max_seq) {
 		u64 shift = rcp->seen_any ? seq - rcp->max_seq : rcp->window;
 
 		if (shift >= rcp->window)
@@ -51,7 +48,7 @@ static int __coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 	} else {
 		__set_bit(rcp->max_seq - seq, rcp->bitmap);
 	}
-	return err;
+	return 0;
 }
 
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
@@ -59,49 +56,67 @@ int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 	int err;
 
 	spin_lock_bh(&rcp->lock);
-	err = __coapsec_replay_commit(rcp, seq);
+	/* Not yet published, taken over or retired: see rcp->open. */
+	err = rcp->open ? coapsec_replay_mark(rcp, seq) : -EALREADY;
 	spin_unlock_bh(&rcp->lock);
 	return err;
 }
 
-void coapsec_replay_copy(struct coapsec_recipient *dst,
-			 struct coapsec_recipient *src)
-{
-	unsigned int i, n = min(dst->window, src->window);
+/* What a window holds, taken whole under its lock. */
+struct coapsec_replay_snap {
+	bool seen_any;
+	u64 max_seq;
+	u32 n;
+	DECLARE_BITMAP(seen, COAPSEC_MAX_REPLAY_WINDOW);
+};
 
+void coapsec_replay_take(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src, bool first)
+{
+	struct coapsec_replay_snap s, *snap = &s;
+	unsigned int i;
+
+	snap->n = min_t(u32, src->window, COAPSEC_MAX_REPLAY_WINDOW);
 	spin_lock_bh(&src->lock);
-	dst->seen_any = src->seen_any;
-	dst->max_seq = src->max_seq;
-	bitmap_zero(dst->bitmap, dst->window);
-	for (i = 0; i < n; i++)
-		if (test_bit(i, src->bitmap))
-			__set_bit(i, dst->bitmap);
-	if (src->seen_any)
-		for (i = n; i < dst->window; i++)
-			__set_bit(i, dst->bitmap);
+	src->open = false;
+	snap->seen_any = src->seen_any;
+	snap->max_seq = src->max_seq;
+	bitmap_copy(snap->seen, src->bitmap, snap->n);
 	spin_unlock_bh(&src->lock);
+
+	/* One lock at a time: @src's closed, what it saw is in @snap. */
+	spin_lock_bh(&dst->lock);
+	if (first) {
+		unsigned int n = min(dst->window, snap->n);
+
+		dst->seen_any = snap->seen_any;
+		dst->max_seq = snap->max_seq;
+		bitmap_zero(dst->bitmap, dst->window);
+		for (i = 0; i < n; i++)
+			if (test_bit(i, snap->seen))
+				__set_bit(i, dst->bitmap);
+		if (snap->seen_any)
+			for (i = n; i < dst->window; i++)
+				__set_bit(i, dst->bitmap);
+	} else if (snap->seen_any) {
+		/* Oldest first, so that the window slides as it did for @src. */
+		for (i = snap->n; i-- > 0;)
+			if (test_bit(i, snap->seen) && i <= snap->max_seq)
+				coapsec_replay_mark(dst, snap->max_seq - i);
+	}
+	spin_unlock_bh(&dst->lock);
 }
 
-void coapsec_replay_merge(struct coapsec_recipient *dst,
-			  struct coapsec_recipient *src)
+void coapsec_replay_open(struct coapsec_recipient *rcp)
 {
-	DECLARE_BITMAP(seen, COAPSEC_MAX_REPLAY_WINDOW);
-	unsigned int i, n = min_t(u32, src->window, COAPSEC_MAX_REPLAY_WINDOW);
-	bool any;
-	u64 max;
+	spin_lock_bh(&rcp->lock);
+	rcp->open = true;
+	spin_unlock_bh(&rcp->lock);
+}
 
-	/* A snapshot of @src first: one lock at a time. */
-	spin_lock_bh(&src->lock);
-	any = src->seen_any;
-	max = src->max_seq;
-	bitmap_copy(seen, src->bitmap, n);
-	spin_unlock_bh(&src->lock);
-	if (!any)
-		return;
-	spin_lock_bh(&dst->lock);
-	/* Oldest first, so that the window slides as it did for @src. */
-	for (i = n; i-- > 0;)
-		if (test_bit(i, seen) && i <= max)
-			__coapsec_replay_commit(dst, max - i);
-	spin_unlock_bh(&dst->lock);
+void coapsec_replay_close(struct coapsec_recipient *rcp)
+{
+	spin_lock_bh(&rcp->lock);
+	rcp->open = false;
+	spin_unlock_bh(&rcp->lock);
 }

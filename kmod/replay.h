@@ -18,17 +18,18 @@ int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq);
 /* Marks @seq seen: 0, or -EALREADY if it was (or fell out) meanwhile. */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
 /*
- * Gives @dst, not yet visible to the packet path, what @src has seen (a
- * swap that keeps a recipient's key).  Numbers that a larger @dst window
- * covers but @src never tracked count as seen: fail closed.
+ * Hands the window of @src (a recipient with the same ID and key, whose
+ * context a new one replaces) to @dst (linked, not yet open): from here
+ * on @src accepts nothing, so that no message passes both.  @first: @dst
+ * takes @src's window as its own, and numbers that a larger @dst window
+ * covers but @src never tracked count as seen (fail closed); otherwise
+ * what @src accepted is added to @dst's.
  */
-void coapsec_replay_copy(struct coapsec_recipient *dst,
-			 struct coapsec_recipient *src);
-/*
- * Marks in @dst, live, every number @src (no longer found by the packet
- * path) accepted: what it took in while @dst was being linked.
- */
-void coapsec_replay_merge(struct coapsec_recipient *dst,
-			  struct coapsec_recipient *src);
+void coapsec_replay_take(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src, bool first);
+/* From now on @rcp's window may accept (its context is published). */
+void coapsec_replay_open(struct coapsec_recipient *rcp);
+/* From now on @rcp's window accepts nothing. */
+void coapsec_replay_close(struct coapsec_recipient *rcp);
 
 #endif /* COAPSEC_REPLAY_H */

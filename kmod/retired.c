@@ -164,7 +164,7 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		 * in flight is refused rather than missing from the memory.
 		 */
 		spin_lock_bh(&rcp->lock);
-		rcp->retired = true;
+		rcp->open = false;
 		any = rcp->seen_any;
 		max = rcp->max_seq;
 		spin_unlock_bh(&rcp->lock);
@@ -174,24 +174,32 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 	}
 }
 
-void coapsec_retired_apply(struct coapsec_net *cn, struct coapsec_context *ctx)
+void coapsec_retired_apply_seq(struct coapsec_net *cn,
+			       struct coapsec_context *ctx)
 {
 	struct coapsec_retired *r;
-	unsigned int i;
 
 	lockdep_assert_held(&cn->lock);
 	r = coapsec_retired_find(cn, ctx->sender_fp);
 	if (r && r->seq > atomic64_read(&ctx->seq))
 		atomic64_set(&ctx->seq, r->seq);
-	for (i = 0; i < ctx->n_recipients; i++) {
-		struct coapsec_recipient *rcp = &ctx->recipients[i];
+}
 
-		r = coapsec_retired_find(cn, rcp->fp);
-		if (!r || (rcp->seen_any && rcp->max_seq >= r->seq))
-			continue;
+void coapsec_retired_apply_window(struct coapsec_net *cn,
+				  struct coapsec_recipient *rcp)
+{
+	struct coapsec_retired *r;
+
+	lockdep_assert_held(&cn->lock);
+	r = coapsec_retired_find(cn, rcp->fp);
+	if (!r)
+		return;
+	spin_lock_bh(&rcp->lock);
+	if (!rcp->seen_any || rcp->max_seq < r->seq) {
 		/* Everything up to the highest accepted counts as seen. */
 		rcp->seen_any = true;
 		rcp->max_seq = r->seq;
 		bitmap_fill(rcp->bitmap, rcp->window);
 	}
+	spin_unlock_bh(&rcp->lock);
 }

@@ -16,6 +16,7 @@
 
 struct coapsec_context;
 struct coapsec_net;
+struct coapsec_recipient;
 
 /* Most memories a namespace keeps. */
 #define COAPSEC_RETIRED_MAX	65536
@@ -39,7 +40,14 @@ void coapsec_retired_free_unused(struct coapsec_context *ctx);
  */
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
 
-/* Makes @ctx, not yet published, continue what its material used. */
-void coapsec_retired_apply(struct coapsec_net *cn, struct coapsec_context *ctx);
+/*
+ * Makes @ctx, not yet published, continue the sequence its sender
+ * material used; and @rcp, linked but not open, refuse what its key
+ * accepted before.  Under cn->lock.
+ */
+void coapsec_retired_apply_seq(struct coapsec_net *cn,
+			       struct coapsec_context *ctx);
+void coapsec_retired_apply_window(struct coapsec_net *cn,
+				  struct coapsec_recipient *rcp);
 
 #endif /* COAPSEC_RETIRED_H */
