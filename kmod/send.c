@@ -474,6 +474,13 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	/* Empty messages (ACK, RST, ping) are never protected (§4.2). */
 	if (s->msg.code == COAP_CODE_EMPTY)
 		return NF_ACCEPT;
+	/* Forwarded and damaged in transit: not made whole by protecting. */
+	if (!coapsec_skb_csum_ok(skb, pkt)) {
+		if (!protect && !bound)
+			return NF_ACCEPT;
+		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
+		return NF_DROP;
+	}
 
 	if (COAP_CODE_CLASS(s->msg.code) == 0)
 		return coapsec_send_request(skb, pkt, s, protect, bound, ctx);

@@ -126,6 +126,27 @@ u8 *coapsec_skb_msg(struct sk_buff *skb, const struct coapsec_pkt *pkt)
 	return skb->data + off;
 }
 
+bool coapsec_skb_csum_ok(const struct sk_buff *skb,
+			 const struct coapsec_pkt *pkt)
+{
+	unsigned int ulen = sizeof(struct udphdr) + pkt->len;
+	const struct udphdr *uh;
+	__wsum sum;
+
+	if (pkt->dir == COAPSEC_DIR_OUT || skb_csum_unnecessary(skb))
+		return true;
+	uh = (const struct udphdr *)(skb->data + pkt->udp_off);
+	/* No checksum: allowed for UDP over IPv4 only (RFC 8200 §8.1). */
+	if (!uh->check)
+		return pkt->family == AF_INET;
+	sum = skb_checksum(skb, pkt->udp_off, ulen, 0);
+	if (pkt->family == AF_INET)
+		return !csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					  ulen, IPPROTO_UDP, sum);
+	return !csum_ipv6_magic(&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr,
+				ulen, IPPROTO_UDP, sum);
+}
+
 void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	unsigned int ulen = sizeof(struct udphdr) + pkt->len;
@@ -196,6 +217,9 @@ static void coapsec_skb_move_front(struct sk_buff *skb, unsigned int front,
 				   unsigned int mac, int shift)
 {
 	u8 *from = skb->data - mac;
+	/* A link-layer header set with no length (tun, ipip) moves too. */
+	bool move_mac = skb_mac_header_was_set(skb) &&
+			skb->mac_header + mac == skb->network_header;
 
 	memmove(from + shift, from, mac + front);
 	if (shift < 0)
@@ -204,7 +228,7 @@ static void coapsec_skb_move_front(struct sk_buff *skb, unsigned int front,
 		__skb_pull(skb, shift);
 	skb->network_header += shift;
 	skb->transport_header += shift;
-	if (mac)
+	if (move_mac)
 		skb->mac_header += shift;
 	if (skb->ip_summed == CHECKSUM_PARTIAL)
 		skb->csum_start += shift;

@@ -77,6 +77,16 @@ int coapsec_skb_rewrite(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			unsigned int extra, u8 *save);
 
 /*
+ * Whether the UDP checksum of @skb, which came from the wire (LOCAL_IN,
+ * FORWARD), holds, before coapsec rewrites the message and computes a new
+ * one: a datagram damaged in transit must stay damaged.  Locally made
+ * ones (LOCAL_OUT) and those the device already checked pass.  Call after
+ * coapsec_skb_msg().
+ */
+bool coapsec_skb_csum_ok(const struct sk_buff *skb,
+			 const struct coapsec_pkt *pkt);
+
+/*
  * Sets the IP total or payload length and the UDP length to pkt->len's,
  * and the checksum: CHECKSUM_PARTIAL kept partial, otherwise recomputed.
  */
