@@ -10,6 +10,7 @@
  * algorithm, address lengths per family).  Every rejection says which
  * attribute was wrong.
  */
+#include <crypto/algapi.h>
 #include <linux/crypto.h>
 #include <linux/socket.h>
 #include <linux/stringify.h>
@@ -244,6 +245,16 @@ static int coapsec_nl_parse_recipient(struct nlattr *attr, void *arg)
 	    !memcmp(p->sender_id, nla_data(tb[COAPSEC_A_RECIPIENT_ID]), id_len)) {
 		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_ID],
 				    "context.recipient.id: equal to the sender id (RFC 8613 3.3)");
+		return -EINVAL;
+	}
+	/*
+	 * A first answer reuses its request's nonce under the sender key:
+	 * under the request's own key, that would repeat key and nonce.
+	 */
+	if (!crypto_memneq(p->sender_key, nla_data(tb[COAPSEC_A_RECIPIENT_KEY]),
+			   p->alg->key_len)) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[COAPSEC_A_RECIPIENT_KEY],
+				    "context.recipient.key: equal to the sender key (an answer reusing its request's nonce would repeat the request's key and nonce)");
 		return -EINVAL;
 	}
 	p->recipients[n].id = nla_data(tb[COAPSEC_A_RECIPIENT_ID]);

@@ -120,7 +120,7 @@ app = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=0.3)
 cli = udp_socket(cli_ns, socket.AF_INET, CLI)
 atk = udp_socket(cli_ns, socket.AF_INET, CLI)
 sn = Sniffer(cli_ns)
-k = Ktap(6)
+k = Ktap(7)
 
 # --- A swap that keeps the sender key material --------------------------
 a = send(1)
@@ -226,6 +226,20 @@ k.result(err == -errno.EINVAL and "sender" in msg.lower() and
          "EINVAL and an extack naming the attribute")
 err, msg = g.context_new(8, b"\x07", [b"\x08"], b"\x5e\x35")
 k.result(err == 0, "the same context without the clash is accepted")
+
+# --- A recipient key equal to the sender key ----------------------------
+# The first answer reuses its request's nonce under the sender key: with
+# the recipient's key the same, it would repeat the request's key and
+# nonce (keystream reuse).  Derived keys never are; given ones must not be.
+same = bytes(range(16))
+err, msg = g.context_new(9, b"\x07", [b"\x08", b"\x09"], b"\x5e\x36",
+                         keys=[same, bytes(16), same])
+k.diag("CONTEXT_NEW sender key = recipient 09's key: %s, extack %r" %
+       (errno.errorcode.get(-err, err), msg))
+k.result(err == -errno.EINVAL and "recipient.key" in msg and
+         "sender key" in msg,
+         "the kernel refuses a recipient key equal to the sender key with "
+         "EINVAL and an extack naming the attribute")
 g.close()
 
 for ns in (cli_ns, srv_ns):
