@@ -35,6 +35,13 @@ static const struct rhashtable_params coapsec_kid_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params coapsec_rfp_params = {
+	.key_len = COAPSEC_FP_LEN,
+	.key_offset = offsetof(struct coapsec_recipient, fp),
+	.head_offset = offsetof(struct coapsec_recipient, fp_node),
+	.automatic_shrinking = true,
+};
+
 static const struct rhashtable_params coapsec_sender_params = {
 	.key_len = COAPSEC_FP_LEN,
 	.key_offset = offsetof(struct coapsec_context, sender_fp),
@@ -54,15 +61,20 @@ int coapsec_context_table_init(struct coapsec_net *cn)
 	err = rhltable_init(&cn->by_kid, &coapsec_kid_params);
 	if (err)
 		return err;
-	err = rhltable_init(&cn->by_sender, &coapsec_sender_params);
+	err = rhltable_init(&cn->by_rfp, &coapsec_rfp_params);
 	if (err)
 		goto err_kid;
+	err = rhltable_init(&cn->by_sender, &coapsec_sender_params);
+	if (err)
+		goto err_rfp;
 	err = coapsec_retired_init(cn);
 	if (err)
 		goto err_sender;
 	return 0;
 err_sender:
 	rhltable_destroy(&cn->by_sender);
+err_rfp:
+	rhltable_destroy(&cn->by_rfp);
 err_kid:
 	rhltable_destroy(&cn->by_kid);
 	return err;
@@ -72,6 +84,7 @@ void coapsec_context_table_destroy(struct coapsec_net *cn)
 {
 	coapsec_retired_destroy(cn);
 	rhltable_destroy(&cn->by_sender);
+	rhltable_destroy(&cn->by_rfp);
 	rhltable_destroy(&cn->by_kid);
 	xa_destroy(&cn->contexts);
 }
@@ -444,12 +457,55 @@ static bool coapsec_kid_taken(struct coapsec_net *cn,
 	return taken;
 }
 
+/*
+ * Whether a current context other than @except receives with the key
+ * material @fp (under another ID context: the same one is a kid clash).
+ */
+static bool coapsec_rfp_taken(struct coapsec_net *cn, const u8 *fp,
+			      const struct coapsec_context *except)
+{
+	struct coapsec_recipient *rcp;
+	struct rhlist_head *list, *pos;
+	bool taken = false;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&cn->by_rfp, fp, coapsec_rfp_params);
+	rhl_for_each_entry_rcu(rcp, pos, list, fp_node) {
+		if (rcp->ctx != except &&
+		    rcp->ctx->state == COAPSEC_CONTEXT_STATE_CURRENT) {
+			taken = true;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return taken;
+}
+
 static void coapsec_context_unlink_kids(struct coapsec_context *ctx,
 					unsigned int n)
 {
-	while (n--)
+	while (n--) {
+		rhltable_remove(&ctx->cn->by_rfp, &ctx->recipients[n].fp_node,
+				coapsec_rfp_params);
 		rhltable_remove(&ctx->cn->by_kid, &ctx->recipients[n].node,
 				coapsec_kid_params);
+	}
+}
+
+static int coapsec_recipient_link(struct coapsec_recipient *rcp)
+{
+	int err;
+
+	err = rhltable_insert(&rcp->ctx->cn->by_kid, &rcp->node,
+			      coapsec_kid_params);
+	if (err)
+		return err;
+	err = rhltable_insert(&rcp->ctx->cn->by_rfp, &rcp->fp_node,
+			      coapsec_rfp_params);
+	if (err)
+		rhltable_remove(&rcp->ctx->cn->by_kid, &rcp->node,
+				coapsec_kid_params);
+	return err;
 }
 
 static int coapsec_context_link_kids(struct coapsec_context *ctx,
@@ -467,9 +523,7 @@ static int coapsec_context_link_kids(struct coapsec_context *ctx,
 			err = -EEXIST;
 			goto err;
 		}
-		err = rhltable_insert(&ctx->cn->by_kid,
-				      &ctx->recipients[i].node,
-				      coapsec_kid_params);
+		err = coapsec_recipient_link(&ctx->recipients[i]);
 		if (err) {
 			NL_SET_ERR_MSG(extack, "context: lookup table full");
 			goto err;
@@ -540,6 +594,7 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 				       COAPSEC_FP_LEN))
 			continue;
 		next = max(next, coapsec_context_retire_sender(from[i]));
+		ctx->sender_kept = true;
 		if (ceiling) {
 			ctx->seq_persisted = from[i]->seq_persisted;
 			ceiling = false;
@@ -549,41 +604,77 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 }
 
 /*
- * Hands @rcp the window of every other linked recipient with its ID and
- * key (the swapped context's, and any previous context's still in its
- * grace period: a swap back, or a new context taking a rekeyed one's old
- * key) and closes theirs: the first is copied, the others added.  @rcp
- * is linked but not open, so that between the two no message passes
- * both windows, nor one and then the other.
+ * Whether another linked recipient has @rcp's key, Common IV and ID (the
+ * swapped context's, a previous context's still in its grace period, or
+ * another context's under another ID context, which is in neither the
+ * nonce nor the AAD); a window lost there stays lost in @rcp's context.
+ */
+static bool coapsec_recipient_has_predecessor(struct coapsec_recipient *rcp)
+{
+	struct rhlist_head *list, *pos;
+	struct coapsec_recipient *was;
+	bool found = false;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
+			       coapsec_rfp_params);
+	rhl_for_each_entry_rcu(was, pos, list, fp_node) {
+		if (was == rcp)
+			continue;
+		if (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
+			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+		found = true;
+	}
+	rcu_read_unlock();
+	return found;
+}
+
+/*
+ * Takes the windows of @rcp's predecessors into it and closes theirs;
+ * @rcp (linked, not open) opens in the same step as the one that was
+ * open, or after all of them.
  */
 static void coapsec_recipient_take_windows(struct coapsec_recipient *rcp)
 {
 	struct rhlist_head *list, *pos;
 	struct coapsec_recipient *was;
-	bool first = true;
+	bool opened = false;
 
 	rcu_read_lock();
-	list = rhltable_lookup(&rcp->ctx->cn->by_kid, &rcp->key,
-			       coapsec_kid_params);
-	rhl_for_each_entry_rcu(was, pos, list, node) {
-		if (was == rcp || memcmp(was->fp, rcp->fp, COAPSEC_FP_LEN))
-			continue;
-		/* A window that was lost stays lost in what inherits it. */
-		if (first &&
-		    (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN))
-			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
-		coapsec_replay_take(rcp, was, first);
-		first = false;
-	}
+	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
+			       coapsec_rfp_params);
+	rhl_for_each_entry_rcu(was, pos, list, fp_node)
+		if (was != rcp)
+			opened |= coapsec_replay_take(rcp, was);
 	rcu_read_unlock();
+	if (!opened)
+		coapsec_replay_open(rcp);
+}
+
+struct coapsec_recipient *
+coapsec_recipient_window(struct coapsec_recipient *rcp)
+{
+	struct rhlist_head *list, *pos;
+	struct coapsec_recipient *now;
+
+	if (READ_ONCE(rcp->open))
+		return rcp;
+	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
+			       coapsec_rfp_params);
+	rhl_for_each_entry_rcu(now, pos, list, fp_node)
+		if (READ_ONCE(now->open))
+			return now;
+	return rcp;
 }
 
 /*
  * Opens linked @ctx to the packet path, once nothing can fail anymore:
  * answers to what it verifies find it (cn->publishing) until its ID
- * points at it; its recipients take their predecessors' windows (and
- * their lost state), and only then accept.  Its sending sequence must be
- * settled before this.
+ * points at it.  First what retired keys had accepted and the
+ * predecessors' lost state, so that nothing opens before the context's
+ * flags and answer rules are final; then each recipient takes its
+ * predecessors' windows and opens.  Its sending sequence must be settled
+ * before this.
  */
 static void coapsec_context_open(struct coapsec_net *cn,
 				 struct coapsec_context *ctx)
@@ -592,12 +683,15 @@ static void coapsec_context_open(struct coapsec_net *cn,
 
 	rcu_assign_pointer(cn->publishing, ctx);
 	for (i = 0; i < ctx->n_recipients; i++) {
-		coapsec_recipient_take_windows(&ctx->recipients[i]);
-		/* Above what was taken: what retired keys had accepted. */
-		coapsec_retired_apply_window(cn, &ctx->recipients[i]);
+		struct coapsec_recipient *rcp = &ctx->recipients[i];
+		bool known;
+
+		known = coapsec_retired_apply_window(cn, rcp);
+		known |= coapsec_recipient_has_predecessor(rcp);
+		rcp->answer_own_piv = ctx->sender_kept && !known;
 	}
 	for (i = 0; i < ctx->n_recipients; i++)
-		coapsec_replay_open(&ctx->recipients[i]);
+		coapsec_recipient_take_windows(&ctx->recipients[i]);
 }
 
 /* @ctx's ID points at it: cn->publishing is no longer needed. */
@@ -636,6 +730,13 @@ static int coapsec_context_clashes(struct coapsec_net *cn,
 		if (coapsec_kid_taken(cn, &ctx->recipients[i].key, old)) {
 			NL_SET_ERR_MSG(extack,
 				       "context.recipient.id: (id-context, recipient id) already used by another context");
+			return -EEXIST;
+		}
+	}
+	for (i = 0; i < ctx->n_recipients; i++) {
+		if (coapsec_rfp_taken(cn, ctx->recipients[i].fp, old)) {
+			NL_SET_ERR_MSG(extack,
+				       "context.recipient.key: this recipient key (with its Common IV and ID) is in use by another context, under another ID context: a message accepted under one would pass again under the other");
 			return -EEXIST;
 		}
 	}
@@ -719,7 +820,7 @@ int coapsec_context_new(struct coapsec_net *cn,
 
 	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
 	if (!err) {
-		coapsec_retired_apply_seq(cn, ctx);
+		ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 		err = coapsec_context_link(ctx, NULL, extack);
 	}
 	if (err) {
@@ -784,7 +885,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	}
 	if (!p->owner)
 		memcpy(ctx->owner, old->owner, sizeof(ctx->owner));
-	coapsec_retired_apply_seq(cn, ctx);
+	ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
 		coapsec_context_put(ctx);

@@ -45,7 +45,8 @@ struct coapsec_kid_key {
 };
 
 struct coapsec_recipient {
-	struct rhlist_head node;
+	struct rhlist_head node;	/* cn->by_kid */
+	struct rhlist_head fp_node;	/* cn->by_rfp */
 	struct coapsec_kid_key key;
 	struct coapsec_context *ctx;
 	/* The next in its context's kid index bucket (kid_index). */
@@ -60,6 +61,12 @@ struct coapsec_recipient {
 	 * the window over (context.c), nor once retired (retired.c).
 	 */
 	bool open;
+	/*
+	 * Its window starts afresh under a sender key that answered before
+	 * (kept across a swap): a request nonce it accepts may have been
+	 * answered already, so every answer carries its own Partial IV.
+	 */
+	bool answer_own_piv;
 	bool seen_any;
 	u64 max_seq;
 	u32 window;
@@ -99,6 +106,8 @@ struct coapsec_context {
 	atomic64_t seq_ceiling_told;
 	/* A successor with this sender took the sequence on from here. */
 	bool sender_retired;		/* under cn->lock */
+	/* Its sender key sent before: the sequence was taken over. */
+	bool sender_kept;
 	u64 seq_retired;
 	atomic_t limits_notified;	/* COAPSEC_NOTIFIED_* */
 	/*
@@ -208,6 +217,13 @@ coapsec_context_lookup_kid(struct net *net, const u8 *id_context,
 			   size_t kid_len);
 struct coapsec_recipient *
 coapsec_recipient_next_dup(const struct coapsec_recipient *rcp);
+/*
+ * The window that judges what @rcp verifies: its own, or once a successor
+ * with the same key took it over (a swap), the successor's.  An answer
+ * bound to a request of the context a swap replaced is checked there.
+ */
+struct coapsec_recipient *
+coapsec_recipient_window(struct coapsec_recipient *rcp);
 /* @ctx's recipient with this kid, or NULL: O(1), any reader. */
 struct coapsec_recipient *
 coapsec_context_find_recipient(const struct coapsec_context *ctx,

@@ -363,7 +363,8 @@ int coapsec_exchange_answer(struct net *net, u8 family,
 		/* The one place that hands out a request's nonce. */
 		*reuse_nonce = !notification &&
 			       !(e->flags & (COAPSEC_EXCHANGE_F_NONCE_SPENT |
-					     COAPSEC_EXCHANGE_F_KEEP));
+					     COAPSEC_EXCHANGE_F_KEEP |
+					     COAPSEC_EXCHANGE_F_OWN_PIV));
 		e->flags |= COAPSEC_EXCHANGE_F_NONCE_SPENT;
 		if (notification)
 			e->expires = coapsec_exchange_deadline(extend);

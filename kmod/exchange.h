@@ -62,6 +62,11 @@ enum coapsec_exchange_role {
 #define COAPSEC_EXCHANGE_F_NOTIFIED	BIT(3)
 /* Server: a plain request that a verify policy let through. */
 #define COAPSEC_EXCHANGE_F_PLAIN	BIT(4)
+/*
+ * Server: no answer takes the request's nonce (its window started afresh
+ * under a sender key that answered before: rcp->answer_own_piv).
+ */
+#define COAPSEC_EXCHANGE_F_OWN_PIV	BIT(5)
 
 struct coapsec_exchange {
 	/* The key */

@@ -46,6 +46,8 @@ struct coapsec_net {
 	struct coapsec_context __rcu *publishing;
 	/* Recipients of current and previous contexts by (ID context, kid). */
 	struct rhltable by_kid;
+	/* The same recipients by key fingerprint (key, Common IV, ID). */
+	struct rhltable by_rfp;
 	/* Current and previous contexts by sender key fingerprint. */
 	struct rhltable by_sender;
 	/* What key material no longer held used (retired.c); lock. */

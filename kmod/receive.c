@@ -83,12 +83,13 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 				     struct coapsec_recipient *rcp,
 				     const struct oscore_binding *request)
 {
+	struct coapsec_recipient *window = coapsec_recipient_window(rcp);
 	struct oscore_rx *rx = &s->rx;
 	bool piv = rx->opt.piv_len;
 	bool replay;
 	int err;
 
-	replay = piv && coapsec_replay_check(rcp, rx->seq);
+	replay = piv && coapsec_replay_check(window, rx->seq);
 	coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
 	err = oscore_unprotect_begin(&s->octx, request, rx);
 	if (err)
@@ -104,7 +105,7 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 		return COAPSEC_STAT_ERRORS;
 	if (err)
 		return COAPSEC_STAT_MALFORMED;
-	if (replay || (piv && coapsec_replay_commit(rcp, rx->seq))) {
+	if (replay || (piv && coapsec_replay_commit(window, rx->seq))) {
 		coapsec_wipe(s);
 		return COAPSEC_STAT_REPLAYS;
 	}
@@ -191,25 +192,33 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		memcpy(s->in, msg, pkt->len);
 	/* The current context first, then the one a rekey replaced. */
 	for (rcp = first; rcp; rcp = coapsec_recipient_next_dup(rcp)) {
+		struct coapsec_recipient *cur = rcp;
+
 		/* A previous context that came in meanwhile: none kept. */
 		if (rcp != first && !saved)
 			break;
-		/* Not open yet, or taken over: its successor decides. */
-		if (!READ_ONCE(rcp->open))
-			continue;
-		if (rcp != first)
+		/*
+		 * Not open yet (skipped: its predecessor still decides), or
+		 * taken over meanwhile: then its successor, open by now.
+		 */
+		if (!READ_ONCE(cur->open)) {
+			cur = coapsec_recipient_window(rcp);
+			if (!READ_ONCE(cur->open))
+				continue;
+		}
+		if (last)
 			memcpy(msg, s->in, pkt->len);
-		last = rcp;
+		last = cur;
 		/*
 		 * A context whose window was lost takes no request, whether it
 		 * is tried first or after a rekey replaced it: no Echo here
 		 * (the module never speaks CoAP itself), so refuse.
 		 */
-		if (rcp->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN) {
+		if (cur->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN) {
 			why = COAPSEC_STAT_REPLAYS;
 			break;
 		}
-		why = coapsec_try(s, rcp, NULL);
+		why = coapsec_try(s, cur, NULL);
 		if (why == COAPSEC_STAT_VERIFIED)
 			break;
 		/*
@@ -236,6 +245,9 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	/* Every member answers a group request: none takes its nonce. */
 	if (pkt->multicast)
 		ex.flags |= COAPSEC_EXCHANGE_F_KEEP;
+	/* Its nonce may have been answered under this key already. */
+	if (rcp->answer_own_piv)
+		ex.flags |= COAPSEC_EXCHANGE_F_OWN_PIV;
 	ex.binding = s->rx.binding;
 	err = coapsec_exchange_add(pkt->net, &ex);
 	if (err < 0) {

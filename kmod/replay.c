@@ -70,41 +70,75 @@ struct coapsec_replay_snap {
 	DECLARE_BITMAP(seen, COAPSEC_MAX_REPLAY_WINDOW);
 };
 
-void coapsec_replay_take(struct coapsec_recipient *dst,
-			 struct coapsec_recipient *src, bool first)
+/* Takes @src's window into @snap; under src->lock. */
+static void coapsec_replay_snap(const struct coapsec_recipient *src,
+				struct coapsec_replay_snap *snap)
 {
-	struct coapsec_replay_snap s, *snap = &s;
-	unsigned int i;
-
 	snap->n = min_t(u32, src->window, COAPSEC_MAX_REPLAY_WINDOW);
-	spin_lock_bh(&src->lock);
-	src->open = false;
 	snap->seen_any = src->seen_any;
 	snap->max_seq = src->max_seq;
 	bitmap_copy(snap->seen, src->bitmap, snap->n);
-	spin_unlock_bh(&src->lock);
+}
 
-	/* One lock at a time: @src's closed, what it saw is in @snap. */
-	spin_lock_bh(&dst->lock);
-	if (first) {
-		unsigned int n = min(dst->window, snap->n);
+/*
+ * Adds what @snap saw to @dst's window; under dst->lock.  An empty @dst
+ * takes it as its own, and numbers that a larger @dst window covers but
+ * @snap never tracked count as seen (fail closed).
+ */
+static void coapsec_replay_add(struct coapsec_recipient *dst,
+			       const struct coapsec_replay_snap *snap)
+{
+	unsigned int i, n = min(dst->window, snap->n);
 
-		dst->seen_any = snap->seen_any;
+	if (!snap->seen_any)
+		return;
+	if (!dst->seen_any) {
+		dst->seen_any = true;
 		dst->max_seq = snap->max_seq;
 		bitmap_zero(dst->bitmap, dst->window);
 		for (i = 0; i < n; i++)
 			if (test_bit(i, snap->seen))
 				__set_bit(i, dst->bitmap);
-		if (snap->seen_any)
-			for (i = n; i < dst->window; i++)
-				__set_bit(i, dst->bitmap);
-	} else if (snap->seen_any) {
-		/* Oldest first, so that the window slides as it did for @src. */
-		for (i = snap->n; i-- > 0;)
-			if (test_bit(i, snap->seen) && i <= snap->max_seq)
-				coapsec_replay_mark(dst, snap->max_seq - i);
+		for (i = n; i < dst->window; i++)
+			__set_bit(i, dst->bitmap);
+		return;
 	}
-	spin_unlock_bh(&dst->lock);
+	/* Oldest first, so that the window slides as it did for @snap's. */
+	for (i = snap->n; i-- > 0;)
+		if (test_bit(i, snap->seen) && i <= snap->max_seq)
+			coapsec_replay_mark(dst, snap->max_seq - i);
+}
+
+bool coapsec_replay_take(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src)
+{
+	struct coapsec_replay_snap snap;
+	bool handover;
+
+	spin_lock_bh(&src->lock);
+	coapsec_replay_snap(src, &snap);
+	handover = src->open;
+	if (!handover) {
+		/* Closed already: it accepts nothing more. */
+		spin_unlock_bh(&src->lock);
+		spin_lock_bh(&dst->lock);
+		coapsec_replay_add(dst, &snap);
+		spin_unlock_bh(&dst->lock);
+		return false;
+	}
+	/*
+	 * One step under @src's lock: it closes and @dst opens with what it
+	 * saw, so that a message is accepted by exactly one of them and none
+	 * finds both shut.  The only place two windows' locks nest: always
+	 * the predecessor's first, and only under cn->lock.
+	 */
+	src->open = false;
+	spin_lock_nested(&dst->lock, SINGLE_DEPTH_NESTING);
+	coapsec_replay_add(dst, &snap);
+	dst->open = true;
+	spin_unlock(&dst->lock);
+	spin_unlock_bh(&src->lock);
+	return true;
 }
 
 void coapsec_replay_open(struct coapsec_recipient *rcp)

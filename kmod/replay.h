@@ -18,15 +18,14 @@ int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq);
 /* Marks @seq seen: 0, or -EALREADY if it was (or fell out) meanwhile. */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
 /*
- * Hands the window of @src (a recipient with the same ID and key, whose
- * context a new one replaces) to @dst (linked, not yet open): from here
- * on @src accepts nothing, so that no message passes both.  @first: @dst
- * takes @src's window as its own, and numbers that a larger @dst window
- * covers but @src never tracked count as seen (fail closed); otherwise
- * what @src accepted is added to @dst's.
+ * Hands the window of @src (a recipient with the same key, Common IV and
+ * ID, whose context a new one replaces) to @dst (linked, not yet open):
+ * from here on @src accepts nothing, so that no message passes both.
+ * Where @src was open, @dst opens in the same step, so that none finds
+ * both shut.  Returns whether it did.
  */
-void coapsec_replay_take(struct coapsec_recipient *dst,
-			 struct coapsec_recipient *src, bool first);
+bool coapsec_replay_take(struct coapsec_recipient *dst,
+			 struct coapsec_recipient *src);
 /* From now on @rcp's window may accept (its context is published). */
 void coapsec_replay_open(struct coapsec_recipient *rcp);
 /* From now on @rcp's window accepts nothing. */

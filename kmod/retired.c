@@ -174,18 +174,21 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 	}
 }
 
-void coapsec_retired_apply_seq(struct coapsec_net *cn,
+bool coapsec_retired_apply_seq(struct coapsec_net *cn,
 			       struct coapsec_context *ctx)
 {
 	struct coapsec_retired *r;
 
 	lockdep_assert_held(&cn->lock);
 	r = coapsec_retired_find(cn, ctx->sender_fp);
-	if (r && r->seq > atomic64_read(&ctx->seq))
+	if (!r)
+		return false;
+	if (r->seq > atomic64_read(&ctx->seq))
 		atomic64_set(&ctx->seq, r->seq);
+	return true;
 }
 
-void coapsec_retired_apply_window(struct coapsec_net *cn,
+bool coapsec_retired_apply_window(struct coapsec_net *cn,
 				  struct coapsec_recipient *rcp)
 {
 	struct coapsec_retired *r;
@@ -193,7 +196,7 @@ void coapsec_retired_apply_window(struct coapsec_net *cn,
 	lockdep_assert_held(&cn->lock);
 	r = coapsec_retired_find(cn, rcp->fp);
 	if (!r)
-		return;
+		return false;
 	spin_lock_bh(&rcp->lock);
 	if (!rcp->seen_any || rcp->max_seq < r->seq) {
 		/* Everything up to the highest accepted counts as seen. */
@@ -202,4 +205,5 @@ void coapsec_retired_apply_window(struct coapsec_net *cn,
 		bitmap_fill(rcp->bitmap, rcp->window);
 	}
 	spin_unlock_bh(&rcp->lock);
+	return true;
 }

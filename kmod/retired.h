@@ -43,11 +43,12 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
 /*
  * Makes @ctx, not yet published, continue the sequence its sender
  * material used; and @rcp, linked but not open, refuse what its key
- * accepted before.  Under cn->lock.
+ * accepted before.  Each returns whether that material was remembered.
+ * Under cn->lock.
  */
-void coapsec_retired_apply_seq(struct coapsec_net *cn,
+bool coapsec_retired_apply_seq(struct coapsec_net *cn,
 			       struct coapsec_context *ctx);
-void coapsec_retired_apply_window(struct coapsec_net *cn,
+bool coapsec_retired_apply_window(struct coapsec_net *cn,
 				  struct coapsec_recipient *rcp);
 
 #endif /* COAPSEC_RETIRED_H */

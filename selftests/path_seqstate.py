@@ -120,7 +120,7 @@ app = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=0.3)
 cli = udp_socket(cli_ns, socket.AF_INET, CLI)
 atk = udp_socket(cli_ns, socket.AF_INET, CLI)
 sn = Sniffer(cli_ns)
-k = Ktap(7)
+k = Ktap(8)
 
 # --- A swap that keeps the sender key material --------------------------
 a = send(1)
@@ -240,6 +240,22 @@ k.result(err == -errno.EINVAL and "recipient.key" in msg and
          "sender key" in msg,
          "the kernel refuses a recipient key equal to the sender key with "
          "EINVAL and an extack naming the attribute")
+
+# --- One recipient key under two ID contexts at once --------------------
+# The ID context is in neither the nonce nor the AAD: two current contexts
+# with the same recipient key, Common IV and ID would each accept the
+# same request once.
+iv = bytes(range(13))
+rkey = bytes(range(16, 32))
+err, msg = g.context_new(10, b"\x0a", [b"\x0b"], b"\x5e\x37",
+                         keys=[bytes(16), rkey], common_iv=iv)
+err2, msg2 = g.context_new(11, b"\x0c", [b"\x0b"], b"\x5e\x38",
+                           keys=[bytes([1] * 16), rkey], common_iv=iv)
+k.diag("second ID context, same recipient key: %s, extack %r" %
+       (errno.errorcode.get(-err2, err2), msg2))
+k.result(err == 0 and err2 == -errno.EEXIST and "recipient.key" in msg2,
+         "a recipient key in use by a current context is refused under "
+         "another ID context with EEXIST and an extack naming it")
 g.close()
 
 for ns in (cli_ns, srv_ns):

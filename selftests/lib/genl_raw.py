@@ -184,14 +184,14 @@ class Genl:
                     return 0, "", attrs
 
     def context_new(self, ctx_id, sender_id, recipient_ids,
-                    id_context=b"", keys=None):
+                    id_context=b"", keys=None, common_iv=None):
         """context-new with throwaway keys, or @keys (the sender's, then
         each recipient's): (-errno or 0, extack)."""
         keys = keys or [os.urandom(16) for _ in range(1 + len(recipient_ids))]
         ctx = {"id": ctx_id} if ctx_id else {}
         ctx.update({"alg": ALG_AES_CCM_16_64_128, "sender-id": sender_id,
                     "sender-key": keys[0],
-                    "common-iv": os.urandom(13),
+                    "common-iv": common_iv or os.urandom(13),
                     "recipient": [{"id": r, "key": k}
                                   for r, k in zip(recipient_ids, keys[1:])]})
         if id_context:
