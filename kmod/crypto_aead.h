@@ -49,7 +49,16 @@ struct coapsec_scratch *coapsec_scratch(void);
  * Fills the codec's view of @ctx in @octx, with @rcp (may be NULL for a
  * sender-only use) as the recipient.
  */
-void coapsec_oscore_ctx(struct oscore_ctx *octx, struct coapsec_context *ctx,
-			struct coapsec_recipient *rcp);
+void coapsec_oscore_ctx_build(struct oscore_ctx *octx,
+			      struct coapsec_context *ctx,
+			      struct coapsec_recipient *rcp);
+
+/*
+ * The codec's view of @ctx with @rcp (NULL: its first, or none): the one
+ * built with the context where it fits, else one built in @scratch.
+ */
+const struct oscore_ctx *coapsec_oscore_ctx(struct oscore_ctx *scratch,
+					    struct coapsec_context *ctx,
+					    struct coapsec_recipient *rcp);
 
 #endif /* COAPSEC_CRYPTO_AEAD_H */

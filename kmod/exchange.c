@@ -70,17 +70,33 @@ bool coapsec_exchange_in_use(struct net *net)
 	return READ_ONCE(coapsec_net(net)->exchanges);
 }
 
-static struct coapsec_exchange_bucket *
-coapsec_exchange_bucket(struct coapsec_exchange_table *t, u8 role,
-			const struct in6_addr *peer, __be16 port,
-			__be16 lport, const u8 *token, u8 token_len)
+/*
+ * The key's hash: the peer address in one jhash2(), then the ports and
+ * the token (at most 8 bytes, as two words) in one jhash_3words().  Each
+ * way keeps it, so that a look at a way that holds another exchange
+ * mostly ends at one compare.
+ */
+static u32 coapsec_exchange_hash(const struct coapsec_exchange_table *t,
+				 u8 role, const struct in6_addr *peer,
+				 __be16 port, __be16 lport, const u8 *token,
+				 u8 token_len)
 {
+	u64 tk = 0;
+	unsigned int i;
 	u32 h;
 
-	h = jhash2((const u32 *)peer, 4, t->seed);
-	h = jhash_3words(role, (__force u16)port, (__force u16)lport, h);
-	h = jhash(token, token_len, h);
-	return &t->bucket[h % COAPSEC_EXCHANGE_BUCKETS];
+	for (i = 0; i < token_len; i++)
+		tk |= (u64)token[i] << (8 * i);
+	h = jhash2((__force const u32 *)peer->s6_addr32, 4,
+		   t->seed ^ (role << 8 | token_len));
+	return jhash_3words((__force u32)port << 16 | (__force u16)lport,
+			    (u32)tk, (u32)(tk >> 32), h);
+}
+
+static struct coapsec_exchange_bucket *
+coapsec_exchange_bucket(struct coapsec_exchange_table *t, u32 hash)
+{
+	return &t->bucket[hash % COAPSEC_EXCHANGE_BUCKETS];
 }
 
 static bool coapsec_exchange_live(const struct coapsec_exchange *e)
@@ -119,16 +135,17 @@ static bool coapsec_exchange_same(const struct coapsec_exchange *e, u8 role,
 	       !memcmp(e->token, token, token_len);
 }
 
-/* The live entry with this key in @b, or NULL.  Under b->lock. */
+/* The live entry with this key (and @hash) in @b, or NULL.  Under b->lock. */
 static struct coapsec_exchange *
-coapsec_exchange_way(struct coapsec_exchange_bucket *b, u8 role, u8 family,
-		     const struct in6_addr *peer, __be16 port, __be16 lport,
-		     const u8 *token, u8 token_len)
+coapsec_exchange_way(struct coapsec_exchange_bucket *b, u32 hash, u8 role,
+		     u8 family, const struct in6_addr *peer, __be16 port,
+		     __be16 lport, const u8 *token, u8 token_len)
 {
 	unsigned int i;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
-		if (coapsec_exchange_same(&b->way[i], role, family, peer, port,
+		if (b->way[i].hash == hash &&
+		    coapsec_exchange_same(&b->way[i], role, family, peer, port,
 					  lport, token, token_len))
 			return &b->way[i];
 	return NULL;
@@ -177,37 +194,28 @@ static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
 
 /*
  * The way a full bucket gives up: the oldest of the least worth keeping,
- * among those of rank @rank at most (every rank when @rank is 3).
+ * among those of rank @rank at most (every rank when @rank is 3), or of
+ * rank @rank only.  @ranks: each way's.
  */
 static struct coapsec_exchange *
-coapsec_exchange_victim(struct coapsec_exchange_bucket *b, unsigned int rank,
-			bool only_rank)
+coapsec_exchange_victim(struct coapsec_exchange_bucket *b, const u8 *ranks,
+			unsigned int rank, bool only_rank)
 {
 	struct coapsec_exchange *victim = NULL, *e;
-	unsigned int i, r;
+	unsigned int i, r, vr = 0;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		e = &b->way[i];
-		r = coapsec_exchange_rank(e);
+		r = ranks[i];
 		if (r > rank || (only_rank && r != rank))
 			continue;
-		if (!victim || r < coapsec_exchange_rank(victim) ||
-		    (r == coapsec_exchange_rank(victim) &&
-		     time_before(e->expires, victim->expires)))
+		if (!victim || r < vr ||
+		    (r == vr && time_before(e->expires, victim->expires))) {
 			victim = e;
+			vr = r;
+		}
 	}
 	return victim;
-}
-
-/* How many ways of @b hold protected exchanges that wait for answers. */
-static unsigned int coapsec_exchange_protected(struct coapsec_exchange_bucket *b)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
-		n += coapsec_exchange_live(&b->way[i]) &&
-		     coapsec_exchange_rank(&b->way[i]) == 3;
-	return n;
 }
 
 /*
@@ -216,25 +224,33 @@ static unsigned int coapsec_exchange_protected(struct coapsec_exchange_bucket *b
  * plain requests pushes out no protected exchange and no plain request
  * of this host's.  Protected exchanges keep one way free of them, so
  * that plain requests always find room.  NULL: none (the request is
- * dropped); *@evicted: a live entry goes.
+ * dropped); *@evicted: a live entry goes.  Each way's rank and liveness
+ * are worked out once.
  */
 static struct coapsec_exchange *
 coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 		      const struct coapsec_exchange *ex, bool *evicted)
 {
-	unsigned int rank = coapsec_exchange_rank(ex), i;
+	unsigned int rank = coapsec_exchange_rank(ex), i, n = 0, free = 0;
+	u8 ranks[COAPSEC_EXCHANGE_WAYS];
+	bool live;
 
-	*evicted = true;
-	if (rank == 3 &&
-	    coapsec_exchange_protected(b) >= COAPSEC_EXCHANGE_WAYS - 1)
-		return coapsec_exchange_victim(b, 3, true);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		if (!coapsec_exchange_live(&b->way[i])) {
-			*evicted = false;
-			return &b->way[i];
-		}
+		live = coapsec_exchange_live(&b->way[i]);
+		ranks[i] = coapsec_exchange_rank(&b->way[i]);
+		/* How many ways hold protected exchanges that wait. */
+		n += live && ranks[i] == 3;
+		if (!live && !free)
+			free = i + 1;
 	}
-	return coapsec_exchange_victim(b, rank, false);
+	*evicted = true;
+	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1)
+		return coapsec_exchange_victim(b, ranks, 3, true);
+	if (free) {
+		*evicted = false;
+		return &b->way[free - 1];
+	}
+	return coapsec_exchange_victim(b, ranks, rank, false);
 }
 
 static unsigned long coapsec_exchange_deadline(u32 seconds)
@@ -253,14 +269,16 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 	struct coapsec_exchange_bucket *b;
 	bool evicted;
 	int ret = 0;
+	u32 hash;
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
-				    ex->lport, ex->token, ex->token_len);
+	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len);
+	b = coapsec_exchange_bucket(t, hash);
 	spin_lock_bh(&b->lock);
 	/* The same exchange again, else a free way, else the oldest. */
-	slot = coapsec_exchange_way(b, ex->role, ex->family, &ex->peer,
+	slot = coapsec_exchange_way(b, hash, ex->role, ex->family, &ex->peer,
 				    ex->port, ex->lport, ex->token,
 				    ex->token_len);
 	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
@@ -286,6 +304,7 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 		ret = evicted;
 	}
 	*slot = *ex;
+	slot->hash = hash;
 	slot->expires = coapsec_exchange_deadline(COAPSEC_EXCHANGE_LIFETIME);
 out:
 	spin_unlock_bh(&b->lock);
@@ -300,14 +319,16 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
 	struct coapsec_exchange_bucket *b;
 	struct coapsec_exchange *e;
+	u32 hash;
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, role, peer, port, lport, token,
-				    token_len);
+	hash = coapsec_exchange_hash(t, role, peer, port, lport, token,
+				     token_len);
+	b = coapsec_exchange_bucket(t, hash);
 	spin_lock_bh(&b->lock);
-	e = coapsec_exchange_way(b, role, family, peer, port, lport, token,
-				 token_len);
+	e = coapsec_exchange_way(b, hash, role, family, peer, port, lport,
+				 token, token_len);
 	if (e)
 		*ex = *e;
 	spin_unlock_bh(&b->lock);
@@ -339,14 +360,16 @@ int coapsec_exchange_answer(struct net *net, u8 family,
 	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
 	struct coapsec_exchange_bucket *b;
 	struct coapsec_exchange *e;
+	u32 hash;
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, COAPSEC_EXCHANGE_SERVER, peer, port,
-				    lport, token, token_len);
+	hash = coapsec_exchange_hash(t, COAPSEC_EXCHANGE_SERVER, peer, port,
+				     lport, token, token_len);
+	b = coapsec_exchange_bucket(t, hash);
 	spin_lock_bh(&b->lock);
-	e = coapsec_exchange_way(b, COAPSEC_EXCHANGE_SERVER, family, peer, port,
-				 lport, token, token_len);
+	e = coapsec_exchange_way(b, hash, COAPSEC_EXCHANGE_SERVER, family, peer,
+				 port, lport, token, token_len);
 	if (e) {
 		/* The one place that hands out a request's nonce. */
 		*reuse_nonce = !notification &&
@@ -416,16 +439,19 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
 	struct coapsec_exchange_bucket *b;
 	unsigned int i;
 	int err = -EALREADY;
+	u32 hash;
 
 	if (!t)
 		return -EALREADY;
-	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
-				    ex->lport, ex->token, ex->token_len);
+	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len);
+	b = coapsec_exchange_bucket(t, hash);
 	spin_lock_bh(&b->lock);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		struct coapsec_exchange *e = &b->way[i];
 
-		if (coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
+		if (e->hash == hash &&
+		    coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
 			err = coapsec_exchange_consume(e, answer);
 			break;
 		}

@@ -72,6 +72,7 @@ struct coapsec_exchange {
 	__be16 port;			/* the peer's */
 	__be16 lport;			/* this side's: one socket's exchange */
 	struct in6_addr peer;
+	u32 hash;			/* the key's; the table sets it */
 	/* What it binds */
 	unsigned long expires;		/* jiffies; 0: free */
 	u8 flags;			/* COAPSEC_EXCHANGE_F_* */

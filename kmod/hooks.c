@@ -146,6 +146,7 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	const struct net_device *dev;
 	struct coapsec_pkt pkt;
 	unsigned int verdict;
+	bool parsed;
 
 	if (state->hook == NF_INET_LOCAL_OUT)
 		pkt.dir = COAPSEC_DIR_OUT;
@@ -155,9 +156,18 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 		pkt.dir = COAPSEC_DIR_FWD;
 	/* nf_hook() holds rcu_read_lock(). */
 	f = rcu_dereference(cn->filter);
-	if (!f || coapsec_filter_pass(f, skb, state->pf, pkt.dir))
+	if (!f)
 		return NF_ACCEPT;
-	if (!coapsec_pkt_parse(skb, family, &pkt)) {
+	switch (coapsec_filter_pass(f, skb, state->pf, pkt.dir, &pkt)) {
+	case COAPSEC_FILTER_PASS:
+		return NF_ACCEPT;
+	case COAPSEC_FILTER_MAYBE_FILLED:
+		parsed = coapsec_pkt_udp(skb, &pkt);
+		break;
+	default:
+		parsed = coapsec_pkt_parse(skb, family, &pkt);
+	}
+	if (!parsed) {
 		/* Errors quoting what we decrypted, leaving or crossing. */
 		if (pkt.dir != COAPSEC_DIR_IN &&
 		    coapsec_exchange_in_use(state->net) &&
@@ -169,12 +179,13 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
 	pkt.ifindex = dev ? dev->ifindex : 0;
 
-	/* The per-CPU scratch and counters need BHs off. */
-	rcu_read_lock();
+	/*
+	 * The per-CPU scratch and counters need BHs off; nf_hook() holds
+	 * the RCU read lock the lookups need.
+	 */
 	local_bh_disable();
 	verdict = coapsec_udp(skb, &pkt);
 	local_bh_enable();
-	rcu_read_unlock();
 	return verdict;
 }
 

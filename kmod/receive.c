@@ -84,17 +84,18 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 				     const struct oscore_binding *request)
 {
 	struct oscore_rx *rx = &s->rx;
+	const struct oscore_ctx *octx;
 	bool piv = rx->opt.piv_len;
 	bool replay;
 	int err;
 
 	replay = piv && coapsec_replay_check(rcp, rx->seq);
-	coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
-	err = oscore_unprotect_begin(&s->octx, request, rx);
+	octx = coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
+	err = oscore_unprotect_begin(octx, request, rx);
 	if (err)
 		return COAPSEC_STAT_MALFORMED;
 	rx->req.priv = s;
-	err = oscore_unprotect_finish(rx, s->octx.ops->decrypt(&rx->req),
+	err = oscore_unprotect_finish(rx, octx->ops->decrypt(&rx->req),
 				      &s->msg);
 	if (err)
 		coapsec_wipe(s);
@@ -315,6 +316,7 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_net *cn = coapsec_net(pkt->net);
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool verify = coapsec_verifies(action);
+	const struct coap_msg *m = &s->rx.outer;
 	struct coapsec_exchange ex;
 	u8 *msg;
 	int err;
@@ -322,28 +324,28 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	/* Decided on the header and token alone, before anything can fail. */
 	if (!verify)
 		verify = coapsec_bound_answer(skb, pkt);
+	/* Parsed once, as the outer message the OSCORE checks read too. */
 	msg = coapsec_skb_msg(skb, pkt);
-	if (!msg || coap_parse(msg, pkt->len, &s->msg)) {
+	if (!msg || coap_parse(msg, pkt->len, &s->rx.outer)) {
 		if (!verify)
 			return NF_ACCEPT;
 		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
 
-	if (!coap_has_option(&s->msg, COAP_OPT_OSCORE)) {
+	if (!coap_has_option(m, COAP_OPT_OSCORE)) {
 		/* Empty messages are never protected (§4.2). */
-		if (s->msg.code == COAP_CODE_EMPTY)
+		if (m->code == COAP_CODE_EMPTY)
 			return NF_ACCEPT;
 		if (action == COAPSEC_ACTION_REQUIRE) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
-		if (COAP_CODE_CLASS(s->msg.code) == 0 &&
+		if (COAP_CODE_CLASS(m->code) == 0 &&
 		    (action == COAPSEC_ACTION_VERIFY ||
 		     (!action && coapsec_request_guarded(pkt))) &&
-		    coapsec_record_plain_request(pkt, s->msg.token,
-						 s->msg.token_len,
-						 coapsec_registers(&s->msg))) {
+		    coapsec_record_plain_request(pkt, m->token, m->token_len,
+						 coapsec_registers(m))) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
@@ -352,15 +354,15 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		 * is one from a peer that a protect policy covers, once its
 		 * request's entry is gone (plain requests to it leave one).
 		 */
-		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
-		    coapsec_plain_answer_refused(pkt, &s->msg)) {
+		if (COAP_CODE_CLASS(m->code) != 0 &&
+		    coapsec_plain_answer_refused(pkt, m)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
 		return fwd ? coapsec_send(skb, pkt, 0, NULL) : NF_ACCEPT;
 	}
 
-	err = oscore_unprotect_parse(msg, pkt->len, &s->rx);
+	err = oscore_unprotect_outer(&s->rx);
 	if (err) {
 		if (!verify)
 			return NF_ACCEPT;
@@ -372,8 +374,8 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 				NF_ACCEPT;
 
 	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
-					  pkt->sport, pkt->dport, s->rx.outer.token,
-					  s->rx.outer.token_len, &ex)) {
+					  pkt->sport, pkt->dport, m->token,
+					  m->token_len, &ex)) {
 		if (!verify)
 			return NF_ACCEPT;
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);

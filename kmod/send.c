@@ -327,6 +327,7 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	struct coapsec_net *cn = coapsec_net(pkt->net);
 	const struct coap_msg *m = &s->msg;
 	unsigned int tag = ctx->alg->tag_len, keep;
+	const struct oscore_ctx *octx;
 	struct oscore_binding binding;
 	struct coapsec_exchange ex;
 	int head, len, err;
@@ -336,10 +337,9 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	if (coapsec_send_seq(cn, ctx, reuse_nonce, &seq))
 		return NF_DROP;
 
-	coapsec_oscore_ctx(&s->octx, ctx,
-			   ctx->n_recipients ? &ctx->recipients[0] : NULL);
+	octx = coapsec_oscore_ctx(&s->octx, ctx, NULL);
 	s->req.priv = s;
-	head = oscore_protect_head(&s->octx, m, seq, request, s->out,
+	head = oscore_protect_head(octx, m, seq, request, s->out,
 				   sizeof(s->out), &s->req, &binding, &start);
 	if (head == -CODEC_EPROTECTED && !bound) {
 		/*
@@ -371,7 +371,7 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	}
 	/* The plaintext is in the skb now: encrypted, or dropped with it. */
 	s->req.buf = coapsec_pkt_msg(skb, pkt) + start;
-	err = s->octx.ops->encrypt(&s->req);
+	err = octx->ops->encrypt(&s->req);
 	if (err) {
 		coapsec_count(cn, ctx, coapsec_protect_failure(err));
 		return NF_DROP;

@@ -35,6 +35,14 @@ struct coapsec_pkt {
  */
 bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
 
+/*
+ * The end of coapsec_pkt_parse(), for a @pkt whose family, addresses,
+ * fragment, multicast and udp_off are filled already and whose UDP
+ * header lies in the linear part (the filter's first look found it
+ * there): ports, mark and the message's length.  As coapsec_pkt_parse().
+ */
+bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt);
+
 /* The CoAP header's code and the token: what binds an answer to its request. */
 struct coapsec_head {
 	u8 code;

@@ -61,12 +61,19 @@ int coap_parse_options(const u8 *buf, size_t len, struct coap_option *opts,
 		delta = buf[pos] >> 4;
 		olen = buf[pos] & 0x0f;
 		pos++;
-		err = coap_read_ext(buf, len, &pos, &delta, CODEC_EDELTA);
-		if (err)
-			return err;
-		err = coap_read_ext(buf, len, &pos, &olen, CODEC_ELENGTH);
-		if (err)
-			return err;
+		/* Most options need neither extension: no call for them. */
+		if (delta >= COAP_OPT_EXT8) {
+			err = coap_read_ext(buf, len, &pos, &delta,
+					    CODEC_EDELTA);
+			if (err)
+				return err;
+		}
+		if (olen >= COAP_OPT_EXT8) {
+			err = coap_read_ext(buf, len, &pos, &olen,
+					    CODEC_ELENGTH);
+			if (err)
+				return err;
+		}
 		number += delta;
 		if (number > COAP_MAX_OPT_NUM)
 			return -CODEC_EOPTNUM;

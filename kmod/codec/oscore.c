@@ -50,16 +50,22 @@ void oscore_nonce(const struct oscore_ctx *ctx, const u8 *id, size_t id_len,
 		  const u8 *piv, size_t piv_len, u8 *nonce)
 {
 	size_t n = ctx->alg->nonce_len, i;
+	u8 *at;
 
-	/* S, ID_PIV left-padded to nonce_len - 6, Partial IV padded to 5 */
-	memset(nonce, 0, n);
-	nonce[0] = id_len;
-	if (id_len)
-		memcpy(nonce + n - OSCORE_PIV_MAX_LEN - id_len, id, id_len);
-	if (piv_len)
-		memcpy(nonce + n - piv_len, piv, piv_len);
+	/*
+	 * S, ID_PIV left-padded to nonce_len - 6, Partial IV padded to 5,
+	 * XORed into the Common IV byte by byte: a few bytes each, fewer
+	 * instructions than clearing and copying per packet.
+	 */
 	for (i = 0; i < n; i++)
-		nonce[i] ^= ctx->common_iv[i];
+		nonce[i] = ctx->common_iv[i];
+	nonce[0] ^= id_len;
+	at = nonce + n - OSCORE_PIV_MAX_LEN - id_len;
+	for (i = 0; i < id_len; i++)
+		at[i] ^= id[i];
+	at = nonce + n - piv_len;
+	for (i = 0; i < piv_len; i++)
+		at[i] ^= piv[i];
 }
 
 /*
@@ -428,13 +434,20 @@ int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
 
 int oscore_unprotect_parse(u8 *pkt, size_t len, struct oscore_rx *rx)
 {
-	const struct coap_option *oscore = NULL;
-	unsigned int i;
 	int err;
 
 	err = coap_parse(pkt, len, &rx->outer);
 	if (err)
 		return err;
+	return oscore_unprotect_outer(rx);
+}
+
+int oscore_unprotect_outer(struct oscore_rx *rx)
+{
+	const struct coap_option *oscore = NULL;
+	unsigned int i;
+	int err;
+
 	for (i = 0; i < rx->outer.num_opts; i++) {
 		const struct coap_option *o = &rx->outer.opts[i];
 

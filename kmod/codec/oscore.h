@@ -200,6 +200,13 @@ int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
 int oscore_unprotect_parse(u8 *pkt, size_t len, struct oscore_rx *rx);
 
 /*
+ * oscore_unprotect_parse() for a message already parsed into rx->outer
+ * (coap_parse() of the writable buffer): the OSCORE option and the
+ * outer code, without parsing the message again.
+ */
+int oscore_unprotect_outer(struct oscore_rx *rx);
+
+/*
  * Checks @rx against @ctx (kid, kid context, Partial IV presence) and
  * prepares rx->req.  A response needs the binding of its @request.
  */
