@@ -12,6 +12,7 @@
 #include <linux/scatterlist.h>
 
 #include "codec/oscore.h"
+#include "exchange.h"
 
 struct coapsec_context;
 struct coapsec_recipient;
@@ -32,6 +33,8 @@ struct coapsec_scratch {
 	struct coap_msg msg;
 	struct oscore_rx rx;
 	struct oscore_aead_req req;
+	struct oscore_layout layout;	/* protect's (send.c) */
+	struct coapsec_exchange ex;	/* the entry a message records */
 	struct oscore_ctx octx;
 	struct scatterlist sg[2];
 	u8 iv[16];

@@ -59,15 +59,16 @@ void coapsec_exchange_table_destroy(struct coapsec_net *cn)
 	cn->exchanges = NULL;
 }
 
-static struct coapsec_exchange_table *coapsec_exchange_table(struct net *net)
+static struct coapsec_exchange_table *
+coapsec_exchange_table(struct coapsec_net *cn)
 {
 	/* Pairs with the release in coapsec_exchange_table_create(). */
-	return smp_load_acquire(&coapsec_net(net)->exchanges);
+	return smp_load_acquire(&cn->exchanges);
 }
 
-bool coapsec_exchange_in_use(struct net *net)
+bool coapsec_exchange_in_use(struct coapsec_net *cn)
 {
-	return READ_ONCE(coapsec_net(net)->exchanges);
+	return READ_ONCE(cn->exchanges);
 }
 
 /*
@@ -262,9 +263,10 @@ static unsigned long coapsec_exchange_deadline(u32 seconds)
 	return jiffies + delta ?: 1;
 }
 
-int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
+int coapsec_exchange_add(struct coapsec_net *cn,
+			 const struct coapsec_exchange *ex)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange *slot;
 	struct coapsec_exchange_bucket *b;
 	bool evicted;
@@ -311,12 +313,12 @@ out:
 	return ret;
 }
 
-int coapsec_exchange_find(struct net *net, u8 role, u8 family,
+int coapsec_exchange_find(struct coapsec_net *cn, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
 			  __be16 lport, const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
 	struct coapsec_exchange *e;
 	u32 hash;
@@ -335,29 +337,29 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
 	return e ? 0 : -ENOENT;
 }
 
-int coapsec_exchange_find_request(struct net *net, u8 family,
+int coapsec_exchange_find_request(struct coapsec_net *cn, u8 family,
 				  const struct in6_addr *peer, __be16 port,
 				  __be16 lport, const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex)
 {
 	static const struct in6_addr any_member;
 
-	if (!coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family, peer,
+	if (!coapsec_exchange_find(cn, COAPSEC_EXCHANGE_CLIENT, family, peer,
 				   port, lport, token, token_len, ex))
 		return 0;
-	return coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family,
+	return coapsec_exchange_find(cn, COAPSEC_EXCHANGE_CLIENT, family,
 				     &any_member, port, lport, token,
 				     token_len, ex);
 }
 
-int coapsec_exchange_answer(struct net *net, u8 family,
+int coapsec_exchange_answer(struct coapsec_net *cn, u8 family,
 			    const struct in6_addr *peer, __be16 port,
 			    __be16 lport, const u8 *token, u8 token_len,
 			    bool notification,
 			    u32 extend, struct coapsec_exchange *ex,
 			    bool *reuse_nonce)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
 	struct coapsec_exchange *e;
 	u32 hash;
@@ -432,10 +434,11 @@ static int coapsec_exchange_consume(struct coapsec_exchange *e,
 	return 0;
 }
 
-int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex,
+int coapsec_exchange_answered(struct coapsec_net *cn,
+			      const struct coapsec_exchange *ex,
 			      const struct coapsec_answer *answer)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
 	unsigned int i;
 	int err = -EALREADY;
@@ -460,12 +463,12 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
 	return err;
 }
 
-struct coapsec_context *coapsec_exchange_context(struct net *net,
+struct coapsec_context *coapsec_exchange_context(struct coapsec_net *cn,
 						 const struct coapsec_exchange *ex)
 {
 	struct coapsec_context *ctx, *prev;
 
-	ctx = coapsec_context_lookup(coapsec_net(net), ex->ctx_id);
+	ctx = coapsec_context_lookup(cn, ex->ctx_id);
 	if (!ctx || ctx->gen == ex->ctx_gen)
 		return ctx;
 	prev = rcu_dereference(ctx->previous);

@@ -99,14 +99,15 @@ void coapsec_exchange_table_destroy(struct coapsec_net *cn);
  * up an answered or expired entry first.  0, -EEXIST, or 1 when a live
  * entry had to be evicted.
  */
-int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex);
+int coapsec_exchange_add(struct coapsec_net *cn,
+			 const struct coapsec_exchange *ex);
 
 /*
  * Finds the exchange for @role with the peer @peer/@port, this side's
  * port @lport (so that two sockets' exchanges never mix) and @token, and
  * copies it to @ex.  0 or -ENOENT.
  */
-int coapsec_exchange_find(struct net *net, u8 role, u8 family,
+int coapsec_exchange_find(struct coapsec_net *cn, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
 			  __be16 lport, const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex);
@@ -115,7 +116,7 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
  * The client exchange that a response from @peer/@port answers: its
  * unicast request's, else its group request's.  As coapsec_exchange_find().
  */
-int coapsec_exchange_find_request(struct net *net, u8 family,
+int coapsec_exchange_find_request(struct coapsec_net *cn, u8 family,
 				  const struct in6_addr *peer, __be16 port,
 				  __be16 lport, const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex);
@@ -127,7 +128,7 @@ int coapsec_exchange_find_request(struct net *net, u8 family,
  * no notification; whatever the answer, the nonce is spent from here on.
  * A notification extends the exchange by @extend seconds.  0 or -ENOENT.
  */
-int coapsec_exchange_answer(struct net *net, u8 family,
+int coapsec_exchange_answer(struct coapsec_net *cn, u8 family,
 			    const struct in6_addr *peer, __be16 port,
 			    __be16 lport, const u8 *token, u8 token_len,
 			    bool notification,
@@ -162,7 +163,8 @@ struct coapsec_answer {
  * without.  0, or -EALREADY for an answer that is a replay or older than
  * the freshest notification.
  */
-int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex,
+int coapsec_exchange_answered(struct coapsec_net *cn,
+			      const struct coapsec_exchange *ex,
 			      const struct coapsec_answer *answer);
 
 /*
@@ -170,11 +172,11 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
  * ID, or the previous one during a rekey's grace period; matched by
  * generation, never by address.  Under rcu_read_lock().
  */
-struct coapsec_context *coapsec_exchange_context(struct net *net,
+struct coapsec_context *coapsec_exchange_context(struct coapsec_net *cn,
 						 const struct coapsec_exchange *ex);
 
 /* Whether @net has ever had a context (and so may have exchanges). */
-bool coapsec_exchange_in_use(struct net *net);
+bool coapsec_exchange_in_use(struct coapsec_net *cn);
 
 /*
  * Whether @cn's table holds a live exchange that binds protection (not a

@@ -51,7 +51,7 @@ static unsigned int coapsec_unhandled(struct sk_buff *skb,
 		why = COAPSEC_STAT_FRAGMENTS;
 	else if (skb_is_gso(skb))
 		why = COAPSEC_STAT_GSO;
-	coapsec_count(coapsec_net(pkt->net), ctx, why);
+	coapsec_count(pkt->cn, ctx, why);
 	if (why == COAPSEC_STAT_TOO_BIG && pkt->dir == COAPSEC_DIR_OUT)
 		return NF_DROP_ERR(-EMSGSIZE);
 	return NF_DROP;
@@ -75,7 +75,7 @@ static unsigned int coapsec_bypass(struct sk_buff *skb,
 	if (pkt->dir != COAPSEC_DIR_OUT && coapsec_request_guarded(pkt) &&
 	    coapsec_record_plain_request(pkt, head.token, head.token_len,
 					 true)) {
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_POLICY_DROPS);
 		return NF_DROP;
 	}
@@ -96,7 +96,7 @@ static unsigned int coapsec_to_agent(struct sk_buff *skb,
 {
 	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
 		return coapsec_unhandled(skb, pkt, COAPSEC_ACTION_QUEUE, NULL);
-	return coapsec_queue_verdict(coapsec_net(pkt->net), queue);
+	return coapsec_queue_verdict(pkt->cn, queue);
 }
 
 static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
@@ -105,11 +105,11 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	u16 queue = 0;
 	int action;
 
-	action = coapsec_policy_match(pkt->net, pkt->family, pkt->dir,
+	action = coapsec_policy_match(pkt->cn, pkt->family, pkt->dir,
 				      &pkt->saddr, &pkt->daddr, pkt->dport,
 				      pkt->ifindex, pkt->mark, &ctx, &queue);
 	if (action == COAPSEC_ACTION_QUEUE) {
-		if (!coapsec_exchange_in_use(pkt->net) ||
+		if (!coapsec_exchange_in_use(pkt->cn) ||
 		    !coapsec_bound_answer(skb, pkt))
 			return coapsec_to_agent(skb, pkt, queue);
 		action = 0;
@@ -120,12 +120,12 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	 */
 	if (action == COAPSEC_ACTION_BYPASS) {
 		/* It exempts requests, never an answer bound to protection. */
-		if (!coapsec_exchange_in_use(pkt->net))
+		if (!coapsec_exchange_in_use(pkt->cn))
 			return NF_ACCEPT;
 		if (!coapsec_bound_answer(skb, pkt))
 			return coapsec_bypass(skb, pkt);
 		action = 0;
-	} else if (!action && !coapsec_exchange_in_use(pkt->net)) {
+	} else if (!action && !coapsec_exchange_in_use(pkt->cn)) {
 		return NF_ACCEPT;
 	}
 	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
@@ -170,12 +170,13 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	if (!parsed) {
 		/* Errors quoting what we decrypted, leaving or crossing. */
 		if (pkt.dir != COAPSEC_DIR_IN &&
-		    coapsec_exchange_in_use(state->net) &&
+		    coapsec_exchange_in_use(cn) &&
 		    coapsec_icmp_scrub(skb, family))
 			return NF_DROP;
 		return NF_ACCEPT;
 	}
 	pkt.net = state->net;
+	pkt.cn = cn;
 	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
 	pkt.ifindex = dev ? dev->ifindex : 0;
 

@@ -174,12 +174,12 @@ static int coapsec_policy_decide(struct coapsec_net *cn, u8 family, u8 dir,
 	return 0;
 }
 
-int coapsec_policy_match(struct net *net, u8 family, u8 dir,
+int coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
 			 int ifindex, u32 mark, struct coapsec_context **ctx,
 			 u16 *queue)
 {
-	return coapsec_policy_decide(coapsec_net(net), family, dir, saddr,
+	return coapsec_policy_decide(cn, family, dir, saddr,
 				     daddr, dport, ifindex, mark, ctx, queue);
 }
 
@@ -201,11 +201,10 @@ bool coapsec_policy_dst_group(const struct coapsec_policy *pol)
 	return ipv6_addr_is_multicast(&pol->dst);
 }
 
-bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
+bool coapsec_policy_protects(struct coapsec_net *cn, u8 family, u8 dir,
 			     const void *saddr, const void *daddr,
 			     __be16 dport)
 {
-	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 
@@ -222,10 +221,9 @@ bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
 	return false;
 }
 
-bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
+bool coapsec_policy_guards(struct coapsec_net *cn, u8 family, u8 dir,
 			   const void *saddr, const void *daddr, __be16 dport)
 {
-	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 

@@ -47,7 +47,7 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 				    struct coapsec_scratch *s,
 				    struct coapsec_context *ctx)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct coap_msg *m = &s->msg;
 	const u8 *msg = coapsec_pkt_msg(skb, pkt);
 	unsigned int keep;
@@ -138,9 +138,9 @@ int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
 
 	coapsec_server_exchange(&ex, pkt, token, token_len, observe);
 	ex.flags |= COAPSEC_EXCHANGE_F_PLAIN;
-	err = coapsec_exchange_add(pkt->net, &ex);
+	err = coapsec_exchange_add(pkt->cn, &ex);
 	if (err > 0)
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_EVICTIONS);
 	/* No table yet (no context ever): nothing to protect either. */
 	return err == -EEXIST || err == -ENOSPC ? err : 0;
@@ -161,11 +161,11 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 					    struct coapsec_pkt *pkt,
 					    struct coapsec_scratch *s, u8 *msg)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp, *first, *last = NULL;
 	enum coapsec_stat why = COAPSEC_STAT_NO_CONTEXT;
-	struct coapsec_exchange ex;
+	struct coapsec_exchange *ex = &s->ex;
 	bool saved;
 	int err;
 
@@ -173,10 +173,10 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
-	first = coapsec_context_lookup_kid(pkt->net, o->kid_context,
-					   o->has_kid_context ?
-					   o->kid_context_len : 0,
-					   o->kid, o->kid_len);
+	first = __coapsec_context_lookup_kid(cn, o->kid_context,
+					     o->has_kid_context ?
+					     o->kid_context_len : 0,
+					     o->kid, o->kid_len);
 	if (!first) {
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
@@ -218,15 +218,15 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	}
 	rcp = last;
 
-	coapsec_server_exchange(&ex, pkt, s->msg.token, s->msg.token_len,
+	coapsec_server_exchange(ex, pkt, s->msg.token, s->msg.token_len,
 				coapsec_registers(&s->msg));
-	ex.ctx_id = rcp->ctx->id;
-	ex.ctx_gen = rcp->ctx->gen;
+	ex->ctx_id = rcp->ctx->id;
+	ex->ctx_gen = rcp->ctx->gen;
 	/* Every member answers a group request: none takes its nonce. */
 	if (pkt->multicast)
-		ex.flags |= COAPSEC_EXCHANGE_F_KEEP;
-	ex.binding = s->rx.binding;
-	err = coapsec_exchange_add(pkt->net, &ex);
+		ex->flags |= COAPSEC_EXCHANGE_F_KEEP;
+	ex->binding = s->rx.binding;
+	err = coapsec_exchange_add(pkt->cn, ex);
 	if (err < 0) {
 		/*
 		 * Another context's exchange with this address, port and
@@ -246,14 +246,14 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 					     struct coapsec_scratch *s,
 					     struct coapsec_exchange *ex)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp = NULL;
 	struct coapsec_answer answer;
 	struct coapsec_context *ctx;
 	enum coapsec_stat why;
 
-	ctx = coapsec_exchange_context(pkt->net, ex);
+	ctx = coapsec_exchange_context(pkt->cn, ex);
 	if (ctx && !o->has_kid && ctx->n_recipients)
 		rcp = &ctx->recipients[0];
 	else if (ctx && o->has_kid)
@@ -277,7 +277,7 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	answer.has_piv = o->piv_len;
 	answer.seq = s->rx.seq;
 	answer.extend = coapsec_notification_life(&s->msg);
-	if (coapsec_exchange_answered(pkt->net, ex, &answer)) {
+	if (coapsec_exchange_answered(pkt->cn, ex, &answer)) {
 		coapsec_wipe(s);
 		coapsec_report(cn, rcp, COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
@@ -297,7 +297,7 @@ static bool coapsec_plain_answer_refused(const struct coapsec_pkt *pkt,
 	struct coapsec_answer answer = {};
 	struct coapsec_exchange ex;
 
-	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
+	if (coapsec_exchange_find_request(pkt->cn, pkt->family, &pkt->saddr,
 					  pkt->sport, pkt->dport, m->token,
 					  m->token_len, &ex))
 		return coapsec_answer_protected(pkt);
@@ -306,18 +306,41 @@ static bool coapsec_plain_answer_refused(const struct coapsec_pkt *pkt,
 	answer.notification = COAP_CODE_CLASS(m->code) == 2 &&
 			      coap_has_option(m, COAP_OPT_OBSERVE);
 	answer.extend = coapsec_notification_life(m);
-	coapsec_exchange_answered(pkt->net, &ex, &answer);
+	coapsec_exchange_answered(pkt->cn, &ex, &answer);
 	return false;
+}
+
+/* An OSCORE answer: to a request this host protected, or not ours. */
+static noinline unsigned int coapsec_receive_answer(struct sk_buff *skb,
+						    struct coapsec_pkt *pkt,
+						    struct coapsec_scratch *s,
+						    bool verify)
+{
+	const struct coap_msg *m = &s->rx.outer;
+	struct coapsec_exchange ex;
+
+	if (coapsec_exchange_find_request(pkt->cn, pkt->family, &pkt->saddr,
+					  pkt->sport, pkt->dport, m->token,
+					  m->token_len, &ex)) {
+		if (!verify)
+			return NF_ACCEPT;
+		coapsec_count(pkt->cn, NULL,
+			      COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	/* The answer to a plain request: the application's to judge. */
+	if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
+		return NF_ACCEPT;
+	return coapsec_receive_response(skb, pkt, s, &ex);
 }
 
 unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			     int action, bool fwd)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool verify = coapsec_verifies(action);
 	const struct coap_msg *m = &s->rx.outer;
-	struct coapsec_exchange ex;
 	u8 *msg;
 	int err;
 
@@ -372,17 +395,5 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	if (s->rx.is_request)
 		return verify ? coapsec_receive_request(skb, pkt, s, msg) :
 				NF_ACCEPT;
-
-	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
-					  pkt->sport, pkt->dport, m->token,
-					  m->token_len, &ex)) {
-		if (!verify)
-			return NF_ACCEPT;
-		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
-		return NF_DROP;
-	}
-	/* The answer to a plain request: the application's to judge. */
-	if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
-		return NF_ACCEPT;
-	return coapsec_receive_response(skb, pkt, s, &ex);
+	return coapsec_receive_answer(skb, pkt, s, verify);
 }

@@ -110,15 +110,23 @@ int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
 		     struct coapsec_head *head)
 {
 	unsigned int off = pkt->udp_off + sizeof(struct udphdr);
-	u8 hdr[4];
+	const u8 *hdr, *token;
+	u8 _hdr[4];
 
-	if (skb_copy_bits(skb, off, hdr, sizeof(hdr)))
+	/* Read in place where the skb is linear there: no call. */
+	hdr = skb_header_pointer(skb, off, sizeof(_hdr), _hdr);
+	if (!hdr)
 		return -EINVAL;
 	head->code = hdr[1];
 	head->token_len = hdr[0] & 0x0f;
-	if (hdr[0] >> 6 != 1 || head->token_len > sizeof(head->token) ||
-	    skb_copy_bits(skb, off + sizeof(hdr), head->token, head->token_len))
+	if (hdr[0] >> 6 != 1 || head->token_len > sizeof(head->token))
 		return -EINVAL;
+	token = skb_header_pointer(skb, off + sizeof(_hdr), head->token_len,
+				   head->token);
+	if (!token)
+		return -EINVAL;
+	if (token != head->token)
+		memcpy(head->token, token, head->token_len);
 	return 0;
 }
 

@@ -13,10 +13,12 @@
 #include <linux/types.h>
 #include <linux/udp.h>
 
+struct coapsec_net;
 struct net;
 
 struct coapsec_pkt {
 	struct net *net;
+	struct coapsec_net *cn;		/* @net's state, from the hook */
 	u8 family;			/* AF_INET, AF_INET6 */
 	u8 dir;				/* COAPSEC_DIR_* */
 	bool fragment;			/* an IP fragment (ports: first only) */

@@ -401,20 +401,16 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 int oscore_protect_head(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			u64 seq, const struct oscore_binding *request,
 			u8 *out, size_t cap, struct oscore_aead_req *req,
-			struct oscore_binding *binding, size_t *start)
+			struct oscore_binding *binding, struct oscore_layout *l)
 {
-	struct oscore_layout l;
 	int len, err;
 
 	len = oscore_layout(ctx, m, seq, request, false, 0, false, out, cap,
-			    &l);
+			    l);
 	if (len < 0)
 		return len;
-	err = oscore_protect_req(ctx, &l, out, req, binding);
-	if (err)
-		return err;
-	*start = l.start;
-	return len;
+	err = oscore_protect_req(ctx, l, out, req, binding);
+	return err ? err : len;
 }
 
 int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
