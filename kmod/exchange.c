@@ -263,6 +263,19 @@ static unsigned long coapsec_exchange_deadline(u32 seconds)
 	return jiffies + delta ?: 1;
 }
 
+/*
+ * The packet path runs in softirq or with BHs off (the hooks), the only
+ * caller of what follows: a plain spin_lock() is enough, and cheaper
+ * than disabling BHs again per lookup.  The table's walk from process
+ * context (coapsec_exchange_bound_live()) takes the lock with BHs off.
+ */
+static void coapsec_bucket_lock(struct coapsec_exchange_bucket *b)
+	__acquires(&b->lock)
+{
+	lockdep_assert_in_softirq();
+	spin_lock(&b->lock);
+}
+
 int coapsec_exchange_add(struct coapsec_net *cn,
 			 const struct coapsec_exchange *ex)
 {
@@ -278,7 +291,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
 				     ex->lport, ex->token, ex->token_len);
 	b = coapsec_exchange_bucket(t, hash);
-	spin_lock_bh(&b->lock);
+	coapsec_bucket_lock(b);
 	/* The same exchange again, else a free way, else the oldest. */
 	slot = coapsec_exchange_way(b, hash, ex->role, ex->family, &ex->peer,
 				    ex->port, ex->lport, ex->token,
@@ -309,7 +322,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 	slot->hash = hash;
 	slot->expires = coapsec_exchange_deadline(COAPSEC_EXCHANGE_LIFETIME);
 out:
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return ret;
 }
 
@@ -328,12 +341,12 @@ int coapsec_exchange_find(struct coapsec_net *cn, u8 role, u8 family,
 	hash = coapsec_exchange_hash(t, role, peer, port, lport, token,
 				     token_len);
 	b = coapsec_exchange_bucket(t, hash);
-	spin_lock_bh(&b->lock);
+	coapsec_bucket_lock(b);
 	e = coapsec_exchange_way(b, hash, role, family, peer, port, lport,
 				 token, token_len);
 	if (e)
 		*ex = *e;
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return e ? 0 : -ENOENT;
 }
 
@@ -369,7 +382,7 @@ int coapsec_exchange_answer(struct coapsec_net *cn, u8 family,
 	hash = coapsec_exchange_hash(t, COAPSEC_EXCHANGE_SERVER, peer, port,
 				     lport, token, token_len);
 	b = coapsec_exchange_bucket(t, hash);
-	spin_lock_bh(&b->lock);
+	coapsec_bucket_lock(b);
 	e = coapsec_exchange_way(b, hash, COAPSEC_EXCHANGE_SERVER, family, peer,
 				 port, lport, token, token_len);
 	if (e) {
@@ -382,7 +395,7 @@ int coapsec_exchange_answer(struct coapsec_net *cn, u8 family,
 			e->expires = coapsec_exchange_deadline(extend);
 		*ex = *e;
 	}
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return e ? 0 : -ENOENT;
 }
 
@@ -449,7 +462,7 @@ int coapsec_exchange_answered(struct coapsec_net *cn,
 	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
 				     ex->lport, ex->token, ex->token_len);
 	b = coapsec_exchange_bucket(t, hash);
-	spin_lock_bh(&b->lock);
+	coapsec_bucket_lock(b);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		struct coapsec_exchange *e = &b->way[i];
 
@@ -459,7 +472,7 @@ int coapsec_exchange_answered(struct coapsec_net *cn,
 			break;
 		}
 	}
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return err;
 }
 

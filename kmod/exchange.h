@@ -90,7 +90,9 @@ int coapsec_exchange_table_create(struct coapsec_net *cn);
 void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 
 /*
- * Records @ex in @net's table.  A client entry replaces one with the same
+ * The packet path's calls below run in softirq or with BHs off.
+ *
+ * Records @ex in @cn's table.  A client entry replaces one with the same
  * key.  A server entry replaces only one of the same context ID (its
  * rekeys included; 0 for plain requests): a request that another context
  * verified, or a plain one, while an exchange with the same address, port

@@ -181,9 +181,12 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	pkt.ifindex = dev ? dev->ifindex : 0;
 
 	/*
-	 * The per-CPU scratch and counters need BHs off; nf_hook() holds
-	 * the RCU read lock the lookups need.
+	 * The per-CPU scratch, counters and table locks need BHs off:
+	 * LOCAL_IN and FORWARD run in softirq already, LOCAL_OUT mostly not.
+	 * nf_hook() holds the RCU read lock the lookups need.
 	 */
+	if (in_softirq())
+		return coapsec_udp(skb, &pkt);
 	local_bh_disable();
 	verdict = coapsec_udp(skb, &pkt);
 	local_bh_enable();
