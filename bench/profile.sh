@@ -84,5 +84,10 @@ perf report -q -i "$TMP/perf.data" --stdio --no-children --sort dso \
 	> "$OUT/profile-$WHAT-dso.txt" 2>/dev/null
 echo "samples every $PERIOD instructions, $COUNT messages" \
 	>> "$OUT/profile-$WHAT-dso.txt"
+# PROFILE_ANNOTATE=sym,...: where in those functions (from /proc/kcore).
+for sym in ${PROFILE_ANNOTATE//,/ }; do
+	perf annotate -q -i "$TMP/perf.data" --stdio "$sym" \
+		> "$OUT/annotate-$sym.txt" 2>&1 || true
+done
 head -n 60 "$OUT/profile-$WHAT.txt"
 cat "$OUT/profile-$WHAT-dso.txt"

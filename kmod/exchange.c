@@ -194,64 +194,50 @@ static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
 }
 
 /*
- * The way a full bucket gives up: the oldest of the least worth keeping,
- * among those of rank @rank at most (every rank when @rank is 3), or of
- * rank @rank only.  @ranks: each way's.
- */
-static struct coapsec_exchange *
-coapsec_exchange_victim(struct coapsec_exchange_bucket *b, const u8 *ranks,
-			unsigned int rank, bool only_rank)
-{
-	struct coapsec_exchange *victim = NULL, *e;
-	unsigned int i, r, vr = 0;
-
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		e = &b->way[i];
-		r = ranks[i];
-		if (r > rank || (only_rank && r != rank))
-			continue;
-		if (!victim || r < vr ||
-		    (r == vr && time_before(e->expires, victim->expires))) {
-			victim = e;
-			vr = r;
-		}
-	}
-	return victim;
-}
-
-/*
  * Where a new entry goes: a free way, else the oldest of the least worth
  * keeping, never one worth more than the new one, so that a flood of
  * plain requests pushes out no protected exchange and no plain request
  * of this host's.  Protected exchanges keep one way free of them, so
- * that plain requests always find room.  NULL: none (the request is
- * dropped); *@evicted: a live entry goes.  Each way's rank and liveness
- * are worked out once.
+ * that plain requests always find room: a protected one, when the others
+ * hold protected exchanges that wait, takes the oldest of those (any way
+ * of rank 3, live or not).  NULL: none (the request is dropped);
+ * *@evicted: a live entry goes.  One pass over the ways.
  */
 static struct coapsec_exchange *
 coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 		      const struct coapsec_exchange *ex, bool *evicted)
 {
-	unsigned int rank = coapsec_exchange_rank(ex), i, n = 0, free = 0;
-	u8 ranks[COAPSEC_EXCHANGE_WAYS];
-	bool live;
+	struct coapsec_exchange *free = NULL, *old3 = NULL, *victim = NULL, *e;
+	unsigned int rank = coapsec_exchange_rank(ex), i, r, vr = 0, n = 0;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		live = coapsec_exchange_live(&b->way[i]);
-		ranks[i] = coapsec_exchange_rank(&b->way[i]);
-		/* How many ways hold protected exchanges that wait. */
-		n += live && ranks[i] == 3;
-		if (!live && !free)
-			free = i + 1;
+		e = &b->way[i];
+		r = coapsec_exchange_rank(e);
+		if (!coapsec_exchange_live(e)) {
+			if (!free)
+				free = e;
+		} else if (r == 3) {
+			n++;
+		}
+		/* The oldest of rank 3, for a protected exchange. */
+		if (r == 3 && (!old3 || time_before(e->expires, old3->expires)))
+			old3 = e;
+		/* The oldest of the least rank up to the new one's. */
+		if (r <= rank && (!victim || r < vr ||
+				  (r == vr &&
+				   time_before(e->expires, victim->expires)))) {
+			victim = e;
+			vr = r;
+		}
 	}
 	*evicted = true;
 	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1)
-		return coapsec_exchange_victim(b, ranks, 3, true);
+		return old3;
 	if (free) {
 		*evicted = false;
-		return &b->way[free - 1];
+		return free;
 	}
-	return coapsec_exchange_victim(b, ranks, rank, false);
+	return victim;
 }
 
 static unsigned long coapsec_exchange_deadline(u32 seconds)

@@ -260,7 +260,10 @@ static int oscore_layout(const struct oscore_ctx *ctx,
 		return -CODEC_ETKL;
 	if (m->num_opts > COAP_MAX_OPTIONS)
 		return -CODEC_ETOOMANY;
+	observe = false;
 	for (i = 0, outer = 1; i < m->num_opts; i++) {
+		if (m->opts[i].number == COAP_OPT_OBSERVE)
+			observe = true;
 		if (oscore_opt_outer_only(m->opts[i].number) ||
 		    m->opts[i].number == COAP_OPT_OBSERVE)
 			outer++;
@@ -319,7 +322,6 @@ static int oscore_layout(const struct oscore_ctx *ctx,
 	l->bound = request;
 
 	/* Outer header: POST / 2.04, FETCH / 2.05 with Observe (§4.2) */
-	observe = coap_has_option(m, COAP_OPT_OBSERVE);
 	pos = COAP_HDR_LEN + m->token_len;
 	if (cap < pos)
 		return -CODEC_ENOSPC;
