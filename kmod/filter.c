@@ -203,21 +203,21 @@ enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
 						u8 pf, u8 dir,
 						struct coapsec_pkt *pkt)
 {
+	/* Copies of headers skb_header_pointer() may need: not cleared. */
 	union {
 		struct iphdr v4;
 		struct ipv6hdr v6;
-	} _ip;
+	} _ip __uninitialized;
 	const struct coapsec_dir_filter *df;
-	enum coapsec_filter_verdict maybe;
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
 	const __be32 *saddr, *daddr;
 	const struct udphdr *uh;
-	struct udphdr _uh;
+	struct udphdr _uh __uninitialized;
 	bool v6 = pf == NFPROTO_IPV6, first_fragment, multicast;
 	unsigned int off;
 	const u8 *coap;
-	u8 _coap[2];
+	u8 _coap[2] __uninitialized;
 
 	if (!v6) {
 		iph = skb_header_pointer(skb, skb_network_offset(skb),
@@ -261,20 +261,20 @@ enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
 	if (!f->any_port && !coapsec_filter_port_named(f, uh->dest) &&
 	    !coapsec_filter_port_named(f, uh->source))
 		return COAPSEC_FILTER_PASS;
-	maybe = coapsec_filter_fill(skb, uh, &_uh, v6, saddr, daddr,
-				    first_fragment, multicast, off, pkt);
-
 	/* Only a request, whole, to one host, goes on from here. */
 	if (first_fragment || skb_is_gso(skb) || multicast)
-		return maybe;
+		goto maybe;
 	coap = skb_header_pointer(skb, off + sizeof(*uh), sizeof(_coap), _coap);
 	/* Version 1, a token of at most 8 bytes, code 0.01 to 0.31. */
 	if (!coap || coap[0] >> 6 != 1 || (coap[0] & 0x0f) > 8 ||
 	    !coap[1] || coap[1] >> 5)
-		return maybe;
+		goto maybe;
 	df = &f->dir[v6][dir - 1];
 	if (df->any || coapsec_addr_set_has(&df->dst, daddr, v6) ||
 	    coapsec_addr_set_has(&df->src, saddr, v6))
-		return maybe;
+		goto maybe;
 	return COAPSEC_FILTER_PASS;
+maybe:
+	return coapsec_filter_fill(skb, uh, &_uh, v6, saddr, daddr,
+				   first_fragment, multicast, off, pkt);
 }

@@ -144,7 +144,11 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	const struct coapsec_filter *f;
 	struct coapsec_net *cn = priv;
 	const struct net_device *dev;
-	struct coapsec_pkt pkt;
+	/*
+	 * Every field is set before it is read (the filter or
+	 * coapsec_pkt_parse(), then below): not cleared for every packet.
+	 */
+	struct coapsec_pkt pkt __uninitialized;
 	unsigned int verdict;
 	bool parsed;
 

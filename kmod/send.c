@@ -340,7 +340,8 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	unsigned int tag = ctx->alg->tag_len, keep;
 	const struct oscore_ctx *octx;
 	struct coapsec_exchange *ex = &s->ex;
-	struct oscore_binding binding;
+	/* Written by oscore_protect_head() for a request, read for one only. */
+	struct oscore_binding binding __uninitialized;
 	int head, len, err;
 	u64 seq;
 

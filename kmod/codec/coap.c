@@ -157,6 +157,17 @@ int coap_write_option(u8 *buf, size_t cap, size_t *pos, u16 *prev,
 	if (len > COAP_OPT_EXT16_BASE + 0xffff)
 		return -CODEC_ENOSPC;
 	delta = number - *prev;
+	/* Most options: one byte of delta and length, then the value. */
+	if (delta < COAP_OPT_EXT8_BASE && len < COAP_OPT_EXT8_BASE) {
+		if (*pos > cap || cap - *pos < 1 + len)
+			return -CODEC_ENOSPC;
+		buf[*pos] = delta << 4 | len;
+		if (len)
+			memcpy(buf + *pos + 1, value, len);
+		*pos += 1 + len;
+		*prev = number;
+		return 0;
+	}
 	dn = coap_ext_nibble(delta, &dext);
 	ln = coap_ext_nibble(len, &lext);
 	need = 1 + dext + lext + len;

@@ -54,11 +54,16 @@ void oscore_nonce(const struct oscore_ctx *ctx, const u8 *id, size_t id_len,
 
 	/*
 	 * S, ID_PIV left-padded to nonce_len - 6, Partial IV padded to 5,
-	 * XORed into the Common IV byte by byte: a few bytes each, fewer
-	 * instructions than clearing and copying per packet.
+	 * XORed into the Common IV: the usual lengths copied as constants,
+	 * the ID and Partial IV (a few bytes) byte by byte.
 	 */
-	for (i = 0; i < n; i++)
-		nonce[i] = ctx->common_iv[i];
+	if (n == 13)
+		memcpy(nonce, ctx->common_iv, 13);
+	else if (n == 12)
+		memcpy(nonce, ctx->common_iv, 12);
+	else
+		for (i = 0; i < n; i++)
+			nonce[i] = ctx->common_iv[i];
 	nonce[0] ^= id_len;
 	at = nonce + n - OSCORE_PIV_MAX_LEN - id_len;
 	for (i = 0; i < id_len; i++)
@@ -114,7 +119,8 @@ int oscore_aad(const struct oscore_alg *alg, const u8 *request_kid,
 	       size_t kid_len, const u8 *request_piv, size_t piv_len,
 	       u8 *aad, size_t cap)
 {
-	u8 ext[OSCORE_EXT_AAD_MAX];
+	/* Not cleared per packet: the short form returns before it is used. */
+	u8 ext[OSCORE_EXT_AAD_MAX] __uninitialized;
 	struct cbor_writer w;
 	int len;
 
