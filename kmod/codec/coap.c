@@ -92,7 +92,7 @@ int coap_parse_options(const u8 *buf, size_t len, struct coap_option *opts,
 
 int coap_parse(const u8 *buf, size_t len, struct coap_msg *m)
 {
-	u8 tkl;
+	u8 tkl, i;
 
 	m->num_opts = 0;
 	m->payload = NULL;
@@ -110,7 +110,9 @@ int coap_parse(const u8 *buf, size_t len, struct coap_msg *m)
 	if (len - COAP_HDR_LEN < tkl)
 		return -CODEC_ETRUNC;
 	m->token_len = tkl;
-	memcpy(m->token, buf + COAP_HDR_LEN, tkl);
+	/* At most 8 bytes: no call for them. */
+	for (i = 0; i < tkl; i++)
+		m->token[i] = buf[COAP_HDR_LEN + i];
 	if (m->code == COAP_CODE_EMPTY && (tkl || len > COAP_HDR_LEN))
 		return -CODEC_EEMPTY;
 	return coap_parse_options(buf + COAP_HDR_LEN + tkl,
