@@ -44,3 +44,13 @@ bench: bench-module $(PROGS) $(BENCH_PROGS)
 	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
 		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
+
+# make bench-profile [PROFILE_WHAT=ccm|gcm|untouched|plain]: where one
+# flow's instructions go (bench/profile.sh: perf cpu-clock samples under
+# -icount, so an instruction profile), in $(B)/bench/profile.
+.PHONY: bench-profile
+bench-profile: bench-module $(PROGS) $(BENCH_PROGS)
+	cp $(B)/coapsec $(B)/bench/
+	tools/vm/run --icount -q --timeout 1200 --mem 4096 \
+		--out $(B)/bench/profile -- env PROFILE_WHAT=$(PROFILE_WHAT) \
+		PROFILE_G=$(PROFILE_G) bench/profile.sh

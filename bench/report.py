@@ -152,6 +152,8 @@ if not rates:
                           if t.startswith("5,000 recipients")}
 if not recipients:
     results["targets"].pop("5,000 recipients in one group >= 0.95 of 1")
+if not contexts:
+    results["targets"].pop("100,000 contexts cost < 10 %", None)
 if untouched_ratio:
     results["untouched"] = {
         "what": "traffic coapsec does not handle: rate with coapsec loaded, "

@@ -22,17 +22,57 @@
 
 #include "context.h"
 #include "crypto.h"
+#include "crypto_aead.h"
 #include "events.h"
 #include "exchange.h"
 #include "netns.h"
 #include "replay.h"
 #include "retired.h"
 
+/*
+ * The kid index hashes and compares the bytes a key uses, not the whole
+ * zero-padded key: a lookup per received request.
+ */
+static u32 coapsec_kid_key_hash(const struct coapsec_kid_key *k, u32 seed)
+{
+	seed ^= k->kid_len << 8 | k->id_context_len;
+	return jhash(k->id_context, k->id_context_len,
+		     jhash(k->kid, k->kid_len, seed));
+}
+
+static u32 coapsec_kid_hashfn(const void *data, u32 len, u32 seed)
+{
+	return coapsec_kid_key_hash(data, seed);
+}
+
+static u32 coapsec_kid_obj_hashfn(const void *data, u32 len, u32 seed)
+{
+	const struct coapsec_recipient *rcp = data;
+
+	return coapsec_kid_key_hash(&rcp->key, seed);
+}
+
+static int coapsec_kid_cmpfn(struct rhashtable_compare_arg *arg,
+			     const void *obj)
+{
+	const struct coapsec_kid_key *a = arg->key;
+	const struct coapsec_kid_key *b =
+		&((const struct coapsec_recipient *)obj)->key;
+
+	return a->kid_len != b->kid_len ||
+	       a->id_context_len != b->id_context_len ||
+	       memcmp(a->kid, b->kid, a->kid_len) ||
+	       memcmp(a->id_context, b->id_context, a->id_context_len);
+}
+
 static const struct rhashtable_params coapsec_kid_params = {
 	.key_len = sizeof(struct coapsec_kid_key),
 	.key_offset = offsetof(struct coapsec_recipient, key),
 	.head_offset = offsetof(struct coapsec_recipient, node),
 	.automatic_shrinking = true,
+	.hashfn = coapsec_kid_hashfn,
+	.obj_hashfn = coapsec_kid_obj_hashfn,
+	.obj_cmpfn = coapsec_kid_cmpfn,
 };
 
 static const struct rhashtable_params coapsec_rfp_params = {
@@ -428,6 +468,8 @@ coapsec_context_alloc(struct coapsec_net *cn,
 			return ERR_PTR(err);
 		}
 	}
+	coapsec_oscore_ctx_build(&ctx->octx, ctx, ctx->n_recipients ?
+				 &ctx->recipients[0] : NULL);
 	return ctx;
 
 err_nomem:

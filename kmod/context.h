@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include <uapi/linux/coapsec.h>
 
+#include "codec/oscore.h"
 #include "codec/oscore_alg.h"
 #include "crypto.h"
 #include "stats.h"
@@ -119,6 +120,12 @@ struct coapsec_context {
 	struct rhlist_head sender_node;
 	/* Unique per context ever made; exchanges are bound to it. */
 	u64 gen;
+	/*
+	 * The codec's view of it with its first recipient (or none), built
+	 * once it is whole (coapsec_oscore_ctx()); what it reads never
+	 * changes.  Other recipients' views are built per message.
+	 */
+	struct oscore_ctx octx;
 
 	u32 lifetime;			/* seconds, 0: forever */
 	/* Who installed it (context.owner); "": nobody said. */

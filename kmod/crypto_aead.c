@@ -76,7 +76,7 @@ static int coapsec_aead_crypt(struct oscore_aead_req *req, bool enc)
 	} else {
 		memcpy(s->iv, req->nonce, req->alg->nonce_len);
 	}
-	sg_init_table(s->sg, 2);
+	/* The table was set up once (coapsec_cipher_init()): pages only. */
 	sg_set_buf(&s->sg[0], req->aad, req->aad_len);
 	sg_set_buf(&s->sg[1], req->buf, req->len + tag);
 
@@ -107,8 +107,9 @@ static const struct oscore_aead_ops coapsec_aead_ops = {
 	.decrypt = coapsec_aead_decrypt,
 };
 
-void coapsec_oscore_ctx(struct oscore_ctx *octx, struct coapsec_context *ctx,
-			struct coapsec_recipient *rcp)
+void coapsec_oscore_ctx_build(struct oscore_ctx *octx,
+			      struct coapsec_context *ctx,
+			      struct coapsec_recipient *rcp)
 {
 	memset(octx, 0, sizeof(*octx));
 	octx->alg = ctx->alg;
@@ -132,6 +133,16 @@ void coapsec_oscore_ctx(struct oscore_ctx *octx, struct coapsec_context *ctx,
 	}
 }
 
+const struct oscore_ctx *coapsec_oscore_ctx(struct oscore_ctx *scratch,
+					    struct coapsec_context *ctx,
+					    struct coapsec_recipient *rcp)
+{
+	if (!rcp || (ctx->n_recipients && rcp == &ctx->recipients[0]))
+		return &ctx->octx;
+	coapsec_oscore_ctx_build(scratch, ctx, rcp);
+	return scratch;
+}
+
 int coapsec_cipher_init(void)
 {
 	int cpu;
@@ -148,6 +159,7 @@ int coapsec_cipher_init(void)
 			coapsec_cipher_exit();
 			return -ENOMEM;
 		}
+		sg_init_table(s->sg, ARRAY_SIZE(s->sg));
 		*per_cpu_ptr(coapsec_scratch_ptr, cpu) = s;
 	}
 	return 0;

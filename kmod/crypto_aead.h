@@ -12,6 +12,7 @@
 #include <linux/scatterlist.h>
 
 #include "codec/oscore.h"
+#include "exchange.h"
 
 struct coapsec_context;
 struct coapsec_recipient;
@@ -32,6 +33,8 @@ struct coapsec_scratch {
 	struct coap_msg msg;
 	struct oscore_rx rx;
 	struct oscore_aead_req req;
+	struct oscore_layout layout;	/* protect's (send.c) */
+	struct coapsec_exchange ex;	/* the entry a message records */
 	struct oscore_ctx octx;
 	struct scatterlist sg[2];
 	u8 iv[16];
@@ -49,7 +52,16 @@ struct coapsec_scratch *coapsec_scratch(void);
  * Fills the codec's view of @ctx in @octx, with @rcp (may be NULL for a
  * sender-only use) as the recipient.
  */
-void coapsec_oscore_ctx(struct oscore_ctx *octx, struct coapsec_context *ctx,
-			struct coapsec_recipient *rcp);
+void coapsec_oscore_ctx_build(struct oscore_ctx *octx,
+			      struct coapsec_context *ctx,
+			      struct coapsec_recipient *rcp);
+
+/*
+ * The codec's view of @ctx with @rcp (NULL: its first, or none): the one
+ * built with the context where it fits, else one built in @scratch.
+ */
+const struct oscore_ctx *coapsec_oscore_ctx(struct oscore_ctx *scratch,
+					    struct coapsec_context *ctx,
+					    struct coapsec_recipient *rcp);
 
 #endif /* COAPSEC_CRYPTO_AEAD_H */

@@ -59,28 +59,45 @@ void coapsec_exchange_table_destroy(struct coapsec_net *cn)
 	cn->exchanges = NULL;
 }
 
-static struct coapsec_exchange_table *coapsec_exchange_table(struct net *net)
+static struct coapsec_exchange_table *
+coapsec_exchange_table(struct coapsec_net *cn)
 {
 	/* Pairs with the release in coapsec_exchange_table_create(). */
-	return smp_load_acquire(&coapsec_net(net)->exchanges);
+	return smp_load_acquire(&cn->exchanges);
 }
 
-bool coapsec_exchange_in_use(struct net *net)
+bool coapsec_exchange_in_use(struct coapsec_net *cn)
 {
-	return READ_ONCE(coapsec_net(net)->exchanges);
+	return READ_ONCE(cn->exchanges);
+}
+
+/*
+ * The key's hash: the peer address in one jhash2(), then the ports and
+ * the token (at most 8 bytes, as two words) in one jhash_3words().  Each
+ * way keeps it, so that a look at a way that holds another exchange
+ * mostly ends at one compare.
+ */
+static u32 coapsec_exchange_hash(const struct coapsec_exchange_table *t,
+				 u8 role, const struct in6_addr *peer,
+				 __be16 port, __be16 lport, const u8 *token,
+				 u8 token_len)
+{
+	u64 tk = 0;
+	unsigned int i;
+	u32 h;
+
+	for (i = 0; i < token_len; i++)
+		tk |= (u64)token[i] << (8 * i);
+	h = jhash2((__force const u32 *)peer->s6_addr32, 4,
+		   t->seed ^ (role << 8 | token_len));
+	return jhash_3words((__force u32)port << 16 | (__force u16)lport,
+			    (u32)tk, (u32)(tk >> 32), h);
 }
 
 static struct coapsec_exchange_bucket *
-coapsec_exchange_bucket(struct coapsec_exchange_table *t, u8 role,
-			const struct in6_addr *peer, __be16 port,
-			__be16 lport, const u8 *token, u8 token_len)
+coapsec_exchange_bucket(struct coapsec_exchange_table *t, u32 hash)
 {
-	u32 h;
-
-	h = jhash2((const u32 *)peer, 4, t->seed);
-	h = jhash_3words(role, (__force u16)port, (__force u16)lport, h);
-	h = jhash(token, token_len, h);
-	return &t->bucket[h % COAPSEC_EXCHANGE_BUCKETS];
+	return &t->bucket[hash % COAPSEC_EXCHANGE_BUCKETS];
 }
 
 static bool coapsec_exchange_live(const struct coapsec_exchange *e)
@@ -119,16 +136,17 @@ static bool coapsec_exchange_same(const struct coapsec_exchange *e, u8 role,
 	       !memcmp(e->token, token, token_len);
 }
 
-/* The live entry with this key in @b, or NULL.  Under b->lock. */
+/* The live entry with this key (and @hash) in @b, or NULL.  Under b->lock. */
 static struct coapsec_exchange *
-coapsec_exchange_way(struct coapsec_exchange_bucket *b, u8 role, u8 family,
-		     const struct in6_addr *peer, __be16 port, __be16 lport,
-		     const u8 *token, u8 token_len)
+coapsec_exchange_way(struct coapsec_exchange_bucket *b, u32 hash, u8 role,
+		     u8 family, const struct in6_addr *peer, __be16 port,
+		     __be16 lport, const u8 *token, u8 token_len)
 {
 	unsigned int i;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
-		if (coapsec_exchange_same(&b->way[i], role, family, peer, port,
+		if (b->way[i].hash == hash &&
+		    coapsec_exchange_same(&b->way[i], role, family, peer, port,
 					  lport, token, token_len))
 			return &b->way[i];
 	return NULL;
@@ -176,65 +194,50 @@ static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
 }
 
 /*
- * The way a full bucket gives up: the oldest of the least worth keeping,
- * among those of rank @rank at most (every rank when @rank is 3).
- */
-static struct coapsec_exchange *
-coapsec_exchange_victim(struct coapsec_exchange_bucket *b, unsigned int rank,
-			bool only_rank)
-{
-	struct coapsec_exchange *victim = NULL, *e;
-	unsigned int i, r;
-
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		e = &b->way[i];
-		r = coapsec_exchange_rank(e);
-		if (r > rank || (only_rank && r != rank))
-			continue;
-		if (!victim || r < coapsec_exchange_rank(victim) ||
-		    (r == coapsec_exchange_rank(victim) &&
-		     time_before(e->expires, victim->expires)))
-			victim = e;
-	}
-	return victim;
-}
-
-/* How many ways of @b hold protected exchanges that wait for answers. */
-static unsigned int coapsec_exchange_protected(struct coapsec_exchange_bucket *b)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++)
-		n += coapsec_exchange_live(&b->way[i]) &&
-		     coapsec_exchange_rank(&b->way[i]) == 3;
-	return n;
-}
-
-/*
  * Where a new entry goes: a free way, else the oldest of the least worth
  * keeping, never one worth more than the new one, so that a flood of
  * plain requests pushes out no protected exchange and no plain request
  * of this host's.  Protected exchanges keep one way free of them, so
- * that plain requests always find room.  NULL: none (the request is
- * dropped); *@evicted: a live entry goes.
+ * that plain requests always find room: a protected one, when the others
+ * hold protected exchanges that wait, takes the oldest of those (any way
+ * of rank 3, live or not).  NULL: none (the request is dropped);
+ * *@evicted: a live entry goes.  One pass over the ways.
  */
 static struct coapsec_exchange *
 coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 		      const struct coapsec_exchange *ex, bool *evicted)
 {
-	unsigned int rank = coapsec_exchange_rank(ex), i;
+	struct coapsec_exchange *free = NULL, *old3 = NULL, *victim = NULL, *e;
+	unsigned int rank = coapsec_exchange_rank(ex), i, r, vr = 0, n = 0;
 
-	*evicted = true;
-	if (rank == 3 &&
-	    coapsec_exchange_protected(b) >= COAPSEC_EXCHANGE_WAYS - 1)
-		return coapsec_exchange_victim(b, 3, true);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		if (!coapsec_exchange_live(&b->way[i])) {
-			*evicted = false;
-			return &b->way[i];
+		e = &b->way[i];
+		r = coapsec_exchange_rank(e);
+		if (!coapsec_exchange_live(e)) {
+			if (!free)
+				free = e;
+		} else if (r == 3) {
+			n++;
+		}
+		/* The oldest of rank 3, for a protected exchange. */
+		if (r == 3 && (!old3 || time_before(e->expires, old3->expires)))
+			old3 = e;
+		/* The oldest of the least rank up to the new one's. */
+		if (r <= rank && (!victim || r < vr ||
+				  (r == vr &&
+				   time_before(e->expires, victim->expires)))) {
+			victim = e;
+			vr = r;
 		}
 	}
-	return coapsec_exchange_victim(b, rank, false);
+	*evicted = true;
+	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1)
+		return old3;
+	if (free) {
+		*evicted = false;
+		return free;
+	}
+	return victim;
 }
 
 static unsigned long coapsec_exchange_deadline(u32 seconds)
@@ -246,21 +249,37 @@ static unsigned long coapsec_exchange_deadline(u32 seconds)
 	return jiffies + delta ?: 1;
 }
 
-int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
+/*
+ * The packet path runs in softirq or with BHs off (the hooks), the only
+ * caller of what follows: a plain spin_lock() is enough, and cheaper
+ * than disabling BHs again per lookup.  The table's walk from process
+ * context (coapsec_exchange_bound_live()) takes the lock with BHs off.
+ */
+static void coapsec_bucket_lock(struct coapsec_exchange_bucket *b)
+	__acquires(&b->lock)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	lockdep_assert_in_softirq();
+	spin_lock(&b->lock);
+}
+
+int coapsec_exchange_add(struct coapsec_net *cn,
+			 const struct coapsec_exchange *ex)
+{
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange *slot;
 	struct coapsec_exchange_bucket *b;
 	bool evicted;
 	int ret = 0;
+	u32 hash;
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
-				    ex->lport, ex->token, ex->token_len);
-	spin_lock_bh(&b->lock);
+	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len);
+	b = coapsec_exchange_bucket(t, hash);
+	coapsec_bucket_lock(b);
 	/* The same exchange again, else a free way, else the oldest. */
-	slot = coapsec_exchange_way(b, ex->role, ex->family, &ex->peer,
+	slot = coapsec_exchange_way(b, hash, ex->role, ex->family, &ex->peer,
 				    ex->port, ex->lport, ex->token,
 				    ex->token_len);
 	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
@@ -298,67 +317,72 @@ int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex)
 		*slot = *ex;
 		slot->flags |= spent;
 	}
+	slot->hash = hash;
 	slot->expires = coapsec_exchange_deadline(COAPSEC_EXCHANGE_LIFETIME);
 out:
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return ret;
 }
 
-int coapsec_exchange_find(struct net *net, u8 role, u8 family,
+int coapsec_exchange_find(struct coapsec_net *cn, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
 			  __be16 lport, const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
 	struct coapsec_exchange *e;
+	u32 hash;
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, role, peer, port, lport, token,
-				    token_len);
-	spin_lock_bh(&b->lock);
-	e = coapsec_exchange_way(b, role, family, peer, port, lport, token,
-				 token_len);
+	hash = coapsec_exchange_hash(t, role, peer, port, lport, token,
+				     token_len);
+	b = coapsec_exchange_bucket(t, hash);
+	coapsec_bucket_lock(b);
+	e = coapsec_exchange_way(b, hash, role, family, peer, port, lport,
+				 token, token_len);
 	if (e)
 		*ex = *e;
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return e ? 0 : -ENOENT;
 }
 
-int coapsec_exchange_find_request(struct net *net, u8 family,
+int coapsec_exchange_find_request(struct coapsec_net *cn, u8 family,
 				  const struct in6_addr *peer, __be16 port,
 				  __be16 lport, const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex)
 {
 	static const struct in6_addr any_member;
 
-	if (!coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family, peer,
+	if (!coapsec_exchange_find(cn, COAPSEC_EXCHANGE_CLIENT, family, peer,
 				   port, lport, token, token_len, ex))
 		return 0;
-	return coapsec_exchange_find(net, COAPSEC_EXCHANGE_CLIENT, family,
+	return coapsec_exchange_find(cn, COAPSEC_EXCHANGE_CLIENT, family,
 				     &any_member, port, lport, token,
 				     token_len, ex);
 }
 
-int coapsec_exchange_answer(struct net *net, u8 family,
+int coapsec_exchange_answer(struct coapsec_net *cn, u8 family,
 			    const struct in6_addr *peer, __be16 port,
 			    __be16 lport, const u8 *token, u8 token_len,
 			    bool notification,
 			    u32 extend, struct coapsec_exchange *ex,
 			    bool *reuse_nonce)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
 	struct coapsec_exchange *e;
+	u32 hash;
 
 	if (!t)
 		return -ENOENT;
-	b = coapsec_exchange_bucket(t, COAPSEC_EXCHANGE_SERVER, peer, port,
-				    lport, token, token_len);
-	spin_lock_bh(&b->lock);
-	e = coapsec_exchange_way(b, COAPSEC_EXCHANGE_SERVER, family, peer, port,
-				 lport, token, token_len);
+	hash = coapsec_exchange_hash(t, COAPSEC_EXCHANGE_SERVER, peer, port,
+				     lport, token, token_len);
+	b = coapsec_exchange_bucket(t, hash);
+	coapsec_bucket_lock(b);
+	e = coapsec_exchange_way(b, hash, COAPSEC_EXCHANGE_SERVER, family, peer,
+				 port, lport, token, token_len);
 	if (e) {
 		/* The one place that hands out a request's nonce. */
 		*reuse_nonce = !notification &&
@@ -370,7 +394,7 @@ int coapsec_exchange_answer(struct net *net, u8 family,
 			e->expires = coapsec_exchange_deadline(extend);
 		*ex = *e;
 	}
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return e ? 0 : -ENOENT;
 }
 
@@ -422,35 +446,38 @@ static int coapsec_exchange_consume(struct coapsec_exchange *e,
 	return 0;
 }
 
-int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex,
+int coapsec_exchange_answered(struct coapsec_net *cn,
+			      const struct coapsec_exchange *ex,
 			      const struct coapsec_answer *answer)
 {
-	struct coapsec_exchange_table *t = coapsec_exchange_table(net);
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
 	unsigned int i;
 	int err = -EALREADY;
+	u32 hash;
 
 	if (!t)
 		return -EALREADY;
-	b = coapsec_exchange_bucket(t, ex->role, &ex->peer, ex->port,
-				    ex->lport, ex->token, ex->token_len);
-	spin_lock_bh(&b->lock);
+	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len);
+	b = coapsec_exchange_bucket(t, hash);
+	coapsec_bucket_lock(b);
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		struct coapsec_exchange *e = &b->way[i];
 
-		if (coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
+		if (e->hash == hash &&
+		    coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
 			err = coapsec_exchange_consume(e, answer);
 			break;
 		}
 	}
-	spin_unlock_bh(&b->lock);
+	spin_unlock(&b->lock);
 	return err;
 }
 
-struct coapsec_context *coapsec_exchange_context(struct net *net,
+struct coapsec_context *coapsec_exchange_context(struct coapsec_net *cn,
 						 const struct coapsec_exchange *ex)
 {
-	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_context *ctx, *prev;
 
 	ctx = coapsec_context_lookup(cn, ex->ctx_id);

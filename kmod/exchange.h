@@ -77,6 +77,7 @@ struct coapsec_exchange {
 	__be16 port;			/* the peer's */
 	__be16 lport;			/* this side's: one socket's exchange */
 	struct in6_addr peer;
+	u32 hash;			/* the key's; the table sets it */
 	/* What it binds */
 	unsigned long expires;		/* jiffies; 0: free */
 	u8 flags;			/* COAPSEC_EXCHANGE_F_* */
@@ -94,7 +95,9 @@ int coapsec_exchange_table_create(struct coapsec_net *cn);
 void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 
 /*
- * Records @ex in @net's table.  A client entry replaces one with the same
+ * The packet path's calls below run in softirq or with BHs off.
+ *
+ * Records @ex in @cn's table.  A client entry replaces one with the same
  * key.  A server entry replaces only one of the same context ID (its
  * rekeys included; 0 for plain requests): a request that another context
  * verified, or a plain one, while an exchange with the same address, port
@@ -103,14 +106,15 @@ void coapsec_exchange_table_destroy(struct coapsec_net *cn);
  * up an answered or expired entry first.  0, -EEXIST, or 1 when a live
  * entry had to be evicted.
  */
-int coapsec_exchange_add(struct net *net, const struct coapsec_exchange *ex);
+int coapsec_exchange_add(struct coapsec_net *cn,
+			 const struct coapsec_exchange *ex);
 
 /*
  * Finds the exchange for @role with the peer @peer/@port, this side's
  * port @lport (so that two sockets' exchanges never mix) and @token, and
  * copies it to @ex.  0 or -ENOENT.
  */
-int coapsec_exchange_find(struct net *net, u8 role, u8 family,
+int coapsec_exchange_find(struct coapsec_net *cn, u8 role, u8 family,
 			  const struct in6_addr *peer, __be16 port,
 			  __be16 lport, const u8 *token, u8 token_len,
 			  struct coapsec_exchange *ex);
@@ -119,7 +123,7 @@ int coapsec_exchange_find(struct net *net, u8 role, u8 family,
  * The client exchange that a response from @peer/@port answers: its
  * unicast request's, else its group request's.  As coapsec_exchange_find().
  */
-int coapsec_exchange_find_request(struct net *net, u8 family,
+int coapsec_exchange_find_request(struct coapsec_net *cn, u8 family,
 				  const struct in6_addr *peer, __be16 port,
 				  __be16 lport, const u8 *token, u8 token_len,
 				  struct coapsec_exchange *ex);
@@ -131,7 +135,7 @@ int coapsec_exchange_find_request(struct net *net, u8 family,
  * no notification; whatever the answer, the nonce is spent from here on.
  * A notification extends the exchange by @extend seconds.  0 or -ENOENT.
  */
-int coapsec_exchange_answer(struct net *net, u8 family,
+int coapsec_exchange_answer(struct coapsec_net *cn, u8 family,
 			    const struct in6_addr *peer, __be16 port,
 			    __be16 lport, const u8 *token, u8 token_len,
 			    bool notification,
@@ -166,7 +170,8 @@ struct coapsec_answer {
  * without.  0, or -EALREADY for an answer that is a replay or older than
  * the freshest notification.
  */
-int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex,
+int coapsec_exchange_answered(struct coapsec_net *cn,
+			      const struct coapsec_exchange *ex,
 			      const struct coapsec_answer *answer);
 
 /*
@@ -175,11 +180,11 @@ int coapsec_exchange_answered(struct net *net, const struct coapsec_exchange *ex
  * published (its recipients open before its ID points at it); matched by
  * generation, never by address.  Under rcu_read_lock().
  */
-struct coapsec_context *coapsec_exchange_context(struct net *net,
+struct coapsec_context *coapsec_exchange_context(struct coapsec_net *cn,
 						 const struct coapsec_exchange *ex);
 
 /* Whether @net has ever had a context (and so may have exchanges). */
-bool coapsec_exchange_in_use(struct net *net);
+bool coapsec_exchange_in_use(struct coapsec_net *cn);
 
 /*
  * Whether @cn's table holds a live exchange that binds protection (not a

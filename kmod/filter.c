@@ -28,6 +28,7 @@
 #include "filter.h"
 #include "netns.h"
 #include "policy.h"
+#include "skb.h"
 
 static u32 coapsec_addr_hash(const __be32 *addr, bool v6, u8 plen)
 {
@@ -167,35 +168,69 @@ bool coapsec_filter_ports_cover(const struct coapsec_filter *a,
 	return true;
 }
 
-bool coapsec_filter_pass(const struct coapsec_filter *f,
-			 const struct sk_buff *skb, u8 pf, u8 dir)
+/*
+ * @pkt's IP part as coapsec_pkt_parse() fills it, from headers read
+ * here: only where the UDP header lies in the linear part, as
+ * coapsec_pkt_udp() wants.  The verdict for a packet that goes on.
+ */
+static enum coapsec_filter_verdict
+coapsec_filter_fill(const struct sk_buff *skb, const struct udphdr *uh,
+		    const struct udphdr *copy, bool v6, const __be32 *saddr,
+		    const __be32 *daddr, bool first_fragment, bool multicast,
+		    unsigned int off, struct coapsec_pkt *pkt)
 {
+	if (uh == copy)
+		return COAPSEC_FILTER_MAYBE;
+	pkt->fragment = first_fragment;
+	pkt->multicast = multicast;
+	pkt->udp_off = off;
+	if (v6) {
+		pkt->family = AF_INET6;
+		memcpy(&pkt->saddr, saddr, sizeof(pkt->saddr));
+		memcpy(&pkt->daddr, daddr, sizeof(pkt->daddr));
+	} else {
+		pkt->family = AF_INET;
+		memset(&pkt->saddr, 0, sizeof(pkt->saddr));
+		memset(&pkt->daddr, 0, sizeof(pkt->daddr));
+		pkt->saddr.s6_addr32[0] = *saddr;
+		pkt->daddr.s6_addr32[0] = *daddr;
+	}
+	return COAPSEC_FILTER_MAYBE_FILLED;
+}
+
+enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
+						const struct sk_buff *skb,
+						u8 pf, u8 dir,
+						struct coapsec_pkt *pkt)
+{
+	/* Copies of headers skb_header_pointer() may need: not cleared. */
 	union {
 		struct iphdr v4;
 		struct ipv6hdr v6;
-	} _ip;
+	} _ip __uninitialized;
 	const struct coapsec_dir_filter *df;
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
 	const __be32 *saddr, *daddr;
 	const struct udphdr *uh;
-	struct udphdr _uh;
+	struct udphdr _uh __uninitialized;
 	bool v6 = pf == NFPROTO_IPV6, first_fragment, multicast;
 	unsigned int off;
 	const u8 *coap;
-	u8 _coap[2];
+	u8 _coap[2] __uninitialized;
 
 	if (!v6) {
 		iph = skb_header_pointer(skb, skb_network_offset(skb),
 					 sizeof(*iph), &_ip.v4);
 		if (!iph)
-			return false;
+			return COAPSEC_FILTER_MAYBE;
 		if (iph->protocol != IPPROTO_UDP)
 			return iph->protocol != IPPROTO_ICMP ||
-			       dir == COAPSEC_DIR_IN;
+			       dir == COAPSEC_DIR_IN ? COAPSEC_FILTER_PASS :
+						       COAPSEC_FILTER_MAYBE;
 		/* What coapsec_pkt_parse() turns down: not ours. */
 		if (iph->ihl < 5 || (iph->frag_off & htons(IP_OFFSET)))
-			return true;
+			return COAPSEC_FILTER_PASS;
 		first_fragment = iph->frag_off & htons(IP_MF);
 		off = skb_network_offset(skb) + iph->ihl * 4;
 		saddr = &iph->saddr;
@@ -205,13 +240,14 @@ bool coapsec_filter_pass(const struct coapsec_filter *f,
 		ip6h = skb_header_pointer(skb, skb_network_offset(skb),
 					  sizeof(*ip6h), &_ip.v6);
 		if (!ip6h)
-			return false;
+			return COAPSEC_FILTER_MAYBE;
 		if (ip6h->nexthdr != IPPROTO_UDP) {
 			/* UDP may hide behind extension headers. */
 			if (ipv6_ext_hdr(ip6h->nexthdr))
-				return false;
+				return COAPSEC_FILTER_MAYBE;
 			return ip6h->nexthdr != IPPROTO_ICMPV6 ||
-			       dir == COAPSEC_DIR_IN;
+			       dir == COAPSEC_DIR_IN ? COAPSEC_FILTER_PASS :
+						       COAPSEC_FILTER_MAYBE;
 		}
 		first_fragment = false;
 		off = skb_network_offset(skb) + sizeof(*ip6h);
@@ -221,20 +257,24 @@ bool coapsec_filter_pass(const struct coapsec_filter *f,
 	}
 	uh = skb_header_pointer(skb, off, sizeof(*uh), &_uh);
 	if (!uh)
-		return false;
+		return COAPSEC_FILTER_MAYBE;
 	if (!f->any_port && !coapsec_filter_port_named(f, uh->dest) &&
 	    !coapsec_filter_port_named(f, uh->source))
-		return true;
-
+		return COAPSEC_FILTER_PASS;
 	/* Only a request, whole, to one host, goes on from here. */
 	if (first_fragment || skb_is_gso(skb) || multicast)
-		return false;
+		goto maybe;
 	coap = skb_header_pointer(skb, off + sizeof(*uh), sizeof(_coap), _coap);
 	/* Version 1, a token of at most 8 bytes, code 0.01 to 0.31. */
 	if (!coap || coap[0] >> 6 != 1 || (coap[0] & 0x0f) > 8 ||
 	    !coap[1] || coap[1] >> 5)
-		return false;
+		goto maybe;
 	df = &f->dir[v6][dir - 1];
-	return !df->any && !coapsec_addr_set_has(&df->dst, daddr, v6) &&
-	       !coapsec_addr_set_has(&df->src, saddr, v6);
+	if (df->any || coapsec_addr_set_has(&df->dst, daddr, v6) ||
+	    coapsec_addr_set_has(&df->src, saddr, v6))
+		goto maybe;
+	return COAPSEC_FILTER_PASS;
+maybe:
+	return coapsec_filter_fill(skb, uh, &_uh, v6, saddr, daddr,
+				   first_fragment, multicast, off, pkt);
 }

@@ -14,6 +14,7 @@
 #include <linux/types.h>
 
 struct coapsec_net;
+struct coapsec_pkt;
 struct coapsec_policy;
 struct sk_buff;
 
@@ -57,13 +58,28 @@ struct coapsec_filter *coapsec_filter_build(struct coapsec_net *cn,
 bool coapsec_filter_ports_cover(const struct coapsec_filter *a,
 				const struct coapsec_filter *b);
 
+/* What the filter says of a packet. */
+enum coapsec_filter_verdict {
+	COAPSEC_FILTER_PASS,		/* untouched, without looking further */
+	COAPSEC_FILTER_MAYBE,		/* the full path decides */
+	/* The same, with @pkt's IP part filled (coapsec_pkt_udp() next). */
+	COAPSEC_FILTER_MAYBE_FILLED,
+};
+
 /*
  * Whether the packet path may let @skb pass untouched without looking
  * further: no UDP datagram, or one neither of whose ports a policy
  * names, or a CoAP request that no policy of @dir could match.  @pf is
  * NFPROTO_IPV4 or NFPROTO_IPV6.  Reads headers without pulling them.
+ * Where the IP and UDP headers lie in the linear part and no IPv6
+ * extension header comes first, a packet that goes on has @pkt's family,
+ * addresses, fragment, multicast and udp_off filled as
+ * coapsec_pkt_parse() would fill them (COAPSEC_FILTER_MAYBE_FILLED), so
+ * that the headers are read once.
  */
-bool coapsec_filter_pass(const struct coapsec_filter *f,
-			 const struct sk_buff *skb, u8 pf, u8 dir);
+enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
+						const struct sk_buff *skb,
+						u8 pf, u8 dir,
+						struct coapsec_pkt *pkt);
 
 #endif /* COAPSEC_FILTER_H */

@@ -51,7 +51,7 @@ static unsigned int coapsec_unhandled(struct sk_buff *skb,
 		why = COAPSEC_STAT_FRAGMENTS;
 	else if (skb_is_gso(skb))
 		why = COAPSEC_STAT_GSO;
-	coapsec_count(coapsec_net(pkt->net), ctx, why);
+	coapsec_count(pkt->cn, ctx, why);
 	if (why == COAPSEC_STAT_TOO_BIG && pkt->dir == COAPSEC_DIR_OUT)
 		return NF_DROP_ERR(-EMSGSIZE);
 	return NF_DROP;
@@ -75,7 +75,7 @@ static unsigned int coapsec_bypass(struct sk_buff *skb,
 	if (pkt->dir != COAPSEC_DIR_OUT && coapsec_request_guarded(pkt) &&
 	    coapsec_record_plain_request(pkt, head.token, head.token_len,
 					 true)) {
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_POLICY_DROPS);
 		return NF_DROP;
 	}
@@ -96,7 +96,7 @@ static unsigned int coapsec_to_agent(struct sk_buff *skb,
 {
 	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
 		return coapsec_unhandled(skb, pkt, COAPSEC_ACTION_QUEUE, NULL);
-	return coapsec_queue_verdict(coapsec_net(pkt->net), queue);
+	return coapsec_queue_verdict(pkt->cn, queue);
 }
 
 static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
@@ -105,11 +105,11 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	u16 queue = 0;
 	int action;
 
-	action = coapsec_policy_match(pkt->net, pkt->family, pkt->dir,
+	action = coapsec_policy_match(pkt->cn, pkt->family, pkt->dir,
 				      &pkt->saddr, &pkt->daddr, pkt->dport,
 				      pkt->ifindex, pkt->mark, &ctx, &queue);
 	if (action == COAPSEC_ACTION_QUEUE) {
-		if (!coapsec_exchange_in_use(pkt->net) ||
+		if (!coapsec_exchange_in_use(pkt->cn) ||
 		    !coapsec_bound_answer(skb, pkt))
 			return coapsec_to_agent(skb, pkt, queue);
 		action = 0;
@@ -120,12 +120,12 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	 */
 	if (action == COAPSEC_ACTION_BYPASS) {
 		/* It exempts requests, never an answer bound to protection. */
-		if (!coapsec_exchange_in_use(pkt->net))
+		if (!coapsec_exchange_in_use(pkt->cn))
 			return NF_ACCEPT;
 		if (!coapsec_bound_answer(skb, pkt))
 			return coapsec_bypass(skb, pkt);
 		action = 0;
-	} else if (!action && !coapsec_exchange_in_use(pkt->net)) {
+	} else if (!action && !coapsec_exchange_in_use(pkt->cn)) {
 		return NF_ACCEPT;
 	}
 	if (pkt->fragment || skb_is_gso(skb) || pkt->len > COAPSEC_MAX_MSG)
@@ -144,8 +144,13 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	const struct coapsec_filter *f;
 	struct coapsec_net *cn = priv;
 	const struct net_device *dev;
-	struct coapsec_pkt pkt;
+	/*
+	 * Every field is set before it is read (the filter or
+	 * coapsec_pkt_parse(), then below): not cleared for every packet.
+	 */
+	struct coapsec_pkt pkt __uninitialized;
 	unsigned int verdict;
+	bool parsed;
 
 	if (state->hook == NF_INET_LOCAL_OUT)
 		pkt.dir = COAPSEC_DIR_OUT;
@@ -155,26 +160,40 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 		pkt.dir = COAPSEC_DIR_FWD;
 	/* nf_hook() holds rcu_read_lock(). */
 	f = rcu_dereference(cn->filter);
-	if (!f || coapsec_filter_pass(f, skb, state->pf, pkt.dir))
+	if (!f)
 		return NF_ACCEPT;
-	if (!coapsec_pkt_parse(skb, family, &pkt)) {
+	switch (coapsec_filter_pass(f, skb, state->pf, pkt.dir, &pkt)) {
+	case COAPSEC_FILTER_PASS:
+		return NF_ACCEPT;
+	case COAPSEC_FILTER_MAYBE_FILLED:
+		parsed = coapsec_pkt_udp(skb, &pkt);
+		break;
+	default:
+		parsed = coapsec_pkt_parse(skb, family, &pkt);
+	}
+	if (!parsed) {
 		/* Errors quoting what we decrypted, leaving or crossing. */
 		if (pkt.dir != COAPSEC_DIR_IN &&
-		    coapsec_exchange_in_use(state->net) &&
+		    coapsec_exchange_in_use(cn) &&
 		    coapsec_icmp_scrub(skb, family))
 			return NF_DROP;
 		return NF_ACCEPT;
 	}
 	pkt.net = state->net;
+	pkt.cn = cn;
 	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
 	pkt.ifindex = dev ? dev->ifindex : 0;
 
-	/* The per-CPU scratch and counters need BHs off. */
-	rcu_read_lock();
+	/*
+	 * The per-CPU scratch, counters and table locks need BHs off:
+	 * LOCAL_IN and FORWARD run in softirq already, LOCAL_OUT mostly not.
+	 * nf_hook() holds the RCU read lock the lookups need.
+	 */
+	if (in_softirq())
+		return coapsec_udp(skb, &pkt);
 	local_bh_disable();
 	verdict = coapsec_udp(skb, &pkt);
 	local_bh_enable();
-	rcu_read_unlock();
 	return verdict;
 }
 

@@ -5,6 +5,7 @@
 #include <linux/socket.h>
 #include <net/ipv6.h>
 #include <linux/in.h>
+#include <asm/unaligned.h>
 
 #include "context.h"
 #include "netns.h"
@@ -116,17 +117,24 @@ bool coapsec_policy_uses_context(struct coapsec_net *cn, u32 id)
 	return false;
 }
 
+/*
+ * Whether @addr's first @plen bits are @prefix's, a 32-bit word at a
+ * time: no more of @addr is read than the prefix covers (4 bytes for
+ * IPv4), and no byte loop per packet.
+ */
 static bool coapsec_prefix_match(const struct in6_addr *prefix, u8 plen,
 				 const u8 *addr)
 {
-	const u8 *p = prefix->s6_addr;
-	unsigned int bytes = plen / 8, bits = plen % 8;
+	const __be32 *p = prefix->s6_addr32;
+	unsigned int i;
 
-	if (memcmp(p, addr, bytes))
-		return false;
-	if (!bits)
+	for (i = 0; plen >= 32; i++, plen -= 32)
+		if (p[i] != get_unaligned((const __be32 *)addr + i))
+			return false;
+	if (!plen)
 		return true;
-	return !((p[bytes] ^ addr[bytes]) & (0xff00 >> bits));
+	return !((p[i] ^ get_unaligned((const __be32 *)addr + i)) &
+		 htonl(~0U << (32 - plen)));
 }
 
 static bool coapsec_policy_matches(const struct coapsec_policy *pol,
@@ -166,12 +174,12 @@ static int coapsec_policy_decide(struct coapsec_net *cn, u8 family, u8 dir,
 	return 0;
 }
 
-int coapsec_policy_match(struct net *net, u8 family, u8 dir,
+int coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
 			 int ifindex, u32 mark, struct coapsec_context **ctx,
 			 u16 *queue)
 {
-	return coapsec_policy_decide(coapsec_net(net), family, dir, saddr,
+	return coapsec_policy_decide(cn, family, dir, saddr,
 				     daddr, dport, ifindex, mark, ctx, queue);
 }
 
@@ -193,11 +201,10 @@ bool coapsec_policy_dst_group(const struct coapsec_policy *pol)
 	return ipv6_addr_is_multicast(&pol->dst);
 }
 
-bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
+bool coapsec_policy_protects(struct coapsec_net *cn, u8 family, u8 dir,
 			     const void *saddr, const void *daddr,
 			     __be16 dport)
 {
-	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 
@@ -214,10 +221,9 @@ bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
 	return false;
 }
 
-bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
+bool coapsec_policy_guards(struct coapsec_net *cn, u8 family, u8 dir,
 			   const void *saddr, const void *daddr, __be16 dport)
 {
-	struct coapsec_net *cn = coapsec_net(net);
 	struct coapsec_policy *pol;
 	u16 port = ntohs(dport);
 

@@ -58,7 +58,7 @@ struct coapsec_policy *coapsec_policy_lookup(struct coapsec_net *cn, u32 id);
  * policy matches.  @saddr and @daddr are 4 or 16 bytes as @family says;
  * @dport in network order.
  */
-int coapsec_policy_match(struct net *net, u8 family, u8 dir,
+int coapsec_policy_match(struct coapsec_net *cn, u8 family, u8 dir,
 			 const void *saddr, const void *daddr, __be16 dport,
 			 int ifindex, u32 mark, struct coapsec_context **ctx,
 			 u16 *queue);
@@ -69,7 +69,7 @@ int coapsec_policy_match(struct net *net, u8 family, u8 dir,
  * one whose request is gone (its input interface and mark unknown).
  * Under rcu_read_lock().
  */
-bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
+bool coapsec_policy_guards(struct coapsec_net *cn, u8 family, u8 dir,
 			   const void *saddr, const void *daddr, __be16 dport);
 /*
  * Whether a protect policy for a unicast destination covers (@saddr,
@@ -78,7 +78,7 @@ bool coapsec_policy_guards(struct net *net, u8 family, u8 dir,
  * there without one is not to be believed in clear.  Under
  * rcu_read_lock().
  */
-bool coapsec_policy_protects(struct net *net, u8 family, u8 dir,
+bool coapsec_policy_protects(struct coapsec_net *cn, u8 family, u8 dir,
 			     const void *saddr, const void *daddr,
 			     __be16 dport);
 /* The same on a namespace's state, without @queue (the module selftest's). */

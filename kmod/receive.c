@@ -47,7 +47,7 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 				    struct coapsec_scratch *s,
 				    struct coapsec_context *ctx)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct coap_msg *m = &s->msg;
 	const u8 *msg = coapsec_pkt_msg(skb, pkt);
 	unsigned int keep;
@@ -85,17 +85,18 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 {
 	struct coapsec_recipient *window = coapsec_recipient_window(rcp);
 	struct oscore_rx *rx = &s->rx;
+	const struct oscore_ctx *octx;
 	bool piv = rx->opt.piv_len;
 	bool replay;
 	int err;
 
 	replay = piv && coapsec_replay_check(window, rx->seq);
-	coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
-	err = oscore_unprotect_begin(&s->octx, request, rx);
+	octx = coapsec_oscore_ctx(&s->octx, rcp->ctx, rcp);
+	err = oscore_unprotect_begin(octx, request, rx);
 	if (err)
 		return COAPSEC_STAT_MALFORMED;
 	rx->req.priv = s;
-	err = oscore_unprotect_finish(rx, s->octx.ops->decrypt(&rx->req),
+	err = oscore_unprotect_finish(rx, octx->ops->decrypt(&rx->req),
 				      &s->msg);
 	if (err)
 		coapsec_wipe(s);
@@ -138,9 +139,9 @@ int coapsec_record_plain_request(const struct coapsec_pkt *pkt,
 
 	coapsec_server_exchange(&ex, pkt, token, token_len, observe);
 	ex.flags |= COAPSEC_EXCHANGE_F_PLAIN;
-	err = coapsec_exchange_add(pkt->net, &ex);
+	err = coapsec_exchange_add(pkt->cn, &ex);
 	if (err > 0)
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_EVICTIONS);
 	/* No table yet (no context ever): nothing to protect either. */
 	return err == -EEXIST || err == -ENOSPC ? err : 0;
@@ -161,11 +162,11 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 					    struct coapsec_pkt *pkt,
 					    struct coapsec_scratch *s, u8 *msg)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp, *first, *last = NULL;
 	enum coapsec_stat why = COAPSEC_STAT_NO_CONTEXT;
-	struct coapsec_exchange ex;
+	struct coapsec_exchange *ex = &s->ex;
 	bool saved;
 	int err;
 
@@ -173,10 +174,10 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
-	first = coapsec_context_lookup_kid(pkt->net, o->kid_context,
-					   o->has_kid_context ?
-					   o->kid_context_len : 0,
-					   o->kid, o->kid_len);
+	first = __coapsec_context_lookup_kid(cn, o->kid_context,
+					     o->has_kid_context ?
+					     o->kid_context_len : 0,
+					     o->kid, o->kid_len);
 	if (!first) {
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
@@ -238,18 +239,18 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 	}
 	rcp = last;
 
-	coapsec_server_exchange(&ex, pkt, s->msg.token, s->msg.token_len,
+	coapsec_server_exchange(ex, pkt, s->msg.token, s->msg.token_len,
 				coapsec_registers(&s->msg));
-	ex.ctx_id = rcp->ctx->id;
-	ex.ctx_gen = rcp->ctx->gen;
+	ex->ctx_id = rcp->ctx->id;
+	ex->ctx_gen = rcp->ctx->gen;
 	/* Every member answers a group request: none takes its nonce. */
 	if (pkt->multicast)
-		ex.flags |= COAPSEC_EXCHANGE_F_KEEP;
+		ex->flags |= COAPSEC_EXCHANGE_F_KEEP;
 	/* Its nonce may have been answered under this key already. */
 	if (rcp->answer_own_piv)
-		ex.flags |= COAPSEC_EXCHANGE_F_OWN_PIV;
-	ex.binding = s->rx.binding;
-	err = coapsec_exchange_add(pkt->net, &ex);
+		ex->flags |= COAPSEC_EXCHANGE_F_OWN_PIV;
+	ex->binding = s->rx.binding;
+	err = coapsec_exchange_add(pkt->cn, ex);
 	if (err < 0) {
 		/*
 		 * Another context's exchange with this address, port and
@@ -269,14 +270,14 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 					     struct coapsec_scratch *s,
 					     struct coapsec_exchange *ex)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct oscore_option *o = &s->rx.opt;
 	struct coapsec_recipient *rcp = NULL;
 	struct coapsec_answer answer;
 	struct coapsec_context *ctx;
 	enum coapsec_stat why;
 
-	ctx = coapsec_exchange_context(pkt->net, ex);
+	ctx = coapsec_exchange_context(pkt->cn, ex);
 	if (ctx && !o->has_kid && ctx->n_recipients)
 		rcp = &ctx->recipients[0];
 	else if (ctx && o->has_kid)
@@ -304,7 +305,7 @@ static unsigned int coapsec_receive_response(struct sk_buff *skb,
 	answer.has_piv = o->piv_len;
 	answer.seq = s->rx.seq;
 	answer.extend = coapsec_notification_life(&s->msg);
-	if (coapsec_exchange_answered(pkt->net, ex, &answer)) {
+	if (coapsec_exchange_answered(pkt->cn, ex, &answer)) {
 		coapsec_wipe(s);
 		coapsec_report(cn, rcp, COAPSEC_STAT_REPLAYS);
 		return NF_DROP;
@@ -324,7 +325,7 @@ static bool coapsec_plain_answer_refused(const struct coapsec_pkt *pkt,
 	struct coapsec_answer answer = {};
 	struct coapsec_exchange ex;
 
-	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
+	if (coapsec_exchange_find_request(pkt->cn, pkt->family, &pkt->saddr,
 					  pkt->sport, pkt->dport, m->token,
 					  m->token_len, &ex))
 		return coapsec_answer_protected(pkt);
@@ -333,45 +334,69 @@ static bool coapsec_plain_answer_refused(const struct coapsec_pkt *pkt,
 	answer.notification = COAP_CODE_CLASS(m->code) == 2 &&
 			      coap_has_option(m, COAP_OPT_OBSERVE);
 	answer.extend = coapsec_notification_life(m);
-	coapsec_exchange_answered(pkt->net, &ex, &answer);
+	coapsec_exchange_answered(pkt->cn, &ex, &answer);
 	return false;
+}
+
+/* An OSCORE answer: to a request this host protected, or not ours. */
+static noinline unsigned int coapsec_receive_answer(struct sk_buff *skb,
+						    struct coapsec_pkt *pkt,
+						    struct coapsec_scratch *s,
+						    bool verify)
+{
+	const struct coap_msg *m = &s->rx.outer;
+	struct coapsec_exchange ex;
+
+	if (coapsec_exchange_find_request(pkt->cn, pkt->family, &pkt->saddr,
+					  pkt->sport, pkt->dport, m->token,
+					  m->token_len, &ex)) {
+		if (!verify)
+			return NF_ACCEPT;
+		coapsec_count(pkt->cn, NULL,
+			      COAPSEC_STAT_NO_CONTEXT);
+		return NF_DROP;
+	}
+	/* The answer to a plain request: the application's to judge. */
+	if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
+		return NF_ACCEPT;
+	return coapsec_receive_response(skb, pkt, s, &ex);
 }
 
 unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			     int action, bool fwd)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool verify = coapsec_verifies(action);
-	struct coapsec_exchange ex;
+	const struct coap_msg *m = &s->rx.outer;
 	u8 *msg;
 	int err;
 
 	/* Decided on the header and token alone, before anything can fail. */
 	if (!verify)
 		verify = coapsec_bound_answer(skb, pkt);
+	/* Parsed once, as the outer message the OSCORE checks read too. */
 	msg = coapsec_skb_msg(skb, pkt);
-	if (!msg || coap_parse(msg, pkt->len, &s->msg)) {
+	if (!msg || coap_parse(msg, pkt->len, &s->rx.outer)) {
 		if (!verify)
 			return NF_ACCEPT;
 		coapsec_count(cn, NULL, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
 
-	if (!coap_has_option(&s->msg, COAP_OPT_OSCORE)) {
+	if (!coap_has_option(m, COAP_OPT_OSCORE)) {
 		/* Empty messages are never protected (§4.2). */
-		if (s->msg.code == COAP_CODE_EMPTY)
+		if (m->code == COAP_CODE_EMPTY)
 			return NF_ACCEPT;
 		if (action == COAPSEC_ACTION_REQUIRE) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
-		if (COAP_CODE_CLASS(s->msg.code) == 0 &&
+		if (COAP_CODE_CLASS(m->code) == 0 &&
 		    (action == COAPSEC_ACTION_VERIFY ||
 		     (!action && coapsec_request_guarded(pkt))) &&
-		    coapsec_record_plain_request(pkt, s->msg.token,
-						 s->msg.token_len,
-						 coapsec_registers(&s->msg))) {
+		    coapsec_record_plain_request(pkt, m->token, m->token_len,
+						 coapsec_registers(m))) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
@@ -380,15 +405,15 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 		 * is one from a peer that a protect policy covers, once its
 		 * request's entry is gone (plain requests to it leave one).
 		 */
-		if (COAP_CODE_CLASS(s->msg.code) != 0 &&
-		    coapsec_plain_answer_refused(pkt, &s->msg)) {
+		if (COAP_CODE_CLASS(m->code) != 0 &&
+		    coapsec_plain_answer_refused(pkt, m)) {
 			coapsec_count(cn, NULL, COAPSEC_STAT_POLICY_DROPS);
 			return NF_DROP;
 		}
 		return fwd ? coapsec_send(skb, pkt, 0, NULL) : NF_ACCEPT;
 	}
 
-	err = oscore_unprotect_parse(msg, pkt->len, &s->rx);
+	err = oscore_unprotect_outer(&s->rx);
 	if (err) {
 		if (!verify)
 			return NF_ACCEPT;
@@ -398,17 +423,5 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	if (s->rx.is_request)
 		return verify ? coapsec_receive_request(skb, pkt, s, msg) :
 				NF_ACCEPT;
-
-	if (coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
-					  pkt->sport, pkt->dport, s->rx.outer.token,
-					  s->rx.outer.token_len, &ex)) {
-		if (!verify)
-			return NF_ACCEPT;
-		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
-		return NF_DROP;
-	}
-	/* The answer to a plain request: the application's to judge. */
-	if (ex.flags & COAPSEC_EXCHANGE_F_PLAIN)
-		return NF_ACCEPT;
-	return coapsec_receive_response(skb, pkt, s, &ex);
+	return coapsec_receive_answer(skb, pkt, s, verify);
 }

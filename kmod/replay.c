@@ -2,7 +2,9 @@
 /*
  * The replay window: bit i of rcp->bitmap stands for sequence number
  * max_seq - i.  One spinlock per recipient; the packet path runs with BHs
- * disabled or in softirq, so a plain spin_lock() is enough.
+ * disabled or in softirq, so a plain spin_lock() is enough there (check
+ * and commit: callers keep BHs off); the rest runs in process context
+ * and takes it with BHs off.
  */
 #include <linux/bitmap.h>
 #include <linux/spinlock.h>
@@ -23,9 +25,10 @@ int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq)
 {
 	bool ok;
 
-	spin_lock_bh(&rcp->lock);
+	lockdep_assert_in_softirq();
+	spin_lock(&rcp->lock);
 	ok = coapsec_replay_ok(rcp, seq);
-	spin_unlock_bh(&rcp->lock);
+	spin_unlock(&rcp->lock);
 	return ok ? 0 : -EALREADY;
 }
 
@@ -55,10 +58,11 @@ int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 {
 	int err;
 
-	spin_lock_bh(&rcp->lock);
+	lockdep_assert_in_softirq();
+	spin_lock(&rcp->lock);
 	/* Not yet published, taken over or retired: see rcp->open. */
 	err = rcp->open ? coapsec_replay_mark(rcp, seq) : -EALREADY;
-	spin_unlock_bh(&rcp->lock);
+	spin_unlock(&rcp->lock);
 	return err;
 }
 

@@ -13,9 +13,12 @@
 
 struct coapsec_recipient;
 
-/* Whether @seq may still be accepted: 0 or -EALREADY. */
+/* With BHs off.  Whether @seq may still be accepted: 0 or -EALREADY. */
 int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq);
-/* Marks @seq seen: 0, or -EALREADY if it was (or fell out) meanwhile. */
+/*
+ * With BHs off.  Marks @seq seen: 0, or -EALREADY if it was (or fell out)
+ * meanwhile.
+ */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
 /*
  * Hands the window of @src (a recipient with the same key, Common IV and

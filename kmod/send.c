@@ -114,7 +114,7 @@ bool coapsec_peer_guarded(const struct coapsec_pkt *pkt)
 {
 	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_IN;
 
-	return coapsec_policy_guards(pkt->net, pkt->family, dir, &pkt->daddr,
+	return coapsec_policy_guards(pkt->cn, pkt->family, dir, &pkt->daddr,
 				     &pkt->saddr, pkt->sport);
 }
 
@@ -122,7 +122,7 @@ bool coapsec_request_guarded(const struct coapsec_pkt *pkt)
 {
 	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_IN;
 
-	return coapsec_policy_guards(pkt->net, pkt->family, dir, &pkt->saddr,
+	return coapsec_policy_guards(pkt->cn, pkt->family, dir, &pkt->saddr,
 				     &pkt->daddr, pkt->dport);
 }
 
@@ -130,33 +130,44 @@ bool coapsec_answer_protected(const struct coapsec_pkt *pkt)
 {
 	u8 dir = pkt->dir == COAPSEC_DIR_FWD ? COAPSEC_DIR_FWD : COAPSEC_DIR_OUT;
 
-	return coapsec_policy_protects(pkt->net, pkt->family, dir, &pkt->daddr,
+	return coapsec_policy_protects(pkt->cn, pkt->family, dir, &pkt->daddr,
 				       &pkt->saddr, pkt->sport);
 }
 
-bool coapsec_bound_answer(const struct sk_buff *skb,
-			  const struct coapsec_pkt *pkt)
+/*
+ * coapsec_bound_answer() for an answer, in a frame of its own: requests
+ * do not pay for clearing @ex on the stack.
+ */
+static noinline bool coapsec_answer_bound(const struct coapsec_pkt *pkt,
+					  const struct coapsec_head *head)
 {
 	struct coapsec_exchange ex;
-	struct coapsec_head head;
 
-	if (coapsec_pkt_head(skb, pkt, &head) || !COAP_CODE_CLASS(head.code))
-		return false;
 	if (pkt->dir != COAPSEC_DIR_IN &&
-	    (!coapsec_exchange_find(pkt->net, COAPSEC_EXCHANGE_SERVER,
+	    (!coapsec_exchange_find(pkt->cn, COAPSEC_EXCHANGE_SERVER,
 				    pkt->family, &pkt->daddr, pkt->dport,
-				    pkt->sport, head.token, head.token_len,
+				    pkt->sport, head->token, head->token_len,
 				    &ex) ||
 	     coapsec_peer_guarded(pkt)))
 		return true;
 	if (pkt->dir == COAPSEC_DIR_OUT)
 		return false;
 	/* A plain request's answer is the application's, whatever it is. */
-	if (!coapsec_exchange_find_request(pkt->net, pkt->family, &pkt->saddr,
-					   pkt->sport, pkt->dport, head.token,
-					   head.token_len, &ex))
+	if (!coapsec_exchange_find_request(pkt->cn, pkt->family, &pkt->saddr,
+					   pkt->sport, pkt->dport, head->token,
+					   head->token_len, &ex))
 		return !(ex.flags & COAPSEC_EXCHANGE_F_PLAIN);
 	return coapsec_answer_protected(pkt);
+}
+
+bool coapsec_bound_answer(const struct sk_buff *skb,
+			  const struct coapsec_pkt *pkt)
+{
+	struct coapsec_head head;
+
+	if (coapsec_pkt_head(skb, pkt, &head) || !COAP_CODE_CLASS(head.code))
+		return false;
+	return coapsec_answer_bound(pkt, &head);
 }
 
 /*
@@ -212,13 +223,13 @@ static bool coapsec_is_notification(const struct coap_msg *m)
  * sequence).
  */
 static struct coapsec_context *
-coapsec_answer_context(struct net *net, const struct coapsec_exchange *ex)
+coapsec_answer_context(struct coapsec_net *cn, const struct coapsec_exchange *ex)
 {
-	struct coapsec_context *ctx = coapsec_exchange_context(net, ex), *cur;
+	struct coapsec_context *ctx = coapsec_exchange_context(cn, ex), *cur;
 
 	if (!ctx || READ_ONCE(ctx->state) == COAPSEC_CONTEXT_STATE_CURRENT)
 		return ctx;
-	cur = coapsec_context_lookup(coapsec_net(net), ex->ctx_id);
+	cur = coapsec_context_lookup(cn, ex->ctx_id);
 	if (cur && !memcmp(cur->sender_fp, ctx->sender_fp, COAPSEC_FP_LEN))
 		return cur;
 	return ctx;
@@ -258,7 +269,7 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 
 	/* Group members answer from addresses no group policy names. */
 	if (!pkt->multicast &&
-	    !coapsec_policy_protects(pkt->net, pkt->family, pkt->dir,
+	    !coapsec_policy_protects(pkt->cn, pkt->family, pkt->dir,
 				     &pkt->saddr, &pkt->daddr, pkt->dport))
 		return NF_ACCEPT;
 	memset(&ex, 0, sizeof(ex));
@@ -272,12 +283,12 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 		ex.peer = pkt->daddr;
 	/* Its options are not read: any answer to it may notify. */
 	ex.flags = COAPSEC_EXCHANGE_F_PLAIN | COAPSEC_EXCHANGE_F_OBSERVE;
-	err = coapsec_exchange_add(pkt->net, &ex);
+	err = coapsec_exchange_add(pkt->cn, &ex);
 	if (err > 0)
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_EVICTIONS);
 	if (err == -EEXIST || err == -ENOSPC) {
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_POLICY_DROPS);
 		return NF_DROP;
 	}
@@ -324,23 +335,24 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 				    const struct oscore_binding *request,
 				    bool reuse_nonce, bool bound)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	const struct coap_msg *m = &s->msg;
 	unsigned int tag = ctx->alg->tag_len, keep;
-	struct oscore_binding binding;
-	struct coapsec_exchange ex;
+	const struct oscore_ctx *octx;
+	struct coapsec_exchange *ex = &s->ex;
+	/* Written by oscore_protect_head() for a request, read for one only. */
+	struct oscore_binding binding __uninitialized;
 	int head, len, err;
-	size_t start;
 	u64 seq;
 
 	if (coapsec_send_seq(cn, ctx, reuse_nonce, &seq))
 		return NF_DROP;
 
-	coapsec_oscore_ctx(&s->octx, ctx,
-			   ctx->n_recipients ? &ctx->recipients[0] : NULL);
+	octx = coapsec_oscore_ctx(&s->octx, ctx, NULL);
 	s->req.priv = s;
-	head = oscore_protect_head(&s->octx, m, seq, request, s->out,
-				   sizeof(s->out), &s->req, &binding, &start);
+	head = oscore_protect_head(octx, m, seq, request, s->out,
+				   sizeof(s->out), &s->req, &binding,
+				   &s->layout);
 	if (head == -CODEC_EPROTECTED && !bound) {
 		/*
 		 * The application speaks OSCORE itself: leave it alone, and
@@ -361,7 +373,7 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	}
 
 	if (!request)
-		coapsec_request_exchange(&ex, pkt, m, ctx, &binding);
+		coapsec_request_exchange(ex, pkt, m, ctx, &binding);
 	keep = m->payload_len ? m->payload - coapsec_pkt_msg(skb, pkt) :
 				pkt->len;
 	if (coapsec_skb_rewrite(skb, pkt, s->out, head, keep, m->payload_len,
@@ -370,14 +382,14 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 		return NF_DROP;
 	}
 	/* The plaintext is in the skb now: encrypted, or dropped with it. */
-	s->req.buf = coapsec_pkt_msg(skb, pkt) + start;
-	err = s->octx.ops->encrypt(&s->req);
+	s->req.buf = coapsec_pkt_msg(skb, pkt) + s->layout.start;
+	err = octx->ops->encrypt(&s->req);
 	if (err) {
 		coapsec_count(cn, ctx, coapsec_protect_failure(err));
 		return NF_DROP;
 	}
 	coapsec_skb_fix_lengths(skb, pkt);
-	if (!request && coapsec_exchange_add(pkt->net, &ex) > 0)
+	if (!request && coapsec_exchange_add(pkt->cn, ex) > 0)
 		coapsec_count(cn, ctx, COAPSEC_STAT_EVICTIONS);
 	coapsec_count(cn, ctx, COAPSEC_STAT_PROTECTED);
 	return NF_ACCEPT;
@@ -394,7 +406,7 @@ static unsigned int coapsec_send_request(struct sk_buff *skb,
 		return coapsec_send_plain_request(pkt, s->msg.token,
 						  s->msg.token_len);
 	if (!ctx) {
-		coapsec_count(coapsec_net(pkt->net), NULL,
+		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
@@ -414,12 +426,12 @@ static unsigned int coapsec_send_answer(struct sk_buff *skb,
 					bool protect, bool bound,
 					struct coapsec_context *ctx)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	bool notification = coapsec_is_notification(&s->msg);
 	bool reuse_nonce = false;
 	struct coapsec_exchange ex;
 
-	if (coapsec_exchange_answer(pkt->net, pkt->family, &pkt->daddr,
+	if (coapsec_exchange_answer(pkt->cn, pkt->family, &pkt->daddr,
 				    pkt->dport, pkt->sport, s->msg.token,
 				    s->msg.token_len, notification,
 				    coapsec_notification_life(&s->msg),
@@ -439,7 +451,7 @@ static unsigned int coapsec_send_answer(struct sk_buff *skb,
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
-	ctx = coapsec_answer_context(pkt->net, &ex);
+	ctx = coapsec_answer_context(pkt->cn, &ex);
 	if (!ctx) {
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
@@ -456,7 +468,7 @@ static unsigned int coapsec_send_answer(struct sk_buff *skb,
 unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 			  int action, struct coapsec_context *ctx)
 {
-	struct coapsec_net *cn = coapsec_net(pkt->net);
+	struct coapsec_net *cn = pkt->cn;
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool protect = action == COAPSEC_ACTION_PROTECT;
 	bool bound;

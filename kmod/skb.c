@@ -69,15 +69,20 @@ static bool coapsec_pkt_parse6(struct sk_buff *skb, struct coapsec_pkt *pkt)
 
 bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 {
-	const struct udphdr *uh;
-	unsigned int ulen;
-
 	pkt->family = family;
 	if (family == AF_INET ? !coapsec_pkt_parse4(skb, pkt) :
 				!coapsec_pkt_parse6(skb, pkt))
 		return false;
-	if (!pskb_may_pull(skb, pkt->udp_off + sizeof(*uh)))
+	if (!pskb_may_pull(skb, pkt->udp_off + sizeof(struct udphdr)))
 		return false;
+	return coapsec_pkt_udp(skb, pkt);
+}
+
+bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
+{
+	const struct udphdr *uh;
+	unsigned int ulen;
+
 	uh = (const struct udphdr *)(skb->data + pkt->udp_off);
 	pkt->sport = uh->source;
 	pkt->dport = uh->dest;
@@ -92,7 +97,7 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 	 * udp6_rcv() reads it (jumbograms, RFC 2675): so do we, or such a
 	 * datagram would pass every policy unseen.
 	 */
-	if (!ulen && family == AF_INET6)
+	if (!ulen && pkt->family == AF_INET6)
 		ulen = skb->len - pkt->udp_off;
 	/* Inconsistent lengths the stack drops too: not ours. */
 	if (ulen < sizeof(*uh) || pkt->udp_off + ulen > skb->len)
@@ -105,15 +110,23 @@ int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,
 		     struct coapsec_head *head)
 {
 	unsigned int off = pkt->udp_off + sizeof(struct udphdr);
-	u8 hdr[4];
+	const u8 *hdr, *token;
+	u8 _hdr[4];
 
-	if (skb_copy_bits(skb, off, hdr, sizeof(hdr)))
+	/* Read in place where the skb is linear there: no call. */
+	hdr = skb_header_pointer(skb, off, sizeof(_hdr), _hdr);
+	if (!hdr)
 		return -EINVAL;
 	head->code = hdr[1];
 	head->token_len = hdr[0] & 0x0f;
-	if (hdr[0] >> 6 != 1 || head->token_len > sizeof(head->token) ||
-	    skb_copy_bits(skb, off + sizeof(hdr), head->token, head->token_len))
+	if (hdr[0] >> 6 != 1 || head->token_len > sizeof(head->token))
 		return -EINVAL;
+	token = skb_header_pointer(skb, off + sizeof(_hdr), head->token_len,
+				   head->token);
+	if (!token)
+		return -EINVAL;
+	if (token != head->token)
+		memcpy(head->token, token, head->token_len);
 	return 0;
 }
 

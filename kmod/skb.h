@@ -13,10 +13,12 @@
 #include <linux/types.h>
 #include <linux/udp.h>
 
+struct coapsec_net;
 struct net;
 
 struct coapsec_pkt {
 	struct net *net;
+	struct coapsec_net *cn;		/* @net's state, from the hook */
 	u8 family;			/* AF_INET, AF_INET6 */
 	u8 dir;				/* COAPSEC_DIR_* */
 	bool fragment;			/* an IP fragment (ports: first only) */
@@ -34,6 +36,14 @@ struct coapsec_pkt {
  * what is no UDP datagram or whose headers are truncated: not ours.
  */
 bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
+
+/*
+ * The end of coapsec_pkt_parse(), for a @pkt whose family, addresses,
+ * fragment, multicast and udp_off are filled already and whose UDP
+ * header lies in the linear part (the filter's first look found it
+ * there): ports, mark and the message's length.  As coapsec_pkt_parse().
+ */
+bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt);
 
 /* The CoAP header's code and the token: what binds an answer to its request. */
 struct coapsec_head {

@@ -61,12 +61,19 @@ int coap_parse_options(const u8 *buf, size_t len, struct coap_option *opts,
 		delta = buf[pos] >> 4;
 		olen = buf[pos] & 0x0f;
 		pos++;
-		err = coap_read_ext(buf, len, &pos, &delta, CODEC_EDELTA);
-		if (err)
-			return err;
-		err = coap_read_ext(buf, len, &pos, &olen, CODEC_ELENGTH);
-		if (err)
-			return err;
+		/* Most options need neither extension: no call for them. */
+		if (delta >= COAP_OPT_EXT8) {
+			err = coap_read_ext(buf, len, &pos, &delta,
+					    CODEC_EDELTA);
+			if (err)
+				return err;
+		}
+		if (olen >= COAP_OPT_EXT8) {
+			err = coap_read_ext(buf, len, &pos, &olen,
+					    CODEC_ELENGTH);
+			if (err)
+				return err;
+		}
 		number += delta;
 		if (number > COAP_MAX_OPT_NUM)
 			return -CODEC_EOPTNUM;
@@ -85,7 +92,7 @@ int coap_parse_options(const u8 *buf, size_t len, struct coap_option *opts,
 
 int coap_parse(const u8 *buf, size_t len, struct coap_msg *m)
 {
-	u8 tkl;
+	u8 tkl, i;
 
 	m->num_opts = 0;
 	m->payload = NULL;
@@ -103,7 +110,9 @@ int coap_parse(const u8 *buf, size_t len, struct coap_msg *m)
 	if (len - COAP_HDR_LEN < tkl)
 		return -CODEC_ETRUNC;
 	m->token_len = tkl;
-	memcpy(m->token, buf + COAP_HDR_LEN, tkl);
+	/* At most 8 bytes: no call for them. */
+	for (i = 0; i < tkl; i++)
+		m->token[i] = buf[COAP_HDR_LEN + i];
 	if (m->code == COAP_CODE_EMPTY && (tkl || len > COAP_HDR_LEN))
 		return -CODEC_EEMPTY;
 	return coap_parse_options(buf + COAP_HDR_LEN + tkl,
@@ -150,6 +159,17 @@ int coap_write_option(u8 *buf, size_t cap, size_t *pos, u16 *prev,
 	if (len > COAP_OPT_EXT16_BASE + 0xffff)
 		return -CODEC_ENOSPC;
 	delta = number - *prev;
+	/* Most options: one byte of delta and length, then the value. */
+	if (delta < COAP_OPT_EXT8_BASE && len < COAP_OPT_EXT8_BASE) {
+		if (*pos > cap || cap - *pos < 1 + len)
+			return -CODEC_ENOSPC;
+		buf[*pos] = delta << 4 | len;
+		if (len)
+			memcpy(buf + *pos + 1, value, len);
+		*pos += 1 + len;
+		*prev = number;
+		return 0;
+	}
 	dn = coap_ext_nibble(delta, &dext);
 	ln = coap_ext_nibble(len, &lext);
 	need = 1 + dext + lext + len;

@@ -33,6 +33,10 @@ typedef __INT64_TYPE__ s64;
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
+/* The kernel's: no automatic zeroing of a buffer written before use. */
+#ifndef __uninitialized
+#define __uninitialized
+#endif
 #endif /* __KERNEL__ */
 
 #endif /* COAPSEC_CODEC_COMPAT_H */

@@ -50,16 +50,27 @@ void oscore_nonce(const struct oscore_ctx *ctx, const u8 *id, size_t id_len,
 		  const u8 *piv, size_t piv_len, u8 *nonce)
 {
 	size_t n = ctx->alg->nonce_len, i;
+	u8 *at;
 
-	/* S, ID_PIV left-padded to nonce_len - 6, Partial IV padded to 5 */
-	memset(nonce, 0, n);
-	nonce[0] = id_len;
-	if (id_len)
-		memcpy(nonce + n - OSCORE_PIV_MAX_LEN - id_len, id, id_len);
-	if (piv_len)
-		memcpy(nonce + n - piv_len, piv, piv_len);
-	for (i = 0; i < n; i++)
-		nonce[i] ^= ctx->common_iv[i];
+	/*
+	 * S, ID_PIV left-padded to nonce_len - 6, Partial IV padded to 5,
+	 * XORed into the Common IV: the usual lengths copied as constants,
+	 * the ID and Partial IV (a few bytes) byte by byte.
+	 */
+	if (n == 13)
+		memcpy(nonce, ctx->common_iv, 13);
+	else if (n == 12)
+		memcpy(nonce, ctx->common_iv, 12);
+	else
+		for (i = 0; i < n; i++)
+			nonce[i] = ctx->common_iv[i];
+	nonce[0] ^= id_len;
+	at = nonce + n - OSCORE_PIV_MAX_LEN - id_len;
+	for (i = 0; i < id_len; i++)
+		at[i] ^= id[i];
+	at = nonce + n - piv_len;
+	for (i = 0; i < piv_len; i++)
+		at[i] ^= piv[i];
 }
 
 /*
@@ -108,7 +119,8 @@ int oscore_aad(const struct oscore_alg *alg, const u8 *request_kid,
 	       size_t kid_len, const u8 *request_piv, size_t piv_len,
 	       u8 *aad, size_t cap)
 {
-	u8 ext[OSCORE_EXT_AAD_MAX];
+	/* Not cleared per packet: the short form returns before it is used. */
+	u8 ext[OSCORE_EXT_AAD_MAX] __uninitialized;
 	struct cbor_writer w;
 	int len;
 
@@ -254,7 +266,10 @@ static int oscore_layout(const struct oscore_ctx *ctx,
 		return -CODEC_ETKL;
 	if (m->num_opts > COAP_MAX_OPTIONS)
 		return -CODEC_ETOOMANY;
+	observe = false;
 	for (i = 0, outer = 1; i < m->num_opts; i++) {
+		if (m->opts[i].number == COAP_OPT_OBSERVE)
+			observe = true;
 		if (oscore_opt_outer_only(m->opts[i].number) ||
 		    m->opts[i].number == COAP_OPT_OBSERVE)
 			outer++;
@@ -313,7 +328,6 @@ static int oscore_layout(const struct oscore_ctx *ctx,
 	l->bound = request;
 
 	/* Outer header: POST / 2.04, FETCH / 2.05 with Observe (§4.2) */
-	observe = coap_has_option(m, COAP_OPT_OBSERVE);
 	pos = COAP_HDR_LEN + m->token_len;
 	if (cap < pos)
 		return -CODEC_ENOSPC;
@@ -364,7 +378,8 @@ static int oscore_protect_req(const struct oscore_ctx *ctx,
 {
 	int err;
 
-	memcpy(req->nonce, l->nonce, ctx->alg->nonce_len);
+	/* The whole array: constant length, and the tail is the nonce's. */
+	memcpy(req->nonce, l->nonce, sizeof(req->nonce));
 	err = oscore_req_crypto(ctx, req, ctx->sender_key, l->bound);
 	if (err)
 		return err;
@@ -395,20 +410,16 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 int oscore_protect_head(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			u64 seq, const struct oscore_binding *request,
 			u8 *out, size_t cap, struct oscore_aead_req *req,
-			struct oscore_binding *binding, size_t *start)
+			struct oscore_binding *binding, struct oscore_layout *l)
 {
-	struct oscore_layout l;
 	int len, err;
 
 	len = oscore_layout(ctx, m, seq, request, false, 0, false, out, cap,
-			    &l);
+			    l);
 	if (len < 0)
 		return len;
-	err = oscore_protect_req(ctx, &l, out, req, binding);
-	if (err)
-		return err;
-	*start = l.start;
-	return len;
+	err = oscore_protect_req(ctx, l, out, req, binding);
+	return err ? err : len;
 }
 
 int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
@@ -428,13 +439,20 @@ int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
 
 int oscore_unprotect_parse(u8 *pkt, size_t len, struct oscore_rx *rx)
 {
-	const struct coap_option *oscore = NULL;
-	unsigned int i;
 	int err;
 
 	err = coap_parse(pkt, len, &rx->outer);
 	if (err)
 		return err;
+	return oscore_unprotect_outer(rx);
+}
+
+int oscore_unprotect_outer(struct oscore_rx *rx)
+{
+	const struct coap_option *oscore = NULL;
+	unsigned int i;
+	int err;
+
 	for (i = 0; i < rx->outer.num_opts; i++) {
 		const struct coap_option *o = &rx->outer.opts[i];
 
@@ -472,9 +490,17 @@ int oscore_unprotect_parse(u8 *pkt, size_t len, struct oscore_rx *rx)
 	return 0;
 }
 
+/* IDs of a few bytes: compared here, not with a call per message. */
 static bool oscore_bytes_eq(const u8 *a, size_t alen, const u8 *b, size_t blen)
 {
-	return alen == blen && (!alen || !memcmp(a, b, alen));
+	size_t i;
+
+	if (alen != blen)
+		return false;
+	for (i = 0; i < alen; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
 }
 
 int oscore_unprotect_begin(const struct oscore_ctx *ctx,

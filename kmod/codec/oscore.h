@@ -143,6 +143,8 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			 u8 *out, size_t cap, struct oscore_aead_req *req,
 			 struct oscore_binding *binding);
 
+struct oscore_layout;
+
 /*
  * oscore_protect_begin() without the payload, for a message protected
  * where it lies: writes the protected message up to the inner payload
@@ -150,12 +152,14 @@ int oscore_protect_begin(const struct oscore_ctx *ctx, const struct coap_msg *m,
  * The caller puts the head where the message ends up, m->payload_len
  * bytes of payload right behind it (where the payload already lies) and
  * room for the tag behind those, points req->buf at the head's byte
- * *@start as placed (req->len counts the payload), and encrypts.
+ * l->start as placed (req->len counts the payload), and encrypts.  @l is
+ * the caller's room for the layout (a packet path keeps it in per-CPU
+ * scratch rather than on the stack).
  */
 int oscore_protect_head(const struct oscore_ctx *ctx, const struct coap_msg *m,
 			u64 seq, const struct oscore_binding *request,
 			u8 *out, size_t cap, struct oscore_aead_req *req,
-			struct oscore_binding *binding, size_t *start);
+			struct oscore_binding *binding, struct oscore_layout *l);
 
 /*
  * What oscore_protect_layout() wrote: the nonce, the OSCORE option value
@@ -198,6 +202,13 @@ int oscore_protect(const struct oscore_ctx *ctx, const struct coap_msg *m,
  * @pkt is decrypted in place later, so it must be writable.
  */
 int oscore_unprotect_parse(u8 *pkt, size_t len, struct oscore_rx *rx);
+
+/*
+ * oscore_unprotect_parse() for a message already parsed into rx->outer
+ * (coap_parse() of the writable buffer): the OSCORE option and the
+ * outer code, without parsing the message again.
+ */
+int oscore_unprotect_outer(struct oscore_rx *rx);
 
 /*
  * Checks @rx against @ctx (kid, kid context, Partial IV presence) and

@@ -278,6 +278,7 @@ static void check_in_place(struct __test_metadata *_metadata,
 	static u8 buf[2 * (MAX_MSG + OSCORE_MAX_OVERHEAD)];
 	static u8 head[MAX_MSG + OSCORE_MAX_OVERHEAD];
 	size_t at = MAX_MSG + OSCORE_MAX_OVERHEAD, pay, start;
+	struct oscore_layout l;
 	struct oscore_aead_req req;
 	struct oscore_rx rx;
 	struct coap_msg m, u;
@@ -288,8 +289,9 @@ static void check_in_place(struct __test_metadata *_metadata,
 	memcpy(buf + at, msg, n);
 	ASSERT_EQ(0, coap_parse(buf + at, n, &m));
 	hl = oscore_protect_head(tx, &m, seq, request, head, sizeof(head),
-				 &req, NULL, &start);
+				 &req, NULL, &l);
 	ASSERT_LT(0, hl);
+	start = l.start;
 	pay = m.payload_len ? (size_t)(m.payload - buf) : at + n;
 	ASSERT_LE((size_t)hl, pay);
 	p = buf + pay - hl;
