@@ -646,16 +646,19 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 }
 
 /*
- * Whether another linked recipient has @rcp's key, Common IV and ID (the
- * swapped context's, a previous context's still in its grace period, or
- * another context's under another ID context, which is in neither the
- * nonce nor the AAD); a window lost there stays lost in @rcp's context.
+ * Whether the request nonces @rcp's predecessors (other linked recipients
+ * with its key, Common IV and ID: the swapped context's, a previous
+ * context's still in its grace period, or another context's under another
+ * ID context, which is in neither the nonce nor the AAD) let answers take
+ * are all in the window @rcp takes over: one of them answered with this
+ * context's sender key and reused request nonces only with a window
+ * it had from the start.  A window lost there stays lost here.
  */
-static bool coapsec_recipient_has_predecessor(struct coapsec_recipient *rcp)
+static bool coapsec_recipient_answers_known(struct coapsec_recipient *rcp)
 {
 	struct rhlist_head *list, *pos;
 	struct coapsec_recipient *was;
-	bool found = false;
+	bool known = false;
 
 	rcu_read_lock();
 	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
@@ -665,10 +668,13 @@ static bool coapsec_recipient_has_predecessor(struct coapsec_recipient *rcp)
 			continue;
 		if (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
 			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
-		found = true;
+		if (!was->answer_own_piv &&
+		    !memcmp(was->ctx->sender_fp, rcp->ctx->sender_fp,
+			    COAPSEC_FP_LEN))
+			known = true;
 	}
 	rcu_read_unlock();
-	return found;
+	return known;
 }
 
 /*
@@ -701,6 +707,8 @@ coapsec_recipient_window(struct coapsec_recipient *rcp)
 
 	if (READ_ONCE(rcp->open))
 		return rcp;
+	/* Pairs with coapsec_replay_take(): the successor opened first. */
+	smp_rmb();
 	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
 			       coapsec_rfp_params);
 	rhl_for_each_entry_rcu(now, pos, list, fp_node)
@@ -728,8 +736,12 @@ static void coapsec_context_open(struct coapsec_net *cn,
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
 		bool known;
 
-		known = coapsec_retired_apply_window(cn, rcp);
-		known |= coapsec_recipient_has_predecessor(rcp);
+		/*
+		 * A retired memory keeps what the window accepted, not which
+		 * sender key answered it: it never makes answers known.
+		 */
+		coapsec_retired_apply_window(cn, rcp);
+		known = coapsec_recipient_answers_known(rcp);
 		rcp->answer_own_piv = ctx->sender_kept && !known;
 	}
 	for (i = 0; i < ctx->n_recipients; i++)

@@ -111,6 +111,15 @@ static void coapsec_replay_add(struct coapsec_recipient *dst,
 	for (i = snap->n; i-- > 0;)
 		if (test_bit(i, snap->seen) && i <= snap->max_seq)
 			coapsec_replay_mark(dst, snap->max_seq - i);
+	/* What @snap's window no longer tracked counts as seen too. */
+	if (snap->max_seq >= snap->n) {
+		u64 top = snap->max_seq - snap->n, seq;
+
+		seq = dst->max_seq >= dst->window ?
+		      dst->max_seq - dst->window + 1 : 0;
+		for (; seq <= top; seq++)
+			coapsec_replay_mark(dst, seq);
+	}
 }
 
 bool coapsec_replay_take(struct coapsec_recipient *dst,
@@ -136,10 +145,16 @@ bool coapsec_replay_take(struct coapsec_recipient *dst,
 	 * finds both shut.  The only place two windows' locks nest: always
 	 * the predecessor's first, and only under cn->lock.
 	 */
-	src->open = false;
 	spin_lock_nested(&dst->lock, SINGLE_DEPTH_NESTING);
 	coapsec_replay_add(dst, &snap);
-	dst->open = true;
+	/* Commits are serialised by the two locks held here. */
+	WRITE_ONCE(dst->open, true);
+	/*
+	 * @dst opens before @src closes: a lockless reader that finds @src
+	 * closed finds @dst open (coapsec_recipient_window()'s smp_rmb()).
+	 */
+	smp_wmb();
+	WRITE_ONCE(src->open, false);
 	spin_unlock(&dst->lock);
 	spin_unlock_bh(&src->lock);
 	return true;
