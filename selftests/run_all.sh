@@ -36,6 +36,23 @@ else
 	echo "# warning: no nft: netfilter hooks not pinned (tools/deps installs nftables)"
 fi
 
+# Names given as paths (selftests/path_coap.sh) are taken by name; a name
+# that no list has is an error, not a run of nothing.
+names=()
+for a in "$@"; do
+	a=${a##*/}
+	names+=("${a%.sh}")
+done
+set -- "${names[@]}"
+for a in "$@"; do
+	if ! grep -qx "selftests/$a.sh" selftests/tests.list \
+		"${COAPSEC_TEST_LIST:-selftests/tests.list}"; then
+		echo "not ok 1 $a # no such selftest in the list" |
+			tee -a "$out/run_all.tap"
+		rc=1
+	fi
+done
+
 while read -r t; do
 	case "$t" in ''|'#'*) continue ;; esac
 	name=${t##*/}
