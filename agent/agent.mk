@@ -7,14 +7,16 @@ AGENT_CORE_SRCS := $(addprefix agent/,config.c ks.c log.c dtls.c \
 	dtls_server.c dtls_client.c coap_endpoint.c registry.c registry_sqlite.c \
 	registry_pg.c contexts.c \
 	e2e.c keypush.c agent.c flow_server.c flow_gateway.c flow_device.c \
-	groupkey.c)
+	groupkey.c sgroup.c nfqueue.c)
 AGENT_CORE_OBJS := $(AGENT_CORE_SRCS:%.c=$(B)/%.o)
 # libpq (the PostgreSQL registry backend) keeps its header in a folder of its own.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 $(B)/agent/registry_pg.o $(B)/agent/config.o: CPPFLAGS += $(PQ_CFLAGS)
+AGENT_NFQ_LIBS := $(shell pkg-config --libs libnetfilter_queue 2>/dev/null || \
+	echo -lnetfilter_queue)
 AGENT_LIBS := $(OSCORE_LIBS) $(NL_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
-	-ljansson -lunistring -lsqlite3 $(PQ_LIBS)
+	-ljansson -lunistring -lsqlite3 $(PQ_LIBS) $(AGENT_NFQ_LIBS)
 AGENT_DEPS := $(AGENT_CORE_OBJS) $(OSCORE_LIB_OBJS) $(NL_LIB_OBJS) \
 	$(UTIL_LIB_OBJS)
 
