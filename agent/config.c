@@ -577,7 +577,8 @@ const struct cfg_member *cfg_member_by_norm(const struct agent_config *cfg,
 static int load_members(struct loader *l, json_t *root, bool required)
 {
 	static const char *const srv[] = { "id", "group", "groups", "identity",
-					   "key", "key_file", "gateways", NULL };
+					   "key", "key_file", "gateways", "sends",
+					   NULL };
 	static const char *const gw[] = { "id", "identity", "key", "key_file",
 					  NULL };
 	struct agent_config *cfg = l->cfg;
@@ -633,6 +634,12 @@ static int load_members(struct loader *l, json_t *root, bool required)
 			return -1;
 		if (load_member_gateways(l, m, p, cm))
 			return -1;
+		if (json_object_get(m, "sends")) {
+			if (!json_is_boolean(json_object_get(m, "sends")))
+				return fail(l, fname(f, sizeof(f), p, "sends"),
+					    "expected true or false");
+			cm->sends = json_is_true(json_object_get(m, "sends"));
+		}
 	}
 	/* A gateway verifies a group in one kernel context. */
 	for (size_t g = 0; cfg->role == ROLE_SERVER && g < cfg->n_groups; g++) {

@@ -67,6 +67,11 @@ struct cfg_member {
 	 */
 	uint16_t gw[CFG_MAX_MEMBER_GATEWAYS];
 	uint8_t n_gw;
+	/*
+	 * server: "sends": the member sends group messages (a fire sensor's
+	 * alert): in its signed groups, its credential goes to the others.
+	 */
+	bool sends;
 };
 
 /* A gateway as the server sees it: Kpsami/KpsamiId. */
