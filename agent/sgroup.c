@@ -561,6 +561,21 @@ int sgroups_install(struct sgroups *s, const char *name, uint32_t epoch,
 	return 0;
 }
 
+int sgroups_skip(struct sgroups *s, const char *name, uint64_t seq)
+{
+	struct sg_group *g = find(s, name);
+
+	if (!g || !g->cur || seq >= OSCORE_SEQ_MAX)
+		return -1;
+	if (seq <= g->cur->seq)
+		return 0;
+	if (set_floor(s, name, g->cur, seq + 2ULL * SGROUP_FLOOR_INTERVAL,
+		      g->prev))
+		return -1;
+	g->cur->seq = seq;
+	return 0;
+}
+
 bool sgroups_remove(struct sgroups *s, const char *name)
 {
 	struct sg_group *g = s ? find(s, name) : NULL;

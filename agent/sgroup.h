@@ -114,6 +114,11 @@ const uint8_t *sgroups_cred(const struct sgroups *s, size_t *len);
  */
 int sgroups_install(struct sgroups *s, const char *name, uint32_t epoch,
 		    const struct sgroup_keys *k, uint64_t soft_limit);
+/*
+ * Moves group @name's sender forward to @seq (never back), its floor
+ * written first.  0 or -1.
+ */
+int sgroups_skip(struct sgroups *s, const char *name, uint64_t seq);
 /* Forgets group @name (both epochs).  Whether it was there. */
 bool sgroups_remove(struct sgroups *s, const char *name);
 bool sgroups_has(const struct sgroups *s, const char *name);
