@@ -190,7 +190,8 @@ done_listening
 ok=1
 want=$(seq 1000 $((1000 + BURST - 1)) | sed 's/^/doors command /')
 for d in $MEMBERS; do
-	[ "$(sort -V "$T/$d.rx")" = "$want" ] || { ok=0; ksft_diag "$d got $(wc -l < "$T/$d.rx") of $BURST"; }
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] ||
+		{ ok=0; ksft_diag "$d got $(wc -l < "$T/$d.rx") of $BURST: $(diff <(sort -V "$T/$d.rx") <(echo "$want") | grep '^[<>]' | head -4 | tr '\n' ';')"; }
 done
 [ $ok = 1 ] || for x in gw $MEMBERS; do ksft_diag "$x: $(stats $x | jq -c '{sgroup: .sgroup | del(.groups), nfqueue}')"; done
 ktap_check "a burst of $BURST signed commands: every device verified all, none lost" [ $ok = 1 ]
@@ -202,12 +203,13 @@ G_SALT=$(q "SELECT lower(hex(salt)) FROM groups WHERE name = 'doors'")
 G_ALG=$(q "SELECT alg FROM groups WHERE name = 'doors'")
 GW_SID=$(q "SELECT lower(hex(sid)) FROM gateway_sids WHERE gateway = 'gw1' AND grp = 'doors'")
 D1_SID=$(q "SELECT lower(hex(sid)) FROM memberships WHERE member = 'dev-1' AND grp = 'doors'")
-tool() { "$TOOL" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" -7 "${@:2}" 2>/dev/null; }
+# tool HOLDER KID SEQ N [corrupt]: messages signed with HOLDER's key
+tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" -7 "${@:2}" 2>/dev/null; }
 
 # ---- dev-3 holds the group's keys and forges the gateway's command
 listen
 f0=$(sgc dev-1 sig_fail) f2=$(sgc dev-2 sig_fail)
-tool "$T/dev-3.sk" "$GW_SID" 100000 1 > "$T/forged.hex"
+tool dev-3 "$GW_SID" 100000 1 > "$T/forged.hex"
 ip netns exec "${NS[dev-3]}" $MC raw "$T/forged.hex"
 sleep 3
 done_listening
@@ -221,7 +223,7 @@ ktap_check "forgery: dev-3, holding the group's keys, sends \"unlock\" as the ga
 # ---- a replay of dev-1's (the sender's) message, made with its key
 listen
 r0=$(sgc dev-2 replay)
-tool "$T/dev-1.sk" "$D1_SID" 200000 1 > "$T/d1.hex"
+tool dev-1 "$D1_SID" 200000 1 > "$T/d1.hex"
 ip netns exec "${NS[dev-3]}" $MC raw "$T/d1.hex" 3
 got "$T/dev-2.rx" 1 30 || true
 sleep 3
@@ -234,8 +236,8 @@ ktap_check "replay: dev-1's message sent three times, dev-2 delivers it once and
 # ---- a corrupted signature at every byte (64), then the message intact
 listen
 f2=$(sgc dev-2 sig_fail)
-tool "$T/dev-1.sk" "$D1_SID" 300000 64 corrupt > "$T/bad.hex"
-tool "$T/dev-1.sk" "$D1_SID" 400000 1 > "$T/good.hex"
+tool dev-1 "$D1_SID" 300000 64 corrupt > "$T/bad.hex"
+tool dev-1 "$D1_SID" 400000 1 > "$T/good.hex"
 ip netns exec "${NS[dev-3]}" $MC raw "$T/bad.hex"
 ip netns exec "${NS[dev-3]}" $MC raw "$T/good.hex"
 got "$T/dev-2.rx" 1 60 || true

@@ -5,8 +5,10 @@
  * signed group's keying material (read from the server's registry by the
  * test) can produce with a key pair, and claiming any sender ID.
  *
- *   sgroup_tool KEYFILE GID SECRET SALT ALG SIGALG KID SEQ N [corrupt]
+ *   sgroup_tool KEYFILE SUBJECT GID SECRET SALT ALG SIGALG KID SEQ N [corrupt]
  *
+ * SUBJECT: the subject of the credential the key's holder registered
+ * (it is in the AAD: another one makes another message).
  * GID, SECRET, SALT, KID in hex; ALG the Group Encryption Algorithm,
  * SIGALG -7 or -8.  Prints N messages (NON POST /cmd "forged command K"),
  * one hex line each, under Partial IVs SEQ, SEQ+1, ...; with "corrupt",
@@ -42,14 +44,17 @@ int main(int argc, char **argv)
 	struct sgroups *s;
 	unsigned long long seq;
 	bool corrupt, limit;
+	const char *subject;
 	int fd, n, len;
 	unsigned int i;
 
-	if (argc < 10 || argc > 11) {
-		fprintf(stderr, "usage: sgroup_tool KEYFILE GID SECRET SALT ALG SIGALG KID SEQ N [corrupt]\n");
+	if (argc < 11 || argc > 12) {
+		fprintf(stderr, "usage: sgroup_tool KEYFILE SUBJECT GID SECRET SALT ALG SIGALG KID SEQ N [corrupt]\n");
 		return 2;
 	}
-	corrupt = argc == 11 && !strcmp(argv[10], "corrupt");
+	corrupt = argc == 12 && !strcmp(argv[11], "corrupt");
+	subject = argv[2];
+	argv++;
 	fd = mkstemp(state);
 	if (fd < 0)
 		return 1;
@@ -66,7 +71,7 @@ int main(int argc, char **argv)
 	k->sid_len = (size_t)unhex(argv[7], k->sid, sizeof(k->sid));
 	seq = strtoull(argv[8], NULL, 10);
 	n = atoi(argv[9]);
-	s = sgroups_open(argv[1], state, "forger", 64, 0, err, sizeof(err));
+	s = sgroups_open(argv[0], state, subject, 64, 0, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "sgroup_tool: %s\n", err);
 		return 1;
