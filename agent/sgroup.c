@@ -59,6 +59,7 @@ struct sgroups {
 	struct sg_group *v;
 	size_t n, cap;
 	struct sgroup_stats st;
+	uint64_t floor_logged;		/* now_ms() of the last such log */
 };
 
 static const char *const verdict_names[SG_NUM] = {
@@ -298,19 +299,25 @@ static int set_floor(struct sgroups *s, const char *name, struct sg_epoch *ep,
 	old = json_object_get(s->floors, h);
 	if (old && json_integer_value(json_object_get(old, "seq")) >= (json_int_t)seq)
 		return 0;
+	json_incref(old);	/* put back if the new value cannot be written */
 	json_object_set_new(s->floors, h, json_pack("{s:s s:I}", "name", name,
 						    "seq", (json_int_t)seq));
 	if (write_floors(s)) {
 		/* Not kept: not used.  The old value stays what is known. */
 		if (old)
-			json_object_set(s->floors, h, old);
+			json_object_set_new(s->floors, h, old);
 		else
 			json_object_del(s->floors, h);
-		log_err("sgroup: %s: cannot write %s: %s; group %s sends nothing above %llu",
-			s->state_file, s->state_file, strerror(errno), name,
-			(unsigned long long)ep->floor);
+		/* Tried at every message meanwhile: logged once a minute. */
+		if (!s->floor_logged || now_ms() - s->floor_logged >= 60000) {
+			s->floor_logged = now_ms();
+			log_err("sgroup: cannot write %s: %s; group %s sends nothing above %llu (counter seq_unpersisted)",
+				s->state_file, strerror(errno), name,
+				(unsigned long long)ep->floor);
+		}
 		return -1;
 	}
+	json_decref(old);
 	ep->floor = seq;
 	return 0;
 }

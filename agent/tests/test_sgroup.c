@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -345,6 +346,23 @@ TEST_F(grp, sequence_never_repeats_across_restart)
 	n = protect(self->dev.s, out);
 	EXPECT_EQ(-SG_REPLAY, sgroups_verify(self->gw.s, out, n, plain,
 					     sizeof(plain)));
+}
+
+/* The floor cannot be written: the sender stops at it, never beyond. */
+TEST_F(grp, unpersisted_floor_stops_the_sender)
+{
+	uint8_t out[512];
+	char cmdline[300];
+	int i, sent = 0;
+
+	snprintf(cmdline, sizeof(cmdline), "rm -rf %s", dir);
+	ASSERT_EQ(0, system(cmdline));
+	for (i = 0; i < 3 * SGROUP_FLOOR_INTERVAL; i++)
+		sent += protect(self->gw.s, out) > 0;
+	EXPECT_EQ(2 * SGROUP_FLOOR_INTERVAL, sent);
+	EXPECT_EQ(SGROUP_FLOOR_INTERVAL,
+		  count(self->gw.s, "seq_unpersisted"));
+	ASSERT_EQ(0, mkdir(dir, 0700));
 }
 
 TEST(eddsa_roundtrip)
