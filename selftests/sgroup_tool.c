@@ -13,7 +13,9 @@
  * SIGALG -7 or -8.  Prints N messages (NON POST /cmd "forged command K"),
  * one hex line each, under Partial IVs SEQ, SEQ+1, ...; with "corrupt",
  * message K has one bit of byte K of its encrypted countersignature
- * flipped (N at most the signature's length).
+ * flipped (N at most the signature's length).  The environment's
+ * SGROUP_TOOL_PATH and SGROUP_TOOL_TEXT, if set, replace the Uri-Path
+ * "cmd" (up to 12 bytes) and the payload (make demo forges "unlock").
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,9 +45,10 @@ int main(int argc, char **argv)
 	struct sgroup_keys *k;
 	struct sgroups *s;
 	unsigned long long seq;
+	const char *subject, *path = getenv("SGROUP_TOOL_PATH");
+	const char *text = getenv("SGROUP_TOOL_TEXT");
 	bool corrupt, limit;
-	const char *subject;
-	int fd, n, len;
+	int fd, n, len, hl;
 	unsigned int i;
 
 	if (argc < 11 || argc > 12) {
@@ -55,6 +58,12 @@ int main(int argc, char **argv)
 	corrupt = argc == 12 && !strcmp(argv[11], "corrupt");
 	subject = argv[2];
 	argv++;
+	if (!path)
+		path = "cmd";
+	if (strlen(path) > 12) {
+		fprintf(stderr, "sgroup_tool: SGROUP_TOOL_PATH: at most 12 bytes\n");
+		return 2;
+	}
 	fd = mkstemp(state);
 	if (fd < 0)
 		return 1;
@@ -79,12 +88,24 @@ int main(int argc, char **argv)
 	if (sgroups_install(s, "g", 1, k, 0) || sgroups_skip(s, "g", seq))
 		return 1;
 	for (i = 0; i < (unsigned int)n; i++) {
-		int mlen = snprintf((char *)msg + 10, sizeof(msg) - 10,
-				    "forged command %u", i);
+		int mlen;
 
-		memcpy(msg, (uint8_t[]){ 0x51, 0x02, 0x66, (uint8_t)i, 0x42,
-					 0xb3, 'c', 'm', 'd', 0xff }, 10);
-		len = sgroups_protect(s, "g", msg, 10 + (size_t)mlen, out,
+		memcpy(msg, (uint8_t[]){ 0x51, 0x02, 0x66, (uint8_t)i, 0x42 }, 5);
+		msg[5] = (uint8_t)(0xb0 | strlen(path));
+		memcpy(msg + 6, path, strlen(path));
+		hl = 6 + (int)strlen(path);
+		msg[hl++] = 0xff;
+		if (text)
+			mlen = snprintf((char *)msg + hl, sizeof(msg) - (size_t)hl,
+					"%s", text);
+		else
+			mlen = snprintf((char *)msg + hl, sizeof(msg) - (size_t)hl,
+					"forged command %u", i);
+		if (mlen < 0 || (size_t)mlen >= sizeof(msg) - (size_t)hl) {
+			fprintf(stderr, "sgroup_tool: SGROUP_TOOL_TEXT: too long\n");
+			return 2;
+		}
+		len = sgroups_protect(s, "g", msg, (size_t)(hl + mlen), out,
 				      sizeof(out), &limit);
 		if (len < 0) {
 			fprintf(stderr, "sgroup_tool: protect: %s\n",
