@@ -151,6 +151,27 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 				 strerror(errno));
 			return -1;
 		}
+	}
+	if (a->cfg.signing) {
+		a->sg = sgroups_open(a->cfg.sign_key_file,
+				     a->cfg.sign_state_file, a->cfg.id,
+				     a->cfg.sign_window, a->cfg.grace_s, err,
+				     errlen);
+		if (!a->sg)
+			return -1;
+	}
+	if (a->cfg.signing && a->kp) {
+		/* Served before its queue policies go in. */
+		a->nfq = sgq_open(a, a->cfg.queue_num, err, errlen);
+		if (!a->nfq)
+			return -1;
+		if (watch(a, EV_NFQUEUE, sgq_fd(a->nfq))) {
+			snprintf(err, errlen, "epoll_ctl: nfqueue: %s",
+				 strerror(errno));
+			return -1;
+		}
+	}
+	if (a->cfg.kernel) {
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
 			if (!a->cfg.policies[i].context[0] &&
 			    keypush_policy(a->kp, &a->cfg.policies[i], i, 0)) {
@@ -352,6 +373,9 @@ void agent_event(struct agent_evsrc *src, uint32_t events)
 	case EV_KERNEL:
 		keypush_events(a->kp, &kernel_events, a);
 		break;
+	case EV_NFQUEUE:
+		sgq_input(a->nfq);
+		break;
 	}
 }
 
@@ -398,6 +422,7 @@ void agent_tick(struct agent *a, uint64_t now)
 	}
 	if (a->role->tick)
 		a->role->tick(a, now);
+	sgroups_tick(a->sg, now);
 	/* A reload that failed (the registry was busy) is tried again. */
 	if (a->reload_at && now >= a->reload_at)
 		agent_reload(a);
@@ -479,13 +504,21 @@ void agent_fini(struct agent *a)
 	 * deletes nothing (coapsecd(8), "What the agent owns in the kernel").
 	 */
 	if (a->kp && a->started) {
+		/*
+		 * A signed group's queue policies stay: with no agent, the
+		 * kernel drops its messages (queue_no_agent), never sends
+		 * them in clear.
+		 */
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
-			if (a->cfg.policies[i].action == COAPSEC_ACTION_PROTECT)
+			if (a->cfg.policies[i].action == COAPSEC_ACTION_PROTECT &&
+			    !a->cfg.policies[i].queued)
 				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
 		for (size_t i = 0; i < a->ctxs.n; i++)
 			keypush_delete(a->kp, &a->ctxs.v[i]);
 	}
 	keypush_close(a->kp, a->started);
+	sgq_close(a->nfq);
+	sgroups_close(a->sg);
 	seqstate_close(a->seq);
 	ctxset_free(&a->ctxs);
 	if (a->kernel_lock >= 0)
@@ -519,9 +552,71 @@ static void install_policies(struct agent *a, const struct actx *c)
 	for (size_t i = 0; i < a->cfg.n_policies; i++) {
 		struct cfg_policy *p = &a->cfg.policies[i];
 
-		if (!p->kernel_id && p->context[0] && policy_uses(p, c))
+		if (p->kernel_id || !p->context[0] || !policy_uses(p, c))
+			continue;
+		if (!c->sg) {
 			keypush_policy(a->kp, p, i, c->kernel_id);
+			continue;
+		}
+		/* A signed group: its messages go to this agent. */
+		if (!a->nfq)
+			continue;
+		p->queued = true;
+		p->action = COAPSEC_ACTION_QUEUE;
+		p->queue_num = a->cfg.queue_num;
+		if (keypush_policy(a->kp, p, i, 0))
+			p->queued = false;
+		p->action = COAPSEC_ACTION_PROTECT;
 	}
+}
+
+/* The policies using @c go (to be installed again another way). */
+static void drop_policies(struct agent *a, const struct actx *c)
+{
+	for (size_t i = 0; i < a->cfg.n_policies; i++) {
+		struct cfg_policy *p = &a->cfg.policies[i];
+
+		if (p->kernel_id && p->context[0] && policy_uses(p, c))
+			keypush_policy_delete(a->kp, p);
+		if (policy_uses(p, c))
+			p->queued = false;
+	}
+}
+
+/*
+ * A signed group's epoch goes to the agent's own state (sgroup.h), not
+ * into the kernel.  A group that was group authentication until now
+ * loses its kernel context and protect policies first; the other way
+ * round, its signed state and queue policies go.
+ */
+static int push_mode(struct agent *a, struct actx *c, bool *done)
+{
+	const char *name = c->name + strlen("group:");
+
+	*done = false;
+	if (c->kind != ACTX_GROUP)
+		return 0;
+	if (!c->sg) {
+		if (a->sg && sgroups_remove(a->sg, name)) {
+			log_info("context %s: group authentication from now on",
+				 c->name);
+			if (a->kp)
+				drop_policies(a, c);
+		}
+		return 0;
+	}
+	*done = true;
+	if (!a->sg) {
+		log_err("context %s: the server made this group signed, but this agent has no group_signing (key pair and queue): not installed",
+			c->name);
+		return -1;
+	}
+	if (a->kp && c->kernel_id) {
+		drop_policies(a, c);
+		keypush_delete(a->kp, c);
+	}
+	return sgroups_install(a->sg, name, c->epoch, c->sg,
+			       c->info.seq_soft_limit);
 }
 
 #define RETRY_FIRST_MS	1000
@@ -641,11 +736,23 @@ static void push_failed(struct agent *a, struct actx *c, uint64_t now)
 int agent_install(struct agent *a, const struct actx *c)
 {
 	struct actx *slot = ctxset_put(&a->ctxs, c);
+	bool done;
 
 	if (!slot)
 		return -1;
 	a->installs++;
 	a->ctx_dirty = true;
+	if (push_mode(a, slot, &done)) {
+		/* Not retried: only new keys from the server can help. */
+		return -1;
+	}
+	if (done) {
+		if (a->kp)
+			install_policies(a, slot);
+		log_info("context %s: epoch %u, signed (in coapsecd)", slot->name,
+			 slot->epoch);
+		return 0;
+	}
 	if (a->kp) {
 		if (push(a, slot)) {
 			push_failed(a, slot, now_ms());
@@ -721,6 +828,10 @@ bool agent_remove(struct agent *a, const char *name)
 				 c->name, c->kernel_id);
 		keypush_delete(a->kp, c);
 	}
+	if (a->sg && sgroups_remove(a->sg, name + (strncmp(name, "group:", 6) ? 0 : 6)))
+		for (size_t i = 0; i < a->cfg.n_policies; i++)
+			if (policy_uses(&a->cfg.policies[i], c))
+				a->cfg.policies[i].queued = false;
 	if (a->seq && seqstate_forget(a->seq, name))
 		log_warn("registry %s: cannot forget the checkpoint of %s",
 			 seqstate_describe(a->seq), name);
@@ -778,7 +889,7 @@ static void resync(struct agent *a)
 		    !a->cfg.policies[i].context[0])
 			keypush_policy(a->kp, &a->cfg.policies[i], i, 0);
 	for (size_t i = 0; a->kp && i < a->ctxs.n; i++)
-		if (a->ctxs.v[i].kernel_id)
+		if (a->ctxs.v[i].kernel_id || a->ctxs.v[i].sg)
 			install_policies(a, &a->ctxs.v[i]);
 }
 
@@ -925,6 +1036,10 @@ void agent_stats(struct agent *a, json_t *o)
 			"events_lost", (json_int_t)a->events_lost,
 			"lost", (json_int_t)a->ctx_lost));
 	json_object_set_new(o, "reload_failed", json_integer((json_int_t)a->reload_failed));
+	if (a->sg)
+		sgroups_stats(a->sg, o);
+	if (a->nfq)
+		sgq_stats(a->nfq, o);
 	if (a->role->stats)
 		a->role->stats(a, o);
 }

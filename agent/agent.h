@@ -19,6 +19,8 @@
 #include "agent/contexts.h"
 #include "agent/dtls.h"
 #include "agent/keypush.h"
+#include "agent/nfqueue.h"
+#include "agent/sgroup.h"
 
 struct agent;
 
@@ -27,7 +29,7 @@ struct agent_evsrc {
 	int kind;
 };
 
-enum { EV_SERVER, EV_UPSTREAM, EV_KERNEL, EV_NUM };
+enum { EV_SERVER, EV_UPSTREAM, EV_KERNEL, EV_NFQUEUE, EV_NUM };
 
 struct role_ops {
 	const struct coap_route *server_routes;	/* listen side */
@@ -73,6 +75,10 @@ struct agent {
 	struct coap_ep *up_ep;
 	int up_fd;			/* the one in the epoll set */
 	struct keypush *kp;
+	/* Signed groups (group_signing): their state, and the NFQUEUE
+	 * queue their messages come through (with a kernel). */
+	struct sgroups *sg;
+	struct sgq *nfq;
 	struct ctxset ctxs;
 	/* Checkpoints of contexts whose keys outlive the agent (server). */
 	struct seqstate *seq;

@@ -7,14 +7,16 @@ AGENT_CORE_SRCS := $(addprefix agent/,config.c ks.c log.c dtls.c \
 	dtls_server.c dtls_client.c coap_endpoint.c registry.c registry_sqlite.c \
 	registry_pg.c contexts.c \
 	e2e.c keypush.c agent.c flow_server.c flow_gateway.c flow_device.c \
-	groupkey.c)
+	groupkey.c sgroup.c nfqueue.c)
 AGENT_CORE_OBJS := $(AGENT_CORE_SRCS:%.c=$(B)/%.o)
 # libpq (the PostgreSQL registry backend) keeps its header in a folder of its own.
 PQ_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
 PQ_LIBS := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 $(B)/agent/registry_pg.o $(B)/agent/config.o: CPPFLAGS += $(PQ_CFLAGS)
+AGENT_NFQ_LIBS := $(shell pkg-config --libs libnetfilter_queue 2>/dev/null || \
+	echo -lnetfilter_queue)
 AGENT_LIBS := $(OSCORE_LIBS) $(NL_LIBS) -lmbedtls -lmbedx509 -lmbedcrypto \
-	-ljansson -lunistring -lsqlite3 $(PQ_LIBS)
+	-ljansson -lunistring -lsqlite3 $(PQ_LIBS) $(AGENT_NFQ_LIBS)
 AGENT_DEPS := $(AGENT_CORE_OBJS) $(OSCORE_LIB_OBJS) $(NL_LIB_OBJS) \
 	$(UTIL_LIB_OBJS)
 
@@ -27,9 +29,9 @@ PROGS += $(B)/coapsecd
 # scripts (loopback, real libcoap peers) that print KTAP themselves.
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare $(PQ_CFLAGS)
-AGENT_C_TESTS := test_ks test_config test_registry test_e2e
+AGENT_C_TESTS := test_ks test_config test_registry test_e2e test_sgroup
 AGENT_SH_TESTS := agent_flow agent_interop agent_failover agent_gateways \
-	agent_groupkey agent_reload agent_groups
+	agent_groupkey agent_reload agent_groups agent_sgroup
 
 $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 		$(AGENT_DEPS)

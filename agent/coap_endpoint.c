@@ -13,7 +13,8 @@
 #define OUT_MAX		4096
 #define ACK_TIMEOUT_MS	2000
 #define MAX_RETRANSMIT	4
-#define MSG_MAX		1400
+/* A signed group's credentials travel with its keys: room for a few. */
+#define MSG_MAX		4096
 
 struct coap_out {
 	struct coap_out *next;

@@ -22,6 +22,7 @@
 #include "agent/config.h"
 #include "agent/ks.h"
 #include "codec/oscore_alg.h"
+#include "tools/lib/oscore_group_sw.h"
 #include "uapi/linux/coapsec.h"
 
 struct loader {
@@ -346,9 +347,38 @@ static const char *alg_list(char *buf, size_t n)
 	return buf;
 }
 
+/* groups[].mode and .signature_alg. */
+static int load_group_mode(struct loader *l, json_t *g, const char *p,
+			   struct cfg_group *cg)
+{
+	char f[160], v[16] = "";
+
+	if (get_string(l, g, p, "mode", false, v, sizeof(v)))
+		return -1;
+	if (v[0] && strcmp(v, "auth") && strcmp(v, "signed"))
+		return fail(l, fname(f, sizeof(f), p, "mode"),
+			    "expected \"auth\" (group authentication) or \"signed\" (Group OSCORE group mode), got \"%s\"",
+			    v);
+	cg->signed_mode = !strcmp(v, "signed");
+	cg->sig_alg = OSCORE_SIG_ES256;
+	v[0] = 0;
+	if (get_string(l, g, p, "signature_alg", false, v, sizeof(v)))
+		return -1;
+	if (v[0] && !cg->signed_mode)
+		return fail(l, fname(f, sizeof(f), p, "signature_alg"),
+			    "expected only with \"mode\": \"signed\"");
+	if (v[0] && strcmp(v, "ES256") && strcmp(v, "EdDSA"))
+		return fail(l, fname(f, sizeof(f), p, "signature_alg"),
+			    "expected \"ES256\" or \"EdDSA\", got \"%s\"", v);
+	if (!strcmp(v, "EdDSA"))
+		cg->sig_alg = OSCORE_SIG_EDDSA;
+	return 0;
+}
+
 static int load_groups(struct loader *l, json_t *root)
 {
-	static const char *const allowed[] = { "name", "alg", "secret_len", NULL };
+	static const char *const allowed[] = { "name", "alg", "secret_len",
+		"mode", "signature_alg", NULL };
 	json_t *a, *g;
 	size_t i;
 	int rc;
@@ -396,6 +426,8 @@ static int load_groups(struct loader *l, json_t *root)
 					    "expected 16 or 32");
 			cg->secret_len = (unsigned int)json_integer_value(v);
 		}
+		if (load_group_mode(l, g, p, cg))
+			return -1;
 		l->cfg->n_groups++;
 	}
 	return 0;
@@ -545,7 +577,8 @@ const struct cfg_member *cfg_member_by_norm(const struct agent_config *cfg,
 static int load_members(struct loader *l, json_t *root, bool required)
 {
 	static const char *const srv[] = { "id", "group", "groups", "identity",
-					   "key", "key_file", "gateways", NULL };
+					   "key", "key_file", "gateways", "sends",
+					   NULL };
 	static const char *const gw[] = { "id", "identity", "key", "key_file",
 					  NULL };
 	struct agent_config *cfg = l->cfg;
@@ -601,6 +634,12 @@ static int load_members(struct loader *l, json_t *root, bool required)
 			return -1;
 		if (load_member_gateways(l, m, p, cm))
 			return -1;
+		if (json_object_get(m, "sends")) {
+			if (!json_is_boolean(json_object_get(m, "sends")))
+				return fail(l, fname(f, sizeof(f), p, "sends"),
+					    "expected true or false");
+			cm->sends = json_is_true(json_object_get(m, "sends"));
+		}
 	}
 	/* A gateway verifies a group in one kernel context. */
 	for (size_t g = 0; cfg->role == ROLE_SERVER && g < cfg->n_groups; g++) {
@@ -739,7 +778,8 @@ static int load_policies(struct loader *l, json_t *root)
 	static const char *const acts[] = { [COAPSEC_ACTION_PROTECT] = "protect",
 		[COAPSEC_ACTION_VERIFY] = "verify",
 		[COAPSEC_ACTION_REQUIRE] = "require",
-		[COAPSEC_ACTION_BYPASS] = "bypass" };
+		[COAPSEC_ACTION_BYPASS] = "bypass",
+		[COAPSEC_ACTION_QUEUE] = "queue" };
 	json_t *a = json_object_get(root, "policies"), *o;
 	size_t i;
 
@@ -771,12 +811,16 @@ static int load_policies(struct loader *l, json_t *root)
 				    "expected \"out\", \"fwd\" or \"in\"");
 		if (get_string(l, o, pre, "action", true, v, sizeof(v)))
 			return -1;
-		for (uint8_t d = 1; d < 5; d++)
-			if (!strcmp(v, acts[d]))
+		for (uint8_t d = 1; d <= COAPSEC_ACTION_QUEUE; d++)
+			if (acts[d] && !strcmp(v, acts[d]))
 				p->action = d;
 		if (!p->action)
 			return fail(l, fname(f, sizeof(f), pre, "action"),
-				    "expected \"protect\", \"verify\", \"require\" or \"bypass\"");
+				    "expected \"protect\", \"verify\", \"require\", \"bypass\" or \"queue\"");
+		if (p->action == COAPSEC_ACTION_QUEUE && !l->cfg->signing)
+			return fail(l, fname(f, sizeof(f), pre, "action"),
+				    "expected \"queue\" only with \"group_signing\" (which names the queue and the key that signs)");
+		p->queue_num = l->cfg->queue_num;
 		if (get_string(l, o, pre, "context", false, p->context,
 			       sizeof(p->context)))
 			return -1;
@@ -1033,6 +1077,55 @@ static int load_registry(struct loader *l, json_t *root)
 	return rc;
 }
 
+/*
+ * device, gateway: "group_signing": {"key_file", "state_file",
+ * "queue_num", "replay_window"}.  The key file is loaded once here, so
+ * that -t finds a bad one.
+ */
+static int load_signing(struct loader *l, json_t *root)
+{
+	static const char *const allowed[] = { "key_file", "state_file",
+		"queue_num", "replay_window", NULL };
+	json_t *o = json_object_get(root, "group_signing");
+	struct agent_config *cfg = l->cfg;
+	struct oscore_group_key k;
+	char kerr[CFG_ERR_LEN];
+	json_t *v;
+
+	if (!o)
+		return 0;
+	if (!json_is_object(o))
+		return fail(l, "group_signing", "expected an object");
+	if (check_fields(l, o, "group_signing", allowed) ||
+	    get_string(l, o, "group_signing", "key_file", true,
+		       cfg->sign_key_file, sizeof(cfg->sign_key_file)) ||
+	    get_string(l, o, "group_signing", "state_file", true,
+		       cfg->sign_state_file, sizeof(cfg->sign_state_file)) ||
+	    check_writable(l, "group_signing.state_file", cfg->sign_state_file))
+		return -1;
+	v = json_object_get(o, "queue_num");
+	if (!v || !json_is_integer(v) || json_integer_value(v) < 0 ||
+	    json_integer_value(v) > COAPSEC_MAX_QUEUE_NUM)
+		return fail(l, "group_signing.queue_num",
+			    "expected an integer in 0..%d (the NFQUEUE queue of the signed groups' policies)",
+			    COAPSEC_MAX_QUEUE_NUM);
+	cfg->queue_num = (uint16_t)json_integer_value(v);
+	cfg->sign_window = 64;
+	v = json_object_get(o, "replay_window");
+	if (v) {
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > 1024)
+			return fail(l, "group_signing.replay_window",
+				    "expected an integer in 1..1024");
+		cfg->sign_window = (unsigned int)json_integer_value(v);
+	}
+	if (oscore_group_key_load(&k, cfg->sign_key_file, kerr, sizeof(kerr)))
+		return fail(l, "group_signing.key_file", "%s", kerr);
+	oscore_group_key_free(&k);
+	cfg->signing = true;
+	return 0;
+}
+
 static int load_root(struct loader *l, json_t *root)
 {
 	static const char *const common[] = {
@@ -1041,8 +1134,10 @@ static int load_root(struct loader *l, json_t *root)
 		"grace_s", "seq_soft_limit", "policies",
 	};
 	static const char *const per_role[3][9] = {
-		[ROLE_DEVICE] = { "gateway", "server_credential" },
-		[ROLE_GATEWAY] = { "listen", "server", "members" },
+		[ROLE_DEVICE] = { "gateway", "server_credential",
+				  "group_signing" },
+		[ROLE_GATEWAY] = { "listen", "server", "members",
+				   "group_signing" },
 		[ROLE_SERVER] = { "listen", "db", "registry", "gateways",
 				  "members", "groups", "rekey_on_join",
 				  "rekey_min_interval_s" },
@@ -1124,7 +1219,7 @@ static int load_root(struct loader *l, json_t *root)
 		return -1;
 	cfg->seq_soft_limit = v;
 
-	if (load_policies(l, root))
+	if (load_signing(l, root) || load_policies(l, root))
 		return -1;
 	switch (cfg->role) {
 	case ROLE_SERVER:

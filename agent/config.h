@@ -67,6 +67,11 @@ struct cfg_member {
 	 */
 	uint16_t gw[CFG_MAX_MEMBER_GATEWAYS];
 	uint8_t n_gw;
+	/*
+	 * server: "sends": the member sends group messages (a fire sensor's
+	 * alert): in its signed groups, its credential goes to the others.
+	 */
+	bool sends;
 };
 
 /* A gateway as the server sees it: Kpsami/KpsamiId. */
@@ -79,6 +84,13 @@ struct cfg_group {
 	char name[CFG_MAX_ID_LEN];
 	int alg;			/* COSE AEAD id */
 	unsigned int secret_len;	/* 16 or 32 */
+	/*
+	 * "mode": "signed" (Group OSCORE group mode: every message carries
+	 * its sender's countersignature, agent/sgroup.h) or "auth" (the
+	 * default: group authentication, in the kernel).
+	 */
+	bool signed_mode;
+	int sig_alg;			/* signed: OSCORE_SIG_ES256 or _EDDSA */
 };
 
 /*
@@ -96,6 +108,9 @@ struct cfg_policy {
 	uint16_t dport;
 	uint32_t mark, mark_mask;
 	uint32_t kernel_id;		/* 0: not installed */
+	/* Installed as action queue (a signed group's, or "queue"). */
+	bool queued;
+	uint16_t queue_num;		/* action queue: group_signing's */
 };
 
 struct agent_config {
@@ -137,6 +152,17 @@ struct agent_config {
 	bool rekey_on_join;
 	unsigned int grace_s;
 	uint64_t seq_soft_limit;
+
+	/*
+	 * device, gateway: "group_signing", this endpoint's key pair for
+	 * signed groups (Group OSCORE group mode) and the NFQUEUE queue its
+	 * group messages come through (agent/sgroup.h).
+	 */
+	bool signing;
+	char sign_key_file[256];	/* its private key, mode 0600 */
+	char sign_state_file[256];	/* sender sequence floors */
+	uint16_t queue_num;
+	unsigned int sign_window;	/* replay window, 1..1024 */
 
 	struct cfg_member *members;
 	size_t n_members;

@@ -72,7 +72,37 @@ json_t *group_msg_to_json(const struct group_msg *g)
 		}
 		json_object_set_new(o, "members", a);
 	}
+	if (g->signed_mode) {
+		json_object_set_new(o, "mode", json_string("signed"));
+		json_object_set_new(o, "sig_alg", json_integer(g->sig_alg));
+		if (g->gm_cred_len)
+			put_hex(o, "gm_cred", g->gm_cred, g->gm_cred_len);
+		sgroup_creds_to_json(g->creds, g->n_creds, o);
+	}
 	return o;
+}
+
+/* "mode": "signed" and what goes with it. */
+static int signed_from_json(json_t *j, struct group_msg *g)
+{
+	const char *mode = json_string_value(json_object_get(j, "mode"));
+	json_t *alg = json_object_get(j, "sig_alg");
+	size_t n = 0;
+
+	if (!mode || strcmp(mode, "signed"))
+		return mode && strcmp(mode, "auth") ? -1 : 0;
+	if (!json_is_integer(alg) ||
+	    (json_integer_value(alg) != OSCORE_SIG_ES256 &&
+	     json_integer_value(alg) != OSCORE_SIG_EDDSA))
+		return -1;
+	g->signed_mode = true;
+	g->sig_alg = (int)json_integer_value(alg);
+	if (json_object_get(j, "gm_cred")) {
+		if (get_hex(j, "gm_cred", g->gm_cred, sizeof(g->gm_cred), &n))
+			return -1;
+		g->gm_cred_len = (uint16_t)n;
+	}
+	return sgroup_creds_from_json(j, &g->creds, &g->n_creds);
 }
 
 int group_msg_from_json(json_t *j, struct group_msg *g)
@@ -127,16 +157,18 @@ int group_msg_from_json(json_t *j, struct group_msg *g)
 			g->n_members++;
 		}
 	}
-	return 0;
+	return signed_from_json(j, g);
 }
 
 void group_msg_wipe(struct group_msg *g)
 {
+	free(g->creds);
 	mbedtls_platform_zeroize(g, sizeof(*g));
 }
 
 void actx_wipe(struct actx *c)
 {
+	sgroup_keys_free(c->sg);
 	if (c->info.recipients) {
 		mbedtls_platform_zeroize(c->info.recipients,
 					 c->rcp_cap * sizeof(*c->info.recipients));
@@ -219,6 +251,34 @@ static void group_master(struct oscore_master *m, const struct group_msg *g)
 	};
 }
 
+/* A signed group's material for @c (@sid: this endpoint's). */
+static int actx_signed(struct actx *c, const struct group_msg *g,
+		       const uint8_t *sid, size_t sid_len)
+{
+	struct sgroup_keys *k;
+
+	if (!g->signed_mode)
+		return 0;
+	k = sgroup_keys_new(g->n_creds);
+	if (!k)
+		return -1;
+	k->alg = g->alg;
+	k->sig_alg = g->sig_alg;
+	memcpy(k->gid, g->gid, GID_LEN);
+	memcpy(k->secret, g->secret, g->secret_len);
+	k->secret_len = g->secret_len;
+	memcpy(k->salt, g->salt, SALT_LEN);
+	memcpy(k->sid, sid, sid_len);
+	k->sid_len = sid_len;
+	memcpy(k->gm_cred, g->gm_cred, g->gm_cred_len);
+	k->gm_cred_len = g->gm_cred_len;
+	k->n_creds = g->n_creds;
+	if (g->n_creds)
+		memcpy(k->creds, g->creds, g->n_creds * sizeof(k->creds[0]));
+	c->sg = k;
+	return 0;
+}
+
 int actx_group_member(struct actx *c, const struct group_msg *g,
 		      uint64_t soft_limit)
 {
@@ -246,7 +306,7 @@ int actx_group_member(struct actx *c, const struct group_msg *g,
 			return -1;
 		c->info.n_recipients++;
 	}
-	return 0;
+	return actx_signed(c, g, g->sid, g->sid_len);
 }
 
 int actx_group_gateway(struct actx *c, const struct group_msg *g,
@@ -273,7 +333,7 @@ int actx_group_gateway(struct actx *c, const struct group_msg *g,
 			return -1;
 		c->info.n_recipients++;
 	}
-	return 0;
+	return actx_signed(c, g, m.sender_id, m.sender_id_len);
 }
 
 struct actx *ctxset_find(struct ctxset *s, const char *name)
@@ -288,15 +348,20 @@ struct actx *ctxset_put(struct ctxset *s, const struct actx *c)
 {
 	struct actx *slot = ctxset_find(s, c->name);
 	struct coapsec_recipient_info *rcp = NULL;
+	struct sgroup_keys *sg = NULL;
 	uint32_t kid = 0;
 
 	if (slot == c)
 		return slot;
+	if (c->sg && !(sg = sgroup_keys_dup(c->sg)))
+		return NULL;
 	/* The slot keeps its own copy of the recipients: @c stays the caller's. */
 	if (c->info.n_recipients) {
 		rcp = malloc(c->info.n_recipients * sizeof(*rcp));
-		if (!rcp)
+		if (!rcp) {
+			sgroup_keys_free(sg);
 			return NULL;
+		}
 		memcpy(rcp, c->info.recipients,
 		       c->info.n_recipients * sizeof(*rcp));
 	}
@@ -313,6 +378,7 @@ struct actx *ctxset_put(struct ctxset *s, const struct actx *c)
 					mbedtls_platform_zeroize(rcp, c->info.n_recipients *
 								 sizeof(*rcp));
 				free(rcp);
+				sgroup_keys_free(sg);
 				return NULL;
 			}
 			if (s->n)
@@ -330,6 +396,7 @@ struct actx *ctxset_put(struct ctxset *s, const struct actx *c)
 	slot->kernel_id = kid;
 	slot->info.recipients = rcp;
 	slot->rcp_cap = c->info.n_recipients;
+	slot->sg = sg;
 	return slot;
 }
 
@@ -373,6 +440,8 @@ int ctxset_write(const struct ctxset *s, const char *path, const char *role,
 		put_fp(o, "sender_key_fp", c->info.sender_key, c->info.sender_key_len);
 		put_fp(o, "common_iv_fp", c->info.common_iv, c->info.common_iv_len);
 		json_object_set_new(o, "kernel_id", json_integer(c->kernel_id));
+		if (c->sg)
+			json_object_set_new(o, "mode", json_string("signed"));
 		for (unsigned int r = 0; r < c->info.n_recipients; r++) {
 			const struct coapsec_recipient_info *ri = &c->info.recipients[r];
 			json_t *ro = json_object();

@@ -21,6 +21,7 @@
 
 #include "agent/ks.h"
 #include "agent/registry.h"
+#include "agent/sgroup.h"
 #include "tools/lib/coapsec_nl.h"
 
 enum actx_kind { ACTX_PAIRWISE, ACTX_GROUP };
@@ -44,6 +45,12 @@ struct actx {
 	bool push_failed;
 	unsigned int push_tries;
 	uint64_t retry_at;
+	/*
+	 * A signed group's keying material (its own; actx_wipe frees): the
+	 * agent protects and verifies its messages (agent/sgroup.h), the
+	 * kernel holds no context for it, only queue policies.
+	 */
+	struct sgroup_keys *sg;
 };
 
 /* Gateways serving one group (each a recipient of its members). */
@@ -66,6 +73,18 @@ struct group_msg {
 	size_t n_members;		/* gateway's copy: members' sender IDs */
 	uint8_t member_sid[COAPSEC_MAX_RECIPIENTS][SID_MAX_LEN];
 	uint8_t member_sid_len[COAPSEC_MAX_RECIPIENTS];
+	/*
+	 * A signed group (Group OSCORE group mode): its Signature Algorithm,
+	 * the Group Manager's credential (none: 0) and the credentials of
+	 * the group's gateways and sending members, by sender ID (creds:
+	 * heap, group_msg_wipe frees).
+	 */
+	bool signed_mode;
+	int sig_alg;
+	uint16_t gm_cred_len;
+	uint8_t gm_cred[OSCORE_GROUP_CRED_MAX_LEN];
+	size_t n_creds;
+	struct sgroup_cred *creds;
 };
 
 /* A gateway's sender ID when the server names none (older servers). */

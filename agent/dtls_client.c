@@ -98,7 +98,7 @@ static void cli_start(struct dtls_peer *c, uint64_t now)
 
 static void cli_drive(struct dtls_peer *c)
 {
-	uint8_t buf[2048];
+	uint8_t buf[8192];
 	uint64_t now = now_ms();
 	int rc;
 

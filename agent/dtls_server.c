@@ -232,7 +232,7 @@ static struct dtls_peer *lookup(struct dtls_server *s,
 /* Runs the session as far as the input allows; may release it. */
 static void srv_drive(struct dtls_server *s, struct dtls_peer *p)
 {
-	uint8_t buf[2048];
+	uint8_t buf[8192];
 	size_t used = 0;
 	int rc;
 
@@ -307,7 +307,7 @@ static bool is_client_hello(const uint8_t *b, size_t n)
 
 void dtls_server_input(struct dtls_server *s)
 {
-	static uint8_t rbuf[4096];
+	static uint8_t rbuf[8192];
 
 	s->now = now_ms();
 	for (int budget = 256; budget > 0; budget--) {

@@ -17,7 +17,7 @@
 #include "agent/ks.h"
 #include "tools/lib/oscore_derive.h"
 
-#define E2E_MAX_MSG	1024
+#define E2E_MAX_MSG	1900
 
 /*
  * The end-to-end exchange's ID context is KsxId || "/sr": Ksx also keys

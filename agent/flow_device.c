@@ -243,6 +243,15 @@ static void send_sr(struct agent *a)
 	if (held && f->ng)
 		json_object_set(j, "held", held);
 	json_decref(held);
+	/* Its credential, for signed groups: registered under Ksx. */
+	if (a->sg) {
+		char ch[2 * OSCORE_GROUP_CRED_MAX_LEN + 1];
+		size_t cl;
+		const uint8_t *c = sgroups_cred(a->sg, &cl);
+
+		hex_encode(c, cl, ch);
+		json_object_set_new(j, "cred", json_string(ch));
+	}
 	text = json_dumps(j, JSON_COMPACT);
 	json_decref(j);
 	n = text ? e2e_protect_request(&f->e, f->sr_seq++, "sr", text, out,

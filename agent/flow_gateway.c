@@ -231,12 +231,23 @@ static void group_fetched(void *arg, int code, json_t *body,
 
 static void fetch_group(struct agent *a, struct gw_group *g)
 {
+	json_t *body;
+
 	if (g->fetching || !dtls_peer_up(a->up))
 		return;
 	g->fetching = true;
-	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/group",
-		     json_pack("{s:s s:b}", "name", g->name, "restart",
-			       !g->served_before),
+	body = json_pack("{s:s s:b}", "name", g->name, "restart",
+			 !g->served_before);
+	/* Its credential, for signed groups: the members verify with it. */
+	if (body && a->sg) {
+		char ch[2 * OSCORE_GROUP_CRED_MAX_LEN + 1];
+		size_t cl;
+		const uint8_t *c = sgroups_cred(a->sg, &cl);
+
+		hex_encode(c, cl, ch);
+		json_object_set_new(body, "cred", json_string(ch));
+	}
+	coap_request(a->up_ep, a->up, COAP_METHOD_POST, "/ga/group", body,
 		     group_fetched, a);
 }
 

@@ -32,6 +32,7 @@
 #include "agent/ks.h"
 #include "agent/log.h"
 #include "agent/registry.h"
+#include "codec/oscore_cred.h"
 
 #define REPORT_MAX	16
 /* How often the registry is read for rekeys made by other instances. */
@@ -46,6 +47,8 @@ struct server_flow {
 	uint64_t rekeys_deferred;
 	/* Issued Ks forgotten at start: no checkpoint of their sequence. */
 	uint64_t ks_revoked;
+	/* Credentials refused at registration (not a usable CCS). */
+	uint64_t cred_refused;
 	size_t pending_n;
 	char (*pending)[CFG_MAX_ID_LEN];	/* groups to announce */
 	/* Each group's epoch as last announced (or found) by this instance:
@@ -362,6 +365,154 @@ static int collect_gw(void *arg, const char *gateway, const uint8_t *sid,
 	return 0;
 }
 
+
+/* ---- signed groups: credentials (Group Manager, agent/sgroup.h) ---- */
+
+static const struct cfg_group *cfg_group_of(const struct agent_config *cfg,
+					    const char *name)
+{
+	for (size_t i = 0; i < cfg->n_groups; i++)
+		if (!strcmp(cfg->groups[i].name, name))
+			return &cfg->groups[i];
+	return NULL;
+}
+
+static bool group_signed(const struct agent_config *cfg, const char *name)
+{
+	const struct cfg_group *g = cfg_group_of(cfg, name);
+
+	return g && g->signed_mode;
+}
+
+/*
+ * A credential a member or gateway registers: hex of a CCS holding a
+ * P-256 or Ed25519 public key.  Its length, 0 (none sent) or -1.
+ */
+static int cred_of(json_t *o, uint8_t *ccs)
+{
+	const char *hex = json_string_value(json_object_get(o, "cred"));
+	struct oscore_cred_key k;
+	int n;
+
+	if (!json_object_get(o, "cred"))
+		return 0;
+	n = hex ? hex_decode(hex, ccs, OSCORE_GROUP_CRED_MAX_LEN) : -1;
+	if (n <= 0 || oscore_ccs_parse_key(ccs, (size_t)n, &k))
+		return -1;
+	return n;
+}
+
+/*
+ * Keeps @holder's credential (in the caller's transaction).  1: it is
+ * new or another than before, 0: the same, -1: registry error.
+ */
+static int cred_keep(struct registry *reg, const char *holder,
+		     const uint8_t *ccs, size_t len)
+{
+	uint8_t old[OSCORE_GROUP_CRED_MAX_LEN];
+	size_t olen;
+	int rc = registry_cred_get(reg, holder, old, sizeof(old), &olen);
+
+	if (rc < 0)
+		return -1;
+	if (!rc && olen == len && !memcmp(old, ccs, len))
+		return 0;
+	return registry_cred_put(reg, holder, ccs, len) ? -1 : 1;
+}
+
+struct cred_collect {
+	struct agent *a;
+	struct group_msg *gm;
+	size_t cap;
+	int rc;
+};
+
+/* @holder's credential, if registered and of the group's key type. */
+static int add_cred(struct cred_collect *c, const char *holder,
+		    const uint8_t *sid, size_t sid_len)
+{
+	struct server_flow *f = c->a->flow;
+	struct sgroup_cred *x;
+	struct oscore_cred_key k;
+	size_t n;
+	int rc;
+
+	if (c->gm->n_creds == c->cap)
+		return 1;
+	x = &c->gm->creds[c->gm->n_creds];
+	rc = registry_cred_get(f->reg, holder, x->ccs, sizeof(x->ccs), &n);
+	if (rc < 0) {
+		c->rc = -1;
+		return 1;
+	}
+	if (rc)
+		return 0;	/* not registered (yet): it cannot be verified */
+	if (oscore_ccs_parse_key(x->ccs, n, &k) ||
+	    k.type != (c->gm->sig_alg == OSCORE_SIG_EDDSA ?
+		       OSCORE_CRED_ED25519 : OSCORE_CRED_P256)) {
+		log_warn("server: group %s: the credential of %s is not a %s key; left out",
+			 log_safe(c->gm->name), log_safe(holder),
+			 c->gm->sig_alg == OSCORE_SIG_EDDSA ? "Ed25519" : "P-256");
+		memset(x, 0, sizeof(*x));
+		return 0;
+	}
+	memcpy(x->sid, sid, sid_len);
+	x->sid_len = (uint8_t)sid_len;
+	x->ccs_len = (uint16_t)n;
+	c->gm->n_creds++;
+	return 0;
+}
+
+static int cred_gateway(void *arg, const char *gateway, const uint8_t *sid,
+			uint8_t len)
+{
+	char holder[CFG_MAX_ID_LEN + 16];
+
+	snprintf(holder, sizeof(holder), "gateway:%s", gateway);
+	return add_cred(arg, holder, sid, len);
+}
+
+static int cred_member(void *arg, const struct reg_member *m)
+{
+	struct cred_collect *c = arg;
+	const struct cfg_member *cm = cfg_member_by_norm(&c->a->cfg, m->id);
+	char holder[CFG_MAX_ID_LEN + 16];
+
+	if (!cm || !cm->sends)
+		return 0;
+	snprintf(holder, sizeof(holder), "member:%s", m->id);
+	return add_cred(c, holder, m->sid, m->sid_len);
+}
+
+/*
+ * A signed group's part of @gm: its Signature Algorithm and the
+ * credentials of its gateways and of its members that send, as
+ * registered now (a removed member's is not among them).  0 or -1.
+ */
+static int signed_part(struct agent *a, struct group_msg *gm,
+		       const char *group)
+{
+	const struct cfg_group *cg = cfg_group_of(&a->cfg, group);
+	struct server_flow *f = a->flow;
+	struct cred_collect c = { .a = a, .gm = gm };
+
+	if (!cg || !cg->signed_mode)
+		return 0;
+	gm->signed_mode = true;
+	gm->sig_alg = cg->sig_alg;
+	c.cap = GROUP_MAX_GATEWAYS;
+	for (size_t i = 0; i < a->cfg.n_members; i++)
+		c.cap += a->cfg.members[i].sends &&
+			 cfg_member_in_group(&a->cfg.members[i], group);
+	gm->creds = calloc(c.cap + 1, sizeof(*gm->creds));
+	if (!gm->creds)
+		return -1;
+	if (registry_group_gateways(f->reg, group, cred_gateway, &c) ||
+	    registry_group_members(f->reg, group, cred_member, &c))
+		return -1;
+	return c.rc;
+}
+
 /*
  * Stores the Service Request's sequence number and, for each group of
  * the member, the epoch it is sent, rekeying a group first when it was
@@ -375,12 +526,15 @@ static int collect_gw(void *arg, const char *gateway, const uint8_t *sid,
  * read (rolled back: a replay).
  */
 static int sr_commit(struct agent *a, const struct reg_member *m,
-		     uint64_t seq, json_t *held, struct member_groups *mg,
+		     uint64_t seq, json_t *held, const uint8_t *cred,
+		     size_t cred_len, bool sends, struct member_groups *mg,
 		     struct reg_group g[CFG_MAX_MEMBER_GROUPS],
 		     bool rekeyed[CFG_MAX_MEMBER_GROUPS])
 {
 	struct server_flow *f = a->flow;
+	char holder[CFG_MAX_ID_LEN + 16];
 	struct reg_member cur;
+	int cred_new = 0;
 	bool stale;
 
 	memset(rekeyed, 0, CFG_MAX_MEMBER_GROUPS * sizeof(*rekeyed));
@@ -400,6 +554,13 @@ static int sr_commit(struct agent *a, const struct reg_member *m,
 	if (registry_member_set_sr_seq(f->reg, m->id, (int64_t)seq) ||
 	    registry_member_groups(f->reg, m->id, collect_group, mg))
 		goto fail;
+	/* Its credential, for its signed groups: kept with the keys. */
+	snprintf(holder, sizeof(holder), "member:%s", m->id);
+	if (cred_len) {
+		cred_new = cred_keep(f->reg, holder, cred, cred_len);
+		if (cred_new < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < mg->n; i++) {
 		const struct reg_member *ms = &mg->v[i];
 		json_t *h = json_object_get(held, ms->group);
@@ -410,6 +571,18 @@ static int sr_commit(struct agent *a, const struct reg_member *m,
 		if (ms->issued_epoch && ms->issued_epoch == g[i].epoch &&
 		    !(json_is_integer(h) &&
 		      json_integer_value(h) == (json_int_t)g[i].epoch)) {
+			if (registry_group_rekey(f->reg, ms->group, &a->drbg,
+						 a->cfg.grace_s) ||
+			    registry_group_get(f->reg, ms->group, &g[i]))
+				goto fail;
+			rekeyed[i] = true;
+		}
+		/*
+		 * A sender's new credential: the group gets new keys, and
+		 * with them everyone gets the credential.
+		 */
+		if (cred_new > 0 && sends && !rekeyed[i] &&
+		    group_signed(&a->cfg, ms->group)) {
 			if (registry_group_rekey(f->reg, ms->group, &a->drbg,
 						 a->cfg.grace_s) ||
 			    registry_group_get(f->reg, ms->group, &g[i]))
@@ -447,6 +620,8 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 	struct e2e e;
 	json_t *inner = NULL;
 	bool have_e2e = false;
+	uint8_t cred[OSCORE_GROUP_CRED_MAX_LEN];
+	int cred_len;
 	uint64_t seq;
 	size_t plen;
 	int n, rc;
@@ -502,9 +677,16 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_UNAUTHORIZED;
 		goto out;
 	}
+	cred_len = cred_of(inner, cred);
+	if (cred_len < 0) {
+		f->cred_refused++;
+		log_warn("server: service request of \"%s\": \"cred\": expected a CCS with a P-256 or Ed25519 key, as hex; not registered",
+			 log_safe(id));
+		cred_len = 0;
+	}
 	/* Nothing is sent that the registry does not hold. */
-	rc = sr_commit(a, &m, seq, json_object_get(inner, "held"), &mg, g,
-		       rekeyed);
+	rc = sr_commit(a, &m, seq, json_object_get(inner, "held"), cred,
+		       (size_t)cred_len, cm->sends, &mg, g, rekeyed);
 	if (rc == -2) {
 		f->sr_replays++;
 		log_warn("server: service request of \"%s\" replayed (taken by another server instance)",
@@ -547,6 +729,12 @@ static uint8_t h_sr(void *arg, const struct coap_req *req, json_t **resp)
 		if (registry_group_gateways(f->reg, g[i].name, collect_gw, &gm) ||
 		    !gm.n_gateways) {
 			log_err("server: group %s has no gateway sender ID; no keys sent to \"%s\"",
+				log_safe(g[i].name), log_safe(id));
+			code = COAP_INTERNAL;
+			goto out;
+		}
+		if (signed_part(a, &gm, g[i].name)) {
+			log_err("server: group %s: cannot read its credentials; no keys sent to \"%s\"",
 				log_safe(g[i].name), log_safe(id));
 			code = COAP_INTERNAL;
 			goto out;
@@ -613,6 +801,9 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 	const char *name = json_string_value(json_object_get(req->body, "name"));
 	bool restart = json_is_true(json_object_get(req->body, "restart"));
 	bool in_tx = false, rekeyed = false;
+	uint8_t cred[OSCORE_GROUP_CRED_MAX_LEN];
+	char holder[CFG_MAX_ID_LEN + 16];
+	int cred_len = cred_of(req->body, cred), cred_new = 0;
 	struct group_msg gm;
 	struct collect c = { .gm = &gm };
 	struct reg_group g;
@@ -633,12 +824,25 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 		code = COAP_FORBIDDEN;
 		goto out;
 	}
+	if (cred_len < 0) {
+		f->cred_refused++;
+		*resp = error("\"cred\": expected a CCS with a P-256 or Ed25519 key, as hex");
+		code = COAP_BAD_REQUEST;
+		goto out;
+	}
 	if (registry_begin(f->reg)) {
 		code = registry_failed(resp);
 		goto out;
 	}
 	in_tx = true;
 	rc = registry_group_get(f->reg, name, &g);
+	/* The gateway's credential, which its members verify it with. */
+	if (!rc && cred_len && group_signed(&a->cfg, name)) {
+		snprintf(holder, sizeof(holder), "gateway:%s", gw->id);
+		cred_new = cred_keep(f->reg, holder, cred, (size_t)cred_len);
+		if (cred_new < 0)
+			rc = -1;
+	}
 	if (rc > 0) {
 		*resp = error("no such group");
 		code = COAP_NOT_FOUND;
@@ -648,8 +852,8 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 		rc = registry_group_members(f->reg, name, collect_sid, &c);
 	/* A restarted gateway's sender sequence starts over: new keys
 	 * (not for a group with no member: it is answered 4.04). */
-	if (!rc && restart && c.total &&
-	    registry_served_epoch(f->reg, gw->id, name) == g.epoch) {
+	if (!rc && c.total && (cred_new > 0 || (restart &&
+	    registry_served_epoch(f->reg, gw->id, name) == g.epoch))) {
 		rc = registry_group_rekey(f->reg, name, &a->drbg,
 					  a->cfg.grace_s) ||
 		     registry_group_get(f->reg, name, &g);
@@ -689,6 +893,12 @@ static uint8_t h_group(void *arg, const struct coap_req *req, json_t **resp)
 	memcpy(gm.secret, g.secret, g.secret_len);
 	gm.secret_len = g.secret_len;
 	memcpy(gm.salt, g.salt, SALT_LEN);
+	if (signed_part(a, &gm, name)) {
+		log_err("server: group %s for gateway %s: cannot read its credentials",
+			log_safe(name), log_safe(gw->id));
+		code = registry_failed(resp);
+		goto out;
+	}
 	*resp = group_msg_to_json(&gm);
 	code = *resp ? COAP_CODE_CONTENT : COAP_INTERNAL;
 out:
@@ -1014,6 +1224,10 @@ static void member_dropped(void *arg, const char *id)
 	struct agent *a = arg;
 	char name[sizeof(((struct actx *)0)->name)];
 
+	snprintf(name, sizeof(name), "member:%s", id);
+	if (registry_cred_del(((struct server_flow *)a->flow)->reg, name))
+		log_warn("server: member %s: cannot forget its credential",
+			 log_safe(id));
 	snprintf(name, sizeof(name), "pairwise:%s", id);
 	if (agent_remove(a, name))
 		log_info("server: member %s removed or its credential or group changed: its pairwise context is gone",
@@ -1089,7 +1303,7 @@ static void server_stats(struct agent *a, json_t *o)
 	struct server_flow *f = a->flow;
 
 	json_object_set_new(o, "server", json_pack(
-		"{si sI sI sI sI sI sI sI sI sI sI}",
+		"{si sI sI sI sI sI sI sI sI sI sI sI}",
 		"members", registry_member_count(f->reg),
 		"ks_revoked", (json_int_t)f->ks_revoked,
 		"reports", (json_int_t)f->reports, "issued", (json_int_t)f->issued,
@@ -1099,7 +1313,8 @@ static void server_stats(struct agent *a, json_t *o)
 		"sr_failed", (json_int_t)f->sr_failed,
 		"sr_replays", (json_int_t)f->sr_replays,
 		"rekeys", (json_int_t)f->rekeys,
-		"rekeys_deferred", (json_int_t)f->rekeys_deferred));
+		"rekeys_deferred", (json_int_t)f->rekeys_deferred,
+		"cred_refused", (json_int_t)f->cred_refused));
 }
 
 static void server_fini(struct agent *a)

@@ -429,7 +429,9 @@ static bool same_policy(const struct coapsec_policy_info *k,
 	       k->ifindex == w->ifindex && k->has_mark == w->has_mark &&
 	       (!w->has_mark || (k->mark == w->mark &&
 				 k->mark_mask == w->mark_mask)) &&
-	       k->context_id == w->context_id;
+	       k->context_id == w->context_id &&
+	       (w->action != COAPSEC_ACTION_QUEUE ||
+		k->queue_num == w->queue_num);
 }
 
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
@@ -443,6 +445,8 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		.has_dport = p->has_dport, .dport = p->dport,
 		.has_mark = p->has_mark, .mark = p->mark,
 		.mark_mask = p->mark_mask, .context_id = context_id,
+		.has_queue_num = p->action == COAPSEC_ACTION_QUEUE,
+		.queue_num = p->queue_num,
 	};
 	char name[32];
 	uint32_t id = 0;

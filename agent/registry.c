@@ -46,7 +46,14 @@ static const char schema[] =
 	 */
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	" name TEXT PRIMARY KEY, key_fp TEXT NOT NULL, seq BIGINT NOT NULL,"
-	" boot_id TEXT NOT NULL, replay_unknown BIGINT NOT NULL);";
+	" boot_id TEXT NOT NULL, replay_unknown BIGINT NOT NULL);"
+	/*
+	 * Authentication credentials (CCS) of members and gateways of signed
+	 * groups, as they registered them: "member:ID" (NFKC), "gateway:ID".
+	 * Public keys only.
+	 */
+	"CREATE TABLE IF NOT EXISTS credentials("
+	" holder TEXT PRIMARY KEY, ccs BLOB NOT NULL);";
 
 enum {
 	ST_GROUP_GET, ST_GROUP_PUT, ST_GROUP_LIST, ST_MEMBER_GET, ST_MEMBER_PUT,
@@ -55,7 +62,8 @@ enum {
 	ST_SERVED_SET, ST_GROUP_EPOCHS, ST_GW_SID_GET, ST_GW_SID_PUT,
 	ST_GW_SID_DEL, ST_GW_SIDS_OF, ST_GW_SIDS_ALL, ST_CKPT_GET, ST_CKPT_PUT,
 	ST_CKPT_DEL, ST_GROUPS_OF, ST_MSHIP_GET, ST_MSHIP_PUT, ST_MSHIP_DEL,
-	ST_MSHIPS_ALL, ST_MSHIPS_DEL, ST_MEMBER_REVOKE, ST_NUM
+	ST_MSHIPS_ALL, ST_MSHIPS_DEL, ST_MEMBER_REVOKE, ST_CRED_GET,
+	ST_CRED_PUT, ST_CRED_DEL, ST_NUM
 };
 
 #define MEMBER_COLS "m.id, m.ksid, s.grp, s.sid, m.gateway, m.rand, m.ks, m.sr_seq, s.issued_epoch"
@@ -100,6 +108,10 @@ static const char *const sql[ST_NUM] = {
 	[ST_MSHIPS_ALL] = "SELECT s.member, s.grp, m.ksid FROM memberships s LEFT JOIN members m ON m.id = s.member",
 	[ST_MSHIPS_DEL] = "DELETE FROM memberships WHERE member = ?1",
 	[ST_MEMBER_REVOKE] = "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = ?1",
+	[ST_CRED_GET] = "SELECT ccs FROM credentials WHERE holder = ?1",
+	[ST_CRED_PUT] = "INSERT INTO credentials(holder, ccs) VALUES(?1, ?2)"
+		" ON CONFLICT(holder) DO UPDATE SET ccs = excluded.ccs",
+	[ST_CRED_DEL] = "DELETE FROM credentials WHERE holder = ?1",
 };
 
 struct registry {
@@ -1120,4 +1132,52 @@ int registry_checkpoint_del(struct registry *r, const char *name)
 
 	bind_text(r, s, 1, name);
 	return durable_exec(r, s, "checkpoint del");
+}
+
+int registry_cred_get(struct registry *r, const char *holder, uint8_t *ccs,
+		      size_t cap, size_t *len)
+{
+	struct reg_stmt *s = stmt(r, ST_CRED_GET);
+	const void *b;
+	size_t n = 0;
+	int rc;
+
+	*len = 0;
+	bind_text(r, s, 1, holder);
+	rc = step(r, s);
+	if (rc == REG_ROW) {
+		b = r->ops->col_blob(s, 0, &n);
+		if (b && n && n <= cap) {
+			memcpy(ccs, b, n);
+			*len = n;
+		}
+	}
+	reset(r, s);
+	if (rc == REG_ROW)
+		return *len ? 0 : 1;
+	return rc == REG_DONE ? 1 : fail(r, "credential get");
+}
+
+int registry_cred_put(struct registry *r, const char *holder,
+		      const uint8_t *ccs, size_t len)
+{
+	struct reg_stmt *s = stmt(r, ST_CRED_PUT);
+	int rc;
+
+	bind_text(r, s, 1, holder);
+	bind_blob(r, s, 2, ccs, len);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "credential put");
+}
+
+int registry_cred_del(struct registry *r, const char *holder)
+{
+	struct reg_stmt *s = stmt(r, ST_CRED_DEL);
+	int rc;
+
+	bind_text(r, s, 1, holder);
+	rc = step(r, s);
+	reset(r, s);
+	return rc == REG_DONE ? 0 : fail(r, "credential del");
 }

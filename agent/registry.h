@@ -213,4 +213,16 @@ int registry_checkpoint_put(struct registry *r, const char *name,
 /* Forgets @name's checkpoint (durably).  0 or -1. */
 int registry_checkpoint_del(struct registry *r, const char *name);
 
+/*
+ * Authentication credentials (CCS, public keys) of members ("member:ID",
+ * the NFKC ID) and gateways ("gateway:ID") of signed groups.  get: 0
+ * (found, *@len set), 1 (none), -1.  put, del: 0 or -1 (in the caller's
+ * transaction, if any).
+ */
+int registry_cred_get(struct registry *r, const char *holder, uint8_t *ccs,
+		      size_t cap, size_t *len);
+int registry_cred_put(struct registry *r, const char *holder,
+		      const uint8_t *ccs, size_t len);
+int registry_cred_del(struct registry *r, const char *holder);
+
 #endif /* COAPSECD_REGISTRY_H */

@@ -33,4 +33,11 @@ NFQ_LIBS := $(shell pkg-config --libs libnetfilter_queue 2>/dev/null || \
 $(B)/selftests/queue_agent: selftests/queue_agent.c $(NL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(NL_LIBS) $(NFQ_LIBS)
+
+# Group mode messages made with coapsecd's code (agent_sgroup.sh).
+VM_TEST_PROGS += $(B)/selftests/sgroup_tool
+$(B)/selftests/sgroup_tool: selftests/sgroup_tool.c $(B)/agent/sgroup.o \
+		$(B)/agent/log.o $(OSCORE_LIB_OBJS) $(UTIL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(OSCORE_LIBS) -lmbedcrypto -ljansson
 # --- end NFQUEUE hand-off

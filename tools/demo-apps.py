@@ -15,6 +15,10 @@ messages in the kernel.
   demo-apps.py device NAME SECONDS LOG
       a door controller or extinguisher: joins 224.0.1.187, and for each
       command it gets, says what it does; one line per command in LOG
+  demo-apps.py raw HEXFILE
+      the compromised door controller: each line of HEXFILE (a message
+      made by selftests/sgroup_tool, already protected) sent as it is to
+      224.0.1.187:5683
 """
 import socket
 import struct
@@ -82,8 +86,9 @@ elif cmd == "gateway":
         print("   [gateway app] no alarm came")
         sys.exit(1)
     path, text = parse(msg)
-    print("   [gateway app] got POST /%s \"%s\" from %s, in clear: the kernel "
-          "verified it under group 1" % (path, text, peer[0]), flush=True)
+    print("   [gateway app] got POST /%s \"%s\" from %s, in clear: the agent "
+          "verified its signature under group 1" % (path, text, peer[0]),
+          flush=True)
     for mark, path, what in ((2, "door", "unlock"),
                              (3, "extinguisher", "activate")):
         t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -94,6 +99,12 @@ elif cmd == "gateway":
         t.sendto(post(0x500 + mark, path, what), (GROUP, 5683))
         print("   [gateway app] POST /%s \"%s\" to %s (group %d)" %
               (path, what, GROUP, mark), flush=True)
+elif cmd == "raw":
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    with open(sys.argv[2]) as f:
+        for line in f:
+            if line.strip():
+                s.sendto(bytes.fromhex(line.strip()), (GROUP, 5683))
 elif cmd == "device":
     name, seconds, log = sys.argv[2], float(sys.argv[3]), sys.argv[4]
     s = listener("0.0.0.0", join=True, seconds=0.1)

@@ -1,0 +1,306 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Signed group commands (Group OSCORE group mode) end to end: a server
+# (Group Manager), a gateway and three devices in "doors", a signed group,
+# each agent in its own netns with the kernel.  The kernel queues the
+# group's messages (action queue) to coapsecd, which signs them at the
+# gateway and verifies them at the devices.  Checks: commands over IPv4
+# (224.0.1.187) and IPv6 (ff02::fd) reach every device in clear and cross
+# the wire signed and encrypted; a burst, none lost; a member that holds
+# the group's keys forges the gateway's command: dropped, counted as a
+# signature failure; a replay; a corrupted signature at every byte; the
+# agent stopped (kill -9): nothing sent or delivered in clear, counted by
+# the kernel (queue_no_agent).  With SGROUP_PART=burst (agent_sgroup_burst.sh)
+# only the burst, after the same setup: a test of its own, so that each
+# stays within the per-test timeout under emulation.
+. selftests/lib.sh
+. selftests/lib/agent.sh
+B=${B:-build}
+BIN=$PWD/$B/coapsecd
+CLI=$PWD/$B/coapsec
+TOOL=$PWD/$B/selftests/sgroup_tool
+MC="python3 $PWD/selftests/agent_mcast.py"
+T=$(mktemp -d /tmp/agent-sgroup-XXXXXX)
+declare -A PID NS
+MEMBERS="dev-1 dev-2 dev-3"
+BURST=$(ksft_size 200 1000)
+PART=${SGROUP_PART:-main}
+
+trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
+
+if [ "$PART" = burst ]; then ktap_header 2; else ktap_header 8; fi
+coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
+
+agent_topology gw || exit 1
+ip -n "$GW" addr add fd05::fe/64 dev br0 nodad
+i=0
+for d in $MEMBERS; do
+	i=$((i + 1))
+	ip -n "${NS[$d]}" addr add "fd05::$i/64" dev eth0 nodad
+done
+
+# ---- keys and configurations
+umask 077
+key > "$T/kg"
+for x in gw1 $MEMBERS; do "$BIN" --genkey "$T/$x.sk" --subject "$x" > /dev/null || exit 1; done
+m=""
+for d in $MEMBERS; do
+	s=""; [ "$d" = dev-1 ] && s=',"sends":true'	# dev-1 sends: the others verify it
+	key > "$T/$d.kx"; key > "$T/$d.km"
+	m="$m${m:+,}{\"id\":\"$d\",\"group\":\"doors\",\"identity\":\"$d@in-cse\",\"key_file\":\"$T/$d.kx\"$s}"
+done
+cat > "$T/server.json" <<EOF
+{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
+ "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
+ "policies":[{"direction":"in","family":"inet","action":"require"}],
+ "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
+ "groups":[{"name":"doors","mode":"signed"}],
+ "members":[$m]}
+EOF
+gm=""
+for d in $MEMBERS; do gm="$gm${gm:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key_file\":\"$T/$d.km\"}"; done
+cat > "$T/gw.json" <<EOF
+{"role":"gateway","id":"gw1","listen":"10.0.5.254:5684","contexts_file":"$T/gw.ctx",
+ "kernel":true,"grace_s":5,
+ "group_signing":{"key_file":"$T/gw1.sk","state_file":"$T/gw1.sgstate","queue_num":3},
+ "policies":[
+  {"context":"group:doors","direction":"out","dst":"224.0.1.187/32","mark":2,"action":"protect"},
+  {"context":"group:doors","direction":"out","dst":"ff02::fd/128","mark":2,"action":"protect"}],
+ "server":{"address":"10.0.6.1:5684","identity":"gw1@in-cse","key_file":"$T/kg"},
+ "members":[$gm]}
+EOF
+for d in $MEMBERS; do
+	cat > "$T/$d.json" <<-EOF
+	{"role":"device","id":"$d","contexts_file":"$T/$d.ctx","kernel":true,"grace_s":5,
+	 "group_signing":{"key_file":"$T/$d.sk","state_file":"$T/$d.sgstate","queue_num":5},
+	 "policies":[{"direction":"in","dst":"224.0.1.187/32","action":"queue"},
+	  {"direction":"in","dst":"ff02::fd/128","action":"queue"},
+	  {"direction":"in","family":"inet","action":"require"},
+	  {"context":"pairwise","direction":"out","dst":"10.0.6.1/32","action":"protect"}],
+	 "gateway":{"address":"10.0.5.254:5684","identity":"$d@gw1","key_file":"$T/$d.km"},
+	 "server_credential":{"identity":"$d@in-cse","key_file":"$T/$d.kx"}}
+	EOF
+done
+
+# stats NAME: the agent's counters (SIGUSR1), as JSON
+stats() {
+	local before i
+	before=$(grep -c ' stats ' "$T/$1.log")
+	kill -USR1 "${PID[$1]}"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(grep -c ' stats ' "$T/$1.log")" -gt "$before" ] && break
+		sleep 0.05
+	done
+	grep ' stats ' "$T/$1.log" | tail -1 | sed 's/.* stats //'
+}
+sgc() { stats "$1" | jq -r ".sgroup.$2"; }			# NAME COUNTER
+sgg() { stats "$1" | jq -r ".sgroup.groups[] | select(.name == \"doors\") | .$2"; }
+kst() { ip netns exec "${NS[$1]}" "$CLI" -j stats | jq -r ".$2"; }	# NAME COUNTER
+q() { sqlite3 "$T/registry.db" "$1"; }
+# got FILE N SECONDS: whether FILE has N lines in time
+got() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		[ "$(wc -l < "$1" 2>/dev/null)" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+# listen [6]: receivers on every device (IPv4, or IPv6 with 6)
+listen() {
+	local d f i
+	RX=() RXF=()
+	for d in $MEMBERS; do
+		rm -f "$T/$d.rx" "$T/$d.rx.stop"
+		ip netns exec "${NS[$d]}" $MC "recv${1:-}" 300 "$T/$d.rx" &
+		RX+=($!)
+		RXF+=("$T/$d.rx")
+	done
+	for ((i = 0; i < 600; i++)); do
+		for f in "${RXF[@]}"; do [ -e "$f" ] || { sleep 0.1; continue 2; }; done
+		break
+	done
+}
+# done_listening: receivers stopped, a second after the last message
+done_listening() {
+	local f
+	sleep 1
+	for f in "${RXF[@]}"; do : > "$f.stop"; done
+	wait "${RX[@]}"
+}
+
+start server
+wait_log server started 20
+start gw
+for d in $MEMBERS; do start $d; done
+ok=1
+for d in $MEMBERS gw; do wait_log $d "contexts installed" 60 || { ok=0; ksft_diag "$d: no contexts"; }; done
+# Settle: registering credentials rekeys doors; everyone on the current Gid.
+for ((i = 0; i < 150; i++)); do
+	gid=$(q "SELECT lower(hex(gid)) FROM groups WHERE name = 'doors'")
+	all=1
+	for x in gw $MEMBERS; do
+		have=$(sgg $x gid)
+		[ "$have" = "$gid" ] || { all=0; break; }
+	done
+	[ $all = 1 ] && break
+	sleep 0.2
+done
+[ $all = 1 ] || { ok=0; ksft_diag "$x: doors Gid $have, registry $gid"; }
+# The gateway holds no kernel context for doors: queue policies instead.
+[ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
+nq=$(ip netns exec "$GW" "$CLI" -j policy show | jq '[.[] | select(.action == "queue")] | length')
+[ "$nq" = 2 ] || { ok=0; ksft_diag "gateway: $nq queue policies"; }
+ktap_check "agents up: doors signed (Gid $gid), the gateway's doors policies are queue policies" [ $ok = 1 ]
+
+# ---- IPv4 commands: in clear at every device, signed on the wire
+if [ "$PART" = main ]; then
+listen
+ip netns exec "$GW" $MC sniff d1 20 "$T/wire.raw" &
+sp=$!
+for ((i = 0; i < 100; i++)); do [ -e "$T/wire.raw" ] && break; sleep 0.1; done
+v0=$(sgc dev-2 verified)
+ip netns exec "$GW" $MC send 10.0.5.254 2 0 5 50 doors
+ok=1
+want=$(for k in 0 1 2 3 4; do echo "doors command $k"; done)
+for d in $MEMBERS; do got "$T/$d.rx" 5 60 || true; done
+done_listening
+kill $sp 2>/dev/null; wait $sp 2>/dev/null
+for d in $MEMBERS; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+done
+[ -s "$T/wire.raw" ] || { ok=0; ksft_diag "nothing captured"; }
+grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
+v1=$(sgc dev-2 verified)
+[ $((v1 - v0)) = 5 ] || { ok=0; ksft_diag "dev-2 verified $((v1 - v0))"; }
+[ $ok = 1 ] || ksft_diag "gw: $(stats gw | jq -c '{sgroup: .sgroup | del(.groups), nfqueue}')"
+ktap_check "IPv4 224.0.1.187: 5 signed commands, each verified by every device, none in clear on the wire" [ $ok = 1 ]
+
+# ---- IPv6 commands
+listen 6
+ip netns exec "$GW" $MC send6 fd05::fe br0 2 10 5 50 doors
+for d in $MEMBERS; do got "$T/$d.rx" 5 60 || true; done
+done_listening
+ok=1
+want=$(for k in 10 11 12 13 14; do echo "doors command $k"; done)
+for d in $MEMBERS; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+done
+ktap_check "IPv6 ff02::fd: 5 signed commands, each verified by every device" [ $ok = 1 ]
+fi
+
+# ---- a burst, none lost
+if [ "$PART" = burst ]; then
+listen
+t0=$(date +%s.%N)
+ip netns exec "$GW" $MC send 10.0.5.254 2 1000 "$BURST" 0 doors
+t1=$(date +%s.%N)
+for d in $MEMBERS; do got "$T/$d.rx" "$BURST" 500 || true; done
+t2=$(date +%s.%N)
+ksft_diag "burst: $BURST sent (signed at the gateway) in $(echo "$t1 - $t0" | bc) s, all verified at 3 devices after $(echo "$t2 - $t0" | bc) s (emulated)"
+done_listening
+ok=1
+want=$(seq 1000 $((1000 + BURST - 1)) | sed 's/^/doors command /')
+for d in $MEMBERS; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] ||
+		{ ok=0; ksft_diag "$d got $(wc -l < "$T/$d.rx") of $BURST: $(diff <(sort -V "$T/$d.rx") <(echo "$want") | grep '^[<>]' | head -4 | tr '\n' ';')"; }
+done
+[ $ok = 1 ] || for x in gw $MEMBERS; do ksft_diag "$x: $(stats $x | jq -c '{sgroup: .sgroup | del(.groups), nfqueue}')"; done
+ktap_check "a burst of $BURST signed commands: every device verified all, none lost" [ $ok = 1 ]
+stop_agents
+ktap_finish
+fi
+
+# The group's keying material, from the server's registry, as a member holds it.
+G_GID=$(q "SELECT lower(hex(gid)) FROM groups WHERE name = 'doors'")
+G_SECRET=$(q "SELECT lower(hex(secret)) FROM groups WHERE name = 'doors'")
+G_SALT=$(q "SELECT lower(hex(salt)) FROM groups WHERE name = 'doors'")
+G_ALG=$(q "SELECT alg FROM groups WHERE name = 'doors'")
+GW_SID=$(q "SELECT lower(hex(sid)) FROM gateway_sids WHERE gateway = 'gw1' AND grp = 'doors'")
+D1_SID=$(q "SELECT lower(hex(sid)) FROM memberships WHERE member = 'dev-1' AND grp = 'doors'")
+# tool HOLDER KID SEQ N [corrupt]: messages signed with HOLDER's key
+tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" -7 "${@:2}" 2>/dev/null; }
+
+# ---- forgery, replay, corrupted signatures: one set of receivers
+# (python starts slowly under emulation), the messages one after the other.
+# dev-3 holds the group's keys and forges the gateway's command ("unlock");
+# dev-1's message (dev-1 sends: the others hold its credential) is sent
+# three times; then 64 copies of another with one byte of the signature
+# corrupted each, and that message intact.
+tool dev-3 "$GW_SID" 100000 1 > "$T/forged.hex"
+tool dev-1 "$D1_SID" 200000 1 > "$T/d1.hex"
+tool dev-1 "$D1_SID" 300000 64 corrupt > "$T/bad.hex"
+tool dev-1 "$D1_SID" 400000 1 > "$T/good.hex"
+eval "$(stats dev-1 | jq -r '"F1=\(.sgroup.sig_fail)"')"
+eval "$(stats dev-2 | jq -r '"F2=\(.sgroup.sig_fail) R2=\(.sgroup.replay)"')"
+listen
+ip netns exec "${NS[dev-3]}" $MC raw "$T/forged.hex"
+for ((i = 0; i < 100; i++)); do [ $(($(sgc dev-2 sig_fail) - F2)) -ge 1 ] && break; sleep 0.2; done
+eval "$(stats dev-1 | jq -r '"F1b=\(.sgroup.sig_fail)"')"
+eval "$(stats dev-2 | jq -r '"F2b=\(.sgroup.sig_fail)"')"
+ip netns exec "${NS[dev-3]}" $MC raw "$T/d1.hex" 3
+got "$T/dev-2.rx" 1 60 || true
+for ((i = 0; i < 100; i++)); do [ $(($(sgc dev-2 replay) - R2)) -ge 2 ] && break; sleep 0.2; done
+R2b=$(sgc dev-2 replay)
+ip netns exec "${NS[dev-3]}" $MC raw "$T/bad.hex"
+ip netns exec "${NS[dev-3]}" $MC raw "$T/good.hex"
+got "$T/dev-2.rx" 2 120 || true
+for ((i = 0; i < 300; i++)); do [ $(($(sgc dev-2 sig_fail) - F2b)) -ge 64 ] && break; sleep 0.2; done
+F2c=$(sgc dev-2 sig_fail)
+done_listening
+ok=1
+[ -s "$T/forged.hex" ] || { ok=0; ksft_diag "no forged message made"; }
+grep -q "forged command" "$T/dev-1.rx" && { ok=0; ksft_diag "dev-1 accepted: $(tr '\n' ';' < "$T/dev-1.rx")"; }
+[ $((F1b - F1)) = 1 ] || { ok=0; ksft_diag "dev-1 sig_fail $F1 -> $F1b"; }
+[ $((F2b - F2)) = 1 ] || { ok=0; ksft_diag "dev-2 sig_fail $F2 -> $F2b"; }
+ktap_check "forgery: dev-3, holding the group's keys, sends \"unlock\" as the gateway: dropped, counted as a signature failure" [ $ok = 1 ]
+ok=1
+[ $((R2b - R2)) = 2 ] || { ok=0; ksft_diag "dev-2 replay $R2 -> $R2b"; }
+[ "$(head -1 "$T/dev-2.rx")" = "forged command 0" ] || { ok=0; ksft_diag "dev-2 got: $(tr '\n' ';' < "$T/dev-2.rx")"; }
+ktap_check "replay: dev-1's message sent three times, dev-2 delivers it once and counts two replays" [ $ok = 1 ]
+ok=1
+[ "$(wc -l < "$T/bad.hex")" = 64 ] || { ok=0; ksft_diag "$(wc -l < "$T/bad.hex") corrupted messages made"; }
+[ "$(cat "$T/dev-2.rx")" = "$(printf 'forged command 0\nforged command 0')" ] || { ok=0; ksft_diag "dev-2 got: $(tr '\n' ';' < "$T/dev-2.rx")"; }
+[ $((F2c - F2b)) = 64 ] || { ok=0; ksft_diag "dev-2 sig_fail $F2b -> $F2c"; }
+ktap_check "a corrupted signature at each of its 64 bytes: 64 dropped as signature failures, the intact message delivered" [ $ok = 1 ]
+
+# ---- fail closed: dev-2's agent killed, then the gateway's (one set of
+# receivers for both)
+kill -9 "${PID[dev-2]}"
+wait "${PID[dev-2]}" 2>/dev/null
+unset "PID[dev-2]"
+n0=$(kst dev-2 queue_no_agent)
+listen
+ip netns exec "$GW" $MC send 10.0.5.254 2 2000 3 50 doors
+got "$T/dev-1.rx" 3 60 || true
+for ((i = 0; i < 100; i++)); do [ $(($(kst dev-2 queue_no_agent) - n0)) -ge 3 ] && break; sleep 0.2; done
+ok=1
+[ ! -s "$T/dev-2.rx" ] || { ok=0; ksft_diag "dev-2 got: $(tr '\n' ';' < "$T/dev-2.rx")"; }
+[ "$(wc -l < "$T/dev-1.rx")" = 3 ] || { ok=0; ksft_diag "dev-1 got: $(tr '\n' ';' < "$T/dev-1.rx")"; }
+[ $(($(kst dev-2 queue_no_agent) - n0)) = 3 ] || { ok=0; ksft_diag "dev-2 queue_no_agent $n0 -> $(kst dev-2 queue_no_agent)"; }
+ktap_check "dev-2's agent killed: its 3 commands dropped in its kernel (queue_no_agent), never delivered unverified" [ $ok = 1 ]
+
+kill -9 "${PID[gw]}"
+wait "${PID[gw]}" 2>/dev/null
+unset "PID[gw]"
+n0=$(kst gw queue_no_agent)
+ip netns exec "$GW" $MC sniff d1 6 "$T/wire2.raw" &
+sp=$!
+for ((i = 0; i < 100; i++)); do [ -e "$T/wire2.raw" ] && break; sleep 0.1; done
+ip netns exec "$GW" $MC send 10.0.5.254 2 3000 3 50 doors
+ip netns exec "$GW" $MC send6 fd05::fe br0 2 3100 2 50 doors
+wait $sp 2>/dev/null
+done_listening
+ok=1
+# (the receivers still hold the 3 commands sent before, with dev-2 down)
+for d in dev-1 dev-3; do
+	[ "$(wc -l < "$T/$d.rx")" = 3 ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+done
+grep -aq "doors command" "$T/wire2.raw" && { ok=0; ksft_diag "a command crossed the wire in clear"; }
+[ $(($(kst gw queue_no_agent) - n0)) = 5 ] || { ok=0; ksft_diag "gw queue_no_agent $n0 -> $(kst gw queue_no_agent)"; }
+ktap_check "the gateway's agent killed: its 5 commands (IPv4 and IPv6) dropped and counted (queue_no_agent), none on the wire" [ $ok = 1 ]
+
+stop_agents
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
+ktap_finish
