@@ -38,6 +38,8 @@ int ctxfill(struct coapsec_nl *nl, unsigned long first, unsigned long n,
 	c->recipients[0].id_len = 1;
 	c->recipients[0].id[0] = 1;
 	c->recipients[0].key_len = 16;
+	/* Never the sender key (bytes 0-3 of which are the ID context). */
+	c->recipients[0].key[0] = 0xff;
 	for (i = 0; i < n && !err; i++) {
 		unsigned long v = first + i;
 
