@@ -166,10 +166,3 @@ void coapsec_replay_open(struct coapsec_recipient *rcp)
 	rcp->open = true;
 	spin_unlock_bh(&rcp->lock);
 }
-
-void coapsec_replay_close(struct coapsec_recipient *rcp)
-{
-	spin_lock_bh(&rcp->lock);
-	rcp->open = false;
-	spin_unlock_bh(&rcp->lock);
-}

@@ -31,7 +31,5 @@ bool coapsec_replay_take(struct coapsec_recipient *dst,
 			 struct coapsec_recipient *src);
 /* From now on @rcp's window may accept (its context is published). */
 void coapsec_replay_open(struct coapsec_recipient *rcp);
-/* From now on @rcp's window accepts nothing. */
-void coapsec_replay_close(struct coapsec_recipient *rcp);
 
 #endif /* COAPSEC_REPLAY_H */
