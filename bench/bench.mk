@@ -45,6 +45,15 @@ bench: bench-module $(PROGS) $(BENCH_PROGS)
 		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
 
+# make bench-smp: two flows on two guest CPUs against one flow, plain and
+# coapsec (a context per flow, one context for both); wall time under TCG
+# with 2 vCPUs, so run it on an otherwise idle host (bench/smp.sh).
+.PHONY: bench-smp
+bench-smp: bench-module $(PROGS) $(BENCH_PROGS)
+	cp $(B)/coapsec $(B)/bench/
+	tools/vm/run -q --smp 2 --timeout 1500 --mem 2048 \
+		--out $(B)/bench/smp -- env BENCH_ROUNDS=$(BENCH_ROUNDS) bench/smp.sh
+
 # make bench-profile [PROFILE_WHAT=ccm|gcm|untouched|plain]: where one
 # flow's instructions go (bench/profile.sh: perf cpu-clock samples under
 # -icount, so an instruction profile), in $(B)/bench/profile.
