@@ -170,10 +170,12 @@ static __always_inline bool coapsec_filter_quick(const struct coapsec_filter *f,
 		proto = iph->protocol;
 		if (proto != IPPROTO_UDP)
 			return proto != IPPROTO_ICMP || dir == COAPSEC_DIR_IN;
+		/*
+		 * coapsec_filter_pass() passes a header shorter than 20
+		 * bytes and a later fragment whatever follows: any answer
+		 * is right for them, their "ports" are any bytes.
+		 */
 		off = iph->ihl * 4;
-		if (unlikely(off < sizeof(*iph) ||
-			     (iph->frag_off & htons(IP_MF | IP_OFFSET))))
-			return false;
 		saddr = &iph->saddr;
 		daddr = &iph->daddr;
 	} else {
@@ -199,12 +201,16 @@ static __always_inline bool coapsec_filter_quick(const struct coapsec_filter *f,
 	/* A whole request to one host, its first two bytes at hand. */
 	if (avail < off + sizeof(*uh) + 2 || skb_is_gso(skb) ||
 	    (v6 ? ipv6_addr_is_multicast(daddr) :
-		  ipv4_is_multicast(*(const __be32 *)daddr)))
+		  (ipv4_is_multicast(*(const __be32 *)daddr) ||
+		   (((const struct iphdr *)nh)->frag_off &
+		    htons(IP_MF | IP_OFFSET)))))
 		return false;
 	coap = (const u8 *)(uh + 1);
-	/* Version 1, a token of at most 8 bytes, code 0.01 to 0.31. */
-	if (coap[0] >> 6 != 1 || (coap[0] & 0x0f) > 8 || !coap[1] ||
-	    coap[1] >> 5)
+	/*
+	 * Version 1, a token of at most 8 bytes (the type's two bits left
+	 * out), code 0.01 to 0.31.
+	 */
+	if ((u8)((coap[0] & 0xcf) - 0x40) > 8 || (u8)(coap[1] - 1) > 30)
 		return false;
 	df = &f->dir[v6][dir - 1];
 	return !df->any && !coapsec_addr_set_has(&df->dst, daddr, v6) &&
