@@ -62,4 +62,5 @@ bench-profile: bench-module $(PROGS) $(BENCH_PROGS)
 	cp $(B)/coapsec $(B)/bench/
 	tools/vm/run --icount -q --timeout 1200 --mem 4096 \
 		--out $(B)/bench/profile -- env PROFILE_WHAT=$(PROFILE_WHAT) \
-		PROFILE_G=$(PROFILE_G) bench/profile.sh
+		PROFILE_G=$(PROFILE_G) PROFILE_PORT=$(PROFILE_PORT) \
+		PROFILE_ANNOTATE=$(PROFILE_ANNOTATE) bench/profile.sh

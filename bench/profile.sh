@@ -10,6 +10,8 @@
 #
 #   PROFILE_WHAT=ccm|gcm|untouched|plain  (default ccm)
 #   PROFILE_SIZE (100), BENCH_COUNT (20000), PROFILE_PERIOD (997),
+#   PROFILE_PORT the flow's destination port (5683; untouched with 9000:
+#   UDP to a port no policy names),
 #   PROFILE_G=1 call graphs (who calls the string functions; slower)
 B=${B:-build}
 COAPSEC_KO=${COAPSEC_KO:-$PWD/$B/bench/coapsec.ko}
@@ -20,6 +22,7 @@ COUNT=${BENCH_COUNT:-20000}
 WHAT=${PROFILE_WHAT:-ccm}
 SIZE=${PROFILE_SIZE:-100}
 PERIOD=${PROFILE_PERIOD:-997}
+PORT=${PROFILE_PORT:-5683}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 set -e
@@ -66,9 +69,9 @@ elif [ "$WHAT" != plain ]; then
 fi
 
 # Warm up (the exchange table fills as in a bench point), then profile.
-"$B/bench/udpflow" "$A" 10.1.0.1 "$BN" 10.1.0.2 "$SIZE" "$COUNT" 32
+"$B/bench/udpflow" "$A" 10.1.0.1 "$BN" 10.1.0.2 "$SIZE" "$COUNT" 32 "$PORT"
 perf record -q ${PROFILE_G:+-g} -e cpu-clock -c "$PERIOD" -a -o "$TMP/perf.data" -- \
-	"$B/bench/udpflow" "$A" 10.1.0.1 "$BN" 10.1.0.2 "$SIZE" "$COUNT" 32 \
+	"$B/bench/udpflow" "$A" 10.1.0.1 "$BN" 10.1.0.2 "$SIZE" "$COUNT" 32 "$PORT" \
 	| tee "$OUT/profile-$WHAT-rate.json"
 perf report -q -i "$TMP/perf.data" --stdio --no-children --sort sym \
 	-g none --percent-limit 0.2 > "$OUT/profile-$WHAT.txt" 2>/dev/null

@@ -30,21 +30,19 @@
 #include "policy.h"
 #include "skb.h"
 
-static u32 coapsec_addr_hash(const __be32 *addr, bool v6, u8 plen)
+static __be32 coapsec_mask4(u8 plen)
 {
-	u32 x;
+	return plen ? htonl(~0U << (32 - plen)) : 0;
+}
 
-	if (!v6) {
-		x = plen ? (__force u32)(addr[0] & htonl(~0U << (32 - plen))) :
-			   0;
-	} else {
-		struct in6_addr p;
+static u32 coapsec_addr_hash6(const struct in6_addr *addr, u8 plen)
+{
+	struct in6_addr p;
 
-		ipv6_addr_prefix(&p, (const struct in6_addr *)addr, plen);
-		x = (__force u32)(p.s6_addr32[0] ^ p.s6_addr32[1] ^
-				  p.s6_addr32[2] ^ p.s6_addr32[3]);
-	}
-	return hash_32(x ^ plen, ilog2(COAPSEC_FILTER_BITS));
+	ipv6_addr_prefix(&p, addr, plen);
+	return hash_32((__force u32)(p.s6_addr32[0] ^ p.s6_addr32[1] ^
+				     p.s6_addr32[2] ^ p.s6_addr32[3]) ^ plen,
+		       ilog2(COAPSEC_FILTER_BITS));
 }
 
 /* Returns false when @s cannot take another prefix length. */
@@ -58,19 +56,38 @@ static bool coapsec_addr_set_add(struct coapsec_addr_set *s,
 	if (i == s->n_plen) {
 		if (i == COAPSEC_FILTER_PLENS)
 			return false;
-		s->plen[s->n_plen++] = plen;
+		s->plen[i] = plen;
+		s->mask4[i] = v6 ? 0 : coapsec_mask4(plen);
+		s->n_plen++;
 	}
-	__set_bit(coapsec_addr_hash(addr->s6_addr32, v6, plen), s->bloom);
+	if (v6)
+		__set_bit(coapsec_addr_hash6(addr, plen), s->bloom);
+	else
+		__set_bit(coapsec_addr_hash4(addr->s6_addr32[0] & s->mask4[i],
+					     plen), s->bloom);
 	return true;
 }
 
-static bool coapsec_addr_set_has(const struct coapsec_addr_set *s,
-				 const __be32 *addr, bool v6)
+bool coapsec_addr_set_has6(const struct coapsec_addr_set *s,
+			   const struct in6_addr *addr)
 {
 	unsigned int i;
 
 	for (i = 0; i < s->n_plen; i++)
-		if (test_bit(coapsec_addr_hash(addr, v6, s->plen[i]), s->bloom))
+		if (test_bit(coapsec_addr_hash6(addr, s->plen[i]), s->bloom))
+			return true;
+	return false;
+}
+
+static bool coapsec_filter_port_named(const struct coapsec_filter *f,
+				      __be16 port)
+{
+	unsigned int i;
+
+	if (!coapsec_filter_port_hit(f, port))
+		return false;
+	for (i = 0; i < f->n_ports; i++)
+		if (f->port[i] == port)
 			return true;
 	return false;
 }
@@ -79,19 +96,19 @@ static void coapsec_filter_add_port(struct coapsec_filter *f, u16 port)
 {
 	unsigned int i;
 
-	if (!port) {
-		f->any_port = true;
-		return;
+	if (port) {
+		for (i = 0; i < f->n_ports; i++)
+			if (f->port[i] == htons(port))
+				return;
 	}
-	for (i = 0; i < f->n_ports; i++)
-		if (f->port[i] == htons(port))
-			return;
-	if (f->n_ports == COAPSEC_FILTER_PORTS) {
+	if (!port || f->n_ports == COAPSEC_FILTER_PORTS) {
 		f->any_port = true;
+		bitmap_fill(f->port_bits, COAPSEC_FILTER_PORT_BITS);
 		return;
 	}
 	f->port[f->n_ports++] = htons(port);
-	f->port_hint |= BIT_ULL(port % 64);
+	__set_bit((__force u16)htons(port) % COAPSEC_FILTER_PORT_BITS,
+		  f->port_bits);
 }
 
 static void coapsec_filter_add(struct coapsec_filter *f,
@@ -133,24 +150,12 @@ struct coapsec_filter *coapsec_filter_build(struct coapsec_net *cn,
 	if (extra)
 		coapsec_filter_add(f, extra);
 	if (keep) {
-		f->any_port |= keep->any_port;
+		if (keep->any_port)
+			coapsec_filter_add_port(f, 0);
 		for (i = 0; i < keep->n_ports; i++)
 			coapsec_filter_add_port(f, ntohs(keep->port[i]));
 	}
 	return f;
-}
-
-static bool coapsec_filter_port_named(const struct coapsec_filter *f,
-				      __be16 port)
-{
-	unsigned int i;
-
-	if (!(f->port_hint & BIT_ULL(ntohs(port) % 64)))
-		return false;
-	for (i = 0; i < f->n_ports; i++)
-		if (f->port[i] == port)
-			return true;
-	return false;
 }
 
 bool coapsec_filter_ports_cover(const struct coapsec_filter *a,

@@ -136,13 +136,17 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	return coapsec_receive(skb, pkt, action, pkt->dir == COAPSEC_DIR_FWD);
 }
 
-/* @priv is the namespace's state: no net_generic() lookup per packet. */
-static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
-				 const struct nf_hook_state *state)
+/*
+ * What the first look in coapsec_hook() could not pass: the whole filter,
+ * then the full path.  Out of line, so that the hooks themselves need no
+ * stack frame for what passes.
+ */
+static noinline unsigned int
+coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
+		  const struct nf_hook_state *state,
+		  const struct coapsec_filter *f, u8 dir)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
-	const struct coapsec_filter *f;
-	struct coapsec_net *cn = priv;
 	const struct net_device *dev;
 	/*
 	 * Every field is set before it is read (the filter or
@@ -152,16 +156,7 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	unsigned int verdict;
 	bool parsed;
 
-	if (state->hook == NF_INET_LOCAL_OUT)
-		pkt.dir = COAPSEC_DIR_OUT;
-	else if (state->hook == NF_INET_LOCAL_IN)
-		pkt.dir = COAPSEC_DIR_IN;
-	else
-		pkt.dir = COAPSEC_DIR_FWD;
-	/* nf_hook() holds rcu_read_lock(). */
-	f = rcu_dereference(cn->filter);
-	if (!f)
-		return NF_ACCEPT;
+	pkt.dir = dir;
 	switch (coapsec_filter_pass(f, skb, state->pf, pkt.dir, &pkt)) {
 	case COAPSEC_FILTER_PASS:
 		return NF_ACCEPT;
@@ -197,20 +192,81 @@ static unsigned int coapsec_hook(void *priv, struct sk_buff *skb,
 	return verdict;
 }
 
-#define COAPSEC_HOOK(fam, num, prio) {					\
-	.hook = coapsec_hook,						\
+/*
+ * One hook per family and direction, so that both are constants in the
+ * first look (coapsec_filter_quick()): what it passes costs a few dozen
+ * instructions and no call.  @priv is the namespace's state: no
+ * net_generic() lookup per packet.
+ */
+static __always_inline unsigned int
+coapsec_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *state,
+	     bool v6, u8 dir)
+{
+	struct coapsec_net *cn = priv;
+	/* nf_hook() holds rcu_read_lock(). */
+	const struct coapsec_filter *f = rcu_dereference(cn->filter);
+
+	if (!f || coapsec_filter_quick(f, skb, v6, dir))
+		return NF_ACCEPT;
+	return coapsec_hook_slow(cn, skb, state, f, dir);
+}
+
+static unsigned int coapsec_hook_out4(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	return coapsec_hook(priv, skb, state, false, COAPSEC_DIR_OUT);
+}
+
+static unsigned int coapsec_hook_in4(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	return coapsec_hook(priv, skb, state, false, COAPSEC_DIR_IN);
+}
+
+static unsigned int coapsec_hook_fwd4(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	return coapsec_hook(priv, skb, state, false, COAPSEC_DIR_FWD);
+}
+
+static unsigned int coapsec_hook_out6(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	return coapsec_hook(priv, skb, state, true, COAPSEC_DIR_OUT);
+}
+
+static unsigned int coapsec_hook_in6(void *priv, struct sk_buff *skb,
+				     const struct nf_hook_state *state)
+{
+	return coapsec_hook(priv, skb, state, true, COAPSEC_DIR_IN);
+}
+
+static unsigned int coapsec_hook_fwd6(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	return coapsec_hook(priv, skb, state, true, COAPSEC_DIR_FWD);
+}
+
+#define COAPSEC_HOOK(fn, fam, num, prio) {				\
+	.hook = (fn),							\
 	.pf = (fam),							\
 	.hooknum = (num),						\
 	.priority = (prio),						\
 }
 
 static const struct nf_hook_ops coapsec_nf_ops[COAPSEC_NF_OPS] = {
-	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_OUT, NF_IP_PRI_FILTER + 10),
-	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_LOCAL_IN, NF_IP_PRI_FILTER - 10),
-	COAPSEC_HOOK(NFPROTO_IPV4, NF_INET_FORWARD, NF_IP_PRI_FILTER + 10),
-	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_OUT, NF_IP6_PRI_FILTER + 10),
-	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_LOCAL_IN, NF_IP6_PRI_FILTER - 10),
-	COAPSEC_HOOK(NFPROTO_IPV6, NF_INET_FORWARD, NF_IP6_PRI_FILTER + 10),
+	COAPSEC_HOOK(coapsec_hook_out4, NFPROTO_IPV4, NF_INET_LOCAL_OUT,
+		     NF_IP_PRI_FILTER + 10),
+	COAPSEC_HOOK(coapsec_hook_in4, NFPROTO_IPV4, NF_INET_LOCAL_IN,
+		     NF_IP_PRI_FILTER - 10),
+	COAPSEC_HOOK(coapsec_hook_fwd4, NFPROTO_IPV4, NF_INET_FORWARD,
+		     NF_IP_PRI_FILTER + 10),
+	COAPSEC_HOOK(coapsec_hook_out6, NFPROTO_IPV6, NF_INET_LOCAL_OUT,
+		     NF_IP6_PRI_FILTER + 10),
+	COAPSEC_HOOK(coapsec_hook_in6, NFPROTO_IPV6, NF_INET_LOCAL_IN,
+		     NF_IP6_PRI_FILTER - 10),
+	COAPSEC_HOOK(coapsec_hook_fwd6, NFPROTO_IPV6, NF_INET_FORWARD,
+		     NF_IP6_PRI_FILTER + 10),
 };
 
 int coapsec_hooks_register(struct coapsec_net *cn)
