@@ -4,12 +4,16 @@
 # qemu -icount (bench/run.sh in the guest), results and plots in
 # $(B)/bench (bench/report.py).  Not part of make check.
 BENCH_PROGS := $(B)/bench/udpflow $(B)/bench/tcpflow $(B)/bench/ctxfill \
-	$(B)/bench/grouprate
+	$(B)/bench/grouprate $(B)/bench/sgagent $(B)/bench/sgrate \
+	$(B)/selftests/sgroup_tool
 
 $(B)/bench/udpflow: $(B)/bench/udpflow.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/bench/tcpflow: $(B)/bench/tcpflow.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/bench/sgrate: $(B)/bench/sgrate.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/bench/grouprate: $(B)/bench/grouprate.o
@@ -54,3 +58,7 @@ bench-profile: bench-module $(PROGS) $(BENCH_PROGS)
 	tools/vm/run --icount -q --timeout 1200 --mem 4096 \
 		--out $(B)/bench/profile -- env PROFILE_WHAT=$(PROFILE_WHAT) \
 		PROFILE_G=$(PROFILE_G) bench/profile.sh
+
+# coapsecd's NFQUEUE worker with keys from the command line (bench/sgagent.c).
+$(B)/bench/sgagent: $(B)/bench/sgagent.o $(AGENT_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)
