@@ -27,7 +27,7 @@ RECIPIENTS=${BENCH_RECIPIENTS:-1 5000}
 # each size and coapsec A128GCM at 100 B: the AEAD ratios, in minutes.
 # BENCH_ONLY=sgroup: just signed group commands (ES256, EdDSA) against
 # group-authentication-only and plain ones, at the gateway and a device.
-SG_COUNT=${BENCH_SG_COUNT:-1000}
+SG_COUNT=${BENCH_SG_COUNT:-500}
 POINTS=$OUT/points.jsonl
 TMP=$(mktemp -d)
 : > "$POINTS"
