@@ -43,6 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/netns.h"
+
 #define GROUP_ADDR	"224.0.1.187"
 #define WINDOW		32
 #define MAX_MSG		1024
@@ -55,37 +57,12 @@ static const unsigned char command[] = {
 	0xff, 'u', 'n', 'l', 'o', 'c', 'k',
 };
 
-static int root_ns = -1;
-
 static double now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "sgrate: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void enter(const char *ns)
-{
-	char path[256];
-	int fd = root_ns;
-
-	if (ns) {
-		snprintf(path, sizeof(path), "/run/netns/%s", ns);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			die(path);
-	}
-	if (setns(fd, CLONE_NEWNET))
-		die("setns");
-	if (fd != root_ns)
-		close(fd);
 }
 
 /* The sending socket: from @src, multicast out of @src's interface. */
@@ -327,9 +304,7 @@ int main(int argc, char **argv)
 {
 	int r = 2;
 
-	root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (root_ns < 0)
-		die("/proc/self/ns/net");
+	netns_init();
 	if (argc > 1 && !strcmp(argv[1], "send"))
 		r = send_mode(argc, argv);
 	else if (argc > 1 && !strcmp(argv[1], "record"))
