@@ -214,7 +214,8 @@ with open(os.path.join(outdir, "results.json"), "w") as f:
 print("messages per guest-second (instructions per message), %s messages "
       "per point, %s, coapsec.ko from commit %s" %
       (env.get("count", "?"), env.get("kernel", ""), env.get("commit", "?")))
-print("%-12s" % "payload" + "".join("%20s" % ("%d B" % s) for s in sizes))
+if sizes:
+    print("%-12s" % "payload" + "".join("%20s" % ("%d B" % s) for s in sizes))
 for c in ("plain", "coapsec", "esp", "plain_fwd", "coapsec_fwd"):
     if c in rates and sizes:
         print("%-12s" % c + "".join(
