@@ -43,27 +43,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/command.h"
 #include "bench/netns.h"
 
-#define GROUP_ADDR	"224.0.1.187"
 #define WINDOW		32
 #define MAX_MSG		1024
 #define STALL_S		30.0
-
-/* The same command as bench/grouprate's and sgroup_tool's (door, unlock). */
-static const unsigned char command[] = {
-	0x51, 0x02, 0x12, 0x34, 0x42,		/* NON POST, MID, token */
-	0xb4, 'd', 'o', 'o', 'r',		/* Uri-Path "door" */
-	0xff, 'u', 'n', 'l', 'o', 'c', 'k',
-};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The sending socket: from @src, multicast out of @src's interface. */
 static int tx_socket(const char *ns, const char *src, int mark)
