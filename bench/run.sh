@@ -168,7 +168,7 @@ untouched_bench() {
 # Signed group commands (Group OSCORE group mode through NFQUEUE to the
 # agent's code, bench/sgagent) against group-authentication-only ones (in
 # the kernel) and plain multicast, in commands per guest-second:
-#   GR (gateway)   bench/sgrate send: the command sent, protected or
+#   SGR (gateway)  bench/sgrate send: the command sent, protected or
 #                  signed, out of a dummy device; timed until the device's
 #                  tx_packets counter holds every one;
 #   SS --- DV      bench/sgrate replay: messages protected or signed
@@ -206,7 +206,7 @@ sg_agent() {
 		kill -0 "$SG_PID" 2> /dev/null || break
 		sleep 0.1
 	done
-	echo "ERROR: sgagent $* did not start" >&2
+	echo "ERROR: sgagent $1 (queue $2) did not start in $ns" >&2
 	exit 1
 }
 # sg_agent_stop: stops it (it prints its counters as it goes).
