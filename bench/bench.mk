@@ -45,7 +45,7 @@ bench-module:
 
 bench: bench-module $(PROGS) $(BENCH_PROGS)
 	cp $(B)/coapsec $(B)/bench/
-	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
+	tools/vm/run --icount -q --timeout 2400 --mem 4096 \
 		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) \
 		$(if $(BENCH_SG_COUNT),BENCH_SG_COUNT=$(BENCH_SG_COUNT)) bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
