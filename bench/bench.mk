@@ -4,12 +4,16 @@
 # qemu -icount (bench/run.sh in the guest), results and plots in
 # $(B)/bench (bench/report.py).  Not part of make check.
 BENCH_PROGS := $(B)/bench/udpflow $(B)/bench/tcpflow $(B)/bench/ctxfill \
-	$(B)/bench/grouprate
+	$(B)/bench/grouprate $(B)/bench/sgagent $(B)/bench/sgrate \
+	$(B)/selftests/sgroup_tool
 
 $(B)/bench/udpflow: $(B)/bench/udpflow.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/bench/tcpflow: $(B)/bench/tcpflow.o
+	$(CC) $(CFLAGS) -o $@ $^
+
+$(B)/bench/sgrate: $(B)/bench/sgrate.o
 	$(CC) $(CFLAGS) -o $@ $^
 
 $(B)/bench/grouprate: $(B)/bench/grouprate.o
@@ -41,8 +45,9 @@ bench-module:
 
 bench: bench-module $(PROGS) $(BENCH_PROGS)
 	cp $(B)/coapsec $(B)/bench/
-	tools/vm/run --icount -q --timeout 1500 --mem 4096 \
-		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) bench/run.sh
+	tools/vm/run --icount -q --timeout 2400 --mem 4096 \
+		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) \
+		$(if $(BENCH_SG_COUNT),BENCH_SG_COUNT=$(BENCH_SG_COUNT)) bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
 
 # make bench-smp: two flows on two guest CPUs against one flow, plain and
@@ -64,3 +69,7 @@ bench-profile: bench-module $(PROGS) $(BENCH_PROGS)
 		--out $(B)/bench/profile -- env PROFILE_WHAT=$(PROFILE_WHAT) \
 		PROFILE_G=$(PROFILE_G) PROFILE_PORT=$(PROFILE_PORT) \
 		PROFILE_ANNOTATE=$(PROFILE_ANNOTATE) bench/profile.sh
+
+# coapsecd's NFQUEUE worker with keys from the command line (bench/sgagent.c).
+$(B)/bench/sgagent: $(B)/bench/sgagent.o $(AGENT_DEPS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(AGENT_LIBS)

@@ -35,23 +35,10 @@
 #include <mbedtls/ssl.h>
 #include <mbedtls/timing.h>
 
-#define GROUP_ADDR	"224.0.1.187"
+#include "bench/command.h"
+
 #define MAX_DGRAM	2048
 #define QUEUE_LEN	16
-
-static const unsigned char command[] = {
-	0x51, 0x02, 0x12, 0x34, 0x42,		/* NON POST, MID, token */
-	0xb4, 'd', 'o', 'o', 'r',		/* Uri-Path "door" */
-	0xff, 'u', 'n', 'l', 'o', 'c', 'k',
-};
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void die(const char *what, int err)
 {

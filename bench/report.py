@@ -27,7 +27,16 @@ contexts = {}		# contexts installed -> rate (100 B)
 recipients = {}		# recipients in the group context -> rate (100 B)
 group = {}		# "plain"/"coapsec" -> commands/s; "dtls" -> {N: commands/s}
 untouched = {}		# "coap"/"udp"/"tcp" -> {False, True (coapsec)} -> rate
+sgroup = {}		# "gw"/"dev" -> "plain"/"auth"/"es256"/"eddsa" -> rate
 for p in points:
+    if p["config"].startswith("sgroup_"):
+        side, kind = p["config"][7:].split("_", 1)
+        sgroup.setdefault(side, {})[kind] = p["rate"]
+        done = p.get("wire", p.get("received"))
+        if done != p["commands"] or p.get("bad"):
+            lost[p["config"]] = {"commands": p["commands"], "done": done,
+                                 "bad": p.get("bad", 0)}
+        continue
     if p["config"].startswith("untouched_"):
         untouched.setdefault(p["config"][10:], {})[p["coapsec"]] = p["rate"]
         if p["received"] != p["sent"] or p.get("bad"):
@@ -168,6 +177,31 @@ if untouched_ratio:
         if k in untouched_ratio:
             results["targets"]["%s >= %.2f" % (what, want)] = \
                 untouched_ratio[k] >= want
+SG_SIDES = [("gw", "at the gateway: sent, protected or signed, until the "
+                   "device has sent them all"),
+            ("dev", "at a device: received, verified, delivered in clear to "
+                    "the application (the sender's replay included)")]
+SG_KINDS = [("plain", "plain multicast"),
+            ("auth", "group authentication only (kernel)"),
+            ("es256", "signed, ES256 (coapsecd, NFQUEUE)"),
+            ("eddsa", "signed, EdDSA (coapsecd, NFQUEUE)")]
+if sgroup:
+    results["signed_group"] = {
+        "what": "group commands per guest-second, signed (Group OSCORE "
+                "group mode: the kernel's queue policy, NFQUEUE, coapsecd's "
+                "worker agent/nfqueue.c + agent/sgroup.c) against group "
+                "authentication only (RFC 8613 under the group key, in the "
+                "kernel) and plain multicast, in the same run",
+        "count": env.get("sg_count"),
+        "rates": {side: {k: round(r, 1) for k, r in v.items()}
+                  for side, v in sgroup.items()},
+        "instructions_per_command": {
+            side: {k: round(1e9 / r) for k, r in v.items()}
+            for side, v in sgroup.items()},
+        "signed_over_auth": {
+            side: {k: round(v[k] / v["auth"], 4)
+                   for k in ("es256", "eddsa") if k in v}
+            for side, v in sgroup.items() if "auth" in v}}
 results.update({
     "lost": lost,
 })
@@ -180,7 +214,8 @@ with open(os.path.join(outdir, "results.json"), "w") as f:
 print("messages per guest-second (instructions per message), %s messages "
       "per point, %s, coapsec.ko from commit %s" %
       (env.get("count", "?"), env.get("kernel", ""), env.get("commit", "?")))
-print("%-12s" % "payload" + "".join("%20s" % ("%d B" % s) for s in sizes))
+if sizes:
+    print("%-12s" % "payload" + "".join("%20s" % ("%d B" % s) for s in sizes))
 for c in ("plain", "coapsec", "esp", "plain_fwd", "coapsec_fwd"):
     if c in rates and sizes:
         print("%-12s" % c + "".join(
@@ -220,6 +255,24 @@ if group:
     for n, r in sorted(group.get("dtls", {}).items()):
         print("  %5d members: DTLS-PSK unicast %9.1f/s   coapsec/DTLS %8.1f" %
               (n, r, group.get("coapsec", 0) / r))
+if sgroup:
+    print()
+    print("signed group commands per guest-second (instructions per "
+          "command), %s signed and %s other commands a point:" %
+          (env.get("sg_count", "?"), env.get("count", "?")))
+    for side, what in SG_SIDES:
+        v = sgroup.get(side, {})
+        if not v:
+            continue
+        print("  %s" % what)
+        for k, name in SG_KINDS:
+            if k in v:
+                extra = ""
+                if k in ("es256", "eddsa") and "auth" in v:
+                    extra = "  %.4f of group authentication" % (
+                        v[k] / v["auth"])
+                print("    %-38s %10.1f/s (%7.1fk)%s" % (
+                    name, v[k], 1e6 / v[k], extra))
 if untouched_ratio:
     print()
     print("traffic coapsec does not handle, with coapsec (one context, ten "

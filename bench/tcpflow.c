@@ -24,32 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/netns.h"
+
 #define CHUNK		(64 * 1024)
-
-static int root_ns;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "tcpflow: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void enter(const char *ns)
-{
-	char path[256];
-	int fd = root_ns;
-
-	if (ns) {
-		snprintf(path, sizeof(path), "/run/netns/%s", ns);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			die(path);
-	}
-	if (setns(fd, CLONE_NEWNET))
-		die("setns");
-	if (fd != root_ns)
-		close(fd);
-}
 
 /* A TCP socket living in @ns, bound to @addr:@port. */
 static int tcp_socket(const char *ns, const char *addr, int port,
@@ -108,9 +85,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tcpflow: bytes > 0, port 1..65535\n");
 		return 2;
 	}
-	root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (root_ns < 0)
-		die("/proc/self/ns/net");
+	netns_init();
 	l = tcp_socket(argv[3], argv[4], port, &dst, &dstlen);
 	if (listen(l, 1))
 		die("listen");

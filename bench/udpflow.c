@@ -27,35 +27,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/netns.h"
+
 #define BATCH		32
 #define COAP_PORT	5683
 #define HDR_LEN		(4 + 2 + 2 + 1)	/* header, token, Uri-Path "b", 0xff */
 #define MAX_PAYLOAD	1200
-
-static int root_ns;
-
-static void die(const char *what)
-{
-	fprintf(stderr, "udpflow: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static void enter(const char *ns)
-{
-	char path[256];
-	int fd = root_ns;
-
-	if (ns) {
-		snprintf(path, sizeof(path), "/run/netns/%s", ns);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			die(path);
-	}
-	if (setns(fd, CLONE_NEWNET))
-		die("setns");
-	if (fd != root_ns)
-		close(fd);
-}
 
 /* A UDP socket living in @ns, bound to @addr:@port. */
 static int udp_socket(const char *ns, const char *addr, int port,
@@ -153,9 +130,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	len = HDR_LEN + payload;
-	root_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (root_ns < 0)
-		die("/proc/self/ns/net");
+	netns_init();
 	s = udp_socket(argv[1], argv[2], 0, &src, &srclen);
 	r = udp_socket(argv[3], argv[4], port, &dst, &dstlen);
 
