@@ -218,19 +218,29 @@ static bool coapsec_is_notification(const struct coap_msg *m)
 
 /*
  * The context an answer goes out under: the one its request was verified
- * with, unless a swap that kept its sender material made that one
- * previous (it protects nothing more; its successor continues its
- * sequence).
+ * with, unless a swap that kept its sender key replaced it (it protects
+ * nothing more; the successor continues its sequence).  Then the newest
+ * context of its ID whose line of senders reaches back to it: the one
+ * being published (its sequence is settled before it is visible), else
+ * the one the ID points at.  That one also answers what a context two or
+ * more swaps back verified, released by now: the sender key is the same.
  */
 static struct coapsec_context *
 coapsec_answer_context(struct coapsec_net *cn, const struct coapsec_exchange *ex)
 {
-	struct coapsec_context *ctx = coapsec_exchange_context(cn, ex), *cur;
+	struct coapsec_context *ctx, *cur;
 
-	if (!ctx || READ_ONCE(ctx->state) == COAPSEC_CONTEXT_STATE_CURRENT)
+	cur = rcu_dereference(cn->publishing);
+	if (cur && cur->id == ex->ctx_id &&
+	    coapsec_context_sends_for(cur, ex->ctx_gen))
+		return cur;
+	/* Pairs with coapsec_context_published(): cleared, the ID is set. */
+	smp_rmb();
+	ctx = coapsec_exchange_context(cn, ex);
+	if (ctx && READ_ONCE(ctx->state) == COAPSEC_CONTEXT_STATE_CURRENT)
 		return ctx;
 	cur = coapsec_context_lookup(cn, ex->ctx_id);
-	if (cur && !memcmp(cur->sender_fp, ctx->sender_fp, COAPSEC_FP_LEN))
+	if (cur && coapsec_context_sends_for(cur, ex->ctx_gen))
 		return cur;
 	return ctx;
 }
