@@ -159,7 +159,7 @@ static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p
 	CHECK(ctx && coapsec_context_sends_for(ctx, gen) &&
 	      !coapsec_context_sends_for(ctx, ctx->gen + 1));
 	memcpy(key, st_key_for(st_idctx, 4), sizeof(key));
-	key[20] ^= 0xff;
+	key[5] ^= 0xff;
 	p->sender_key = key;
 	CHECK(!coapsec_context_swap(cn, p, NULL));
 	ctx = coapsec_context_lookup(cn, 1);
