@@ -400,6 +400,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->cn = cn;
 	ctx->id = p->id;
 	ctx->gen = atomic64_inc_return(&coapsec_context_gens);
+	ctx->sender_since = ctx->gen;
 	coapsec_key_fp('S', p->alg, p->sender_key, NULL, NULL, 0,
 		       ctx->sender_fp);
 	ctx->seq_checkpoint = p->seq_checkpoint;
@@ -637,6 +638,9 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 			continue;
 		next = max(next, coapsec_context_retire_sender(from[i]));
 		ctx->sender_kept = true;
+		/* The line of this ID's senders goes on unbroken. */
+		if (from[i] == old)
+			ctx->sender_since = old->sender_since;
 		if (ceiling) {
 			ctx->seq_persisted = from[i]->seq_persisted;
 			ceiling = false;
@@ -748,9 +752,16 @@ static void coapsec_context_open(struct coapsec_net *cn,
 		coapsec_recipient_take_windows(&ctx->recipients[i]);
 }
 
-/* @ctx's ID points at it: cn->publishing is no longer needed. */
+/*
+ * @ctx's ID points at it: cn->publishing is no longer needed.  Cleared
+ * after the ID is stored, so that a reader that finds it cleared finds
+ * the ID pointing at it (the smp_rmb() in coapsec_exchange_context() and
+ * coapsec_answer_context()).
+ */
 static void coapsec_context_published(struct coapsec_net *cn)
 {
+	/* The ID is stored before it is cleared. */
+	smp_wmb();
 	RCU_INIT_POINTER(cn->publishing, NULL);
 }
 

@@ -121,6 +121,13 @@ struct coapsec_context {
 	/* Unique per context ever made; exchanges are bound to it. */
 	u64 gen;
 	/*
+	 * The oldest generation under this ID from which every swap kept
+	 * this sender key (its own gen if it took none over): answers to
+	 * requests verified under any of them go out under this context,
+	 * which continues their sequence (coapsec_context_sends_for()).
+	 */
+	u64 sender_since;
+	/*
 	 * The codec's view of it with its first recipient (or none), built
 	 * once it is whole (coapsec_oscore_ctx()); what it reads never
 	 * changes.  Other recipients' views are built per message.
@@ -209,6 +216,13 @@ int coapsec_context_set_persisted(struct coapsec_net *cn, u32 id,
 void coapsec_context_flush(struct coapsec_net *cn);
 /* Expires lifetimes and ends grace periods; returns whether any remain. */
 bool coapsec_context_gc(struct coapsec_net *cn);
+
+/* Whether @ctx sends for generation @gen of its ID (see sender_since). */
+static inline bool coapsec_context_sends_for(const struct coapsec_context *ctx,
+					     u64 gen)
+{
+	return ctx->sender_since <= gen && gen <= ctx->gen;
+}
 
 /* Lookups for the packet path and netlink: under rcu_read_lock(). */
 struct coapsec_context *coapsec_context_lookup(struct coapsec_net *cn,

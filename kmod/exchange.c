@@ -480,13 +480,19 @@ struct coapsec_context *coapsec_exchange_context(struct coapsec_net *cn,
 {
 	struct coapsec_context *ctx, *prev;
 
+	/*
+	 * Verified by a context whose ID does not point at it yet.  Read
+	 * before the ID: once it is cleared, the ID points at that context
+	 * (coapsec_context_published()), so that one of the two finds it.
+	 */
+	ctx = rcu_dereference(cn->publishing);
+	if (ctx && ctx->gen == ex->ctx_gen)
+		return ctx;
+	/* Pairs with the smp_wmb() there. */
+	smp_rmb();
 	ctx = coapsec_context_lookup(cn, ex->ctx_id);
 	if (ctx && ctx->gen == ex->ctx_gen)
 		return ctx;
 	prev = ctx ? rcu_dereference(ctx->previous) : NULL;
-	if (prev && prev->gen == ex->ctx_gen)
-		return prev;
-	/* Verified by a context whose ID does not point at it yet. */
-	prev = rcu_dereference(cn->publishing);
 	return prev && prev->gen == ex->ctx_gen ? prev : NULL;
 }

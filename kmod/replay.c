@@ -12,6 +12,9 @@
 #include "context.h"
 #include "replay.h"
 
+/* Swaps one commit follows at most before it gives up (fail closed). */
+#define COAPSEC_REPLAY_HOPS	4
+
 static bool coapsec_replay_ok(const struct coapsec_recipient *rcp, u64 seq)
 {
 	if (!rcp->seen_any || seq > rcp->max_seq)
@@ -54,15 +57,34 @@ static int coapsec_replay_mark(struct coapsec_recipient *rcp, u64 seq)
 	return 0;
 }
 
+/*
+ * Commits @seq in the window open now: @rcp's, or, where a swap took it
+ * over since the check (or @rcp is not open yet), the successor's, which
+ * holds everything @rcp accepted (coapsec_replay_take() closes one and
+ * opens the other under @rcp's lock).  A message checked just before a
+ * swap is not refused for it.  No open window: refused (fail closed).
+ */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 {
-	int err;
+	struct coapsec_recipient *next;
+	unsigned int hops;
+	int err = -EALREADY;
 
 	lockdep_assert_in_softirq();
-	spin_lock(&rcp->lock);
-	/* Not yet published, taken over or retired: see rcp->open. */
-	err = rcp->open ? coapsec_replay_mark(rcp, seq) : -EALREADY;
-	spin_unlock(&rcp->lock);
+	for (hops = 0; hops < COAPSEC_REPLAY_HOPS; hops++) {
+		spin_lock(&rcp->lock);
+		if (rcp->open) {
+			err = coapsec_replay_mark(rcp, seq);
+			spin_unlock(&rcp->lock);
+			break;
+		}
+		spin_unlock(&rcp->lock);
+		/* Closed under its lock: the successor is open already. */
+		next = coapsec_recipient_window(rcp);
+		if (next == rcp)
+			break;
+		rcp = next;
+	}
 	return err;
 }
 

@@ -83,6 +83,9 @@ static void st_params(struct coapsec_context_params *p, u32 id,
 static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p)
 {
 	struct coapsec_recipient *r, *old;
+	struct coapsec_context *ctx;
+	u8 key[32];
+	u64 gen;
 	u32 id;
 
 	st_params(p, 1, st_idctx, 4, st_kid1);
@@ -131,6 +134,38 @@ static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p
 	      old->ctx->id == 1 && old->ctx != r->ctx);
 	CHECK(old && !coapsec_recipient_next_dup(old));
 	rcu_read_unlock();
+	CHECK(cn->n_contexts == 4);
+
+	/*
+	 * A message checked in the previous window just before the swap
+	 * took it over commits in the successor's, once.
+	 */
+	rcu_read_lock();
+	local_bh_disable();	/* as the packet path, its only caller */
+	CHECK(old && !coapsec_replay_commit(old, 5));
+	CHECK(r && coapsec_replay_commit(r, 5) == -EALREADY);
+	CHECK(r && coapsec_replay_check(r, 5) == -EALREADY);
+	local_bh_enable();
+	rcu_read_unlock();
+
+	/*
+	 * Swaps that keep the sender key answer for every context of the ID
+	 * since, released ones too; one with another sender key for none.
+	 */
+	gen = coapsec_context_lookup(cn, 1)->gen;
+	CHECK(!coapsec_context_swap(cn, p, NULL));
+	CHECK(!coapsec_context_swap(cn, p, NULL));
+	ctx = coapsec_context_lookup(cn, 1);
+	CHECK(ctx && coapsec_context_sends_for(ctx, gen) &&
+	      !coapsec_context_sends_for(ctx, ctx->gen + 1));
+	memcpy(key, st_key_for(st_idctx, 4), sizeof(key));
+	key[5] ^= 0xff;
+	p->sender_key = key;
+	CHECK(!coapsec_context_swap(cn, p, NULL));
+	ctx = coapsec_context_lookup(cn, 1);
+	CHECK(ctx && !coapsec_context_sends_for(ctx, gen) &&
+	      !coapsec_context_sends_for(ctx, ctx->gen - 1) &&
+	      coapsec_context_sends_for(ctx, ctx->gen));
 	CHECK(cn->n_contexts == 4);
 
 	CHECK(!coapsec_context_del(cn, 1));

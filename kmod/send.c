@@ -217,20 +217,45 @@ static bool coapsec_is_notification(const struct coap_msg *m)
 }
 
 /*
+ * The context being published under @id where it continues the sender of
+ * generation @gen: a swap settles its sequence, taking the replaced
+ * context's over (that one sends nothing more), before it publishes it,
+ * so it sends from then on although the ID points at it only later.
+ */
+static struct coapsec_context *coapsec_publishing_sender(struct coapsec_net *cn,
+							 u32 id, u64 gen)
+{
+	struct coapsec_context *pub = rcu_dereference(cn->publishing);
+
+	if (pub && pub->id == id && coapsec_context_sends_for(pub, gen))
+		return pub;
+	/* Pairs with coapsec_context_published(): cleared, the ID is set. */
+	smp_rmb();
+	return NULL;
+}
+
+/*
  * The context an answer goes out under: the one its request was verified
- * with, unless a swap that kept its sender material made that one
- * previous (it protects nothing more; its successor continues its
- * sequence).
+ * with, unless a swap that kept its sender key replaced it (it protects
+ * nothing more; the successor continues its sequence).  Then the newest
+ * context of its ID whose line of senders reaches back to it: the one
+ * being published, else the one the ID points at.  That one also answers
+ * what a context two or more swaps back verified, released by now: the
+ * sender key is the same.
  */
 static struct coapsec_context *
 coapsec_answer_context(struct coapsec_net *cn, const struct coapsec_exchange *ex)
 {
-	struct coapsec_context *ctx = coapsec_exchange_context(cn, ex), *cur;
+	struct coapsec_context *ctx, *cur;
 
-	if (!ctx || READ_ONCE(ctx->state) == COAPSEC_CONTEXT_STATE_CURRENT)
+	cur = coapsec_publishing_sender(cn, ex->ctx_id, ex->ctx_gen);
+	if (cur)
+		return cur;
+	ctx = coapsec_exchange_context(cn, ex);
+	if (ctx && READ_ONCE(ctx->state) == COAPSEC_CONTEXT_STATE_CURRENT)
 		return ctx;
 	cur = coapsec_context_lookup(cn, ex->ctx_id);
-	if (cur && !memcmp(cur->sender_fp, ctx->sender_fp, COAPSEC_FP_LEN))
+	if (cur && coapsec_context_sends_for(cur, ex->ctx_gen))
 		return cur;
 	return ctx;
 }
@@ -409,6 +434,18 @@ static unsigned int coapsec_send_request(struct sk_buff *skb,
 		coapsec_count(pkt->cn, NULL,
 			      COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
+	}
+	/*
+	 * A swap took its sequence over since the policy found it: the
+	 * successor sends, being published or already under the ID.
+	 */
+	if (unlikely(atomic64_read(&ctx->seq) >= ctx->seq_hard)) {
+		struct coapsec_context *cur;
+
+		cur = coapsec_publishing_sender(pkt->cn, ctx->id, ctx->gen) ?:
+		      coapsec_context_lookup(pkt->cn, ctx->id);
+		if (cur && coapsec_context_sends_for(cur, ctx->gen))
+			ctx = cur;
 	}
 	return coapsec_protect(skb, pkt, s, ctx, NULL, false, bound);
 }
