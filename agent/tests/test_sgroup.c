@@ -294,6 +294,71 @@ TEST_F(grp, rekey_previous_epoch_verifies_in_grace)
 					       sizeof(plain)));
 }
 
+/*
+ * A member removed: the Group Manager rekeys without its credential.  It
+ * still holds its key pair and the old epoch's keys, which the others keep
+ * verifying during the grace period: its messages under them are refused
+ * (unknown_kid), those of the members that stay still verify.
+ */
+TEST_F(grp, removed_member_refused_under_previous_epoch)
+{
+	const struct party *c[3] = { &self->gw, &self->dev, &self->rogue };
+	const struct party *c2[2] = { &self->gw, &self->rogue };
+	const uint8_t sids[3] = { 0x00, 0x01, 0x02 };
+	const uint8_t sids2[2] = { 0x00, 0x02 };
+	uint8_t before[512], after[512], stay[512], plain[512];
+	struct sgroup_keys *k;
+	int nb, na, ns;
+
+	/* rogue sends as itself (kid 02) under epoch 1 */
+	k = keys(0x02, c, sids, 1, 0xa0);
+	ASSERT_EQ(0, sgroups_install(self->rogue.s, "doors", 1, k, 0));
+	sgroup_keys_free(k);
+	nb = protect(self->dev.s, before);
+	na = protect(self->dev.s, after);
+	ns = protect(self->rogue.s, stay);
+	ASSERT_LT(0, nb);
+	ASSERT_LT(0, na);
+	ASSERT_LT(0, ns);
+	/* a member yet: the gateway verifies it */
+	EXPECT_EQ((int)sizeof(cmd), sgroups_verify(self->gw.s, before, nb,
+						    plain, sizeof(plain)));
+	/* removed: epoch 2 comes without dev's credential */
+	k = keys(0x00, c2, sids2, 2, 0xc0);
+	ASSERT_EQ(0, sgroups_install(self->gw.s, "doors", 2, k, 0));
+	sgroup_keys_free(k);
+	EXPECT_EQ(-SG_UNKNOWN_KID, sgroups_verify(self->gw.s, after, na, plain,
+						  sizeof(plain)));
+	EXPECT_EQ(1, count(self->gw.s, "unknown_kid"));
+	/* rogue stays: its message sent before the rekey still verifies */
+	EXPECT_EQ((int)sizeof(cmd), sgroups_verify(self->gw.s, stay, ns,
+						    plain, sizeof(plain)));
+	EXPECT_EQ(2, count(self->gw.s, "verified"));
+}
+
+/* The same: the new epoch first came with dev's credential, then again without. */
+TEST_F(grp, removed_member_refused_after_same_keys_again)
+{
+	const struct party *c[3] = { &self->gw, &self->dev, &self->rogue };
+	const struct party *c2[2] = { &self->gw, &self->rogue };
+	const uint8_t sids[3] = { 0x00, 0x01, 0x02 };
+	const uint8_t sids2[2] = { 0x00, 0x02 };
+	uint8_t out[512], plain[512];
+	struct sgroup_keys *k;
+	int n = protect(self->dev.s, out);
+
+	ASSERT_LT(0, n);
+	k = keys(0x00, c, sids, 3, 0xc0);
+	ASSERT_EQ(0, sgroups_install(self->gw.s, "doors", 2, k, 0));
+	sgroup_keys_free(k);
+	k = keys(0x00, c2, sids2, 2, 0xc0);
+	ASSERT_EQ(0, sgroups_install(self->gw.s, "doors", 2, k, 0));
+	sgroup_keys_free(k);
+	EXPECT_EQ(-SG_UNKNOWN_KID, sgroups_verify(self->gw.s, out, n, plain,
+						  sizeof(plain)));
+	EXPECT_EQ(0, count(self->gw.s, "verified"));
+}
+
 /* The sender's floor: written ahead, and a restart sends above it. */
 TEST_F(grp, sequence_never_repeats_across_restart)
 {
