@@ -20,7 +20,9 @@
 # keys, signs a command under them while the others still verify the old
 # epoch (grace period): dropped by every remaining member (unknown_kid),
 # nothing delivered; the gateway's commands under the new keys verified
-# by the remaining members, not by dev-1.
+# by the remaining members, not by dev-1.  SGROUP_SIG (ES256, the default,
+# or EdDSA; agent_sgroup_eddsa.sh) is the group's Signature Algorithm and
+# that of every key pair.
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -33,6 +35,12 @@ declare -A PID NS
 MEMBERS="dev-1 dev-2 dev-3"
 BURST=$(ksft_size 200 1000)
 PART=${SGROUP_PART:-main}
+SIG=${SGROUP_SIG:-ES256}
+case $SIG in
+ES256) SIGALG=-7 ;;
+EdDSA) SIGALG=-8 ;;
+*) echo "SGROUP_SIG: ES256 or EdDSA, not $SIG" >&2; exit 2 ;;
+esac
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
@@ -57,7 +65,7 @@ done
 # ---- keys and configurations
 umask 077
 key > "$T/kg"
-for x in gw1 $MEMBERS; do "$BIN" --genkey "$T/$x.sk" --subject "$x" > /dev/null || exit 1; done
+for x in gw1 $MEMBERS; do "$BIN" --genkey "$T/$x.sk" --subject "$x" --alg "$SIG" > /dev/null || exit 1; done
 for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
 # server_json MEMBER...: the server's configuration with these members
 server_json() {
@@ -71,7 +79,7 @@ server_json() {
 	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
 	 "policies":[{"direction":"in","family":"inet","action":"require"}],
 	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
-	 "groups":[{"name":"doors","mode":"signed"}],
+	 "groups":[{"name":"doors","mode":"signed","signature_alg":"$SIG"}],
 	 "members":[$m]}
 	EOF
 }
@@ -170,7 +178,12 @@ done
 [ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
 nq=$(ip netns exec "$GW" "$CLI" -j policy show | jq '[.[] | select(.action == "queue")] | length')
 [ "$nq" = 2 ] || { ok=0; ksft_diag "gateway: $nq queue policies"; }
-ktap_check "agents up: doors signed (Gid $gid), the gateway's doors policies are queue policies" [ $ok = 1 ]
+# Each agent signs and verifies doors with $SIG (its log names the epoch's).
+for x in gw $MEMBERS; do
+	l=$(grep "sgroup: group doors epoch" "$T/$x.log" | tail -1)
+	[ "${l##*, }" = "$SIG" ] || { ok=0; ksft_diag "$x: $l"; }
+done
+ktap_check "agents up: doors signed with $SIG (Gid $gid), the gateway's doors policies are queue policies" [ $ok = 1 ]
 
 # ---- IPv4 commands: in clear at every device, signed on the wire
 if [ "$PART" = main ]; then
@@ -238,7 +251,7 @@ G_ALG=$(q "SELECT alg FROM groups WHERE name = 'doors'")
 GW_SID=$(q "SELECT lower(hex(sid)) FROM gateway_sids WHERE gateway = 'gw1' AND grp = 'doors'")
 D1_SID=$(q "SELECT lower(hex(sid)) FROM memberships WHERE member = 'dev-1' AND grp = 'doors'")
 # tool HOLDER KID SEQ N [corrupt]: messages signed with HOLDER's key
-tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" -7 "${@:2}" 2>/dev/null; }
+tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" "$SIGALG" "${@:2}" 2>/dev/null; }
 
 # ---- a member removed (SGROUP_PART=remove): dev-1, a sender, taken out
 # of the server's configuration.  dev-1 keeps its key pair and the old
@@ -248,7 +261,7 @@ if [ "$PART" = remove ]; then
 REMAIN="dev-2 dev-3"
 SGROUP_TOOL_TEXT="dev-1 before removal" tool dev-1 "$D1_SID" 500000 1 > "$T/before.hex"
 SGROUP_TOOL_TEXT="dev-1 after removal" tool dev-1 "$D1_SID" 500001 1 > "$T/after.hex"
-declare -A U0 V0 F0 N0
+declare -A U0 V0 F0 N0 R0
 listen
 # Before: dev-1's message under these keys is delivered (it is a member).
 ip netns exec "${NS[dev-1]}" $MC raw "$T/before.hex"
@@ -289,12 +302,17 @@ ktap_check "dev-1 removed: doors rekeyed (epoch $e0 -> $e1), dev-1's credential 
 # After: the same keys, dev-1's next message: refused by every remaining
 # member, for want of its credential, though its Gid is still verified.
 for d in $REMAIN; do
-	eval "$(stats $d | jq -r '"u=\(.sgroup.unknown_kid) v=\(.sgroup.verified) f=\(.sgroup.sig_fail) n=\(.sgroup.no_group)"')"
-	U0[$d]=$u V0[$d]=$v F0[$d]=$f N0[$d]=$n
+	eval "$(stats $d | jq -r '"u=\(.sgroup.unknown_kid) v=\(.sgroup.verified) f=\(.sgroup.sig_fail) n=\(.sgroup.no_group) r=\(.sgroup.replay)"')"
+	U0[$d]=$u V0[$d]=$v F0[$d]=$f N0[$d]=$n R0[$d]=$r
 done
 ip netns exec "${NS[dev-1]}" $MC raw "$T/after.hex"
+# (until each has judged it: dropped for want of a credential, or else)
 for d in $REMAIN; do
-	for ((i = 0; i < 150; i++)); do [ "$(sgc $d unknown_kid)" -gt "${U0[$d]}" ] && break; sleep 0.2; done
+	for ((i = 0; i < 150; i++)); do
+		[ "$(stats $d | jq '.sgroup | .unknown_kid + .verified + .sig_fail + .no_group + .replay')" -gt \
+			$((U0[$d] + V0[$d] + F0[$d] + N0[$d] + R0[$d])) ] && break
+		sleep 0.2
+	done
 done
 sleep 1
 ok=1
