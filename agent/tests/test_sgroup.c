@@ -294,6 +294,15 @@ TEST_F(grp, rekey_previous_epoch_verifies_in_grace)
 					       sizeof(plain)));
 }
 
+/* Installs @k as epoch @epoch of doors in @s, and frees it. */
+static int install(struct sgroups *s, uint32_t epoch, struct sgroup_keys *k)
+{
+	int rc = k ? sgroups_install(s, "doors", epoch, k, 0) : -1;
+
+	sgroup_keys_free(k);
+	return rc;
+}
+
 /*
  * A member removed: the Group Manager rekeys without its credential.  It
  * still holds its key pair and the old epoch's keys, which the others keep
@@ -310,13 +319,10 @@ static void dev_removed(struct __test_metadata *_metadata,
 	const uint8_t sids[3] = { 0x00, 0x01, 0x02 };
 	const uint8_t sids2[2] = { 0x00, 0x02 };
 	uint8_t before[512], after[512], stay[512], plain[512];
-	struct sgroup_keys *k;
 	int nb, na, ns;
 
 	/* rogue sends as itself (kid 02) under epoch 1 */
-	k = keys(0x02, c, sids, 1, 0xa0);
-	ASSERT_EQ(0, sgroups_install(self->rogue.s, "doors", 1, k, 0));
-	sgroup_keys_free(k);
+	ASSERT_EQ(0, install(self->rogue.s, 1, keys(0x02, c, sids, 1, 0xa0)));
 	nb = protect(self->dev.s, before);
 	na = protect(self->dev.s, after);
 	ns = protect(self->rogue.s, stay);
@@ -326,15 +332,10 @@ static void dev_removed(struct __test_metadata *_metadata,
 	/* a member yet: the gateway verifies it */
 	EXPECT_EQ((int)sizeof(cmd), sgroups_verify(self->gw.s, before, nb,
 						    plain, sizeof(plain)));
-	if (again) {
-		k = keys(0x00, c, sids, 3, 0xc0);
-		ASSERT_EQ(0, sgroups_install(self->gw.s, "doors", 2, k, 0));
-		sgroup_keys_free(k);
-	}
+	if (again)
+		ASSERT_EQ(0, install(self->gw.s, 2, keys(0x00, c, sids, 3, 0xc0)));
 	/* removed: epoch 2 without dev's credential */
-	k = keys(0x00, c2, sids2, 2, 0xc0);
-	ASSERT_EQ(0, sgroups_install(self->gw.s, "doors", 2, k, 0));
-	sgroup_keys_free(k);
+	ASSERT_EQ(0, install(self->gw.s, 2, keys(0x00, c2, sids2, 2, 0xc0)));
 	EXPECT_EQ(-SG_UNKNOWN_KID, sgroups_verify(self->gw.s, after, na, plain,
 						  sizeof(plain)));
 	EXPECT_EQ(1, count(self->gw.s, "unknown_kid"));
