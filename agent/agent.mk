@@ -29,7 +29,8 @@ PROGS += $(B)/coapsecd
 # scripts (loopback, real libcoap peers) that print KTAP themselves.
 AGENT_TEST_CFLAGS = -I$(KSFT_DIR) -DCOAPSEC_VECTORS='"$(VECTORS_DIR)"' \
 	-Wno-unused-parameter -Wno-sign-compare $(PQ_CFLAGS)
-AGENT_C_TESTS := test_ks test_config test_registry test_e2e test_sgroup
+AGENT_C_TESTS := test_ks test_config test_registry test_e2e test_sgroup \
+	test_log
 AGENT_SH_TESTS := agent_flow agent_interop agent_failover agent_gateways \
 	agent_groupkey agent_reload agent_groups agent_sgroup
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent/log.h"
@@ -15,15 +16,45 @@ void log_set_prefix(const char *p)
 
 void log_msg(int level, const char *fmt, ...)
 {
-	char line[1024];
-	va_list ap;
+	char line[1024], *text = line;
+	va_list ap, again;
+	int n;
 
 	if (level > log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	va_copy(again, ap);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "<%d>%s: %s\n", level, prefix, line);
+	if (n < 0) {
+		va_end(again);
+		fprintf(stderr, "<%d>%s: (a log message that cannot be formatted: %s)\n",
+			level, prefix, fmt);
+		return;
+	}
+	/* Longer than the stack buffer: the whole of it, up to LOG_LINE_MAX. */
+	if ((size_t)n >= sizeof(line)) {
+		size_t cap = (size_t)n < LOG_LINE_MAX ? (size_t)n + 1 :
+			     LOG_LINE_MAX + 1;
+		char *big = malloc(cap);
+
+		if (big) {
+			vsnprintf(big, cap, fmt, again);
+			text = big;
+		}
+	}
+	va_end(again);
+	if (text == line && (size_t)n >= sizeof(line))
+		/* Out of memory: what fits, said to be cut. */
+		fprintf(stderr, "<%d>%s: %s" LOG_CUT_MARK "%d bytes]\n", level,
+			prefix, line, n);
+	else if ((size_t)n > LOG_LINE_MAX)
+		fprintf(stderr, "<%d>%s: %s" LOG_CUT_MARK "%d bytes]\n", level,
+			prefix, text, n);
+	else
+		fprintf(stderr, "<%d>%s: %s\n", level, prefix, text);
+	if (text != line)
+		free(text);
 }
 
 const char *log_safe(const char *s)

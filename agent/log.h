@@ -2,11 +2,21 @@
 /*
  * Logging to stderr (journald adds time and unit), one line per event,
  * with sd-daemon style "<N>" priority prefixes.  Never given key material.
+ *
+ * A message is written whole up to LOG_LINE_MAX bytes (the statistics'
+ * JSON is one message); a longer one is cut there and ends in
+ * LOG_CUT_MARK with its full length ("... [cut: message of 60000 bytes]"),
+ * never cut silently.  journald's default LineMax (48K) keeps such a
+ * line one record.
  */
 #ifndef COAPSECD_LOG_H
 #define COAPSECD_LOG_H
 
 enum { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_INFO = 6, LOG_LVL_DEBUG = 7 };
+
+/* Longest message written whole (bytes, without prefix and newline). */
+#define LOG_LINE_MAX	(48 * 1024 - 128)
+#define LOG_CUT_MARK	" [cut: message of "
 
 extern int log_level;
 

@@ -486,6 +486,43 @@ fail:
 	return NULL;
 }
 
+/*
+ * The previous epoch, still verifying during the grace period, keeps the
+ * senders whose credential the new keying material still holds (by the
+ * credential's bytes: a sender ID may move in a rekey): a member the
+ * Group Manager removed, its credential withdrawn, must not go on being
+ * verified under the old keys it still holds.  Counted as unknown_kid.
+ */
+static void prune_prev(const char *name, struct sg_epoch *prev,
+		       const struct sgroup_keys *k)
+{
+	size_t i = 0;
+
+	while (prev && i < prev->n_peers) {
+		struct sg_peer *p = &prev->peers[i];
+		char kid[2 * SID_MAX_LEN + 1];
+		bool kept = false;
+
+		for (size_t j = 0; j < k->n_creds && !kept; j++)
+			kept = k->creds[j].ccs_len == p->cred.ccs_len &&
+			       !memcmp(k->creds[j].ccs, p->cred.ccs,
+				       p->cred.ccs_len);
+		if (kept) {
+			i++;
+			continue;
+		}
+		hex_encode(p->cred.sid, p->cred.sid_len, kid);
+		log_info("sgroup: group %s epoch %u (previous): kid %s's credential withdrawn, its messages refused",
+			 log_safe(name), prev->epoch, kid[0] ? kid : "(empty)");
+		if (p->sw) {
+			oscore_group_sw_free(p->sw);
+			free(p->sw);
+		}
+		*p = prev->peers[--prev->n_peers];
+		memset(&prev->peers[prev->n_peers], 0, sizeof(*p));
+	}
+}
+
 int sgroups_install(struct sgroups *s, const char *name, uint32_t epoch,
 		    const struct sgroup_keys *k, uint64_t soft_limit)
 {
@@ -519,6 +556,7 @@ int sgroups_install(struct sgroups *s, const char *name, uint32_t epoch,
 			}
 		epoch_free(g->cur);
 		g->cur = ep;
+		prune_prev(name, g->prev, k);
 		return 0;
 	}
 	/*
@@ -562,6 +600,7 @@ int sgroups_install(struct sgroups *s, const char *name, uint32_t epoch,
 	if (g->prev)
 		g->prev->expires = now_ms() + 1000ULL * s->grace_s;
 	g->cur = ep;
+	prune_prev(name, g->prev, k);
 	log_info("sgroup: group %s epoch %u: %zu sender credential(s), %s",
 		 log_safe(name), epoch, ep->n_peers,
 		 ep->k->sig_alg == OSCORE_SIG_EDDSA ? "EdDSA" : "ES256");

@@ -109,8 +109,9 @@ const uint8_t *sgroups_cred(const struct sgroups *s, size_t *len);
 
 /*
  * Installs epoch @epoch of group @name (@k copied); the epoch it replaces
- * keeps verifying for grace_s seconds.  Its floor is written before the
- * call returns.  0, or -1 (logged).
+ * keeps verifying for grace_s seconds, only for the senders whose
+ * credential @k still holds (a removed member's goes at once).  Its floor
+ * is written before the call returns.  0, or -1 (logged).
  */
 int sgroups_install(struct sgroups *s, const char *name, uint32_t epoch,
 		    const struct sgroup_keys *k, uint64_t soft_limit);

@@ -13,7 +13,16 @@
 # agent stopped (kill -9): nothing sent or delivered in clear, counted by
 # the kernel (queue_no_agent).  With SGROUP_PART=burst (agent_sgroup_burst.sh)
 # only the burst, after the same setup: a test of its own, so that each
-# stays within the per-test timeout under emulation.
+# stays within the per-test timeout under emulation.  With
+# SGROUP_PART=remove (agent_sgroup_remove.sh) only a member's removal:
+# dev-1 (a sender) taken out of the server's configuration, the group
+# rekeyed without its credential; dev-1, holding its key pair and the old
+# keys, signs a command under them while the others still verify the old
+# epoch (grace period): dropped by every remaining member (unknown_kid),
+# nothing delivered; the gateway's commands under the new keys verified
+# by the remaining members, not by dev-1.  SGROUP_SIG (ES256, the default,
+# or EdDSA; agent_sgroup_eddsa.sh) is the group's Signature Algorithm and
+# that of every key pair.
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -26,10 +35,23 @@ declare -A PID NS
 MEMBERS="dev-1 dev-2 dev-3"
 BURST=$(ksft_size 200 1000)
 PART=${SGROUP_PART:-main}
+SIG=${SGROUP_SIG:-ES256}
+case $SIG in
+ES256) SIGALG=-7 ;;
+EdDSA) SIGALG=-8 ;;
+*) echo "SGROUP_SIG: ES256 or EdDSA, not $SIG" >&2; exit 2 ;;
+esac
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-if [ "$PART" = burst ]; then ktap_header 2; else ktap_header 8; fi
+case $PART in
+burst) ktap_header 2 ;;
+remove) ktap_header 4 ;;
+*) ktap_header 8 ;;
+esac
+# remove: the old epoch outlives the rekey long enough to be tried (emulated)
+GRACE=5
+[ "$PART" = remove ] && GRACE=300
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 agent_topology gw || exit 1
@@ -43,26 +65,30 @@ done
 # ---- keys and configurations
 umask 077
 key > "$T/kg"
-for x in gw1 $MEMBERS; do "$BIN" --genkey "$T/$x.sk" --subject "$x" > /dev/null || exit 1; done
-m=""
-for d in $MEMBERS; do
-	s=""; [ "$d" = dev-1 ] && s=',"sends":true'	# dev-1 sends: the others verify it
-	key > "$T/$d.kx"; key > "$T/$d.km"
-	m="$m${m:+,}{\"id\":\"$d\",\"group\":\"doors\",\"identity\":\"$d@in-cse\",\"key_file\":\"$T/$d.kx\"$s}"
-done
-cat > "$T/server.json" <<EOF
-{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
- "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
- "policies":[{"direction":"in","family":"inet","action":"require"}],
- "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
- "groups":[{"name":"doors","mode":"signed"}],
- "members":[$m]}
-EOF
+for x in gw1 $MEMBERS; do "$BIN" --genkey "$T/$x.sk" --subject "$x" --alg "$SIG" > /dev/null || exit 1; done
+for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
+# server_json MEMBER...: the server's configuration with these members
+server_json() {
+	local d s m=""
+	for d in "$@"; do
+		s=""; [ "$d" = dev-1 ] && s=',"sends":true'	# dev-1 sends: the others verify it
+		m="$m${m:+,}{\"id\":\"$d\",\"group\":\"doors\",\"identity\":\"$d@in-cse\",\"key_file\":\"$T/$d.kx\"$s}"
+	done
+	cat > "$T/server.json" <<-EOF
+	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
+	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
+	 "policies":[{"direction":"in","family":"inet","action":"require"}],
+	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
+	 "groups":[{"name":"doors","mode":"signed","signature_alg":"$SIG"}],
+	 "members":[$m]}
+	EOF
+}
+server_json $MEMBERS
 gm=""
 for d in $MEMBERS; do gm="$gm${gm:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key_file\":\"$T/$d.km\"}"; done
 cat > "$T/gw.json" <<EOF
 {"role":"gateway","id":"gw1","listen":"10.0.5.254:5684","contexts_file":"$T/gw.ctx",
- "kernel":true,"grace_s":5,
+ "kernel":true,"grace_s":$GRACE,
  "group_signing":{"key_file":"$T/gw1.sk","state_file":"$T/gw1.sgstate","queue_num":3},
  "policies":[
   {"context":"group:doors","direction":"out","dst":"224.0.1.187/32","mark":2,"action":"protect"},
@@ -72,7 +98,7 @@ cat > "$T/gw.json" <<EOF
 EOF
 for d in $MEMBERS; do
 	cat > "$T/$d.json" <<-EOF
-	{"role":"device","id":"$d","contexts_file":"$T/$d.ctx","kernel":true,"grace_s":5,
+	{"role":"device","id":"$d","contexts_file":"$T/$d.ctx","kernel":true,"grace_s":$GRACE,
 	 "group_signing":{"key_file":"$T/$d.sk","state_file":"$T/$d.sgstate","queue_num":5},
 	 "policies":[{"direction":"in","dst":"224.0.1.187/32","action":"queue"},
 	  {"direction":"in","dst":"ff02::fd/128","action":"queue"},
@@ -152,7 +178,12 @@ done
 [ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
 nq=$(ip netns exec "$GW" "$CLI" -j policy show | jq '[.[] | select(.action == "queue")] | length')
 [ "$nq" = 2 ] || { ok=0; ksft_diag "gateway: $nq queue policies"; }
-ktap_check "agents up: doors signed (Gid $gid), the gateway's doors policies are queue policies" [ $ok = 1 ]
+# Each agent signs and verifies doors with $SIG (its log names the epoch's).
+for x in gw $MEMBERS; do
+	l=$(grep "sgroup: group doors epoch" "$T/$x.log" | tail -1)
+	[ "${l##*, }" = "$SIG" ] || { ok=0; ksft_diag "$x: $l"; }
+done
+ktap_check "agents up: doors signed with $SIG (Gid $gid), the gateway's doors policies are queue policies" [ $ok = 1 ]
 
 # ---- IPv4 commands: in clear at every device, signed on the wire
 if [ "$PART" = main ]; then
@@ -220,7 +251,98 @@ G_ALG=$(q "SELECT alg FROM groups WHERE name = 'doors'")
 GW_SID=$(q "SELECT lower(hex(sid)) FROM gateway_sids WHERE gateway = 'gw1' AND grp = 'doors'")
 D1_SID=$(q "SELECT lower(hex(sid)) FROM memberships WHERE member = 'dev-1' AND grp = 'doors'")
 # tool HOLDER KID SEQ N [corrupt]: messages signed with HOLDER's key
-tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" -7 "${@:2}" 2>/dev/null; }
+tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" "$SIGALG" "${@:2}" 2>/dev/null; }
+
+# ---- a member removed (SGROUP_PART=remove): dev-1, a sender, taken out
+# of the server's configuration.  dev-1 keeps its key pair and the old
+# keys (the tool signs with them); the remaining members keep verifying
+# the old epoch for grace_s, but no longer dev-1's messages under it.
+if [ "$PART" = remove ]; then
+REMAIN="dev-2 dev-3"
+SGROUP_TOOL_TEXT="dev-1 before removal" tool dev-1 "$D1_SID" 500000 1 > "$T/before.hex"
+SGROUP_TOOL_TEXT="dev-1 after removal" tool dev-1 "$D1_SID" 500001 1 > "$T/after.hex"
+declare -A U0 V0 F0 N0 R0
+listen
+# Before: dev-1's message under these keys is delivered (it is a member).
+ip netns exec "${NS[dev-1]}" $MC raw "$T/before.hex"
+for d in $REMAIN; do got "$T/$d.rx" 1 60 || true; done
+ok=1
+[ -s "$T/before.hex" ] && [ -s "$T/after.hex" ] || { ok=0; ksft_diag "messages not made"; }
+for d in $REMAIN; do
+	[ "$(cat "$T/$d.rx")" = "dev-1 before removal" ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+	[ "$(sgg $d senders)" = 2 ] || { ok=0; ksft_diag "$d verifies $(sgg $d senders) senders"; }
+done
+e0=$(q "SELECT epoch FROM groups WHERE name = 'doors'")
+server_json $REMAIN
+kill -HUP "${PID[server]}"
+# Rekeyed: the registry's new Gid at the gateway and the remaining
+# members, the old epoch still verifying there (previous).
+for ((i = 0; i < 300; i++)); do
+	gid1=$(q "SELECT lower(hex(gid)) FROM groups WHERE name = 'doors'")
+	all=1
+	if [ "$gid1" != "$G_GID" ]; then
+		for x in gw $REMAIN; do
+			[ "$(sgg $x gid)" = "$gid1" ] || { all=0; break; }
+		done
+	else
+		all=0
+	fi
+	[ $all = 1 ] && break
+	sleep 0.2
+done
+e1=$(q "SELECT epoch FROM groups WHERE name = 'doors'")
+[ $all = 1 ] || { ok=0; ksft_diag "not rekeyed everywhere: registry $gid1 (epoch $e0 -> $e1); $(for x in gw $REMAIN; do echo -n "$x $(sgg $x gid) "; done)"; }
+[ "$(q "SELECT count(*) FROM credentials WHERE holder = 'member:dev-1'")" = 0 ] || { ok=0; ksft_diag "dev-1's credential still in the registry"; }
+for d in $REMAIN; do
+	[ "$(sgg $d senders)" = 1 ] || { ok=0; ksft_diag "$d verifies $(sgg $d senders) senders"; }
+	[ "$(sgg $d previous)" = true ] || { ok=0; ksft_diag "$d: no previous epoch"; }
+done
+ktap_check "dev-1 removed: doors rekeyed (epoch $e0 -> $e1), dev-1's credential gone from the registry and from what dev-2 and dev-3 verify with" [ $ok = 1 ]
+
+# After: the same keys, dev-1's next message: refused by every remaining
+# member, for want of its credential, though its Gid is still verified.
+for d in $REMAIN; do
+	eval "$(stats $d | jq -r '"u=\(.sgroup.unknown_kid) v=\(.sgroup.verified) f=\(.sgroup.sig_fail) n=\(.sgroup.no_group) r=\(.sgroup.replay)"')"
+	U0[$d]=$u V0[$d]=$v F0[$d]=$f N0[$d]=$n R0[$d]=$r
+done
+ip netns exec "${NS[dev-1]}" $MC raw "$T/after.hex"
+# (until each has judged it: dropped for want of a credential, or else)
+for d in $REMAIN; do
+	for ((i = 0; i < 150; i++)); do
+		[ "$(stats $d | jq '.sgroup | .unknown_kid + .verified + .sig_fail + .no_group + .replay')" -gt \
+			$((U0[$d] + V0[$d] + F0[$d] + N0[$d] + R0[$d])) ] && break
+		sleep 0.2
+	done
+done
+sleep 1
+ok=1
+for d in $REMAIN; do
+	eval "$(stats $d | jq -r '"u=\(.sgroup.unknown_kid) v=\(.sgroup.verified) f=\(.sgroup.sig_fail) n=\(.sgroup.no_group)"')"
+	[ $((u - U0[$d])) = 1 ] || { ok=0; ksft_diag "$d unknown_kid ${U0[$d]} -> $u (sig_fail ${F0[$d]} -> $f, no_group ${N0[$d]} -> $n)"; }
+	[ $((v - V0[$d])) = 0 ] || { ok=0; ksft_diag "$d verified ${V0[$d]} -> $v"; }
+	grep -q "after removal" "$T/$d.rx" && { ok=0; ksft_diag "$d delivered: $(tr '\n' ';' < "$T/$d.rx")"; }
+	[ "$(sgg $d previous)" = true ] || { ok=0; ksft_diag "$d: the previous epoch went (grace over?)"; }
+done
+ktap_check "dev-1, removed, signs a command under the old keys (still verified for grace_s): dev-2 and dev-3 drop it (unknown_kid), deliver nothing" [ $ok = 1 ]
+
+# The gateway's commands under the new keys: the remaining members
+# verify them; dev-1 cannot.
+for d in $REMAIN; do V0[$d]=$(sgc $d verified); done
+ip netns exec "$GW" $MC send 10.0.5.254 2 4000 3 50 doors
+for d in $REMAIN; do got "$T/$d.rx" 4 60 || true; done
+done_listening
+ok=1
+want=$(printf 'dev-1 before removal\ndoors command 4000\ndoors command 4001\ndoors command 4002')
+for d in $REMAIN; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+	[ $(($(sgc $d verified) - V0[$d])) = 3 ] || { ok=0; ksft_diag "$d verified ${V0[$d]} -> $(sgc $d verified)"; }
+done
+grep -q "doors command" "$T/dev-1.rx" && { ok=0; ksft_diag "dev-1 (removed) got: $(tr '\n' ';' < "$T/dev-1.rx")"; }
+ktap_check "after the rekey: the gateway's 3 signed commands verified by dev-2 and dev-3, none delivered at dev-1" [ $ok = 1 ]
+stop_agents
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
+ktap_finish
+fi
 
 # ---- forgery, replay, corrupted signatures: one set of receivers
 # (python starts slowly under emulation), the messages one after the other.

@@ -294,6 +294,67 @@ TEST_F(grp, rekey_previous_epoch_verifies_in_grace)
 					       sizeof(plain)));
 }
 
+/* Installs @k as epoch @epoch of doors in @s, and frees it. */
+static int install(struct sgroups *s, uint32_t epoch, struct sgroup_keys *k)
+{
+	int rc = k ? sgroups_install(s, "doors", epoch, k, 0) : -1;
+
+	sgroup_keys_free(k);
+	return rc;
+}
+
+/*
+ * A member removed: the Group Manager rekeys without its credential.  It
+ * still holds its key pair and the old epoch's keys, which the others keep
+ * verifying during the grace period: its messages under them are refused
+ * (unknown_kid), those of the members that stay still verify.  With
+ * @again, the new epoch first comes with dev's credential, then the same
+ * keys again without it.
+ */
+static void dev_removed(struct __test_metadata *_metadata,
+			FIXTURE_DATA(grp) *self, bool again)
+{
+	const struct party *c[3] = { &self->gw, &self->dev, &self->rogue };
+	const struct party *c2[2] = { &self->gw, &self->rogue };
+	const uint8_t sids[3] = { 0x00, 0x01, 0x02 };
+	const uint8_t sids2[2] = { 0x00, 0x02 };
+	uint8_t before[512], after[512], stay[512], plain[512];
+	int nb, na, ns;
+
+	/* rogue sends as itself (kid 02) under epoch 1 */
+	ASSERT_EQ(0, install(self->rogue.s, 1, keys(0x02, c, sids, 1, 0xa0)));
+	nb = protect(self->dev.s, before);
+	na = protect(self->dev.s, after);
+	ns = protect(self->rogue.s, stay);
+	ASSERT_LT(0, nb);
+	ASSERT_LT(0, na);
+	ASSERT_LT(0, ns);
+	/* a member yet: the gateway verifies it */
+	EXPECT_EQ((int)sizeof(cmd), sgroups_verify(self->gw.s, before, nb,
+						    plain, sizeof(plain)));
+	if (again)
+		ASSERT_EQ(0, install(self->gw.s, 2, keys(0x00, c, sids, 3, 0xc0)));
+	/* removed: epoch 2 without dev's credential */
+	ASSERT_EQ(0, install(self->gw.s, 2, keys(0x00, c2, sids2, 2, 0xc0)));
+	EXPECT_EQ(-SG_UNKNOWN_KID, sgroups_verify(self->gw.s, after, na, plain,
+						  sizeof(plain)));
+	EXPECT_EQ(1, count(self->gw.s, "unknown_kid"));
+	/* rogue stays: its message sent before the rekey still verifies */
+	EXPECT_EQ((int)sizeof(cmd), sgroups_verify(self->gw.s, stay, ns,
+						    plain, sizeof(plain)));
+	EXPECT_EQ(2, count(self->gw.s, "verified"));
+}
+
+TEST_F(grp, removed_member_refused_under_previous_epoch)
+{
+	dev_removed(_metadata, self, false);
+}
+
+TEST_F(grp, removed_member_refused_after_same_keys_again)
+{
+	dev_removed(_metadata, self, true);
+}
+
 /* The sender's floor: written ahead, and a restart sends above it. */
 TEST_F(grp, sequence_never_repeats_across_restart)
 {
