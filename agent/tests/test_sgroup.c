@@ -355,6 +355,32 @@ TEST_F(grp, removed_member_refused_after_same_keys_again)
 	dev_removed(_metadata, self, true);
 }
 
+/*
+ * A removed member's credential is pruned from the previous epoch by its
+ * bytes alone.  The Group Manager takes any CCS at join (no proof of
+ * possession, no check of its subject, none that another member holds
+ * it already): a member that stays (rogue, kid 02) registers dev's
+ * public credential as its own.  dev (kid 01) is removed, and its
+ * message under the previous epoch's keys must be refused: it verifies,
+ * since the new keying material still holds those bytes (under kid 02).
+ * Security review 15r, finding 3.
+ */
+TEST_F(grp, removed_member_refused_when_another_holds_its_credential)
+{
+	const struct party *c2[2] = { &self->gw, &self->dev };
+	const uint8_t sids2[2] = { 0x00, 0x02 };
+	uint8_t after[512], plain[512];
+	int na;
+
+	na = protect(self->dev.s, after);
+	ASSERT_LT(0, na);
+	/* epoch 2: dev gone; kid 02 holds the bytes of dev's credential */
+	ASSERT_EQ(0, install(self->gw.s, 2, keys(0x00, c2, sids2, 2, 0xc0)));
+	EXPECT_EQ(-SG_UNKNOWN_KID, sgroups_verify(self->gw.s, after, na, plain,
+						  sizeof(plain)));
+	EXPECT_EQ(0, count(self->gw.s, "verified"));
+}
+
 /* The sender's floor: written ahead, and a restart sends above it. */
 TEST_F(grp, sequence_never_repeats_across_restart)
 {
