@@ -488,10 +488,11 @@ fail:
 
 /*
  * The previous epoch, still verifying during the grace period, keeps the
- * senders whose credential the new keying material still holds (by the
- * credential's bytes: a sender ID may move in a rekey): a member the
- * Group Manager removed, its credential withdrawn, must not go on being
- * verified under the old keys it still holds.  Counted as unknown_kid.
+ * senders whose (sender ID, credential) the new keying material still
+ * holds (the registry keeps a member's sender ID for as long as it is a
+ * member): a member the Group Manager removed, its credential withdrawn,
+ * must not go on being verified under the old keys it still holds.
+ * Counted as unknown_kid.
  */
 static void prune_prev(const char *name, struct sg_epoch *prev,
 		       const struct sgroup_keys *k)
@@ -503,8 +504,16 @@ static void prune_prev(const char *name, struct sg_epoch *prev,
 		char kid[2 * SID_MAX_LEN + 1];
 		bool kept = false;
 
+		/*
+		 * The pair, not the bytes alone: the Group Manager takes
+		 * a member's credential as given, so a member that stays may
+		 * hold a removed one's bytes under its own kid.
+		 */
 		for (size_t j = 0; j < k->n_creds && !kept; j++)
-			kept = k->creds[j].ccs_len == p->cred.ccs_len &&
+			kept = k->creds[j].sid_len == p->cred.sid_len &&
+			       !memcmp(k->creds[j].sid, p->cred.sid,
+				       p->cred.sid_len) &&
+			       k->creds[j].ccs_len == p->cred.ccs_len &&
 			       !memcmp(k->creds[j].ccs, p->cred.ccs,
 				       p->cred.ccs_len);
 		if (kept) {

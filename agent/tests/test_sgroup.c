@@ -363,7 +363,7 @@ TEST_F(grp, removed_member_refused_after_same_keys_again)
  * public credential as its own.  dev (kid 01) is removed, and its
  * message under the previous epoch's keys must be refused: it verifies,
  * since the new keying material still holds those bytes (under kid 02).
- * Security review 15r, finding 3.
+ * Security review 15r, finding 1.
  */
 TEST_F(grp, removed_member_refused_when_another_holds_its_credential)
 {
