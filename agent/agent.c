@@ -611,12 +611,19 @@ static int push_mode(struct agent *a, struct actx *c, bool *done)
 			c->name);
 		return -1;
 	}
+	/*
+	 * The signed state first: should it fail (a floor that cannot be
+	 * written, a key pair that does not fit), the group keeps its group
+	 * authentication context and protect policies, not nothing.
+	 */
+	if (sgroups_install(a->sg, name, c->epoch, c->sg,
+			    c->info.seq_soft_limit))
+		return -1;
 	if (a->kp && c->kernel_id) {
 		drop_policies(a, c);
 		keypush_delete(a->kp, c);
 	}
-	return sgroups_install(a->sg, name, c->epoch, c->sg,
-			       c->info.seq_soft_limit);
+	return 0;
 }
 
 #define RETRY_FIRST_MS	1000
