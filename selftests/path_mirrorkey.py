@@ -12,11 +12,11 @@ the path is then verified by the mirror and delivered as the peer's,
 and the mirror sends under the peer's key with the peer's sender ID."""
 import socket
 import sys
-import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from netns import cli, coapsec, packet_socket, stats, udp_socket  # noqa: E402
+from wire import sniff  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.65.1", "10.0.65.2"
@@ -49,19 +49,7 @@ own = udp_socket(srv_ns, socket.AF_INET, SRV, 40000, timeout=1.0)
 atk = udp_socket(cli_ns, socket.AF_INET, CLI)
 sn = packet_socket(cli_ns)
 own.sendto(b"\x54\x02\x73\x01MK01\xffopen the door", (CLI, 5683))
-m = None
-end = time.time() + 2
-while m is None and time.time() < end:
-    try:
-        f = sn.recv(65535)
-    except BlockingIOError:
-        time.sleep(0.005)
-        continue
-    if f[12:14] != b"\x08\x00" or f[23] != 17:
-        continue
-    u = f[14 + (f[14] & 0xf) * 4:]
-    if int.from_bytes(u[0:2], "big") == 40000:
-        m = u[8:int.from_bytes(u[4:6], "big")]
+m = sniff(sn, lambda sp, dp, m: sp == 40000)
 got = None
 if m is not None:
     atk.sendto(m, (SRV, 5683))

@@ -20,6 +20,7 @@ import time
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from netns import coapsec, packet_socket, stats, udp_socket  # noqa: E402
+from wire import received, sniff, token_of  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.61.1", "10.0.61.2"
@@ -43,31 +44,12 @@ sn = packet_socket(cli_ns)
 
 def wire(token):
     """The protected request with @token as it left the client."""
-    end = time.time() + 2
-    while time.time() < end:
-        try:
-            f = sn.recv(65535)
-        except BlockingIOError:
-            time.sleep(0.005)
-            continue
-        if f[12:14] != b"\x08\x00" or f[23] != 17:
-            continue
-        u = f[14 + (f[14] & 0xf) * 4:]
-        if int.from_bytes(u[2:4], "big") != 5683:
-            continue
-        m = u[8:int.from_bytes(u[4:6], "big")]
-        if m[4:4 + (m[0] & 0x0f)] == token:
-            return m
-    return None
+    return sniff(sn, lambda sp, dp, m: dp == 5683 and token_of(m) == token)
 
 
 def delivered():
     """Whether the server application got a message within a second."""
-    try:
-        srv.recv(4096)
-        return True
-    except socket.timeout:
-        return False
+    return received(srv)
 
 
 def capture(token):
