@@ -667,7 +667,8 @@ static bool coapsec_recipient_answers_known(struct coapsec_recipient *rcp)
 		if (was == rcp)
 			continue;
 		if (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
-			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+			WRITE_ONCE(rcp->ctx->flags, rcp->ctx->flags |
+				   COAPSEC_CONTEXT_F_REPLAY_UNKNOWN);
 		if (!was->answer_own_piv &&
 		    !memcmp(was->ctx->sender_fp, rcp->ctx->sender_fp,
 			    COAPSEC_FP_LEN))
