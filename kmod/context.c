@@ -706,14 +706,14 @@ coapsec_recipient_window(struct coapsec_recipient *rcp)
 	struct rhlist_head *list, *pos;
 	struct coapsec_recipient *now;
 
-	if (READ_ONCE(rcp->open))
+	if (smp_load_acquire(&rcp->open))
 		return rcp;
 	/* Pairs with coapsec_replay_take(): the successor opened first. */
 	smp_rmb();
 	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
 			       coapsec_rfp_params);
 	rhl_for_each_entry_rcu(now, pos, list, fp_node)
-		if (READ_ONCE(now->open))
+		if (smp_load_acquire(&now->open))
 			return now;
 	return rcp;
 }
