@@ -19,6 +19,8 @@ struct coapsec_retired {
 	struct hlist_node node;
 	struct list_head age;
 	u8 fp[COAPSEC_FP_LEN];
+	/* Sender: with which Common IV and sender ID (sender_nfp). */
+	u8 nfp[COAPSEC_FP_LEN];
 	u64 seq;	/* sender: next number; recipient: highest accepted */
 	/* Recipient: seq holds a number it accepted (else none yet). */
 	bool seen;
@@ -84,14 +86,16 @@ static struct coapsec_retired *coapsec_retired_find(struct coapsec_net *cn,
  * number and an unknown window unknown.  Takes @mem.
  */
 static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
-				 bool seen, u64 seq, bool unknown,
-				 struct coapsec_retired *mem)
+				 const u8 *nfp, bool seen, u64 seq,
+				 bool unknown, struct coapsec_retired *mem)
 {
 	struct coapsec_retired *r = coapsec_retired_find(cn, fp), *old;
 
 	if (r || !mem) {
 		kfree(mem);
 		if (r) {
+			if (nfp)
+				memcpy(r->nfp, nfp, COAPSEC_FP_LEN);
 			if (seen)
 				r->seq = r->seen ? max(r->seq, seq) : seq;
 			r->seen |= seen;
@@ -110,6 +114,8 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 	}
 	r = mem;
 	memcpy(r->fp, fp, COAPSEC_FP_LEN);
+	if (nfp)
+		memcpy(r->nfp, nfp, COAPSEC_FP_LEN);
 	r->seq = seq;
 	r->seen = seen;
 	r->unknown = unknown;
@@ -168,7 +174,7 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		return;
 	/* A successor that took the sequence on remembers it itself. */
 	if (!ctx->sender_retired)
-		coapsec_retired_note(cn, ctx->sender_fp, true,
+		coapsec_retired_note(cn, ctx->sender_fp, ctx->sender_nfp, true,
 				     coapsec_context_retire_sender(ctx), false,
 				     coapsec_retired_take(ctx, 0));
 	for (i = 0; i < ctx->n_recipients; i++) {
@@ -185,9 +191,19 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		spin_unlock_bh(&rcp->lock);
 		/* A lost window is remembered even where it saw nothing. */
 		if (any || unknown)
-			coapsec_retired_note(cn, rcp->fp, any, max, unknown,
+			coapsec_retired_note(cn, rcp->fp, NULL, any, max, unknown,
 					     coapsec_retired_take(ctx, 1 + i));
 	}
+}
+
+bool coapsec_retired_sender_moved(struct coapsec_net *cn,
+				  const struct coapsec_context *ctx)
+{
+	struct coapsec_retired *r;
+
+	lockdep_assert_held(&cn->lock);
+	r = coapsec_retired_find(cn, ctx->sender_fp);
+	return r && memcmp(r->nfp, ctx->sender_nfp, COAPSEC_FP_LEN);
 }
 
 bool coapsec_retired_apply_seq(struct coapsec_net *cn,

@@ -44,6 +44,14 @@ void coapsec_retired_free_unused(struct coapsec_context *ctx);
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
 
 /*
+ * Whether @ctx's sender key is remembered with another Common IV or
+ * sender ID: its sequence would continue under other nonces.  Under
+ * cn->lock.
+ */
+bool coapsec_retired_sender_moved(struct coapsec_net *cn,
+				  const struct coapsec_context *ctx);
+
+/*
  * Makes @ctx, not yet published, continue the sequence its sender
  * material used; and @rcp, linked but not open, refuse what its key
  * accepted before (every request, where that window was lost: its
