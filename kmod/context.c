@@ -767,6 +767,7 @@ coapsec_recipient_window(struct coapsec_recipient *rcp)
 	struct rhlist_head *list, *pos;
 	struct coapsec_recipient *now;
 
+	/* Open: its flags are set (coapsec_replay_take()'s release). */
 	if (smp_load_acquire(&rcp->open))
 		return rcp;
 	/* Pairs with coapsec_replay_take(): the successor opened first. */
@@ -774,6 +775,7 @@ coapsec_recipient_window(struct coapsec_recipient *rcp)
 	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
 			       coapsec_rfp_params);
 	rhl_for_each_entry_rcu(now, pos, list, fp_node)
+		/* As above: open, with its flags. */
 		if (smp_load_acquire(&now->open))
 			return now;
 	return rcp;

@@ -206,6 +206,7 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		 */
 		if (!smp_load_acquire(&cur->open)) {
 			cur = coapsec_recipient_window(rcp);
+			/* As above: pairs with coapsec_replay_take(). */
 			if (!smp_load_acquire(&cur->open))
 				continue;
 		}
