@@ -82,6 +82,13 @@ static const struct rhashtable_params coapsec_rfp_params = {
 	.automatic_shrinking = true,
 };
 
+static const struct rhashtable_params coapsec_rkey_params = {
+	.key_len = COAPSEC_FP_LEN,
+	.key_offset = offsetof(struct coapsec_recipient, kfp),
+	.head_offset = offsetof(struct coapsec_recipient, kfp_node),
+	.automatic_shrinking = true,
+};
+
 static const struct rhashtable_params coapsec_sender_params = {
 	.key_len = COAPSEC_FP_LEN,
 	.key_offset = offsetof(struct coapsec_context, sender_fp),
@@ -107,10 +114,15 @@ int coapsec_context_table_init(struct coapsec_net *cn)
 	err = rhltable_init(&cn->by_sender, &coapsec_sender_params);
 	if (err)
 		goto err_rfp;
-	err = coapsec_retired_init(cn);
+	err = rhltable_init(&cn->by_rkey, &coapsec_rkey_params);
 	if (err)
 		goto err_sender;
+	err = coapsec_retired_init(cn);
+	if (err)
+		goto err_rkey;
 	return 0;
+err_rkey:
+	rhltable_destroy(&cn->by_rkey);
 err_sender:
 	rhltable_destroy(&cn->by_sender);
 err_rfp:
@@ -123,6 +135,7 @@ err_kid:
 void coapsec_context_table_destroy(struct coapsec_net *cn)
 {
 	coapsec_retired_destroy(cn);
+	rhltable_destroy(&cn->by_rkey);
 	rhltable_destroy(&cn->by_sender);
 	rhltable_destroy(&cn->by_rfp);
 	rhltable_destroy(&cn->by_kid);
@@ -403,6 +416,8 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->sender_since = ctx->gen;
 	coapsec_key_fp('S', p->alg, p->sender_key, NULL, NULL, 0,
 		       ctx->sender_fp);
+	coapsec_key_fp('N', p->alg, p->sender_key, p->common_iv,
+		       p->sender_id, p->sender_id_len, ctx->sender_nfp);
 	ctx->seq_checkpoint = p->seq_checkpoint;
 	ctx->seq_persisted = p->has_seq_persisted ? p->seq_persisted :
 						    COAPSEC_SEQ_NO_CEILING;
@@ -452,6 +467,8 @@ coapsec_context_alloc(struct coapsec_net *cn,
 		coapsec_key_fp('R', p->alg, p->recipients[i].key, p->common_iv,
 			       p->recipients[i].id, p->recipients[i].id_len,
 			       rcp->fp);
+		coapsec_key_fp('S', p->alg, p->recipients[i].key, NULL, NULL,
+			       0, rcp->kfp);
 		coapsec_kid_key_set(&rcp->key, p->id_context,
 				    p->id_context_len, p->recipients[i].id,
 				    p->recipients[i].id_len);
@@ -524,10 +541,23 @@ static bool coapsec_rfp_taken(struct coapsec_net *cn, const u8 *fp,
 	return taken;
 }
 
+/* Whether a context of @cn receives with the key whose sender_fp is @fp. */
+static bool coapsec_rkey_taken(struct coapsec_net *cn, const u8 *fp)
+{
+	bool taken;
+
+	rcu_read_lock();
+	taken = rhltable_lookup(&cn->by_rkey, fp, coapsec_rkey_params);
+	rcu_read_unlock();
+	return taken;
+}
+
 static void coapsec_context_unlink_kids(struct coapsec_context *ctx,
 					unsigned int n)
 {
 	while (n--) {
+		rhltable_remove(&ctx->cn->by_rkey, &ctx->recipients[n].kfp_node,
+				coapsec_rkey_params);
 		rhltable_remove(&ctx->cn->by_rfp, &ctx->recipients[n].fp_node,
 				coapsec_rfp_params);
 		rhltable_remove(&ctx->cn->by_kid, &ctx->recipients[n].node,
@@ -546,8 +576,17 @@ static int coapsec_recipient_link(struct coapsec_recipient *rcp)
 	err = rhltable_insert(&rcp->ctx->cn->by_rfp, &rcp->fp_node,
 			      coapsec_rfp_params);
 	if (err)
-		rhltable_remove(&rcp->ctx->cn->by_kid, &rcp->node,
-				coapsec_kid_params);
+		goto err_kid;
+	err = rhltable_insert(&rcp->ctx->cn->by_rkey, &rcp->kfp_node,
+			      coapsec_rkey_params);
+	if (err)
+		goto err_rfp;
+	return 0;
+err_rfp:
+	rhltable_remove(&rcp->ctx->cn->by_rfp, &rcp->fp_node,
+			coapsec_rfp_params);
+err_kid:
+	rhltable_remove(&rcp->ctx->cn->by_kid, &rcp->node, coapsec_kid_params);
 	return err;
 }
 
@@ -603,6 +642,28 @@ static struct coapsec_context *coapsec_sender_holder(struct coapsec_net *cn,
 	/* Under cn->lock: whatever is listed stays until we release it. */
 	return list ? container_of(list, struct coapsec_context, sender_node) :
 		      NULL;
+}
+
+/*
+ * Whether a context of @cn holds @ctx's sender key with another Common IV
+ * or sender ID (sender_nfp).
+ */
+static bool coapsec_sender_moved(struct coapsec_net *cn,
+				 const struct coapsec_context *ctx)
+{
+	struct coapsec_context *holder;
+	struct rhlist_head *list, *pos;
+	bool moved = false;
+
+	rcu_read_lock();
+	list = rhltable_lookup(&cn->by_sender, ctx->sender_fp,
+			       coapsec_sender_params);
+	rhl_for_each_entry_rcu(holder, pos, list, sender_node)
+		if (memcmp(holder->sender_nfp, ctx->sender_nfp,
+			   COAPSEC_FP_LEN))
+			moved = true;
+	rcu_read_unlock();
+	return moved;
 }
 
 u64 coapsec_context_retire_sender(struct coapsec_context *old)
@@ -671,7 +732,8 @@ static bool coapsec_recipient_answers_known(struct coapsec_recipient *rcp)
 		if (was == rcp)
 			continue;
 		if (was->ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN)
-			rcp->ctx->flags |= COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
+			WRITE_ONCE(rcp->ctx->flags, rcp->ctx->flags |
+				   COAPSEC_CONTEXT_F_REPLAY_UNKNOWN);
 		if (!was->answer_own_piv &&
 		    !memcmp(was->ctx->sender_fp, rcp->ctx->sender_fp,
 			    COAPSEC_FP_LEN))
@@ -709,14 +771,16 @@ coapsec_recipient_window(struct coapsec_recipient *rcp)
 	struct rhlist_head *list, *pos;
 	struct coapsec_recipient *now;
 
-	if (READ_ONCE(rcp->open))
+	/* Open: its flags are set (coapsec_replay_take()'s release). */
+	if (smp_load_acquire(&rcp->open))
 		return rcp;
 	/* Pairs with coapsec_replay_take(): the successor opened first. */
 	smp_rmb();
 	list = rhltable_lookup(&rcp->ctx->cn->by_rfp, rcp->fp,
 			       coapsec_rfp_params);
 	rhl_for_each_entry_rcu(now, pos, list, fp_node)
-		if (READ_ONCE(now->open))
+		/* As above: open, with its flags. */
+		if (smp_load_acquire(&now->open))
 			return now;
 	return rcp;
 }
@@ -805,11 +869,35 @@ static int coapsec_context_clashes(struct coapsec_net *cn,
 			return -EEXIST;
 		}
 	}
+	/*
+	 * A mirror (the same keys with the roles turned round, as the peer
+	 * holds them) would take this host's own messages back as the
+	 * peer's, and send under the peer's key and nonces.
+	 */
+	for (i = 0; i < ctx->n_recipients; i++) {
+		if (coapsec_sender_holder(cn, ctx->recipients[i].kfp)) {
+			NL_SET_ERR_MSG(extack,
+				       "context.recipient.key: this key is another context's sender key: messages sent under it would verify here (a mirrored context?)");
+			return -EEXIST;
+		}
+	}
+	if (coapsec_rkey_taken(cn, ctx->sender_fp)) {
+		NL_SET_ERR_MSG(extack,
+			       "context.sender-key: this key is another context's recipient key: messages sent under it would verify there (a mirrored context?)");
+		return -EEXIST;
+	}
 	holder = coapsec_sender_holder(cn, ctx->sender_fp);
 	if (holder && holder != old && holder != prev) {
 		NL_SET_ERR_MSG(extack,
 			       "context.sender-key: this sender key is in use by another context: two contexts would share nonces; swap that context instead");
 		return -EEXIST;
+	}
+	/* Kept from @old or @prev, or remembered: only with its nonces. */
+	if (coapsec_sender_moved(cn, ctx) ||
+	    coapsec_retired_sender_moved(cn, ctx)) {
+		NL_SET_ERR_MSG(extack,
+			       "context.sender-key: this sender key was used with another Common IV or sender ID: continuing its sequence under other nonces could repeat one its answers took; derive a new sender key");
+		return -EINVAL;
 	}
 	return 0;
 }

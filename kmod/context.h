@@ -53,6 +53,9 @@ struct coapsec_recipient {
 	/* The next in its context's kid index bucket (kid_index). */
 	struct coapsec_recipient *kid_next;
 	u8 fp[COAPSEC_FP_LEN];		/* of its key material, as sender_fp */
+	/* Of its key alone, as a sender's would be (sender_fp). */
+	u8 kfp[COAPSEC_FP_LEN];
+	struct rhlist_head kfp_node;	/* cn->by_rkey */
 	struct coapsec_aead aead;	/* recipient key set, authsize set */
 	/* Replay window (RFC 8613 §7.4): highest seq seen, bitmap below. */
 	spinlock_t lock;
@@ -117,6 +120,14 @@ struct coapsec_context {
 	 * sequence.  Never leaves the kernel.
 	 */
 	u8 sender_fp[COAPSEC_FP_LEN];
+	/*
+	 * The same with its Common IV and sender ID: what its nonces are
+	 * made of.  A sender key is kept (its sequence continued) only with
+	 * both: the nonces it used include those its first answers took
+	 * from requests, (recipient ID, Partial IV), which another sender
+	 * ID or Common IV could meet.
+	 */
+	u8 sender_nfp[COAPSEC_FP_LEN];
 	struct rhlist_head sender_node;
 	/* Unique per context ever made; exchanges are bound to it. */
 	u64 gen;

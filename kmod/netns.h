@@ -50,6 +50,12 @@ struct coapsec_net {
 	struct rhltable by_rfp;
 	/* Current and previous contexts by sender key fingerprint. */
 	struct rhltable by_sender;
+	/*
+	 * The same recipients by their key alone, fingerprinted as a
+	 * sender's (kfp): a key is never one context's sender key and
+	 * another's recipient key.
+	 */
+	struct rhltable by_rkey;
 	/* What key material no longer held used (retired.c); lock. */
 	struct hlist_head *retired;
 	struct list_head retired_age;

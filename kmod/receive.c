@@ -201,10 +201,13 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 		/*
 		 * Not open yet (skipped: its predecessor still decides), or
 		 * taken over meanwhile: then its successor, open by now.
+		 * Found open (acquire), its context's flags and answer rules
+		 * are the ones set before it opened.
 		 */
-		if (!READ_ONCE(cur->open)) {
+		if (!smp_load_acquire(&cur->open)) {
 			cur = coapsec_recipient_window(rcp);
-			if (!READ_ONCE(cur->open))
+			/* As above: pairs with coapsec_replay_take(). */
+			if (!smp_load_acquire(&cur->open))
 				continue;
 		}
 		if (last)

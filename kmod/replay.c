@@ -169,8 +169,12 @@ bool coapsec_replay_take(struct coapsec_recipient *dst,
 	 */
 	spin_lock_nested(&dst->lock, SINGLE_DEPTH_NESTING);
 	coapsec_replay_add(dst, &snap);
-	/* Commits are serialised by the two locks held here. */
-	WRITE_ONCE(dst->open, true);
+	/*
+	 * Commits are serialised by the two locks held here; a lockless
+	 * reader that finds it open sees its context's flags and answer
+	 * rules, set before (smp_load_acquire() there).
+	 */
+	smp_store_release(&dst->open, true);
 	/*
 	 * @dst opens before @src closes: a lockless reader that finds @src
 	 * closed finds @dst open (coapsec_recipient_window()'s smp_rmb()).
@@ -185,6 +189,7 @@ bool coapsec_replay_take(struct coapsec_recipient *dst,
 void coapsec_replay_open(struct coapsec_recipient *rcp)
 {
 	spin_lock_bh(&rcp->lock);
-	rcp->open = true;
+	/* As in coapsec_replay_take(): the flags before it opens. */
+	smp_store_release(&rcp->open, true);
 	spin_unlock_bh(&rcp->lock);
 }

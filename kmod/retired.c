@@ -19,7 +19,17 @@ struct coapsec_retired {
 	struct hlist_node node;
 	struct list_head age;
 	u8 fp[COAPSEC_FP_LEN];
+	/* Sender: with which Common IV and sender ID (sender_nfp). */
+	u8 nfp[COAPSEC_FP_LEN];
 	u64 seq;	/* sender: next number; recipient: highest accepted */
+	/* Recipient: seq holds a number it accepted (else none yet). */
+	bool seen;
+	/*
+	 * Recipient: a context with its key said replay-unknown (its window
+	 * was lost before this boot); what it accepted then stays unknown,
+	 * so every context made again with it says so too.
+	 */
+	bool unknown;
 };
 
 int coapsec_retired_init(struct coapsec_net *cn)
@@ -70,19 +80,26 @@ static struct coapsec_retired *coapsec_retired_find(struct coapsec_net *cn,
 }
 
 /*
- * Remembers @seq for @fp in @mem (made when the context was, charged to
- * its maker, so that this needs no allocation), or in an earlier memory
- * of the same material, keeping the larger.  Takes @mem.
+ * Remembers @seq (where @seen) and @unknown for @fp in @mem (made when the
+ * context was, charged to its maker, so that this needs no allocation),
+ * or in an earlier memory of the same material, keeping the larger
+ * number and an unknown window unknown.  Takes @mem.
  */
 static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
-				 u64 seq, struct coapsec_retired *mem)
+				 const u8 *nfp, bool seen, u64 seq,
+				 bool unknown, struct coapsec_retired *mem)
 {
 	struct coapsec_retired *r = coapsec_retired_find(cn, fp), *old;
 
 	if (r || !mem) {
 		kfree(mem);
 		if (r) {
-			r->seq = max(r->seq, seq);
+			if (nfp)
+				memcpy(r->nfp, nfp, COAPSEC_FP_LEN);
+			if (seen)
+				r->seq = r->seen ? max(r->seq, seq) : seq;
+			r->seen |= seen;
+			r->unknown |= unknown;
 			list_move_tail(&r->age, &cn->retired_age);
 		}
 		return;
@@ -97,7 +114,11 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 	}
 	r = mem;
 	memcpy(r->fp, fp, COAPSEC_FP_LEN);
+	if (nfp)
+		memcpy(r->nfp, nfp, COAPSEC_FP_LEN);
 	r->seq = seq;
+	r->seen = seen;
+	r->unknown = unknown;
 	hlist_add_head(&r->node, coapsec_retired_bucket(cn, fp));
 	list_add_tail(&r->age, &cn->retired_age);
 	cn->n_retired++;
@@ -144,17 +165,17 @@ static struct coapsec_retired *coapsec_retired_take(struct coapsec_context *ctx,
 
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 {
+	bool any, unknown = ctx->flags & COAPSEC_CONTEXT_F_REPLAY_UNKNOWN;
 	unsigned int i;
 	u64 max;
-	bool any;
 
 	lockdep_assert_held(&cn->lock);
 	if (cn->dying || !ctx->retired_mem)
 		return;
 	/* A successor that took the sequence on remembers it itself. */
 	if (!ctx->sender_retired)
-		coapsec_retired_note(cn, ctx->sender_fp,
-				     coapsec_context_retire_sender(ctx),
+		coapsec_retired_note(cn, ctx->sender_fp, ctx->sender_nfp, true,
+				     coapsec_context_retire_sender(ctx), false,
 				     coapsec_retired_take(ctx, 0));
 	for (i = 0; i < ctx->n_recipients; i++) {
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
@@ -168,10 +189,21 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		any = rcp->seen_any;
 		max = rcp->max_seq;
 		spin_unlock_bh(&rcp->lock);
-		if (any)
-			coapsec_retired_note(cn, rcp->fp, max,
+		/* A lost window is remembered even where it saw nothing. */
+		if (any || unknown)
+			coapsec_retired_note(cn, rcp->fp, NULL, any, max, unknown,
 					     coapsec_retired_take(ctx, 1 + i));
 	}
+}
+
+bool coapsec_retired_sender_moved(struct coapsec_net *cn,
+				  const struct coapsec_context *ctx)
+{
+	struct coapsec_retired *r;
+
+	lockdep_assert_held(&cn->lock);
+	r = coapsec_retired_find(cn, ctx->sender_fp);
+	return r && memcmp(r->nfp, ctx->sender_nfp, COAPSEC_FP_LEN);
 }
 
 bool coapsec_retired_apply_seq(struct coapsec_net *cn,
@@ -197,6 +229,12 @@ bool coapsec_retired_apply_window(struct coapsec_net *cn,
 	r = coapsec_retired_find(cn, rcp->fp);
 	if (!r)
 		return false;
+	/* Not open yet: no reader takes the flags before it opens. */
+	if (r->unknown)
+		WRITE_ONCE(rcp->ctx->flags,
+			   rcp->ctx->flags | COAPSEC_CONTEXT_F_REPLAY_UNKNOWN);
+	if (!r->seen)
+		return true;
 	spin_lock_bh(&rcp->lock);
 	if (!rcp->seen_any || rcp->max_seq < r->seq) {
 		/* Everything up to the highest accepted counts as seen. */

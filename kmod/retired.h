@@ -2,9 +2,12 @@
 /*
  * What a namespace remembers of key material it no longer holds: for a
  * sender, the next sequence number; for a recipient, the highest one it
- * accepted.  A context made again with the same material (delete and add,
- * expiry and add) continues from there, so that within one boot no
- * nonce is used twice and no message accepted once is accepted again.
+ * accepted, and whether its window was lost (replay-unknown, remembered
+ * even where it accepted nothing).  A context made again with the same
+ * material (delete and add, expiry and add, a swap back) continues from
+ * there and says replay-unknown where that was lost, so that within one
+ * boot no nonce is used twice and no message accepted once is accepted
+ * again.
  * Across reboots the key manager keeps this (seq-checkpoint events,
  * replay-unknown).  Bounded: the oldest memories go first.
  */
@@ -41,9 +44,19 @@ void coapsec_retired_free_unused(struct coapsec_context *ctx);
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
 
 /*
+ * Whether @ctx's sender key is remembered with another Common IV or
+ * sender ID: its sequence would continue under other nonces.  Under
+ * cn->lock.
+ */
+bool coapsec_retired_sender_moved(struct coapsec_net *cn,
+				  const struct coapsec_context *ctx);
+
+/*
  * Makes @ctx, not yet published, continue the sequence its sender
  * material used; and @rcp, linked but not open, refuse what its key
- * accepted before.  Each returns whether that material was remembered.
+ * accepted before (every request, where that window was lost: its
+ * context takes replay-unknown).  Each returns whether that material was
+ * remembered.
  * Under cn->lock.
  */
 bool coapsec_retired_apply_seq(struct coapsec_net *cn,

@@ -58,6 +58,19 @@ static const u8 *st_key_for(const u8 *idctx, u8 idctx_len)
 	return st_ctx_key;
 }
 
+/*
+ * Its recipients' key: never a sender key of the namespace (a mirrored
+ * context is refused).
+ */
+static u8 st_rcp_key[32];
+
+static const u8 *st_rkey_for(const u8 *idctx, u8 idctx_len)
+{
+	memcpy(st_rcp_key, st_key_for(idctx, idctx_len), sizeof(st_rcp_key));
+	st_rcp_key[15] ^= 0x80;	/* within the shortest key (16) */
+	return st_rcp_key;
+}
+
 static void st_params(struct coapsec_context_params *p, u32 id,
 		      const u8 *idctx, u8 idctx_len, const u8 *kid)
 {
@@ -76,7 +89,7 @@ static void st_params(struct coapsec_context_params *p, u32 id,
 	p->n_recipients = 1;
 	p->recipients[0].id = kid;
 	p->recipients[0].id_len = 1;
-	p->recipients[0].key = key;
+	p->recipients[0].key = st_rkey_for(idctx, idctx_len);
 	p->recipients[0].window = 32;
 }
 
@@ -251,7 +264,7 @@ static void st_group_params(struct coapsec_context_params *p, u32 id,
 		put_unaligned_be16(i + 1, kids + 2 * i);
 		p->recipients[i].id = kids + 2 * i;
 		p->recipients[i].id_len = 2;
-		p->recipients[i].key = st_key_for(st_gidctx, 4);
+		p->recipients[i].key = st_rkey_for(st_gidctx, 4);
 		p->recipients[i].window = 32;
 	}
 }

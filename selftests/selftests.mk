@@ -23,6 +23,12 @@ $(B)/selftests/control_scale: selftests/control_scale.c $(CTXFILL_OBJS) \
 		$(NL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(KSFT_CFLAGS) -o $@ $^ $(NL_LIBS)
+
+# Sender keys retired by the thousand (path_retiredevict.sh).
+VM_TEST_PROGS += $(B)/selftests/ctxchurn
+$(B)/selftests/ctxchurn: selftests/ctxchurn.c $(CTXFILL_OBJS) $(NL_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(NL_LIBS)
 # --- end control plane
 
 # --- the NFQUEUE hand-off (action queue): a stand-in agent ---

@@ -117,8 +117,11 @@
  * (ID taken, a recipient's (ID context, recipient ID) already used by a
  * current context, or the sender key (alg and key, whatever the Common
  * IV and IDs) already in use by a context of the namespace: two contexts
- * could meet on a nonce; swap that one instead),
- * EINVAL/ERANGE (bad attribute, a recipient ID equal to the sender ID),
+ * could meet on a nonce; swap that one instead; or a recipient key that
+ * is a sender key of the namespace, or the reverse: a mirrored context),
+ * EINVAL/ERANGE (bad attribute, a recipient ID equal to the sender ID, a
+ * sender key that a context of the namespace holds or held this boot
+ * with another Common IV or sender ID),
  * ENOENT (algorithm not available in this kernel), ENOSPC
  * (COAPSEC_MAX_CONTEXTS reached), EDQUOT (the owner of an unprivileged
  * user namespace has as many crypto transforms as coapsec allows it).
@@ -138,7 +141,8 @@
  * messages for GRACE seconds and is then deleted.  A previous context that
  * was already there is deleted.  When the sender key material is
  * unchanged, the sequence number continues where the old one stopped
- * (never below SEQ_START), and a recipient whose ID and key are unchanged
+ * (never below SEQ_START; only with the same Common IV and sender ID,
+ * else EINVAL), and a recipient whose ID and key are unchanged
  * keeps its replay window: a swap never reuses a nonce nor forgets what
  * was received.  Without OWNER the new context keeps the old one's; an
  * OWNER other than the context's (when it has one) is refused (EPERM):

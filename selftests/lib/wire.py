@@ -1,0 +1,62 @@
+# SPDX-License-Identifier: GPL-2.0
+"""CoAP messages as they cross the wire, for the packet path selftests:
+IPv4 UDP datagrams read from a packet socket (netns.packet_socket()), and
+the OSCORE option and payload of a message."""
+import time
+
+
+def sniff(sn, match, timeout=2.0):
+    """The CoAP message of the first IPv4 UDP datagram on packet socket @sn
+    for which @match(source port, destination port, message) holds, within
+    @timeout seconds; None if none came."""
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            f = sn.recv(65535)
+        except BlockingIOError:
+            time.sleep(0.005)
+            continue
+        if f[12:14] != b"\x08\x00" or f[23] != 17:
+            continue
+        u = f[14 + (f[14] & 0xf) * 4:]
+        m = u[8:int.from_bytes(u[4:6], "big")]
+        if match(int.from_bytes(u[0:2], "big"),
+                 int.from_bytes(u[2:4], "big"), m):
+            return m
+    return None
+
+
+def token_of(m):
+    return m[4:4 + (m[0] & 0x0f)]
+
+
+def oscore_split(m):
+    """(OSCORE option value or None, payload) of CoAP message @m."""
+    pos, num, osc = 4 + (m[0] & 0x0f), 0, None
+    while pos < len(m) and m[pos] != 0xff:
+        d, ln = m[pos] >> 4, m[pos] & 0x0f
+        pos += 1
+        ext = []
+        for v in (d, ln):
+            if v == 13:
+                ext.append(m[pos] + 13)
+                pos += 1
+            elif v == 14:
+                ext.append(int.from_bytes(m[pos:pos + 2], "big") + 269)
+                pos += 2
+            else:
+                ext.append(v)
+        num += ext[0]
+        if num == 9:
+            osc = m[pos:pos + ext[1]]
+        pos += ext[1]
+    return osc, m[pos + 1:]
+
+
+def received(sock):
+    """Whether socket @sock got a datagram within its timeout."""
+    try:
+        sock.recv(4096)
+        return True
+    except OSError:
+        return False
