@@ -11,12 +11,13 @@ the request's nonce again under the server's key."""
 import os
 import socket
 import sys
-import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from genl_raw import Genl  # noqa: E402
-from netns import coapsec, enter, packet_socket, stats, udp_socket  # noqa: E402
+from netns import (coapsec, enter, packet_socket, stats,  # noqa: E402
+                   udp_socket, wire_coap)
+from oscore import oscore_value_payload  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.54.1", "10.0.54.2"
@@ -60,46 +61,13 @@ atk = udp_socket(cli_ns, socket.AF_INET, CLI, timeout=2.0)
 sn = packet_socket(cli_ns)
 
 
-def payload_of(m):
-    """(OSCORE option value or None, payload) of CoAP message @m."""
-    pos, num, osc = 4 + (m[0] & 0x0f), 0, None
-    while pos < len(m) and m[pos] != 0xff:
-        d, ln = m[pos] >> 4, m[pos] & 0x0f
-        pos += 1
-        ext = []
-        for v in (d, ln):
-            if v == 13:
-                ext.append(m[pos] + 13)
-                pos += 1
-            elif v == 14:
-                ext.append(int.from_bytes(m[pos:pos + 2], "big") + 269)
-                pos += 2
-            else:
-                ext.append(v)
-        num += ext[0]
-        if num == 9:
-            osc = m[pos:pos + ext[1]]
-        pos += ext[1]
-    return osc, m[pos + 1:]
+payload_of = oscore_value_payload
 
 
 def wire(src_port, want):
-    end = time.time() + 2
-    while time.time() < end:
-        try:
-            f = sn.recv(65535)
-        except BlockingIOError:
-            time.sleep(0.005)
-            continue
-        if f[12:14] != b"\x08\x00" or f[23] != 17:
-            continue
-        u = f[14 + (f[14] & 0xf) * 4:]
-        if int.from_bytes(u[0:2], "big") != src_port:
-            continue
-        m = u[8:int.from_bytes(u[4:6], "big")]
-        if m[4:4 + (m[0] & 0x0f)] == want:
-            return m
-    return None
+    """The first CoAP message on the wire from port @src_port whose token
+    is @want, within two seconds."""
+    return wire_coap(sn, src_port, want)
 
 
 def answer(payload):
