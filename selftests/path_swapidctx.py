@@ -16,8 +16,8 @@ sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from genl_raw import Genl  # noqa: E402
 from netns import (coapsec, enter, packet_socket, stats,  # noqa: E402
-                   udp_socket, wire_coap)
-from oscore import oscore_value_payload  # noqa: E402
+                   udp_socket)
+from wire import coap_from, oscore_split  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.54.1", "10.0.54.2"
@@ -61,13 +61,13 @@ atk = udp_socket(cli_ns, socket.AF_INET, CLI, timeout=2.0)
 sn = packet_socket(cli_ns)
 
 
-payload_of = oscore_value_payload
+payload_of = oscore_split
 
 
 def wire(src_port, want):
     """The first CoAP message on the wire from port @src_port whose token
     is @want, within two seconds."""
-    return wire_coap(sn, src_port, want)
+    return coap_from(sn, src_port, want)
 
 
 def answer(payload):

@@ -21,8 +21,8 @@ sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from genl_raw import Genl  # noqa: E402
 from netns import (coapsec, enter, packet_socket, policy_flush,  # noqa: E402
-                   stats, udp_socket, wire_coap)
-from oscore import oscore_value_payload  # noqa: E402
+                   stats, udp_socket)
+from wire import coap_from, oscore_split  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.113.1", "10.0.113.2"
@@ -94,12 +94,12 @@ def case(n, keepers):
     # The successor's first own request (POST, kid 01, Partial IV 0).
     srv2.sendto(b"\x54\x02\x50" + bytes([n]) + own + b"\xff" + PR,
                 (CLI, 5683))
-    r = wire_coap(sn, srv2.getsockname()[1], own)
+    r = coap_from(sn, srv2.getsockname()[1], own)
     # The answer to the first request, sent now.
     try:
         srv.sendto(b"\x54\x45\x41" + bytes([n]) + tok + b"\xff" + PA,
                    peer)
-        a = wire_coap(sn, 5683, tok)
+        a = coap_from(sn, 5683, tok)
     except OSError as e:
         k.diag("case %d: the answer was refused: %s" % (n, e))
         a = None
@@ -108,8 +108,8 @@ def case(n, keepers):
              "the wire" % n)
     reuse = False
     if r is not None and a is not None:
-        o_r, c_r = oscore_value_payload(r)
-        o_a, c_a = oscore_value_payload(a)
+        o_r, c_r = oscore_split(r)
+        o_a, c_a = oscore_split(a)
         k.diag("case %d: own request's OSCORE option %s; answer's %s" %
                (n, o_r.hex(), o_a.hex() if o_a is not None else None))
         p_r, p_a = b"\x02\xff" + PR, b"\x45\xff" + PA

@@ -121,25 +121,3 @@ class Monitor:
             self.p.kill()
             out, _ = self.p.communicate()
         return [json.loads(line) for line in out.splitlines() if line.strip()]
-
-
-def wire_coap(sn, src_port, token, wait=2.0):
-    """The first IPv4 CoAP message that packet socket @sn sees from UDP
-    port @src_port with @token, within @wait seconds; None if none."""
-    import time
-    end = time.time() + wait
-    while time.time() < end:
-        try:
-            f = sn.recv(65535)
-        except BlockingIOError:
-            time.sleep(0.005)
-            continue
-        if f[12:14] != b"\x08\x00" or f[23] != 17:
-            continue
-        u = f[14 + (f[14] & 0xf) * 4:]
-        if int.from_bytes(u[0:2], "big") != src_port:
-            continue
-        m = u[8:int.from_bytes(u[4:6], "big")]
-        if m[4:4 + (m[0] & 0x0f)] == token:
-            return m
-    return None

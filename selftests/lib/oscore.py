@@ -73,26 +73,3 @@ def oscore_option(m):
             return v[j:], v[1:1 + pl]
         i += n
     return None, None
-
-
-def oscore_value_payload(m):
-    """(OSCORE option value or None, payload) of CoAP message @m."""
-    pos, num, osc = 4 + (m[0] & 0x0f), 0, None
-    while pos < len(m) and m[pos] != 0xff:
-        d, ln = m[pos] >> 4, m[pos] & 0x0f
-        pos += 1
-        ext = []
-        for v in (d, ln):
-            if v == 13:
-                ext.append(m[pos] + 13)
-                pos += 1
-            elif v == 14:
-                ext.append(int.from_bytes(m[pos:pos + 2], "big") + 269)
-                pos += 2
-            else:
-                ext.append(v)
-        num += ext[0]
-        if num == 9:
-            osc = m[pos:pos + ext[1]]
-        pos += ext[1]
-    return osc, m[pos + 1:]

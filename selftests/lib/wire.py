@@ -26,6 +26,13 @@ def sniff(sn, match, timeout=2.0):
     return None
 
 
+def coap_from(sn, src_port, token, wait=2.0):
+    """The first CoAP message on packet socket @sn from UDP port @src_port
+    with @token, within @wait seconds; None if none came."""
+    return sniff(sn, lambda sport, dport, m: sport == src_port and
+                 token_of(m) == token, wait)
+
+
 def token_of(m):
     return m[4:4 + (m[0] & 0x0f)]
 
