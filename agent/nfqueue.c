@@ -133,16 +133,19 @@ static bool in_prefix(const uint8_t *addr, const uint8_t *pfx, uint8_t plen)
 }
 
 /*
- * The signed group whose out (or fwd) policy @pkt matches: the first in
- * the configuration's order, as the kernel matched it.  NULL: none.
+ * Every matching policy is looked at: the kernel matched one of them by
+ * priority and insertion order, which the agent does not track, and a
+ * command signed under another group's keys would reach the wrong
+ * members.
  */
-static const char *group_of(struct agent *a, const uint8_t *pkt, size_t off,
-			    uint8_t dir, uint32_t mark)
+const char *sgq_group_of(struct agent *a, const uint8_t *pkt, size_t off,
+			 uint8_t dir, uint32_t mark)
 {
 	bool v4 = pkt[0] >> 4 == 4;
 	const uint8_t *src = v4 ? pkt + 12 : pkt + 8;
 	const uint8_t *dst = v4 ? pkt + 16 : pkt + 24;
 	uint16_t dport = (uint16_t)(pkt[off - 6] << 8 | pkt[off - 5]);
+	const char *found = NULL;
 
 	for (size_t i = 0; i < a->cfg.n_policies; i++) {
 		const struct cfg_policy *p = &a->cfg.policies[i];
@@ -156,10 +159,11 @@ static const char *group_of(struct agent *a, const uint8_t *pkt, size_t off,
 		    dport != (p->has_dport ? p->dport : 5683) ||
 		    (p->has_mark && (mark & p->mark_mask) != p->mark))
 			continue;
-		if (sgroups_has(a->sg, name))
-			return name;
+		if (found && strcmp(found, name))
+			return NULL;
+		found = name;
 	}
-	return NULL;
+	return found && sgroups_has(a->sg, found) ? found : NULL;
 }
 
 /* A group's sender reached its soft limit: the role asks for new keys. */
@@ -204,8 +208,8 @@ static int handle(struct sgq *q, uint8_t hook, uint32_t mark,
 				   OUT_LEN - off);
 		free(in);
 	} else {
-		g = group_of(a, pkt, off, hook == NF_INET_LOCAL_OUT ?
-			     COAPSEC_DIR_OUT : COAPSEC_DIR_FWD, mark);
+		g = sgq_group_of(a, pkt, off, hook == NF_INET_LOCAL_OUT ?
+				 COAPSEC_DIR_OUT : COAPSEC_DIR_FWD, mark);
 		if (!g) {
 			sgroups_count(a->sg, SG_NO_GROUP);
 			return -1;

@@ -52,4 +52,13 @@ int sgq_udp_payload(const uint8_t *pkt, size_t len, size_t *off,
  */
 size_t sgq_udp_resize(uint8_t *pkt, size_t off, size_t plen);
 
+/*
+ * The signed group whose queued out (or fwd, @dir) policy the IP packet
+ * @pkt, its UDP payload at @off, with fwmark @mark, matches; NULL when
+ * none does, when policies of two groups do (fail closed: dropped and
+ * counted as no_group), or when the group has no signed state here.
+ */
+const char *sgq_group_of(struct agent *a, const uint8_t *pkt, size_t off,
+			 uint8_t dir, uint32_t mark);
+
 #endif /* COAPSECD_NFQUEUE_H */

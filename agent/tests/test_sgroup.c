@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "kselftest_harness.h"
+#include "agent/agent.h"
 #include "agent/nfqueue.h"
 #include "agent/sgroup.h"
 #include "codec/coap.h"
@@ -379,6 +380,55 @@ TEST_F(grp, removed_member_refused_when_another_holds_its_credential)
 	EXPECT_EQ(-SG_UNKNOWN_KID, sgroups_verify(self->gw.s, after, na, plain,
 						  sizeof(plain)));
 	EXPECT_EQ(0, count(self->gw.s, "verified"));
+}
+
+/*
+ * The gateway signs under the group whose queued policy the command
+ * matches.  Where policies of two signed groups match, the kernel picked
+ * one by priority and insertion order, which the agent does not know:
+ * nothing is signed (no_group), rather than signing under the first in
+ * the configuration, whose keys would reach the wrong members.  Security
+ * review 15r, finding 3.
+ */
+TEST_F(grp, overlapping_signed_group_policies_sign_nothing)
+{
+	const struct party *c1[1] = { &self->gw };
+	const uint8_t sid0[1] = { 0x00 };
+	struct cfg_policy pol[2];
+	struct agent *a = calloc(1, sizeof(*a));
+	/* IPv4, UDP to 224.0.1.187:5683, the payload at 28 */
+	uint8_t pkt[28] = { 0x45, [9] = 17, [12] = 10, 0, 0, 1,
+			    224, 0, 1, 187, [22] = 0x16, 0x33 };
+
+	ASSERT_NE(NULL, a);
+	ASSERT_EQ(0, sgroups_install(self->gw.s, "lights", 1,
+				     keys(0x00, c1, sid0, 1, 0xb0), 0));
+	memset(pol, 0, sizeof(pol));
+	snprintf(pol[0].context, sizeof(pol[0].context), "group:doors");
+	snprintf(pol[1].context, sizeof(pol[1].context), "group:lights");
+	for (int i = 0; i < 2; i++) {
+		pol[i].family = AF_INET;
+		pol[i].direction = COAPSEC_DIR_OUT;
+		pol[i].has_dst = true;
+		pol[i].queued = true;
+	}
+	memcpy(pol[0].dst, (uint8_t[]){ 224, 0, 1, 187 }, 4);
+	pol[0].dst_plen = 32;
+	memcpy(pol[1].dst, (uint8_t[]){ 224, 0, 0, 0 }, 4);
+	pol[1].dst_plen = 4;
+	a->sg = self->gw.s;
+	a->cfg.policies = pol;
+	a->cfg.n_policies = 2;
+	/* 224.0.1.187: both groups' policies */
+	EXPECT_EQ(NULL, sgq_group_of(a, pkt, 28, COAPSEC_DIR_OUT, 0));
+	/* 224.0.1.188: lights' alone */
+	pkt[19] = 188;
+	EXPECT_STREQ("lights", sgq_group_of(a, pkt, 28, COAPSEC_DIR_OUT, 0));
+	/* doors' alone, once lights' policy no longer names that group */
+	pkt[19] = 187;
+	pol[1].dst_plen = 32;
+	EXPECT_STREQ("doors", sgq_group_of(a, pkt, 28, COAPSEC_DIR_OUT, 0));
+	free(a);
 }
 
 /* The sender's floor: written ahead, and a restart sends above it. */
