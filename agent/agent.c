@@ -570,6 +570,24 @@ static void install_policies(struct agent *a, const struct actx *c)
 	}
 }
 
+/*
+ * @c's policies, in the kernel now that its context is (or in this
+ * agent, for a signed group): queue policies left from when a group
+ * authentication group was signed go first.
+ */
+static void install_group_policies(struct agent *a, const struct actx *c)
+{
+	for (size_t i = 0; i < a->cfg.n_policies; i++) {
+		struct cfg_policy *p = &a->cfg.policies[i];
+
+		if (!c->sg && p->queued && policy_uses(p, c)) {
+			keypush_policy_delete(a->kp, p);
+			p->queued = false;
+		}
+	}
+	install_policies(a, c);
+}
+
 /* The policies using @c go (to be installed again another way). */
 static void drop_policies(struct agent *a, const struct actx *c)
 {
@@ -597,12 +615,14 @@ static int push_mode(struct agent *a, struct actx *c, bool *done)
 	if (c->kind != ACTX_GROUP)
 		return 0;
 	if (!c->sg) {
-		if (a->sg && sgroups_remove(a->sg, name)) {
+		/*
+		 * Its queue policies stay until the kernel context that
+		 * replaces them is in (install_group_policies()): until
+		 * then the agent drops what they queue (no_group).
+		 */
+		if (a->sg && sgroups_remove(a->sg, name))
 			log_info("context %s: group authentication from now on",
 				 c->name);
-			if (a->kp)
-				drop_policies(a, c);
-		}
 		return 0;
 	}
 	*done = true;
@@ -765,7 +785,7 @@ int agent_install(struct agent *a, const struct actx *c)
 			push_failed(a, slot, now_ms());
 			return -1;
 		}
-		install_policies(a, slot);
+		install_group_policies(a, slot);
 	}
 	log_info("context %s: epoch %u, %u recipient(s)", slot->name,
 		 slot->epoch, slot->info.n_recipients);
@@ -799,7 +819,7 @@ static void retry_pushes(struct agent *a, uint64_t now)
 		c->push_failed = false;
 		c->push_tries = 0;
 		a->ctx_dirty = true;
-		install_policies(a, c);
+		install_group_policies(a, c);
 		done = true;
 	}
 	if (done && a->ready_waits && !pending_pushes(a))
@@ -897,7 +917,7 @@ static void resync(struct agent *a)
 			keypush_policy(a->kp, &a->cfg.policies[i], i, 0);
 	for (size_t i = 0; a->kp && i < a->ctxs.n; i++)
 		if (a->ctxs.v[i].kernel_id || a->ctxs.v[i].sg)
-			install_policies(a, &a->ctxs.v[i]);
+			install_group_policies(a, &a->ctxs.v[i]);
 }
 
 bool agent_seq_spent(struct agent *a, const struct actx *c)

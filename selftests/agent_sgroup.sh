@@ -47,6 +47,7 @@ trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 case $PART in
 burst) ktap_header 2 ;;
 remove) ktap_header 4 ;;
+modechange) ktap_header 2 ;;
 *) ktap_header 8 ;;
 esac
 # remove: the old epoch outlives the rekey long enough to be tried (emulated)
@@ -67,6 +68,14 @@ umask 077
 key > "$T/kg"
 for x in gw1 $MEMBERS; do "$BIN" --genkey "$T/$x.sk" --subject "$x" --alg "$SIG" > /dev/null || exit 1; done
 for d in $MEMBERS; do key > "$T/$d.kx"; key > "$T/$d.km"; done
+# grp_mode: doors' mode in the server's configuration (GMODE, signed by default)
+grp_mode() {
+	if [ "${GMODE:-signed}" = signed ]; then
+		echo "\"mode\":\"signed\",\"signature_alg\":\"$SIG\""
+	else
+		echo "\"mode\":\"$GMODE\""
+	fi
+}
 # server_json MEMBER...: the server's configuration with these members
 server_json() {
 	local d s m=""
@@ -76,20 +85,30 @@ server_json() {
 	done
 	cat > "$T/server.json" <<-EOF
 	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
-	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
+	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,$SRV_EXTRA
 	 "policies":[{"direction":"in","family":"inet","action":"require"}],
 	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
-	 "groups":[{"name":"doors","mode":"signed","signature_alg":"$SIG"}],
+	 "groups":[{"name":"doors",$(grp_mode)}],
 	 "members":[$m]}
 	EOF
 }
+SRV_EXTRA=""
+GWST=$T/gw1.sgstate
+# modechange: doors starts as group authentication, timed rekeys carry
+# the change to signed; the gateway's state file lies in a folder of its own
+if [ "$PART" = modechange ]; then
+	SRV_EXTRA='"rekey_interval_s":20,'
+	mkdir "$T/gwst"
+	GWST=$T/gwst/gw1.sgstate
+	GMODE=auth
+fi
 server_json $MEMBERS
 gm=""
 for d in $MEMBERS; do gm="$gm${gm:+,}{\"id\":\"$d\",\"identity\":\"$d@gw1\",\"key_file\":\"$T/$d.km\"}"; done
 cat > "$T/gw.json" <<EOF
 {"role":"gateway","id":"gw1","listen":"10.0.5.254:5684","contexts_file":"$T/gw.ctx",
  "kernel":true,"grace_s":$GRACE,
- "group_signing":{"key_file":"$T/gw1.sk","state_file":"$T/gw1.sgstate","queue_num":3},
+ "group_signing":{"key_file":"$T/gw1.sk","state_file":"$GWST","queue_num":3},
  "policies":[
   {"context":"group:doors","direction":"out","dst":"224.0.1.187/32","mark":2,"action":"protect"},
   {"context":"group:doors","direction":"out","dst":"ff02::fd/128","mark":2,"action":"protect"}],
@@ -155,6 +174,54 @@ done_listening() {
 	for f in "${RXF[@]}"; do : > "$f.stop"; done
 	wait "${RX[@]}"
 }
+
+# ---- a group made signed (SGROUP_PART=modechange): doors runs group
+# authentication, in the gateway's kernel; the server's configuration
+# makes it signed and a timed rekey carries the change.  The gateway's
+# state file cannot be written (its folder is gone, a file in its place:
+# what a full or failed disk does), so the signed epoch cannot be
+# installed.  Its commands must not leave in clear meanwhile: the queue
+# policies that would drop them (seq_unpersisted), or the kernel
+# context's protect policies, or nothing sent.
+if [ "$PART" = modechange ]; then
+start server
+wait_log server started 20
+start gw
+for d in $MEMBERS; do start $d; done
+ok=1
+for d in $MEMBERS gw; do wait_log $d "contexts installed" 60 || { ok=0; ksft_diag "$d: no contexts"; }; done
+[ "$(kctx gw)" -ge 1 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
+np=$(ip netns exec "$GW" "$CLI" -j policy show | jq '[.[] | select(.action == "protect")] | length')
+[ "$np" -ge 2 ] || { ok=0; ksft_diag "gateway: $np protect policies"; }
+ktap_check "agents up: doors in group authentication, the gateway's kernel protects it" [ $ok = 1 ]
+rm -rf "$T/gwst"
+: > "$T/gwst"
+# Commands all along (every 25 ms), from before the change until after it
+# failed, captured on the wire.
+ip netns exec "$GW" $MC sniff d1 200 "$T/wire.raw" &
+sp=$!
+for ((i = 0; i < 100; i++)); do [ -e "$T/wire.raw" ] && break; sleep 0.1; done
+ip netns exec "$GW" $MC send 10.0.5.254 2 0 6000 25 doors &
+sd=$!
+sleep 1
+GMODE=signed server_json $MEMBERS
+kill -HUP "${PID[server]}"
+ok=1
+wait_log gw "sgroup: cannot write" 150 || { ok=0; ksft_diag "gw: no failed signed install"; }
+sleep 1
+kill $sd 2>/dev/null; wait $sd 2>/dev/null
+sleep 1
+kill $sp 2>/dev/null; wait $sp 2>/dev/null
+ksft_diag "commands in clear on the wire: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | wc -l), the last: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | tail -1)"
+grep "sgroup: cannot write\|context group:doors\|keypush: policy" "$T/gw.log" | tail -6 | sed 's/^/# gw: /'
+ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {action, dst}]')"
+ksft_diag "gw contexts: $(kctx gw)"
+grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
+ktap_check "doors made signed, its signed epoch not installable at the gateway: no command in clear on the wire" [ $ok = 1 ]
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
+stop_agents
+ktap_finish
+fi
 
 start server
 wait_log server started 20

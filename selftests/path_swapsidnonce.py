@@ -90,6 +90,7 @@ def case(n, keepers):
         k.diag("case %d: swap refused: %s" % (n, e))
         k.result(True, "case %d: swap refused" % n)
         k.result(True, "case %d: no two messages under one (key, nonce)" % n)
+        cleanup()
         return
     # The successor's first own request (POST, kid 01, Partial IV 0).
     srv2.sendto(b"\x54\x02\x50" + bytes([n]) + own + b"\xff" + PR,
@@ -123,6 +124,10 @@ def case(n, keepers):
              "case %d: the answer and the successor's own request were not "
              "protected with one (key, nonce) (keystream shared: %s)" %
              (n, reuse))
+    cleanup()
+
+
+def cleanup():
     for ns, g in ((cli_ns, gc), (srv_ns, gs)):
         policy_flush(ns)
         do(g, "context-del", {"id": 1})
