@@ -181,8 +181,11 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
 
 		/*
-		 * From here on the window accepts nothing: a message still
-		 * in flight is refused rather than missing from the memory.
+		 * From here on the window accepts nothing.  A message still
+		 * in flight commits into an open window of the same key,
+		 * should one be made from the memory meanwhile
+		 * (coapsec_replay_commit()), or is refused: never accepted
+		 * without being in a window or in the memory.
 		 */
 		spin_lock_bh(&rcp->lock);
 		rcp->open = false;
