@@ -15,8 +15,7 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from genl_raw import Genl  # noqa: E402
-from netns import (coapsec, enter, packet_socket, stats,  # noqa: E402
+from netns import (coapsec, genl_in, packet_socket, stats,  # noqa: E402
                    udp_socket)
 from wire import coap_from, oscore_split  # noqa: E402
 
@@ -27,29 +26,18 @@ R1, R2 = os.urandom(16), os.urandom(16)	# the client's, rotated
 IV = os.urandom(13)
 
 
-def genl(ns):
-    enter(ns)
-    try:
-        return Genl()
-    finally:
-        enter(None)
-
-
 def ctx(g, verb, sender_id, sender_key, rid, rkey):
     c = {"id": 1, "alg": 10, "sender-id": sender_id,
          "sender-key": sender_key, "common-iv": IV,
          "recipient": [{"id": rid, "key": rkey}]}
     if verb == "context-swap":
         c["grace"] = 30
-    op = g.spec.ops[verb]
-    err, msg, _ = g.request(g.family, g.spec.cmd[op["name"]],
-                            g.spec.encode(op["attribute-set"],
-                                          {"context": c}))
+    err, msg = g.op(verb, {"context": c})
     if err:
         raise RuntimeError("%s: %d %s" % (verb, err, msg))
 
 
-gc, gs = genl(cli_ns), genl(srv_ns)
+gc, gs = genl_in(cli_ns), genl_in(srv_ns)
 ctx(gc, "context-new", b"\x01", R1, b"\x00", S)
 ctx(gs, "context-new", b"\x00", S, b"\x01", R1)
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV, "action",

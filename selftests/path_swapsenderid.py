@@ -17,8 +17,7 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from genl_raw import Genl  # noqa: E402
-from netns import coapsec, enter, packet_socket, stats, udp_socket  # noqa: E402
+from netns import coapsec, genl_in, packet_socket, stats, udp_socket  # noqa: E402
 from wire import oscore_split, sniff, token_of  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
@@ -28,28 +27,17 @@ R1, R2 = os.urandom(16), os.urandom(16)
 IV = os.urandom(13)
 
 
-def genl(ns):
-    enter(ns)
-    try:
-        return Genl()
-    finally:
-        enter(None)
-
-
 def ctx(g, verb, sender_id, sender_key, rid, rkey):
     c = {"id": 1, "alg": 10, "sender-id": sender_id,
          "sender-key": sender_key, "common-iv": IV,
          "recipient": [{"id": rid, "key": rkey}]}
     if verb == "context-swap":
         c["grace"] = 30
-    op = g.spec.ops[verb]
-    err, msg, _ = g.request(g.family, g.spec.cmd[op["name"]],
-                            g.spec.encode(op["attribute-set"],
-                                          {"context": c}))
+    err, msg = g.op(verb, {"context": c})
     return err, msg
 
 
-gc, gs = genl(cli_ns), genl(srv_ns)
+gc, gs = genl_in(cli_ns), genl_in(srv_ns)
 assert ctx(gc, "context-new", b"\x01", R1, b"\x00", S) == (0, "")
 assert ctx(gs, "context-new", b"\x00", S, b"\x01", R1) == (0, "")
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV, "action",

@@ -19,8 +19,7 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from genl_raw import Genl  # noqa: E402
-from netns import (coapsec, enter, packet_socket, policy_flush,  # noqa: E402
+from netns import (coapsec, genl_in, packet_socket, policy_flush,  # noqa: E402
                    stats, udp_socket)
 from wire import coap_from, oscore_split  # noqa: E402
 
@@ -28,19 +27,8 @@ cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.113.1", "10.0.113.2"
 
 
-def genl(ns):
-    enter(ns)
-    try:
-        return Genl()
-    finally:
-        enter(None)
-
-
 def do(g, verb, c):
-    op = g.spec.ops[verb]
-    err, msg, _ = g.request(g.family, g.spec.cmd[op["name"]],
-                            g.spec.encode(op["attribute-set"],
-                                          {"context": c}))
+    err, msg = g.op(verb, {"context": c})
     if err:
         raise RuntimeError("%s: %d %s" % (verb, err, msg))
 
@@ -54,7 +42,7 @@ def ctx(g, verb, sender_id, sender_key, rid, rkey, iv):
     do(g, verb, c)
 
 
-gc, gs = genl(cli_ns), genl(srv_ns)
+gc, gs = genl_in(cli_ns), genl_in(srv_ns)
 srv = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=3.0)
 srv2 = udp_socket(srv_ns, socket.AF_INET, SRV, 0, timeout=3.0)
 cli = udp_socket(cli_ns, socket.AF_INET, CLI, timeout=3.0)

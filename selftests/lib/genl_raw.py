@@ -183,6 +183,14 @@ class Genl:
                 if not ack:
                     return 0, "", attrs
 
+    def op(self, verb, obj):
+        """The spec's operation @verb (e.g. "context-swap") with attribute
+        object @obj: (-errno or 0, extack message or "")."""
+        o = self.spec.ops[verb]
+        err, msg, _ = self.request(self.family, self.spec.cmd[o["name"]],
+                                   self.spec.encode(o["attribute-set"], obj))
+        return err, msg
+
     def context_new(self, ctx_id, sender_id, recipient_ids,
                     id_context=b"", keys=None, common_iv=None):
         """context-new with throwaway keys, or @keys (the sender's, then

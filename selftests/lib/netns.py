@@ -121,3 +121,13 @@ class Monitor:
             self.p.kill()
             out, _ = self.p.communicate()
         return [json.loads(line) for line in out.splitlines() if line.strip()]
+
+
+def genl_in(ns):
+    """A generic netlink socket (genl_raw.Genl) living in @ns."""
+    from genl_raw import Genl
+    enter(ns)
+    try:
+        return Genl()
+    finally:
+        enter(None)
