@@ -7,11 +7,11 @@ larger window covers but the predecessor never tracked are not counted
 as seen.  A request that fell out of the old window must stay refused."""
 import socket
 import sys
-import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from netns import coapsec, packet_socket, stats, udp_socket  # noqa: E402
+from wire import sniff, token_of  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.98.1", "10.0.98.2"
@@ -39,22 +39,9 @@ sn = packet_socket(cli_ns)
 
 
 def wire(want):
-    end = time.time() + 2
-    while time.time() < end:
-        try:
-            f = sn.recv(65535)
-        except BlockingIOError:
-            time.sleep(0.005)
-            continue
-        if f[12:14] != b"\x08\x00" or f[23] != 17:
-            continue
-        u = f[14 + (f[14] & 0xf) * 4:]
-        if int.from_bytes(u[2:4], "big") != 5683:
-            continue
-        m = u[8:int.from_bytes(u[4:6], "big")]
-        if m[4:4 + (m[0] & 0x0f)] == want:
-            return m
-    return None
+    """The CoAP message with token @want sent to port 5683, off the wire."""
+    return sniff(sn, lambda sport, dport, m: dport == 5683 and
+                 token_of(m) == want)
 
 
 def drain():
