@@ -512,7 +512,7 @@ void agent_fini(struct agent *a)
 		for (size_t i = 0; i < a->cfg.n_policies; i++)
 			if (a->cfg.policies[i].action == COAPSEC_ACTION_PROTECT &&
 			    !a->cfg.policies[i].queued)
-				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
+				keypush_policy_delete(a->kp, &a->cfg.policies[i], i);
 		for (size_t i = 0; i < a->ctxs.n; i++)
 			keypush_delete(a->kp, &a->ctxs.v[i]);
 	}
@@ -545,81 +545,101 @@ static bool policy_uses(const struct cfg_policy *p, const struct actx *c)
 	       (!strcmp(p->context, "pairwise") && c->kind == ACTX_PAIRWISE);
 }
 
-/* The policies that wait for @c go in now that it is in the kernel. */
-static void install_policies(struct agent *a, const struct actx *c)
+/*
+ * Moves policies[@i] to its kernel form: protect with context @ctx_id,
+ * or (@queue) hand to this agent.  The new copy goes in before the old
+ * one goes: at equal priority the old one matches until it is deleted,
+ * so no message ever finds neither, and a copy the kernel refuses
+ * leaves the old one in place (the next resync tries again).
+ */
+static int policy_switch(struct agent *a, size_t i, bool queue,
+			 uint32_t ctx_id)
 {
-	/* Policies follow their context's ID, which a swap keeps. */
-	for (size_t i = 0; i < a->cfg.n_policies; i++) {
-		struct cfg_policy *p = &a->cfg.policies[i];
+	struct cfg_policy *p = &a->cfg.policies[i];
+	uint32_t old_id = p->kernel_id;
+	uint8_t action = p->action;
+	int rc;
 
-		if (p->kernel_id || !p->context[0] || !policy_uses(p, c))
-			continue;
-		if (!c->sg) {
-			keypush_policy(a->kp, p, i, c->kernel_id);
-			continue;
-		}
-		/* A signed group: its messages go to this agent. */
-		if (!a->nfq)
-			continue;
-		p->queued = true;
+	p->kernel_id = 0;
+	if (queue) {
 		p->action = COAPSEC_ACTION_QUEUE;
 		p->queue_num = a->cfg.queue_num;
-		if (keypush_policy(a->kp, p, i, 0))
-			p->queued = false;
-		p->action = COAPSEC_ACTION_PROTECT;
 	}
+	rc = keypush_policy(a->kp, p, i, ctx_id);
+	p->action = action;
+	if (rc) {
+		p->kernel_id = old_id;
+		return -1;
+	}
+	p->queued = queue;
+	p->kernel_ctx = ctx_id;
+	if (old_id != p->kernel_id)
+		keypush_policy_del_id(a->kp, old_id, i);
+	return 0;
 }
 
 /*
- * @c's policies, in the kernel now that its context is (or in this
- * agent, for a signed group): queue policies left from when a group
- * authentication group was signed go first.
+ * Brings the policies that use @c to what @c is now: protect with its
+ * kernel context, or, for a signed group, queue to this agent.  A queue
+ * policy fails closed whatever the agent knows: with no signed state
+ * for the group the agent drops what it queues (no_group), and with no
+ * agent on the queue the kernel does (queue_no_agent).  0, or -1 when
+ * one stays as it was.
  */
-static void install_group_policies(struct agent *a, const struct actx *c)
+static int sync_policies(struct agent *a, const struct actx *c)
 {
+	bool queue = c->sg != NULL;
+	uint32_t ctx_id = queue ? 0 : c->kernel_id;
+	int rc = 0;
+
+	if (!a->kp || (!queue && !ctx_id))
+		return 0;	/* no kernel context yet: what is there stays */
 	for (size_t i = 0; i < a->cfg.n_policies; i++) {
 		struct cfg_policy *p = &a->cfg.policies[i];
 
-		if (!c->sg && p->queued && policy_uses(p, c)) {
-			keypush_policy_delete(a->kp, p);
-			p->queued = false;
-		}
+		if (!p->context[0] || !policy_uses(p, c) ||
+		    (p->kernel_id && p->queued == queue &&
+		     p->kernel_ctx == ctx_id))
+			continue;
+		if (policy_switch(a, i, queue, ctx_id))
+			rc = -1;
 	}
-	install_policies(a, c);
+	return rc;
 }
 
-/* The policies using @c go (to be installed again another way). */
-static void drop_policies(struct agent *a, const struct actx *c)
+/*
+ * A signed group's policies queue to this agent, then the group
+ * authentication context it may have had goes: the previous epoch's
+ * group key must not stay usable (a member the change removed holds
+ * it).  While a protect policy stays (refused, retried at resync) the
+ * context stays with it.
+ */
+static void settle_signed(struct agent *a, struct actx *c)
 {
-	for (size_t i = 0; i < a->cfg.n_policies; i++) {
-		struct cfg_policy *p = &a->cfg.policies[i];
-
-		if (p->kernel_id && p->context[0] && policy_uses(p, c))
-			keypush_policy_delete(a->kp, p);
-		if (policy_uses(p, c))
-			p->queued = false;
-	}
+	if (!a->kp || sync_policies(a, c) || !c->kernel_id)
+		return;
+	log_info("context %s: group authentication context %u deleted", c->name,
+		 c->kernel_id);
+	keypush_delete(a->kp, c);
 }
 
 /*
  * A signed group's epoch goes to the agent's own state (sgroup.h), not
  * into the kernel.  A group that was group authentication until now
- * loses its kernel context and protect policies first; the other way
- * round, its signed state and queue policies go.
+ * loses its kernel context and protect policies, even when its signed
+ * state cannot go in (its messages are then dropped: fail closed); the
+ * other way round, its signed state goes and its queue policies stay
+ * until the kernel context that replaces them is in (sync_policies()).
  */
 static int push_mode(struct agent *a, struct actx *c, bool *done)
 {
 	const char *name = c->name + strlen("group:");
+	int rc = 0;
 
 	*done = false;
 	if (c->kind != ACTX_GROUP)
 		return 0;
 	if (!c->sg) {
-		/*
-		 * Its queue policies stay until the kernel context that
-		 * replaces them is in (install_group_policies()): until
-		 * then the agent drops what they queue (no_group).
-		 */
 		if (a->sg && sgroups_remove(a->sg, name))
 			log_info("context %s: group authentication from now on",
 				 c->name);
@@ -627,23 +647,17 @@ static int push_mode(struct agent *a, struct actx *c, bool *done)
 	}
 	*done = true;
 	if (!a->sg) {
-		log_err("context %s: the server made this group signed, but this agent has no group_signing (key pair and queue): not installed",
+		log_err("context %s: the server made this group signed, but this agent has no group_signing (key pair and queue): its messages are dropped",
 			c->name);
-		return -1;
+		rc = -1;
+	} else if (sgroups_install(a->sg, name, c->epoch, c->sg,
+				   c->info.seq_soft_limit)) {
+		log_err("context %s: epoch %u not installed: its messages are dropped until new keys",
+			c->name, c->epoch);
+		rc = -1;
 	}
-	/*
-	 * The signed state first: should it fail (a floor that cannot be
-	 * written, a key pair that does not fit), the group keeps its group
-	 * authentication context and protect policies, not nothing.
-	 */
-	if (sgroups_install(a->sg, name, c->epoch, c->sg,
-			    c->info.seq_soft_limit))
-		return -1;
-	if (a->kp && c->kernel_id) {
-		drop_policies(a, c);
-		keypush_delete(a->kp, c);
-	}
-	return 0;
+	settle_signed(a, c);
+	return rc;
 }
 
 #define RETRY_FIRST_MS	1000
@@ -707,7 +721,7 @@ static int push_once(struct agent *a, struct actx *c)
 /* Pushes @c; a kernel copy found gone is made again, once. */
 static int push(struct agent *a, struct actx *c)
 {
-	uint32_t k = c->info.seq_checkpoint, old_id = c->kernel_id;
+	uint32_t k = c->info.seq_checkpoint;
 	int rc;
 
 	/* Known gone before anything is kept under its keys. */
@@ -725,13 +739,7 @@ static int push(struct agent *a, struct actx *c)
 	if (rc)
 		return -1;
 	c->lost = false;
-	/* Made again under another ID: its policies follow it. */
-	if (old_id && c->kernel_id != old_id)
-		for (size_t i = 0; i < a->cfg.n_policies; i++)
-			if (a->cfg.policies[i].kernel_id &&
-			    a->cfg.policies[i].context[0] &&
-			    policy_uses(&a->cfg.policies[i], c))
-				keypush_policy_delete(a->kp, &a->cfg.policies[i]);
+	/* Made again under another ID: sync_policies() moves its policies. */
 	if (c->adopted_seq) {
 		a->adopted++;
 		/*
@@ -774,8 +782,6 @@ int agent_install(struct agent *a, const struct actx *c)
 		return -1;
 	}
 	if (done) {
-		if (a->kp)
-			install_policies(a, slot);
 		log_info("context %s: epoch %u, signed (in coapsecd)", slot->name,
 			 slot->epoch);
 		return 0;
@@ -785,7 +791,7 @@ int agent_install(struct agent *a, const struct actx *c)
 			push_failed(a, slot, now_ms());
 			return -1;
 		}
-		install_group_policies(a, slot);
+		sync_policies(a, slot);
 	}
 	log_info("context %s: epoch %u, %u recipient(s)", slot->name,
 		 slot->epoch, slot->info.n_recipients);
@@ -819,7 +825,7 @@ static void retry_pushes(struct agent *a, uint64_t now)
 		c->push_failed = false;
 		c->push_tries = 0;
 		a->ctx_dirty = true;
-		install_group_policies(a, c);
+		sync_policies(a, c);
 		done = true;
 	}
 	if (done && a->ready_waits && !pending_pushes(a))
@@ -848,7 +854,7 @@ bool agent_remove(struct agent *a, const char *name)
 			struct cfg_policy *p = &a->cfg.policies[i];
 
 			if (p->kernel_id && p->context[0] && policy_uses(p, c))
-				keypush_policy_delete(a->kp, p);
+				keypush_policy_delete(a->kp, p, i);
 		}
 		if (c->kernel_id)
 			log_info("context %s: deleted from the kernel (context %u)",
@@ -895,7 +901,9 @@ static void resync(struct agent *a)
 	for (size_t i = 0; a->kp && i < a->ctxs.n; i++) {
 		struct actx *c = &a->ctxs.v[i];
 
-		if (!c->kernel_id || c->push_failed || keypush_present(a->kp, c))
+		/* A signed group's kernel context is on its way out. */
+		if (!c->kernel_id || c->push_failed || c->sg ||
+		    keypush_present(a->kp, c))
 			continue;
 		a->ctx_lost++;
 		log_warn("context %s: context %u is gone from the kernel", c->name,
@@ -915,9 +923,16 @@ static void resync(struct agent *a)
 		if (!a->cfg.policies[i].kernel_id &&
 		    !a->cfg.policies[i].context[0])
 			keypush_policy(a->kp, &a->cfg.policies[i], i, 0);
-	for (size_t i = 0; a->kp && i < a->ctxs.n; i++)
-		if (a->ctxs.v[i].kernel_id || a->ctxs.v[i].sg)
-			install_group_policies(a, &a->ctxs.v[i]);
+	for (size_t i = 0; a->kp && i < a->ctxs.n; i++) {
+		if (a->ctxs.v[i].sg)
+			settle_signed(a, &a->ctxs.v[i]);
+		else
+			sync_policies(a, &a->ctxs.v[i]);
+	}
+	/* What the kernel refused to delete, after the policies moved. */
+	if (a->kp && keypush_retry(a->kp))
+		log_warn("keypush: %zu kernel object(s) still to delete",
+			 keypush_stale(a->kp));
 }
 
 bool agent_seq_spent(struct agent *a, const struct actx *c)
@@ -1054,10 +1069,11 @@ void agent_stats(struct agent *a, json_t *o)
 	json_object_set_new(o, "contexts", json_integer((json_int_t)a->ctxs.n));
 	if (a->kp)
 		json_object_set_new(o, "kernel", json_pack(
-			"{sI sI sI sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
+			"{sI sI sI sI sI sI sI sI sI}", "push_failed", (json_int_t)a->push_failed,
 			"push_pending", (json_int_t)pending_pushes(a),
 			"adopted", (json_int_t)a->adopted,
 			"leftovers", (json_int_t)keypush_leftovers(a->kp),
+			"delete_pending", (json_int_t)keypush_stale(a->kp),
 			"checkpoint_failed", (json_int_t)a->ckpt_failed,
 			"ceiling_failed", (json_int_t)a->ceil_failed,
 			"events_lost", (json_int_t)a->events_lost,

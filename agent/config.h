@@ -108,6 +108,7 @@ struct cfg_policy {
 	uint16_t dport;
 	uint32_t mark, mark_mask;
 	uint32_t kernel_id;		/* 0: not installed */
+	uint32_t kernel_ctx;		/* the context kernel_id protects with */
 	/* Installed as action queue (a signed group's, or "queue"). */
 	bool queued;
 	uint16_t queue_num;		/* action queue: group_signing's */

@@ -28,6 +28,12 @@ struct keypush {
 	struct coapsec_nl *ev;		/* events */
 	char owner[COAPSEC_MAX_OWNER_LEN + 1];	/* "coapsecd:ROLE:ID" */
 	struct leftset ctxs, pols;
+	/*
+	 * This instance's objects whose delete the kernel refused (not
+	 * ENOENT): still live, so deleted again at every keypush_retry()
+	 * until they go.  An old group key must not stay usable.
+	 */
+	struct leftset stale_ctxs, stale_pols;
 	uint64_t instance_id;		/* FEATURES_INSTANCE_ID */
 };
 
@@ -265,6 +271,8 @@ void keypush_close(struct keypush *kp, bool stopping)
 		coapsec_nl_close(kp->ev);
 	free(kp->ctxs.v);
 	free(kp->pols.v);
+	free(kp->stale_ctxs.v);
+	free(kp->stale_pols.v);
 	free(kp);
 }
 
@@ -399,15 +407,38 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 	return rc;
 }
 
+/*
+ * Deletes context @id if it still carries @tag (after a module reload
+ * the ID may be another's); one the kernel refuses goes to the stale
+ * set, deleted again at keypush_retry().  0 or -errno.
+ */
+static int delete_ctx_id(struct keypush *kp, uint32_t id, const char *tag)
+{
+	struct coapsec_context_info info;
+	int rc = coapsec_nl_context_get(kp->nl, id, &info);
+
+	if (!rc && strcmp(info.owner, tag))
+		return 0;
+	if (!rc)
+		rc = coapsec_nl_context_del(kp->nl, id);
+	if (!rc || rc == -ENOENT)
+		return 0;
+	log_err("keypush: delete context %u (%s): %s; trying again at the next resync",
+		id, tag, coapsec_nl_errmsg(kp->nl));
+	if (left_add(&kp->stale_ctxs, id, tag, NULL))
+		log_err("keypush: out of memory: context %u stays", id);
+	return rc;
+}
+
 int keypush_delete(struct keypush *kp, struct actx *c)
 {
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	int rc;
 
 	if (!c->kernel_id)
 		return 0;
-	rc = coapsec_nl_context_del(kp->nl, c->kernel_id);
-	if (rc && rc != -ENOENT)
-		log_warn("keypush: delete %s: %s", c->name, coapsec_nl_errmsg(kp->nl));
+	make_tag(kp->owner, c->name, tag);
+	rc = delete_ctx_id(kp, c->kernel_id, tag);
 	c->kernel_id = 0;
 	return rc;
 }
@@ -485,11 +516,67 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 	return 0;
 }
 
-void keypush_policy_delete(struct keypush *kp, struct cfg_policy *p)
+/* Policy @id, if it still carries @tag, as delete_ctx_id(). */
+static int delete_pol_id(struct keypush *kp, uint32_t id, const char *tag)
 {
-	if (p->kernel_id)
-		coapsec_nl_policy_del(kp->nl, p->kernel_id);
+	struct coapsec_policy_info info;
+	int rc = coapsec_nl_policy_get(kp->nl, id, &info);
+
+	if (!rc && strcmp(info.owner, tag))
+		return 0;
+	if (!rc)
+		rc = coapsec_nl_policy_del(kp->nl, id);
+	if (!rc || rc == -ENOENT)
+		return 0;
+	log_err("keypush: delete policy %u (%s): %s; trying again at the next resync",
+		id, tag, coapsec_nl_errmsg(kp->nl));
+	if (left_add(&kp->stale_pols, id, tag, NULL))
+		log_err("keypush: out of memory: policy %u stays", id);
+	return rc;
+}
+
+int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index)
+{
+	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
+
+	if (!id)
+		return 0;
+	snprintf(name, sizeof(name), "policy:%zu", index);
+	make_tag(kp->owner, name, tag);
+	return delete_pol_id(kp, id, tag);
+}
+
+int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
+			  size_t index)
+{
+	int rc = keypush_policy_del_id(kp, p->kernel_id, index);
+
 	p->kernel_id = 0;
+	return rc;
+}
+
+size_t keypush_retry(struct keypush *kp)
+{
+	struct leftset pols = kp->stale_pols, ctxs = kp->stale_ctxs;
+
+	/* Policies first: the kernel keeps a context a policy protects with. */
+	memset(&kp->stale_pols, 0, sizeof(kp->stale_pols));
+	memset(&kp->stale_ctxs, 0, sizeof(kp->stale_ctxs));
+	for (size_t i = 0; i < pols.n; i++)
+		if (!delete_pol_id(kp, pols.v[i].id, pols.v[i].tag))
+			log_info("keypush: policy %u deleted at last", pols.v[i].id);
+	for (size_t i = 0; i < ctxs.n; i++)
+		if (!delete_ctx_id(kp, ctxs.v[i].id, ctxs.v[i].tag))
+			log_info("keypush: context %u (%s) deleted at last",
+				 ctxs.v[i].id, ctxs.v[i].tag);
+	free(pols.v);
+	free(ctxs.v);
+	return kp->stale_pols.n + kp->stale_ctxs.n;
+}
+
+size_t keypush_stale(const struct keypush *kp)
+{
+	return kp ? kp->stale_pols.n + kp->stale_ctxs.n : 0;
 }
 
 int keypush_event_fd(const struct keypush *kp)

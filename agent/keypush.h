@@ -55,13 +55,30 @@ bool keypush_holds(struct keypush *kp, const struct actx *c);
  * (kmod/retired.c) for their sequence and windows.
  */
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s);
+/*
+ * Deletes @c's kernel copy and clears c->kernel_id.  One the kernel
+ * refuses (other than "not there") stays known and is deleted again at
+ * keypush_retry(): 0 or -errno, logged.
+ */
 int keypush_delete(struct keypush *kp, struct actx *c);
 
 /* Installs @p, policies[@index], protecting with context @context_id (or
  * 0), or keeps the identical one an earlier instance left. */
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id);
-void keypush_policy_delete(struct keypush *kp, struct cfg_policy *p);
+/*
+ * Deletes the kernel copy of @p, policies[@index] (p->kernel_id,
+ * cleared), as keypush_delete(); an ID that no longer carries the
+ * policy's owner tag is left alone.
+ */
+int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
+			  size_t index);
+/* The same by policy ID, for a copy @p no longer names. */
+int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index);
+/* Deletes again what the kernel refused to delete; how many remain. */
+size_t keypush_retry(struct keypush *kp);
+/* How many refused deletes wait for keypush_retry(). */
+size_t keypush_stale(const struct keypush *kp);
 
 /* Deletes what an earlier instance left and this one did not adopt. */
 void keypush_sweep(struct keypush *kp);

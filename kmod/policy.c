@@ -5,11 +5,22 @@
 #include <linux/socket.h>
 #include <net/ipv6.h>
 #include <linux/in.h>
+#include <linux/moduleparam.h>
 #include <asm/unaligned.h>
 
 #include "context.h"
 #include "netns.h"
 #include "policy.h"
+
+/*
+ * Every packet a hook sees walks its namespace's policy list, so the
+ * list is bounded.  Writable at run time: a selftest lowers it to make
+ * the kernel refuse a policy.
+ */
+static unsigned int ns_policies = 4096;
+module_param(ns_policies, uint, 0644);
+MODULE_PARM_DESC(ns_policies,
+		 "policies one network namespace may hold (default 4096)");
 
 static void coapsec_policy_free_rcu(struct rcu_head *rcu)
 {
@@ -40,6 +51,11 @@ int coapsec_policy_new(struct coapsec_net *cn,
 	if (tmpl->id && coapsec_policy_lookup(cn, tmpl->id)) {
 		NL_SET_ERR_MSG(extack, "policy.id: already in use");
 		return -EEXIST;
+	}
+	if (cn->n_policies >= READ_ONCE(ns_policies)) {
+		NL_SET_ERR_MSG(extack,
+			       "policy: this namespace holds as many policies as coapsec allows (module parameter ns_policies)");
+		return -ENOSPC;
 	}
 	pol = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
 	if (!pol)

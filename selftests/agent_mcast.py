@@ -10,7 +10,7 @@
       one line of OUTFILE, for SECONDS or until OUTFILE.stop exists
   agent_mcast.py unicast DST PAYLOAD
       one Non-confirmable POST to DST:5683
-  agent_mcast.py sniff IFACE SECONDS OUTFILE
+  agent_mcast.py sniff IFACE SECONDS OUTFILE  (IPv4 and IPv6 CoAP frames)
       every frame on IFACE carrying UDP port 5683, raw, into OUTFILE
   agent_mcast.py send6 SRC IFACE MARK FIRST N INTERVAL_MS [TAG]
       as send, to [ff02::fd]:5683 out of IFACE
@@ -100,13 +100,17 @@ elif cmd == "sniff":
                 fr = s.recv(65535)
             except socket.timeout:
                 continue
-            # IPv4, UDP, either port 5683
+            # IPv4 or IPv6 (no extension headers), UDP, either port 5683
             if len(fr) > 42 and fr[12:14] == b"\x08\x00" and fr[23] == 17:
-                ihl = (fr[14] & 15) * 4
-                sp, dp = struct.unpack("!HH", fr[14 + ihl:18 + ihl])
-                if 5683 in (sp, dp):
-                    f.write(fr)
-                    f.flush()
+                udp = 14 + (fr[14] & 15) * 4
+            elif len(fr) > 62 and fr[12:14] == b"\x86\xdd" and fr[20] == 17:
+                udp = 54
+            else:
+                continue
+            sp, dp = struct.unpack("!HH", fr[udp:udp + 4])
+            if 5683 in (sp, dp):
+                f.write(fr)
+                f.flush()
 elif cmd == "send6":
     src, ifname, mark, first, n, ival = sys.argv[2], sys.argv[3], \
         int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])

@@ -48,6 +48,7 @@ case $PART in
 burst) ktap_header 2 ;;
 remove) ktap_header 4 ;;
 modechange) ktap_header 2 ;;
+policyfail) ktap_header 5 ;;
 *) ktap_header 8 ;;
 esac
 # remove: the old epoch outlives the rekey long enough to be tried (emulated)
@@ -100,6 +101,10 @@ if [ "$PART" = modechange ]; then
 	SRV_EXTRA='"rekey_interval_s":20,'
 	mkdir "$T/gwst"
 	GWST=$T/gwst/gw1.sgstate
+	GMODE=auth
+fi
+if [ "$PART" = policyfail ]; then
+	SRV_EXTRA='"rekey_interval_s":20,'
 	GMODE=auth
 fi
 server_json $MEMBERS
@@ -218,6 +223,82 @@ ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[
 ksft_diag "gw contexts: $(kctx gw)"
 grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
 ktap_check "doors made signed, its signed epoch not installable at the gateway: no command in clear on the wire" [ $ok = 1 ]
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
+stop_agents
+ktap_finish
+fi
+
+# ---- the kernel refuses the policies of a mode change
+# (SGROUP_PART=policyfail): doors runs group authentication; the
+# gateway's namespace may hold one policy (ns_policies=1) while it holds
+# two, so every policy the change needs is refused.  The change must
+# never leave a moment, or a refusal, with no policy: the new copy goes
+# in before the old goes (security review 15r, findings 1, 2, 4).  IPv6
+# commands every 25 ms, captured on the wire: none in clear.  Then the
+# limit back and a reload: the gateway's policies move.  The same the
+# other way round, signed back to group authentication.
+if [ "$PART" = policyfail ]; then
+NSP=/sys/module/coapsec/parameters/ns_policies
+nsp0=$(cat $NSP)
+# gwpol ACTION: how many of the gateway's policies have ACTION
+gwpol() { ip netns exec "$GW" "$CLI" -j policy show | jq "[.[] | select(.action == \"$1\")] | length"; }
+refused() { grep -c "keypush: policy (.*as many policies" "$T/gw.log"; }
+# change_refused MODE: doors made MODE while the gateway may hold no more
+# policies; the IPv6 commands meanwhile, captured.  Whether none was in clear.
+change_refused() {
+	local r0 sp sd ok=1
+	r0=$(refused)
+	rm -f "$T/wire.raw"
+	ip netns exec "$GW" $MC sniff d1 200 "$T/wire.raw" &
+	sp=$!
+	for ((i = 0; i < 100; i++)); do [ -e "$T/wire.raw" ] && break; sleep 0.1; done
+	ip netns exec "$GW" $MC send6 fd05::fe br0 2 0 6000 25 doors &
+	sd=$!
+	echo 1 > $NSP
+	sleep 1
+	GMODE=$1 server_json $MEMBERS
+	kill -HUP "${PID[server]}"
+	for ((i = 0; i < 1500; i++)); do [ "$(refused)" -gt "$r0" ] && break; sleep 0.1; done
+	[ "$(refused)" -gt "$r0" ] || { ok=0; ksft_diag "gw: no policy refused"; }
+	sleep 2
+	kill $sd 2>/dev/null; wait $sd 2>/dev/null
+	sleep 1
+	kill $sp 2>/dev/null; wait $sp 2>/dev/null
+	echo "$nsp0" > $NSP
+	ksft_diag "$1: commands in clear on the wire: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | wc -l) of $(grep -c . "$T/wire.raw" 2>/dev/null) frames"
+	grep "keypush: policy\|context group:doors" "$T/gw.log" | tail -4 | sed 's/^/# gw: /'
+	[ -s "$T/wire.raw" ] || { ok=0; ksft_diag "nothing captured"; }
+	grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
+	[ $ok = 1 ]
+}
+# moved ACTION: after a reload, the gateway's two doors policies are ACTION
+moved() {
+	local i
+	kill -HUP "${PID[gw]}"
+	for ((i = 0; i < 300; i++)); do
+		[ "$(gwpol "$1")" = 2 ] && [ "$(gwpol protect)$(gwpol queue)" = "$([ "$1" = queue ] && echo 02 || echo 20)" ] && return 0
+		sleep 0.1
+	done
+	ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {action, dst}]')"
+	return 1
+}
+start server
+wait_log server started 20
+start gw
+for d in $MEMBERS; do start $d; done
+ok=1
+for d in $MEMBERS gw; do wait_log $d "contexts installed" 60 || { ok=0; ksft_diag "$d: no contexts"; }; done
+[ "$(gwpol protect)" = 2 ] || { ok=0; ksft_diag "gateway: $(gwpol protect) protect policies"; }
+ktap_check "agents up: doors in group authentication, the gateway's kernel protects it" [ $ok = 1 ]
+ktap_check "doors made signed, every queue policy refused: no IPv6 command in clear on the wire" change_refused signed
+ok=1
+moved queue || ok=0
+[ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
+ktap_check "policies allowed again, the gateway reloaded: two queue policies, no protect policy, no group authentication context" [ $ok = 1 ]
+ktap_check "doors back to group authentication, every protect policy refused: no IPv6 command in clear on the wire" change_refused auth
+ok=1
+moved protect || ok=0
+ktap_check "policies allowed again, the gateway reloaded: two protect policies, no queue policy" [ $ok = 1 ]
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
 stop_agents
 ktap_finish

@@ -226,7 +226,9 @@
  *       COAPSEC_A_POLICY_OWNER: NLA_NUL_STRING, optional: who installed
  *          the policy, as COAPSEC_A_CONTEXT_OWNER
  *
- * Replies with COAPSEC_A_POLICY { COAPSEC_A_POLICY_ID }.
+ * Replies with COAPSEC_A_POLICY { COAPSEC_A_POLICY_ID }.  ENOSPC when the
+ * namespace holds as many policies as the module parameter ns_policies
+ * allows (default 4096).
  *
  * COAPSEC_ACTION_QUEUE hands what the policy matches (any direction, IPv4
  * and IPv6) to a userspace agent through NFQUEUE queue QUEUE_NUM: the
