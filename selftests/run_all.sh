@@ -61,9 +61,12 @@ while read -r t; do
 		continue
 	fi
 	echo "# selftest $name"
+	t0=$SECONDS
 	timeout -k 5 "$per_test_timeout" "$t" > "$out/$name.tap" 2>&1
 	st=$?
 	cat "$out/$name.tap"
+	# Where the run's time goes (tools/vm/check-vm lists the slowest).
+	echo "# selftest $name took $((SECONDS - t0)) s"
 	if [ $st -ne 0 ] && ! grep -q '^not ok ' "$out/$name.tap"; then
 		echo "not ok 1 $name # exit status $st" | tee -a "$out/$name.tap"
 	fi
