@@ -408,25 +408,31 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 }
 
 /*
- * Deletes context @id if it still carries @tag (after a module reload
- * the ID may be another's); one the kernel refuses goes to the stale
- * set, deleted again at keypush_retry().  0 or -errno.
+ * Deletes context (or, @policy, policy) @id if it still carries @tag
+ * (after a module reload the ID may be another's); one the kernel
+ * refuses goes to the stale set, deleted again at keypush_retry().
+ * 0 or -errno.
  */
-static int delete_ctx_id(struct keypush *kp, uint32_t id, const char *tag)
+static int delete_tagged(struct keypush *kp, bool policy, uint32_t id,
+			 const char *tag)
 {
-	struct coapsec_context_info info;
-	int rc = coapsec_nl_context_get(kp->nl, id, &info);
+	const char *what = policy ? "policy" : "context";
+	struct coapsec_context_info ci;
+	struct coapsec_policy_info pi;
+	int rc = policy ? coapsec_nl_policy_get(kp->nl, id, &pi) :
+			  coapsec_nl_context_get(kp->nl, id, &ci);
 
-	if (!rc && strcmp(info.owner, tag))
+	if (!rc && strcmp(policy ? pi.owner : ci.owner, tag))
 		return 0;
 	if (!rc)
-		rc = coapsec_nl_context_del(kp->nl, id);
+		rc = policy ? coapsec_nl_policy_del(kp->nl, id) :
+			      coapsec_nl_context_del(kp->nl, id);
 	if (!rc || rc == -ENOENT)
 		return 0;
-	log_err("keypush: delete context %u (%s): %s; trying again at the next resync",
-		id, tag, coapsec_nl_errmsg(kp->nl));
-	if (left_add(&kp->stale_ctxs, id, tag, NULL))
-		log_err("keypush: out of memory: context %u stays", id);
+	log_err("keypush: delete %s %u (%s): %s; trying again at the next resync",
+		what, id, tag, coapsec_nl_errmsg(kp->nl));
+	if (left_add(policy ? &kp->stale_pols : &kp->stale_ctxs, id, tag, NULL))
+		log_err("keypush: out of memory: %s %u stays", what, id);
 	return rc;
 }
 
@@ -438,7 +444,7 @@ int keypush_delete(struct keypush *kp, struct actx *c)
 	if (!c->kernel_id)
 		return 0;
 	make_tag(kp->owner, c->name, tag);
-	rc = delete_ctx_id(kp, c->kernel_id, tag);
+	rc = delete_tagged(kp, false, c->kernel_id, tag);
 	c->kernel_id = 0;
 	return rc;
 }
@@ -516,25 +522,6 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 	return 0;
 }
 
-/* Policy @id, if it still carries @tag, as delete_ctx_id(). */
-static int delete_pol_id(struct keypush *kp, uint32_t id, const char *tag)
-{
-	struct coapsec_policy_info info;
-	int rc = coapsec_nl_policy_get(kp->nl, id, &info);
-
-	if (!rc && strcmp(info.owner, tag))
-		return 0;
-	if (!rc)
-		rc = coapsec_nl_policy_del(kp->nl, id);
-	if (!rc || rc == -ENOENT)
-		return 0;
-	log_err("keypush: delete policy %u (%s): %s; trying again at the next resync",
-		id, tag, coapsec_nl_errmsg(kp->nl));
-	if (left_add(&kp->stale_pols, id, tag, NULL))
-		log_err("keypush: out of memory: policy %u stays", id);
-	return rc;
-}
-
 int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index)
 {
 	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
@@ -543,7 +530,7 @@ int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index)
 		return 0;
 	snprintf(name, sizeof(name), "policy:%zu", index);
 	make_tag(kp->owner, name, tag);
-	return delete_pol_id(kp, id, tag);
+	return delete_tagged(kp, true, id, tag);
 }
 
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
@@ -563,10 +550,10 @@ size_t keypush_retry(struct keypush *kp)
 	memset(&kp->stale_pols, 0, sizeof(kp->stale_pols));
 	memset(&kp->stale_ctxs, 0, sizeof(kp->stale_ctxs));
 	for (size_t i = 0; i < pols.n; i++)
-		if (!delete_pol_id(kp, pols.v[i].id, pols.v[i].tag))
+		if (!delete_tagged(kp, true, pols.v[i].id, pols.v[i].tag))
 			log_info("keypush: policy %u deleted at last", pols.v[i].id);
 	for (size_t i = 0; i < ctxs.n; i++)
-		if (!delete_ctx_id(kp, ctxs.v[i].id, ctxs.v[i].tag))
+		if (!delete_tagged(kp, false, ctxs.v[i].id, ctxs.v[i].tag))
 			log_info("keypush: context %u (%s) deleted at last",
 				 ctxs.v[i].id, ctxs.v[i].tag);
 	free(pols.v);

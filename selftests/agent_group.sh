@@ -74,12 +74,7 @@ for d in $MEMBERS; do
 done
 
 
-start server
-wait_log server started 10
-start gw
-for d in $MEMBERS; do start $d; done
-ok=1
-for d in $MEMBERS gw; do wait_log $d "contexts installed" 30 || { ok=0; ksft_diag "$d: no contexts"; }; done
+agents_up 30
 for d in $MEMBERS; do [ "$(kctx $d)" = 2 ] || { ok=0; ksft_diag "$d: kernel holds $(kctx $d) contexts"; }; done
 [ "$(kctx gw)" = 2 ] || { ok=0; ksft_diag "gateway: kernel holds $(kctx gw) contexts"; }
 [ "$(kctx server)" = 4 ] || { ok=0; ksft_diag "server: kernel holds $(kctx server) contexts"; }

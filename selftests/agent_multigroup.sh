@@ -115,12 +115,7 @@ check_rx() {	# MEMBER GROUP...
 	return 1
 }
 
-start server
-wait_log server started 10
-start gw
-for d in $MEMBERS; do start $d; done
-ok=1
-for d in $MEMBERS gw; do wait_log $d "contexts installed" 30 || { ok=0; ksft_diag "$d: no contexts"; }; done
+agents_up 30
 [ "$(kcur_n dev-1)" = 3 ] || { ok=0; ksft_diag "dev-1: kernel holds $(kcur_n dev-1) contexts"; }
 for d in dev-2 dev-3 gw; do [ "$(kcur_n $d)" = 2 ] || { ok=0; ksft_diag "$d: kernel holds $(kcur_n $d) contexts"; }; done
 settled "dev-1 lights" "dev-1 doors" "dev-2 lights" "dev-3 doors" || { ok=0; ksft_diag "a member and the gateway disagree"; }

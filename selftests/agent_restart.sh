@@ -82,12 +82,7 @@ done
 # NAME OWNER-SUFFIX FIELD: a field of the current context of that owner
 kfield() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq -r --arg o "$2" '.[] | select(.state=="current" and (.owner // "" | endswith($o))) | .'"$3"; }
 
-start server
-wait_log server started 10
-start gw
-for d in $MEMBERS; do start $d; done
-ok=1
-for d in $MEMBERS gw; do wait_log $d "contexts installed" 30 || { ok=0; ksft_diag "$d: no contexts"; }; done
+agents_up 30
 owned() {	# NAME OWNER: every context and policy in NAME's kernel carries OWNER/
 	ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null |
 		jq -e --arg o "$2/" 'length > 0 and all(.[]; (.owner // "") | startswith($o))' > /dev/null &&

@@ -148,6 +148,8 @@ sgc() { stats "$1" | jq -r ".sgroup.$2"; }			# NAME COUNTER
 sgg() { stats "$1" | jq -r ".sgroup.groups[] | select(.name == \"doors\") | .$2"; }
 kst() { ip netns exec "${NS[$1]}" "$CLI" -j stats | jq -r ".$2"; }	# NAME COUNTER
 q() { sqlite3 "$T/registry.db" "$1"; }
+# gwpol ACTION: how many of the gateway's policies have ACTION
+gwpol() { ip netns exec "$GW" "$CLI" -j policy show | jq "[.[] | select(.action == \"$1\")] | length"; }
 # got FILE N SECONDS: whether FILE has N lines in time
 got() {
 	local i
@@ -188,17 +190,15 @@ done_listening() {
 # installed.  Its commands must not leave in clear meanwhile: the queue
 # policies that would drop them (seq_unpersisted), or the kernel
 # context's protect policies, or nothing sent.
+# auth_up: agents up, doors in group authentication in the gateway's kernel
+auth_up() {
+	agents_up 60
+	[ "$(kctx gw)" -ge 1 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
+	[ "$(gwpol protect)" = 2 ] || { ok=0; ksft_diag "gateway: $(gwpol protect) protect policies"; }
+	ktap_check "agents up: doors in group authentication, the gateway's kernel protects it" [ $ok = 1 ]
+}
 if [ "$PART" = modechange ]; then
-start server
-wait_log server started 20
-start gw
-for d in $MEMBERS; do start $d; done
-ok=1
-for d in $MEMBERS gw; do wait_log $d "contexts installed" 60 || { ok=0; ksft_diag "$d: no contexts"; }; done
-[ "$(kctx gw)" -ge 1 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
-np=$(ip netns exec "$GW" "$CLI" -j policy show | jq '[.[] | select(.action == "protect")] | length')
-[ "$np" -ge 2 ] || { ok=0; ksft_diag "gateway: $np protect policies"; }
-ktap_check "agents up: doors in group authentication, the gateway's kernel protects it" [ $ok = 1 ]
+auth_up
 rm -rf "$T/gwst"
 : > "$T/gwst"
 # Commands all along (every 25 ms), from before the change until after it
@@ -240,8 +240,6 @@ fi
 if [ "$PART" = policyfail ]; then
 NSP=/sys/module/coapsec/parameters/ns_policies
 nsp0=$(cat $NSP)
-# gwpol ACTION: how many of the gateway's policies have ACTION
-gwpol() { ip netns exec "$GW" "$CLI" -j policy show | jq "[.[] | select(.action == \"$1\")] | length"; }
 refused() { grep -c "keypush: policy (.*as many policies" "$T/gw.log"; }
 # change_refused MODE: doors made MODE while the gateway may hold no more
 # policies; the IPv6 commands meanwhile, captured.  Whether none was in clear.
@@ -282,14 +280,7 @@ moved() {
 	ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {action, dst}]')"
 	return 1
 }
-start server
-wait_log server started 20
-start gw
-for d in $MEMBERS; do start $d; done
-ok=1
-for d in $MEMBERS gw; do wait_log $d "contexts installed" 60 || { ok=0; ksft_diag "$d: no contexts"; }; done
-[ "$(gwpol protect)" = 2 ] || { ok=0; ksft_diag "gateway: $(gwpol protect) protect policies"; }
-ktap_check "agents up: doors in group authentication, the gateway's kernel protects it" [ $ok = 1 ]
+auth_up
 ktap_check "doors made signed, every queue policy refused: no IPv6 command in clear on the wire" change_refused signed
 ok=1
 moved queue || ok=0
@@ -304,12 +295,7 @@ stop_agents
 ktap_finish
 fi
 
-start server
-wait_log server started 20
-start gw
-for d in $MEMBERS; do start $d; done
-ok=1
-for d in $MEMBERS gw; do wait_log $d "contexts installed" 60 || { ok=0; ksft_diag "$d: no contexts"; }; done
+agents_up 60
 # Settle: registering credentials rekeys doors; everyone on the current Gid.
 for ((i = 0; i < 150; i++)); do
 	gid=$(q "SELECT lower(hex(gid)) FROM groups WHERE name = 'doors'")

@@ -53,6 +53,22 @@ agent_topology() {
 	done
 }
 
+# agents_up SECS: the server, the gateway and every member started;
+# whether each said "contexts installed" within SECS (each one that did
+# not is named).  Sets ok to 1 or 0 for the caller's first check.
+agents_up() {
+	local d
+	start server
+	wait_log server started "$1"
+	start gw
+	for d in $MEMBERS; do start "$d"; done
+	ok=1
+	for d in $MEMBERS gw; do
+		wait_log "$d" "contexts installed" "$1" || { ok=0; ksft_diag "$d: no contexts"; }
+	done
+	[ $ok = 1 ]
+}
+
 # kctx NAME: how many contexts NAME's kernel holds.
 kctx() { ip netns exec "${NS[$1]}" "$CLI" -j context show 2>/dev/null | jq length; }
 # kcur NAME: "ID OWNER" of each current context in NAME's kernel, sorted.
