@@ -579,6 +579,24 @@ static int policy_switch(struct agent *a, size_t i, bool queue,
 }
 
 /*
+ * Whether policy @p protects with another context it may use, one the
+ * kernel holds now: "pairwise" fits every pairwise context, and stays
+ * with the first one it got.
+ */
+static bool bound_elsewhere(const struct agent *a, const struct cfg_policy *p,
+			    const struct actx *c)
+{
+	for (size_t i = 0; p->kernel_ctx && i < a->ctxs.n; i++) {
+		const struct actx *o = &a->ctxs.v[i];
+
+		if (o != c && o->kernel_id == p->kernel_ctx && !o->sg &&
+		    policy_uses(p, o))
+			return true;
+	}
+	return false;
+}
+
+/*
  * Brings the policies that use @c to what @c is now: protect with its
  * kernel context, or, for a signed group, queue to this agent.  A queue
  * policy fails closed whatever the agent knows: with no signed state
@@ -599,7 +617,7 @@ static int sync_policies(struct agent *a, const struct actx *c)
 
 		if (!p->context[0] || !policy_uses(p, c) ||
 		    (p->kernel_id && p->queued == queue &&
-		     p->kernel_ctx == ctx_id))
+		     (p->kernel_ctx == ctx_id || bound_elsewhere(a, p, c))))
 			continue;
 		if (policy_switch(a, i, queue, ctx_id))
 			rc = -1;
