@@ -670,6 +670,11 @@ static int push_mode(struct agent *a, struct actx *c, bool *done)
 		rc = -1;
 	} else if (sgroups_install(a->sg, name, c->epoch, c->sg,
 				   c->info.seq_soft_limit)) {
+		/*
+		 * The signed epoch it had goes too: a member this rekey
+		 * removed holds its keys, and its credential is in it.
+		 */
+		sgroups_remove(a->sg, name);
 		log_err("context %s: epoch %u not installed: its messages are dropped until new keys",
 			c->name, c->epoch);
 		rc = -1;

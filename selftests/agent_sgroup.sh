@@ -47,7 +47,7 @@ trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 case $PART in
 burst) ktap_header 2 ;;
 remove) ktap_header 4 ;;
-modechange) ktap_header 2 ;;
+modechange|signedfail) ktap_header 2 ;;
 policyfail) ktap_header 5 ;;
 *) ktap_header 8 ;;
 esac
@@ -121,9 +121,12 @@ cat > "$T/gw.json" <<EOF
  "members":[$gm]}
 EOF
 for d in $MEMBERS; do
+	st=$T/$d.sgstate
+	# signedfail: dev-2's state file lies in a folder of its own
+	[ "$PART" = signedfail ] && [ $d = dev-2 ] && { mkdir -p "$T/d2st"; st=$T/d2st/$d.sgstate; }
 	cat > "$T/$d.json" <<-EOF
 	{"role":"device","id":"$d","contexts_file":"$T/$d.ctx","kernel":true,"grace_s":$GRACE,
-	 "group_signing":{"key_file":"$T/$d.sk","state_file":"$T/$d.sgstate","queue_num":5},
+	 "group_signing":{"key_file":"$T/$d.sk","state_file":"$st","queue_num":5},
 	 "policies":[{"direction":"in","dst":"224.0.1.187/32","action":"queue"},
 	  {"direction":"in","dst":"ff02::fd/128","action":"queue"},
 	  {"direction":"in","family":"inet","action":"require"},
@@ -386,6 +389,34 @@ GW_SID=$(q "SELECT lower(hex(sid)) FROM gateway_sids WHERE gateway = 'gw1' AND g
 D1_SID=$(q "SELECT lower(hex(sid)) FROM memberships WHERE member = 'dev-1' AND grp = 'doors'")
 # tool HOLDER KID SEQ N [corrupt]: messages signed with HOLDER's key
 tool() { "$TOOL" "$T/$1.sk" "$1" "$G_GID" "$G_SECRET" "$G_SALT" "$G_ALG" "$SIGALG" "${@:2}" 2>/dev/null; }
+
+# ---- a member removed while a member cannot install the new signed epoch
+# (SGROUP_PART=signedfail): dev-2's state file cannot be written (its
+# folder replaced by a file), so the rekey that removes dev-1 fails there.
+# dev-2 must not keep the old epoch: dev-1, holding its keys and its key
+# pair, signs a command under them once the grace period is over; dropped
+# at dev-2 as at dev-3 (security review 15s).
+if [ "$PART" = signedfail ]; then
+SGROUP_TOOL_TEXT="dev-1 after removal" tool dev-1 "$D1_SID" 500001 1 > "$T/after.hex"
+rm -rf "$T/d2st"
+: > "$T/d2st"
+server_json dev-2 dev-3
+kill -HUP "${PID[server]}"
+ok=1
+wait_log dev-2 "sgroup: cannot write" 150 || { ok=0; ksft_diag "dev-2: no failed install"; }
+sleep $((GRACE + 2))
+listen
+ip netns exec "${NS[dev-1]}" $MC raw "$T/after.hex"
+sleep 3
+done_listening
+ksft_diag "dev-2: $(stats dev-2 | jq -c '.sgroup | {verified, no_group, unknown_kid, groups: [.groups[] | {name, epoch}]}')"
+[ -s "$T/after.hex" ] || { ok=0; ksft_diag "message not made"; }
+grep -q "dev-1 after removal" "$T/dev-2.rx" && { ok=0; ksft_diag "dev-2 delivered dev-1's command under the old epoch"; }
+ktap_check "dev-1 removed, dev-2 cannot install the new epoch: dev-1's command under the old keys not delivered at dev-2" [ $ok = 1 ]
+[ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -12 | sed 's/^/# /'; done; }
+stop_agents
+ktap_finish
+fi
 
 # ---- a member removed (SGROUP_PART=remove): dev-1, a sender, taken out
 # of the server's configuration.  dev-1 keeps its key pair and the old
