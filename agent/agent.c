@@ -547,34 +547,35 @@ static bool policy_uses(const struct cfg_policy *p, const struct actx *c)
 
 /*
  * Moves policies[@i] to its kernel form: protect with context @ctx_id,
- * or (@queue) hand to this agent.  The new copy goes in before the old
- * one goes: at equal priority the old one matches until it is deleted,
- * so no message ever finds neither, and a copy the kernel refuses
- * leaves the old one in place (the next resync tries again).
+ * or (@queue) hand to this agent.  A copy in the kernel is replaced in
+ * place (POLICY_SET): a packet meets the old form or the new, never
+ * neither, in the policy's own place in the match order and with no
+ * room needed under ns_policies.  A refusal leaves the old form (the
+ * next resync tries again); a copy found gone is made anew.
  */
 static int policy_switch(struct agent *a, size_t i, bool queue,
 			 uint32_t ctx_id)
 {
 	struct cfg_policy *p = &a->cfg.policies[i];
-	uint32_t old_id = p->kernel_id;
 	uint8_t action = p->action;
-	int rc;
+	int rc = -ENOENT;
 
-	p->kernel_id = 0;
 	if (queue) {
 		p->action = COAPSEC_ACTION_QUEUE;
 		p->queue_num = a->cfg.queue_num;
 	}
-	rc = keypush_policy(a->kp, p, i, ctx_id);
-	p->action = action;
-	if (rc) {
-		p->kernel_id = old_id;
-		return -1;
+	if (p->kernel_id)
+		rc = keypush_policy_set(a->kp, p, i, ctx_id);
+	/* ENOENT may name the context instead: gone only if not there. */
+	if (rc == -ENOENT && !keypush_policy_present(a->kp, p, i)) {
+		p->kernel_id = 0;
+		rc = keypush_policy(a->kp, p, i, ctx_id);
 	}
+	p->action = action;
+	if (rc)
+		return -1;
 	p->queued = queue;
 	p->kernel_ctx = ctx_id;
-	if (old_id != p->kernel_id)
-		keypush_policy_del_id(a->kp, old_id, i);
 	return 0;
 }
 

@@ -108,6 +108,19 @@ static void left_drop(struct leftset *s, size_t i)
 	s->v[i] = s->v[--s->n];
 }
 
+/*
+ * An ID this instance holds now is not one to delete again (IDs start
+ * over after a module reload): out of the stale set.
+ */
+static void unstale(struct leftset *s, uint32_t id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].id == id) {
+			left_drop(s, i);
+			return;
+		}
+}
+
 static int ctx_seen(const struct coapsec_context_info *c, void *data)
 {
 	struct keypush *kp = data;
@@ -389,8 +402,10 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 
 		info.id = 0;
 		rc = coapsec_nl_context_new(kp->nl, &info, &id);
-		if (!rc)
+		if (!rc) {
 			c->kernel_id = id;
+			unstale(&kp->stale_ctxs, id);
+		}
 	}
 	mbedtls_platform_zeroize(&info, sizeof(info));
 	if (rc == -EAGAIN)
@@ -471,8 +486,10 @@ static bool same_policy(const struct coapsec_policy_info *k,
 		k->queue_num == w->queue_num);
 }
 
-int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
-		   uint32_t context_id)
+/* What policies[@index], @p, protecting with @context_id, asks of the kernel. */
+static void policy_info(struct keypush *kp, const struct cfg_policy *p,
+			size_t index, uint32_t context_id,
+			struct coapsec_policy_info *out)
 {
 	struct coapsec_policy_info info = {
 		.priority = p->priority, .family = p->family,
@@ -486,23 +503,39 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		.queue_num = p->queue_num,
 	};
 	char name[32];
-	uint32_t id = 0;
-	int rc;
 
 	memcpy(info.src, p->src, sizeof(info.src));
 	memcpy(info.dst, p->dst, sizeof(info.dst));
 	snprintf(name, sizeof(name), "policy:%zu", index);
 	make_tag(kp->owner, name, info.owner);
+	*out = info;
+}
+
+/* How the log names @p. */
+static void policy_log(const char *what, uint32_t id,
+		       const struct cfg_policy *p)
+{
+	log_info("keypush: policy %u%s: %s %s%s%s", id, what,
+		 coapsec_nl_dir_name(p->direction),
+		 coapsec_nl_action_name(p->action), p->context[0] ? " " : "",
+		 p->context);
+}
+
+int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
+		   uint32_t context_id)
+{
+	struct coapsec_policy_info info;
+	uint32_t id = 0;
+	int rc;
+
+	policy_info(kp, p, index, context_id, &info);
 	for (size_t i = 0; i < kp->pols.n; i++) {
 		if (strcmp(kp->pols.v[i].tag, info.owner) ||
 		    !same_policy(&kp->pols.v[i].pol, &info))
 			continue;
 		p->kernel_id = kp->pols.v[i].id;
 		left_drop(&kp->pols, i);
-		log_info("keypush: policy %u adopted: %s %s%s%s", p->kernel_id,
-			 coapsec_nl_dir_name(p->direction),
-			 coapsec_nl_action_name(p->action),
-			 p->context[0] ? " " : "", p->context);
+		policy_log(" adopted", p->kernel_id, p);
 		return 0;
 	}
 	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
@@ -515,14 +548,32 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		return rc;
 	}
 	p->kernel_id = id;
-	log_info("keypush: policy %u: %s %s%s%s", id,
-		 coapsec_nl_dir_name(p->direction),
-		 coapsec_nl_action_name(p->action), p->context[0] ? " " : "",
-		 p->context);
+	unstale(&kp->stale_pols, id);
+	policy_log("", id, p);
 	return 0;
 }
 
-int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index)
+int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
+		       size_t index, uint32_t context_id)
+{
+	struct coapsec_policy_info info;
+	int rc;
+
+	policy_info(kp, p, index, context_id, &info);
+	info.id = p->kernel_id;
+	rc = coapsec_nl_policy_set(kp->nl, &info);
+	if (rc)
+		log_err("keypush: policy %u (%s, %s%s%s): %s", p->kernel_id,
+			coapsec_nl_dir_name(p->direction),
+			coapsec_nl_action_name(p->action),
+			p->context[0] ? " " : "", p->context,
+			coapsec_nl_errmsg(kp->nl));
+	else
+		policy_log(" set in place", p->kernel_id, p);
+	return rc;
+}
+
+static int policy_del_id(struct keypush *kp, uint32_t id, size_t index)
 {
 	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
 
@@ -536,7 +587,7 @@ int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index)
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 			  size_t index)
 {
-	int rc = keypush_policy_del_id(kp, p->kernel_id, index);
+	int rc = policy_del_id(kp, p->kernel_id, index);
 
 	p->kernel_id = 0;
 	return rc;

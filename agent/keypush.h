@@ -67,14 +67,20 @@ int keypush_delete(struct keypush *kp, struct actx *c);
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id);
 /*
+ * Replaces @p's kernel copy (p->kernel_id) in place by what @p asks now,
+ * protecting with @context_id (or 0): one step, its place in the match
+ * order kept (COAPSEC_CMD_POLICY_SET).  0 or -errno (logged); -ENOENT:
+ * the copy is gone.
+ */
+int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
+		       size_t index, uint32_t context_id);
+/*
  * Deletes the kernel copy of @p, policies[@index] (p->kernel_id,
  * cleared), as keypush_delete(); an ID that no longer carries the
  * policy's owner tag is left alone.
  */
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 			  size_t index);
-/* The same by policy ID, for a copy @p no longer names. */
-int keypush_policy_del_id(struct keypush *kp, uint32_t id, size_t index);
 /* Deletes again what the kernel refused to delete; how many remain. */
 size_t keypush_retry(struct keypush *kp);
 /* How many refused deletes wait for keypush_retry(). */

@@ -206,7 +206,12 @@ coapsec_agent_register_nl_policy[COAPSEC_A_MAX + 1] = {
 	[COAPSEC_A_AGENT] = NLA_POLICY_NESTED(coapsec_agent_nl_policy),
 };
 
-const struct genl_ops coapsec_nl_ops[13] = {
+static const struct nla_policy
+coapsec_policy_set_nl_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_POLICY] = NLA_POLICY_NESTED(coapsec_policy_input_nl_policy),
+};
+
+const struct genl_ops coapsec_nl_ops[14] = {
 	{
 		.cmd = COAPSEC_CMD_FEATURES_GET,
 		.doit = coapsec_nl_features_get_doit,
@@ -294,6 +299,13 @@ const struct genl_ops coapsec_nl_ops[13] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 		.doit = coapsec_nl_agent_register_doit,
 		.policy = coapsec_agent_register_nl_policy,
+		.maxattr = COAPSEC_A_MAX,
+	},
+	{
+		.cmd = COAPSEC_CMD_POLICY_SET,
+		.flags = GENL_UNS_ADMIN_PERM,
+		.doit = coapsec_nl_policy_set_doit,
+		.policy = coapsec_policy_set_nl_policy,
 		.maxattr = COAPSEC_A_MAX,
 	},
 };

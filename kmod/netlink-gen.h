@@ -41,8 +41,9 @@ int coapsec_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_context_set_doit(struct sk_buff *skb, struct genl_info *info);
 int coapsec_nl_agent_register_doit(struct sk_buff *skb, struct genl_info *info);
+int coapsec_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info);
 
-extern const struct genl_ops coapsec_nl_ops[13];
+extern const struct genl_ops coapsec_nl_ops[14];
 
 enum {
 	COAPSEC_NLGRP_EVENTS,

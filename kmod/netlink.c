@@ -1051,35 +1051,59 @@ static int coapsec_nl_parse_policy(struct nlattr *nest,
 	return 0;
 }
 
-int coapsec_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * POLICY_NEW (@id non-NULL: the new policy's ID) or POLICY_SET (@id
+ * NULL: pol.id's policy replaced in place): the same request.
+ */
+static int coapsec_nl_policy_put_one(struct genl_info *info, u32 *id)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
+	struct nlattr **tb = info->attrs;
 	struct coapsec_policy pol = {};
-	u32 id;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, COAPSEC_A_POLICY)) {
 		NL_SET_ERR_MSG(info->extack, "policy: missing");
 		return -EINVAL;
 	}
-	err = coapsec_nl_parse_policy(info->attrs[COAPSEC_A_POLICY], &pol,
-				      info->extack);
+	err = coapsec_nl_parse_policy(tb[COAPSEC_A_POLICY], &pol, info->extack);
 	if (err)
 		return err;
+	if (!id && !pol.id) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[COAPSEC_A_POLICY],
+				    "policy.id: missing (the policy to set)");
+		return -EINVAL;
+	}
 	mutex_lock(&cn->lock);
 	if (pol.action == COAPSEC_ACTION_PROTECT &&
 	    !coapsec_context_lookup(cn, pol.context_id)) {
 		NL_SET_ERR_MSG(info->extack,
 			       "policy.context-id: no such context");
 		err = -ENOENT;
+	} else if (id) {
+		err = coapsec_policy_new(cn, &pol, id, info->extack);
 	} else {
-		err = coapsec_policy_new(cn, &pol, &id, info->extack);
+		err = coapsec_policy_replace(cn, &pol, info->extack);
 	}
 	mutex_unlock(&cn->lock);
+	return err;
+}
+
+int coapsec_nl_policy_new_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	u32 id;
+	int err;
+
+	err = coapsec_nl_policy_put_one(info, &id);
 	if (err)
 		return err;
 	return coapsec_nl_reply_id(info, COAPSEC_CMD_POLICY_NEW,
 				   COAPSEC_A_POLICY, COAPSEC_A_POLICY_ID, id);
+}
+
+int coapsec_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return coapsec_nl_policy_put_one(info, NULL);
 }
 
 int coapsec_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)

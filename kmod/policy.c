@@ -89,6 +89,51 @@ int coapsec_policy_new(struct coapsec_net *cn,
 	return 0;
 }
 
+/*
+ * Puts @tmpl in the place of the policy of its ID, in one step: a packet
+ * finds the old policy or the new one, never neither (what a delete
+ * then an add would leave between them), and the new one keeps the old
+ * one's place in the match order, so it needs no room under
+ * ns_policies.  A group turning signed moves its policies from protect
+ * to queue this way (coapsecd).
+ */
+int coapsec_policy_replace(struct coapsec_net *cn,
+			   const struct coapsec_policy *tmpl,
+			   struct netlink_ext_ack *extack)
+{
+	struct coapsec_policy *old, *pol;
+	int err;
+
+	lockdep_assert_held(&cn->lock);
+	old = coapsec_policy_lookup(cn, tmpl->id);
+	if (!old) {
+		NL_SET_ERR_MSG(extack, "policy.id: no such policy");
+		return -ENOENT;
+	}
+	if (old->priority != tmpl->priority) {
+		NL_SET_ERR_MSG(extack,
+			       "policy.priority: a policy set in place keeps its priority (delete and add it to move it)");
+		return -EINVAL;
+	}
+	pol = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
+	if (!pol)
+		return -ENOMEM;
+	err = coapsec_net_sync(cn, pol);
+	if (err) {
+		NL_SET_ERR_MSG(extack,
+			       "policy: could not set up the namespace's netfilter hooks");
+		kfree(pol);
+		return err;
+	}
+	list_replace_rcu(&old->list, &pol->list);
+	cn->change_gen++;
+	atomic_inc(&coapsec_live_policies);
+	call_rcu(&old->rcu, coapsec_policy_free_rcu);
+	/* What only the old one needed goes (ports, hooks). */
+	coapsec_net_sync(cn, NULL);
+	return 0;
+}
+
 static void coapsec_policy_remove(struct coapsec_net *cn,
 				  struct coapsec_policy *pol)
 {

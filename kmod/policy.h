@@ -41,6 +41,10 @@ struct coapsec_policy {
 int coapsec_policy_new(struct coapsec_net *cn,
 		       const struct coapsec_policy *tmpl, u32 *id,
 		       struct netlink_ext_ack *extack);
+/* Replaces the policy of tmpl->id in place (same priority). */
+int coapsec_policy_replace(struct coapsec_net *cn,
+			   const struct coapsec_policy *tmpl,
+			   struct netlink_ext_ack *extack);
 int coapsec_policy_del(struct coapsec_net *cn, u32 id);
 void coapsec_policy_flush(struct coapsec_net *cn);
 /* Whether a policy protects with context @id (it may not go then). */

@@ -48,7 +48,7 @@ case $PART in
 burst) ktap_header 2 ;;
 remove) ktap_header 4 ;;
 modechange|signedfail) ktap_header 2 ;;
-policyfail) ktap_header 5 ;;
+policyfail) ktap_header 3 ;;
 *) ktap_header 8 ;;
 esac
 # remove: the old epoch outlives the rekey long enough to be tried (emulated)
@@ -200,99 +200,91 @@ auth_up() {
 	[ "$(gwpol protect)" = 2 ] || { ok=0; ksft_diag "gateway: $(gwpol protect) protect policies"; }
 	ktap_check "agents up: doors in group authentication, the gateway's kernel protects it" [ $ok = 1 ]
 }
+# watch_change MODE UNTIL SEND...: doors made MODE in the server's
+# configuration while the gateway sends commands (agent_mcast.py SEND...,
+# every 25 ms) from before the change until a second after UNTIL (a
+# function) says it is done, captured on the wire.  Whether UNTIL said so
+# and no command crossed the wire in clear.
+watch_change() {
+	local mode=$1 until=$2 sp sd ok=1
+	shift 2
+	rm -f "$T/wire.raw"
+	ip netns exec "$GW" $MC sniff d1 200 "$T/wire.raw" &
+	sp=$!
+	for ((i = 0; i < 100; i++)); do [ -e "$T/wire.raw" ] && break; sleep 0.1; done
+	ip netns exec "$GW" $MC "$@" &
+	sd=$!
+	sleep 1
+	GMODE=$mode server_json $MEMBERS
+	kill -HUP "${PID[server]}"
+	$until || ok=0
+	sleep 1
+	kill $sd 2>/dev/null; wait $sd 2>/dev/null
+	sleep 1
+	kill $sp 2>/dev/null; wait $sp 2>/dev/null
+	ksft_diag "$mode: commands in clear on the wire: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | wc -l) of $(grep -c . "$T/wire.raw") frames"
+	grep "sgroup: cannot write\|context group:doors\|keypush: policy" "$T/gw.log" | tail -6 | sed 's/^/# gw: /'
+	ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]'), contexts: $(kctx gw)"
+	[ -s "$T/wire.raw" ] || { ok=0; ksft_diag "nothing captured"; }
+	grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
+	[ $ok = 1 ]
+}
+signed_failed() {
+	wait_log gw "sgroup: cannot write" 150 || { ksft_diag "gw: no failed signed install"; return 1; }
+}
 if [ "$PART" = modechange ]; then
 auth_up
 rm -rf "$T/gwst"
 : > "$T/gwst"
-# Commands all along (every 25 ms), from before the change until after it
-# failed, captured on the wire.
-ip netns exec "$GW" $MC sniff d1 200 "$T/wire.raw" &
-sp=$!
-for ((i = 0; i < 100; i++)); do [ -e "$T/wire.raw" ] && break; sleep 0.1; done
-ip netns exec "$GW" $MC send 10.0.5.254 2 0 6000 25 doors &
-sd=$!
-sleep 1
-GMODE=signed server_json $MEMBERS
-kill -HUP "${PID[server]}"
 ok=1
-wait_log gw "sgroup: cannot write" 150 || { ok=0; ksft_diag "gw: no failed signed install"; }
-sleep 1
-kill $sd 2>/dev/null; wait $sd 2>/dev/null
-sleep 1
-kill $sp 2>/dev/null; wait $sp 2>/dev/null
-ksft_diag "commands in clear on the wire: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | wc -l), the last: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | tail -1)"
-grep "sgroup: cannot write\|context group:doors\|keypush: policy" "$T/gw.log" | tail -6 | sed 's/^/# gw: /'
-ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {action, dst}]')"
-ksft_diag "gw contexts: $(kctx gw)"
-grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
-ktap_check "doors made signed, its signed epoch not installable at the gateway: no command in clear on the wire" [ $ok = 1 ]
+watch_change signed signed_failed send 10.0.5.254 2 0 6000 25 doors || ok=0
+# The old epoch's key goes even so: a member removed at this rekey holds it.
+[ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel still holds $(kctx gw) contexts"; }
+ktap_check "doors made signed, its signed epoch not installable at the gateway: no command in clear on the wire, the group authentication context gone" [ $ok = 1 ]
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
 stop_agents
 ktap_finish
 fi
 
-# ---- the kernel refuses the policies of a mode change
+# ---- a mode change in a namespace over its policy limit
 # (SGROUP_PART=policyfail): doors runs group authentication; the
 # gateway's namespace may hold one policy (ns_policies=1) while it holds
-# two, so every policy the change needs is refused.  The change must
-# never leave a moment, or a refusal, with no policy: the new copy goes
-# in before the old goes (security review 15r, findings 1, 2, 4).  IPv6
-# commands every 25 ms, captured on the wire: none in clear.  Then the
-# limit back and a reload: the gateway's policies move.  The same the
-# other way round, signed back to group authentication.
+# two, so no policy can be added there.  Each of the gateway's policies
+# must change form in place (POLICY_SET), never leaving a moment, or a
+# refusal, with no policy (security review 15r, findings 1, 2; review
+# helper-49, F2, F3).  IPv6 commands every 25 ms, captured on the wire:
+# none in clear.  Then the same the other way round.
 if [ "$PART" = policyfail ]; then
 NSP=/sys/module/coapsec/parameters/ns_policies
 nsp0=$(cat $NSP)
-refused() { grep -c "keypush: policy (.*as many policies" "$T/gw.log"; }
-# change_refused MODE: doors made MODE while the gateway may hold no more
-# policies; the IPv6 commands meanwhile, captured.  Whether none was in clear.
-change_refused() {
-	local r0 sp sd ok=1
-	r0=$(refused)
-	rm -f "$T/wire.raw"
-	ip netns exec "$GW" $MC sniff d1 200 "$T/wire.raw" &
-	sp=$!
-	for ((i = 0; i < 100; i++)); do [ -e "$T/wire.raw" ] && break; sleep 0.1; done
-	ip netns exec "$GW" $MC send6 fd05::fe br0 2 0 6000 25 doors &
-	sd=$!
-	echo 1 > $NSP
-	sleep 1
-	GMODE=$1 server_json $MEMBERS
-	kill -HUP "${PID[server]}"
-	for ((i = 0; i < 1500; i++)); do [ "$(refused)" -gt "$r0" ] && break; sleep 0.1; done
-	[ "$(refused)" -gt "$r0" ] || { ok=0; ksft_diag "gw: no policy refused"; }
-	sleep 2
-	kill $sd 2>/dev/null; wait $sd 2>/dev/null
-	sleep 1
-	kill $sp 2>/dev/null; wait $sp 2>/dev/null
-	echo "$nsp0" > $NSP
-	ksft_diag "$1: commands in clear on the wire: $(grep -ao "doors command [0-9]*" "$T/wire.raw" | wc -l) of $(grep -c . "$T/wire.raw" 2>/dev/null) frames"
-	grep "keypush: policy\|context group:doors" "$T/gw.log" | tail -4 | sed 's/^/# gw: /'
-	[ -s "$T/wire.raw" ] || { ok=0; ksft_diag "nothing captured"; }
-	grep -aq "doors command" "$T/wire.raw" && { ok=0; ksft_diag "commands crossed the wire in clear"; }
-	[ $ok = 1 ]
-}
-# moved ACTION: after a reload, the gateway's two doors policies are ACTION
-moved() {
+gwids() { ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[].id] | sort'; }
+# moved_to ACTION: the gateway's two doors policies are ACTION, under
+# the IDs they had (IDS)
+moved_to() {
 	local i
-	kill -HUP "${PID[gw]}"
-	for ((i = 0; i < 300; i++)); do
-		[ "$(gwpol "$1")" = 2 ] && [ "$(gwpol protect)$(gwpol queue)" = "$([ "$1" = queue ] && echo 02 || echo 20)" ] && return 0
+	for ((i = 0; i < 1500; i++)); do
+		[ "$(gwpol "$1")" = 2 ] && [ "$(gwids)" = "$IDS" ] && return 0
 		sleep 0.1
 	done
-	ksft_diag "gw policies: $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {action, dst}]')"
+	ksft_diag "gw: doors' policies not $1"
 	return 1
 }
+to_queue() { moved_to queue; }
+to_protect() { moved_to protect; }
+refused() { grep -c "keypush: policy .*as many policies" "$T/gw.log"; }
 auth_up
-ktap_check "doors made signed, every queue policy refused: no IPv6 command in clear on the wire" change_refused signed
+IDS=$(gwids)
+echo 1 > $NSP
 ok=1
-moved queue || ok=0
-[ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel holds $(kctx gw) contexts"; }
-ktap_check "policies allowed again, the gateway reloaded: two queue policies, no protect policy, no group authentication context" [ $ok = 1 ]
-ktap_check "doors back to group authentication, every protect policy refused: no IPv6 command in clear on the wire" change_refused auth
+watch_change signed to_queue send6 fd05::fe br0 2 0 6000 25 doors || ok=0
+[ "$(kctx gw)" = 0 ] || { ok=0; ksft_diag "gateway kernel still holds $(kctx gw) contexts"; }
+[ "$(refused)" = 0 ] || { ok=0; ksft_diag "gw: $(refused) policies refused"; }
+ktap_check "doors made signed, the gateway's namespace over its policy limit: both policies queue in place, the group authentication context gone, no IPv6 command in clear on the wire" [ $ok = 1 ]
 ok=1
-moved protect || ok=0
-ktap_check "policies allowed again, the gateway reloaded: two protect policies, no queue policy" [ $ok = 1 ]
+watch_change auth to_protect send6 fd05::fe br0 2 100000 6000 25 doors || ok=0
+[ "$(refused)" = 0 ] || { ok=0; ksft_diag "gw: $(refused) policies refused"; }
+ktap_check "doors back to group authentication, over the limit: both policies protect in place, no IPv6 command in clear on the wire" [ $ok = 1 ]
+echo "$nsp0" > $NSP
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -20 | sed 's/^/# /'; done; }
 stop_agents
 ktap_finish

@@ -14,7 +14,7 @@ CLI=${COAPSEC_CLI:-$PWD/$B/coapsec}
 TMP=$(mktemp -d)
 trap 'cleanup_ns; rm -rf "$TMP"' EXIT
 
-ktap_header 60
+ktap_header 64
 coapsec_load || { ktap_result 1 "load coapsec"; ktap_finish; }
 setup_ns A NB C
 a() { ip netns exec "$A" "$CLI" "$@"; }
@@ -61,6 +61,27 @@ ktap_check "policy show -j: both, in priority order, fields round-trip" \
 		.[0].dst == "192.0.2.0/24" and .[0].action == "protect" and
 		.[0].context_id == $id and .[0].dport == 5683' <<< "$j"
 ktap_check "policy show (text)" \
+	bash -c "ip netns exec $A $CLI policy show | grep -q 'dst 192.0.2.0/24 dport 5683 action protect $id'"
+
+# policy set: in place (same ID, same place in the listing), refused
+# with the kernel's reason when it would move the policy or names nothing.
+before=$(a -j policy show | jq -c '[.[].id]')
+a policy set "$pid" dir out dst 192.0.2.0/24 action queue queue-num 7 > /dev/null
+j=$(a -j policy show)
+ktap_check "policy set: replaced in place, same ID and place, now queue 7" \
+	jq -e --argjson p "$pid" --argjson b "$before" '[.[].id] == $b and
+		(.[] | select(.id == $p) | .action == "queue" and .queue_num == 7)' <<< "$j"
+a policy set "$pid" priority 9 dir out dst 192.0.2.0/24 action protect "$id" 2> "$TMP/err"
+st=$?
+ktap_check "policy set with another priority: exit 1, names policy.priority, unchanged" \
+	bash -c "[ $st = 1 ] && grep -q 'policy.priority' $TMP/err &&
+		ip netns exec $A $CLI -j policy show $pid | jq -e '.[0].action == \"queue\"' > /dev/null"
+a policy set 4242 dir out dst 192.0.2.0/24 action bypass 2> "$TMP/err"
+st=$?
+ktap_check "policy set of a missing policy: exit 1, 'no such policy'" \
+	bash -c "[ $st = 1 ] && grep -q 'no such policy' $TMP/err"
+a policy set "$pid" dir out dst 192.0.2.0/24 action protect "$id" > /dev/null
+ktap_check "policy set back to protect: as added" \
 	bash -c "ip netns exec $A $CLI policy show | grep -q 'dst 192.0.2.0/24 dport 5683 action protect $id'"
 
 # --- errors: exit 1 with the kernel's reason, exit 2 for usage
@@ -159,6 +180,7 @@ before=$(a -j context show | jq -c "map(del(.expires))")
 deny=0
 for cmd in "context add ${CTX[*]/$key/-}" "context swap $id ${CTX[*]/$key/-}" \
 	   "context del $id" "policy add dir in family inet action bypass" \
+	   "policy set $pid dir out dst 192.0.2.0/24 action bypass" \
 	   "policy del $pid" "stats reset" "flush"; do
 	# shellcheck disable=SC2086
 	printf 'secret %s\n' "$SECRET16" | ip netns exec "$A" unshare -U -r "$CLI" $cmd \

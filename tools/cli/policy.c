@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* coapsec policy add|del|show */
+/* coapsec policy add|set|del|show */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
@@ -19,6 +19,7 @@ static void usage(FILE *f)
 		"           action protect CONTEXT-ID|verify|require|bypass|\n"
 		"                  queue queue-num N\n"
 		"           [owner TAG]\n"
+		"       coapsec policy set ID (what add takes, but id)\n"
 		"       coapsec policy del ID\n"
 		"       coapsec [-j] policy [show [ID]]\n\n"
 		"Policies match in priority order (lower first), like nft rules.\n"
@@ -35,6 +36,9 @@ static void usage(FILE *f)
 		"policy whose context expired or was deleted shows '(gone)' too.\n"
 		"owner: who installed it, 1..128 printable ASCII characters, no\n"
 		"space.\n"
+		"set replaces policy ID in one step, keeping its ID and its place\n"
+		"in the match order (priority must stay): a packet meets the old\n"
+		"policy or the new one, never neither.\n"
 		"'policy' alone shows every policy.\n");
 }
 
@@ -87,20 +91,28 @@ static int parse_action(const char *s, uint8_t *action)
 	return -EINVAL;
 }
 
-static int cmd_add(int argc, char **argv)
+/* policy add, or (@set) policy set ID: the same arguments. */
+static int cmd_add(int argc, char **argv, bool set)
 {
 	struct coapsec_policy_info p = { 0 };
 	uint8_t fam = 0, f;
 	struct coapsec_nl *nl;
 	uint32_t id = 0, v;
 	uint64_t seen = 0;
-	int i, err;
+	int i = 1, err;
 
 	if (cli_wants_help(argc, argv)) {
 		usage(stdout);
 		return 0;
 	}
-	for (i = 1; i < argc; i++) {
+	if (set) {
+		if (argc < 2)
+			return cli_err(EXIT_USAGE, "policy set: which policy? give its ID");
+		if (parse_u32(argv[1], 1, UINT32_MAX, &p.id))
+			return bad_range("id", argv[1], 1, UINT32_MAX);
+		i = 2;
+	}
+	for (; i < argc; i++) {
 		const char *k = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
 		if (note_once(k, keys, ARRAY_SIZE(keys), &seen))
@@ -112,6 +124,9 @@ static int cmd_add(int argc, char **argv)
 				       k);
 		i++;
 		if (!strcmp(k, "id")) {
+			if (set)
+				return cli_err(EXIT_USAGE,
+					       "policy set: the ID comes first, and stays");
 			if (parse_u32(val, 1, UINT32_MAX, &p.id))
 				return bad_range("id", val, 1, UINT32_MAX);
 		} else if (!strcmp(k, "priority") || !strcmp(k, "prio")) {
@@ -209,9 +224,14 @@ static int cmd_add(int argc, char **argv)
 	nl = cli_open();
 	if (!nl)
 		return EXIT_RUNTIME;
-	err = coapsec_nl_policy_new(nl, &p, &id);
+	if (set) {
+		err = coapsec_nl_policy_set(nl, &p);
+		id = p.id;
+	} else {
+		err = coapsec_nl_policy_new(nl, &p, &id);
+	}
 	if (err)
-		err = cli_nl_err(nl, "policy add", err);
+		err = cli_nl_err(nl, set ? "policy set" : "policy add", err);
 	else if (cli.json)
 		cli_json_print(json_pack("{s:I}", "id", (json_int_t)id));
 	else
@@ -394,10 +414,10 @@ static int fetch(struct coapsec_nl *nl, uint32_t id, json_t *arr)
 	return err;
 }
 
-enum { V_ADD, V_DEL, V_SHOW, V_HELP };
+enum { V_ADD, V_SET, V_DEL, V_SHOW, V_HELP };
 
 static const struct cli_word verbs[] = {
-	CLI_WORD("add", V_ADD),
+	CLI_WORD("add", V_ADD), CLI_WORD("set", V_SET),
 	CLI_WORD("del", V_DEL), CLI_WORD("delete", V_DEL),
 	CLI_WORD_PREFERRED("show", V_SHOW), CLI_WORD_PREFERRED("list", V_SHOW),
 	CLI_WORD("help", V_HELP),
@@ -424,8 +444,8 @@ int cmd_policy(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
-	if (verb == V_ADD)
-		return cmd_add(argc, argv);
+	if (verb == V_ADD || verb == V_SET)
+		return cmd_add(argc, argv, verb == V_SET);
 	if (verb == V_DEL)
 		return cli_del_by_id(argc, argv, "policy",
 				     coapsec_nl_policy_del);

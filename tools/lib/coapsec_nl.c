@@ -1008,8 +1008,9 @@ int coapsec_nl_context_dump(struct coapsec_nl *nl, coapsec_context_cb cb,
 
 /* ---- policies ---- */
 
-int coapsec_nl_policy_new(struct coapsec_nl *nl,
-			  const struct coapsec_policy_info *p, uint32_t *id)
+/* POLICY_NEW or POLICY_SET (@cmd): the same request. */
+static int policy_put(struct coapsec_nl *nl, uint8_t cmd,
+		      const struct coapsec_policy_info *p, uint32_t *id)
 {
 	unsigned int alen = p->family == 2 /* AF_INET */ ? 4 : 16;
 	struct nlmsghdr *nlh;
@@ -1017,7 +1018,7 @@ int coapsec_nl_policy_new(struct coapsec_nl *nl,
 	uint32_t got = 0;
 	int err;
 
-	nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_POLICY_NEW, 0);
+	nlh = coapsec_nl_req_start(nl, cmd, 0);
 	nest = mnl_attr_nest_start(nlh, COAPSEC_A_POLICY);
 	if (p->id)
 		mnl_attr_put_u32(nlh, COAPSEC_A_POLICY_ID, p->id);
@@ -1058,6 +1059,18 @@ int coapsec_nl_policy_new(struct coapsec_nl *nl,
 	if (!err && id)
 		*id = got;
 	return err;
+}
+
+int coapsec_nl_policy_new(struct coapsec_nl *nl,
+			  const struct coapsec_policy_info *p, uint32_t *id)
+{
+	return policy_put(nl, COAPSEC_CMD_POLICY_NEW, p, id);
+}
+
+int coapsec_nl_policy_set(struct coapsec_nl *nl,
+			  const struct coapsec_policy_info *p)
+{
+	return policy_put(nl, COAPSEC_CMD_POLICY_SET, p, NULL);
 }
 
 int coapsec_nl_policy_del(struct coapsec_nl *nl, uint32_t id)

@@ -154,6 +154,9 @@ struct coapsec_policy_info {
 
 int coapsec_nl_policy_new(struct coapsec_nl *nl,
 			  const struct coapsec_policy_info *p, uint32_t *id);
+/* Replaces policy p->id in place (POLICY_SET; same priority). */
+int coapsec_nl_policy_set(struct coapsec_nl *nl,
+			  const struct coapsec_policy_info *p);
 int coapsec_nl_policy_del(struct coapsec_nl *nl, uint32_t id);
 int coapsec_nl_policy_get(struct coapsec_nl *nl, uint32_t id,
 			  struct coapsec_policy_info *p);

@@ -230,6 +230,18 @@
  * namespace holds as many policies as the module parameter ns_policies
  * allows (default 4096).
  *
+ * COAPSEC_CMD_POLICY_SET
+ * ----------------------
+ *
+ *    The request of COAPSEC_CMD_POLICY_NEW, COAPSEC_A_POLICY_ID required:
+ *    the policy of that ID is replaced by the one the request describes,
+ *    in one step (a packet meets the old policy or the new one, never
+ *    neither), keeping its ID and its place in the match order, so it
+ *    needs no room under ns_policies.  PRIORITY must be the old one's
+ *    (EINVAL: delete and add to move a policy).  ENOENT: no such policy,
+ *    or (protect) no such context.  An agent turns a group's protect
+ *    policies into queue policies and back this way.
+ *
  * COAPSEC_ACTION_QUEUE hands what the policy matches (any direction, IPv4
  * and IPv6) to a userspace agent through NFQUEUE queue QUEUE_NUM: the
  * kernel has no ECDSA or EdDSA, so the agent (coapsecd) signs outgoing
