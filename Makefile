@@ -96,7 +96,7 @@ check-debug:
 check-unit: $(UNIT_TESTS)
 	tools/run-unit $(UNIT_TESTS)
 
-# Two guests at once: selftests/tests.list is split at its "# guest 2".
+# Guests at once: selftests/tests.list is split at its "# guest N" lines.
 check-vm: module tools
 	tools/vm/check-vm
 
