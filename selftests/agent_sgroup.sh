@@ -261,10 +261,10 @@ gwids() { ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[].id] | sort'; }
 # moved_to ACTION: the gateway's two doors policies are ACTION, under
 # the IDs they had (IDS)
 moved_to() {
-	local i
-	for ((i = 0; i < 1500; i++)); do
+	local end=$((SECONDS + 150))
+	while [ $SECONDS -lt $end ]; do
 		[ "$(gwpol "$1")" = 2 ] && [ "$(gwids)" = "$IDS" ] && return 0
-		sleep 0.1
+		sleep 0.2
 	done
 	ksft_diag "gw: doors' policies not $1"
 	return 1
