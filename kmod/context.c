@@ -880,6 +880,12 @@ static int coapsec_context_clashes(struct coapsec_net *cn,
 				       "context.recipient.key: this key is another context's sender key: messages sent under it would verify here (a mirrored context?)");
 			return -EEXIST;
 		}
+		/* Also once it is gone: what it sent would verify here. */
+		if (coapsec_retired_sender_known(cn, ctx->recipients[i].kfp)) {
+			NL_SET_ERR_MSG(extack,
+				       "context.recipient.key: this key was a sender key of this namespace: messages sent under it would verify here (a mirrored context?)");
+			return -EEXIST;
+		}
 	}
 	if (coapsec_rkey_taken(cn, ctx->sender_fp)) {
 		NL_SET_ERR_MSG(extack,
@@ -972,9 +978,13 @@ int coapsec_context_new(struct coapsec_net *cn,
 		goto err_free;
 
 	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
+	if (!err)
+		err = coapsec_retired_reserve(cn, ctx, extack);
 	if (!err) {
 		ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 		err = coapsec_context_link(ctx, NULL, extack);
+		if (err)
+			coapsec_retired_unreserve(cn, ctx);
 	}
 	if (err) {
 		xa_release(&cn->contexts, ctx->id);
@@ -1032,6 +1042,8 @@ int coapsec_context_swap(struct coapsec_net *cn,
 					 lockdep_is_held(&cn->lock));
 	/* The replaced context's recipients may reappear in its successor. */
 	err = coapsec_context_clashes(cn, ctx, old, prev, extack);
+	if (!err)
+		err = coapsec_retired_reserve(cn, ctx, extack);
 	if (err) {
 		coapsec_context_put(ctx);
 		return err;
@@ -1041,6 +1053,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
+		coapsec_retired_unreserve(cn, ctx);
 		coapsec_context_put(ctx);
 		return err;
 	}

@@ -158,6 +158,8 @@ struct coapsec_context {
 	struct coapsec_quota *quota;	/* its user's transforms; NULL: host */
 	/* What it leaves to remember, made with it (retired.c). */
 	struct coapsec_retired **retired_mem;
+	/* Places it holds in the namespace's memory for them; cn->lock. */
+	unsigned int retired_slots;
 	refcount_t refcnt;
 	/* Freed after a grace period in process context (free_wq). */
 	struct rcu_work free_work;
