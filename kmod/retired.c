@@ -39,10 +39,15 @@ struct coapsec_retired {
 	bool unknown;
 };
 
-static unsigned int retired_keys = 65536;
+/*
+ * Live contexts count (the places they reserve), so the default leaves
+ * room for hundreds of thousands of them; each memory is 128 bytes,
+ * charged to whoever made its context.
+ */
+static unsigned int retired_keys = 1 << 20;
 module_param(retired_keys, uint, 0644);
 MODULE_PARM_DESC(retired_keys,
-		 "key materials (1 per sender key + 1 per recipient) a namespace remembers after their contexts are gone, live contexts' included: a context that would not fit is refused (default 65536)");
+		 "key materials (1 per sender key + 1 per recipient) a namespace remembers after their contexts are gone, live contexts' included: a context that would not fit is refused (default 1048576)");
 
 int coapsec_retired_init(struct coapsec_net *cn)
 {

@@ -15,9 +15,9 @@ reboot: a new instance-id) empties it.
 The server's context is deleted, more other contexts than the memory
 holds are added and flushed (selftests/ctxchurn), and the context is
 added again.  retired_keys is set to 16 for the run (the module is
-unloaded after it); with COAPSEC_LONG=1, or a module without the
-parameter, the default of 65,536 is churned through (4-7 minutes under
-TCG)."""
+unloaded after it); with COAPSEC_LONG=1 to 65,536, or with a module
+without the parameter (whose memory kept 65,536), 65,600 contexts are
+churned through (4-7 minutes under TCG)."""
 import json
 import os
 import socket
@@ -26,18 +26,17 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import cli as run_cli, coapsec, enter, packet_socket, policy_flush, \
-    stats, udp_socket  # noqa: E402
+from netns import cli as run_cli, coapsec, enter, packet_socket, \
+    policy_flush, stats, udp_socket  # noqa: E402
 from wire import received, sniff, token_of  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 PARAM = "/sys/module/coapsec/parameters/retired_keys"
-if os.path.exists(PARAM) and not os.environ.get("COAPSEC_LONG"):
+LONG = os.environ.get("COAPSEC_LONG") or not os.path.exists(PARAM)
+if os.path.exists(PARAM):
     with open(PARAM, "w") as f:
-        f.write("16\n")
-    CHURN = 40
-else:
-    CHURN = 65600
+        f.write("65536\n" if LONG else "16\n")
+CHURN = 65600 if LONG else 40
 CLI, SRV = "10.0.64.1", "10.0.64.2"
 B = os.environ.get("B", "build")
 K = "4d" * 16 + "\n"
@@ -77,6 +76,15 @@ def wire(token):
     return sniff(sn, lambda sp, dp, m: dp == 5683 and token_of(m) == token)
 
 
+def churn(first, n, batch):
+    enter(srv_ns)
+    try:
+        return subprocess.run([B + "/selftests/ctxchurn", hex(first), str(n),
+                               str(batch)], capture_output=True, text=True)
+    finally:
+        enter(None)
+
+
 def delivered():
     return received(app)
 
@@ -110,17 +118,6 @@ k.result(seq1 >= seq0 and not again,
 # remembers: the churn is refused once the memory is full.
 policy_flush(srv_ns)
 coapsec(srv_ns, "context", "del", 1)
-
-
-def churn(first, n, batch):
-    enter(srv_ns)
-    try:
-        return subprocess.run([B + "/selftests/ctxchurn", hex(first), str(n),
-                               str(batch)], capture_output=True, text=True)
-    finally:
-        enter(None)
-
-
 # One context at a time, each flushed at once: it fills the memory to the
 # last place (batches leave the places their live contexts reserved).
 r = churn(0x10000000, CHURN, 1 if CHURN < 1000 else 8200)
@@ -146,8 +143,8 @@ k.result(not again,
 if CHURN >= 1000:
     churn(0x20000000, 20000, 1)
 NEW = "5e" * 16 + "\n"
-r = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-", "id-context", "77",
-        "sender-id", "00", "recipient-id", "01", stdin=NEW)
+r = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-", "id-context",
+            "77", "sender-id", "00", "recipient-id", "01", stdin=NEW)
 k.result(r.returncode != 0 and "retired keys is full" in r.stderr,
          "memory full: a context with a new key is refused (%s)" %
          (r.stderr.strip() or "added"))
@@ -156,8 +153,9 @@ k.result(r.returncode != 0 and "retired keys is full" in r.stderr,
 iid = json.loads(coapsec(srv_ns, "-j", "features"))["instance_id"]
 r = run_cli(srv_ns, "flush", "--forget-retired")
 iid2 = json.loads(coapsec(srv_ns, "-j", "features"))["instance_id"]
-r2 = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-", "id-context",
-         "77", "sender-id", "00", "recipient-id", "01", stdin=NEW)
+r2 = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-",
+             "id-context", "77", "sender-id", "00", "recipient-id", "01",
+             stdin=NEW)
 k.result(r.returncode == 0 and iid2 != iid and r2.returncode == 0,
          "flush --forget-retired: instance-id %s -> %s, a new context added "
          "(%s)" % (iid, iid2, (r.stderr + r2.stderr).strip()))
