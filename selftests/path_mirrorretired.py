@@ -14,7 +14,7 @@ sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
 from netns import cli, coapsec, packet_socket, policy_flush, stats, \
     udp_socket  # noqa: E402
-from wire import sniff  # noqa: E402
+from wire import delivered_again, sniff  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.66.1", "10.0.66.2"
@@ -54,15 +54,9 @@ k.result(r.returncode != 0 and "was a sender key" in r.stderr,
          "a context whose recipient key is a deleted context's sender key "
          "is refused")
 
-got = None
-if m is not None:
-    atk.sendto(m, (SRV, 5683))
-    try:
-        got = app.recv(4096)
-    except socket.timeout:
-        pass
+got = delivered_again(m, atk, (SRV, 5683), app)
 k.diag("server %s" % stats(srv_ns))
-k.result(m is not None and got is None,
+k.result(m is not None and not got,
          "the deleted context's own request sent back to the server is not "
-         "delivered (delivered: %s)" % (got is not None))
+         "delivered (delivered: %s)" % got)
 sys.exit(k.finish())

@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import cli, coapsec, stats, udp_socket  # noqa: E402
+from netns import cli, coap_flood, coapsec, stats, udp_socket  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 CLI, SRV = "10.0.67.1", "10.0.67.2"
@@ -45,20 +45,7 @@ tx = udp_socket(cli_ns, socket.AF_INET, CLI)
 cpus = sorted(os.sched_getaffinity(0))
 
 k = Ktap(2)
-pid = os.fork()
-if pid == 0:
-    # The flood: non-confirmable requests, one CPU, so in order.
-    os.sched_setaffinity(0, {cpus[0]})
-    end = time.monotonic() + 120
-    i = 0
-    while time.monotonic() < end:
-        i += 1
-        tok = (i & 0xffffffff).to_bytes(4, "big")
-        try:
-            tx.sendto(b"\x54\x01\x00\x01" + tok + b"\xb4test", (SRV, 5683))
-        except OSError:
-            pass
-    os._exit(0)
+pid = coap_flood(tx, (SRV, 5683), cpus[0])
 os.sched_setaffinity(0, {cpus[-1]})
 time.sleep(1)
 for _ in range(ROUNDS):
