@@ -684,15 +684,26 @@ u64 coapsec_context_retire_sender(struct coapsec_context *old)
  * packet path sends only with what the ID finds.  A swap that names no
  * seq-persisted keeps the newest such sender's ceiling with its sequence.
  */
-static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
+static void coapsec_context_inherit_seq(struct coapsec_net *cn,
+					struct coapsec_context *ctx,
 					struct coapsec_context *old,
 					struct coapsec_context *prev)
 {
 	bool ceiling = ctx->seq_persisted == COAPSEC_SEQ_NO_CEILING;
 	struct coapsec_context *from[] = { old, prev };
 	u64 next = atomic64_read(&ctx->seq);
+	unsigned long flags;
 	unsigned int i;
 
+	/*
+	 * The successor is found (cn->publishing) before the old counter is
+	 * retired, and settles with interrupts off: a sender that finds the
+	 * old counter retired finds it, and waits at most these few steps
+	 * for it on another CPU (coapsec_sender_successor()).
+	 */
+	local_irq_save(flags);
+	WRITE_ONCE(ctx->settling, true);
+	rcu_assign_pointer(cn->publishing, ctx);
 	for (i = 0; i < ARRAY_SIZE(from); i++) {
 		if (!from[i] || memcmp(from[i]->sender_fp, ctx->sender_fp,
 				       COAPSEC_FP_LEN))
@@ -708,6 +719,9 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 		}
 	}
 	atomic64_set(&ctx->seq, next);
+	/* Its sequence and line of senders before it is sent with. */
+	smp_store_release(&ctx->settling, false);
+	local_irq_restore(flags);
 }
 
 /*
@@ -1060,7 +1074,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	cn->n_contexts++;
 	cn->change_gen++;
 	/* Before it can answer: from here on the old one sends no more. */
-	coapsec_context_inherit_seq(ctx, old, prev);
+	coapsec_context_inherit_seq(cn, ctx, old, prev);
 	coapsec_context_open(cn, ctx);
 
 	/* One previous context at most: the older one goes now. */

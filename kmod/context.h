@@ -139,6 +139,12 @@ struct coapsec_context {
 	 */
 	u64 sender_since;
 	/*
+	 * A swap settles its sequence (coapsec_context_inherit_seq()):
+	 * published already, not to be sent with until this is false.
+	 * True only with interrupts off on the CPU that settles it.
+	 */
+	bool settling;
+	/*
 	 * The codec's view of it with its first recipient (or none), built
 	 * once it is whole (coapsec_oscore_ctx()); what it reads never
 	 * changes.  Other recipients' views are built per message.

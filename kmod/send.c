@@ -218,16 +218,19 @@ static bool coapsec_is_notification(const struct coap_msg *m)
 
 /*
  * The context being published under @id where it continues the sender of
- * generation @gen: a swap settles its sequence, taking the replaced
- * context's over (that one sends nothing more), before it publishes it,
- * so it sends from then on although the ID points at it only later.
+ * generation @gen: a swap publishes it and settles its sequence, taking
+ * the replaced context's over (that one sends nothing more), in one step
+ * with interrupts off; settled, it sends from then on although the ID
+ * points at it only later.
  */
 static struct coapsec_context *coapsec_publishing_sender(struct coapsec_net *cn,
 							 u32 id, u64 gen)
 {
 	struct coapsec_context *pub = rcu_dereference(cn->publishing);
 
-	if (pub && pub->id == id && coapsec_context_sends_for(pub, gen))
+	/* Settled (acquire): its sequence and line of senders are set. */
+	if (pub && pub->id == id && !smp_load_acquire(&pub->settling) &&
+	    coapsec_context_sends_for(pub, gen))
 		return pub;
 	/* Pairs with coapsec_context_published(): cleared, the ID is set. */
 	smp_rmb();
@@ -243,6 +246,15 @@ static struct coapsec_context *coapsec_sender_successor(struct coapsec_net *cn,
 {
 	struct coapsec_context *cur;
 
+	/*
+	 * Found retired: the swap that retired it published its successor
+	 * first (the xchg in coapsec_context_retire_sender() orders them).
+	 */
+	smp_rmb();
+	cur = rcu_dereference(cn->publishing);
+	/* Settling on another CPU, interrupts off: a few steps. */
+	while (cur && smp_load_acquire(&cur->settling))
+		cpu_relax();
 	cur = coapsec_publishing_sender(cn, ctx->id, ctx->gen) ?:
 	      coapsec_context_lookup(cn, ctx->id);
 	return cur && cur != ctx && coapsec_context_sends_for(cur, ctx->gen) ?
