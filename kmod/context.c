@@ -684,15 +684,26 @@ u64 coapsec_context_retire_sender(struct coapsec_context *old)
  * packet path sends only with what the ID finds.  A swap that names no
  * seq-persisted keeps the newest such sender's ceiling with its sequence.
  */
-static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
+static void coapsec_context_inherit_seq(struct coapsec_net *cn,
+					struct coapsec_context *ctx,
 					struct coapsec_context *old,
 					struct coapsec_context *prev)
 {
 	bool ceiling = ctx->seq_persisted == COAPSEC_SEQ_NO_CEILING;
 	struct coapsec_context *from[] = { old, prev };
 	u64 next = atomic64_read(&ctx->seq);
+	unsigned long flags;
 	unsigned int i;
 
+	/*
+	 * The successor is found (cn->publishing) before the old counter is
+	 * retired, and settles with interrupts off: a sender that finds the
+	 * old counter retired finds it, and waits at most these few steps
+	 * for it on another CPU (coapsec_sender_successor()).
+	 */
+	local_irq_save(flags);
+	WRITE_ONCE(ctx->settling, true);
+	rcu_assign_pointer(cn->publishing, ctx);
 	for (i = 0; i < ARRAY_SIZE(from); i++) {
 		if (!from[i] || memcmp(from[i]->sender_fp, ctx->sender_fp,
 				       COAPSEC_FP_LEN))
@@ -708,6 +719,9 @@ static void coapsec_context_inherit_seq(struct coapsec_context *ctx,
 		}
 	}
 	atomic64_set(&ctx->seq, next);
+	/* Its sequence and line of senders before it is sent with. */
+	smp_store_release(&ctx->settling, false);
+	local_irq_restore(flags);
 }
 
 /*
@@ -880,6 +894,12 @@ static int coapsec_context_clashes(struct coapsec_net *cn,
 				       "context.recipient.key: this key is another context's sender key: messages sent under it would verify here (a mirrored context?)");
 			return -EEXIST;
 		}
+		/* Also once it is gone: what it sent would verify here. */
+		if (coapsec_retired_sender_known(cn, ctx->recipients[i].kfp)) {
+			NL_SET_ERR_MSG(extack,
+				       "context.recipient.key: this key was a sender key of this namespace: messages sent under it would verify here (a mirrored context?)");
+			return -EEXIST;
+		}
 	}
 	if (coapsec_rkey_taken(cn, ctx->sender_fp)) {
 		NL_SET_ERR_MSG(extack,
@@ -972,9 +992,13 @@ int coapsec_context_new(struct coapsec_net *cn,
 		goto err_free;
 
 	err = coapsec_context_clashes(cn, ctx, NULL, NULL, extack);
+	if (!err)
+		err = coapsec_retired_reserve(cn, ctx, extack);
 	if (!err) {
 		ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 		err = coapsec_context_link(ctx, NULL, extack);
+		if (err)
+			coapsec_retired_unreserve(cn, ctx);
 	}
 	if (err) {
 		xa_release(&cn->contexts, ctx->id);
@@ -1032,6 +1056,8 @@ int coapsec_context_swap(struct coapsec_net *cn,
 					 lockdep_is_held(&cn->lock));
 	/* The replaced context's recipients may reappear in its successor. */
 	err = coapsec_context_clashes(cn, ctx, old, prev, extack);
+	if (!err)
+		err = coapsec_retired_reserve(cn, ctx, extack);
 	if (err) {
 		coapsec_context_put(ctx);
 		return err;
@@ -1041,13 +1067,14 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {
+		coapsec_retired_unreserve(cn, ctx);
 		coapsec_context_put(ctx);
 		return err;
 	}
 	cn->n_contexts++;
 	cn->change_gen++;
 	/* Before it can answer: from here on the old one sends no more. */
-	coapsec_context_inherit_seq(ctx, old, prev);
+	coapsec_context_inherit_seq(cn, ctx, old, prev);
 	coapsec_context_open(cn, ctx);
 
 	/* One previous context at most: the older one goes now. */

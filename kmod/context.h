@@ -139,6 +139,12 @@ struct coapsec_context {
 	 */
 	u64 sender_since;
 	/*
+	 * A swap settles its sequence (coapsec_context_inherit_seq()):
+	 * published already, not to be sent with until this is false.
+	 * True only with interrupts off on the CPU that settles it.
+	 */
+	bool settling;
+	/*
 	 * The codec's view of it with its first recipient (or none), built
 	 * once it is whole (coapsec_oscore_ctx()); what it reads never
 	 * changes.  Other recipients' views are built per message.
@@ -158,6 +164,8 @@ struct coapsec_context {
 	struct coapsec_quota *quota;	/* its user's transforms; NULL: host */
 	/* What it leaves to remember, made with it (retired.c). */
 	struct coapsec_retired **retired_mem;
+	/* Places it holds in the namespace's memory for them; cn->lock. */
+	unsigned int retired_slots;
 	refcount_t refcnt;
 	/* Freed after a grace period in process context (free_wq). */
 	struct rcu_work free_work;

@@ -193,6 +193,7 @@ coapsec_stats_reset_nl_policy[COAPSEC_A_MAX + 1] = {
 };
 
 static const struct nla_policy coapsec_flush_nl_policy[COAPSEC_A_MAX + 1] = {
+	[COAPSEC_A_FORGET_RETIRED] = { .type = NLA_FLAG },
 };
 
 static const struct nla_policy

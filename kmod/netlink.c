@@ -28,6 +28,7 @@
 #include "netns.h"
 #include "policy.h"
 #include "queue.h"
+#include "retired.h"
 #include "stats.h"
 #include "version.h"
 
@@ -99,7 +100,8 @@ static int coapsec_put_features(struct sk_buff *skb, struct coapsec_net *cn)
 	    nla_put_u32(skb, COAPSEC_A_FEATURES_API_VERSION,
 			COAPSEC_FAMILY_VERSION) ||
 	    nla_put_u64_64bit(skb, COAPSEC_A_FEATURES_INSTANCE_ID,
-			      cn->instance_id, COAPSEC_A_FEATURES_PAD))
+			      READ_ONCE(cn->instance_id),
+			      COAPSEC_A_FEATURES_PAD))
 		return -EMSGSIZE;
 	for (i = 0; (alg = oscore_alg_at(i)); i++) {
 		err = coapsec_put_alg(skb, alg);
@@ -1382,12 +1384,15 @@ int coapsec_nl_stats_reset_doit(struct sk_buff *skb, struct genl_info *info)
 int coapsec_nl_flush_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct coapsec_net *cn = coapsec_nl_net(info);
+	int err = 0;
 
 	mutex_lock(&cn->lock);
 	coapsec_policy_flush(cn);
 	coapsec_context_flush(cn);
+	if (info->attrs[COAPSEC_A_FORGET_RETIRED])
+		err = coapsec_retired_forget(cn, info->extack);
 	mutex_unlock(&cn->lock);
-	return 0;
+	return err;
 }
 
 /* ---- agents ------------------------------------------------------------ */

@@ -58,8 +58,10 @@ struct coapsec_net {
 	struct rhltable by_rkey;
 	/* What key material no longer held used (retired.c); lock. */
 	struct hlist_head *retired;
-	struct list_head retired_age;
+	struct list_head retired_all;
 	unsigned int n_retired;
+	/* Places contexts hold for what they will leave (retired.c). */
+	unsigned int retired_reserved;
 	bool dying;			/* being dismantled: nothing to remember */
 	unsigned int n_contexts;	/* current and previous, under lock */
 	unsigned int n_timed;		/* of which with a deadline */

@@ -106,7 +106,16 @@ static enum coapsec_stat coapsec_try(struct coapsec_scratch *s,
 		return COAPSEC_STAT_ERRORS;
 	if (err)
 		return COAPSEC_STAT_MALFORMED;
-	if (replay || (piv && coapsec_replay_commit(window, rx->seq))) {
+	if (!replay && piv) {
+		err = coapsec_replay_commit(window, rx->seq);
+		/* Its key retired since the check, and not made again. */
+		if (err == -ESTALE) {
+			coapsec_wipe(s);
+			return COAPSEC_STAT_NO_CONTEXT;
+		}
+		replay = err;
+	}
+	if (replay) {
 		coapsec_wipe(s);
 		return COAPSEC_STAT_REPLAYS;
 	}

@@ -12,9 +12,6 @@
 #include "context.h"
 #include "replay.h"
 
-/* Swaps one commit follows at most before it gives up (fail closed). */
-#define COAPSEC_REPLAY_HOPS	4
-
 static bool coapsec_replay_ok(const struct coapsec_recipient *rcp, u64 seq)
 {
 	if (!rcp->seen_any || seq > rcp->max_seq)
@@ -62,30 +59,32 @@ static int coapsec_replay_mark(struct coapsec_recipient *rcp, u64 seq)
  * over since the check (or @rcp is not open yet), the successor's, which
  * holds everything @rcp accepted (coapsec_replay_take() closes one and
  * opens the other under @rcp's lock).  A message checked just before a
- * swap is not refused for it.  No open window: refused (fail closed).
+ * swap is not refused for it, however many swaps come meanwhile: each
+ * step follows a window that was open when it was found and has closed
+ * since, under cn->lock, so the walk ends once the swaps pause.  No open
+ * window (the key retired, not made again): -ESTALE, refused but not
+ * counted as a replay.
  */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 {
 	struct coapsec_recipient *next;
-	unsigned int hops;
-	int err = -EALREADY;
+	int err;
 
 	lockdep_assert_in_softirq();
-	for (hops = 0; hops < COAPSEC_REPLAY_HOPS; hops++) {
+	for (;;) {
 		spin_lock(&rcp->lock);
 		if (rcp->open) {
 			err = coapsec_replay_mark(rcp, seq);
 			spin_unlock(&rcp->lock);
-			break;
+			return err;
 		}
 		spin_unlock(&rcp->lock);
 		/* Closed under its lock: the successor is open already. */
 		next = coapsec_recipient_window(rcp);
 		if (next == rcp)
-			break;
+			return -ESTALE;
 		rcp = next;
 	}
-	return err;
 }
 
 /* What a window holds, taken whole under its lock. */

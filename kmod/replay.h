@@ -16,8 +16,9 @@ struct coapsec_recipient;
 /* With BHs off.  Whether @seq may still be accepted: 0 or -EALREADY. */
 int coapsec_replay_check(struct coapsec_recipient *rcp, u64 seq);
 /*
- * With BHs off.  Marks @seq seen: 0, or -EALREADY if it was (or fell out)
- * meanwhile.
+ * With BHs off.  Marks @seq seen in the window open now (@rcp's or its
+ * successor's): 0, -EALREADY if it was (or fell out) meanwhile, or
+ * -ESTALE where no window of its key is open (retired since the check).
  */
 int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq);
 /*

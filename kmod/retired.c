@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Memories of retired key material, by fingerprint (context.h); a hash
- * table for the lookup and a list for the age, both under cn->lock.  The
+ * table for the lookup and a list of all, both under cn->lock.  The
  * buckets are made with the namespace, so that remembering never fails:
  * an insert into them allocates nothing (lookups are on the control path
  * only, so long chains at the limit cost little).
+ *
+ * Nothing is ever forgotten while the namespace's state lives (a key
+ * forgotten would come back at seq-start, reusing nonces, with a fresh
+ * window): the room a context's material will take is reserved when the
+ * context is made, and a context that would not fit is refused.
  */
 #include <linux/bitmap.h>
 #include <linux/list.h>
+#include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -17,7 +24,7 @@
 
 struct coapsec_retired {
 	struct hlist_node node;
-	struct list_head age;
+	struct list_head all;
 	u8 fp[COAPSEC_FP_LEN];
 	/* Sender: with which Common IV and sender ID (sender_nfp). */
 	u8 nfp[COAPSEC_FP_LEN];
@@ -32,11 +39,21 @@ struct coapsec_retired {
 	bool unknown;
 };
 
+/*
+ * Live contexts count (the places they reserve), so the default leaves
+ * room for hundreds of thousands of them; each memory is 128 bytes,
+ * charged to whoever made its context.
+ */
+static unsigned int retired_keys = 1 << 20;
+module_param(retired_keys, uint, 0644);
+MODULE_PARM_DESC(retired_keys,
+		 "key materials (1 per sender key + 1 per recipient) a namespace remembers after their contexts are gone, live contexts' included: a context that would not fit is refused (default 1048576)");
+
 int coapsec_retired_init(struct coapsec_net *cn)
 {
 	unsigned int i;
 
-	INIT_LIST_HEAD(&cn->retired_age);
+	INIT_LIST_HEAD(&cn->retired_all);
 	cn->retired = kvmalloc_array(COAPSEC_RETIRED_BUCKETS,
 				     sizeof(*cn->retired), GFP_KERNEL_ACCOUNT);
 	if (!cn->retired)
@@ -50,12 +67,35 @@ void coapsec_retired_destroy(struct coapsec_net *cn)
 {
 	struct coapsec_retired *r, *tmp;
 
-	list_for_each_entry_safe(r, tmp, &cn->retired_age, age)
+	list_for_each_entry_safe(r, tmp, &cn->retired_all, all)
 		kfree_sensitive(r);
-	INIT_LIST_HEAD(&cn->retired_age);
+	INIT_LIST_HEAD(&cn->retired_all);
 	cn->n_retired = 0;
 	kvfree(cn->retired);
 	cn->retired = NULL;
+}
+
+int coapsec_retired_forget(struct coapsec_net *cn,
+			   struct netlink_ext_ack *extack)
+{
+	struct coapsec_retired *r, *tmp;
+	unsigned int i;
+
+	lockdep_assert_held(&cn->lock);
+	if (cn->n_contexts || cn->retired_reserved) {
+		NL_SET_ERR_MSG(extack,
+			       "flush: contexts remain; the retired keys' memory is forgotten only with none");
+		return -EBUSY;
+	}
+	list_for_each_entry_safe(r, tmp, &cn->retired_all, all)
+		kfree_sensitive(r);
+	INIT_LIST_HEAD(&cn->retired_all);
+	for (i = 0; i < COAPSEC_RETIRED_BUCKETS; i++)
+		INIT_HLIST_HEAD(&cn->retired[i]);
+	cn->n_retired = 0;
+	/* As after a reboot: key managers see that the kernel forgot. */
+	WRITE_ONCE(cn->instance_id, get_random_u64());
+	return 0;
 }
 
 /* A fingerprint is a salted hash: its first bytes spread well enough. */
@@ -83,13 +123,16 @@ static struct coapsec_retired *coapsec_retired_find(struct coapsec_net *cn,
  * Remembers @seq (where @seen) and @unknown for @fp in @mem (made when the
  * context was, charged to its maker, so that this needs no allocation),
  * or in an earlier memory of the same material, keeping the larger
- * number and an unknown window unknown.  Takes @mem.
+ * number and an unknown window unknown.  Takes @mem; a new memory uses
+ * up one of @ctx's reserved places (none left: remembered all the same,
+ * beyond the limit, rather than forgotten).
  */
-static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
+static void coapsec_retired_note(struct coapsec_net *cn,
+				 struct coapsec_context *ctx, const u8 *fp,
 				 const u8 *nfp, bool seen, u64 seq,
 				 bool unknown, struct coapsec_retired *mem)
 {
-	struct coapsec_retired *r = coapsec_retired_find(cn, fp), *old;
+	struct coapsec_retired *r = coapsec_retired_find(cn, fp);
 
 	if (r || !mem) {
 		kfree(mem);
@@ -100,17 +143,12 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 				r->seq = r->seen ? max(r->seq, seq) : seq;
 			r->seen |= seen;
 			r->unknown |= unknown;
-			list_move_tail(&r->age, &cn->retired_age);
 		}
 		return;
 	}
-	if (cn->n_retired >= COAPSEC_RETIRED_MAX) {
-		old = list_first_entry(&cn->retired_age, struct coapsec_retired,
-				       age);
-		hlist_del(&old->node);
-		list_del(&old->age);
-		kfree_sensitive(old);
-		cn->n_retired--;
+	if (ctx->retired_slots) {
+		ctx->retired_slots--;
+		cn->retired_reserved--;
 	}
 	r = mem;
 	memcpy(r->fp, fp, COAPSEC_FP_LEN);
@@ -120,8 +158,39 @@ static void coapsec_retired_note(struct coapsec_net *cn, const u8 *fp,
 	r->seen = seen;
 	r->unknown = unknown;
 	hlist_add_head(&r->node, coapsec_retired_bucket(cn, fp));
-	list_add_tail(&r->age, &cn->retired_age);
+	list_add_tail(&r->all, &cn->retired_all);
 	cn->n_retired++;
+}
+
+int coapsec_retired_reserve(struct coapsec_net *cn,
+			    struct coapsec_context *ctx,
+			    struct netlink_ext_ack *extack)
+{
+	unsigned int i, need = 0, limit = READ_ONCE(retired_keys);
+
+	lockdep_assert_held(&cn->lock);
+	/* Material remembered already is remembered in place. */
+	if (!coapsec_retired_find(cn, ctx->sender_fp))
+		need++;
+	for (i = 0; i < ctx->n_recipients; i++)
+		if (!coapsec_retired_find(cn, ctx->recipients[i].fp))
+			need++;
+	if (need > limit || cn->n_retired + cn->retired_reserved > limit - need) {
+		NL_SET_ERR_MSG(extack,
+			       "context: the namespace's memory of retired keys is full (module parameter retired_keys); it keeps every deleted key's sequence and window so that the key cannot reuse nonces or accept replays when added again: raise retired_keys, or 'coapsec flush --forget-retired' once the key manager re-creates its contexts as after a reboot (seq-start from its checkpoints, replay-unknown)");
+		return -ENOSPC;
+	}
+	ctx->retired_slots = need;
+	cn->retired_reserved += need;
+	return 0;
+}
+
+void coapsec_retired_unreserve(struct coapsec_net *cn,
+			       struct coapsec_context *ctx)
+{
+	lockdep_assert_held(&cn->lock);
+	cn->retired_reserved -= ctx->retired_slots;
+	ctx->retired_slots = 0;
 }
 
 int coapsec_retired_prepare(struct coapsec_context *ctx)
@@ -174,9 +243,9 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		return;
 	/* A successor that took the sequence on remembers it itself. */
 	if (!ctx->sender_retired)
-		coapsec_retired_note(cn, ctx->sender_fp, ctx->sender_nfp, true,
-				     coapsec_context_retire_sender(ctx), false,
-				     coapsec_retired_take(ctx, 0));
+		coapsec_retired_note(cn, ctx, ctx->sender_fp, ctx->sender_nfp,
+				     true, coapsec_context_retire_sender(ctx),
+				     false, coapsec_retired_take(ctx, 0));
 	for (i = 0; i < ctx->n_recipients; i++) {
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
 
@@ -194,9 +263,19 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx)
 		spin_unlock_bh(&rcp->lock);
 		/* A lost window is remembered even where it saw nothing. */
 		if (any || unknown)
-			coapsec_retired_note(cn, rcp->fp, NULL, any, max, unknown,
+			coapsec_retired_note(cn, ctx, rcp->fp, NULL, any, max,
+					     unknown,
 					     coapsec_retired_take(ctx, 1 + i));
 	}
+	/* What it did not use goes back. */
+	coapsec_retired_unreserve(cn, ctx);
+}
+
+bool coapsec_retired_sender_known(struct coapsec_net *cn, const u8 *fp)
+{
+	lockdep_assert_held(&cn->lock);
+	/* Only senders' memories are found by a key's 'S' fingerprint. */
+	return coapsec_retired_find(cn, fp);
 }
 
 bool coapsec_retired_sender_moved(struct coapsec_net *cn,

@@ -9,7 +9,10 @@
  * boot no nonce is used twice and no message accepted once is accepted
  * again.
  * Across reboots the key manager keeps this (seq-checkpoint events,
- * replay-unknown).  Bounded: the oldest memories go first.
+ * replay-unknown).  Bounded (module parameter retired_keys), never by
+ * forgetting: a context is made only where there is room for all it will
+ * leave, and only an explicit forget with no context left (as a reboot
+ * would, with a new instance-id) empties it.
  */
 #ifndef COAPSEC_RETIRED_H
 #define COAPSEC_RETIRED_H
@@ -20,14 +23,33 @@
 struct coapsec_context;
 struct coapsec_net;
 struct coapsec_recipient;
+struct netlink_ext_ack;
 
-/* Most memories a namespace keeps. */
-#define COAPSEC_RETIRED_MAX	65536
 /* Their hash buckets, one page of them. */
 #define COAPSEC_RETIRED_BUCKETS	(PAGE_SIZE / sizeof(struct hlist_head))
 
 int coapsec_retired_init(struct coapsec_net *cn);
 void coapsec_retired_destroy(struct coapsec_net *cn);
+
+/*
+ * Forgets every memory, where no context is left (else -EBUSY), and
+ * draws a new instance-id: as after a reboot.  Under cn->lock.
+ */
+int coapsec_retired_forget(struct coapsec_net *cn,
+			   struct netlink_ext_ack *extack);
+
+/*
+ * Reserves room in the memory for what @ctx (built, not yet linked) will
+ * leave and is not remembered already: 0, or -ENOSPC where the memory
+ * is full.  coapsec_retired_add() gives back what it did not use;
+ * coapsec_retired_unreserve() all of it, for a context never linked.
+ * Under cn->lock.
+ */
+int coapsec_retired_reserve(struct coapsec_net *cn,
+			    struct coapsec_context *ctx,
+			    struct netlink_ext_ack *extack);
+void coapsec_retired_unreserve(struct coapsec_net *cn,
+			       struct coapsec_context *ctx);
 
 /*
  * The memories @ctx will leave, made with it (charged to its maker) so
@@ -42,6 +64,12 @@ void coapsec_retired_free_unused(struct coapsec_context *ctx);
  * nothing more.  Under cn->lock.
  */
 void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
+
+/*
+ * Whether the key whose sender fingerprint (context.h) is @fp is
+ * remembered as a retired sender key.  Under cn->lock.
+ */
+bool coapsec_retired_sender_known(struct coapsec_net *cn, const u8 *fp);
 
 /*
  * Whether @ctx's sender key is remembered with another Common IV or

@@ -218,20 +218,47 @@ static bool coapsec_is_notification(const struct coap_msg *m)
 
 /*
  * The context being published under @id where it continues the sender of
- * generation @gen: a swap settles its sequence, taking the replaced
- * context's over (that one sends nothing more), before it publishes it,
- * so it sends from then on although the ID points at it only later.
+ * generation @gen: a swap publishes it and settles its sequence, taking
+ * the replaced context's over (that one sends nothing more), in one step
+ * with interrupts off; settled, it sends from then on although the ID
+ * points at it only later.
  */
 static struct coapsec_context *coapsec_publishing_sender(struct coapsec_net *cn,
 							 u32 id, u64 gen)
 {
 	struct coapsec_context *pub = rcu_dereference(cn->publishing);
 
-	if (pub && pub->id == id && coapsec_context_sends_for(pub, gen))
+	/* Settled (acquire): its sequence and line of senders are set. */
+	if (pub && pub->id == id && !smp_load_acquire(&pub->settling) &&
+	    coapsec_context_sends_for(pub, gen))
 		return pub;
 	/* Pairs with coapsec_context_published(): cleared, the ID is set. */
 	smp_rmb();
 	return NULL;
+}
+
+/*
+ * The context that continues @ctx's sender since a swap took its sequence
+ * over (being published, or already under the ID), or NULL.
+ */
+static struct coapsec_context *coapsec_sender_successor(struct coapsec_net *cn,
+							struct coapsec_context *ctx)
+{
+	struct coapsec_context *cur;
+
+	/*
+	 * Found retired: the swap that retired it published its successor
+	 * first (the xchg in coapsec_context_retire_sender() orders them).
+	 */
+	smp_rmb();
+	cur = rcu_dereference(cn->publishing);
+	/* Settling on another CPU, interrupts off: a few steps. */
+	while (cur && smp_load_acquire(&cur->settling))
+		cpu_relax();
+	cur = coapsec_publishing_sender(cn, ctx->id, ctx->gen) ?:
+	      coapsec_context_lookup(cn, ctx->id);
+	return cur && cur != ctx && coapsec_context_sends_for(cur, ctx->gen) ?
+	       cur : NULL;
 }
 
 /*
@@ -321,14 +348,18 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
 }
 
 /*
- * The sequence number @ctx's message takes: OSCORE_SEQ_NONE where it
+ * The sequence number *@ctxp's message takes: OSCORE_SEQ_NONE where it
  * reuses its request's nonce (@reuse_nonce: coapsec_exchange_answer()
- * granted it).  -ERANGE past the hard limit, -EAGAIN at the seq-persisted
- * ceiling, each counted: the message is dropped, never sent in clear.
+ * granted it).  Where a swap took the sequence over, *@ctxp becomes the
+ * successor that sends.  -ERANGE past the hard limit, -EAGAIN at the
+ * seq-persisted ceiling, each counted: the message is dropped, never sent
+ * in clear.
  */
-static int coapsec_send_seq(struct coapsec_net *cn, struct coapsec_context *ctx,
-			    bool reuse_nonce, u64 *seq)
+static int coapsec_send_seq(struct coapsec_net *cn,
+			    struct coapsec_context **ctxp, bool reuse_nonce,
+			    u64 *seq)
 {
+	struct coapsec_context *ctx = *ctxp, *next;
 	int err;
 
 	*seq = OSCORE_SEQ_NONE;
@@ -336,6 +367,14 @@ static int coapsec_send_seq(struct coapsec_net *cn, struct coapsec_context *ctx,
 	if (reuse_nonce && !(ctx->flags & COAPSEC_CONTEXT_F_GROUP))
 		return 0;
 	err = coapsec_next_seq(ctx, seq);
+	/*
+	 * A swap took the sequence over after @ctx was chosen: its successor
+	 * sends (each one newer; none: dropped).
+	 */
+	while (err == -ERANGE && (next = coapsec_sender_successor(cn, ctx))) {
+		*ctxp = ctx = next;
+		err = coapsec_next_seq(ctx, seq);
+	}
 	if (err) {
 		*seq = OSCORE_SEQ_NONE;
 		coapsec_count(cn, ctx, err == -EAGAIN ?
@@ -370,7 +409,7 @@ static unsigned int coapsec_protect(struct sk_buff *skb,
 	int head, len, err;
 	u64 seq;
 
-	if (coapsec_send_seq(cn, ctx, reuse_nonce, &seq))
+	if (coapsec_send_seq(cn, &ctx, reuse_nonce, &seq))
 		return NF_DROP;
 
 	octx = coapsec_oscore_ctx(&s->octx, ctx, NULL);
@@ -439,14 +478,8 @@ static unsigned int coapsec_send_request(struct sk_buff *skb,
 	 * A swap took its sequence over since the policy found it: the
 	 * successor sends, being published or already under the ID.
 	 */
-	if (unlikely(atomic64_read(&ctx->seq) >= ctx->seq_hard)) {
-		struct coapsec_context *cur;
-
-		cur = coapsec_publishing_sender(pkt->cn, ctx->id, ctx->gen) ?:
-		      coapsec_context_lookup(pkt->cn, ctx->id);
-		if (cur && coapsec_context_sends_for(cur, ctx->gen))
-			ctx = cur;
-	}
+	if (unlikely(atomic64_read(&ctx->seq) >= ctx->seq_hard))
+		ctx = coapsec_sender_successor(pkt->cn, ctx) ?: ctx;
 	return coapsec_protect(skb, pkt, s, ctx, NULL, false, bound);
 }
 

@@ -2,15 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 """(rev12r) Within one boot, keys deleted and added again continue
 their sequence and refuse what their windows accepted, from what the
-namespace remembers of retired keys (retired.c).  That memory keeps
-COAPSEC_RETIRED_MAX (65,536) entries and drops the oldest first: one per
-sender key and one per recipient window that accepted anything, noted
-each time a context is deleted, expires or ends its grace period (a
-rekey of a group of 8,192 members that answered notes up to 8,193).  After
-that many other retirements, the same keys come back with their sequence
-at seq-start (0: nonces used again) and a fresh window (replays pass).
-The server's context is deleted, 65,600 other contexts are added and
-flushed (selftests/ctxchurn), and the context is added again."""
+namespace remembers of retired keys (retired.c): one memory per sender
+key and one per recipient window that accepted anything.  That memory is
+bounded (module parameter retired_keys) and used to drop the oldest
+memories when full: after that many other retirements the same keys came
+back with their sequence at seq-start (0: nonces used again) and a fresh
+window (replays passed).  Now nothing is forgotten: a context whose
+material would not fit is refused (ENOSPC), a key remembered is added
+again in place, and only an explicit `flush --forget-retired` (as a
+reboot: a new instance-id) empties it.
+
+The server's context is deleted, more other contexts than the memory
+holds are added and flushed (selftests/ctxchurn), and the context is
+added again.  retired_keys is set to 16 for the run (the module is
+unloaded after it); with COAPSEC_LONG=1 to 65,536, or with a module
+without the parameter (whose memory kept 65,536), 65,600 contexts are
+churned through (4-7 minutes under TCG)."""
 import json
 import os
 import socket
@@ -19,11 +26,17 @@ import sys
 
 sys.path.insert(0, "selftests/lib")
 from ktap import Ktap  # noqa: E402
-from netns import coapsec, enter, packet_socket, policy_flush, stats, \
-    udp_socket  # noqa: E402
+from netns import cli as run_cli, coapsec, enter, packet_socket, \
+    policy_flush, stats, udp_socket  # noqa: E402
 from wire import received, sniff, token_of  # noqa: E402
 
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
+PARAM = "/sys/module/coapsec/parameters/retired_keys"
+LONG = os.environ.get("COAPSEC_LONG") or not os.path.exists(PARAM)
+if os.path.exists(PARAM):
+    with open(PARAM, "w") as f:
+        f.write("65536\n" if LONG else "16\n")
+CHURN = 65600 if LONG else 40
 CLI, SRV = "10.0.64.1", "10.0.64.2"
 B = os.environ.get("B", "build")
 K = "4d" * 16 + "\n"
@@ -63,11 +76,20 @@ def wire(token):
     return sniff(sn, lambda sp, dp, m: dp == 5683 and token_of(m) == token)
 
 
+def churn(first, n, batch):
+    enter(srv_ns)
+    try:
+        return subprocess.run([B + "/selftests/ctxchurn", hex(first), str(n),
+                               str(batch)], capture_output=True, text=True)
+    finally:
+        enter(None)
+
+
 def delivered():
     return received(app)
 
 
-k = Ktap(5)
+k = Ktap(7)
 # The client's requests (Partial IVs 0..2), one captured; the server's own
 # requests (Partial IVs 0..2).
 tokens = [b"EV%02d" % i for i in range(3)]
@@ -92,18 +114,18 @@ seq1 = srv_seq()
 k.result(seq1 >= seq0 and not again,
          "deleted and added again: sequence at %s, the replay refused" % seq1)
 
-# Deleted, then 65,600 other keys retired in the namespace.
+# Deleted, then more other keys retired in the namespace than it
+# remembers: the churn is refused once the memory is full.
 policy_flush(srv_ns)
 coapsec(srv_ns, "context", "del", 1)
-enter(srv_ns)
-try:
-    r = subprocess.run([B + "/selftests/ctxchurn", "0x10000000", "65600",
-                        "8200"], capture_output=True, text=True)
-finally:
-    enter(None)
+# One context at a time, each flushed at once: it fills the memory to the
+# last place (batches leave the places their live contexts reserved).
+r = churn(0x10000000, CHURN, 1 if CHURN < 1000 else 8200)
 print(r.stdout.strip())
-k.result(r.returncode == 0, "65,600 other contexts added and flushed (%s)" %
-         r.stderr.strip())
+full = "memory of retired keys is full" in r.stderr
+k.result(r.returncode == 0 or full,
+         "%d other contexts added and flushed, or refused once the memory "
+         "was full (%s)" % (CHURN, r.stderr.strip()))
 srv_ctx()
 srv_policies()
 seq2 = srv_seq()
@@ -116,4 +138,25 @@ again = delivered()
 k.result(not again,
          "added again after other retirements: a request it accepted "
          "before is refused (delivered: %s)" % again)
+
+# Full: a context with a new key is refused, saying why.
+if CHURN >= 1000:
+    churn(0x20000000, 20000, 1)
+NEW = "5e" * 16 + "\n"
+r = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-", "id-context",
+            "77", "sender-id", "00", "recipient-id", "01", stdin=NEW)
+k.result(r.returncode != 0 and "retired keys is full" in r.stderr,
+         "memory full: a context with a new key is refused (%s)" %
+         (r.stderr.strip() or "added"))
+
+# Forgotten on request, as a reboot would: a new instance-id, room again.
+iid = json.loads(coapsec(srv_ns, "-j", "features"))["instance_id"]
+r = run_cli(srv_ns, "flush", "--forget-retired")
+iid2 = json.loads(coapsec(srv_ns, "-j", "features"))["instance_id"]
+r2 = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-",
+             "id-context", "77", "sender-id", "00", "recipient-id", "01",
+             stdin=NEW)
+k.result(r.returncode == 0 and iid2 != iid and r2.returncode == 0,
+         "flush --forget-retired: instance-id %s -> %s, a new context added "
+         "(%s)" % (iid, iid2, (r.stderr + r2.stderr).strip()))
 sys.exit(k.finish())

@@ -26,7 +26,7 @@ SPEC = os.path.join(HERE, 'coapsec.yaml')
 
 NLA = {'u8': 'NLA_U8', 'u16': 'NLA_U16', 'u32': 'NLA_U32', 'u64': 'NLA_U64',
        'binary': 'NLA_BINARY', 'string': 'NLA_NUL_STRING', 'nest': 'NLA_NESTED',
-       'pad': 'NLA_REJECT'}
+       'flag': 'NLA_FLAG', 'pad': 'NLA_REJECT'}
 OP_FLAGS = {'admin-perm': 'GENL_ADMIN_PERM',
             'uns-admin-perm': 'GENL_UNS_ADMIN_PERM'}
 

@@ -69,6 +69,29 @@ def coapsec(ns, *args, stdin=None, check=True):
     return r.stdout
 
 
+def coap_flood(sock, dst, cpu, seconds=120):
+    """Forks a process that sends non-confirmable GET requests, a new token
+    each, from UDP socket @sock to @dst as fast as it can, from CPU @cpu
+    only (so that they arrive in order), for up to @seconds; its pid (kill
+    it and wait for it)."""
+    import os
+    import time
+    pid = os.fork()
+    if pid:
+        return pid
+    os.sched_setaffinity(0, {cpu})
+    end = time.monotonic() + seconds
+    i = 0
+    while time.monotonic() < end:
+        i += 1
+        tok = (i & 0xffffffff).to_bytes(4, "big")
+        try:
+            sock.sendto(b"\x54\x01\x00\x01" + tok + b"\xb4test", dst)
+        except OSError:
+            pass
+    os._exit(0)
+
+
 def policy_flush(ns):
     """Deletes every policy in @ns (the CLI deletes them one by one)."""
     import json

@@ -67,3 +67,12 @@ def received(sock):
         return True
     except OSError:
         return False
+
+
+def delivered_again(m, atk, dst, app):
+    """Sends captured message @m again from socket @atk to @dst: whether
+    socket @app got a datagram within its timeout (False without @m)."""
+    if m is None:
+        return False
+    atk.sendto(m, dst)
+    return received(app)

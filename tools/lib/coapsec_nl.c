@@ -1251,9 +1251,16 @@ int coapsec_nl_stats_reset(struct coapsec_nl *nl, uint32_t context_id)
 
 int coapsec_nl_flush(struct coapsec_nl *nl)
 {
-	return coapsec_nl_req_run(nl, coapsec_nl_req_start(nl,
-							   COAPSEC_CMD_FLUSH,
-							   0), NULL, NULL);
+	return coapsec_nl_flush_forget(nl, false);
+}
+
+int coapsec_nl_flush_forget(struct coapsec_nl *nl, bool forget_retired)
+{
+	struct nlmsghdr *nlh = coapsec_nl_req_start(nl, COAPSEC_CMD_FLUSH, 0);
+
+	if (forget_retired)
+		mnl_attr_put(nlh, COAPSEC_A_FORGET_RETIRED, 0, NULL);
+	return coapsec_nl_req_run(nl, nlh, NULL, NULL);
 }
 
 /* ---- agents ---- */

@@ -186,6 +186,11 @@ int coapsec_nl_stats_get(struct coapsec_nl *nl, uint32_t context_id,
 			 struct coapsec_stats_info *s);
 int coapsec_nl_stats_reset(struct coapsec_nl *nl, uint32_t context_id);
 int coapsec_nl_flush(struct coapsec_nl *nl);
+/*
+ * Flush, and with @forget_retired forget what deleted keys used too (as a
+ * reboot would): -EBUSY where contexts remain.
+ */
+int coapsec_nl_flush_forget(struct coapsec_nl *nl, bool forget_retired);
 
 /* ---- agents ---- */
 

@@ -21,6 +21,7 @@ static const char *const coapsec_a_names[COAPSEC_A_MAX + 1] = {
 	[COAPSEC_A_EVENT] = "event",
 	[COAPSEC_A_RECIPIENT] = "recipient",
 	[COAPSEC_A_AGENT] = "agent",
+	[COAPSEC_A_FORGET_RETIRED] = "forget-retired",
 };
 
 static const char *const coapsec_a_features_names[COAPSEC_A_FEATURES_MAX + 1] = {
