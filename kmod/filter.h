@@ -168,8 +168,9 @@ enum coapsec_quick {
  * coapsec_filter_pass() passes, decided from the headers in the linear
  * part alone, with no call and no copy.  The same tests in the same
  * order, less what needs anything but the linear part (fragments, IPv6
- * extension headers, headers beyond the linear part, IPv6 addresses with
- * a prefix length to hash): where one of those is left, UNSURE.  Where
+ * extension headers, headers and the first two bytes of the UDP payload
+ * beyond the linear part, IPv6 addresses with a prefix length to hash):
+ * where one of those is left, UNSURE.  Where
  * the tests it made send the packet on, LINEAR: the full filter would
  * only read the same headers again (its exact port list aside, which
  * the policy match reads anyway).
@@ -220,14 +221,19 @@ coapsec_filter_quick(const struct coapsec_filter *f, const struct sk_buff *skb,
 		saddr = &ip6h->saddr;
 		daddr = &ip6h->daddr;
 	}
-	if (unlikely(avail < off + sizeof(*uh)))
+	/*
+	 * The UDP header and the two bytes that tell a request, in one
+	 * test: a datagram with less in the linear part is rare enough to
+	 * leave to coapsec_filter_pass().
+	 */
+	if (unlikely(avail < off + sizeof(*uh) + 2))
 		return COAPSEC_QUICK_UNSURE;
 	uh = (const struct udphdr *)(nh + off);
 	if (!coapsec_filter_port_hit(f, uh->dest) &&
 	    !coapsec_filter_port_hit(f, uh->source))
 		return COAPSEC_QUICK_PASS;
-	/* A whole request to one host, its first two bytes at hand. */
-	if (avail < off + sizeof(*uh) + 2 || skb_is_gso(skb) ||
+	/* A whole request to one host. */
+	if (skb_is_gso(skb) ||
 	    (v6 ? ipv6_addr_is_multicast(daddr) :
 		  (ipv4_is_multicast(*(const __be32 *)daddr) ||
 		   (((const struct iphdr *)nh)->frag_off &
