@@ -89,7 +89,7 @@ static u32 coapsec_exchange_hash(const struct coapsec_exchange_table *t,
 	u64 tk;
 	u32 h;
 
-	BUILD_BUG_ON(COAP_MAX_TOKEN_LEN != sizeof(tk));
+	BUILD_BUG_ON(sizeof(tk) != COAP_MAX_TOKEN_LEN);
 	tk = get_unaligned_le64(token);
 	if (token_len < sizeof(tk))
 		tk &= BIT_ULL(8 * token_len) - 1;
