@@ -31,44 +31,31 @@
 
 /*
  * The kid index hashes and compares the bytes a key uses, not the whole
- * zero-padded key, and a lookup (one per received request) keys on the
- * received bytes where they lie: a struct coapsec_kid_ref, not a copy.
+ * zero-padded key: a lookup per received request.
  */
-struct coapsec_kid_ref {
-	const u8 *id_context;
-	const u8 *kid;
-	u8 id_context_len;
-	u8 kid_len;
-};
-
-static u32 coapsec_kid_ref_hash(const u8 *id_context, u8 id_context_len,
-				const u8 *kid, u8 kid_len, u32 seed)
+static u32 coapsec_kid_key_hash(const struct coapsec_kid_key *k, u32 seed)
 {
-	seed ^= kid_len << 8 | id_context_len;
-	return jhash(id_context, id_context_len, jhash(kid, kid_len, seed));
+	seed ^= k->kid_len << 8 | k->id_context_len;
+	return jhash(k->id_context, k->id_context_len,
+		     jhash(k->kid, k->kid_len, seed));
 }
 
 static u32 coapsec_kid_hashfn(const void *data, u32 len, u32 seed)
 {
-	const struct coapsec_kid_ref *r = data;
-
-	return coapsec_kid_ref_hash(r->id_context, r->id_context_len, r->kid,
-				    r->kid_len, seed);
+	return coapsec_kid_key_hash(data, seed);
 }
 
 static u32 coapsec_kid_obj_hashfn(const void *data, u32 len, u32 seed)
 {
-	const struct coapsec_kid_key *k =
-		&((const struct coapsec_recipient *)data)->key;
+	const struct coapsec_recipient *rcp = data;
 
-	return coapsec_kid_ref_hash(k->id_context, k->id_context_len, k->kid,
-				    k->kid_len, seed);
+	return coapsec_kid_key_hash(&rcp->key, seed);
 }
 
 static int coapsec_kid_cmpfn(struct rhashtable_compare_arg *arg,
 			     const void *obj)
 {
-	const struct coapsec_kid_ref *a = arg->key;
+	const struct coapsec_kid_key *a = arg->key;
 	const struct coapsec_kid_key *b =
 		&((const struct coapsec_recipient *)obj)->key;
 
@@ -79,7 +66,7 @@ static int coapsec_kid_cmpfn(struct rhashtable_compare_arg *arg,
 }
 
 static const struct rhashtable_params coapsec_kid_params = {
-	.key_len = sizeof(struct coapsec_kid_ref),
+	.key_len = sizeof(struct coapsec_kid_key),
 	.key_offset = offsetof(struct coapsec_recipient, key),
 	.head_offset = offsetof(struct coapsec_recipient, node),
 	.automatic_shrinking = true,
@@ -513,18 +500,12 @@ static bool coapsec_kid_taken(struct coapsec_net *cn,
 			      const struct coapsec_kid_key *key,
 			      const struct coapsec_context *except)
 {
-	const struct coapsec_kid_ref ref = {
-		.id_context = key->id_context,
-		.kid = key->kid,
-		.id_context_len = key->id_context_len,
-		.kid_len = key->kid_len,
-	};
 	struct coapsec_recipient *rcp;
 	struct rhlist_head *list, *pos;
 	bool taken = false;
 
 	rcu_read_lock();
-	list = rhltable_lookup(&cn->by_kid, &ref, coapsec_kid_params);
+	list = rhltable_lookup(&cn->by_kid, key, coapsec_kid_params);
 	rhl_for_each_entry_rcu(rcp, pos, list, node) {
 		if (rcp->ctx != except &&
 		    rcp->ctx->state == COAPSEC_CONTEXT_STATE_CURRENT) {
@@ -1190,17 +1171,14 @@ __coapsec_context_lookup_kid(struct coapsec_net *cn, const u8 *id_context,
 			     size_t id_context_len, const u8 *kid,
 			     size_t kid_len)
 {
-	struct coapsec_kid_ref ref;
+	struct coapsec_kid_key key;
 	struct rhlist_head *list;
 
 	if (id_context_len > COAPSEC_MAX_ID_CONTEXT_LEN ||
 	    kid_len > COAPSEC_MAX_KID_LEN)
 		return NULL;
-	ref.id_context = id_context;
-	ref.kid = kid;
-	ref.id_context_len = id_context_len;
-	ref.kid_len = kid_len;
-	list = rhltable_lookup(&cn->by_kid, &ref, coapsec_kid_params);
+	coapsec_kid_key_set(&key, id_context, id_context_len, kid, kid_len);
+	list = rhltable_lookup(&cn->by_kid, &key, coapsec_kid_params);
 	return list ? container_of(list, struct coapsec_recipient, node) : NULL;
 }
 
