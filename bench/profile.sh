@@ -17,6 +17,7 @@ B=${B:-build}
 COAPSEC_KO=${COAPSEC_KO:-$PWD/$B/bench/coapsec.ko}
 CLI=${CLI:-$B/bench/coapsec}
 . selftests/lib.sh
+. bench/lib.sh
 OUT=${COAPSEC_VM_OUT:-/tmp}
 COUNT=${BENCH_COUNT:-20000}
 WHAT=${PROFILE_WHAT:-ccm}
@@ -36,13 +37,8 @@ echo 0 > /proc/sys/kernel/kptr_restrict
 echo -1 > /proc/sys/kernel/perf_event_paranoid
 
 setup_ns A BN
-ip link add v1 netns "$A" type veth peer name v1 netns "$BN"
-ip -n "$A" addr add 10.1.0.1/24 dev v1
-ip -n "$BN" addr add 10.1.0.2/24 dev v1
-ip -n "$A" link set v1 up
-ip -n "$BN" link set v1 up
+link "$A" "$BN" 1
 
-cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
 umask 077
 echo 6a7e6a7e6a7e6a7e6a7e6a7e6a7e6a7e > "$TMP/secret"
 alg=

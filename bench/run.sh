@@ -15,6 +15,7 @@ B=${B:-build}
 COAPSEC_KO=${COAPSEC_KO:-$PWD/$B/bench/coapsec.ko}
 CLI=${CLI:-$B/bench/coapsec}
 . selftests/lib.sh
+. bench/lib.sh
 OUT=${COAPSEC_VM_OUT:-/tmp}
 COUNT=${BENCH_COUNT:-20000}
 SIZES=${BENCH_SIZES:-16 100 500 1000}
@@ -48,14 +49,6 @@ flow() {		# flow CONFIG FROM SRC TO DST SIZE [EXTRA-JSON]
 	r=$("$B/bench/udpflow" "$2" "$3" "$4" "$5" "$6" "$COUNT" "${BATCH:-32}")
 	echo "{\"config\": \"$1\"${7:+, $7}, ${r#\{}" >> "$POINTS"
 	printf '  %-14s %5s B  %s\n' "$1" "$6" "$r"
-}
-
-link() {		# link NS1 NS2 NET: NS1 gets 10.NET.0.1, NS2 .2
-	ip link add "v$3" netns "$1" type veth peer name "v$3" netns "$2"
-	ip -n "$1" addr add "10.$3.0.1/24" dev "v$3"
-	ip -n "$2" addr add "10.$3.0.2/24" dev "v$3"
-	ip -n "$1" link set "v$3" up
-	ip -n "$2" link set "v$3" up
 }
 
 setup_ns A BN C G1 G2 S
@@ -327,7 +320,6 @@ sgroup_bench() {
 }
 
 if [ "${BENCH_ONLY:-}" = sgroup ]; then
-	cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
 	coapsec_load
 	sgroup_bench
 	cat > "$OUT/env.json" <<JSON
@@ -354,7 +346,6 @@ JSON
 fi
 
 if [ "${BENCH_ONLY:-}" = recipients ]; then
-	cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
 	coapsec_load
 	recipients_bench
 	cat > "$OUT/env.json" <<JSON
@@ -408,7 +399,6 @@ echo "coapsec, AES-CCM-16-64-128"
 coapsec_load
 umask 077
 echo 6a7e6a7e6a7e6a7e6a7e6a7e6a7e6a7e > "$TMP/secret"
-cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
 cs "$A" context add id 1 secret "$TMP/secret" id-context 00f0d0 \
 	sender-id 01 recipient-id 00
 cs "$BN" context add id 1 secret "$TMP/secret" id-context 00f0d0 \

@@ -18,6 +18,7 @@ B=${B:-build}
 COAPSEC_KO=${COAPSEC_KO:-$PWD/$B/bench/coapsec.ko}
 CLI=${CLI:-$B/bench/coapsec}
 . selftests/lib.sh
+. bench/lib.sh
 OUT=${COAPSEC_VM_OUT:-/tmp}
 COUNT=${BENCH_COUNT:-20000}
 ROUNDS=${BENCH_ROUNDS:-5}
@@ -31,14 +32,6 @@ if [ "$(nproc)" -lt 2 ]; then
 	echo "ERROR: bench-smp needs 2 guest CPUs, the guest has $(nproc)" >&2
 	exit 1
 fi
-
-link() {		# link NS1 NS2 NET: NS1 gets 10.NET.0.1, NS2 .2
-	ip link add "v$3" netns "$1" type veth peer name "v$3" netns "$2"
-	ip -n "$1" addr add "10.$3.0.1/24" dev "v$3"
-	ip -n "$2" addr add "10.$3.0.2/24" dev "v$3"
-	ip -n "$1" link set "v$3" up
-	ip -n "$2" link set "v$3" up
-}
 
 # run_flow CPU NET: one udpflow on CPU from 10.NET.0.1 to 10.NET.0.2.
 run_flow() {
@@ -98,7 +91,6 @@ measure plain
 coapsec_load
 umask 077
 echo 6a7e6a7e6a7e6a7e6a7e6a7e6a7e6a7e > "$TMP/secret"
-cs() { ns=$1; shift; ip netns exec "$ns" "$CLI" "$@" > /dev/null; }
 for id in 1 2; do
 	cs "$A" context add id $id secret "$TMP/secret" id-context 00f05$id \
 		sender-id 01 recipient-id 00

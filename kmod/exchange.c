@@ -8,6 +8,7 @@
 #include <linux/jiffies.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <asm/unaligned.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 
@@ -75,19 +76,23 @@ bool coapsec_exchange_in_use(struct coapsec_net *cn)
  * The key's hash: the peer address in one jhash2(), then the ports and
  * the token (at most 8 bytes, as two words) in one jhash_3words().  Each
  * way keeps it, so that a look at a way that holds another exchange
- * mostly ends at one compare.
+ * mostly ends at one compare.  @token is always a whole token array
+ * (COAP_MAX_TOKEN_LEN bytes): read in one load, what lies past
+ * @token_len masked off.
  */
 static u32 coapsec_exchange_hash(const struct coapsec_exchange_table *t,
 				 u8 role, const struct in6_addr *peer,
-				 __be16 port, __be16 lport, const u8 *token,
+				 __be16 port, __be16 lport,
+				 const u8 token[COAP_MAX_TOKEN_LEN],
 				 u8 token_len)
 {
-	u64 tk = 0;
-	unsigned int i;
+	u64 tk;
 	u32 h;
 
-	for (i = 0; i < token_len; i++)
-		tk |= (u64)token[i] << (8 * i);
+	BUILD_BUG_ON(sizeof(tk) != COAP_MAX_TOKEN_LEN);
+	tk = get_unaligned_le64(token);
+	if (token_len < sizeof(tk))
+		tk &= BIT_ULL(8 * token_len) - 1;
 	h = jhash2((__force const u32 *)peer->s6_addr32, 4,
 		   t->seed ^ (role << 8 | token_len));
 	return jhash_3words((__force u32)port << 16 | (__force u16)lport,

@@ -95,7 +95,9 @@ int coapsec_exchange_table_create(struct coapsec_net *cn);
 void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 
 /*
- * The packet path's calls below run in softirq or with BHs off.
+ * The packet path's calls below run in softirq or with BHs off.  A
+ * @token is a whole token array (COAP_MAX_TOKEN_LEN bytes, read in one
+ * load), of which @token_len count.
  *
  * Records @ex in @cn's table.  A client entry replaces one with the same
  * key.  A server entry replaces only one of the same context ID (its

@@ -203,6 +203,36 @@ coapsec_filter_fill(const struct sk_buff *skb, const struct udphdr *uh,
 	return COAPSEC_FILTER_MAYBE_FILLED;
 }
 
+enum coapsec_filter_verdict coapsec_filter_linear(const struct sk_buff *skb,
+						  bool v6,
+						  struct coapsec_pkt *pkt)
+{
+	const unsigned char *nh = skb_network_header(skb);
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
+	unsigned int off;
+
+	if (v6) {
+		ip6h = (const struct ipv6hdr *)nh;
+		off = skb_network_offset(skb) + sizeof(*ip6h);
+		return coapsec_filter_fill(skb, (const struct udphdr *)(nh +
+								   sizeof(*ip6h)),
+					   NULL, true, ip6h->saddr.s6_addr32,
+					   ip6h->daddr.s6_addr32, false,
+					   ipv6_addr_is_multicast(&ip6h->daddr),
+					   off, pkt);
+	}
+	iph = (const struct iphdr *)nh;
+	/* What coapsec_pkt_parse() turns down: not ours. */
+	if (iph->ihl < 5 || (iph->frag_off & htons(IP_OFFSET)))
+		return COAPSEC_FILTER_PASS;
+	off = skb_network_offset(skb) + iph->ihl * 4;
+	return coapsec_filter_fill(skb, (const struct udphdr *)(nh + iph->ihl * 4),
+				   NULL, false, &iph->saddr, &iph->daddr,
+				   iph->frag_off & htons(IP_MF),
+				   ipv4_is_multicast(iph->daddr), off, pkt);
+}
+
 enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
 						const struct sk_buff *skb,
 						u8 pf, u8 dir,

@@ -97,6 +97,18 @@ enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
 						u8 pf, u8 dir,
 						struct coapsec_pkt *pkt);
 
+/*
+ * What coapsec_filter_pass() says of a packet that coapsec_filter_quick()
+ * sent on as COAPSEC_QUICK_LINEAR, from the headers it read:
+ * COAPSEC_FILTER_MAYBE_FILLED, or COAPSEC_FILTER_PASS for what is no
+ * UDP datagram whatever its "ports" (an IPv4 header shorter than 20
+ * bytes, a later fragment).  A port that only the filter's bitmap names
+ * goes on too: the full path passes it untouched.
+ */
+enum coapsec_filter_verdict coapsec_filter_linear(const struct sk_buff *skb,
+						  bool v6,
+						  struct coapsec_pkt *pkt);
+
 /* The bit of coapsec_addr_set's bloom for IPv4 @addr, masked already. */
 static inline u32 coapsec_addr_hash4(__be32 addr, u8 plen)
 {
@@ -138,19 +150,34 @@ static __always_inline bool coapsec_ipv6_ext_hdr(u8 nexthdr)
 	       nexthdr == NEXTHDR_NONE || nexthdr == NEXTHDR_DEST;
 }
 
+/* What the hooks' first look says of a packet. */
+enum coapsec_quick {
+	COAPSEC_QUICK_PASS,		/* untouched */
+	COAPSEC_QUICK_UNSURE,		/* coapsec_filter_pass() decides */
+	/*
+	 * The full path: UDP right behind the IP header, both in the
+	 * linear part, a port the filter may name, and not a request that
+	 * no policy of the direction could match (coapsec_filter_linear()).
+	 */
+	COAPSEC_QUICK_LINEAR,
+};
+
 /*
  * The hooks' first look, inlined in each with its family and direction
- * constant (@v6, @dir): true for a packet that coapsec_filter_pass()
- * passes, decided from the headers in the linear part alone, with no
- * call and no copy.  False decides nothing: the caller asks
- * coapsec_filter_pass().  The same tests in the same order, less what
- * needs anything but the linear part (fragments, IPv6 extension
- * headers, headers beyond the linear part, IPv6 addresses with a
- * prefix length to hash).
+ * constant (@v6, @dir): COAPSEC_QUICK_PASS for a packet that
+ * coapsec_filter_pass() passes, decided from the headers in the linear
+ * part alone, with no call and no copy.  The same tests in the same
+ * order, less what needs anything but the linear part (fragments, IPv6
+ * extension headers, headers and the first two bytes of the UDP payload
+ * beyond the linear part, IPv6 addresses with a prefix length to hash):
+ * where one of those is left, UNSURE.  Where
+ * the tests it made send the packet on, LINEAR: the full filter would
+ * only read the same headers again (its exact port list aside, which
+ * the policy match reads anyway).
  */
-static __always_inline bool coapsec_filter_quick(const struct coapsec_filter *f,
-						 const struct sk_buff *skb,
-						 bool v6, u8 dir)
+static __always_inline enum coapsec_quick
+coapsec_filter_quick(const struct coapsec_filter *f, const struct sk_buff *skb,
+		     bool v6, u8 dir)
 {
 	const unsigned char *nh = skb_network_header(skb);
 	/* What the linear part holds from the network header on. */
@@ -166,10 +193,11 @@ static __always_inline bool coapsec_filter_quick(const struct coapsec_filter *f,
 		const struct iphdr *iph = (const struct iphdr *)nh;
 
 		if (unlikely(avail < sizeof(*iph)))
-			return false;
+			return COAPSEC_QUICK_UNSURE;
 		proto = iph->protocol;
 		if (proto != IPPROTO_UDP)
-			return proto != IPPROTO_ICMP || dir == COAPSEC_DIR_IN;
+			return proto != IPPROTO_ICMP || dir == COAPSEC_DIR_IN ?
+			       COAPSEC_QUICK_PASS : COAPSEC_QUICK_UNSURE;
 		/*
 		 * coapsec_filter_pass() passes a header shorter than 20
 		 * bytes and a later fragment whatever follows: any answer
@@ -182,39 +210,46 @@ static __always_inline bool coapsec_filter_quick(const struct coapsec_filter *f,
 		const struct ipv6hdr *ip6h = (const struct ipv6hdr *)nh;
 
 		if (unlikely(avail < sizeof(*ip6h)))
-			return false;
+			return COAPSEC_QUICK_UNSURE;
 		proto = ip6h->nexthdr;
 		if (proto != IPPROTO_UDP)
 			return !coapsec_ipv6_ext_hdr(proto) &&
 			       (proto != IPPROTO_ICMPV6 ||
-				dir == COAPSEC_DIR_IN);
+				dir == COAPSEC_DIR_IN) ?
+			       COAPSEC_QUICK_PASS : COAPSEC_QUICK_UNSURE;
 		off = sizeof(*ip6h);
 		saddr = &ip6h->saddr;
 		daddr = &ip6h->daddr;
 	}
-	if (unlikely(avail < off + sizeof(*uh)))
-		return false;
+	/*
+	 * The UDP header and the two bytes that tell a request, in one
+	 * test: a datagram with less in the linear part is rare enough to
+	 * leave to coapsec_filter_pass().
+	 */
+	if (unlikely(avail < off + sizeof(*uh) + 2))
+		return COAPSEC_QUICK_UNSURE;
 	uh = (const struct udphdr *)(nh + off);
 	if (!coapsec_filter_port_hit(f, uh->dest) &&
 	    !coapsec_filter_port_hit(f, uh->source))
-		return true;
-	/* A whole request to one host, its first two bytes at hand. */
-	if (avail < off + sizeof(*uh) + 2 || skb_is_gso(skb) ||
+		return COAPSEC_QUICK_PASS;
+	/* A whole request to one host. */
+	if (skb_is_gso(skb) ||
 	    (v6 ? ipv6_addr_is_multicast(daddr) :
 		  (ipv4_is_multicast(*(const __be32 *)daddr) ||
 		   (((const struct iphdr *)nh)->frag_off &
 		    htons(IP_MF | IP_OFFSET)))))
-		return false;
+		return COAPSEC_QUICK_LINEAR;
 	coap = (const u8 *)(uh + 1);
 	/*
 	 * Version 1, a token of at most 8 bytes (the type's two bits left
 	 * out), code 0.01 to 0.31.
 	 */
 	if ((u8)((coap[0] & 0xcf) - 0x40) > 8 || (u8)(coap[1] - 1) > 30)
-		return false;
+		return COAPSEC_QUICK_LINEAR;
 	df = &f->dir[v6][dir - 1];
 	return !df->any && !coapsec_addr_set_has(&df->dst, daddr, v6) &&
-	       !coapsec_addr_set_has(&df->src, saddr, v6);
+	       !coapsec_addr_set_has(&df->src, saddr, v6) ?
+	       COAPSEC_QUICK_PASS : COAPSEC_QUICK_LINEAR;
 }
 
 #endif /* COAPSEC_FILTER_H */

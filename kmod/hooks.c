@@ -137,14 +137,15 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 }
 
 /*
- * What the first look in coapsec_hook() could not pass: the whole filter,
- * then the full path.  Out of line, so that the hooks themselves need no
+ * What the first look in coapsec_hook() could not pass: the whole filter
+ * where it was unsure (@linear: else the headers it read), then the full
+ * path.  Out of line, so that the hooks themselves need no
  * stack frame for what passes.
  */
 static noinline unsigned int
 coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 		  const struct nf_hook_state *state,
-		  const struct coapsec_filter *f, u8 dir)
+		  const struct coapsec_filter *f, u8 dir, bool linear)
 {
 	u8 family = state->pf == NFPROTO_IPV4 ? AF_INET : AF_INET6;
 	const struct net_device *dev;
@@ -157,7 +158,8 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 	bool parsed;
 
 	pkt.dir = dir;
-	switch (coapsec_filter_pass(f, skb, state->pf, pkt.dir, &pkt)) {
+	switch (linear ? coapsec_filter_linear(skb, family == AF_INET6, &pkt) :
+			 coapsec_filter_pass(f, skb, state->pf, pkt.dir, &pkt)) {
 	case COAPSEC_FILTER_PASS:
 		return NF_ACCEPT;
 	case COAPSEC_FILTER_MAYBE_FILLED:
@@ -205,10 +207,15 @@ coapsec_hook(void *priv, struct sk_buff *skb, const struct nf_hook_state *state,
 	struct coapsec_net *cn = priv;
 	/* nf_hook() holds rcu_read_lock(). */
 	const struct coapsec_filter *f = rcu_dereference(cn->filter);
+	enum coapsec_quick q;
 
-	if (!f || coapsec_filter_quick(f, skb, v6, dir))
+	if (!f)
 		return NF_ACCEPT;
-	return coapsec_hook_slow(cn, skb, state, f, dir);
+	q = coapsec_filter_quick(f, skb, v6, dir);
+	if (q == COAPSEC_QUICK_PASS)
+		return NF_ACCEPT;
+	return coapsec_hook_slow(cn, skb, state, f, dir,
+				 q == COAPSEC_QUICK_LINEAR);
 }
 
 static unsigned int coapsec_hook_out4(void *priv, struct sk_buff *skb,

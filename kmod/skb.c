@@ -169,9 +169,16 @@ void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	if (pkt->family == AF_INET) {
 		struct iphdr *iph = ip_hdr(skb);
 		bool nocsum = !uh->check && skb->ip_summed != CHECKSUM_PARTIAL;
+		__be16 tot_len = htons(pkt->udp_off - skb_network_offset(skb) +
+				       ulen);
 
-		iph->tot_len = htons(pkt->udp_off - skb_network_offset(skb) + ulen);
-		ip_send_check(iph);
+		/*
+		 * The header checksum is valid here (set by the stack before
+		 * LOCAL_OUT, verified before LOCAL_IN and FORWARD): updated
+		 * for the one field that changes, as NAT does.
+		 */
+		csum_replace2(&iph->check, iph->tot_len, tot_len);
+		iph->tot_len = tot_len;
 		if (skb->ip_summed == CHECKSUM_PARTIAL) {
 			uh->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr,
 						       ulen, IPPROTO_UDP, 0);
