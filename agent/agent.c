@@ -566,7 +566,7 @@ static int policy_switch(struct agent *a, size_t i, bool queue,
 	}
 	if (p->kernel_id)
 		rc = keypush_policy_set(a->kp, p, i, ctx_id);
-	/* ENOENT may name the context instead: gone only if not there. */
+	/* ENOENT may name the context instead: gone only if not ours. */
 	if (rc == -ENOENT && !keypush_policy_present(a->kp, p, i)) {
 		p->kernel_id = 0;
 		rc = keypush_policy(a->kp, p, i, ctx_id);

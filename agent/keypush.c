@@ -559,6 +559,10 @@ int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
 	struct coapsec_policy_info info;
 	int rc;
 
+	/* Only our own copy: the ID may be another's since a flush. */
+	rc = keypush_policy_present(kp, p, index);
+	if (rc <= 0)
+		return rc ? rc : -ENOENT;
 	policy_info(kp, p, index, context_id, &info);
 	info.id = p->kernel_id;
 	rc = coapsec_nl_policy_set(kp->nl, &info);

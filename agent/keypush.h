@@ -70,7 +70,8 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
  * Replaces @p's kernel copy (p->kernel_id) in place by what @p asks now,
  * protecting with @context_id (or 0): one step, its place in the match
  * order kept (COAPSEC_CMD_POLICY_SET).  0 or -errno (logged); -ENOENT:
- * the copy is gone.
+ * the copy is gone, or its ID holds another owner's policy now (never
+ * replaced).
  */
 int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
 		       size_t index, uint32_t context_id);

@@ -237,7 +237,8 @@
  *    the policy of that ID is replaced by the one the request describes,
  *    in one step (a packet meets the old policy or the new one, never
  *    neither), keeping its ID and its place in the match order, so it
- *    needs no room under ns_policies.  PRIORITY must be the old one's
+ *    needs no room under ns_policies.  Everything else is the request's,
+ *    the owner tag too (absent: none).  PRIORITY must be the old one's
  *    (EINVAL: delete and add to move a policy).  ENOENT: no such policy,
  *    or (protect) no such context.  An agent turns a group's protect
  *    policies into queue policies and back this way.
