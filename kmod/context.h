@@ -243,6 +243,20 @@ static inline bool coapsec_context_sends_for(const struct coapsec_context *ctx,
 	return ctx->sender_since <= gen && gen <= ctx->gen;
 }
 
+/*
+ * Waits while a swap settles @ctx's sequence on another CPU: interrupts
+ * are off there for a few steps, so this ends, as a seqcount reader's
+ * retry does.  Every number a context hands out is taken after this
+ * (acquire), so none comes from a counter not yet settled, however the
+ * sender found the context.
+ */
+static inline void coapsec_context_wait_settled(const struct coapsec_context *ctx)
+{
+	/* Pairs with the release that ends coapsec_context_inherit_seq(). */
+	while (unlikely(smp_load_acquire(&ctx->settling)))
+		cpu_relax();
+}
+
 /* Lookups for the packet path and netlink: under rcu_read_lock(). */
 struct coapsec_context *coapsec_context_lookup(struct coapsec_net *cn,
 					       u32 id);

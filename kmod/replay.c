@@ -81,7 +81,8 @@ int coapsec_replay_commit(struct coapsec_recipient *rcp, u64 seq)
 		spin_unlock(&rcp->lock);
 		/* Closed under its lock: the successor is open already. */
 		next = coapsec_recipient_window(rcp);
-		if (next == rcp)
+		/* Opened since it was found closed: its own window decides. */
+		if (next == rcp && !smp_load_acquire(&rcp->open))
 			return -ESTALE;
 		rcp = next;
 	}

@@ -14,6 +14,7 @@
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
+#include <linux/timer.h>
 
 #include "context.h"
 #include "crypto_aead.h"
@@ -21,6 +22,7 @@
 #include "policy.h"
 #include "replay.h"
 #include "selftest.h"
+#include "send.h"
 #include "skb.h"
 
 static const u8 st_key[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
@@ -186,6 +188,40 @@ static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p
 	CHECK(!__coapsec_context_lookup_kid(cn, st_idctx, 4, st_kid1, 1));
 	rcu_read_unlock();
 	CHECK(cn->n_contexts == 2);
+}
+
+/*
+ * A counter a swap is still settling gives no number: the sender waits
+ * until the swap has set it (here a timer plays the other CPU).
+ */
+static struct coapsec_context *st_settling_ctx;
+static u64 st_settled_seq;
+
+static void st_settle(struct timer_list *t)
+{
+	atomic64_set(&st_settling_ctx->seq, st_settled_seq);
+	/* Its sequence before the end of settling, as the swap orders them. */
+	smp_store_release(&st_settling_ctx->settling, false);
+}
+
+static void st_settling(struct coapsec_net *cn)
+{
+	struct timer_list timer;
+	u64 seq = OSCORE_SEQ_NONE;
+
+	st_settling_ctx = coapsec_context_lookup(cn, 2);
+	CHECK(st_settling_ctx);
+	if (!st_settling_ctx)
+		return;
+	st_settled_seq = atomic64_read(&st_settling_ctx->seq) + 1000;
+	timer_setup_on_stack(&timer, st_settle, 0);
+	WRITE_ONCE(st_settling_ctx->settling, true);
+	mod_timer(&timer, jiffies + msecs_to_jiffies(20));
+	CHECK(!coapsec_next_seq(st_settling_ctx, &seq) &&
+	      seq == st_settled_seq);
+	del_timer_sync(&timer);
+	destroy_timer_on_stack(&timer);
+	WRITE_ONCE(st_settling_ctx->settling, false);
 }
 
 static void st_policies(struct coapsec_net *cn)
@@ -489,6 +525,7 @@ int coapsec_selftest(unsigned int n_contexts)
 		goto out;
 	mutex_lock(&cn->lock);
 	st_contexts(cn, p);
+	st_settling(cn);
 	st_policies(cn);
 	st_group(cn);
 	st_lookup_speed(cn, p, n_contexts);

@@ -50,10 +50,14 @@ static void coapsec_seq_unpersisted(struct coapsec_context *ctx, u64 ceiling)
  * raised meanwhile (read again each try, it only rises) or a swap taking
  * the counter on (coapsec_context_retire_sender() sets it to the limit).
  */
-static int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq)
+int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq)
 {
-	s64 cur = atomic64_read(&ctx->seq);
 	u64 ceiling;
+	s64 cur;
+
+	/* Its sequence and ceiling as the swap that published it left them. */
+	coapsec_context_wait_settled(ctx);
+	cur = atomic64_read(&ctx->seq);
 
 	do {
 		if ((u64)cur >= ctx->seq_hard || (u64)cur > OSCORE_SEQ_MAX) {
@@ -252,9 +256,8 @@ static struct coapsec_context *coapsec_sender_successor(struct coapsec_net *cn,
 	 */
 	smp_rmb();
 	cur = rcu_dereference(cn->publishing);
-	/* Settling on another CPU, interrupts off: a few steps. */
-	while (cur && smp_load_acquire(&cur->settling))
-		cpu_relax();
+	if (cur)
+		coapsec_context_wait_settled(cur);
 	cur = coapsec_publishing_sender(cn, ctx->id, ctx->gen) ?:
 	      coapsec_context_lookup(cn, ctx->id);
 	return cur && cur != ctx && coapsec_context_sends_for(cur, ctx->gen) ?
