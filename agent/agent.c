@@ -483,6 +483,34 @@ uint64_t agent_next(struct agent *a)
 	       a->last_tick + 20;
 }
 
+static int policy_switch(struct agent *a, size_t i, bool queue,
+			 uint32_t ctx_id);
+
+/*
+ * Before the keys go, each protect policy turns into a queue policy to
+ * this agent's queue, in place: once the agent is gone the kernel drops
+ * what it matches (queue_no_agent), where deleting it would let the
+ * same messages leave in clear.  The next start sets it back in place
+ * (keypush_policy()).  A signed group's queue policies stay as they
+ * are.  One the kernel refuses to turn is deleted, as the context it
+ * protects with must go, and logged.
+ */
+static void stop_protecting(struct agent *a)
+{
+	for (size_t i = 0; i < a->cfg.n_policies; i++) {
+		struct cfg_policy *p = &a->cfg.policies[i];
+
+		if (p->action != COAPSEC_ACTION_PROTECT || p->queued ||
+		    !p->kernel_id)
+			continue;
+		if (!policy_switch(a, i, true, 0))
+			continue;
+		log_warn("policy %u: cannot turn to queue at stop; deleted: what it protected leaves in clear while no agent runs",
+			 p->kernel_id);
+		keypush_policy_delete(a->kp, p, i);
+	}
+}
+
 void agent_fini(struct agent *a)
 {
 	/*
@@ -498,21 +526,13 @@ void agent_fini(struct agent *a)
 	if (a->role && a->role->fini)
 		a->role->fini(a);
 	/*
-	 * A stop takes the keys out of the kernel (contexts and the protect
-	 * policies that use them) and leaves require and verify policies:
-	 * plain CoAP stays out while no agent runs.  A start that failed
-	 * deletes nothing (coapsecd(8), "What the agent owns in the kernel").
+	 * A stop takes the keys out of the kernel and leaves require and
+	 * verify policies: plain CoAP stays out while no agent runs.  A
+	 * start that failed deletes nothing (coapsecd(8), "What the agent
+	 * owns in the kernel").
 	 */
 	if (a->kp && a->started) {
-		/*
-		 * A signed group's queue policies stay: with no agent, the
-		 * kernel drops its messages (queue_no_agent), never sends
-		 * them in clear.
-		 */
-		for (size_t i = 0; i < a->cfg.n_policies; i++)
-			if (a->cfg.policies[i].action == COAPSEC_ACTION_PROTECT &&
-			    !a->cfg.policies[i].queued)
-				keypush_policy_delete(a->kp, &a->cfg.policies[i], i);
+		stop_protecting(a);
 		for (size_t i = 0; i < a->ctxs.n; i++)
 			keypush_delete(a->kp, &a->ctxs.v[i]);
 	}

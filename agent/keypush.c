@@ -259,9 +259,10 @@ void keypush_close(struct keypush *kp, bool stopping)
 	if (!kp)
 		return;
 	/*
-	 * A clean stop takes the keys out (contexts, and the protect
-	 * policies that hold them) and leaves require and verify, so that
-	 * nothing plain gets in while no agent runs.  A start that failed
+	 * A clean stop takes the keys out (contexts, and any protect policy
+	 * still holding one: agent_fini() turned the rest into queue
+	 * policies, which stay with require and verify, so that nothing
+	 * plain gets in or out while no agent runs).  A start that failed
 	 * touches nothing: what an earlier instance left keeps working.
 	 */
 	if (!stopping) {
@@ -521,6 +522,38 @@ static void policy_log(const char *what, uint32_t id,
 		 p->context);
 }
 
+/*
+ * An earlier instance's copy of policy @p in another form (it stopped
+ * with its protect policies turned to queue, or died in the middle of a
+ * mode change) is set to @info in place: the same ID and place in the
+ * match order, no moment with neither form, and no room needed under
+ * ns_policies.  0 when taken over; else the caller adds a copy and the
+ * sweep deletes the old one.
+ */
+static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
+			    struct coapsec_policy_info *info)
+{
+	for (size_t i = 0; i < kp->pols.n; i++) {
+		const struct left *l = &kp->pols.v[i];
+
+		if (strcmp(l->tag, info->owner) ||
+		    l->pol.priority != info->priority)
+			continue;
+		info->id = l->id;
+		if (coapsec_nl_policy_set(kp->nl, info)) {
+			log_warn("keypush: policy %u (%s): cannot set in place: %s",
+				 l->id, l->tag, coapsec_nl_errmsg(kp->nl));
+			info->id = 0;
+			return -1;
+		}
+		p->kernel_id = l->id;
+		left_drop(&kp->pols, i);
+		policy_log(" taken over in place", p->kernel_id, p);
+		return 0;
+	}
+	return -1;
+}
+
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id)
 {
@@ -538,6 +571,8 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		policy_log(" adopted", p->kernel_id, p);
 		return 0;
 	}
+	if (!policy_take_over(kp, p, &info))
+		return 0;
 	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
 	if (rc) {
 		log_err("keypush: policy (%s, %s%s%s): %s",

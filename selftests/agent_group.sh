@@ -25,7 +25,7 @@ declare -A MARK=([lights]=1 [doors]=2)
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 10
+ktap_header 12
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -230,10 +230,47 @@ done
 [ $ok = 1 ] || kstats $MEMBERS gw
 ktap_check "timed rekey (rekey_interval_s 6): lights epoch $e0 -> $e1, new key, all 30 commands verified" [ $ok = 1 ]
 
-# ---- the agents remove what they installed
+# ---- the agents remove what they installed; the gateway's protect
+# policies turn to queue in place, so a group command sent while no agent
+# runs is dropped (queue_no_agent), never sent in clear; a start sets them
+# back in place, with the same IDs
+gwpol() { ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | select(.owner // "" | startswith("coapsecd:gateway:gw1/")) | {id, action}] | sort_by(.id)'; }
+gwstat() { ip netns exec "$GW" "$CLI" -j stats | jq ".$1"; }
+p0=$(gwpol)
 stop_agents
 left=0
 for n in gw server $MEMBERS; do left=$((left + $(kctx $n))); done
 ktap_check "stopped agents leave no context in the kernel" [ "$left" = 0 ]
+ok=1
+[ "$(echo "$p0" | jq '[.[] | select(.action == "protect")] | length')" = 2 ] &&
+	[ "$(gwpol)" = "$(echo "$p0" | jq -c 'map(.action = "queue")')" ] ||
+	{ ok=0; ksft_diag "gateway policies before the stop $p0, after $(gwpol)"; }
+q0=$(gwstat queue_no_agent)
+rm -f "$T/stopped.raw"
+ip netns exec "$GW" $MC sniff br0 8 "$T/stopped.raw" &
+tsp=$!
+for ((i = 0; i < 100; i++)); do [ -e "$T/stopped.raw" ] && break; sleep 0.1; done
+ip netns exec "$GW" $MC send 10.0.5.254 2 900 3 20 doors
+wait $tsp
+q1=$(gwstat queue_no_agent)
+grep -aq "doors command 90" "$T/stopped.raw" && { ok=0; ksft_diag "a command left in clear while no agent ran"; }
+[ "$((q1 - q0))" -ge 3 ] || { ok=0; ksft_diag "queue_no_agent $q0 -> $q1"; }
+ktap_check "agents stopped: the gateway's protect policies queue in place (same IDs); commands sent meanwhile dropped (queue_no_agent $q0 -> $q1), none in clear on the wire" [ $ok = 1 ]
+
+agents_up 30 || ksft_diag "agents did not come back"
+ok=1
+for ((i = 0; i < 100; i++)); do [ "$(gwpol)" = "$p0" ] && break; sleep 0.1; done
+[ "$(gwpol)" = "$p0" ] || { ok=0; ksft_diag "gateway policies before the stop $p0, after the start $(gwpol)"; }
+grep -q "taken over in place" "$T/gw.log" || { ok=0; ksft_diag "no policy taken over in place in the gateway's log"; }
+settled $MEMBERS || { ok=0; ksft_diag "members and the gateway disagree after the start"; }
+broadcast 60
+ip netns exec "$GW" $MC send 10.0.5.254 2 950 3 20 doors
+heard
+want=$(for k in 950 951 952; do echo "doors command $k"; done)
+for d in dev-3 dev-4; do
+	[ "$(sort -V "$T/$d.rx")" = "$want" ] || { ok=0; ksft_diag "$d got: $(tr '\n' ';' < "$T/$d.rx")"; }
+done
+ktap_check "started again: the gateway's policies protect again in place (same IDs, $p0), doors commands verified" [ $ok = 1 ]
+stop_agents
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log; do echo "# --- $f"; grep -v " stats \|authenticated (inner)\|join refused\|unknown member" "$f" | tail -25 | sed 's/^/# /'; done; }
 ktap_finish
