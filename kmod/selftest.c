@@ -8,13 +8,13 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <asm/unaligned.h>
+#include <linux/hrtimer.h>
 #include <linux/in.h>
 #include <linux/ip.h>
 #include <linux/ktime.h>
 #include <linux/skbuff.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
-#include <linux/timer.h>
 
 #include "context.h"
 #include "crypto_aead.h"
@@ -192,21 +192,24 @@ static void st_contexts(struct coapsec_net *cn, struct coapsec_context_params *p
 
 /*
  * A counter a swap is still settling gives no number: the sender waits
- * until the swap has set it (here a timer plays the other CPU).
+ * until the swap has set it.  A hard-irq timer plays the settling CPU
+ * (a softirq one may be left to ksoftirqd, which the waiting loader
+ * never lets run on a single CPU).
  */
 static struct coapsec_context *st_settling_ctx;
 static u64 st_settled_seq;
 
-static void st_settle(struct timer_list *t)
+static enum hrtimer_restart st_settle(struct hrtimer *t)
 {
 	atomic64_set(&st_settling_ctx->seq, st_settled_seq);
 	/* Its sequence before the end of settling, as the swap orders them. */
 	smp_store_release(&st_settling_ctx->settling, false);
+	return HRTIMER_NORESTART;
 }
 
 static void st_settling(struct coapsec_net *cn)
 {
-	struct timer_list timer;
+	struct hrtimer timer;
 	u64 seq = OSCORE_SEQ_NONE;
 
 	st_settling_ctx = coapsec_context_lookup(cn, 2);
@@ -214,13 +217,14 @@ static void st_settling(struct coapsec_net *cn)
 	if (!st_settling_ctx)
 		return;
 	st_settled_seq = atomic64_read(&st_settling_ctx->seq) + 1000;
-	timer_setup_on_stack(&timer, st_settle, 0);
+	hrtimer_init_on_stack(&timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	timer.function = st_settle;
 	WRITE_ONCE(st_settling_ctx->settling, true);
-	mod_timer(&timer, jiffies + msecs_to_jiffies(20));
+	hrtimer_start(&timer, ms_to_ktime(20), HRTIMER_MODE_REL_HARD);
 	CHECK(!coapsec_next_seq(st_settling_ctx, &seq) &&
 	      seq == st_settled_seq);
-	del_timer_sync(&timer);
-	destroy_timer_on_stack(&timer);
+	hrtimer_cancel(&timer);
+	destroy_hrtimer_on_stack(&timer);
 	WRITE_ONCE(st_settling_ctx->settling, false);
 }
 
