@@ -906,6 +906,12 @@ static int coapsec_context_clashes(struct coapsec_net *cn,
 			       "context.sender-key: this key is another context's recipient key: messages sent under it would verify there (a mirrored context?)");
 		return -EEXIST;
 	}
+	/* Also once it is gone: the peer sent under it, with its nonces. */
+	if (coapsec_retired_rkey_known(cn, ctx->sender_fp)) {
+		NL_SET_ERR_MSG(extack,
+			       "context.sender-key: this key was a recipient key of this namespace: the peer sent under it, and messages sent here under it could take the nonces its messages took (a mirrored context?)");
+		return -EEXIST;
+	}
 	holder = coapsec_sender_holder(cn, ctx->sender_fp);
 	if (holder && holder != old && holder != prev) {
 		NL_SET_ERR_MSG(extack,

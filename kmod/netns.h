@@ -56,8 +56,13 @@ struct coapsec_net {
 	 * another's recipient key.
 	 */
 	struct rhltable by_rkey;
-	/* What key material no longer held used (retired.c); lock. */
+	/*
+	 * What key material no longer held used (retired.c), by fingerprint
+	 * and (recipients) by key; lock.
+	 */
 	struct hlist_head *retired;
+	struct hlist_head *retired_rkey;
+	unsigned int retired_buckets;	/* of each, a power of two */
 	struct list_head retired_all;
 	unsigned int n_retired;
 	/* Places contexts hold for what they will leave (retired.c). */

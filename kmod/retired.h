@@ -9,7 +9,12 @@
  * boot no nonce is used twice and no message accepted once is accepted
  * again.
  * Across reboots the key manager keeps this (seq-checkpoint events,
- * replay-unknown).  Bounded (module parameter retired_keys), never by
+ * replay-unknown).  A recipient's key is remembered too, as a sender's
+ * would be: a context may not send under a key the peer sent with (its
+ * nonces would meet the peer's), as it may not receive with a key this
+ * namespace sent with.
+ * Bounded (module parameters retired_keys, and user_retired_keys for
+ * namespaces of other user namespaces than the initial one), never by
  * forgetting: a context is made only where there is room for all it will
  * leave, and only an explicit forget with no context left (as a reboot
  * would, with a new instance-id) empties it.
@@ -17,16 +22,12 @@
 #ifndef COAPSEC_RETIRED_H
 #define COAPSEC_RETIRED_H
 
-#include <linux/mm.h>
 #include <linux/types.h>
 
 struct coapsec_context;
 struct coapsec_net;
 struct coapsec_recipient;
 struct netlink_ext_ack;
-
-/* Their hash buckets, one page of them. */
-#define COAPSEC_RETIRED_BUCKETS	(PAGE_SIZE / sizeof(struct hlist_head))
 
 int coapsec_retired_init(struct coapsec_net *cn);
 void coapsec_retired_destroy(struct coapsec_net *cn);
@@ -40,9 +41,10 @@ int coapsec_retired_forget(struct coapsec_net *cn,
 
 /*
  * Reserves room in the memory for what @ctx (built, not yet linked) will
- * leave and is not remembered already: 0, or -ENOSPC where the memory
- * is full.  coapsec_retired_add() gives back what it did not use;
- * coapsec_retired_unreserve() all of it, for a context never linked.
+ * leave and is not remembered already, and grows the lookup tables to
+ * fit: 0, or -ENOSPC where the memory is full.  coapsec_retired_add()
+ * gives back what it did not use; coapsec_retired_unreserve() all of it,
+ * for a context never linked.
  * Under cn->lock.
  */
 int coapsec_retired_reserve(struct coapsec_net *cn,
@@ -72,6 +74,13 @@ void coapsec_retired_add(struct coapsec_net *cn, struct coapsec_context *ctx);
 bool coapsec_retired_sender_known(struct coapsec_net *cn, const u8 *fp);
 
 /*
+ * Whether the key whose sender fingerprint is @kfp (a recipient's kfp,
+ * or a sender_fp) is remembered as a retired recipient key.  Under
+ * cn->lock.
+ */
+bool coapsec_retired_rkey_known(struct coapsec_net *cn, const u8 *kfp);
+
+/*
  * Whether @ctx's sender key is remembered with another Common IV or
  * sender ID: its sequence would continue under other nonces.  Under
  * cn->lock.
@@ -91,5 +100,12 @@ bool coapsec_retired_apply_seq(struct coapsec_net *cn,
 			       struct coapsec_context *ctx);
 bool coapsec_retired_apply_window(struct coapsec_net *cn,
 				  struct coapsec_recipient *rcp);
+
+/*
+ * For the selftest: the longest chain of memories by fingerprint, in a
+ * table of @buckets buckets (0: the table as it is).  Under cn->lock.
+ */
+unsigned int coapsec_retired_longest_chain(struct coapsec_net *cn,
+					   unsigned int buckets);
 
 #endif /* COAPSEC_RETIRED_H */

@@ -21,6 +21,7 @@
 #include "netns.h"
 #include "policy.h"
 #include "replay.h"
+#include "retired.h"
 #include "selftest.h"
 #include "send.h"
 #include "skb.h"
@@ -407,6 +408,65 @@ static void st_lookup_speed(struct coapsec_net *cn,
 		n, cn->n_contexts, n ? ns / n : 0);
 }
 
+/*
+ * Retired keys: a context may neither receive with a key this namespace
+ * sent with, nor send with one it received with, once that context is
+ * gone; and @n contexts churned through (2 memories each) leave chains
+ * short enough to walk at every creation.
+ */
+static void st_retired(struct coapsec_net *cn,
+		       struct coapsec_context_params *p, unsigned int n)
+{
+	unsigned int i, before, longest, old_longest;
+	u8 idctx[4], skey[32], rkey[32];
+	ktime_t t0;
+	u64 ns;
+	u32 id;
+
+	put_unaligned_be32(0x0fffffff, idctx);
+	st_params(p, 0, idctx, 4, st_kid1);
+	memcpy(skey, p->sender_key, sizeof(skey));
+	memcpy(rkey, p->recipients[0].key, sizeof(rkey));
+	CHECK(!coapsec_context_new(cn, p, &id, NULL));
+	CHECK(!coapsec_context_del(cn, id));
+	/* The roles turned round, one key at a time (idctx: new kids). */
+	put_unaligned_be32(0x0ffffffe, idctx);
+	st_params(p, 0, idctx, 4, st_kid1);
+	p->recipients[0].key = skey;
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	st_params(p, 0, idctx, 4, st_kid1);
+	p->sender_key = rkey;
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	/* Both new: taken. */
+	st_params(p, 0, idctx, 4, st_kid1);
+	CHECK(!coapsec_context_new(cn, p, &id, NULL));
+	CHECK(!coapsec_context_del(cn, id));
+
+	before = cn->n_retired;
+	for (i = 0; i < n; i++) {
+		put_unaligned_be32(0x10000000 + i, idctx);
+		st_params(p, 0, idctx, 4, st_kid1);
+		if (coapsec_context_new(cn, p, &id, NULL) ||
+		    coapsec_context_del(cn, id))
+			break;
+		cond_resched();
+	}
+	CHECK(i == n && cn->n_retired == before + 2 * n);
+	put_unaligned_be32(0x20000000, idctx);
+	st_params(p, 0, idctx, 4, st_kid1);
+	t0 = ktime_get();
+	CHECK(!coapsec_context_new(cn, p, &id, NULL));
+	ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
+	CHECK(!coapsec_context_del(cn, id));
+	longest = coapsec_retired_longest_chain(cn, 0);
+	old_longest = coapsec_retired_longest_chain(cn, 512);
+	/* Four a bucket on average at most, and a chain of 32 is ~1e-18. */
+	CHECK(cn->retired_buckets >= cn->n_retired / 4 && longest <= 32);
+	pr_info("selftest: %u retired memories in %u buckets: longest chain %u (%u in 512 buckets); a context made among them in %llu us\n",
+		cn->n_retired, cn->retired_buckets, longest, old_longest,
+		ns / 1000);
+}
+
 /* How coapsec_skb_rewrite() made its room. */
 enum st_way { ST_TAIL, ST_FRONT, ST_REALLOC };
 
@@ -533,6 +593,7 @@ int coapsec_selftest(unsigned int n_contexts)
 	st_policies(cn);
 	st_group(cn);
 	st_lookup_speed(cn, p, n_contexts);
+	st_retired(cn, p, 32768);
 	mutex_unlock(&cn->lock);
 	st_skb();
 	coapsec_net_state_destroy(cn);
