@@ -142,7 +142,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		if (check_kernel_registry(a, err, errlen))
 			return -1;
 		owner_tag(&a->cfg, owner, sizeof(owner));
-		a->kp = keypush_open(owner, err, errlen);
+		a->kp = keypush_open(owner, a->cfg.queue_num, err, errlen);
 		if (!a->kp)
 			return -1;
 		if (keypush_event_fd(a->kp) >= 0 &&
@@ -492,8 +492,8 @@ static int policy_switch(struct agent *a, size_t i, bool queue,
  * what it matches (queue_no_agent), where deleting it would let the
  * same messages leave in clear.  The next start sets it back in place
  * (keypush_policy()).  A signed group's queue policies stay as they
- * are.  One the kernel refuses to turn is deleted, as the context it
- * protects with must go, and logged.
+ * are.  One the kernel refuses to turn keeps protecting, and so its
+ * context stays (the delete is refused): kept keys over clear.
  */
 static void stop_protecting(struct agent *a)
 {
@@ -503,11 +503,9 @@ static void stop_protecting(struct agent *a)
 		if (p->action != COAPSEC_ACTION_PROTECT || p->queued ||
 		    !p->kernel_id)
 			continue;
-		if (!policy_switch(a, i, true, 0))
-			continue;
-		log_warn("policy %u: cannot turn to queue at stop; deleted: what it protected leaves in clear while no agent runs",
-			 p->kernel_id);
-		keypush_policy_delete(a->kp, p, i);
+		if (policy_switch(a, i, true, 0))
+			log_warn("policy %u: cannot turn to queue at stop: it keeps protecting with its context",
+				 p->kernel_id);
 	}
 }
 

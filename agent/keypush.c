@@ -16,6 +16,11 @@ struct left {
 	uint32_t id;
 	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	struct coapsec_policy_info pol;		/* policies */
+	/*
+	 * A policy left as queue until its configured copy is in: the
+	 * sweep keeps it, so that what it matches is never in clear.
+	 */
+	bool held;
 };
 
 struct leftset {
@@ -35,6 +40,7 @@ struct keypush {
 	 */
 	struct leftset stale_ctxs, stale_pols;
 	uint64_t instance_id;		/* FEATURES_INSTANCE_ID */
+	uint16_t queue_num;		/* where stopped protect policies go */
 };
 
 static bool tag_char_ok(const char *s)
@@ -149,7 +155,8 @@ static int list_owned(struct keypush *kp)
 	return 0;
 }
 
-struct keypush *keypush_open(const char *owner, char *err, size_t errlen)
+struct keypush *keypush_open(const char *owner, uint16_t queue_num,
+			     char *err, size_t errlen)
 {
 	struct keypush *kp = calloc(1, sizeof(*kp));
 	struct coapsec_features f;
@@ -158,6 +165,7 @@ struct keypush *keypush_open(const char *owner, char *err, size_t errlen)
 	if (!kp)
 		return NULL;
 	snprintf(kp->owner, sizeof(kp->owner), "%s", owner);
+	kp->queue_num = queue_num;
 	kp->nl = coapsec_nl_open();
 	if (!kp->nl) {
 		snprintf(err, errlen, "netlink: cannot open a generic netlink socket");
@@ -202,10 +210,56 @@ fail:
 }
 
 /* Deletes the leftover policies, then contexts; what is refused stays. */
+/* Whether leftover @l's ID still holds it (IDs start over at a reload). */
+static bool left_is_ours(struct keypush *kp, const struct left *l)
+{
+	struct coapsec_policy_info info;
+
+	return !coapsec_nl_policy_get(kp->nl, l->id, &info) &&
+	       !strcmp(info.owner, l->tag);
+}
+
+/*
+ * Sets leftover policy @l in place to queue to this agent's queue: its
+ * own selectors and priority (always accepted), and with no agent on the
+ * queue the kernel drops what it matches instead of letting it leave in
+ * clear.  A refusal is logged: it keeps protecting.
+ */
+static int left_to_queue(struct keypush *kp, struct left *l, const char *why)
+{
+	struct coapsec_policy_info info = l->pol;
+	int rc = -ENOENT;
+
+	info.id = l->id;
+	info.action = COAPSEC_ACTION_QUEUE;
+	info.context_id = 0;
+	info.has_queue_num = true;
+	info.queue_num = kp->queue_num;
+	if (left_is_ours(kp, l))
+		rc = coapsec_nl_policy_set(kp->nl, &info);
+	if (rc) {
+		log_warn("keypush: policy %u (%s): cannot set to queue (%s): %s; it keeps protecting",
+			 l->id, l->tag, why, coapsec_nl_errmsg(kp->nl));
+		return rc;
+	}
+	l->pol = info;
+	log_info("keypush: policy %u (%s) set to queue %u in place: %s",
+		 l->id, l->tag, kp->queue_num, why);
+	return 0;
+}
+
 static void delete_left(struct keypush *kp, const char *why)
 {
+	size_t keep = 0;
+
 	for (size_t i = 0; i < kp->pols.n; i++) {
-		int rc = coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
+		int rc;
+
+		if (kp->pols.v[i].held) {
+			kp->pols.v[keep++] = kp->pols.v[i];
+			continue;
+		}
+		rc = coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
 
 		if (rc && rc != -ENOENT)
 			log_warn("keypush: policy %u (%s): cannot delete: %s",
@@ -215,7 +269,7 @@ static void delete_left(struct keypush *kp, const char *why)
 			log_info("keypush: policy %u (%s) deleted: %s",
 				 kp->pols.v[i].id, kp->pols.v[i].tag, why);
 	}
-	kp->pols.n = 0;
+	kp->pols.n = keep;
 	for (size_t i = 0; i < kp->ctxs.n; i++) {
 		int rc = coapsec_nl_context_del(kp->nl, kp->ctxs.v[i].id);
 
@@ -259,11 +313,13 @@ void keypush_close(struct keypush *kp, bool stopping)
 	if (!kp)
 		return;
 	/*
-	 * A clean stop takes the keys out (contexts, and any protect policy
-	 * still holding one: agent_fini() turned the rest into queue
-	 * policies, which stay with require and verify, so that nothing
-	 * plain gets in or out while no agent runs).  A start that failed
-	 * touches nothing: what an earlier instance left keeps working.
+	 * A clean stop takes the keys out and deletes no policy: protect
+	 * policies turn into queue policies in place (agent_fini() did this
+	 * instance's; here an earlier instance's that this one never took
+	 * over), so that with require and verify nothing plain gets in or
+	 * out while no agent runs.  One the kernel refuses to turn keeps
+	 * protecting, its context with it.  A start that failed touches
+	 * nothing: what an earlier instance left keeps working.
 	 */
 	if (!stopping) {
 		kp->ctxs.n = kp->pols.n = 0;
@@ -271,12 +327,10 @@ void keypush_close(struct keypush *kp, bool stopping)
 		log_warn("keypush: cannot list what %s holds in the kernel: %s",
 			 kp->owner, coapsec_nl_errmsg(kp->nl));
 	} else {
-		size_t keep = 0;
-
 		for (size_t i = 0; i < kp->pols.n; i++)
 			if (kp->pols.v[i].pol.action == COAPSEC_ACTION_PROTECT)
-				kp->pols.v[keep++] = kp->pols.v[i];
-		kp->pols.n = keep;
+				left_to_queue(kp, &kp->pols.v[i], "agent stopping");
+		kp->pols.n = 0;
 		delete_left(kp, "agent stopping");
 	}
 	if (kp->nl)
@@ -466,13 +520,14 @@ int keypush_delete(struct keypush *kp, struct actx *c)
 }
 
 /* Whether the kernel's @k is what @w asks for. */
-static bool same_policy(const struct coapsec_policy_info *k,
-			const struct coapsec_policy_info *w)
+/* Whether kernel policy @k matches what @w matches, in its place. */
+static bool same_selectors(const struct coapsec_policy_info *k,
+			   const struct coapsec_policy_info *w)
 {
 	size_t alen = w->family == AF_INET ? 4 : 16;
 
 	return k->priority == w->priority && k->family == w->family &&
-	       k->direction == w->direction && k->action == w->action &&
+	       k->direction == w->direction &&
 	       k->has_src == w->has_src && k->has_dst == w->has_dst &&
 	       (!w->has_src || (k->src_plen == w->src_plen &&
 				!memcmp(k->src, w->src, alen))) &&
@@ -481,10 +536,22 @@ static bool same_policy(const struct coapsec_policy_info *k,
 	       k->dport == (w->has_dport ? w->dport : COAPSEC_DEFAULT_PORT) &&
 	       k->ifindex == w->ifindex && k->has_mark == w->has_mark &&
 	       (!w->has_mark || (k->mark == w->mark &&
-				 k->mark_mask == w->mark_mask)) &&
+				 k->mark_mask == w->mark_mask));
+}
+
+static bool same_policy(const struct coapsec_policy_info *k,
+			const struct coapsec_policy_info *w)
+{
+	return same_selectors(k, w) && k->action == w->action &&
 	       k->context_id == w->context_id &&
 	       (w->action != COAPSEC_ACTION_QUEUE ||
 		k->queue_num == w->queue_num);
+}
+
+static bool protect_or_queue(uint8_t action)
+{
+	return action == COAPSEC_ACTION_PROTECT ||
+	       action == COAPSEC_ACTION_QUEUE;
 }
 
 /* What policies[@index], @p, protecting with @context_id, asks of the kernel. */
@@ -523,12 +590,12 @@ static void policy_log(const char *what, uint32_t id,
 }
 
 /*
- * An earlier instance's copy of policy @p in another form (it stopped
+ * An earlier instance's copy of policy @p that matches the same messages
+ * but protects where it now queues or the other way round (it stopped
  * with its protect policies turned to queue, or died in the middle of a
  * mode change) is set to @info in place: the same ID and place in the
  * match order, no moment with neither form, and no room needed under
- * ns_policies.  0 when taken over; else the caller adds a copy and the
- * sweep deletes the old one.
+ * ns_policies.  0 when taken over; else the caller adds a copy.
  */
 static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 			    struct coapsec_policy_info *info)
@@ -536,8 +603,11 @@ static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 	for (size_t i = 0; i < kp->pols.n; i++) {
 		const struct left *l = &kp->pols.v[i];
 
+		/* The same messages, kept from clear either way. */
 		if (strcmp(l->tag, info->owner) ||
-		    l->pol.priority != info->priority)
+		    !same_selectors(&l->pol, info) ||
+		    !protect_or_queue(l->pol.action) ||
+		    !protect_or_queue(info->action) || !left_is_ours(kp, l))
 			continue;
 		info->id = l->id;
 		if (coapsec_nl_policy_set(kp->nl, info)) {
@@ -552,6 +622,41 @@ static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 		return 0;
 	}
 	return -1;
+}
+
+/*
+ * Policy @tag could not go in: an earlier instance's copies of it stay
+ * (as queue, never protecting with keys the sweep deletes) until it
+ * does, so that what they match is not in clear meanwhile.
+ */
+static void hold_left(struct keypush *kp, const char *tag)
+{
+	for (size_t i = 0; i < kp->pols.n; i++) {
+		struct left *l = &kp->pols.v[i];
+
+		if (strcmp(l->tag, tag) || l->held)
+			continue;
+		l->held = true;
+		if (l->pol.action == COAPSEC_ACTION_PROTECT)
+			left_to_queue(kp, l, "held until its policy goes in");
+	}
+}
+
+/* Policy @tag is in: the copies held for it go. */
+static void release_held(struct keypush *kp, const char *tag)
+{
+	for (size_t i = 0; i < kp->pols.n;) {
+		struct left *l = &kp->pols.v[i];
+
+		if (strcmp(l->tag, tag) || !l->held) {
+			i++;
+			continue;
+		}
+		if (!delete_tagged(kp, true, l->id, l->tag))
+			log_info("keypush: policy %u (%s) deleted: its policy is in",
+				 l->id, l->tag);
+		left_drop(&kp->pols, i);
+	}
 }
 
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
@@ -569,10 +674,13 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		p->kernel_id = kp->pols.v[i].id;
 		left_drop(&kp->pols, i);
 		policy_log(" adopted", p->kernel_id, p);
+		release_held(kp, info.owner);
 		return 0;
 	}
-	if (!policy_take_over(kp, p, &info))
+	if (!policy_take_over(kp, p, &info)) {
+		release_held(kp, info.owner);
 		return 0;
+	}
 	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
 	if (rc) {
 		log_err("keypush: policy (%s, %s%s%s): %s",
@@ -580,11 +688,13 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 			coapsec_nl_action_name(p->action),
 			p->context[0] ? " " : "", p->context,
 			coapsec_nl_errmsg(kp->nl));
+		hold_left(kp, info.owner);
 		return rc;
 	}
 	p->kernel_id = id;
 	unstale(&kp->stale_pols, id);
 	policy_log("", id, p);
+	release_held(kp, info.owner);
 	return 0;
 }
 

@@ -31,12 +31,14 @@ struct keypush;
  * Opens the kernel family and lists what @owner ("coapsecd:ROLE:ID")
  * left there.  NULL with @err set when the kernel family is not there.
  */
-struct keypush *keypush_open(const char *owner, char *err, size_t errlen);
+struct keypush *keypush_open(const char *owner, uint16_t queue_num,
+			     char *err, size_t errlen);
 /*
- * Closes.  @stopping (a clean stop of a started agent): first deletes
- * this owner's contexts and protect policies, keeping its require,
- * verify and bypass policies, so that plain CoAP stays out while no agent
- * runs.  Otherwise (a start that failed) deletes nothing.
+ * Closes.  @stopping (a clean stop of a started agent): first sets this
+ * owner's protect policies left in the kernel to queue to @queue_num
+ * (keypush_open()) in place and deletes its contexts, keeping every
+ * policy, so that plain CoAP neither gets in nor goes out while no agent
+ * runs.  Otherwise (a start that failed) changes nothing.
  */
 void keypush_close(struct keypush *kp, bool stopping);
 /* Whether an earlier instance left a context of @c's name to adopt. */

@@ -25,7 +25,7 @@ declare -A MARK=([lights]=1 [doors]=2)
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 12
+ktap_header 13
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 
 # ---- topology: devices on a bridge in GW; SRV behind GW
@@ -256,6 +256,33 @@ q1=$(gwstat queue_no_agent)
 grep -aq "doors command 90" "$T/stopped.raw" && { ok=0; ksft_diag "a command left in clear while no agent ran"; }
 [ "$((q1 - q0))" -ge 3 ] || { ok=0; ksft_diag "queue_no_agent $q0 -> $q1"; }
 ktap_check "agents stopped: the gateway's protect policies queue in place (same IDs); commands sent meanwhile dropped (queue_no_agent $q0 -> $q1), none in clear on the wire" [ $ok = 1 ]
+
+# The gateway started alone (no keys come) with a require policy put
+# first in its list: no leftover policy changes what it matches, so the
+# commands of both groups are still dropped, none in clear
+cp "$T/gw.json" "$T/gw.json.orig"
+jq '.policies = [{"direction":"in","family":"inet","action":"require"}] + .policies' \
+	"$T/gw.json.orig" > "$T/gw.json"
+mv "$T/gw.log" "$T/gw.log.1"
+start gw
+ok=1
+wait_log gw started 20 || { ok=0; ksft_diag "the gateway did not start"; }
+sleep 1
+q0=$(gwstat queue_no_agent)
+rm -f "$T/reordered.raw"
+ip netns exec "$GW" $MC sniff br0 8 "$T/reordered.raw" &
+tsp=$!
+for ((i = 0; i < 100; i++)); do [ -e "$T/reordered.raw" ] && break; sleep 0.1; done
+ip netns exec "$GW" $MC send 10.0.5.254 1 920 3 20 lights
+ip netns exec "$GW" $MC send 10.0.5.254 2 930 3 20 doors
+wait $tsp
+q1=$(gwstat queue_no_agent)
+grep -aqE "(lights|doors) command 9[23]" "$T/reordered.raw" && { ok=0; ksft_diag "a command left in clear: $(grep -aoE '(lights|doors) command 9[23][0-9]' "$T/reordered.raw" | sort -u | tr '\n' ';')"; }
+[ "$((q1 - q0))" -ge 6 ] || { ok=0; ksft_diag "queue_no_agent $q0 -> $q1; gateway policies $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {id, action, direction, mark}]')"; }
+stop_agents
+mv "$T/gw.json.orig" "$T/gw.json"
+mv "$T/gw.log" "$T/gw.log.2"
+ktap_check "the gateway started alone with a policy put first: both groups' commands still dropped (queue_no_agent $q0 -> $q1), none in clear" [ $ok = 1 ]
 
 agents_up 30 || ksft_diag "agents did not come back"
 ok=1
