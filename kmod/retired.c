@@ -66,10 +66,10 @@ MODULE_PARM_DESC(retired_keys,
  * user's, who can make many: its memory is bounded lower (besides being
  * charged to the maker's memory cgroup).
  */
-static unsigned int user_retired_keys = 4096;
+static unsigned int user_retired_keys = 65536;
 module_param(user_retired_keys, uint, 0644);
 MODULE_PARM_DESC(user_retired_keys,
-		 "the same bound for a namespace owned by a user namespace other than the initial one, where lower than retired_keys (default 4096)");
+		 "the same bound for a namespace owned by a user namespace other than the initial one, where lower than retired_keys (default 65536)");
 
 /*
  * Buckets per table: few for a namespace that never holds a context; at
@@ -83,8 +83,11 @@ static int coapsec_retired_alloc(struct coapsec_net *cn, unsigned int n)
 	struct hlist_head *by_fp, *by_kfp;
 	unsigned int i;
 
-	by_fp = kvmalloc_array(n, sizeof(*by_fp), GFP_KERNEL_ACCOUNT);
-	by_kfp = kvmalloc_array(n, sizeof(*by_kfp), GFP_KERNEL_ACCOUNT);
+	/* Growing is optional: a refusal leaves longer chains, unlogged. */
+	by_fp = kvmalloc_array(n, sizeof(*by_fp),
+			       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	by_kfp = kvmalloc_array(n, sizeof(*by_kfp),
+				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!by_fp || !by_kfp) {
 		kvfree(by_fp);
 		kvfree(by_kfp);
@@ -285,10 +288,12 @@ int coapsec_retired_reserve(struct coapsec_net *cn,
 		if (!(i % 256))
 			cond_resched();
 	}
-	if (need > limit || cn->n_retired + cn->retired_reserved > limit - need) {
+	/* Remembered keys only (need 0) go in even over a lowered bound. */
+	if (need && (need > limit ||
+		     cn->n_retired + cn->retired_reserved > limit - need)) {
 		if (user)
 			NL_SET_ERR_MSG(extack,
-				       "context: the namespace's memory of retired keys is full (module parameter user_retired_keys, the bound for namespaces of user namespaces other than the initial one); it keeps every deleted key's sequence and window so that the key cannot reuse nonces or accept replays when added again: 'coapsec flush --forget-retired' once the key manager re-creates its contexts as after a reboot (seq-start from its checkpoints, replay-unknown)");
+				       "context: the namespace's memory of retired keys is full (module parameter user_retired_keys, the bound for namespaces of user namespaces other than the initial one, which the host's administrator may raise); it keeps every deleted key's sequence and window so that the key cannot reuse nonces or accept replays when added again: 'coapsec flush --forget-retired' once the key manager re-creates its contexts as after a reboot (seq-start from its checkpoints, replay-unknown)");
 		else
 			NL_SET_ERR_MSG(extack,
 				       "context: the namespace's memory of retired keys is full (module parameter retired_keys); it keeps every deleted key's sequence and window so that the key cannot reuse nonces or accept replays when added again: raise retired_keys, or 'coapsec flush --forget-retired' once the key manager re-creates its contexts as after a reboot (seq-start from its checkpoints, replay-unknown)");

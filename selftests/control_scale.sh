@@ -23,7 +23,7 @@ cleanup_ns
 coapsec_unload || ktap_result 1 "coapsec.ko unloads after control_scale"
 
 if coapsec_load selftest=1 selftest_contexts="$n"; then
-	dmesg | grep 'coapsec: selftest' | tail -n 2 | sed 's/^/# /'
+	dmesg | grep 'coapsec: selftest' | tail -n 3 | sed 's/^/# /'
 	ktap_result 0 "lookup by (id context, kid) among $n contexts"
 	coapsec_unload || ktap_result 1 "coapsec.ko unloads after its selftest"
 else
