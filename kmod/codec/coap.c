@@ -195,24 +195,40 @@ int coap_write_option(u8 *buf, size_t cap, size_t *pos, u16 *prev,
 	return 0;
 }
 
-int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap)
+int coap_serialize_header(const struct coap_msg *m, u8 *buf, size_t cap)
 {
 	size_t pos = COAP_HDR_LEN + m->token_len;
 	unsigned int i;
-	u16 prev = 0;
-	int err;
 
 	if (m->token_len > COAP_MAX_TOKEN_LEN)
 		return -CODEC_ETKL;
-	if (m->num_opts > COAP_MAX_OPTIONS)
-		return -CODEC_ETOOMANY;
 	if (cap < pos)
 		return -CODEC_ENOSPC;
 	buf[0] = (COAP_VERSION << 6) | ((m->type & 0x03) << 4) | m->token_len;
 	buf[1] = m->code;
 	buf[2] = m->mid >> 8;
 	buf[3] = m->mid & 0xff;
-	memcpy(buf + COAP_HDR_LEN, m->token, m->token_len);
+	/* At most 8 bytes: no call for them. */
+	for (i = 0; i < m->token_len; i++)
+		buf[COAP_HDR_LEN + i] = m->token[i];
+	return pos;
+}
+
+int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap)
+{
+	unsigned int i;
+	u16 prev = 0;
+	size_t pos;
+	int err;
+
+	if (m->token_len > COAP_MAX_TOKEN_LEN)
+		return -CODEC_ETKL;
+	if (m->num_opts > COAP_MAX_OPTIONS)
+		return -CODEC_ETOOMANY;
+	err = coap_serialize_header(m, buf, cap);
+	if (err < 0)
+		return err;
+	pos = err;
 	for (i = 0; i < m->num_opts; i++) {
 		err = coap_write_option(buf, cap, &pos, &prev,
 					m->opts[i].number, m->opts[i].value,
