@@ -73,9 +73,12 @@ bool coapsec_exchange_in_use(struct coapsec_net *cn)
 }
 
 /*
- * The key's hash: the peer address in one jhash2(), then the ports and
- * the token (at most 8 bytes, as two words) in one jhash_3words().  Each
- * way keeps it, so that a look at a way that holds another exchange
+ * The key's hash: the peer address, the ports and the token (at most 8
+ * bytes, as two words) under the table's seed.  An IPv4 peer (and a
+ * group request's, none) fills the first word of its address only: then
+ * the four words that vary go through one jhash2() round; an IPv6 one
+ * takes the address in one jhash2() and the rest in one jhash_3words().
+ * Each way keeps it, so that a look at a way that holds another exchange
  * mostly ends at one compare.  @token is always a whole token array
  * (COAP_MAX_TOKEN_LEN bytes): read in one load, what lies past
  * @token_len masked off.
@@ -86,17 +89,25 @@ static u32 coapsec_exchange_hash(const struct coapsec_exchange_table *t,
 				 const u8 token[COAP_MAX_TOKEN_LEN],
 				 u8 token_len)
 {
+	const u32 *a = (__force const u32 *)peer->s6_addr32;
+	u32 seed = t->seed ^ (role << 8 | token_len);
+	u32 ports = (__force u32)port << 16 | (__force u16)lport;
+	u32 k[4];
 	u64 tk;
-	u32 h;
 
 	BUILD_BUG_ON(sizeof(tk) != COAP_MAX_TOKEN_LEN);
 	tk = get_unaligned_le64(token);
 	if (token_len < sizeof(tk))
 		tk &= BIT_ULL(8 * token_len) - 1;
-	h = jhash2((__force const u32 *)peer->s6_addr32, 4,
-		   t->seed ^ (role << 8 | token_len));
-	return jhash_3words((__force u32)port << 16 | (__force u16)lport,
-			    (u32)tk, (u32)(tk >> 32), h);
+	if (!(a[1] | a[2] | a[3])) {
+		k[0] = a[0];
+		k[1] = ports;
+		k[2] = (u32)tk;
+		k[3] = (u32)(tk >> 32);
+		return jhash2(k, ARRAY_SIZE(k), seed);
+	}
+	return jhash_3words(ports, (u32)tk, (u32)(tk >> 32),
+			    jhash2(a, 4, seed));
 }
 
 static struct coapsec_exchange_bucket *
@@ -105,9 +116,16 @@ coapsec_exchange_bucket(struct coapsec_exchange_table *t, u32 hash)
 	return &t->bucket[hash % COAPSEC_EXCHANGE_BUCKETS];
 }
 
+/* Whether @e lives at @now (jiffies, read once for a walk of the ways). */
+static bool coapsec_exchange_live_at(const struct coapsec_exchange *e,
+				     unsigned long now)
+{
+	return e->expires && time_before(now, e->expires);
+}
+
 static bool coapsec_exchange_live(const struct coapsec_exchange *e)
 {
-	return e->expires && time_before(jiffies, e->expires);
+	return coapsec_exchange_live_at(e, jiffies);
 }
 
 bool coapsec_exchange_bound_live(struct coapsec_net *cn)
@@ -198,42 +216,46 @@ static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
 	return e->role == COAPSEC_EXCHANGE_CLIENT ? 2 : 1;
 }
 
+/* Whether @e is protected and still waits: rank 3 below. */
+static bool coapsec_exchange_rank3(const struct coapsec_exchange *e)
+{
+	return !(e->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
+	       coapsec_exchange_pending(e);
+}
+
 /*
- * Where a new entry goes: a free way, else the oldest of the least worth
- * keeping, never one worth more than the new one, so that a flood of
- * plain requests pushes out no protected exchange and no plain request
- * of this host's.  Protected exchanges keep one way free of them, so
- * that plain requests always find room: a protected one, when the others
- * hold protected exchanges that wait, takes the oldest of those (any way
- * of rank 3, live or not).  NULL: none (the request is dropped);
- * *@evicted: a live entry goes.  One pass over the ways.
+ * Where a new entry of @rank goes: a free way, else the oldest of the
+ * least worth keeping, never one worth more than the new one, so that a
+ * flood of plain requests pushes out no protected exchange and no plain
+ * request of this host's.  Protected exchanges keep one way free of
+ * them, so that plain requests always find room: a protected one, when
+ * the others hold protected exchanges that wait, takes the oldest of
+ * those (any way of rank 3, live or not).  NULL: none (the request is
+ * dropped); *@evicted: a live entry goes.  The ways are ranked in a
+ * second pass only when no free way and no protected one settles it (a
+ * full bucket of protected exchanges, the busy case, takes one pass).
  */
 static struct coapsec_exchange *
-coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
-		      const struct coapsec_exchange *ex, bool *evicted)
+coapsec_exchange_slot(struct coapsec_exchange_bucket *b, unsigned int rank,
+		      unsigned long now, bool *evicted)
 {
 	struct coapsec_exchange *free = NULL, *old3 = NULL, *victim = NULL, *e;
-	unsigned int rank = coapsec_exchange_rank(ex), i, r, vr = 0, n = 0;
+	unsigned int i, r, vr = 0, n = 0;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		e = &b->way[i];
-		r = coapsec_exchange_rank(e);
-		if (!coapsec_exchange_live(e)) {
-			if (!free)
+		if (!coapsec_exchange_rank3(e)) {
+			if (!free && !coapsec_exchange_live_at(e, now))
 				free = e;
-		} else if (r == 3) {
+			continue;
+		}
+		if (coapsec_exchange_live_at(e, now))
 			n++;
-		}
+		else if (!free)
+			free = e;
 		/* The oldest of rank 3, for a protected exchange. */
-		if (r == 3 && (!old3 || time_before(e->expires, old3->expires)))
+		if (!old3 || time_before(e->expires, old3->expires))
 			old3 = e;
-		/* The oldest of the least rank up to the new one's. */
-		if (r <= rank && (!victim || r < vr ||
-				  (r == vr &&
-				   time_before(e->expires, victim->expires)))) {
-			victim = e;
-			vr = r;
-		}
 	}
 	*evicted = true;
 	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1)
@@ -241,6 +263,17 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 	if (free) {
 		*evicted = false;
 		return free;
+	}
+	/* Every way lives: the oldest of the least rank up to the new one's. */
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		e = &b->way[i];
+		r = coapsec_exchange_rank(e);
+		if (r <= rank && (!victim || r < vr ||
+				  (r == vr &&
+				   time_before(e->expires, victim->expires)))) {
+			victim = e;
+			vr = r;
+		}
 	}
 	return victim;
 }
@@ -302,7 +335,8 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 		goto out;
 	}
 	if (!slot) {
-		slot = coapsec_exchange_slot(b, ex, &evicted);
+		slot = coapsec_exchange_slot(b, coapsec_exchange_rank(ex),
+					     jiffies, &evicted);
 		if (!slot) {
 			ret = -ENOSPC;
 			goto out;

@@ -38,9 +38,11 @@ static bool coapsec_verifies(int action)
 }
 
 /*
- * Rebuilds the unprotected message in s->msg where it lies: its head
- * (header, token, inner and Class U options) is built in scratch and
- * written in front of the decrypted payload, which does not move.
+ * Rebuilds the unprotected message in s->msg where it lies: its head is
+ * built in scratch and written in front of what stays, which does not
+ * move: the header and token in front of the decrypted options, or, where
+ * outer Class U options join them, header, token and every option in
+ * front of the decrypted payload.
  */
 static unsigned int coapsec_deliver(struct sk_buff *skb,
 				    struct coapsec_pkt *pkt,
@@ -50,18 +52,31 @@ static unsigned int coapsec_deliver(struct sk_buff *skb,
 	struct coapsec_net *cn = pkt->cn;
 	const struct coap_msg *m = &s->msg;
 	const u8 *msg = coapsec_pkt_msg(skb, pkt);
-	unsigned int keep;
+	unsigned int keep, keep_len;
 	int head;
 
-	head = coap_serialize_head(m, s->out, sizeof(s->out));
+	if (m->num_opts == s->rx.inner_opts) {
+		/*
+		 * No outer option joined the inner ones: they stay where the
+		 * plaintext has them (one encoding per option: as they would
+		 * be written again), behind the code byte, which the header
+		 * and token replace.
+		 */
+		head = coap_serialize_header(m, s->out, sizeof(s->out));
+		keep = s->rx.req.buf + 1 - msg;
+		keep_len = s->rx.req.len - 1;
+	} else {
+		head = coap_serialize_head(m, s->out, sizeof(s->out));
+		keep = m->payload_len ? m->payload - msg :
+					s->rx.req.buf + s->rx.req.len - msg;
+		keep_len = m->payload_len;
+	}
 	if (head < 0) {
 		coapsec_wipe(s);
 		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
 	}
-	keep = m->payload_len ? m->payload - msg :
-				s->rx.req.buf + s->rx.req.len - msg;
-	if (coapsec_skb_rewrite(skb, pkt, s->out, head, keep, m->payload_len,
+	if (coapsec_skb_rewrite(skb, pkt, s->out, head, keep, keep_len,
 				0, s->in)) {
 		coapsec_wipe(s);
 		coapsec_count(cn, ctx, COAPSEC_STAT_ERRORS);
@@ -381,9 +396,20 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool verify = coapsec_verifies(action);
 	const struct coap_msg *m = &s->rx.outer;
+	struct coapsec_head head;
 	u8 *msg;
 	int err;
 
+	/*
+	 * A request that no policy names and no verify policy guards is
+	 * delivered whatever the rest of it holds (every branch below
+	 * accepts it): decided on the header, without making the skb
+	 * writable or parsing the message.
+	 */
+	if (!action && !fwd &&
+	    (coapsec_pkt_head(skb, pkt, &head) ||
+	     (!COAP_CODE_CLASS(head.code) && !coapsec_request_guarded(pkt))))
+		return NF_ACCEPT;
 	/* Decided on the header and token alone, before anything can fail. */
 	if (!verify)
 		verify = coapsec_bound_answer(skb, pkt);

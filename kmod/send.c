@@ -164,6 +164,19 @@ static noinline bool coapsec_answer_bound(const struct coapsec_pkt *pkt,
 	return coapsec_answer_protected(pkt);
 }
 
+/* coapsec_answer_bound() for an answer parsed into @m. */
+static bool coapsec_msg_bound(const struct coapsec_pkt *pkt,
+			      const struct coap_msg *m)
+{
+	struct coapsec_head head;
+
+	BUILD_BUG_ON(sizeof(head.token) != sizeof(m->token));
+	head.code = m->code;
+	head.token_len = m->token_len;
+	memcpy(head.token, m->token, sizeof(head.token));
+	return coapsec_answer_bound(pkt, &head);
+}
+
 bool coapsec_bound_answer(const struct sk_buff *skb,
 			  const struct coapsec_pkt *pkt)
 {
@@ -544,14 +557,26 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_net *cn = pkt->cn;
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool protect = action == COAPSEC_ACTION_PROTECT;
+	struct coapsec_head head;
 	bool bound;
 	u8 *msg;
 
-	/* Decided on the header and token alone, before anything can fail. */
-	bound = coapsec_bound_answer(skb, pkt);
+	/*
+	 * A request that nothing protects goes as it is, whatever the rest
+	 * of it holds (every branch below accepts it, and only
+	 * coapsec_send_plain_request() records it): decided on the header,
+	 * without making the skb writable or parsing the message.
+	 */
+	if (!protect && !pkt->multicast &&
+	    (coapsec_pkt_head(skb, pkt, &head) ||
+	     (!COAP_CODE_CLASS(head.code) &&
+	      !coapsec_policy_protects(pkt->cn, pkt->family, pkt->dir,
+				       &pkt->saddr, &pkt->daddr, pkt->dport))))
+		return NF_ACCEPT;
 	msg = coapsec_skb_msg(skb, pkt);
 	if (!msg || coap_parse(msg, pkt->len, &s->msg)) {
-		if (!protect && !bound)
+		/* Decided on the header and token alone, as they lie. */
+		if (!protect && !coapsec_bound_answer(skb, pkt))
 			return NF_ACCEPT;
 		coapsec_count(cn, ctx, COAPSEC_STAT_MALFORMED);
 		return NF_DROP;
@@ -559,6 +584,12 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	/* Empty messages (ACK, RST, ping) are never protected (§4.2). */
 	if (s->msg.code == COAP_CODE_EMPTY)
 		return NF_ACCEPT;
+	/*
+	 * As coapsec_bound_answer() decides on the skb's header and token,
+	 * which the parse read: no request is bound, an answer by its
+	 * exchange.  Decided before anything else can fail.
+	 */
+	bound = COAP_CODE_CLASS(s->msg.code) && coapsec_msg_bound(pkt, &s->msg);
 	/* Forwarded and damaged in transit: not made whole by protecting. */
 	if (!coapsec_skb_csum_ok(skb, pkt)) {
 		if (!protect && !bound)

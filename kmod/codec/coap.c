@@ -14,78 +14,88 @@
 #define COAP_OPT_EXT16_BASE	269
 #define COAP_MAX_OPT_NUM	65535
 
-/* Reads an extended delta or length; *@v holds the nibble on entry. */
-static int coap_read_ext(const u8 *buf, size_t len, size_t *pos, u32 *v,
-			 int reserved_err)
+/*
+ * Reads an extended delta or length at @p (at most 2 bytes before @end);
+ * @v is the nibble.  The value, or -1 when the bytes are not there, or
+ * -2 for the reserved nibble.  Returned rather than stored through a
+ * pointer: the option loop keeps its state in registers.
+ */
+static inline s32 coap_read_ext(const u8 *p, const u8 *end, u32 v)
 {
-	switch (*v) {
+	switch (v) {
 	case COAP_OPT_EXT8:
-		if (len - *pos < 1)
-			return -CODEC_ETRUNC;
-		*v = COAP_OPT_EXT8_BASE + buf[*pos];
-		*pos += 1;
-		break;
+		if (end - p < 1)
+			return -1;
+		return COAP_OPT_EXT8_BASE + p[0];
 	case COAP_OPT_EXT16:
-		if (len - *pos < 2)
-			return -CODEC_ETRUNC;
-		*v = COAP_OPT_EXT16_BASE + ((u32)buf[*pos] << 8) + buf[*pos + 1];
-		*pos += 2;
-		break;
+		if (end - p < 2)
+			return -1;
+		return COAP_OPT_EXT16_BASE + ((u32)p[0] << 8) + p[1];
 	case COAP_OPT_RESERVED:
-		return -reserved_err;
+		return -2;
 	}
-	return 0;
+	return v;
+}
+
+/* The extension bytes behind nibble @v. */
+static inline unsigned int coap_ext_len(u32 v)
+{
+	return v == COAP_OPT_EXT8 ? 1 : v == COAP_OPT_EXT16 ? 2 : 0;
 }
 
 int coap_parse_options(const u8 *buf, size_t len, struct coap_option *opts,
 		       unsigned int max, unsigned int *n,
 		       const u8 **payload, size_t *payload_len)
 {
-	u32 number = *n ? opts[*n - 1].number : 0;
-	size_t pos = 0;
+	unsigned int count = *n;
+	u32 number = count ? opts[count - 1].number : 0;
+	const u8 *p = buf, *end = buf + len;
 
 	*payload = NULL;
 	*payload_len = 0;
-	while (pos < len) {
-		u32 delta, olen;
-		int err;
+	while (p < end) {
+		s32 delta, olen;
 
-		if (buf[pos] == COAP_PAYLOAD_MARKER) {
-			pos++;
-			if (pos == len)
+		if (*p == COAP_PAYLOAD_MARKER) {
+			p++;
+			if (p == end)
 				return -CODEC_EPAYLOAD;
-			*payload = buf + pos;
-			*payload_len = len - pos;
+			*payload = p;
+			*payload_len = end - p;
 			return 0;
 		}
-		delta = buf[pos] >> 4;
-		olen = buf[pos] & 0x0f;
-		pos++;
-		/* Most options need neither extension: no call for them. */
+		delta = *p >> 4;
+		olen = *p & 0x0f;
+		p++;
+		/* Most options need neither extension. */
 		if (delta >= COAP_OPT_EXT8) {
-			err = coap_read_ext(buf, len, &pos, &delta,
-					    CODEC_EDELTA);
-			if (err)
-				return err;
+			s32 v = coap_read_ext(p, end, delta);
+
+			if (v < 0)
+				return v == -1 ? -CODEC_ETRUNC : -CODEC_EDELTA;
+			p += coap_ext_len(delta);
+			delta = v;
 		}
 		if (olen >= COAP_OPT_EXT8) {
-			err = coap_read_ext(buf, len, &pos, &olen,
-					    CODEC_ELENGTH);
-			if (err)
-				return err;
+			s32 v = coap_read_ext(p, end, olen);
+
+			if (v < 0)
+				return v == -1 ? -CODEC_ETRUNC : -CODEC_ELENGTH;
+			p += coap_ext_len(olen);
+			olen = v;
 		}
 		number += delta;
 		if (number > COAP_MAX_OPT_NUM)
 			return -CODEC_EOPTNUM;
-		if (olen > len - pos)
+		if (olen > end - p)
 			return -CODEC_ETRUNC;
-		if (*n >= max)
+		if (count >= max)
 			return -CODEC_ETOOMANY;
-		opts[*n].number = number;
-		opts[*n].len = olen;
-		opts[*n].value = buf + pos;
-		(*n)++;
-		pos += olen;
+		opts[count].number = number;
+		opts[count].len = olen;
+		opts[count].value = p;
+		*n = ++count;
+		p += olen;
 	}
 	return 0;
 }
@@ -185,24 +195,40 @@ int coap_write_option(u8 *buf, size_t cap, size_t *pos, u16 *prev,
 	return 0;
 }
 
-int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap)
+int coap_serialize_header(const struct coap_msg *m, u8 *buf, size_t cap)
 {
 	size_t pos = COAP_HDR_LEN + m->token_len;
 	unsigned int i;
-	u16 prev = 0;
-	int err;
 
 	if (m->token_len > COAP_MAX_TOKEN_LEN)
 		return -CODEC_ETKL;
-	if (m->num_opts > COAP_MAX_OPTIONS)
-		return -CODEC_ETOOMANY;
 	if (cap < pos)
 		return -CODEC_ENOSPC;
 	buf[0] = (COAP_VERSION << 6) | ((m->type & 0x03) << 4) | m->token_len;
 	buf[1] = m->code;
 	buf[2] = m->mid >> 8;
 	buf[3] = m->mid & 0xff;
-	memcpy(buf + COAP_HDR_LEN, m->token, m->token_len);
+	/* At most 8 bytes: no call for them. */
+	for (i = 0; i < m->token_len; i++)
+		buf[COAP_HDR_LEN + i] = m->token[i];
+	return pos;
+}
+
+int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap)
+{
+	unsigned int i;
+	u16 prev = 0;
+	size_t pos;
+	int err;
+
+	if (m->token_len > COAP_MAX_TOKEN_LEN)
+		return -CODEC_ETKL;
+	if (m->num_opts > COAP_MAX_OPTIONS)
+		return -CODEC_ETOOMANY;
+	err = coap_serialize_header(m, buf, cap);
+	if (err < 0)
+		return err;
+	pos = err;
 	for (i = 0; i < m->num_opts; i++) {
 		err = coap_write_option(buf, cap, &pos, &prev,
 					m->opts[i].number, m->opts[i].value,

@@ -99,6 +99,9 @@ int coap_serialize(const struct coap_msg *m, u8 *buf, size_t cap);
  */
 int coap_serialize_head(const struct coap_msg *m, u8 *buf, size_t cap);
 
+/* The header and token of @m alone: their length, or -CODEC_E*. */
+int coap_serialize_header(const struct coap_msg *m, u8 *buf, size_t cap);
+
 /*
  * Appends one option, delta-encoded against the previous number *@prev,
  * at @buf + *@pos; advances both.  0 or -CODEC_ENOSPC / -CODEC_EORDER.

@@ -116,6 +116,12 @@ struct oscore_rx {
 	u64 seq;			/* the Partial IV's, when opt.piv_len */
 	struct oscore_binding binding;	/* requests: for the response */
 	struct oscore_aead_req req;
+	/*
+	 * oscore_unprotect_finish(): how many of out's options the
+	 * plaintext carried.  out->num_opts alone: no outer option joined
+	 * them, and they lie in the plaintext as out carries them.
+	 */
+	unsigned int inner_opts;
 };
 
 /* 0 when @ctx can protect and unprotect, else -CODEC_ECTX. */
