@@ -396,20 +396,9 @@ unsigned int coapsec_receive(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool verify = coapsec_verifies(action);
 	const struct coap_msg *m = &s->rx.outer;
-	struct coapsec_head head;
 	u8 *msg;
 	int err;
 
-	/*
-	 * A request that no policy names and no verify policy guards is
-	 * delivered whatever the rest of it holds (every branch below
-	 * accepts it): decided on the header, without making the skb
-	 * writable or parsing the message.
-	 */
-	if (!action && !fwd &&
-	    (coapsec_pkt_head(skb, pkt, &head) ||
-	     (!COAP_CODE_CLASS(head.code) && !coapsec_request_guarded(pkt))))
-		return NF_ACCEPT;
 	/* Decided on the header and token alone, before anything can fail. */
 	if (!verify)
 		verify = coapsec_bound_answer(skb, pkt);

@@ -557,22 +557,9 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
 	struct coapsec_net *cn = pkt->cn;
 	struct coapsec_scratch *s = coapsec_scratch();
 	bool protect = action == COAPSEC_ACTION_PROTECT;
-	struct coapsec_head head;
 	bool bound;
 	u8 *msg;
 
-	/*
-	 * A request that nothing protects goes as it is, whatever the rest
-	 * of it holds (every branch below accepts it, and only
-	 * coapsec_send_plain_request() records it): decided on the header,
-	 * without making the skb writable or parsing the message.
-	 */
-	if (!protect && !pkt->multicast &&
-	    (coapsec_pkt_head(skb, pkt, &head) ||
-	     (!COAP_CODE_CLASS(head.code) &&
-	      !coapsec_policy_protects(pkt->cn, pkt->family, pkt->dir,
-				       &pkt->saddr, &pkt->daddr, pkt->dport))))
-		return NF_ACCEPT;
 	msg = coapsec_skb_msg(skb, pkt);
 	if (!msg || coap_parse(msg, pkt->len, &s->msg)) {
 		/* Decided on the header and token alone, as they lie. */
