@@ -414,6 +414,26 @@ static void st_lookup_speed(struct coapsec_net *cn,
  * gone; and @n contexts churned through (2 memories each) leave chains
  * short enough to walk at every creation.
  */
+/*
+ * A retired context's keys with the roles turned round, one key at a
+ * time, under ID context @idctx_val (new kids): each refused.
+ */
+static void st_mirrors_refused(struct coapsec_net *cn,
+			       struct coapsec_context_params *p, u32 idctx_val,
+			       const u8 *skey, const u8 *rkey)
+{
+	u8 idctx[4];
+	u32 id;
+
+	put_unaligned_be32(idctx_val, idctx);
+	st_params(p, 0, idctx, 4, st_kid1);
+	p->recipients[0].key = skey;
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	st_params(p, 0, idctx, 4, st_kid1);
+	p->sender_key = rkey;
+	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+}
+
 static void st_retired(struct coapsec_net *cn,
 		       struct coapsec_context_params *p, unsigned int n)
 {
@@ -429,14 +449,7 @@ static void st_retired(struct coapsec_net *cn,
 	memcpy(rkey, p->recipients[0].key, sizeof(rkey));
 	CHECK(!coapsec_context_new(cn, p, &id, NULL));
 	CHECK(!coapsec_context_del(cn, id));
-	/* The roles turned round, one key at a time (idctx: new kids). */
-	put_unaligned_be32(0x0ffffffe, idctx);
-	st_params(p, 0, idctx, 4, st_kid1);
-	p->recipients[0].key = skey;
-	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
-	st_params(p, 0, idctx, 4, st_kid1);
-	p->sender_key = rkey;
-	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	st_mirrors_refused(cn, p, 0x0ffffffe, skey, rkey);
 	/* Both new: taken. */
 	st_params(p, 0, idctx, 4, st_kid1);
 	CHECK(!coapsec_context_new(cn, p, &id, NULL));
@@ -453,13 +466,7 @@ static void st_retired(struct coapsec_net *cn,
 	}
 	CHECK(i == n && cn->n_retired == before + 2 * n);
 	/* The first keys are still found once the tables grew past them. */
-	put_unaligned_be32(0x0ffffffd, idctx);
-	st_params(p, 0, idctx, 4, st_kid1);
-	p->recipients[0].key = skey;
-	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
-	st_params(p, 0, idctx, 4, st_kid1);
-	p->sender_key = rkey;
-	CHECK(coapsec_context_new(cn, p, &id, NULL) == -EEXIST);
+	st_mirrors_refused(cn, p, 0x0ffffffd, skey, rkey);
 	put_unaligned_be32(0x20000000, idctx);
 	st_params(p, 0, idctx, 4, st_kid1);
 	t0 = ktime_get();

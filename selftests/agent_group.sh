@@ -236,6 +236,21 @@ ktap_check "timed rekey (rekey_interval_s 6): lights epoch $e0 -> $e1, new key, 
 # back in place, with the same IDs
 gwpol() { ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | select(.owner // "" | startswith("coapsecd:gateway:gw1/")) | {id, action}] | sort_by(.id)'; }
 gwstat() { ip netns exec "$GW" "$CLI" -j stats | jq ".$1"; }
+# sniffed NAME [MARK FIRST GROUP]...: three commands of each GROUP sent
+# from the gateway, what br0 carried meanwhile in $T/NAME.raw
+sniffed() {
+	local name=$1 tsp i
+	shift
+	rm -f "$T/$name.raw"
+	ip netns exec "$GW" $MC sniff br0 8 "$T/$name.raw" &
+	tsp=$!
+	for ((i = 0; i < 100; i++)); do [ -e "$T/$name.raw" ] && break; sleep 0.1; done
+	while [ $# -ge 3 ]; do
+		ip netns exec "$GW" $MC send 10.0.5.254 "$1" "$2" 3 20 "$3"
+		shift 3
+	done
+	wait $tsp
+}
 p0=$(gwpol)
 stop_agents
 left=0
@@ -246,12 +261,7 @@ ok=1
 	[ "$(gwpol)" = "$(echo "$p0" | jq -c 'map(.action = "queue")')" ] ||
 	{ ok=0; ksft_diag "gateway policies before the stop $p0, after $(gwpol)"; }
 q0=$(gwstat queue_no_agent)
-rm -f "$T/stopped.raw"
-ip netns exec "$GW" $MC sniff br0 8 "$T/stopped.raw" &
-tsp=$!
-for ((i = 0; i < 100; i++)); do [ -e "$T/stopped.raw" ] && break; sleep 0.1; done
-ip netns exec "$GW" $MC send 10.0.5.254 2 900 3 20 doors
-wait $tsp
+sniffed stopped 2 900 doors
 q1=$(gwstat queue_no_agent)
 grep -aq "doors command 90" "$T/stopped.raw" && { ok=0; ksft_diag "a command left in clear while no agent ran"; }
 [ "$((q1 - q0))" -ge 3 ] || { ok=0; ksft_diag "queue_no_agent $q0 -> $q1"; }
@@ -269,13 +279,7 @@ ok=1
 wait_log gw started 20 || { ok=0; ksft_diag "the gateway did not start"; }
 sleep 1
 q0=$(gwstat queue_no_agent)
-rm -f "$T/reordered.raw"
-ip netns exec "$GW" $MC sniff br0 8 "$T/reordered.raw" &
-tsp=$!
-for ((i = 0; i < 100; i++)); do [ -e "$T/reordered.raw" ] && break; sleep 0.1; done
-ip netns exec "$GW" $MC send 10.0.5.254 1 920 3 20 lights
-ip netns exec "$GW" $MC send 10.0.5.254 2 930 3 20 doors
-wait $tsp
+sniffed reordered 1 920 lights 2 930 doors
 q1=$(gwstat queue_no_agent)
 grep -aqE "(lights|doors) command 9[23]" "$T/reordered.raw" && { ok=0; ksft_diag "a command left in clear: $(grep -aoE '(lights|doors) command 9[23][0-9]' "$T/reordered.raw" | sort -u | tr '\n' ';')"; }
 [ "$((q1 - q0))" -ge 6 ] || { ok=0; ksft_diag "queue_no_agent $q0 -> $q1; gateway policies $(ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[] | {id, action, direction, mark}]')"; }
