@@ -257,9 +257,12 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b, unsigned int rank,
 		if (!old3 || time_before(e->expires, old3->expires))
 			old3 = e;
 	}
-	*evicted = true;
-	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1)
+	/* The oldest of rank 3 may have lapsed: then nothing live goes. */
+	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1) {
+		*evicted = coapsec_exchange_live_at(old3, now);
 		return old3;
+	}
+	*evicted = true;
 	if (free) {
 		*evicted = false;
 		return free;
