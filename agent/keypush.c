@@ -209,7 +209,6 @@ fail:
 	return NULL;
 }
 
-/* Deletes the leftover policies, then contexts; what is refused stays. */
 /* Whether leftover @l's ID still holds it (IDs start over at a reload). */
 static bool left_is_ours(struct keypush *kp, const struct left *l)
 {
@@ -248,6 +247,10 @@ static int left_to_queue(struct keypush *kp, struct left *l, const char *why)
 	return 0;
 }
 
+/*
+ * Deletes the leftover policies (but those held), then contexts; what is
+ * refused stays.
+ */
 static void delete_left(struct keypush *kp, const char *why)
 {
 	size_t keep = 0;
@@ -519,7 +522,6 @@ int keypush_delete(struct keypush *kp, struct actx *c)
 	return rc;
 }
 
-/* Whether the kernel's @k is what @w asks for. */
 /* Whether kernel policy @k matches what @w matches, in its place. */
 static bool same_selectors(const struct coapsec_policy_info *k,
 			   const struct coapsec_policy_info *w)
@@ -539,6 +541,7 @@ static bool same_selectors(const struct coapsec_policy_info *k,
 				 k->mark_mask == w->mark_mask));
 }
 
+/* Whether the kernel's @k is what @w asks for. */
 static bool same_policy(const struct coapsec_policy_info *k,
 			const struct coapsec_policy_info *w)
 {

@@ -25,12 +25,6 @@ unsigned int coapsec_send(struct sk_buff *skb, struct coapsec_pkt *pkt,
  * clear (its request was evicted, or expired).
  */
 bool coapsec_peer_guarded(const struct coapsec_pkt *pkt);
-/*
- * The next sequence number @ctx sends with into *@seq; -ERANGE at the hard
- * limit, -EAGAIN at the seq-persisted ceiling.  Exposed for the module's
- * load-time selftest.
- */
-int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq);
 /* The same for the request in @pkt, coming in or crossing. */
 bool coapsec_request_guarded(const struct coapsec_pkt *pkt);
 /*
@@ -56,5 +50,12 @@ unsigned int coapsec_send_plain_request(const struct coapsec_pkt *pkt,
  */
 bool coapsec_bound_answer(const struct sk_buff *skb,
 			  const struct coapsec_pkt *pkt);
+
+/*
+ * The next sequence number @ctx sends with into *@seq; -ERANGE at the hard
+ * limit, -EAGAIN at the seq-persisted ceiling.  Exposed for the module's
+ * load-time selftest.
+ */
+int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq);
 
 #endif /* COAPSEC_SEND_H */
