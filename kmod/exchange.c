@@ -116,6 +116,16 @@ coapsec_exchange_bucket(struct coapsec_exchange_table *t, u32 hash)
 	return &t->bucket[hash % COAPSEC_EXCHANGE_BUCKETS];
 }
 
+u32 coapsec_exchange_bucket_of(struct coapsec_net *cn,
+			       const struct coapsec_exchange *ex)
+{
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
+
+	return coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len) %
+	       COAPSEC_EXCHANGE_BUCKETS;
+}
+
 /* Whether @e lives at @now (jiffies, read once for a walk of the ways). */
 static bool coapsec_exchange_live_at(const struct coapsec_exchange *e,
 				     unsigned long now)
@@ -229,8 +239,8 @@ static bool coapsec_exchange_rank3(const struct coapsec_exchange *e)
  * flood of plain requests pushes out no protected exchange and no plain
  * request of this host's.  Protected exchanges keep one way free of
  * them, so that plain requests always find room: a protected one, when
- * the others hold protected exchanges that wait, takes the oldest of
- * those (any way of rank 3, live or not).  NULL: none (the request is
+ * three ways hold protected exchanges that wait, takes the oldest of
+ * those.  NULL: none (the request is
  * dropped); *@evicted: a live entry goes.  The ways are ranked in a
  * second pass only when no free way and no protected one settles it (a
  * full bucket of protected exchanges, the busy case, takes one pass).
@@ -249,17 +259,22 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b, unsigned int rank,
 				free = e;
 			continue;
 		}
-		if (coapsec_exchange_live_at(e, now))
-			n++;
-		else if (!free)
-			free = e;
-		/* The oldest of rank 3, for a protected exchange. */
+		if (!coapsec_exchange_live_at(e, now)) {
+			if (!free)
+				free = e;
+			continue;
+		}
+		n++;
+		/* The oldest live one, for a protected exchange. */
 		if (!old3 || time_before(e->expires, old3->expires))
 			old3 = e;
 	}
-	/* The oldest of rank 3 may have lapsed: then nothing live goes. */
+	/*
+	 * A lapsed way beside three that wait stays free for plain requests
+	 * (a never used one counts as a lapsed protected exchange).
+	 */
 	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1) {
-		*evicted = coapsec_exchange_live_at(old3, now);
+		*evicted = true;
 		return old3;
 	}
 	*evicted = true;
@@ -307,8 +322,9 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 			 const struct coapsec_exchange *ex)
 {
 	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
-	struct coapsec_exchange *slot;
+	struct coapsec_exchange *slot, *old;
 	struct coapsec_exchange_bucket *b;
+	unsigned long now;
 	bool evicted;
 	int ret = 0;
 	u32 hash;
@@ -319,6 +335,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 				     ex->lport, ex->token, ex->token_len);
 	b = coapsec_exchange_bucket(t, hash);
 	coapsec_bucket_lock(b);
+	now = jiffies;
 	/* The same exchange again, else a free way, else the oldest. */
 	slot = coapsec_exchange_way(b, hash, ex->role, ex->family, &ex->peer,
 				    ex->port, ex->lport, ex->token,
@@ -339,7 +356,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 	}
 	if (!slot) {
 		slot = coapsec_exchange_slot(b, coapsec_exchange_rank(ex),
-					     jiffies, &evicted);
+					     now, &evicted);
 		if (!slot) {
 			ret = -ENOSPC;
 			goto out;
@@ -356,6 +373,16 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 		if (memcmp(slot->binding.nonce, ex->binding.nonce,
 			   sizeof(ex->binding.nonce)))
 			spent = 0;
+		/* A plain exchange turned protected: as a new one would. */
+		if (coapsec_exchange_rank(ex) == 3 &&
+		    !coapsec_exchange_rank3(slot)) {
+			old = coapsec_exchange_slot(b, 3, now, &evicted);
+			if (evicted && coapsec_exchange_rank3(old)) {
+				slot->expires = 0;
+				slot = old;
+				ret = 1;
+			}
+		}
 		*slot = *ex;
 		slot->flags |= spent;
 	}

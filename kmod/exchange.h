@@ -94,6 +94,10 @@ struct coapsec_exchange {
 int coapsec_exchange_table_create(struct coapsec_net *cn);
 void coapsec_exchange_table_destroy(struct coapsec_net *cn);
 
+/* The bucket of @ex's key in @cn's table: the selftest fills one. */
+u32 coapsec_exchange_bucket_of(struct coapsec_net *cn,
+			       const struct coapsec_exchange *ex);
+
 /*
  * The packet path's calls below run in softirq or with BHs off.  A
  * @token is a whole token array (COAP_MAX_TOKEN_LEN bytes, read in one

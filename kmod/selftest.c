@@ -18,6 +18,7 @@
 
 #include "context.h"
 #include "crypto_aead.h"
+#include "exchange.h"
 #include "netns.h"
 #include "policy.h"
 #include "replay.h"
@@ -585,6 +586,108 @@ static void st_skb(void)
 	st_rewrite(240, 0, 64, true, true, 20, 30, 200, 0, ST_REALLOC);
 }
 
+/*
+ * One bucket's ways: while three hold protected exchanges that wait, the
+ * fourth stays free for plain requests, whether a new protected exchange
+ * comes (it takes the oldest live one, never the lapsed or unused way) or
+ * a plain one turns protected.
+ */
+#define ST_XTOKENS 5
+
+static int st_xadd(struct coapsec_net *cn, struct coapsec_exchange *ex,
+		   u64 token, bool plain)
+{
+	int ret;
+
+	memcpy(ex->token, &token, sizeof(token));
+	ex->flags = plain ? COAPSEC_EXCHANGE_F_PLAIN : 0;
+	ex->binding.nonce[0] = plain ? 0 : (u8)token + 1;
+	local_bh_disable();
+	ret = coapsec_exchange_add(cn, ex);
+	local_bh_enable();
+	return ret;
+}
+
+/* 0: protected, 1: plain, -ENOENT: gone. */
+static int st_xfind(struct coapsec_net *cn, const struct coapsec_exchange *ex,
+		    u64 token)
+{
+	struct coapsec_exchange found;
+	u8 tk[COAP_MAX_TOKEN_LEN] = {};
+	int ret;
+
+	memcpy(tk, &token, sizeof(token));
+	local_bh_disable();
+	ret = coapsec_exchange_find(cn, ex->role, ex->family, &ex->peer,
+				    ex->port, ex->lport, tk, ex->token_len,
+				    &found);
+	local_bh_enable();
+	return ret ?: !!(found.flags & COAPSEC_EXCHANGE_F_PLAIN);
+}
+
+/* A fresh table, and in @tok tokens whose keys share one bucket. */
+static bool st_xtokens(struct coapsec_net *cn, struct coapsec_exchange *ex,
+		       u64 *tok)
+{
+	unsigned int n = 0;
+	u64 t = 0;
+	u32 bucket;
+
+	coapsec_exchange_table_destroy(cn);
+	CHECK(!coapsec_exchange_table_create(cn));
+	if (!cn->exchanges)
+		return false;
+	memcpy(ex->token, &t, sizeof(t));
+	bucket = coapsec_exchange_bucket_of(cn, ex);
+	while (n < ST_XTOKENS && ++t < 1000000) {
+		memcpy(ex->token, &t, sizeof(t));
+		if (coapsec_exchange_bucket_of(cn, ex) == bucket)
+			tok[n++] = t;
+	}
+	CHECK(n == ST_XTOKENS);
+	return n == ST_XTOKENS;
+}
+
+static void st_exchange(struct coapsec_net *cn)
+{
+	struct coapsec_exchange ex = {
+		.role = COAPSEC_EXCHANGE_CLIENT,
+		.family = AF_INET6,
+		.token_len = sizeof(u64),
+		.port = htons(5683),
+		.lport = htons(40000),
+		.peer = { .s6_addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } },
+		.ctx_id = 1,
+		.ctx_gen = 1,
+	};
+	u64 tok[ST_XTOKENS];
+
+	if (!st_xtokens(cn, &ex, tok))
+		return;
+	/* Three wait protected and the fourth way was never used. */
+	CHECK(!st_xadd(cn, &ex, tok[0], false));
+	CHECK(!st_xadd(cn, &ex, tok[1], false));
+	CHECK(!st_xadd(cn, &ex, tok[2], false));
+	CHECK(st_xadd(cn, &ex, tok[3], false) == 1);
+	CHECK(st_xfind(cn, &ex, tok[0]) == -ENOENT);
+	CHECK(!st_xfind(cn, &ex, tok[3]));
+	CHECK(!st_xadd(cn, &ex, tok[4], true));
+	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
+
+	/* A plain exchange beside three protected ones turns protected. */
+	if (!st_xtokens(cn, &ex, tok))
+		return;
+	CHECK(!st_xadd(cn, &ex, tok[0], true));
+	CHECK(!st_xadd(cn, &ex, tok[1], false));
+	CHECK(!st_xadd(cn, &ex, tok[2], false));
+	CHECK(!st_xadd(cn, &ex, tok[3], false));
+	CHECK(st_xadd(cn, &ex, tok[0], false) == 1);
+	CHECK(st_xfind(cn, &ex, tok[1]) == -ENOENT);
+	CHECK(!st_xfind(cn, &ex, tok[0]));
+	CHECK(!st_xadd(cn, &ex, tok[4], true));
+	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
+}
+
 int coapsec_selftest(unsigned int n_contexts)
 {
 	struct coapsec_context_params *p;
@@ -607,6 +710,7 @@ int coapsec_selftest(unsigned int n_contexts)
 	st_settling(cn);
 	st_policies(cn);
 	st_group(cn);
+	st_exchange(cn);
 	st_lookup_speed(cn, p, n_contexts);
 	st_retired(cn, p, 32768);
 	mutex_unlock(&cn->lock);
