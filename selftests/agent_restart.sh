@@ -288,19 +288,24 @@ s7=$(kfield server /pairwise:dev-1 seq)
 kid=$(kfield server /pairwise:dev-1 id)
 unp() { nsunp; }
 u0=$(unp)
-rm -f "$T/locked"
-python3 -c 'import sqlite3, sys, time
+rm -f "$T/locked" "$T/unlock"
+# Held until the checks below are read (at most 120 s), not for a fixed
+# time: on a slow (debug) kernel the sends may outlast any fixed hold.
+python3 -c 'import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").write("1")
-time.sleep(float(sys.argv[3]))
-c.execute("ROLLBACK")' "$T/registry.db" "$T/locked" 8 &
+end = time.monotonic() + 120
+while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+    time.sleep(0.1)
+c.execute("ROLLBACK")' "$T/registry.db" "$T/locked" "$T/unlock" &
 locker=$!
 for ((i = 0; i < 100; i++)); do [ -s "$T/locked" ] && break; sleep 0.1; done
 send_dev1 $((sp - s7 + 5))
 sleep 0.5
 s8=$(kfield server /pairwise:dev-1 seq)
 u1=$(unp)
+touch "$T/unlock"
 wait $locker
 for ((i = 0; i < 100; i++)); do
 	[ "$(kfield server /pairwise:dev-1 seq_persisted)" -gt "$sp" ] && break
