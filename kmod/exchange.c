@@ -203,13 +203,19 @@ bool coapsec_registers(const struct coap_msg *m)
 	return obs && !coap_option_uint(obs);
 }
 
+/* Whether an exchange of @role with @flags still waits (for answers). */
+static bool coapsec_exchange_waits(u8 role, u8 flags)
+{
+	if (flags & (COAPSEC_EXCHANGE_F_OBSERVE | COAPSEC_EXCHANGE_F_KEEP))
+		return true;
+	return role == COAPSEC_EXCHANGE_CLIENT ||
+	       !(flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
+}
+
 /* An exchange that still waits for an answer, or an observation's. */
 static bool coapsec_exchange_pending(const struct coapsec_exchange *e)
 {
-	if (e->flags & (COAPSEC_EXCHANGE_F_OBSERVE | COAPSEC_EXCHANGE_F_KEEP))
-		return true;
-	return e->role == COAPSEC_EXCHANGE_CLIENT ||
-	       !(e->flags & COAPSEC_EXCHANGE_F_NONCE_SPENT);
+	return coapsec_exchange_waits(e->role, e->flags);
 }
 
 /*
@@ -373,12 +379,16 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 		if (memcmp(slot->binding.nonce, ex->binding.nonce,
 			   sizeof(ex->binding.nonce)))
 			spent = 0;
-		/* A plain exchange turned protected: as a new one would. */
-		if (coapsec_exchange_rank(ex) == 3 &&
+		/*
+		 * A plain or answered exchange turned protected and waiting
+		 * (with the nonce it carries over): as a new one would.
+		 */
+		if (!(ex->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
+		    coapsec_exchange_waits(ex->role, ex->flags | spent) &&
 		    !coapsec_exchange_rank3(slot)) {
 			old = coapsec_exchange_slot(b, 3, now, &evicted);
 			if (evicted && coapsec_exchange_rank3(old)) {
-				slot->expires = 0;
+				memzero_explicit(slot, sizeof(*slot));
 				slot = old;
 				ret = 1;
 			}

@@ -625,6 +625,24 @@ static int st_xfind(struct coapsec_net *cn, const struct coapsec_exchange *ex,
 	return ret ?: !!(found.flags & COAPSEC_EXCHANGE_F_PLAIN);
 }
 
+/* Server: 0: an answer may take the request's nonce, 1: not, -ENOENT. */
+static int st_xanswer(struct coapsec_net *cn,
+		      const struct coapsec_exchange *ex, u64 token)
+{
+	struct coapsec_exchange found;
+	u8 tk[COAP_MAX_TOKEN_LEN] = {};
+	bool reuse = false;
+	int ret;
+
+	memcpy(tk, &token, sizeof(token));
+	local_bh_disable();
+	ret = coapsec_exchange_answer(cn, ex->family, &ex->peer, ex->port,
+				      ex->lport, tk, ex->token_len, false, 0,
+				      &found, &reuse);
+	local_bh_enable();
+	return ret ?: !reuse;
+}
+
 /* A fresh table, and in @tok tokens whose keys share one bucket. */
 static bool st_xtokens(struct coapsec_net *cn, struct coapsec_exchange *ex,
 		       u64 *tok)
@@ -684,6 +702,30 @@ static void st_exchange(struct coapsec_net *cn)
 	CHECK(st_xadd(cn, &ex, tok[0], false) == 1);
 	CHECK(st_xfind(cn, &ex, tok[1]) == -ENOENT);
 	CHECK(!st_xfind(cn, &ex, tok[0]));
+	CHECK(!st_xadd(cn, &ex, tok[4], true));
+	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
+
+	/*
+	 * Server: an answered request again with its nonce, which stays
+	 * spent, waits for nothing: it stays in its way, evicting none.
+	 */
+	ex.role = COAPSEC_EXCHANGE_SERVER;
+	if (!st_xtokens(cn, &ex, tok))
+		return;
+	CHECK(!st_xadd(cn, &ex, tok[0], false));
+	CHECK(!st_xanswer(cn, &ex, tok[0]));
+	CHECK(!st_xadd(cn, &ex, tok[1], false));
+	CHECK(!st_xadd(cn, &ex, tok[2], false));
+	CHECK(!st_xadd(cn, &ex, tok[3], false));
+	CHECK(!st_xadd(cn, &ex, tok[0], false));
+	CHECK(!st_xfind(cn, &ex, tok[1]));
+	CHECK(st_xanswer(cn, &ex, tok[0]) == 1);
+	/* A new request under its key waits: it moves, its nonce unspent. */
+	ex.binding.nonce[1] = 1;
+	CHECK(st_xadd(cn, &ex, tok[0], false) == 1);
+	CHECK(st_xfind(cn, &ex, tok[1]) == -ENOENT);
+	CHECK(!st_xanswer(cn, &ex, tok[0]));
+	CHECK(st_xanswer(cn, &ex, tok[0]) == 1);
 	CHECK(!st_xadd(cn, &ex, tok[4], true));
 	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
 }
