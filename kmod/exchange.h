@@ -109,8 +109,11 @@ u32 coapsec_exchange_bucket_of(struct coapsec_net *cn,
  * verified, or a plain one, while an exchange with the same address, port
  * and token lives gets -EEXIST, so that a peer spoofing another cannot
  * take over its answer (nor a retransmission of it).  A full bucket gives
- * up an answered or expired entry first.  0, -EEXIST, or 1 when a live
- * entry had to be evicted.
+ * up an answered or expired entry first; protected exchanges that wait
+ * hold at most three of its four ways, so a fourth evicts the oldest of
+ * them even beside a free way, which stays for plain requests.  0,
+ * -EEXIST, -ENOENT (no table), -ENOSPC (a plain request finds no way it
+ * may take), or 1 when a live entry had to be evicted.
  */
 int coapsec_exchange_add(struct coapsec_net *cn,
 			 const struct coapsec_exchange *ex);
