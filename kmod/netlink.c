@@ -1273,10 +1273,10 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	u64 sum[COAPSEC_STAT_NUM] = {};
 	struct coapsec_context *ctx, *prev;
 	struct nlattr *nest;
+	u32 id, n_ctx, n_pol, n_retired, n_reserved, retired_max;
 	struct sk_buff *msg;
 	unsigned int i;
-	u32 id, n_ctx, n_pol;
-	bool hooks;
+	bool hooks, user;
 	void *hdr;
 	int err;
 
@@ -1304,6 +1304,9 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 	n_ctx = cn->n_contexts;
 	n_pol = cn->n_policies;
 	hooks = cn->hooks;
+	n_retired = cn->n_retired;
+	n_reserved = cn->retired_reserved;
+	retired_max = coapsec_retired_limit(cn, &user);
 	mutex_unlock(&cn->lock);
 
 	msg = coapsec_nl_reply_new(info, COAPSEC_CMD_STATS_GET, &hdr);
@@ -1321,7 +1324,12 @@ int coapsec_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 			goto err;
 	} else if (nla_put_u32(msg, COAPSEC_A_STATS_CONTEXTS, n_ctx) ||
 		   nla_put_u32(msg, COAPSEC_A_STATS_POLICIES, n_pol) ||
-		   nla_put_u8(msg, COAPSEC_A_STATS_HOOKS, hooks)) {
+		   nla_put_u8(msg, COAPSEC_A_STATS_HOOKS, hooks) ||
+		   nla_put_u32(msg, COAPSEC_A_STATS_RETIRED_KEYS, n_retired) ||
+		   nla_put_u32(msg, COAPSEC_A_STATS_RETIRED_RESERVED,
+			       n_reserved) ||
+		   nla_put_u32(msg, COAPSEC_A_STATS_RETIRED_KEYS_MAX,
+			       retired_max)) {
 		goto err;
 	}
 	/* Other namespaces' objects are the host administrator's to see. */

@@ -266,19 +266,24 @@ static void coapsec_retired_note(struct coapsec_net *cn,
 	cn->n_retired++;
 }
 
+unsigned int coapsec_retired_limit(const struct coapsec_net *cn, bool *user)
+{
+	unsigned int limit = READ_ONCE(retired_keys);
+	unsigned int ulimit = READ_ONCE(user_retired_keys);
+
+	*user = cn->net->user_ns != &init_user_ns && ulimit < limit;
+	return *user ? ulimit : limit;
+}
+
 int coapsec_retired_reserve(struct coapsec_net *cn,
 			    struct coapsec_context *ctx,
 			    struct netlink_ext_ack *extack)
 {
-	unsigned int i, need = 0, limit = READ_ONCE(retired_keys);
-	bool user = false;
+	unsigned int i, need = 0, limit;
+	bool user;
 
 	lockdep_assert_held(&cn->lock);
-	if (cn->net->user_ns != &init_user_ns &&
-	    READ_ONCE(user_retired_keys) < limit) {
-		limit = READ_ONCE(user_retired_keys);
-		user = true;
-	}
+	limit = coapsec_retired_limit(cn, &user);
 	/* Material remembered already is remembered in place. */
 	if (!coapsec_retired_find(cn, ctx->sender_fp))
 		need++;

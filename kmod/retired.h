@@ -40,6 +40,13 @@ int coapsec_retired_forget(struct coapsec_net *cn,
 			   struct netlink_ext_ack *extack);
 
 /*
+ * The bound on @cn's memories and places reserved (retired_keys, or
+ * user_retired_keys where lower for a namespace of another user namespace
+ * than the initial one); *@user says which.
+ */
+unsigned int coapsec_retired_limit(const struct coapsec_net *cn, bool *user);
+
+/*
  * Reserves room in the memory for what @ctx (built, not yet linked) will
  * leave and is not remembered already, and grows the lookup tables to
  * fit: 0, or -ENOSPC where the memory is full.  coapsec_retired_add()

@@ -9,6 +9,7 @@
  * network namespace (control_api.sh does both).
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -46,6 +47,23 @@ static void ctx_init(struct coapsec_context_info *c, uint32_t id, uint8_t kid)
 	c->recipients[0].key_len = 16;
 	memset(c->recipients[0].key, 0x3c, 16);
 	c->recipients[0].key[15] = kid;
+}
+
+/* A module parameter's value, or -1 where it cannot be read. */
+static long long param(const char *name)
+{
+	char path[128];
+	long long v;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/sys/module/coapsec/parameters/%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%lld", &v);
+	fclose(f);
+	return n == 1 ? v : -1;
 }
 
 FIXTURE(api) {
@@ -417,8 +435,17 @@ TEST_F(api, stats_and_flush)
 	EXPECT_GE(s.contexts_all, 2);
 	for (i = 0; i < COAPSEC_NL_NUM_COUNTERS; i++)
 		EXPECT_EQ(0, s.counters[i]);
+	/*
+	 * Both contexts' 4 materials are reserved or, from earlier tests
+	 * with the same keys, remembered; the namespace is the initial user
+	 * namespace's, bounded by retired_keys.
+	 */
+	EXPECT_TRUE(s.has_retired);
+	EXPECT_GE(s.retired_keys + s.retired_reserved, 4);
+	EXPECT_EQ(param("retired_keys"), s.retired_keys_max);
 	NL_OK(coapsec_nl_stats_get(self->nl, c->id, &s));
 	EXPECT_EQ(c->id, s.context_id);
+	EXPECT_FALSE(s.has_retired);	/* the namespace's, not a context's */
 	EXPECT_EQ(-ENOENT, coapsec_nl_stats_get(self->nl, 12345, &s));
 	NL_OK(coapsec_nl_stats_reset(self->nl, 0));
 	NL_OK(coapsec_nl_stats_reset(self->nl, c->id));
@@ -427,6 +454,8 @@ TEST_F(api, stats_and_flush)
 	NL_OK(coapsec_nl_stats_get(self->nl, 0, &s));
 	EXPECT_EQ(0, s.contexts);
 	EXPECT_EQ(0, s.policies);
+	EXPECT_GE(s.retired_keys, 4);	/* remembered, none reserved */
+	EXPECT_EQ(0, s.retired_reserved);
 }
 
 TEST_F(api, expiry_event)

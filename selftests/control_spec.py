@@ -91,7 +91,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(44 + len(empty) + len(subsets))
+    k = Ktap(45 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -240,6 +240,15 @@ def main():
     check(err == 0 and r.get("stats", {}).get("context-id") == 7 and
           "protected" in r.get("stats", {}),
           "stats-get: one context's counters", (err, msg, r))
+    # The memory of retired keys is the namespace's: not in a context's.
+    with open("/sys/module/coapsec/parameters/retired_keys") as f:
+        bound = int(f.read())
+    check(isinstance(st.get("retired-keys"), int) and
+          isinstance(st.get("retired-reserved"), int) and
+          st.get("retired-keys-max") == bound and
+          not any(n.startswith("retired-") for n in r.get("stats", {})),
+          "stats-get: the namespace's retired-keys, retired-reserved and "
+          "retired-keys-max (%d), none in a context's" % bound, (st, r))
     err, msg, _ = c.do("stats-reset", {"stats": {"context-id": 7}})
     check(err == 0, "stats-reset: one context", (err, msg))
     err, msg, _ = c.do("stats-reset")

@@ -10,7 +10,10 @@ back with their sequence at seq-start (0: nonces used again) and a fresh
 window (replays passed).  Now nothing is forgotten: a context whose
 material would not fit is refused (ENOSPC), a key remembered is added
 again in place, and only an explicit `flush --forget-retired` (as a
-reboot: a new instance-id) empties it.
+reboot: a new instance-id) empties it.  `coapsec stats` shows the
+memory (retired_keys), the places live contexts hold in it
+(retired_reserved) and the bound (retired_keys_max): exact figures at
+each step.
 
 The server's context is deleted, more other contexts than the memory
 holds are added and flushed (selftests/ctxchurn), and the context is
@@ -37,6 +40,10 @@ if os.path.exists(PARAM):
     with open(PARAM, "w") as f:
         f.write("65536\n" if LONG else "16\n")
 CHURN = 65600 if LONG else 40
+MAX = None
+if os.path.exists(PARAM):
+    with open(PARAM) as f:
+        MAX = int(f.read())
 CLI, SRV = "10.0.64.1", "10.0.64.2"
 B = os.environ.get("B", "build")
 K = "4d" * 16 + "\n"
@@ -89,7 +96,14 @@ def delivered():
     return received(app)
 
 
-k = Ktap(7)
+def retired():
+    """[retired_keys, retired_reserved, retired_keys_max] of the server."""
+    s = stats(srv_ns)
+    return [s.get(n) for n in ("retired_keys", "retired_reserved",
+                               "retired_keys_max")]
+
+
+k = Ktap(10)
 # The client's requests (Partial IVs 0..2), one captured; the server's own
 # requests (Partial IVs 0..2).
 tokens = [b"EV%02d" % i for i in range(3)]
@@ -103,11 +117,20 @@ seq0 = srv_seq()
 k.result(ok and m0 is not None and seq0 == 3,
          "requests delivered; the server's own sequence is at %s" % seq0)
 
-# Deleted and added again: the namespace remembers.
+# Deleted and added again: the namespace remembers.  Its sender key and
+# recipient hold 2 places, remembered once it is gone, in place when it
+# is added again.
+r0 = retired()
 policy_flush(srv_ns)
 coapsec(srv_ns, "context", "del", 1)
+r1 = retired()
 srv_ctx()
 srv_policies()
+r2 = retired()
+k.result(r0 == [0, 2, MAX] and r1 == [2, 0, MAX] and r2 == [2, 0, MAX],
+         "stats [retired_keys, retired_reserved, retired_keys_max]: "
+         "%s live, %s deleted, %s added again (retired_keys %s)" %
+         (r0, r1, r2, MAX))
 atk.sendto(m0, (SRV, 5683))
 again = delivered()
 seq1 = srv_seq()
@@ -148,6 +171,14 @@ r = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-", "id-context",
 k.result(r.returncode != 0 and "retired keys is full" in r.stderr,
          "memory full: a context with a new key is refused (%s)" %
          (r.stderr.strip() or "added"))
+# Every place taken by a memory; context 1's keys are among them.
+at_full = retired()
+text = run_cli(srv_ns, "stats").stdout
+k.result(at_full == [MAX, 0, MAX] and
+         "retired_keys %s\nretired_reserved 0\nretired_keys_max %s\n" %
+         (MAX, MAX) in text,
+         "memory full: stats say retired_keys %s of retired_keys_max %s, "
+         "nothing reserved, in -j (%s) and in text" % (MAX, MAX, at_full))
 
 # Forgotten on request, as a reboot would: a new instance-id, room again.
 iid = json.loads(coapsec(srv_ns, "-j", "features"))["instance_id"]
@@ -159,4 +190,8 @@ r2 = run_cli(srv_ns, "context", "add", "id", 7, "secret", "-",
 k.result(r.returncode == 0 and iid2 != iid and r2.returncode == 0,
          "flush --forget-retired: instance-id %s -> %s, a new context added "
          "(%s)" % (iid, iid2, (r.stderr + r2.stderr).strip()))
+forgot = retired()
+k.result(forgot == [0, 2, MAX],
+         "forgotten: stats say retired_keys 0, the new context's 2 places "
+         "reserved (%s)" % forgot)
 sys.exit(k.finish())

@@ -12,8 +12,11 @@ static void usage(FILE *f)
 		"Usage: coapsec [-j] stats [context ID]\n"
 		"       coapsec stats reset [context ID]\n\n"
 		"The namespace's message counters (with the number of contexts\n"
-		"and policies), or one context's.  reset zeroes them (all\n"
-		"contexts' too when no context is named).\n");
+		"and policies, and its memory of retired keys: retired_keys\n"
+		"remembered, retired_reserved held by live contexts, and\n"
+		"retired_keys_max, the bound on both together), or one\n"
+		"context's.  reset zeroes the counters (all contexts' too when\n"
+		"no context is named).\n");
 }
 
 int cmd_stats(int argc, char **argv)
@@ -87,6 +90,14 @@ int cmd_stats(int argc, char **argv)
 			json_object_set_new(o, "policies_all_netns",
 					    json_integer(s.policies_all));
 		}
+		if (s.has_retired) {
+			json_object_set_new(o, "retired_keys",
+					    json_integer(s.retired_keys));
+			json_object_set_new(o, "retired_reserved",
+					    json_integer(s.retired_reserved));
+			json_object_set_new(o, "retired_keys_max",
+					    json_integer(s.retired_keys_max));
+		}
 		cli_json_print(o);
 		return 0;
 	}
@@ -100,5 +111,8 @@ int cmd_stats(int argc, char **argv)
 	for (k = 0; k < COAPSEC_NL_NUM_COUNTERS; k++)
 		printf("%s %llu\n", coapsec_nl_counter_names[k],
 		       (unsigned long long)s.counters[k]);
+	if (s.has_retired)
+		printf("retired_keys %u\nretired_reserved %u\nretired_keys_max %u\n",
+		       s.retired_keys, s.retired_reserved, s.retired_keys_max);
 	return 0;
 }

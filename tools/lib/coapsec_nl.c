@@ -1221,6 +1221,13 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 				s->has_all = true;
 			else if (t == COAPSEC_A_STATS_POLICIES_ALL)
 				s->policies_all = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_RETIRED_KEYS)
+				s->retired_keys = get_u32(attr),
+				s->has_retired = true;
+			else if (t == COAPSEC_A_STATS_RETIRED_RESERVED)
+				s->retired_reserved = get_u32(attr);
+			else if (t == COAPSEC_A_STATS_RETIRED_KEYS_MAX)
+				s->retired_keys_max = get_u32(attr);
 		}
 	}
 	return MNL_CB_OK;

@@ -179,6 +179,12 @@ struct coapsec_stats_info {
 	bool hooks;	/* the namespace's netfilter hooks are registered */
 	bool has_hooks;	/* the kernel said (older modules do not) */
 	bool has_all;	/* *_all: only for the host's CAP_NET_ADMIN */
+	/*
+	 * The memory of retired keys: materials remembered, places live
+	 * contexts reserve, and the bound on both together.
+	 */
+	uint32_t retired_keys, retired_reserved, retired_keys_max;
+	bool has_retired;	/* the kernel said (older modules do not) */
 };
 
 /* @context_id 0: the namespace's counters. */

@@ -115,6 +115,9 @@ static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {
 	[COAPSEC_A_STATS_HOOKS] = "hooks",
 	[COAPSEC_A_STATS_QUEUED] = "queued",
 	[COAPSEC_A_STATS_QUEUE_NO_AGENT] = "queue-no-agent",
+	[COAPSEC_A_STATS_RETIRED_KEYS] = "retired-keys",
+	[COAPSEC_A_STATS_RETIRED_RESERVED] = "retired-reserved",
+	[COAPSEC_A_STATS_RETIRED_KEYS_MAX] = "retired-keys-max",
 };
 
 static const char *const coapsec_a_agent_names[COAPSEC_A_AGENT_MAX + 1] = {

@@ -306,6 +306,17 @@
  *          query only, and only for CAP_NET_ADMIN in the initial user
  *          namespace; lets a test see that a deleted namespace freed its
  *          objects)
+ *       COAPSEC_A_STATS_RETIRED_KEYS: NLA_U32, key materials (1 per sender
+ *          key, 1 per recipient) the namespace remembers of contexts gone
+ *          (namespace query only)
+ *       COAPSEC_A_STATS_RETIRED_RESERVED: NLA_U32, places its live
+ *          contexts hold in that memory for material not remembered yet
+ *          (namespace query only)
+ *       COAPSEC_A_STATS_RETIRED_KEYS_MAX: NLA_U32, the bound on the two
+ *          together: module parameter retired_keys, or user_retired_keys
+ *          where lower for a namespace owned by a user namespace other
+ *          than the initial one; a context with new material past it is
+ *          refused, -ENOSPC (namespace query only)
  *
  * COAPSEC_CMD_STATS_RESET
  * -----------------------
