@@ -87,6 +87,14 @@ while time.time() < end:
         pass
 print(plain)' "$2" "$3"
 }
+# server_again N TEXT: the server started again, its log so far kept as
+# server.log.N; ok 0 unless its log says TEXT within 20 s
+server_again() {
+	mv "$T/server.log" "$T/server.log.$1"
+	start server
+	ok=1
+	wait_log server "$2" 20 || { ok=0; ksft_diag "server: no \"$2\" in its log"; }
+}
 # counted NAME DST COUNTER: clear_out of 10; n the frames in clear, c0
 # and c1 NAME's kernel COUNTER before and after
 counted() {
@@ -132,10 +140,7 @@ ktap_check "retired_keys back: dev-1's context made again, the same policy prote
 stop_agents
 server_conf '{"direction":"in","family":"inet","dport":5699,"action":"bypass"}'
 echo $(($(ip netns exec "$SRV" "$CLI" -j policy show | jq length) + 1)) > $PARAM/ns_policies
-mv "$T/server.log" "$T/server.log.1"
-start server
-ok=1
-wait_log server "restored from the registry" 20 || { ok=0; ksft_diag "server: dev-1's keys not restored"; }
+server_again 1 "restored from the registry"
 sleep 1
 counted server 10.0.5.1 protected
 now=$(pol server 10.0.5.1/32)
@@ -150,16 +155,11 @@ echo "$np0" > $PARAM/ns_policies
 # keys, so its context never comes: the server drops what its protect
 # policy matches, for as long as it runs
 server_conf
-mv "$T/server.log" "$T/server.log.2"
-start server
-wait_log server "restored from the registry" 20 || ksft_diag "server: dev-1's keys not restored"
+server_again 2 "restored from the registry"
 for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
 stop_agents
 sqlite3 "$T/registry.db" "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = 'dev-1'"
-mv "$T/server.log" "$T/server.log.3"
-start server
-ok=1
-wait_log server "started" 20 || { ok=0; ksft_diag "the server did not start"; }
+server_again 3 started
 sleep 1
 counted server 10.0.5.1 queue_no_agent
 [ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
