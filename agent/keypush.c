@@ -312,8 +312,9 @@ void keypush_close(struct keypush *kp, bool stopping)
 	 * instance's; here an earlier instance's that this one never took
 	 * over), so that with require and verify nothing plain gets in or
 	 * out while no agent runs.  One the kernel refuses to turn keeps
-	 * protecting, its context with it.  A start that failed touches
-	 * nothing: what an earlier instance left keeps working.
+	 * protecting, its context with it.  A start that failed deletes
+	 * nothing: what an earlier instance left stays (its protect
+	 * policies this one set to queue keep dropping).
 	 */
 	if (!stopping) {
 		kp->ctxs.n = kp->pols.n = 0;

@@ -41,7 +41,7 @@ struct keypush *keypush_open(const char *owner, uint16_t queue_num,
  * owner's protect policies left in the kernel to queue to @queue_num
  * (keypush_open()) in place and deletes its contexts, keeping every
  * policy, so that plain CoAP neither gets in nor goes out while no agent
- * runs.  Otherwise (a start that failed) changes nothing.
+ * runs.  Otherwise (a start that failed) deletes nothing.
  */
 void keypush_close(struct keypush *kp, bool stopping);
 /* Whether an earlier instance left a context of @c's name to adopt. */
