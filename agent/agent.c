@@ -15,6 +15,8 @@
 #include "agent/agent.h"
 #include "agent/log.h"
 
+static void queue_waiting(struct agent *a);
+
 static int watch(struct agent *a, int kind, int fd)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &a->ev[kind] };
@@ -178,6 +180,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 				snprintf(err, errlen, "kernel: policies[%zu] refused", i);
 				return -1;
 			}
+		queue_waiting(a);
 	}
 	if (a->cfg.has_listen) {
 		a->srv_ep = coap_ep_new(a->role->server_routes,
@@ -645,6 +648,28 @@ static int sync_policies(struct agent *a, const struct actx *c)
 }
 
 /*
+ * A protect policy whose context is not in the kernel (not yet, or no
+ * longer) queues to this agent meanwhile, in place of what an earlier
+ * instance left for the same messages (keypush_policy()): the kernel
+ * drops what it matches (queue_no_agent; a signing agent's own queue
+ * drops it too, no_group), never sending it in clear, until
+ * sync_policies() sets it to protect in place.  One the kernel refuses
+ * is logged and tried again at the next resync; what an earlier
+ * instance left for the same messages stays meanwhile (keypush).
+ */
+static void queue_waiting(struct agent *a)
+{
+	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++) {
+		const struct cfg_policy *p = &a->cfg.policies[i];
+
+		if (p->context[0] && !p->kernel_id &&
+		    policy_switch(a, i, true, 0))
+			log_warn("policies[%zu]: cannot install it to queue until its context %s is in: what it matches is not held back by it",
+				 i, log_safe(p->context));
+	}
+}
+
+/*
  * A signed group's policies queue to this agent, then the group
  * authentication context it may have had goes: the previous epoch's
  * group key must not stay usable (a member the change removed holds
@@ -891,11 +916,19 @@ bool agent_remove(struct agent *a, const char *name)
 	if (!c)
 		return false;
 	if (a->kp) {
-		/* Policies first: the kernel keeps a context one protects with. */
+		/*
+		 * Policies first: the kernel keeps a context one protects
+		 * with.  They queue (queue_waiting()), in place, never in
+		 * clear; one that cannot turn is deleted, so that the keys
+		 * go.
+		 */
 		for (size_t i = 0; i < a->cfg.n_policies; i++) {
 			struct cfg_policy *p = &a->cfg.policies[i];
 
-			if (p->kernel_id && p->context[0] && policy_uses(p, c))
+			if (!p->kernel_id || !p->context[0] || !policy_uses(p, c) ||
+			    p->queued || bound_elsewhere(a, p, c))
+				continue;
+			if (policy_switch(a, i, true, 0))
 				keypush_policy_delete(a->kp, p, i);
 		}
 		if (c->kernel_id)
@@ -903,10 +936,9 @@ bool agent_remove(struct agent *a, const char *name)
 				 c->name, c->kernel_id);
 		keypush_delete(a->kp, c);
 	}
-	if (a->sg && sgroups_remove(a->sg, name + (strncmp(name, "group:", 6) ? 0 : 6)))
-		for (size_t i = 0; i < a->cfg.n_policies; i++)
-			if (policy_uses(&a->cfg.policies[i], c))
-				a->cfg.policies[i].queued = false;
+	/* Its queue policies stay: this agent drops what they match (no_group). */
+	if (a->sg)
+		sgroups_remove(a->sg, name + (strncmp(name, "group:", 6) ? 0 : 6));
 	if (a->seq && seqstate_forget(a->seq, name))
 		log_warn("registry %s: cannot forget the checkpoint of %s",
 			 seqstate_describe(a->seq), name);
@@ -971,6 +1003,7 @@ static void resync(struct agent *a)
 		else
 			sync_policies(a, &a->ctxs.v[i]);
 	}
+	queue_waiting(a);
 	/* What the kernel refused to delete, after the policies moved. */
 	if (a->kp && keypush_retry(a->kp))
 		log_warn("keypush: %zu kernel object(s) still to delete",
@@ -1078,7 +1111,7 @@ void agent_ready(struct agent *a)
 		for (size_t j = 0; p->context[0] && j < a->ctxs.n; j++)
 			held |= policy_uses(p, &a->ctxs.v[j]);
 		if (p->context[0] && !held)
-			log_warn("%s: policies[%zu].context: \"%s\" names no context this agent was given; the policy is not installed",
+			log_warn("%s: policies[%zu].context: \"%s\" names no context this agent was given; the policy stays a queue policy (what it matches is dropped)",
 				 a->cfg.path, i, log_safe(p->context));
 	}
 }

@@ -96,7 +96,8 @@ struct cfg_group {
 /*
  * A kernel policy the agent installs (coapsec's selector -> action).  A
  * protect policy names the agent's context by name ("group:lights",
- * "pairwise"); it goes in once that context is in the kernel, and keeps
+ * "pairwise"); it goes in at start as a queue policy (queued), turns to
+ * protect in place once that context is in the kernel, and keeps
  * pointing at it across rekeys (CONTEXT_SWAP keeps the ID).
  */
 struct cfg_policy {
@@ -109,7 +110,7 @@ struct cfg_policy {
 	uint32_t mark, mark_mask;
 	uint32_t kernel_id;		/* 0: not installed */
 	uint32_t kernel_ctx;		/* the context kernel_id protects with */
-	/* Installed as action queue (a signed group's, or "queue"). */
+	/* Installed as queue: a signed group's, or until its context is in. */
 	bool queued;
 	uint16_t queue_num;		/* action queue: group_signing's */
 };

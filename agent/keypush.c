@@ -17,8 +17,9 @@ struct left {
 	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	struct coapsec_policy_info pol;		/* policies */
 	/*
-	 * A policy left as queue until its configured copy is in: the
-	 * sweep keeps it, so that what it matches is never in clear.
+	 * A policy left as queue until a configured policy that matches
+	 * the same messages is in: the sweep keeps it, so that what it
+	 * matches is never in clear.
 	 */
 	bool held;
 };
@@ -247,43 +248,33 @@ static int left_to_queue(struct keypush *kp, struct left *l, const char *why)
 	return 0;
 }
 
+static int delete_tagged(struct keypush *kp, bool policy, uint32_t id,
+			 const char *tag);
+
 /*
- * Deletes the leftover policies (but those held), then contexts; what is
- * refused stays.
+ * Deletes the leftover policies (but those held), then contexts, each
+ * only while its ID still carries its tag; what the kernel refuses is
+ * deleted again at keypush_retry() (delete_tagged()).
  */
 static void delete_left(struct keypush *kp, const char *why)
 {
 	size_t keep = 0;
 
 	for (size_t i = 0; i < kp->pols.n; i++) {
-		int rc;
+		const struct left *l = &kp->pols.v[i];
 
-		if (kp->pols.v[i].held) {
-			kp->pols.v[keep++] = kp->pols.v[i];
-			continue;
-		}
-		rc = coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
-
-		if (rc && rc != -ENOENT)
-			log_warn("keypush: policy %u (%s): cannot delete: %s",
-				 kp->pols.v[i].id, kp->pols.v[i].tag,
-				 coapsec_nl_errmsg(kp->nl));
-		else if (!rc)
-			log_info("keypush: policy %u (%s) deleted: %s",
-				 kp->pols.v[i].id, kp->pols.v[i].tag, why);
+		if (l->held)
+			kp->pols.v[keep++] = *l;
+		else if (!delete_tagged(kp, true, l->id, l->tag))
+			log_info("keypush: policy %u (%s) deleted: %s", l->id,
+				 l->tag, why);
 	}
 	kp->pols.n = keep;
-	for (size_t i = 0; i < kp->ctxs.n; i++) {
-		int rc = coapsec_nl_context_del(kp->nl, kp->ctxs.v[i].id);
-
-		if (rc && rc != -ENOENT)
-			log_warn("keypush: context %u (%s): cannot delete: %s",
-				 kp->ctxs.v[i].id, kp->ctxs.v[i].tag,
-				 coapsec_nl_errmsg(kp->nl));
-		else if (!rc)
+	for (size_t i = 0; i < kp->ctxs.n; i++)
+		if (!delete_tagged(kp, false, kp->ctxs.v[i].id,
+				   kp->ctxs.v[i].tag))
 			log_info("keypush: context %u (%s) deleted: %s",
 				 kp->ctxs.v[i].id, kp->ctxs.v[i].tag, why);
-	}
 	kp->ctxs.n = 0;
 }
 
@@ -321,8 +312,9 @@ void keypush_close(struct keypush *kp, bool stopping)
 	 * instance's; here an earlier instance's that this one never took
 	 * over), so that with require and verify nothing plain gets in or
 	 * out while no agent runs.  One the kernel refuses to turn keeps
-	 * protecting, its context with it.  A start that failed touches
-	 * nothing: what an earlier instance left keeps working.
+	 * protecting, its context with it.  A start that failed deletes
+	 * nothing: what an earlier instance left stays (its protect
+	 * policies this one set to queue keep dropping).
 	 */
 	if (!stopping) {
 		kp->ctxs.n = kp->pols.n = 0;
@@ -362,26 +354,32 @@ static uint32_t adopt_context(struct keypush *kp, const char *tag)
 }
 
 /*
- * Deletes a leftover context that could not be adopted, its policies
- * first; returns where its sequence stopped (read once nothing protects
- * with it any more), or @was_seq when the kernel does not say.
+ * Deletes leftover context @id (tag @tag), which could not be adopted.
+ * The leftover policies that protect with it first turn to queue in
+ * place (as at a stop), never deleted: what they match is dropped, not
+ * sent in clear, until the configured policies protect with the context
+ * made again (the sweep deletes them then, or release_held()).  Raises
+ * @was_seq to where its sequence stopped (read once nothing protects
+ * with it any more).  0, or -1 when one cannot turn: it keeps
+ * protecting, and the context stays with it.
  */
-static uint64_t drop_context(struct keypush *kp, uint32_t id, uint64_t was_seq)
+static int drop_context(struct keypush *kp, uint32_t id, const char *tag,
+			uint64_t *was_seq)
 {
 	struct coapsec_context_info last;
 
-	for (size_t i = 0; i < kp->pols.n;) {
-		if (kp->pols.v[i].pol.context_id == id) {
-			coapsec_nl_policy_del(kp->nl, kp->pols.v[i].id);
-			left_drop(&kp->pols, i);
-		} else {
-			i++;
-		}
+	for (size_t i = 0; i < kp->pols.n; i++) {
+		struct left *l = &kp->pols.v[i];
+
+		if (l->pol.action == COAPSEC_ACTION_PROTECT &&
+		    l->pol.context_id == id &&
+		    left_to_queue(kp, l, "its context is made again"))
+			return -1;
 	}
-	if (!coapsec_nl_context_get(kp->nl, id, &last) && last.seq > was_seq)
-		was_seq = last.seq;
-	coapsec_nl_context_del(kp->nl, id);
-	return was_seq;
+	if (!coapsec_nl_context_get(kp->nl, id, &last) && last.seq > *was_seq)
+		*was_seq = last.seq;
+	delete_tagged(kp, false, id, tag);
+	return 0;
 }
 
 /* What a leftover context @was may have used: up to its ceiling. */
@@ -450,10 +448,20 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 				 c->name, c->kernel_id);
 			rc = gone(c, 0);
 		} else if (rc && adopt) {
+			uint64_t reach = leftover_reach(&was);
+
 			log_warn("keypush: %s: cannot take over context %u (%s); replacing it",
 				 c->name, adopt, coapsec_nl_errmsg(kp->nl));
-			rc = gone(c, drop_context(kp, adopt,
-						  leftover_reach(&was)));
+			if (!drop_context(kp, adopt, info.owner, &reach)) {
+				rc = gone(c, reach);
+			} else {
+				/* Taken over (or replaced) at the next try. */
+				c->kernel_id = 0;
+				c->adopted_seq = 0;
+				if (left_add(&kp->ctxs, adopt, info.owner, NULL))
+					log_err("keypush: out of memory: context %u stays",
+						adopt);
+			}
 		}
 	} else {
 		uint32_t id = 0;
@@ -522,14 +530,13 @@ int keypush_delete(struct keypush *kp, struct actx *c)
 	return rc;
 }
 
-/* Whether kernel policy @k matches what @w matches, in its place. */
-static bool same_selectors(const struct coapsec_policy_info *k,
-			   const struct coapsec_policy_info *w)
+/* Whether kernel policy @k matches the messages @w matches. */
+static bool same_match(const struct coapsec_policy_info *k,
+		       const struct coapsec_policy_info *w)
 {
 	size_t alen = w->family == AF_INET ? 4 : 16;
 
-	return k->priority == w->priority && k->family == w->family &&
-	       k->direction == w->direction &&
+	return k->family == w->family && k->direction == w->direction &&
 	       k->has_src == w->has_src && k->has_dst == w->has_dst &&
 	       (!w->has_src || (k->src_plen == w->src_plen &&
 				!memcmp(k->src, w->src, alen))) &&
@@ -539,6 +546,13 @@ static bool same_selectors(const struct coapsec_policy_info *k,
 	       k->ifindex == w->ifindex && k->has_mark == w->has_mark &&
 	       (!w->has_mark || (k->mark == w->mark &&
 				 k->mark_mask == w->mark_mask));
+}
+
+/* The same, in the same place in the match order. */
+static bool same_selectors(const struct coapsec_policy_info *k,
+			   const struct coapsec_policy_info *w)
+{
+	return k->priority == w->priority && same_match(k, w);
 }
 
 /* Whether the kernel's @k is what @w asks for. */
@@ -592,26 +606,45 @@ static void policy_log(const char *what, uint32_t id,
 		 p->context);
 }
 
+/* Whether leftover @l may be set in place to @info (policy_take_over()). */
+static bool takes_over(const struct left *l,
+		       const struct coapsec_policy_info *info)
+{
+	/* The same messages, kept from clear either way. */
+	return same_selectors(&l->pol, info) &&
+	       (l->pol.action == info->action ||
+		(protect_or_queue(l->pol.action) &&
+		 protect_or_queue(info->action)));
+}
+
 /*
- * An earlier instance's copy of policy @p that matches the same messages
- * but protects where it now queues or the other way round (it stopped
- * with its protect policies turned to queue, or died in the middle of a
- * mode change) is set to @info in place: the same ID and place in the
- * match order, no moment with neither form, and no room needed under
- * ns_policies.  0 when taken over; else the caller adds a copy.
+ * An earlier instance's policy that matches the same messages as policy
+ * @p, in the same place in the match order, but in another form or
+ * under another tag (it stopped with its protect policies turned to
+ * queue, died in the middle of a mode change, or the configuration put
+ * another policy before @p, so that its tag "policy:N" moved) is set to
+ * @info, tag included, in place: the same ID and place in the match
+ * order, no moment with neither form, and no room needed under
+ * ns_policies.  One of @p's own tag goes first.  0 when taken over;
+ * else the caller adds a copy.
  */
 static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 			    struct coapsec_policy_info *info)
 {
-	for (size_t i = 0; i < kp->pols.n; i++) {
+	size_t i, n = kp->pols.n;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(kp->pols.v[i].tag, info->owner) &&
+		    takes_over(&kp->pols.v[i], info))
+			break;
+	for (size_t j = 0; i == n && j < n; j++)
+		if (takes_over(&kp->pols.v[j], info))
+			i = j;
+	if (i < n) {
 		const struct left *l = &kp->pols.v[i];
 
-		/* The same messages, kept from clear either way. */
-		if (strcmp(l->tag, info->owner) ||
-		    !same_selectors(&l->pol, info) ||
-		    !protect_or_queue(l->pol.action) ||
-		    !protect_or_queue(info->action) || !left_is_ours(kp, l))
-			continue;
+		if (!left_is_ours(kp, l))
+			return -1;
 		info->id = l->id;
 		if (coapsec_nl_policy_set(kp->nl, info)) {
 			log_warn("keypush: policy %u (%s): cannot set in place: %s",
@@ -620,24 +653,27 @@ static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 			return -1;
 		}
 		p->kernel_id = l->id;
-		left_drop(&kp->pols, i);
 		policy_log(" taken over in place", p->kernel_id, p);
+		left_drop(&kp->pols, i);
 		return 0;
 	}
 	return -1;
 }
 
 /*
- * Policy @tag could not go in: an earlier instance's copies of it stay
- * (as queue, never protecting with keys the sweep deletes) until it
- * does, so that what they match is not in clear meanwhile.
+ * Policy @info could not go in: an earlier instance's policies that
+ * match the same messages, whatever their tag (the configuration may
+ * have moved it) or place, stay (as queue, never protecting with keys
+ * the sweep deletes) until one that does goes in, so that what they
+ * match is not in clear meanwhile.
  */
-static void hold_left(struct keypush *kp, const char *tag)
+static void hold_left(struct keypush *kp,
+		      const struct coapsec_policy_info *info)
 {
 	for (size_t i = 0; i < kp->pols.n; i++) {
 		struct left *l = &kp->pols.v[i];
 
-		if (strcmp(l->tag, tag) || l->held)
+		if (!same_match(&l->pol, info) || l->held)
 			continue;
 		l->held = true;
 		if (l->pol.action == COAPSEC_ACTION_PROTECT)
@@ -645,13 +681,14 @@ static void hold_left(struct keypush *kp, const char *tag)
 	}
 }
 
-/* Policy @tag is in: the copies held for it go. */
-static void release_held(struct keypush *kp, const char *tag)
+/* Policy @info is in: the leftovers held for what it matches go. */
+static void release_held(struct keypush *kp,
+			 const struct coapsec_policy_info *info)
 {
 	for (size_t i = 0; i < kp->pols.n;) {
 		struct left *l = &kp->pols.v[i];
 
-		if (strcmp(l->tag, tag) || !l->held) {
+		if (!same_match(&l->pol, info) || !l->held) {
 			i++;
 			continue;
 		}
@@ -671,17 +708,19 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 
 	policy_info(kp, p, index, context_id, &info);
 	for (size_t i = 0; i < kp->pols.n; i++) {
+		/* The ID may hold another's policy since a reload. */
 		if (strcmp(kp->pols.v[i].tag, info.owner) ||
-		    !same_policy(&kp->pols.v[i].pol, &info))
+		    !same_policy(&kp->pols.v[i].pol, &info) ||
+		    !left_is_ours(kp, &kp->pols.v[i]))
 			continue;
 		p->kernel_id = kp->pols.v[i].id;
 		left_drop(&kp->pols, i);
 		policy_log(" adopted", p->kernel_id, p);
-		release_held(kp, info.owner);
+		release_held(kp, &info);
 		return 0;
 	}
 	if (!policy_take_over(kp, p, &info)) {
-		release_held(kp, info.owner);
+		release_held(kp, &info);
 		return 0;
 	}
 	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
@@ -691,13 +730,13 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 			coapsec_nl_action_name(p->action),
 			p->context[0] ? " " : "", p->context,
 			coapsec_nl_errmsg(kp->nl));
-		hold_left(kp, info.owner);
+		hold_left(kp, &info);
 		return rc;
 	}
 	p->kernel_id = id;
 	unstale(&kp->stale_pols, id);
 	policy_log("", id, p);
-	release_held(kp, info.owner);
+	release_held(kp, &info);
 	return 0;
 }
 

@@ -11,11 +11,14 @@
  * policy.owner): "coapsecd:ROLE:ID/NAME", NAME the agent's name for the
  * object ("pairwise:dev-1", "group:lights", "policy:0").  At open it
  * lists what an earlier instance of the same agent left in the kernel
- * (a kill -9, a crash): a context is adopted (swapped in place, so its
- * policies and sequence number carry on) when the new instance installs
- * one of the same name, an identical policy is kept; whatever is left
- * when the agent has its contexts is deleted (keypush_sweep).  Objects
- * of other owners are never touched.
+ * (a stop, a kill -9, a crash): a context is adopted (swapped in place,
+ * so its sequence number carries on) when the new instance installs one
+ * of the same name; an identical policy is kept, one with the same
+ * selectors and priority in another form or under another tag is set in
+ * place; whatever is left when the agent has its contexts is deleted
+ * (keypush_sweep), but for policies held because one that matches the
+ * same messages could not go in.  Objects of other owners are never
+ * touched.
  */
 #ifndef COAPSECD_KEYPUSH_H
 #define COAPSECD_KEYPUSH_H
@@ -38,7 +41,7 @@ struct keypush *keypush_open(const char *owner, uint16_t queue_num,
  * owner's protect policies left in the kernel to queue to @queue_num
  * (keypush_open()) in place and deletes its contexts, keeping every
  * policy, so that plain CoAP neither gets in nor goes out while no agent
- * runs.  Otherwise (a start that failed) changes nothing.
+ * runs.  Otherwise (a start that failed) deletes nothing.
  */
 void keypush_close(struct keypush *kp, bool stopping);
 /* Whether an earlier instance left a context of @c's name to adopt. */
@@ -50,7 +53,8 @@ bool keypush_holds(struct keypush *kp, const struct actx *c);
  * c->adopted_seq (the adopted context's sequence number, 0: new).
  * 0 or -errno.  -EAGAIN: the kernel's copy is gone (deleted behind the
  * agent's back, or a leftover that could not be taken over and was
- * deleted): nothing was made; c->kernel_id is 0 and c->info.seq_start is
+ * deleted, the leftover policies protecting with it turned to queue
+ * first): nothing was made; c->kernel_id is 0 and c->info.seq_start is
  * at least where the old copy stopped (when the kernel said).  The
  * caller makes it again above its checkpoint, never at the old start;
  * keys without one rely on the kernel's memory of retired key material
@@ -64,8 +68,13 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s);
  */
 int keypush_delete(struct keypush *kp, struct actx *c);
 
-/* Installs @p, policies[@index], protecting with context @context_id (or
- * 0), or keeps the identical one an earlier instance left. */
+/*
+ * Installs @p, policies[@index], protecting with context @context_id (or
+ * 0), or keeps the identical one an earlier instance left, or sets one
+ * it left for the same messages in place.  Refused: what an earlier
+ * instance left for the same messages stays, as queue, until a policy
+ * for them goes in.
+ */
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id);
 /*

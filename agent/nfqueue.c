@@ -147,12 +147,16 @@ const char *sgq_group_of(struct agent *a, const uint8_t *pkt, size_t off,
 	uint16_t dport = (uint16_t)(pkt[off - 6] << 8 | pkt[off - 5]);
 	const char *found = NULL;
 
+	/*
+	 * A protect policy queued until its context is in (pairwise, or a
+	 * group that is not signed) matches too: what it queues is dropped,
+	 * never signed for another group.
+	 */
 	for (size_t i = 0; i < a->cfg.n_policies; i++) {
 		const struct cfg_policy *p = &a->cfg.policies[i];
-		const char *name = p->context + strlen("group:");
+		const char *name = p->context;
 
-		if (!p->queued || strncmp(p->context, "group:", 6) ||
-		    p->direction != dir ||
+		if (!p->queued || p->direction != dir ||
 		    p->family != (v4 ? AF_INET : AF_INET6) ||
 		    (p->has_src && !in_prefix(src, p->src, p->src_plen)) ||
 		    (p->has_dst && !in_prefix(dst, p->dst, p->dst_plen)) ||
@@ -163,7 +167,10 @@ const char *sgq_group_of(struct agent *a, const uint8_t *pkt, size_t off,
 			return NULL;
 		found = name;
 	}
-	return found && sgroups_has(a->sg, found) ? found : NULL;
+	if (!found || strncmp(found, "group:", 6))
+		return NULL;
+	found += strlen("group:");
+	return sgroups_has(a->sg, found) ? found : NULL;
 }
 
 /* A group's sender reached its soft limit: the role asks for new keys. */

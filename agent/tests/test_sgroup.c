@@ -428,6 +428,19 @@ TEST_F(grp, overlapping_signed_group_policies_sign_nothing)
 	pkt[19] = 187;
 	pol[1].dst_plen = 32;
 	EXPECT_STREQ("doors", sgq_group_of(a, pkt, 28, COAPSEC_DIR_OUT, 0));
+	/*
+	 * A protect policy queued until its context is in (pairwise here)
+	 * that matches too: nothing signed, its messages never sent under
+	 * a group's keys.
+	 */
+	snprintf(pol[0].context, sizeof(pol[0].context), "pairwise");
+	pkt[19] = 188;
+	pol[1].dst_plen = 4;
+	pol[0].dst_plen = 4;
+	memcpy(pol[0].dst, (uint8_t[]){ 224, 0, 0, 0 }, 4);
+	EXPECT_EQ(NULL, sgq_group_of(a, pkt, 28, COAPSEC_DIR_OUT, 0));
+	pol[0].queued = false;
+	EXPECT_STREQ("lights", sgq_group_of(a, pkt, 28, COAPSEC_DIR_OUT, 0));
 	free(a);
 }
 
