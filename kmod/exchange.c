@@ -240,19 +240,47 @@ static bool coapsec_exchange_rank3(const struct coapsec_exchange *e)
 }
 
 /*
- * Where a new entry of @rank goes: a free way, else the oldest of the
+ * The oldest protected exchange that waits in @b with @ex's peer and
+ * role, or NULL.  A peer that crowds a bucket pushes out its own first:
+ * a flood from one authenticated peer costs the others at most one
+ * exchange a bucket.
+ */
+static struct coapsec_exchange *
+coapsec_exchange_own_oldest(struct coapsec_exchange_bucket *b,
+			    const struct coapsec_exchange *ex,
+			    unsigned long now)
+{
+	struct coapsec_exchange *own = NULL, *e;
+	unsigned int i;
+
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		e = &b->way[i];
+		if (e->role == ex->role && e->family == ex->family &&
+		    ipv6_addr_equal(&e->peer, &ex->peer) &&
+		    coapsec_exchange_rank3(e) &&
+		    coapsec_exchange_live_at(e, now) &&
+		    (!own || time_before(e->expires, own->expires)))
+			own = e;
+	}
+	return own;
+}
+
+/*
+ * Where a new entry @ex of @rank goes: a free way, else the oldest of the
  * least worth keeping, never one worth more than the new one, so that a
  * flood of plain requests pushes out no protected exchange and no plain
  * request of this host's.  Protected exchanges keep one way free of
  * them, so that plain requests always find room: a protected one, when
  * three ways hold protected exchanges that wait, takes the oldest of
- * those.  NULL: none (the request is
- * dropped); *@evicted: a live entry goes.  The ways are ranked in a
- * second pass only when no free way and no protected one settles it (a
- * full bucket of protected exchanges, the busy case, takes one pass).
+ * its own peer's there, else the oldest of those.  NULL: none (the
+ * request is dropped); *@evicted: a live entry goes.  The ways are
+ * ranked in a second pass only when no free way and no protected one
+ * settles it (a full bucket of protected exchanges, the busy case, takes
+ * one pass).
  */
 static struct coapsec_exchange *
-coapsec_exchange_slot(struct coapsec_exchange_bucket *b, unsigned int rank,
+coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
+		      const struct coapsec_exchange *ex, unsigned int rank,
 		      unsigned long now, bool *evicted)
 {
 	struct coapsec_exchange *free = NULL, *old3 = NULL, *victim = NULL, *e;
@@ -281,7 +309,7 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b, unsigned int rank,
 	 */
 	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1) {
 		*evicted = true;
-		return old3;
+		return coapsec_exchange_own_oldest(b, ex, now) ?: old3;
 	}
 	*evicted = true;
 	if (free) {
@@ -361,7 +389,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 		goto out;
 	}
 	if (!slot) {
-		slot = coapsec_exchange_slot(b, coapsec_exchange_rank(ex),
+		slot = coapsec_exchange_slot(b, ex, coapsec_exchange_rank(ex),
 					     now, &evicted);
 		if (!slot) {
 			ret = -ENOSPC;
@@ -386,7 +414,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 		if (!(ex->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
 		    coapsec_exchange_waits(ex->role, ex->flags | spent) &&
 		    !coapsec_exchange_rank3(slot)) {
-			old = coapsec_exchange_slot(b, 3, now, &evicted);
+			old = coapsec_exchange_slot(b, ex, 3, now, &evicted);
 			if (evicted && coapsec_exchange_rank3(old)) {
 				memzero_explicit(slot, sizeof(*slot));
 				slot = old;

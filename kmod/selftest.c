@@ -643,27 +643,67 @@ static int st_xanswer(struct coapsec_net *cn,
 	return ret ?: !reuse;
 }
 
+/* In @tok, @n tokens whose keys (with @ex's peer) fall in @bucket. */
+static bool st_xbucket(struct coapsec_net *cn, struct coapsec_exchange *ex,
+		       u32 bucket, u64 *tok, unsigned int n)
+{
+	unsigned int found = 0;
+	u64 t = 0;
+
+	while (found < n && ++t < 1000000) {
+		memcpy(ex->token, &t, sizeof(t));
+		if (coapsec_exchange_bucket_of(cn, ex) == bucket)
+			tok[found++] = t;
+	}
+	CHECK(found == n);
+	return found == n;
+}
+
 /* A fresh table, and in @tok tokens whose keys share one bucket. */
 static bool st_xtokens(struct coapsec_net *cn, struct coapsec_exchange *ex,
 		       u64 *tok)
 {
-	unsigned int n = 0;
 	u64 t = 0;
-	u32 bucket;
 
 	coapsec_exchange_table_destroy(cn);
 	CHECK(!coapsec_exchange_table_create(cn));
 	if (!cn->exchanges)
 		return false;
 	memcpy(ex->token, &t, sizeof(t));
+	return st_xbucket(cn, ex, coapsec_exchange_bucket_of(cn, ex), tok,
+			  ST_XTOKENS);
+}
+
+/*
+ * A peer that crowds a bucket pushes out its own oldest exchange, not
+ * another peer's older one.
+ */
+static void st_exchange_own(struct coapsec_net *cn,
+			    struct coapsec_exchange *ex)
+{
+	struct in6_addr p = ex->peer;
+	u64 tp[ST_XTOKENS], tq[2];
+	u32 bucket;
+
+	if (!st_xtokens(cn, ex, tp))
+		return;
+	memcpy(ex->token, &tp[0], sizeof(tp[0]));
 	bucket = coapsec_exchange_bucket_of(cn, ex);
-	while (n < ST_XTOKENS && ++t < 1000000) {
-		memcpy(ex->token, &t, sizeof(t));
-		if (coapsec_exchange_bucket_of(cn, ex) == bucket)
-			tok[n++] = t;
-	}
-	CHECK(n == ST_XTOKENS);
-	return n == ST_XTOKENS;
+	ex->peer.s6_addr[15] ^= 0x80;
+	if (!st_xbucket(cn, ex, bucket, tq, ARRAY_SIZE(tq)))
+		goto out;
+	CHECK(!st_xadd(cn, ex, tq[0], false));
+	CHECK(!st_xadd(cn, ex, tq[1], false));
+	ex->peer = p;
+	CHECK(!st_xadd(cn, ex, tp[0], false));
+	CHECK(st_xadd(cn, ex, tp[1], false) == 1);
+	CHECK(st_xfind(cn, ex, tp[0]) == -ENOENT);
+	CHECK(!st_xfind(cn, ex, tp[1]));
+	ex->peer.s6_addr[15] ^= 0x80;
+	CHECK(!st_xfind(cn, ex, tq[0]));
+	CHECK(!st_xfind(cn, ex, tq[1]));
+out:
+	ex->peer = p;
 }
 
 static void st_exchange(struct coapsec_net *cn)
@@ -704,6 +744,8 @@ static void st_exchange(struct coapsec_net *cn)
 	CHECK(!st_xfind(cn, &ex, tok[0]));
 	CHECK(!st_xadd(cn, &ex, tok[4], true));
 	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
+
+	st_exchange_own(cn, &ex);
 
 	/*
 	 * Server: an answered request again with its nonce, which stays
