@@ -928,8 +928,11 @@ bool agent_remove(struct agent *a, const char *name)
 			if (!p->kernel_id || !p->context[0] || !policy_uses(p, c) ||
 			    p->queued || bound_elsewhere(a, p, c))
 				continue;
-			if (policy_switch(a, i, true, 0))
+			if (policy_switch(a, i, true, 0)) {
+				log_warn("policy %zu: cannot turn to queue; deleted with context %s, in clear until the next resync adds it again",
+					 i, c->name);
 				keypush_policy_delete(a->kp, p, i);
+			}
 		}
 		if (c->kernel_id)
 			log_info("context %s: deleted from the kernel (context %u)",
