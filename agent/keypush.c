@@ -631,15 +631,17 @@ static bool takes_over(const struct left *l,
 static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 			    struct coapsec_policy_info *info)
 {
-	size_t i, n = kp->pols.n;
+	size_t i, n = kp->pols.n, other = n;
 
-	for (i = 0; i < n; i++)
-		if (!strcmp(kp->pols.v[i].tag, info->owner) &&
-		    takes_over(&kp->pols.v[i], info))
+	for (i = 0; i < n; i++) {
+		if (!takes_over(&kp->pols.v[i], info))
+			continue;
+		if (!strcmp(kp->pols.v[i].tag, info->owner))
 			break;
-	for (size_t j = 0; i == n && j < n; j++)
-		if (takes_over(&kp->pols.v[j], info))
-			i = j;
+		other = i;
+	}
+	if (i == n)
+		i = other;
 	if (i < n) {
 		const struct left *l = &kp->pols.v[i];
 

@@ -232,11 +232,17 @@ static unsigned int coapsec_exchange_rank(const struct coapsec_exchange *e)
 	return e->role == COAPSEC_EXCHANGE_CLIENT ? 2 : 1;
 }
 
+/* Whether an exchange of @role with @flags is protected and waits. */
+static bool coapsec_exchange_waits_protected(u8 role, u8 flags)
+{
+	return !(flags & COAPSEC_EXCHANGE_F_PLAIN) &&
+	       coapsec_exchange_waits(role, flags);
+}
+
 /* Whether @e is protected and still waits: rank 3 below. */
 static bool coapsec_exchange_rank3(const struct coapsec_exchange *e)
 {
-	return !(e->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
-	       coapsec_exchange_pending(e);
+	return coapsec_exchange_waits_protected(e->role, e->flags);
 }
 
 /*
@@ -411,8 +417,8 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 		 * A plain or answered exchange turned protected and waiting
 		 * (with the nonce it carries over): as a new one would.
 		 */
-		if (!(ex->flags & COAPSEC_EXCHANGE_F_PLAIN) &&
-		    coapsec_exchange_waits(ex->role, ex->flags | spent) &&
+		if (coapsec_exchange_waits_protected(ex->role,
+						     ex->flags | spent) &&
 		    !coapsec_exchange_rank3(slot)) {
 			old = coapsec_exchange_slot(b, ex, 3, now, &evicted);
 			if (evicted && coapsec_exchange_rank3(old)) {
