@@ -289,14 +289,16 @@ kid=$(kfield server /pairwise:dev-1 id)
 unp() { nsunp; }
 u0=$(unp)
 rm -f "$T/locked" "$T/unlock"
-# Held until the checks below are read (at most 120 s), not for a fixed
-# time: on a slow (debug) kernel the sends may outlast any fixed hold.
+# Held for 8 s, well past the agent's 2 s busy timeout, so that its
+# checkpoint write fails, and on until the checks below are read (at
+# most 120 s): on a slow (debug) kernel the sends outlast any fixed hold.
 python3 -c 'import os, sqlite3, sys, time
 c = sqlite3.connect(sys.argv[1], isolation_level=None)
 c.execute("BEGIN EXCLUSIVE")
 open(sys.argv[2], "w").write("1")
-end = time.monotonic() + 120
-while not os.path.exists(sys.argv[3]) and time.monotonic() < end:
+start = time.monotonic()
+while time.monotonic() < start + 120 and (time.monotonic() < start + 8 or
+                                          not os.path.exists(sys.argv[3])):
     time.sleep(0.1)
 c.execute("ROLLBACK")' "$T/registry.db" "$T/locked" "$T/unlock" &
 locker=$!
