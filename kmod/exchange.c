@@ -246,10 +246,11 @@ static bool coapsec_exchange_rank3(const struct coapsec_exchange *e)
 }
 
 /*
- * The oldest protected exchange that waits in @b with @ex's peer and
- * role, or NULL.  A peer that crowds a bucket pushes out its own first:
- * a flood from one authenticated peer costs the others at most one
- * exchange a bucket.
+ * The oldest protected exchange that waits in @b under @ex's role,
+ * context and kid, or NULL.  A peer that crowds a bucket pushes out its
+ * own first: a flood from one authenticated peer costs the others at
+ * most one exchange a bucket.  The peer is known by what authenticated
+ * it, not by its address, which a member could spoof to aim at another.
  */
 static struct coapsec_exchange *
 coapsec_exchange_own_oldest(struct coapsec_exchange_bucket *b,
@@ -261,8 +262,10 @@ coapsec_exchange_own_oldest(struct coapsec_exchange_bucket *b,
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
 		e = &b->way[i];
-		if (e->role == ex->role && e->family == ex->family &&
-		    ipv6_addr_equal(&e->peer, &ex->peer) &&
+		if (e->role == ex->role && e->ctx_id == ex->ctx_id &&
+		    e->binding.kid_len == ex->binding.kid_len &&
+		    !memcmp(e->binding.kid, ex->binding.kid,
+			    ex->binding.kid_len) &&
 		    coapsec_exchange_rank3(e) &&
 		    coapsec_exchange_live_at(e, now) &&
 		    (!own || time_before(e->expires, own->expires)))
@@ -278,7 +281,8 @@ coapsec_exchange_own_oldest(struct coapsec_exchange_bucket *b,
  * request of this host's.  Protected exchanges keep one way free of
  * them, so that plain requests always find room: a protected one, when
  * three ways hold protected exchanges that wait, takes the oldest of
- * its own peer's there, else the oldest of those.  NULL: none (the
+ * its own peer's there (same context and kid), else the oldest of
+ * those.  NULL: none (the
  * request is dropped); *@evicted: a live entry goes.  The ways are
  * ranked in a second pass only when no free way and no protected one
  * settles it (a full bucket of protected exchanges, the busy case, takes

@@ -689,11 +689,14 @@ static void st_exchange_own(struct coapsec_net *cn,
 		return;
 	memcpy(ex->token, &tp[0], sizeof(tp[0]));
 	bucket = coapsec_exchange_bucket_of(cn, ex);
+	/* Another peer: another address, under another context. */
 	ex->peer.s6_addr[15] ^= 0x80;
 	if (!st_xbucket(cn, ex, bucket, tq, ARRAY_SIZE(tq)))
 		goto out;
+	ex->ctx_id++;
 	CHECK(!st_xadd(cn, ex, tq[0], false));
 	CHECK(!st_xadd(cn, ex, tq[1], false));
+	ex->ctx_id--;
 	ex->peer = p;
 	CHECK(!st_xadd(cn, ex, tp[0], false));
 	CHECK(st_xadd(cn, ex, tp[1], false) == 1);
