@@ -709,6 +709,30 @@ out:
 	ex->peer = p;
 }
 
+/*
+ * A member that sends from another's address, under its own context, is
+ * still the crowding peer: it pushes out its own exchange, never the
+ * one whose address it took.
+ */
+static void st_exchange_spoof(struct coapsec_net *cn,
+			      struct coapsec_exchange *ex)
+{
+	u64 tok[ST_XTOKENS];
+
+	if (!st_xtokens(cn, ex, tok))
+		return;
+	CHECK(!st_xadd(cn, ex, tok[0], false));
+	CHECK(!st_xadd(cn, ex, tok[1], false));
+	ex->ctx_id++;
+	CHECK(!st_xadd(cn, ex, tok[2], false));
+	CHECK(st_xadd(cn, ex, tok[3], false) == 1);
+	CHECK(st_xfind(cn, ex, tok[2]) == -ENOENT);
+	CHECK(!st_xfind(cn, ex, tok[3]));
+	ex->ctx_id--;
+	CHECK(!st_xfind(cn, ex, tok[0]));
+	CHECK(!st_xfind(cn, ex, tok[1]));
+}
+
 static void st_exchange(struct coapsec_net *cn)
 {
 	struct coapsec_exchange ex = {
@@ -749,6 +773,7 @@ static void st_exchange(struct coapsec_net *cn)
 	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
 
 	st_exchange_own(cn, &ex);
+	st_exchange_spoof(cn, &ex);
 
 	/*
 	 * Server: an answered request again with its nonce, which stays
