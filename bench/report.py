@@ -10,6 +10,7 @@ exactly and only ratios between them mean anything (docs/vm-notes.md).
 """
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -26,7 +27,7 @@ lost = {}
 contexts = {}		# contexts installed -> rate (100 B)
 recipients = {}		# recipients in the group context -> rate (100 B)
 group = {}		# "plain"/"coapsec" -> commands/s; "dtls" -> {N: commands/s}
-untouched = {}		# "coap"/"udp"/"tcp" -> {False, True (coapsec)} -> rate
+untouched = {}		# "coap"/"udp"/"tcp" -> round -> {False, True (coapsec)} -> rate
 sgroup = {}		# "gw"/"dev" -> "plain"/"auth"/"es256"/"eddsa" -> rate
 for p in points:
     if p["config"].startswith("sgroup_"):
@@ -38,7 +39,8 @@ for p in points:
                                  "bad": p.get("bad", 0)}
         continue
     if p["config"].startswith("untouched_"):
-        untouched.setdefault(p["config"][10:], {})[p["coapsec"]] = p["rate"]
+        untouched.setdefault(p["config"][10:], {}).setdefault(
+            p.get("round", 1), {})[p["coapsec"]] = p["rate"]
         if p["received"] != p["sent"] or p.get("bad"):
             lost["%s/%s" % (p["config"], p["coapsec"])] = \
                 {"sent": p["sent"], "received": p["received"]}
@@ -84,8 +86,16 @@ ctx_ratio = {n: round(r / base, 3) for n, r in sorted(contexts.items())} \
 UNTOUCHED = [("coap", "CoAP (100 B) to a host no policy names", 0.97),
              ("udp", "UDP (100 B) to a port no policy names", 0.99),
              ("tcp", "a TCP stream", 0.99)]
-untouched_ratio = {k: round(v[True] / v[False], 4)
-                   for k, v in untouched.items() if len(v) == 2}
+# Per round, with and without the module in turn: the median ratio.
+untouched_rounds = {k: [round(r[True] / r[False], 4)
+                        for _, r in sorted(v.items()) if len(r) == 2]
+                    for k, v in untouched.items()}
+untouched_ratio = {k: statistics.median(v)
+                   for k, v in untouched_rounds.items() if v}
+untouched_median = {k: {side: statistics.median(r[side] for r in v.values()
+                                                if side in r)
+                        for side in (False, True)}
+                    for k, v in untouched.items() if k in untouched_ratio}
 
 rcp_base = recipients.get(1)
 rcp_ratio = {n: round(r / rcp_base, 3) for n, r in sorted(recipients.items())} \
@@ -171,8 +181,9 @@ if untouched_ratio:
                 "per guest-second)",
         "rates": {k: {"without": round(v[False], 1),
                       "with": round(v[True], 1)}
-                  for k, v in untouched.items() if len(v) == 2},
-        "ratios": untouched_ratio}
+                  for k, v in untouched_median.items()},
+        "ratios": untouched_ratio,
+        "round_ratios": untouched_rounds}
     for k, what, want in UNTOUCHED:
         if k in untouched_ratio:
             results["targets"]["%s >= %.2f" % (what, want)] = \
@@ -276,12 +287,14 @@ if sgroup:
 if untouched_ratio:
     print()
     print("traffic coapsec does not handle, with coapsec (one context, ten "
-          "policies for other hosts) over without:")
+          "policies for other hosts) over without, medians of the rounds:")
     for k, what, _ in UNTOUCHED:
         if k in untouched_ratio:
-            print("  %-40s %12.1f/s %12.1f/s  %.4f" % (
-                what, untouched[k][False], untouched[k][True],
-                untouched_ratio[k]))
+            rr = untouched_rounds[k]
+            print("  %-40s %12.1f/s %12.1f/s  %.4f (%d rounds: %.4f to %.4f)"
+                  % (what, untouched_median[k][False],
+                     untouched_median[k][True], untouched_ratio[k], len(rr),
+                     min(rr), max(rr)))
 print()
 for t, ok in results["targets"].items():
     print("target %-32s %s" % (t, "met" if ok else "NOT met"))
