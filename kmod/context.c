@@ -175,68 +175,109 @@ static void coapsec_key_fp(u8 role, const struct oscore_alg *alg,
 
 /*
  * Crypto transforms are not charged to any memory cgroup, so they are
- * counted per user instead: the owner (a uid of the host) of the
- * outermost user namespace below the initial one.  Namespaces of the
- * initial user namespace are the host administrator's and are not capped.
+ * counted per tenant instead: the outermost user namespace below the
+ * initial one stands for its owner (a uid of the host), whose count
+ * spans all of that user's namespaces, so that making more gains
+ * nothing; or, where the host's root owns it (a container runtime makes
+ * one per container), for itself.  Namespaces of the initial user
+ * namespace are the host administrator's and are not capped.
  */
 static unsigned int user_transforms = 4096;
 module_param(user_transforms, uint, 0644);
 MODULE_PARM_DESC(user_transforms,
-		 "crypto transforms (1 per context + 1 per recipient) the contexts of one unprivileged user's namespaces may hold (default 4096)");
+		 "crypto transforms (1 per context + 1 per recipient) the contexts of one unprivileged user's namespaces, or of one user namespace root made, may hold (default 4096)");
 
 struct coapsec_quota {
 	struct hlist_node node;
 	kuid_t uid;
-	atomic_t transforms;
+	/* Root's user namespace counted on its own; NULL: all of uid's. */
+	const struct user_namespace *ns;
+	unsigned int transforms;	/* under coapsec_quota_lock */
 };
 
 static DEFINE_HASHTABLE(coapsec_quotas, 6);
-static DEFINE_SPINLOCK(coapsec_quota_lock);	/* guards coapsec_quotas */
+/* Guards coapsec_quotas and the counts (process context only). */
+static DEFINE_SPINLOCK(coapsec_quota_lock);
 
-static struct coapsec_quota *coapsec_quota_of(struct net *net)
+/* A count back at 0 goes: its tenant holds no context. */
+static void coapsec_quota_drop_empty(struct coapsec_quota *q)
 {
-	struct user_namespace *ns = net->user_ns;
-	struct coapsec_quota *q, *fresh;
-
-	if (ns == &init_user_ns)
-		return NULL;
-	while (ns->parent != &init_user_ns)
-		ns = ns->parent;
-	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
-	spin_lock(&coapsec_quota_lock);
-	hash_for_each_possible(coapsec_quotas, q, node, __kuid_val(ns->owner))
-		if (uid_eq(q->uid, ns->owner))
-			goto out;
-	q = fresh;
-	fresh = NULL;
-	if (q) {
-		q->uid = ns->owner;
-		hash_add(coapsec_quotas, &q->node, __kuid_val(ns->owner));
+	lockdep_assert_held(&coapsec_quota_lock);
+	if (!q->transforms) {
+		hash_del(&q->node);
+		kfree(q);
 	}
-out:
-	spin_unlock(&coapsec_quota_lock);
-	kfree(fresh);
-	return q ?: ERR_PTR(-ENOMEM);
 }
 
-/* Charges @n transforms to @net's user: 0, -ENOMEM or -EDQUOT. */
+/*
+ * The count of @ns (the outermost below the initial one), made with
+ * @fresh where there is none yet (*@fresh then NULL).  Under
+ * coapsec_quota_lock.
+ */
+static struct coapsec_quota *
+coapsec_quota_find(const struct user_namespace *ns,
+		   struct coapsec_quota **fresh)
+{
+	const struct user_namespace *key =
+		uid_eq(ns->owner, GLOBAL_ROOT_UID) ? ns : NULL;
+	unsigned long hkey = __kuid_val(ns->owner) ^ (unsigned long)key;
+	struct coapsec_quota *q;
+
+	hash_for_each_possible(coapsec_quotas, q, node, hkey)
+		if (uid_eq(q->uid, ns->owner) && q->ns == key)
+			return q;
+	q = *fresh;
+	*fresh = NULL;
+	if (q) {
+		q->uid = ns->owner;
+		q->ns = key;
+		hash_add(coapsec_quotas, &q->node, hkey);
+	}
+	return q;
+}
+
+/* Charges @n transforms to @net's tenant: 0, -ENOMEM or -EDQUOT. */
 static int coapsec_quota_charge(struct net *net, unsigned int n,
 				struct coapsec_quota **quota,
 				struct netlink_ext_ack *extack)
 {
-	struct coapsec_quota *q = coapsec_quota_of(net);
+	struct user_namespace *ns = net->user_ns;
+	struct coapsec_quota *q, *fresh;
+	int err = 0;
 
 	*quota = NULL;
-	if (IS_ERR_OR_NULL(q))
-		return PTR_ERR_OR_ZERO(q);
-	if (atomic_add_return(n, &q->transforms) > READ_ONCE(user_transforms)) {
-		atomic_sub(n, &q->transforms);
+	if (ns == &init_user_ns)
+		return 0;
+	while (ns->parent != &init_user_ns)
+		ns = ns->parent;
+	fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+	spin_lock(&coapsec_quota_lock);
+	q = coapsec_quota_find(ns, &fresh);
+	if (!q) {
+		err = -ENOMEM;
+	} else if ((u64)q->transforms + n > READ_ONCE(user_transforms)) {
+		coapsec_quota_drop_empty(q);
+		err = -EDQUOT;
+	} else {
+		q->transforms += n;
+		*quota = q;
+	}
+	spin_unlock(&coapsec_quota_lock);
+	kfree(fresh);
+	if (err == -EDQUOT)
 		NL_SET_ERR_MSG(extack,
 			       "context: this user's namespaces hold as many crypto transforms as coapsec allows (module parameter user_transforms)");
-		return -EDQUOT;
-	}
-	*quota = q;
-	return 0;
+	return err;
+}
+
+static void coapsec_quota_uncharge(struct coapsec_quota *q, unsigned int n)
+{
+	if (!q)
+		return;
+	spin_lock(&coapsec_quota_lock);
+	q->transforms -= n;
+	coapsec_quota_drop_empty(q);
+	spin_unlock(&coapsec_quota_lock);
 }
 
 void coapsec_context_quota_exit(void)
@@ -271,8 +312,7 @@ static void coapsec_context_free(struct coapsec_context *ctx)
 	}
 	coapsec_aead_free(&ctx->sender_aead);
 	coapsec_retired_free_unused(ctx);
-	if (ctx->quota)
-		atomic_sub(1 + ctx->n_recipients, &ctx->quota->transforms);
+	coapsec_quota_uncharge(ctx->quota, 1 + ctx->n_recipients);
 	coapsec_stats_free(ctx->stats);
 	kvfree(ctx->kid_index);
 	atomic_dec(&coapsec_live_contexts);
@@ -405,8 +445,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx = kvzalloc(struct_size(ctx, recipients, p->n_recipients),
 		       GFP_KERNEL_ACCOUNT);
 	if (!ctx) {
-		if (quota)
-			atomic_sub(1 + p->n_recipients, &quota->transforms);
+		coapsec_quota_uncharge(quota, 1 + p->n_recipients);
 		return ERR_PTR(-ENOMEM);
 	}
 	ctx->quota = quota;
@@ -414,6 +453,7 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	ctx->id = p->id;
 	ctx->gen = atomic64_inc_return(&coapsec_context_gens);
 	ctx->sender_since = ctx->gen;
+	ctx->id_since = ctx->gen;
 	coapsec_key_fp('S', p->alg, p->sender_key, NULL, NULL, 0,
 		       ctx->sender_fp);
 	coapsec_key_fp('N', p->alg, p->sender_key, p->common_iv,
@@ -811,8 +851,13 @@ coapsec_recipient_window(struct coapsec_recipient *rcp)
 static void coapsec_context_open(struct coapsec_net *cn,
 				 struct coapsec_context *ctx)
 {
+	u64 first = atomic64_read(&ctx->seq);
 	unsigned int i;
 
+	ctx->seq_first = U64_MAX;
+	if (ctx->seq_checkpoint && !ctx->sender_kept &&
+	    first % ctx->seq_checkpoint)
+		ctx->seq_first = first;
 	rcu_assign_pointer(cn->publishing, ctx);
 	for (i = 0; i < ctx->n_recipients; i++) {
 		struct coapsec_recipient *rcp = &ctx->recipients[i];
@@ -1070,6 +1115,7 @@ int coapsec_context_swap(struct coapsec_net *cn,
 	}
 	if (!p->owner)
 		memcpy(ctx->owner, old->owner, sizeof(ctx->owner));
+	ctx->id_since = old->id_since;
 	ctx->sender_kept = coapsec_retired_apply_seq(cn, ctx);
 	err = coapsec_context_link(ctx, old, extack);
 	if (err) {

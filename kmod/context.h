@@ -102,6 +102,12 @@ struct coapsec_context {
 	u64 seq_soft, seq_hard;
 	u32 seq_checkpoint;		/* K of RFC 8613 B.1.1; 0: none */
 	/*
+	 * A start between checkpoints, in no block an event named: its
+	 * first number sends one.  U64_MAX where the sequence was taken
+	 * over (its line's events name it) or starts a block.
+	 */
+	u64 seq_first;
+	/*
 	 * Ceiling: no number at or above it is used (context.seq-persisted,
 	 * COAPSEC_SEQ_NO_CEILING: none).  Only rises, under cn->lock.
 	 */
@@ -138,6 +144,13 @@ struct coapsec_context {
 	 * which continues their sequence (coapsec_context_sends_for()).
 	 */
 	u64 sender_since;
+	/*
+	 * The generation that made this ID's line of contexts: swaps keep
+	 * it, only a delete ends the line.  An exchange under the ID of an
+	 * older generation was a deleted context's, whose answers are not
+	 * this one's to take (coapsec_exchange_add()).
+	 */
+	u64 id_since;
 	/*
 	 * A swap settles its sequence (coapsec_context_inherit_seq()):
 	 * published already, not to be sent with until this is false.

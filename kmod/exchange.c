@@ -385,7 +385,7 @@ int coapsec_exchange_add(struct coapsec_net *cn,
 				    ex->port, ex->lport, ex->token,
 				    ex->token_len);
 	if (slot && ex->role == COAPSEC_EXCHANGE_SERVER &&
-	    slot->ctx_id != ex->ctx_id &&
+	    (slot->ctx_id != ex->ctx_id || slot->ctx_gen < ex->id_since) &&
 	    ((slot->flags & COAPSEC_EXCHANGE_F_PLAIN) ?
 	     coapsec_exchange_pending(slot) : true)) {
 		ret = -EEXIST;

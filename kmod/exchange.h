@@ -83,7 +83,14 @@ struct coapsec_exchange {
 	u8 flags;			/* COAPSEC_EXCHANGE_F_* */
 	u32 ctx_id;
 	u64 ctx_gen;			/* the context's generation */
-	u64 notification;		/* client: RFC 8613 §7.4.1 number */
+	union {
+		u64 notification;	/* client: RFC 8613 §7.4.1 number */
+		/*
+		 * Server: the context's id_since.  An entry under its ID
+		 * of an older generation was a deleted context's.
+		 */
+		u64 id_since;
+	};
 	struct oscore_binding binding;
 };
 
@@ -104,11 +111,12 @@ u32 coapsec_exchange_bucket_of(struct coapsec_net *cn,
  * load), of which @token_len count.
  *
  * Records @ex in @cn's table.  A client entry replaces one with the same
- * key.  A server entry replaces only one of the same context ID (its
- * rekeys included; 0 for plain requests): a request that another context
- * verified, or a plain one, while an exchange with the same address, port
- * and token lives gets -EEXIST, so that a peer spoofing another cannot
- * take over its answer (nor a retransmission of it).  A full bucket gives
+ * key.  A server entry replaces only one of the same context ID's line
+ * (its swaps included, not a context deleted and made again under the
+ * ID: @ex's id_since; 0 for plain requests): a request that another
+ * context verified, or a plain one, while an exchange with the same
+ * address, port and token lives gets -EEXIST, so that a peer spoofing
+ * another cannot take over its answer (nor a retransmission of it).  A full bucket gives
  * up an answered or expired entry first; protected exchanges that wait
  * hold at most three of its four ways, so a fourth evicts the oldest of
  * them even beside a free way, which stays for plain requests.  0,

@@ -35,9 +35,24 @@
 #include "stats.h"
 
 /*
+ * Whether a GSO super-packet's later segments may be answers that must
+ * not pass in clear: its first segment (a request, say) tells nothing of
+ * them, so any segment to or from a peer whose answers are guarded.
+ */
+static bool coapsec_segments_guarded(const struct sk_buff *skb,
+				     const struct coapsec_pkt *pkt)
+{
+	if (!skb_is_gso(skb))
+		return false;
+	return pkt->dir == COAPSEC_DIR_IN ? coapsec_answer_protected(pkt) :
+					    coapsec_peer_guarded(pkt);
+}
+
+/*
  * What no protect or verify can handle whole: IP fragments, GSO packets,
  * messages longer than COAPSEC_MAX_MSG.  Dropped and counted when a policy
- * names them or when they answer a protected exchange; else not ours.
+ * names them or when they answer a protected exchange (or, for GSO, may
+ * carry such an answer); else not ours.
  */
 static unsigned int coapsec_unhandled(struct sk_buff *skb,
 				      struct coapsec_pkt *pkt, int action,
@@ -45,7 +60,8 @@ static unsigned int coapsec_unhandled(struct sk_buff *skb,
 {
 	enum coapsec_stat why = COAPSEC_STAT_TOO_BIG;
 
-	if (!action && !coapsec_bound_answer(skb, pkt))
+	if (!action && !coapsec_bound_answer(skb, pkt) &&
+	    !coapsec_segments_guarded(skb, pkt))
 		return NF_ACCEPT;
 	if (pkt->fragment)
 		why = COAPSEC_STAT_FRAGMENTS;

@@ -1199,27 +1199,48 @@ static int coapsec_nl_dump_policy(struct sk_buff *skb,
 				     cb->nlh->nlmsg_seq, NLM_F_MULTI, obj);
 }
 
+/* Whether @id is among @cn's policies. */
+static bool coapsec_nl_policy_listed(struct coapsec_net *cn, u32 id)
+{
+	struct coapsec_policy *pol;
+
+	list_for_each_entry(pol, &cn->policies, list)
+		if (pol->id == id)
+			return true;
+	return false;
+}
+
 /*
- * cb->args[0]: how many policies were sent (the list is short; a change
- * in between is flagged NLM_F_DUMP_INTR).
+ * In match order, resumed after the last policy sent, by its ID
+ * (cb->args[0]), so that a change in between (flagged NLM_F_DUMP_INTR)
+ * neither repeats nor skips a policy it did not touch; by position
+ * (cb->args[1], how many were sent) only where that one is gone.
  */
 int coapsec_nl_policy_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
 {
 	struct coapsec_net *cn = coapsec_net(sock_net(skb->sk));
+	u32 last = cb->args[0];
 	struct coapsec_policy *pol;
+	bool by_id;
 	long i = 0;
 	int err = 0;
 
 	mutex_lock(&cn->lock);
 	cb->seq = cn->change_gen;
+	by_id = last && coapsec_nl_policy_listed(cn, last);
 	list_for_each_entry(pol, &cn->policies, list) {
-		if (i++ < cb->args[0])
+		i++;
+		if (by_id ? last : i <= cb->args[1]) {
+			if (pol->id == last)
+				last = 0;
 			continue;
+		}
 		err = coapsec_nl_dump_one(skb, cb, coapsec_nl_dump_policy, pol);
 		if (err)
 			break;
-		cb->args[0] = i;
+		cb->args[0] = pol->id;
+		cb->args[1] = i;
 	}
 	mutex_unlock(&cn->lock);
 	if (err && !skb->len)

@@ -270,6 +270,7 @@ static unsigned int coapsec_receive_request(struct sk_buff *skb,
 				coapsec_registers(&s->msg));
 	ex->ctx_id = rcp->ctx->id;
 	ex->ctx_gen = rcp->ctx->gen;
+	ex->id_since = rcp->ctx->id_since;
 	/* Every member answers a group request: none takes its nonce. */
 	if (pkt->multicast)
 		ex->flags |= COAPSEC_EXCHANGE_F_KEEP;

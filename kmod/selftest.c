@@ -733,6 +733,32 @@ static void st_exchange_spoof(struct coapsec_net *cn,
 	CHECK(!st_xfind(cn, ex, tok[1]));
 }
 
+/*
+ * Server: a context deleted and made again under its ID is another line
+ * (id_since): a request it verifies cannot take over the answer owed to
+ * one the deleted context verified.  A swap continues the line.
+ */
+static void st_exchange_line(struct coapsec_net *cn,
+			     struct coapsec_exchange *ex)
+{
+	u64 gen = ex->ctx_gen, since = ex->id_since;
+	u64 tok[ST_XTOKENS];
+
+	if (!st_xtokens(cn, ex, tok))
+		return;
+	ex->ctx_gen = 10;
+	ex->id_since = 10;
+	CHECK(!st_xadd(cn, ex, tok[0], false));
+	ex->ctx_gen = 12;
+	ex->id_since = 12;
+	CHECK(st_xadd(cn, ex, tok[0], false) == -EEXIST);
+	CHECK(st_xanswer(cn, ex, tok[0]) == 0);
+	ex->id_since = 10;
+	CHECK(!st_xadd(cn, ex, tok[0], false));
+	ex->ctx_gen = gen;
+	ex->id_since = since;
+}
+
 static void st_exchange(struct coapsec_net *cn)
 {
 	struct coapsec_exchange ex = {
@@ -798,6 +824,8 @@ static void st_exchange(struct coapsec_net *cn)
 	CHECK(st_xanswer(cn, &ex, tok[0]) == 1);
 	CHECK(!st_xadd(cn, &ex, tok[4], true));
 	CHECK(st_xfind(cn, &ex, tok[4]) == 1);
+
+	st_exchange_line(cn, &ex);
 }
 
 int coapsec_selftest(unsigned int n_contexts)

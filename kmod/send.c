@@ -83,9 +83,11 @@ int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq)
 	/*
 	 * RFC 8613 B.1.1: where a re-created context must start.  One block
 	 * ahead, so that a value persisted while this block is in use still
-	 * lies above every number used before the next one is.
+	 * lies above every number used before the next one is; and at a
+	 * start between checkpoints, whose first block no event named.
 	 */
-	if (ctx->seq_checkpoint && !(*seq % ctx->seq_checkpoint))
+	if (ctx->seq_checkpoint &&
+	    (!(*seq % ctx->seq_checkpoint) || *seq == ctx->seq_first))
 		coapsec_event_checkpoint(ctx, *seq + 2ULL * ctx->seq_checkpoint);
 	return 0;
 }

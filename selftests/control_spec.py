@@ -58,18 +58,19 @@ class Client:
                     return struct.unpack_from("=i", m, 16)[0], out
                 out.append(self.spec.decode("coapsec", m[20:]))
 
-    def dump_changed(self, opname, change):
-        """Dumps @opname, calling @change() after the first part has
-        arrived: (NLM_F_DUMP_INTR seen, parts read, objects read)."""
+    def dump_changed(self, opname, change, bufsize=65536):
+        """Dumps @opname, reading parts of at most @bufsize bytes and
+        calling @change() after the first has arrived: (NLM_F_DUMP_INTR
+        seen, parts read, the objects read, decoded)."""
         g = self.g
         g.seq += 1
         body = struct.pack("=BBH", self.spec.cmd[opname], 1, 0)
         g.s.send(struct.pack("=IHHII", 16 + len(body), g.family,
                              genl_raw.NLM_F_REQUEST | NLM_F_DUMP, g.seq, 0) +
                  body)
-        intr, parts, objs = False, 0, 0
+        intr, parts, objs = False, 0, []
         while True:
-            data = g.s.recv(65536)
+            data = g.s.recv(bufsize)
             parts += 1
             if parts == 1:
                 change()
@@ -79,7 +80,7 @@ class Client:
                 intr |= bool(f & NLM_F_DUMP_INTR)
                 if t in (NLMSG_DONE, genl_raw.NLMSG_ERROR):
                     return intr, parts, objs
-                objs += 1
+                objs.append(self.spec.decode("coapsec", m[20:]))
 
 
 def main():
@@ -91,7 +92,7 @@ def main():
              op.get("do", {}).get("request", {}).get("attributes")]
     subsets = [s for s in spec.y["attribute-sets"]
                if s.get("subset-of") and s["subset-of"] != "coapsec"]
-    k = Ktap(45 + len(empty) + len(subsets))
+    k = Ktap(46 + len(empty) + len(subsets))
 
     def check(ok, desc, diag=None):
         if not ok and diag is not None:
@@ -394,7 +395,34 @@ def main():
                                                "key": os.urandom(16)}]})}))
     check(err == 0 and parts > 1 and intr,
           "context-get dump: a change mid-dump flags NLM_F_DUMP_INTR",
-          (err, msg, parts, seen, intr))
+          (err, msg, parts, len(seen), intr))
+
+    # A policy dump resumes after the last policy sent, by its ID: one
+    # deleted from a part already sent makes none of the rest skipped.
+    first_pol = dict(rpol, priority=1)
+    err, msg, r = c.do("policy-new", {"policy": first_pol})
+    first_id = r.get("policy", {}).get("id")
+    ids = []
+    for i in range(300):
+        err, msg, r = c.do("policy-new", {"policy": dict(
+            rpol, priority=100, src=socket.inet_aton("10.200.%d.%d" %
+                                                      (i // 200, i % 200)),
+            **{"src-prefixlen": 32})})
+        if err:
+            break
+        ids.append(r["policy"]["id"])
+    intr, parts, seen = c.dump_changed(
+        "policy-get", lambda: Client(spec).do(
+            "policy-del", {"policy": {"id": first_id}}), bufsize=8192)
+    mine = set(ids) | {first_id}
+    got = [o["policy"]["id"] for o in seen if o["policy"]["id"] in mine]
+    check(err == 0 and parts > 2 and intr and got[0] == first_id and
+          got[1:] == ids,
+          "policy-get dump: resumed by ID, a policy deleted from a part "
+          "already sent skips none of the rest",
+          (err, msg, parts, intr, len(got), sorted(set(ids) - set(got))))
+    for pid in ids:
+        c.do("policy-del", {"policy": {"id": pid}})
 
     err, msg, _ = c.do("flush")
     err2, objs = c.dump("context-get")

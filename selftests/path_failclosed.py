@@ -136,7 +136,7 @@ for dst in (SRV4, SRV6):
     coapsec(cli_ns, "policy", "add", "dir", "out", "dst", dst, "dport",
             "any", "action", "protect", 1)
 
-k = Ktap(13)
+k = Ktap(16)
 
 # --- 1. IPv6 UDP length 0 -------------------------------------------------
 # Phase A: no policy on SRV yet, so a protected request crosses to the
@@ -287,6 +287,88 @@ bad = bytes([0x52, 0x45, 0x00, 0x37]) + tok + b"\xf1LEAK-" + tag.encode()
 k.result(unprotectable_answer(socket.AF_INET, CLI4, SRV4, tag, tok, bad),
          "IPv4: an answer to a verified request that does not parse as CoAP "
          "is dropped and counted, not sent in clear")
+
+# --- 2b'. IPv4 options ------------------------------------------------------
+# A header with options (ihl 6: NOP NOP NOP EOL) leaves the hooks' first
+# look unsure (it reads option-less headers only): the full path still
+# protects the request at CLI and verifies it at SRV.
+def with_options(tag, tok):
+    app = udp_socket(srv_ns, socket.AF_INET, SRV4, 5683, timeout=2.0)
+    c = udp_socket(cli_ns, socket.AF_INET, CLI4)
+    c.setsockopt(socket.IPPROTO_IP, socket.IP_OPTIONS, b"\x01\x01\x01\x00")
+    v0 = stats(srv_ns)["verified"]
+    sn = Sniffer(cli_ns)
+    c.sendto(request(tag, tok), (SRV4, 5683))
+    try:
+        m = app.recv(4096)
+    except socket.timeout:
+        m = None
+    opts = [f for f in sn.collect() if len(f) > 34 and f[12:14] == b"\x08\x00"
+            and f[14] == 0x46]
+    leaked = sn.seen(b"LEAK-" + tag.encode())
+    v1 = stats(srv_ns)["verified"]
+    k.diag("%s: delivered %s, verified %d -> %d, %d frames with options, %d "
+           "with the plaintext" % (tag, m == request(tag, tok), v0, v1,
+                                   len(opts), len(leaked)))
+    sn.close()
+    c.close()
+    app.close()
+    return m == request(tag, tok) and v1 == v0 + 1 and opts and not leaked
+
+
+k.result(with_options("opts-v4", b"\x3a\x04"),
+         "IPv4 with options: the request is protected on the wire and "
+         "verified, as without")
+
+# --- 2c. GSO: an answer behind a request -----------------------------------
+# One UDP_SEGMENT send whose first segment is a request of SRV's own and
+# whose second answers CLI's verified request: the first tells nothing of
+# the second, so toward a peer whose answers are guarded the whole
+# super-packet is dropped and counted (gso), never sent in clear.
+UDP_SEGMENT = 103
+
+
+def gso_answer(fam, cli_addr, srv_addr, tag, tok):
+    app = udp_socket(srv_ns, fam, srv_addr, 5683, timeout=2.0) \
+        if fam == socket.AF_INET else app6
+    c = udp_socket(cli_ns, fam, cli_addr)
+    c.sendto(request("q", tok), (srv_addr, 5683))
+    try:
+        m, peer = app.recvfrom(4096)
+    except socket.timeout:
+        m, peer = None, None
+    second = answer(tag, tok)
+    first = request("own", b"\x38" + tok[1:])
+    first += b"p" * (len(second) - len(first))
+    sn = Sniffer(cli_ns)
+    g0 = stats(srv_ns)["gso"]
+    err = None
+    try:
+        if peer:
+            app.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, len(first))
+            app.sendto(first + second, peer)
+    except OSError as e:
+        err = e.errno
+    finally:
+        app.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, 0)
+    leaked = sn.seen(b"LEAK-" + tag.encode())
+    g1 = stats(srv_ns)["gso"]
+    k.diag("%s: request verified %s, sendto error %s, gso %d -> %d, %d "
+           "frames with the plaintext" % (tag, m == request("q", tok), err,
+                                          g0, g1, len(leaked)))
+    sn.close()
+    c.close()
+    if app is not app6:
+        app.close()
+    return m == request("q", tok) and not leaked and g1 == g0 + 1
+
+
+for fam, cli_addr, srv_addr, v in ((socket.AF_INET, CLI4, SRV4, 4),
+                                   (socket.AF_INET6, CLI6, SRV6, 6)):
+    k.result(gso_answer(fam, cli_addr, srv_addr, "gso-v%d" % v,
+                        b"\x39" + bytes([v])),
+             "IPv%d: a GSO send of a request then an answer to a verified "
+             "request is dropped and counted, not sent in clear" % v)
 
 # --- 3. Answers after the last context went ------------------------------
 # SRV verified a request; then its only context is deleted.  The answer

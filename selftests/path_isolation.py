@@ -51,7 +51,7 @@ for ns in (cli_ns, atk_ns):
 coapsec(srv_ns, "policy", "add", "dir", "in", "family", "inet", "action",
         "require")
 
-k = Ktap(8)
+k = Ktap(9)
 app = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=2.0)
 
 
@@ -234,6 +234,36 @@ g.close()
 k.diag("initial namespace CONTEXT_NEW after that: %d %r" % (e, m))
 k.result(e == 0 and err != 0,
          "meanwhile the initial namespace can still add a context")
+
+# --- 7. Root's user namespaces are tenants of their own ------------------
+# A container runtime (root) makes a user namespace per container: one
+# that holds its whole cap leaves another's untouched.
+HOLD = CAP.replace('print(n, err, msg.replace(" ", "_") or "-")',
+                   'print(n, err, msg.replace(" ", "_") or "-", flush=True)\n'
+                   'sys.stdin.read()')
+ONE = r"""
+import sys
+sys.path.insert(0, "selftests/lib")
+from genl_raw import Genl
+import subprocess
+subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+err, msg = Genl().context_new(1, b"\x00", [bytes([1, r]) for r in range(64)],
+                              b"\x01")
+print(err, msg.replace(" ", "_") or "-")
+"""
+full = subprocess.Popen(["unshare", "-Urn", PY, "-c", HOLD], text=True,
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+first = full.stdout.readline().split()
+r = subprocess.run(["unshare", "-Urn", PY, "-c", ONE], text=True,
+                   capture_output=True)
+full.stdin.close()
+full.wait()
+k.diag("container 1 at its cap: %s; container 2 adds 65 transforms: %s %s" %
+       (first, r.stdout.strip(), r.stderr.strip()[-200:]))
+k.result(len(first) == 3 and int(first[1]) == -errno.EDQUOT and
+         r.stdout.split()[:1] == ["0"],
+         "a user namespace of root's at its transform cap leaves another's "
+         "free to add a context")
 
 # The flooding namespaces are gone with their processes.
 for ns in (cli_ns, srv_ns, atk_ns):

@@ -74,8 +74,9 @@ coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV, "action",
         "protect", 1)
 
 # The client's events, from before the first request on: checkpoints at
-# 5 and 10, and one per ceiling reached.
-mon = Monitor(cli_ns, 4, 90)
+# its first number (START lies between checkpoints), 5 and 10, and one per
+# ceiling reached.
+mon = Monitor(cli_ns, 5, 90)
 time.sleep(1.5)
 srv = udp_socket(srv_ns, socket.AF_INET, SRV, 5683, timeout=2.0)
 c = udp_socket(cli_ns, socket.AF_INET, CLI, timeout=2.0)
@@ -115,10 +116,11 @@ k.result(st2["seq_unpersisted"] == st["seq_unpersisted"] + 8 - (P2 - P1),
 events = mon.events()
 marks = [e.get("seq") for e in events if e.get("event") == "seq-checkpoint"]
 k.diag("events: %s" % events)
-want = [5 + 2 * K, P1 + 2 * K, 10 + 2 * K, P2 + 2 * K]
+want = [START + 2 * K, 5 + 2 * K, P1 + 2 * K, 10 + 2 * K, P2 + 2 * K]
 k.result(marks == want,
-         "seq-checkpoint events name %s: at 5, ceiling %d + 2K (once), at "
-         "10, ceiling %d + 2K (once)" % (want, P1, P2))
+         "seq-checkpoint events name %s: at %d (the first number), at 5, "
+         "ceiling %d + 2K (once), at 10, ceiling %d + 2K (once)"
+         % (want, START, P1, P2))
 
 # 4. The ceiling only rises.
 r = cli(cli_ns, "context", "set", 1, "seq-persisted", P2 - 1)

@@ -4,7 +4,8 @@
 Appendix B.1): a second context may not take a live context's sender key
 material; a swap that keeps it continues the sequence number, so no
 Partial IV is sent twice; checkpoint events name where a re-created
-context must start; a context whose replay state is unknown refuses
+context must start, a context started between checkpoints included; a
+context whose replay state is unknown refuses
 requests; a message under a wrong key counts as an authentication
 failure, not as a replay."""
 import json
@@ -20,6 +21,7 @@ from netns import (Monitor, cli, coapsec, policy_flush, stats,  # noqa: E402
 cli_ns, srv_ns = sys.argv[1], sys.argv[2]
 SECRET = "00112233445566778899aabbccddeeff\n"
 OTHER = "ffeeddccbbaa99887766554433221100\n"
+THIRD = "0f1e2d3c4b5a69788796a5b4c3d2e1f0\n"
 SRV = "10.0.9.2"
 
 
@@ -58,7 +60,7 @@ def seq(ns):
     return json.loads(coapsec(ns, "-j", "context", "show", 1))[0]["seq"]
 
 
-k = Ktap(7)
+k = Ktap(8)
 ctx(cli_ns, "add", "01", "00", SECRET, "checkpoint", 4)
 ctx(srv_ns, "add", "00", "01")
 coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV,
@@ -141,4 +143,23 @@ k.result(got == 0 and now["replays"] == base["replays"] + 2 and
 show = json.loads(coapsec(srv_ns, "-j", "context", "show", 1))[0]
 k.result("replay-unknown" in show["flags"],
          "context show names the replay-unknown flag")
+
+# 8. A new context that starts between checkpoints (seq-start 6, K 4):
+#    no event named the block it starts in, so its first number sends one
+#    (6 + 8 = 14) before the one at 8 (16).
+policy_flush(cli_ns)
+coapsec(cli_ns, "context", "del", 1)
+ctx(cli_ns, "add", "01", "00", THIRD, "checkpoint", 4, "seq-start", 6)
+coapsec(cli_ns, "policy", "add", "dir", "out", "dst", SRV,
+        "action", "protect", 1)
+mon = Monitor(cli_ns, 2, 10)
+time.sleep(1.5)
+for i in range(3):
+    cli.sendto(request(40 + i), (SRV, 5683))
+events = mon.events()
+k.diag("events: %s" % events)
+marks = [e.get("seq") for e in events if e.get("event") == "seq-checkpoint"]
+k.result(marks == [14, 16],
+         "a context started at 6 between checkpoints of 4 names 14 at its "
+         "first number, then 16 at 8")
 sys.exit(k.finish())
