@@ -191,7 +191,7 @@ struct coapsec_quota {
 	struct hlist_node node;
 	kuid_t uid;
 	/* Root's user namespace counted on its own; NULL: all of uid's. */
-	const struct user_namespace *ns;
+	struct user_namespace *ns;
 	unsigned int transforms;	/* under coapsec_quota_lock */
 };
 
@@ -205,6 +205,8 @@ static void coapsec_quota_drop_empty(struct coapsec_quota *q)
 	lockdep_assert_held(&coapsec_quota_lock);
 	if (!q->transforms) {
 		hash_del(&q->node);
+		if (q->ns)
+			put_user_ns(q->ns);
 		kfree(q);
 	}
 }
@@ -215,10 +217,9 @@ static void coapsec_quota_drop_empty(struct coapsec_quota *q)
  * coapsec_quota_lock.
  */
 static struct coapsec_quota *
-coapsec_quota_find(const struct user_namespace *ns,
-		   struct coapsec_quota **fresh)
+coapsec_quota_find(struct user_namespace *ns, struct coapsec_quota **fresh)
 {
-	const struct user_namespace *key =
+	struct user_namespace *key =
 		uid_eq(ns->owner, GLOBAL_ROOT_UID) ? ns : NULL;
 	unsigned long hkey = __kuid_val(ns->owner) ^ (unsigned long)key;
 	struct coapsec_quota *q;
@@ -230,7 +231,8 @@ coapsec_quota_find(const struct user_namespace *ns,
 	*fresh = NULL;
 	if (q) {
 		q->uid = ns->owner;
-		q->ns = key;
+		/* Held, so that its address is not another's meanwhile. */
+		q->ns = key ? get_user_ns(key) : NULL;
 		hash_add(coapsec_quotas, &q->node, hkey);
 	}
 	return q;
@@ -288,6 +290,8 @@ void coapsec_context_quota_exit(void)
 
 	hash_for_each_safe(coapsec_quotas, bkt, tmp, q, node) {
 		hash_del(&q->node);
+		if (q->ns)
+			put_user_ns(q->ns);
 		kfree(q);
 	}
 }
@@ -471,6 +475,8 @@ coapsec_context_alloc(struct coapsec_net *cn,
 	memcpy(ctx->id_context, p->id_context, p->id_context_len);
 	memcpy(ctx->common_iv, p->common_iv, p->alg->nonce_len);
 	atomic64_set(&ctx->seq, p->seq_start);
+	/* Settled in coapsec_context_open(). */
+	ctx->seq_first = p->seq_start;
 	ctx->seq_hard = p->seq_hard ?: COAPSEC_SEQ_MAX;
 	ctx->seq_soft = p->seq_soft ?: coapsec_default_soft(ctx->seq_hard);
 	ctx->lifetime = p->lifetime;
@@ -854,10 +860,9 @@ static void coapsec_context_open(struct coapsec_net *cn,
 	u64 first = atomic64_read(&ctx->seq);
 	unsigned int i;
 
-	ctx->seq_first = U64_MAX;
-	if (ctx->seq_checkpoint && !ctx->sender_kept &&
-	    first % ctx->seq_checkpoint)
-		ctx->seq_first = first;
+	if (!ctx->seq_checkpoint || first != ctx->seq_first ||
+	    !(first % ctx->seq_checkpoint))
+		WRITE_ONCE(ctx->seq_first, U64_MAX);
 	rcu_assign_pointer(cn->publishing, ctx);
 	for (i = 0; i < ctx->n_recipients; i++) {
 		struct coapsec_recipient *rcp = &ctx->recipients[i];

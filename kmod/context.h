@@ -102,9 +102,9 @@ struct coapsec_context {
 	u64 seq_soft, seq_hard;
 	u32 seq_checkpoint;		/* K of RFC 8613 B.1.1; 0: none */
 	/*
-	 * A start between checkpoints, in no block an event named: its
-	 * first number sends one.  U64_MAX where the sequence was taken
-	 * over (its line's events name it) or starts a block.
+	 * Its seq-start, where it lies between checkpoints and the context
+	 * starts there (no predecessor's sequence beyond it): no event
+	 * named that block, so its first number sends one.  Else U64_MAX.
 	 */
 	u64 seq_first;
 	/*

@@ -592,6 +592,32 @@ int coapsec_exchange_answered(struct coapsec_net *cn,
 	return err;
 }
 
+void coapsec_exchange_forget(struct coapsec_net *cn,
+			     const struct coapsec_exchange *ex)
+{
+	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
+	struct coapsec_exchange_bucket *b;
+	unsigned int i;
+	u32 hash;
+
+	if (!t)
+		return;
+	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len);
+	b = coapsec_exchange_bucket(t, hash);
+	coapsec_bucket_lock(b);
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		struct coapsec_exchange *e = &b->way[i];
+
+		if (e->hash == hash &&
+		    coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
+			memzero_explicit(e, sizeof(*e));
+			break;
+		}
+	}
+	spin_unlock(&b->lock);
+}
+
 struct coapsec_context *coapsec_exchange_context(struct coapsec_net *cn,
 						 const struct coapsec_exchange *ex)
 {

@@ -192,6 +192,15 @@ int coapsec_exchange_answered(struct coapsec_net *cn,
 			      const struct coapsec_answer *answer);
 
 /*
+ * Server side: @ex (as coapsec_exchange_answer() copied it) can never be
+ * answered, no context of its line being left: its entry goes, so that
+ * the application's notifications do not keep it for ever, holding its
+ * token from a context made again under the ID.
+ */
+void coapsec_exchange_forget(struct coapsec_net *cn,
+			     const struct coapsec_exchange *ex);
+
+/*
  * The context @ex was recorded with, if it still lives: current under its
  * ID, the previous one during a rekey's grace period, or one being
  * published (its recipients open before its ID points at it); matched by

@@ -44,8 +44,16 @@ static bool coapsec_segments_guarded(const struct sk_buff *skb,
 {
 	if (!skb_is_gso(skb))
 		return false;
-	return pkt->dir == COAPSEC_DIR_IN ? coapsec_answer_protected(pkt) :
-					    coapsec_peer_guarded(pkt);
+	switch (pkt->dir) {
+	case COAPSEC_DIR_IN:
+		return coapsec_answer_protected(pkt);
+	case COAPSEC_DIR_OUT:
+		return coapsec_peer_guarded(pkt);
+	default:
+		/* A gateway passes answers both ways. */
+		return coapsec_peer_guarded(pkt) ||
+		       coapsec_answer_protected(pkt);
+	}
 }
 
 /*
@@ -138,6 +146,8 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 		/* It exempts requests, never an answer bound to protection. */
 		if (!coapsec_exchange_in_use(pkt->cn))
 			return NF_ACCEPT;
+		if (coapsec_segments_guarded(skb, pkt))
+			return coapsec_unhandled(skb, pkt, 0, ctx);
 		if (!coapsec_bound_answer(skb, pkt))
 			return coapsec_bypass(skb, pkt);
 		action = 0;

@@ -1213,8 +1213,9 @@ static bool coapsec_nl_policy_listed(struct coapsec_net *cn, u32 id)
 /*
  * In match order, resumed after the last policy sent, by its ID
  * (cb->args[0]), so that a change in between (flagged NLM_F_DUMP_INTR)
- * neither repeats nor skips a policy it did not touch; by position
- * (cb->args[1], how many were sent) only where that one is gone.
+ * neither repeats nor skips a policy it did not touch.  Where that one is
+ * gone, by position (cb->args[1], how many were sent) less one: one may
+ * come twice, none is skipped.
  */
 int coapsec_nl_policy_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb)
@@ -1231,7 +1232,7 @@ int coapsec_nl_policy_get_dumpit(struct sk_buff *skb,
 	by_id = last && coapsec_nl_policy_listed(cn, last);
 	list_for_each_entry(pol, &cn->policies, list) {
 		i++;
-		if (by_id ? last : i <= cb->args[1]) {
+		if (by_id ? last : i < cb->args[1]) {
 			if (pol->id == last)
 				last = 0;
 			continue;

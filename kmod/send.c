@@ -87,7 +87,8 @@ int coapsec_next_seq(struct coapsec_context *ctx, u64 *seq)
 	 * start between checkpoints, whose first block no event named.
 	 */
 	if (ctx->seq_checkpoint &&
-	    (!(*seq % ctx->seq_checkpoint) || *seq == ctx->seq_first))
+	    (!(*seq % ctx->seq_checkpoint) ||
+	     *seq == READ_ONCE(ctx->seq_first)))
 		coapsec_event_checkpoint(ctx, *seq + 2ULL * ctx->seq_checkpoint);
 	return 0;
 }
@@ -541,6 +542,7 @@ static unsigned int coapsec_send_answer(struct sk_buff *skb,
 	}
 	ctx = coapsec_answer_context(pkt->cn, &ex);
 	if (!ctx) {
+		coapsec_exchange_forget(pkt->cn, &ex);
 		coapsec_count(cn, NULL, COAPSEC_STAT_NO_CONTEXT);
 		return NF_DROP;
 	}
