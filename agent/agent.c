@@ -655,7 +655,7 @@ static int sync_policies(struct agent *a, const struct actx *c)
  * drops it too, no_group), never sending it in clear, until
  * sync_policies() sets it to protect in place.  One the kernel refuses
  * is logged and tried again at the next resync; what an earlier
- * instance left for the same messages stays meanwhile (keypush).
+ * instance left that overlaps it stays meanwhile (keypush: held).
  */
 static void queue_waiting(struct agent *a)
 {

@@ -72,8 +72,8 @@ int keypush_delete(struct keypush *kp, struct actx *c);
  * Installs @p, policies[@index], protecting with context @context_id (or
  * 0), or keeps the identical one an earlier instance left, or sets one
  * it left for the same messages in place.  Refused: what an earlier
- * instance left for the same messages stays, as queue, until a policy
- * for them goes in.
+ * instance left as protect or queue that overlaps @p (some message
+ * matches both) stays, as queue, until no refused policy overlaps it.
  */
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id);
