@@ -886,6 +886,30 @@ int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 	return rc;
 }
 
+int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
+			  size_t index, uint32_t context_id)
+{
+	struct coapsec_policy_info info;
+	uint32_t id = 0;
+	int rc;
+
+	policy_info(kp, p, index, context_id, &info);
+	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
+	if (rc) {
+		log_err("keypush: policy (%s, %s) beside policy %u: %s",
+			coapsec_nl_dir_name(p->direction),
+			coapsec_nl_action_name(p->action), p->kernel_id,
+			coapsec_nl_errmsg(kp->nl));
+		return rc;
+	}
+	unstale(&kp->stale_pols, id);
+	policy_log(" added beside the old copy", id, p);
+	/* Both carry the tag: the old one goes by its ID. */
+	policy_del_id(kp, p->kernel_id, index);
+	p->kernel_id = id;
+	return 0;
+}
+
 size_t keypush_retry(struct keypush *kp)
 {
 	struct leftset pols = kp->stale_pols, ctxs = kp->stale_ctxs;

@@ -87,6 +87,15 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
 		       size_t index, uint32_t context_id);
 /*
+ * Adds what @p asks now (protecting with @context_id, or 0) as a new
+ * kernel policy beside @p's kernel copy, then deletes that copy
+ * (keypush_policy_delete()): for when the kernel refuses to replace it
+ * in place.  p->kernel_id is the new one's.  0 or -errno (logged): the
+ * old copy stays.
+ */
+int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
+			  size_t index, uint32_t context_id);
+/*
  * Deletes the kernel copy of @p, policies[@index] (p->kernel_id,
  * cleared), as keypush_delete(); an ID that no longer carries the
  * policy's owner tag is left alone.
