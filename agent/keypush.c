@@ -422,6 +422,7 @@ uint64_t keypush_leftover_reach(struct keypush *kp, const struct actx *c)
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 {
 	struct coapsec_context_info info = c->info, was = { 0 };
+	char why[256] = "";	/* the swap's refusal, past drop_context()'s */
 	uint32_t adopt = 0;
 	int rc;
 
@@ -457,8 +458,10 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 		} else if (rc && adopt) {
 			uint64_t reach = leftover_reach(&was);
 
+			snprintf(why, sizeof(why), "%s",
+				 coapsec_nl_errmsg(kp->nl));
 			log_warn("keypush: %s: cannot take over context %u (%s); replacing it",
-				 c->name, adopt, coapsec_nl_errmsg(kp->nl));
+				 c->name, adopt, why);
 			if (!drop_context(kp, adopt, info.owner, &reach)) {
 				rc = gone(c, reach);
 			} else {
@@ -484,7 +487,8 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 	if (rc == -EAGAIN)
 		return rc;
 	if (rc)
-		log_err("keypush: %s: %s", c->name, coapsec_nl_errmsg(kp->nl));
+		log_err("keypush: %s: %s", c->name,
+			why[0] ? why : coapsec_nl_errmsg(kp->nl));
 	else if (adopt)
 		log_info("keypush: %s adopted: context %u swapped in place (epoch %u, sequence continues from %llu)",
 			 c->name, c->kernel_id, c->epoch,
