@@ -1036,7 +1036,7 @@ static void resync(struct agent *a)
 	}
 	queue_waiting(a);
 	/* What the kernel refused to delete, after the policies moved. */
-	if (a->kp && keypush_retry(a->kp))
+	if (a->kp && keypush_retry(a->kp, now_ms()))
 		log_warn("keypush: %zu kernel object(s) still to delete",
 			 keypush_stale(a->kp));
 }

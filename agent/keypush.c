@@ -41,6 +41,12 @@ struct keypush {
 	 */
 	struct leftset stale_ctxs, stale_pols;
 	/*
+	 * When keypush_retry() tries them next, and the wait after that
+	 * (doubling while the kernel refuses: resync() may come every
+	 * second, and each refusal is logged).
+	 */
+	uint64_t retry_at, retry_wait;
+	/*
 	 * The configured policies the kernel refused (by tag "policy:N",
 	 * in pol): a held leftover stays while one of them overlaps it.
 	 */
@@ -914,10 +920,20 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	return 0;
 }
 
-size_t keypush_retry(struct keypush *kp)
+#define RETRY_FIRST_MS	1000
+#define RETRY_MAX_MS	30000
+
+size_t keypush_retry(struct keypush *kp, uint64_t now)
 {
 	struct leftset pols = kp->stale_pols, ctxs = kp->stale_ctxs;
+	size_t left;
 
+	if (!pols.n && !ctxs.n) {
+		kp->retry_wait = 0;
+		return 0;
+	}
+	if (now < kp->retry_at)
+		return 0;
 	/* Policies first: the kernel keeps a context a policy protects with. */
 	memset(&kp->stale_pols, 0, sizeof(kp->stale_pols));
 	memset(&kp->stale_ctxs, 0, sizeof(kp->stale_ctxs));
@@ -930,7 +946,13 @@ size_t keypush_retry(struct keypush *kp)
 				 ctxs.v[i].id, ctxs.v[i].tag);
 	free(pols.v);
 	free(ctxs.v);
-	return kp->stale_pols.n + kp->stale_ctxs.n;
+	left = kp->stale_pols.n + kp->stale_ctxs.n;
+	kp->retry_wait = !left ? 0 : kp->retry_wait < RETRY_FIRST_MS ?
+			 RETRY_FIRST_MS : kp->retry_wait * 2;
+	if (kp->retry_wait > RETRY_MAX_MS)
+		kp->retry_wait = RETRY_MAX_MS;
+	kp->retry_at = now + kp->retry_wait;
+	return left;
 }
 
 size_t keypush_stale(const struct keypush *kp)

@@ -102,8 +102,13 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
  */
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 			  size_t index);
-/* Deletes again what the kernel refused to delete; how many remain. */
-size_t keypush_retry(struct keypush *kp);
+/*
+ * Deletes again what the kernel refused to delete, at @now (now_ms())
+ * or later: after a try that leaves some, not before 1 s, doubling up to
+ * 30 s while they stay (resync() may come every second, and each
+ * refusal is logged).  How many remain; 0 when too soon to try.
+ */
+size_t keypush_retry(struct keypush *kp, uint64_t now);
 /* How many refused deletes wait for keypush_retry(). */
 size_t keypush_stale(const struct keypush *kp);
 

@@ -159,4 +159,20 @@ TEST(held_while_any_refused_overlaps)
 	free(kp.refused.v);
 }
 
+/* A refused delete is not tried again before its wait is over. */
+TEST(retry_waits)
+{
+	struct keypush kp = { 0 };
+
+	ASSERT_EQ(0, left_add(&kp.stale_ctxs, 9, "coapsecd:server:s/x", NULL));
+	kp.retry_at = 5000;
+	kp.retry_wait = RETRY_FIRST_MS;
+	EXPECT_EQ(0, keypush_retry(&kp, 4999));
+	EXPECT_EQ(1, kp.stale_ctxs.n);
+	kp.stale_ctxs.n = 0;
+	EXPECT_EQ(0, keypush_retry(&kp, 4999));
+	EXPECT_EQ(0, kp.retry_wait);
+	free(kp.stale_ctxs.v);
+}
+
 TEST_HARNESS_MAIN
