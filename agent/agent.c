@@ -655,7 +655,7 @@ static int sync_policies(struct agent *a, const struct actx *c)
  * drops it too, no_group), never sending it in clear, until
  * sync_policies() sets it to protect in place.  One the kernel refuses
  * is logged and tried again at the next resync; what an earlier
- * instance left for the same messages stays meanwhile (keypush).
+ * instance left that overlaps it stays meanwhile (keypush: held).
  */
 static void queue_waiting(struct agent *a)
 {
@@ -909,6 +909,33 @@ static uint64_t next_retry(const struct agent *a)
 	return next;
 }
 
+/*
+ * The kernel refused to set policies[@i] to queue in place (POLICY_SET
+ * fails only for want of memory or of the namespace's netfilter hooks):
+ * a queue policy with its selectors and priority goes in first, then the
+ * protect one goes, so what it matches is queued, never in clear.  Equal
+ * priorities match in order of insertion, so the copy comes after the
+ * policies of its priority added since the old one (these now match
+ * first).  No test provokes this without fault injection (a refused
+ * POLICY_SET with room for a new policy).  0 or -1.
+ */
+static int queue_beside(struct agent *a, size_t i)
+{
+	struct cfg_policy *p = &a->cfg.policies[i];
+	uint8_t action = p->action;
+	int rc;
+
+	p->action = COAPSEC_ACTION_QUEUE;
+	p->queue_num = a->cfg.queue_num;
+	rc = keypush_policy_beside(a->kp, p, i, 0);
+	p->action = action;
+	if (rc)
+		return -1;
+	p->queued = true;
+	p->kernel_ctx = 0;
+	return 0;
+}
+
 bool agent_remove(struct agent *a, const char *name)
 {
 	struct actx *c = ctxset_find(&a->ctxs, name);
@@ -919,8 +946,9 @@ bool agent_remove(struct agent *a, const char *name)
 		/*
 		 * Policies first: the kernel keeps a context one protects
 		 * with.  They queue (queue_waiting()), in place, never in
-		 * clear; one that cannot turn is deleted, so that the keys
-		 * go.
+		 * clear, or through a queue copy beside them
+		 * (queue_beside()); one that neither works for is deleted,
+		 * so that the keys go.
 		 */
 		for (size_t i = 0; i < a->cfg.n_policies; i++) {
 			struct cfg_policy *p = &a->cfg.policies[i];
@@ -928,9 +956,9 @@ bool agent_remove(struct agent *a, const char *name)
 			if (!p->kernel_id || !p->context[0] || !policy_uses(p, c) ||
 			    p->queued || bound_elsewhere(a, p, c))
 				continue;
-			if (policy_switch(a, i, true, 0)) {
-				log_warn("policy %zu: cannot turn to queue; deleted with context %s, in clear until the next resync adds it again",
-					 i, c->name);
+			if (policy_switch(a, i, true, 0) && queue_beside(a, i)) {
+				log_err("policy %zu: cannot turn to queue, nor add a queue policy beside it; deleted with context %s: what it matched is in clear until the next resync adds it again",
+					i, c->name);
 				keypush_policy_delete(a->kp, p, i);
 			}
 		}
@@ -1008,7 +1036,7 @@ static void resync(struct agent *a)
 	}
 	queue_waiting(a);
 	/* What the kernel refused to delete, after the policies moved. */
-	if (a->kp && keypush_retry(a->kp))
+	if (a->kp && keypush_retry(a->kp, now_ms()))
 		log_warn("keypush: %zu kernel object(s) still to delete",
 			 keypush_stale(a->kp));
 }

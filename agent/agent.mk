@@ -39,6 +39,13 @@ $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(AGENT_TEST_CFLAGS) -o $@ $^ $(AGENT_LIBS)
 
+# keypush.c's static functions, the file included whole: not linked twice.
+$(B)/unit/agent_test_keypush: agent/tests/test_keypush.c agent/keypush.c \
+		agent/keypush.h $(filter-out $(B)/agent/keypush.o,$(AGENT_DEPS))
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(AGENT_TEST_CFLAGS) -o $@ \
+		$(filter-out agent/%,$^) $< $(AGENT_LIBS)
+
 # The scripts run from the repository root and use build/coapsecd.
 $(AGENT_SH_TESTS:%=$(B)/unit/%): $(B)/unit/%: agent/tests/%.sh \
 		$(B)/coapsecd $(B)/agent/dtls_probe

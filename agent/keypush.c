@@ -17,9 +17,9 @@ struct left {
 	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	struct coapsec_policy_info pol;		/* policies */
 	/*
-	 * A policy left as queue until a configured policy that matches
-	 * the same messages is in: the sweep keeps it, so that what it
-	 * matches is never in clear.
+	 * A policy left as queue until every configured policy that
+	 * matches some of the same messages is in (holds()): the sweep
+	 * keeps it, so that what it matches is never in clear.
 	 */
 	bool held;
 };
@@ -40,6 +40,17 @@ struct keypush {
 	 * until they go.  An old group key must not stay usable.
 	 */
 	struct leftset stale_ctxs, stale_pols;
+	/*
+	 * When keypush_retry() tries them next, and the wait after that
+	 * (doubling while the kernel refuses: resync() may come every
+	 * second, and each refusal is logged).
+	 */
+	uint64_t retry_at, retry_wait;
+	/*
+	 * The configured policies the kernel refused (by tag "policy:N",
+	 * in pol): a held leftover stays while one of them overlaps it.
+	 */
+	struct leftset refused;
 	uint64_t instance_id;		/* FEATURES_INSTANCE_ID */
 	uint16_t queue_num;		/* where stopped protect policies go */
 };
@@ -84,12 +95,13 @@ static bool ours(const struct keypush *kp, const char *tag)
 	return !strncmp(tag, kp->owner, n) && tag[n] == '/';
 }
 
+/* @id 0: no kernel object (the refused set), never taken as a duplicate. */
 static int left_add(struct leftset *s, uint32_t id, const char *tag,
 		    const struct coapsec_policy_info *pol)
 {
 	struct left *e;
 
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; id && i < s->n; i++)
 		if (s->v[i].id == id)
 			return 0;	/* a previous context: same ID */
 	if (s->n == s->cap) {
@@ -336,6 +348,7 @@ void keypush_close(struct keypush *kp, bool stopping)
 	free(kp->pols.v);
 	free(kp->stale_ctxs.v);
 	free(kp->stale_pols.v);
+	free(kp->refused.v);
 	free(kp);
 }
 
@@ -415,6 +428,7 @@ uint64_t keypush_leftover_reach(struct keypush *kp, const struct actx *c)
 int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 {
 	struct coapsec_context_info info = c->info, was = { 0 };
+	char why[256] = "";	/* the swap's refusal, past drop_context()'s */
 	uint32_t adopt = 0;
 	int rc;
 
@@ -450,8 +464,10 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 		} else if (rc && adopt) {
 			uint64_t reach = leftover_reach(&was);
 
+			snprintf(why, sizeof(why), "%s",
+				 coapsec_nl_errmsg(kp->nl));
 			log_warn("keypush: %s: cannot take over context %u (%s); replacing it",
-				 c->name, adopt, coapsec_nl_errmsg(kp->nl));
+				 c->name, adopt, why);
 			if (!drop_context(kp, adopt, info.owner, &reach)) {
 				rc = gone(c, reach);
 			} else {
@@ -477,7 +493,8 @@ int keypush_install(struct keypush *kp, struct actx *c, unsigned int grace_s)
 	if (rc == -EAGAIN)
 		return rc;
 	if (rc)
-		log_err("keypush: %s: %s", c->name, coapsec_nl_errmsg(kp->nl));
+		log_err("keypush: %s: %s", c->name,
+			why[0] ? why : coapsec_nl_errmsg(kp->nl));
 	else if (adopt)
 		log_info("keypush: %s adopted: context %u swapped in place (epoch %u, sequence continues from %llu)",
 			 c->name, c->kernel_id, c->epoch,
@@ -662,40 +679,133 @@ static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 	return -1;
 }
 
+static uint16_t dport_of(const struct coapsec_policy_info *p)
+{
+	return p->has_dport ? p->dport : COAPSEC_DEFAULT_PORT;
+}
+
+/* Whether prefixes @a/@alen and @b/@blen (of @bits) share an address. */
+static bool prefixes_meet(const uint8_t *a, unsigned int alen,
+			  const uint8_t *b, unsigned int blen, unsigned int bits)
+{
+	unsigned int n = alen < blen ? alen : blen;
+
+	if (n > bits)
+		n = bits;
+	if (memcmp(a, b, n / 8))
+		return false;
+	return !(n % 8) ||
+	       !((a[n / 8] ^ b[n / 8]) & (uint8_t)(0xff00 >> (n % 8)));
+}
+
 /*
- * Policy @info could not go in: an earlier instance's policies that
- * match the same messages, whatever their tag (the configuration may
- * have moved it) or place, stay (as queue, never protecting with keys
- * the sweep deletes) until one that does goes in, so that what they
- * match is not in clear meanwhile.
+ * Whether some message matches both @a and @b: the same family and
+ * direction, prefixes that intersect, ports equal or either any, the
+ * same interface or either any, marks that one skb->mark can meet.
+ */
+static bool overlaps(const struct coapsec_policy_info *a,
+		     const struct coapsec_policy_info *b)
+{
+	unsigned int bits = a->family == AF_INET ? 32 : 128;
+	uint16_t pa = dport_of(a), pb = dport_of(b);
+
+	return a->family == b->family && a->direction == b->direction &&
+	       (!a->has_src || !b->has_src ||
+		prefixes_meet(a->src, a->src_plen, b->src, b->src_plen, bits)) &&
+	       (!a->has_dst || !b->has_dst ||
+		prefixes_meet(a->dst, a->dst_plen, b->dst, b->dst_plen, bits)) &&
+	       (!pa || !pb || pa == pb) &&
+	       (!a->ifindex || !b->ifindex || a->ifindex == b->ifindex) &&
+	       (!a->has_mark || !b->has_mark ||
+		!((a->mark ^ b->mark) & a->mark_mask & b->mark_mask));
+}
+
+/*
+ * Whether leftover @l must stay while configured policy @w is not in.
+ * A protect or queue @w: any protect or queue leftover that overlaps it
+ * (the configuration may have widened or moved it: what both match
+ * would be in clear once @l went).  Another action: a leftover of that
+ * action for the same messages.  A leftover that keeps nothing from
+ * clear for @w (bypass for a protect policy) is never held.
+ */
+static bool holds(const struct coapsec_policy_info *l,
+		  const struct coapsec_policy_info *w)
+{
+	if (protect_or_queue(w->action))
+		return protect_or_queue(l->action) && overlaps(l, w);
+	return l->action == w->action && same_match(l, w);
+}
+
+/* Records (or forgets, @info NULL) configured policy @tag as refused. */
+static void refused_set(struct keypush *kp, const char *tag,
+			const struct coapsec_policy_info *info)
+{
+	struct leftset *s = &kp->refused;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->v[i].tag, tag))
+			continue;
+		if (info)
+			s->v[i].pol = *info;
+		else
+			left_drop(s, i);
+		return;
+	}
+	if (info && left_add(s, 0, tag, info))
+		log_err("keypush: out of memory: %s not known as refused", tag);
+}
+
+/*
+ * Policy @info could not go in: an earlier instance's policies that it
+ * holds (holds()), whatever their tag (the configuration may have moved
+ * it) or place, stay, as queue (never protecting with keys the sweep
+ * deletes), until no configured policy that holds them is still out,
+ * so that what they match is not in clear meanwhile.  A held one keeps
+ * its priority: POLICY_SET cannot move it, and delete and add again
+ * would need room under ns_policies (what is short) and leave a moment
+ * with neither.  Its place does not matter for clear: as queue it drops
+ * what it matches wherever it is (queue_no_agent), and one after it
+ * never sees those messages; one before it that is in handles them as
+ * configured.  It may drop messages a configured policy after it that
+ * is in would pass, until released: fail closed.
  */
 static void hold_left(struct keypush *kp,
 		      const struct coapsec_policy_info *info)
 {
+	refused_set(kp, info->owner, info);
 	for (size_t i = 0; i < kp->pols.n; i++) {
 		struct left *l = &kp->pols.v[i];
 
-		if (!same_match(&l->pol, info) || l->held)
+		if (!holds(&l->pol, info) || l->held)
 			continue;
 		l->held = true;
+		log_info("keypush: policy %u (%s) held: it overlaps %s, which the kernel refused",
+			 l->id, l->tag, info->owner);
 		if (l->pol.action == COAPSEC_ACTION_PROTECT)
 			left_to_queue(kp, l, "held until its policy goes in");
 	}
 }
 
-/* Policy @info is in: the leftovers held for what it matches go. */
+/*
+ * Policy @info is in: the held leftovers that no configured policy
+ * still out holds go.
+ */
 static void release_held(struct keypush *kp,
 			 const struct coapsec_policy_info *info)
 {
+	refused_set(kp, info->owner, NULL);
 	for (size_t i = 0; i < kp->pols.n;) {
 		struct left *l = &kp->pols.v[i];
+		bool keep = !l->held;
 
-		if (!same_match(&l->pol, info) || !l->held) {
+		for (size_t j = 0; !keep && j < kp->refused.n; j++)
+			keep = holds(&l->pol, &kp->refused.v[j].pol);
+		if (keep) {
 			i++;
 			continue;
 		}
 		if (!delete_tagged(kp, true, l->id, l->tag))
-			log_info("keypush: policy %u (%s) deleted: its policy is in",
+			log_info("keypush: policy %u (%s) deleted: the policies that held it are in",
 				 l->id, l->tag);
 		left_drop(&kp->pols, i);
 	}
@@ -786,10 +896,44 @@ int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 	return rc;
 }
 
-size_t keypush_retry(struct keypush *kp)
+int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
+			  size_t index, uint32_t context_id)
+{
+	struct coapsec_policy_info info;
+	uint32_t id = 0;
+	int rc;
+
+	policy_info(kp, p, index, context_id, &info);
+	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
+	if (rc) {
+		log_err("keypush: policy (%s, %s) beside policy %u: %s",
+			coapsec_nl_dir_name(p->direction),
+			coapsec_nl_action_name(p->action), p->kernel_id,
+			coapsec_nl_errmsg(kp->nl));
+		return rc;
+	}
+	unstale(&kp->stale_pols, id);
+	policy_log(" added beside the old copy", id, p);
+	/* Both carry the tag: the old one goes by its ID. */
+	policy_del_id(kp, p->kernel_id, index);
+	p->kernel_id = id;
+	return 0;
+}
+
+#define RETRY_FIRST_MS	1000
+#define RETRY_MAX_MS	30000
+
+size_t keypush_retry(struct keypush *kp, uint64_t now)
 {
 	struct leftset pols = kp->stale_pols, ctxs = kp->stale_ctxs;
+	size_t left;
 
+	if (!pols.n && !ctxs.n) {
+		kp->retry_wait = 0;
+		return 0;
+	}
+	if (now < kp->retry_at)
+		return 0;
 	/* Policies first: the kernel keeps a context a policy protects with. */
 	memset(&kp->stale_pols, 0, sizeof(kp->stale_pols));
 	memset(&kp->stale_ctxs, 0, sizeof(kp->stale_ctxs));
@@ -802,7 +946,13 @@ size_t keypush_retry(struct keypush *kp)
 				 ctxs.v[i].id, ctxs.v[i].tag);
 	free(pols.v);
 	free(ctxs.v);
-	return kp->stale_pols.n + kp->stale_ctxs.n;
+	left = kp->stale_pols.n + kp->stale_ctxs.n;
+	kp->retry_wait = !left ? 0 : kp->retry_wait < RETRY_FIRST_MS ?
+			 RETRY_FIRST_MS : kp->retry_wait * 2;
+	if (kp->retry_wait > RETRY_MAX_MS)
+		kp->retry_wait = RETRY_MAX_MS;
+	kp->retry_at = now + kp->retry_wait;
+	return left;
 }
 
 size_t keypush_stale(const struct keypush *kp)

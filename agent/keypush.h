@@ -72,8 +72,8 @@ int keypush_delete(struct keypush *kp, struct actx *c);
  * Installs @p, policies[@index], protecting with context @context_id (or
  * 0), or keeps the identical one an earlier instance left, or sets one
  * it left for the same messages in place.  Refused: what an earlier
- * instance left for the same messages stays, as queue, until a policy
- * for them goes in.
+ * instance left as protect or queue that overlaps @p (some message
+ * matches both) stays, as queue, until no refused policy overlaps it.
  */
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id);
@@ -87,14 +87,28 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
 		       size_t index, uint32_t context_id);
 /*
+ * Adds what @p asks now (protecting with @context_id, or 0) as a new
+ * kernel policy beside @p's kernel copy, then deletes that copy
+ * (keypush_policy_delete()): for when the kernel refuses to replace it
+ * in place.  p->kernel_id is the new one's.  0 or -errno (logged): the
+ * old copy stays.
+ */
+int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
+			  size_t index, uint32_t context_id);
+/*
  * Deletes the kernel copy of @p, policies[@index] (p->kernel_id,
  * cleared), as keypush_delete(); an ID that no longer carries the
  * policy's owner tag is left alone.
  */
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 			  size_t index);
-/* Deletes again what the kernel refused to delete; how many remain. */
-size_t keypush_retry(struct keypush *kp);
+/*
+ * Deletes again what the kernel refused to delete, at @now (now_ms())
+ * or later: after a try that leaves some, not before 1 s, doubling up to
+ * 30 s while they stay (resync() may come every second, and each
+ * refusal is logged).  How many remain; 0 when too soon to try.
+ */
+size_t keypush_retry(struct keypush *kp, uint64_t now);
 /* How many refused deletes wait for keypush_retry(). */
 size_t keypush_stale(const struct keypush *kp);
 

@@ -9,7 +9,9 @@
 # context is made again, then protects with the same policy; a server
 # started again with a policy put before its protect policy and no room
 # for another policy (ns_policies) protects at once with the policy it
-# left; a server whose member's keys never come back drops what its
+# left; a server started again with its protect policy widened (/32 to
+# /24) and no room for it keeps the /32 it left, as queue, until the /24
+# fits; a server whose member's keys never come back drops what its
 # protect policy matches.  Each sends CoAP from the agent's namespace and
 # counts on the wire what leaves in clear.
 . selftests/lib.sh
@@ -24,7 +26,7 @@ PARAM=/sys/module/coapsec/parameters
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 5
+ktap_header 7
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 rk0=$(cat $PARAM/retired_keys)
 np0=$(cat $PARAM/ns_policies)
@@ -35,12 +37,12 @@ umask 077
 key > "$T/kg"
 key > "$T/dev-1.kx"
 key > "$T/dev-1.km"
-server_conf() {	# [POLICY]: put before the protect policy
+server_conf() {	# [POLICY [DST]]: put before the protect policy; its dst
 	cat > "$T/server.json" <<-EOF
 	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
 	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
 	 "policies":[{"direction":"in","family":"inet","action":"require"},${1:+$1,}
-	  {"context":"pairwise:dev-1","direction":"out","dst":"10.0.5.1/32","action":"protect"}],
+	  {"context":"pairwise:dev-1","direction":"out","dst":"${2:-10.0.5.1/32}","action":"protect"}],
 	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
 	 "groups":[{"name":"lights"}],
 	 "members":[{"id":"dev-1","group":"lights","identity":"dev-1@in-cse","key_file":"$T/dev-1.kx"}]}
@@ -151,15 +153,55 @@ ktap_check "server started with a policy put first and no room for another: its 
 stop_agents
 echo "$np0" > $PARAM/ns_policies
 
-# ---- once more as configured, then stopped; the registry forgets dev-1's
-# keys, so its context never comes: the server drops what its protect
-# policy matches, for as long as it runs
+# ---- the server as configured, stopped (its protect policy to dev-1
+# queues), started again with that policy widened to 10.0.5.0/24 while
+# ns_policies leaves no room (one under what the namespace holds, so
+# that a /32 deleted would not make room either): the kernel refuses the
+# /24, and the /32 the server left overlaps it, so it stays as queue
+# (held) and drops what it matches, where deleting it would send that
+# in clear until the /24 fits
 server_conf
 server_again 2 "restored from the registry"
 for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
 stop_agents
-sqlite3 "$T/registry.db" "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = 'dev-1'"
+server_conf "" 10.0.5.0/24
+echo $(($(ip netns exec "$SRV" "$CLI" -j policy show | jq length) - 1)) > $PARAM/ns_policies
 server_again 3 started
+counted server 10.0.5.1 queue_no_agent
+now=$(pol server 10.0.5.1/32)
+wide=$(pol server 10.0.5.0/24)
+[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
+[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: queue_no_agent $c0 -> $c1"; }
+[ "${now#* }" = queue ] && [ -z "$wide" ] || { ok=0; ksft_diag "server's policies: to 10.0.5.1/32 ${now:-none}, to 10.0.5.0/24 ${wide:-none}"; }
+ktap_check "server started with its protect policy widened to /24 and no room for it (ns_policies): the /32 it left queues on (${now:-none}), 10 commands dropped (queue_no_agent $c0 -> $c1), none in clear" [ $ok = 1 ]
+
+# ---- room made: at the next resync (SIGHUP) the /24 goes in and protects,
+# and the held /32 goes
+echo "$np0" > $PARAM/ns_policies
+kill -HUP "${PID[server]}"
+ok=1
+for ((i = 0; i < 40; i++)); do
+	wide=$(pol server 10.0.5.0/24)
+	now=$(pol server 10.0.5.1/32)
+	[ "${wide#* }" = protect ] && [ -z "$now" ] && break
+	sleep 0.5
+done
+counted server 10.0.5.1 protected
+[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear"; }
+[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: protected $c0 -> $c1"; }
+[ "${wide#* }" = protect ] && [ -z "$now" ] || { ok=0; ksft_diag "server's policies: to 10.0.5.0/24 ${wide:-none}, to 10.0.5.1/32 ${now:-none}"; }
+ktap_check "room made (ns_policies $np0), SIGHUP: the /24 protects (${wide:-none}), the held /32 is gone, 10 commands protected, none in clear" [ $ok = 1 ]
+stop_agents
+
+# ---- once more as configured, then stopped; the registry forgets dev-1's
+# keys, so its context never comes: the server drops what its protect
+# policy matches, for as long as it runs
+server_conf
+server_again 4 "restored from the registry"
+for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+stop_agents
+sqlite3 "$T/registry.db" "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = 'dev-1'"
+server_again 5 started
 sleep 1
 counted server 10.0.5.1 queue_no_agent
 [ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * keypush's selector logic, without a kernel: which leftover policies
+ * are held while a configured policy is refused (holds(), overlaps()).
+ * The file is included whole: the functions are static.
+ */
+#include <arpa/inet.h>
+
+#include "kselftest_harness.h"
+#include "agent/keypush.c"
+
+static struct coapsec_policy_info v4(uint8_t action, const char *dst,
+				     unsigned int plen)
+{
+	struct coapsec_policy_info p = {
+		.family = AF_INET, .direction = COAPSEC_DIR_OUT,
+		.action = action, .has_dst = true, .dst_plen = plen,
+		.has_dport = true, .dport = COAPSEC_DEFAULT_PORT,	/* as dumped */
+	};
+
+	inet_pton(AF_INET, dst, p.dst);
+	return p;
+}
+
+#define PROTECT COAPSEC_ACTION_PROTECT
+#define QUEUE COAPSEC_ACTION_QUEUE
+
+TEST(widened_prefix_holds_the_narrow_leftover)
+{
+	struct coapsec_policy_info l = v4(QUEUE, "10.0.5.1", 32);
+	struct coapsec_policy_info w = v4(PROTECT, "10.0.5.0", 24);
+
+	EXPECT_TRUE(holds(&l, &w));
+	/* Narrowed: the wide leftover holds too (it covers the new one). */
+	EXPECT_TRUE(holds(&w, &l));
+	w = v4(QUEUE, "10.0.6.0", 24);
+	EXPECT_FALSE(holds(&l, &w));
+}
+
+TEST(prefix_bits_past_a_byte)
+{
+	struct coapsec_policy_info a = v4(PROTECT, "10.0.5.128", 25);
+	struct coapsec_policy_info b = v4(PROTECT, "10.0.5.0", 25);
+	struct coapsec_policy_info c = v4(PROTECT, "10.0.5.192", 26);
+
+	EXPECT_FALSE(overlaps(&a, &b));
+	EXPECT_TRUE(overlaps(&a, &c));
+	EXPECT_FALSE(overlaps(&b, &c));
+	b = v4(PROTECT, "0.0.0.0", 0);
+	EXPECT_TRUE(overlaps(&a, &b));
+	b.has_dst = false;
+	EXPECT_TRUE(overlaps(&a, &b));
+}
+
+TEST(ipv6_prefixes)
+{
+	struct coapsec_policy_info a = v4(PROTECT, "0.0.0.0", 0);
+	struct coapsec_policy_info b = a;
+
+	a.family = AF_INET6;
+	b.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::1", a.dst);
+	a.dst_plen = 128;
+	inet_pton(AF_INET6, "2001:db8::", b.dst);
+	b.dst_plen = 64;
+	EXPECT_TRUE(overlaps(&a, &b));
+	inet_pton(AF_INET6, "2001:db9::", b.dst);
+	EXPECT_FALSE(overlaps(&a, &b));
+	b.family = AF_INET;
+	EXPECT_FALSE(overlaps(&a, &b));
+}
+
+TEST(ports_marks_direction_interface)
+{
+	struct coapsec_policy_info a = v4(PROTECT, "10.0.5.1", 32);
+	struct coapsec_policy_info b = v4(QUEUE, "10.0.5.0", 24);
+
+	/* Absent (configured): the kernel's default port. */
+	b.has_dport = false;
+	EXPECT_TRUE(overlaps(&a, &b));
+	b.has_dport = true;
+	b.dport = 5699;
+	EXPECT_FALSE(overlaps(&a, &b));
+	b.dport = 0;	/* any */
+	EXPECT_TRUE(overlaps(&a, &b));
+	a.has_mark = true;
+	b.has_mark = true;
+	a.mark = 0x10;
+	a.mark_mask = 0xf0;
+	b.mark = 0x01;
+	b.mark_mask = 0x0f;
+	EXPECT_TRUE(overlaps(&a, &b));
+	b.mark = 0x21;
+	b.mark_mask = 0xff;
+	EXPECT_FALSE(overlaps(&a, &b));
+	b.has_mark = false;
+	EXPECT_TRUE(overlaps(&a, &b));
+	a.ifindex = 2;
+	EXPECT_TRUE(overlaps(&a, &b));
+	b.ifindex = 3;
+	EXPECT_FALSE(overlaps(&a, &b));
+	b.ifindex = 2;
+	b.direction = COAPSEC_DIR_IN;
+	EXPECT_FALSE(overlaps(&a, &b));
+}
+
+TEST(actions)
+{
+	static const struct {
+		uint8_t left, want, plen;	/* plen: @want's, @left's 32 */
+		bool held;
+	} cases[] = {
+		/* A bypass keeps nothing from clear: never held for protect. */
+		{ COAPSEC_ACTION_BYPASS, PROTECT, 32, false },
+		{ PROTECT, QUEUE, 24, true },
+		/* Other actions: the same action and the same messages only. */
+		{ COAPSEC_ACTION_REQUIRE, COAPSEC_ACTION_REQUIRE, 32, true },
+		{ COAPSEC_ACTION_REQUIRE, COAPSEC_ACTION_REQUIRE, 24, false },
+		{ COAPSEC_ACTION_BYPASS, COAPSEC_ACTION_REQUIRE, 32, false },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct coapsec_policy_info l = v4(cases[i].left, "10.0.5.1", 32);
+		struct coapsec_policy_info w = v4(cases[i].want, "10.0.5.1",
+						  cases[i].plen);
+
+		EXPECT_EQ(cases[i].held, holds(&l, &w)) TH_LOG("case %zu", i);
+	}
+}
+
+/*
+ * A leftover held for two refused policies stays while either is out
+ * (released only once both are in: that path deletes through netlink,
+ * not here).
+ */
+TEST(held_while_any_refused_overlaps)
+{
+	struct keypush kp = { 0 };
+	struct coapsec_policy_info l = v4(QUEUE, "10.0.5.1", 32);
+	struct coapsec_policy_info a = v4(PROTECT, "10.0.5.0", 24);
+	struct coapsec_policy_info b = v4(PROTECT, "10.0.0.0", 16);
+
+	strcpy(l.owner, "coapsecd:server:s/policy:1");
+	strcpy(a.owner, "coapsecd:server:s/policy:1");
+	strcpy(b.owner, "coapsecd:server:s/policy:2");
+	ASSERT_EQ(0, left_add(&kp.pols, 7, l.owner, &l));
+	hold_left(&kp, &a);
+	hold_left(&kp, &b);
+	hold_left(&kp, &a);	/* refused again: recorded once */
+	ASSERT_EQ(1, kp.pols.n);
+	EXPECT_TRUE(kp.pols.v[0].held);
+	EXPECT_EQ(2, kp.refused.n);
+	release_held(&kp, &a);
+	ASSERT_EQ(1, kp.pols.n);
+	EXPECT_TRUE(kp.pols.v[0].held);
+	EXPECT_EQ(1, kp.refused.n);
+	EXPECT_STREQ(b.owner, kp.refused.v[0].tag);
+	free(kp.pols.v);
+	free(kp.refused.v);
+}
+
+/* A refused delete is not tried again before its wait is over. */
+TEST(retry_waits)
+{
+	struct keypush kp = { 0 };
+
+	ASSERT_EQ(0, left_add(&kp.stale_ctxs, 9, "coapsecd:server:s/x", NULL));
+	kp.retry_at = 5000;
+	kp.retry_wait = RETRY_FIRST_MS;
+	EXPECT_EQ(0, keypush_retry(&kp, 4999));
+	EXPECT_EQ(1, kp.stale_ctxs.n);
+	kp.stale_ctxs.n = 0;
+	EXPECT_EQ(0, keypush_retry(&kp, 4999));
+	EXPECT_EQ(0, kp.retry_wait);
+	free(kp.stale_ctxs.v);
+}
+
+TEST_HARNESS_MAIN
