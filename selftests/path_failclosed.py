@@ -136,7 +136,7 @@ for dst in (SRV4, SRV6):
     coapsec(cli_ns, "policy", "add", "dir", "out", "dst", dst, "dport",
             "any", "action", "protect", 1)
 
-k = Ktap(16)
+k = Ktap(17)
 
 # --- 1. IPv6 UDP length 0 -------------------------------------------------
 # Phase A: no policy on SRV yet, so a protected request crosses to the
@@ -369,6 +369,13 @@ for fam, cli_addr, srv_addr, v in ((socket.AF_INET, CLI4, SRV4, 4),
                         b"\x39" + bytes([v])),
              "IPv%d: a GSO send of a request then an answer to a verified "
              "request is dropped and counted, not sent in clear" % v)
+# The same where a bypass policy lets SRV's own requests to CLI out plain:
+# it exempts requests, never the answer behind one.
+coapsec(srv_ns, "policy", "add", "id", 77, "dir", "out", "dst", CLI4,
+        "action", "bypass")
+k.result(gso_answer(socket.AF_INET, CLI4, SRV4, "gso-bypass", b"\x3b\x04"),
+         "IPv4: the same behind a bypass policy for SRV's requests to CLI")
+coapsec(srv_ns, "policy", "del", 77)
 
 # --- 3. Answers after the last context went ------------------------------
 # SRV verified a request; then its only context is deleted.  The answer
