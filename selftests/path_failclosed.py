@@ -372,7 +372,7 @@ for fam, cli_addr, srv_addr, v in ((socket.AF_INET, CLI4, SRV4, 4),
 # The same where a bypass policy lets SRV's own requests to CLI out plain:
 # it exempts requests, never the answer behind one.
 coapsec(srv_ns, "policy", "add", "id", 77, "dir", "out", "dst", CLI4,
-        "action", "bypass")
+        "dport", "any", "action", "bypass")
 k.result(gso_answer(socket.AF_INET, CLI4, SRV4, "gso-bypass", b"\x3b\x04"),
          "IPv4: the same behind a bypass policy for SRV's requests to CLI")
 coapsec(srv_ns, "policy", "del", 77)
