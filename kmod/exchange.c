@@ -246,32 +246,23 @@ static bool coapsec_exchange_rank3(const struct coapsec_exchange *e)
 }
 
 /*
- * The oldest protected exchange that waits in @b under @ex's role,
- * context and kid, or NULL.  A peer that crowds a bucket pushes out its
- * own first: a flood from one authenticated peer costs the others at
- * most one exchange a bucket.  The peer is known by what authenticated
- * it, not by its address, which a member could spoof to aim at another.
+ * Whether @e was recorded for the peer that @ex's comes from: the same
+ * role, context and kid.  The peer is known by what authenticated it,
+ * not by its address, which a member could spoof to aim at another.
+ * Kids are a few bytes: compared inline, no call per way.
  */
-static struct coapsec_exchange *
-coapsec_exchange_own_oldest(struct coapsec_exchange_bucket *b,
-			    const struct coapsec_exchange *ex,
-			    unsigned long now)
+static bool coapsec_exchange_same_peer(const struct coapsec_exchange *e,
+				       const struct coapsec_exchange *ex)
 {
-	struct coapsec_exchange *own = NULL, *e;
 	unsigned int i;
 
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		e = &b->way[i];
-		if (e->role == ex->role && e->ctx_id == ex->ctx_id &&
-		    e->binding.kid_len == ex->binding.kid_len &&
-		    !memcmp(e->binding.kid, ex->binding.kid,
-			    ex->binding.kid_len) &&
-		    coapsec_exchange_rank3(e) &&
-		    coapsec_exchange_live_at(e, now) &&
-		    (!own || time_before(e->expires, own->expires)))
-			own = e;
-	}
-	return own;
+	if (e->role != ex->role || e->ctx_id != ex->ctx_id ||
+	    e->binding.kid_len != ex->binding.kid_len)
+		return false;
+	for (i = 0; i < ex->binding.kid_len; i++)
+		if (e->binding.kid[i] != ex->binding.kid[i])
+			return false;
+	return true;
 }
 
 /*
@@ -281,8 +272,10 @@ coapsec_exchange_own_oldest(struct coapsec_exchange_bucket *b,
  * request of this host's.  Protected exchanges keep one way free of
  * them, so that plain requests always find room: a protected one, when
  * three ways hold protected exchanges that wait, takes the oldest of
- * its own peer's there (same context and kid), else the oldest of
- * those.  NULL: none (the
+ * its own peer's there (coapsec_exchange_same_peer(): a peer that
+ * crowds a bucket pushes out its own first, so that a flood from one
+ * authenticated peer costs the others at most one exchange a bucket),
+ * else the oldest of those.  NULL: none (the
  * request is dropped); *@evicted: a live entry goes.  The ways are
  * ranked in a second pass only when no free way and no protected one
  * settles it (a full bucket of protected exchanges, the busy case, takes
@@ -293,7 +286,8 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 		      const struct coapsec_exchange *ex, unsigned int rank,
 		      unsigned long now, bool *evicted)
 {
-	struct coapsec_exchange *free = NULL, *old3 = NULL, *victim = NULL, *e;
+	struct coapsec_exchange *free = NULL, *old3 = NULL, *own = NULL;
+	struct coapsec_exchange *victim = NULL, *e;
 	unsigned int i, r, vr = 0, n = 0;
 
 	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
@@ -309,9 +303,12 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 			continue;
 		}
 		n++;
-		/* The oldest live one, for a protected exchange. */
+		/* The oldest live one, and its peer's, for a protected one. */
 		if (!old3 || time_before(e->expires, old3->expires))
 			old3 = e;
+		if (rank == 3 && coapsec_exchange_same_peer(e, ex) &&
+		    (!own || time_before(e->expires, own->expires)))
+			own = e;
 	}
 	/*
 	 * A lapsed way beside three that wait stays free for plain requests
@@ -319,7 +316,7 @@ coapsec_exchange_slot(struct coapsec_exchange_bucket *b,
 	 */
 	if (rank == 3 && n >= COAPSEC_EXCHANGE_WAYS - 1) {
 		*evicted = true;
-		return coapsec_exchange_own_oldest(b, ex, now) ?: old3;
+		return own ?: old3;
 	}
 	*evicted = true;
 	if (free) {
