@@ -16,6 +16,7 @@
 #include "agent/log.h"
 
 static void queue_waiting(struct agent *a);
+static void queue_one(struct agent *a, size_t i);
 
 static int watch(struct agent *a, int kind, int fd)
 {
@@ -174,13 +175,22 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 		}
 	}
 	if (a->cfg.kernel) {
-		for (size_t i = 0; i < a->cfg.n_policies; i++)
-			if (!a->cfg.policies[i].context[0] &&
-			    keypush_policy(a->kp, &a->cfg.policies[i], i, 0)) {
+		/*
+		 * In the configuration's order, one pass: the kernel puts a
+		 * policy after those of its priority already in, so a protect
+		 * policy listed before a bypass of the same priority must go
+		 * in first, as queue until its context is in.
+		 */
+		for (size_t i = 0; i < a->cfg.n_policies; i++) {
+			if (a->cfg.policies[i].context[0]) {
+				queue_one(a, i);
+				continue;
+			}
+			if (keypush_policy(a->kp, &a->cfg.policies[i], i, 0)) {
 				snprintf(err, errlen, "kernel: policies[%zu] refused", i);
 				return -1;
 			}
-		queue_waiting(a);
+		}
 	}
 	if (a->cfg.has_listen) {
 		a->srv_ep = coap_ep_new(a->role->server_routes,
@@ -657,16 +667,19 @@ static int sync_policies(struct agent *a, const struct actx *c)
  * is logged and tried again at the next resync; what an earlier
  * instance left that overlaps it stays meanwhile (keypush: held).
  */
+static void queue_one(struct agent *a, size_t i)
+{
+	const struct cfg_policy *p = &a->cfg.policies[i];
+
+	if (p->context[0] && !p->kernel_id && policy_switch(a, i, true, 0))
+		log_warn("policies[%zu]: cannot install it to queue until its context %s is in: what it matches is not held back by it",
+			 i, log_safe(p->context));
+}
+
 static void queue_waiting(struct agent *a)
 {
-	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++) {
-		const struct cfg_policy *p = &a->cfg.policies[i];
-
-		if (p->context[0] && !p->kernel_id &&
-		    policy_switch(a, i, true, 0))
-			log_warn("policies[%zu]: cannot install it to queue until its context %s is in: what it matches is not held back by it",
-				 i, log_safe(p->context));
-	}
+	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++)
+		queue_one(a, i);
 }
 
 /*
@@ -1024,10 +1037,15 @@ static void resync(struct agent *a)
 		}
 		a->ctx_dirty = true;
 	}
-	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++)
-		if (!a->cfg.policies[i].kernel_id &&
-		    !a->cfg.policies[i].context[0])
+	/* What went, back in the configuration's order (agent_init()). */
+	for (size_t i = 0; a->kp && i < a->cfg.n_policies; i++) {
+		if (a->cfg.policies[i].kernel_id)
+			continue;
+		if (a->cfg.policies[i].context[0])
+			queue_one(a, i);
+		else
 			keypush_policy(a->kp, &a->cfg.policies[i], i, 0);
+	}
 	for (size_t i = 0; a->kp && i < a->ctxs.n; i++) {
 		if (a->ctxs.v[i].sg)
 			settle_signed(a, &a->ctxs.v[i]);

@@ -722,17 +722,19 @@ static bool overlaps(const struct coapsec_policy_info *a,
 
 /*
  * Whether leftover @l must stay while configured policy @w is not in.
- * A protect or queue @w: any protect or queue leftover that overlaps it
- * (the configuration may have widened or moved it: what both match
- * would be in clear once @l went).  Another action: a leftover of that
- * action for the same messages.  A leftover that keeps nothing from
- * clear for @w (bypass for a protect policy) is never held.
+ * A protect or queue @w: any leftover that overlaps it and keeps plain
+ * messages from passing, protect, queue or require (a gateway's fwd
+ * require turned protect: the configuration may have widened, moved or
+ * changed it: what both match would be in clear once @l went).  Another
+ * action: a leftover of that action for the same messages.  A leftover
+ * that keeps nothing from clear for @w (bypass, verify) is never held.
  */
 static bool holds(const struct coapsec_policy_info *l,
 		  const struct coapsec_policy_info *w)
 {
 	if (protect_or_queue(w->action))
-		return protect_or_queue(l->action) && overlaps(l, w);
+		return (protect_or_queue(l->action) ||
+			l->action == COAPSEC_ACTION_REQUIRE) && overlaps(l, w);
 	return l->action == w->action && same_match(l, w);
 }
 

@@ -11,7 +11,9 @@
 # for another policy (ns_policies) protects at once with the policy it
 # left; a server started again with its protect policy widened (/32 to
 # /24) and no room for it keeps the /32 it left, as queue, until the /24
-# fits; a server whose member's keys never come back drops what its
+# fits; a server started with nothing left and a bypass of the same
+# priority listed after its protect policy protects (configuration
+# order); a server whose member's keys never come back drops what its
 # protect policy matches.  Each sends CoAP from the agent's namespace and
 # counts on the wire what leaves in clear.
 . selftests/lib.sh
@@ -26,7 +28,7 @@ PARAM=/sys/module/coapsec/parameters
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 7
+ktap_header 8
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 rk0=$(cat $PARAM/retired_keys)
 np0=$(cat $PARAM/ns_policies)
@@ -37,12 +39,12 @@ umask 077
 key > "$T/kg"
 key > "$T/dev-1.kx"
 key > "$T/dev-1.km"
-server_conf() {	# [POLICY [DST]]: put before the protect policy; its dst
+server_conf() {	# [POLICY [DST [AFTER]]]: put before the protect policy; its dst; put after it
 	cat > "$T/server.json" <<-EOF
 	{"role":"server","id":"in-cse","listen":"10.0.6.1:5684","db":"$T/registry.db",
 	 "contexts_file":"$T/server.ctx","kernel":true,"grace_s":5,
 	 "policies":[{"direction":"in","family":"inet","action":"require"},${1:+$1,}
-	  {"context":"pairwise:dev-1","direction":"out","dst":"${2:-10.0.5.1/32}","action":"protect"}],
+	  {"context":"pairwise:dev-1","direction":"out","dst":"${2:-10.0.5.1/32}","action":"protect"}${3:+,$3}],
 	 "gateways":[{"id":"gw1","identity":"gw1@in-cse","key_file":"$T/kg"}],
 	 "groups":[{"name":"lights"}],
 	 "members":[{"id":"dev-1","group":"lights","identity":"dev-1@in-cse","key_file":"$T/dev-1.kx"}]}
@@ -191,6 +193,20 @@ counted server 10.0.5.1 protected
 [ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: protected $c0 -> $c1"; }
 [ "${wide#* }" = protect ] && [ -z "$now" ] || { ok=0; ksft_diag "server's policies: to 10.0.5.0/24 ${wide:-none}, to 10.0.5.1/32 ${now:-none}"; }
 ktap_check "room made (ns_policies $np0), SIGHUP: the /24 protects (${wide:-none}), the held /32 is gone, 10 commands protected, none in clear" [ $ok = 1 ]
+stop_agents
+
+# ---- a first start (nothing left in the kernel) with a bypass of the
+# same priority listed after the protect policy and overlapping it: the
+# policies go in in the configuration's order, so the protect policy
+# (queue until its context is in) matches first and nothing is in clear
+ip netns exec "$SRV" "$CLI" flush
+server_conf "" "" '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
+server_again 6 "restored from the registry"
+for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+counted server 10.0.5.1 protected
+[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
+[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: protected $c0 -> $c1"; }
+ktap_check "first start, a bypass of the same priority listed after the protect policy: the protect policy matches first, 10 commands protected, none in clear" [ $ok = 1 ]
 stop_agents
 
 # ---- once more as configured, then stopped; the registry forgets dev-1's

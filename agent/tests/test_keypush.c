@@ -113,6 +113,9 @@ TEST(actions)
 		/* A bypass keeps nothing from clear: never held for protect. */
 		{ COAPSEC_ACTION_BYPASS, PROTECT, 32, false },
 		{ PROTECT, QUEUE, 24, true },
+		/* A fwd require keeps plain out as protect would: held. */
+		{ COAPSEC_ACTION_REQUIRE, PROTECT, 24, true },
+		{ COAPSEC_ACTION_VERIFY, PROTECT, 32, false },
 		/* Other actions: the same action and the same messages only. */
 		{ COAPSEC_ACTION_REQUIRE, COAPSEC_ACTION_REQUIRE, 32, true },
 		{ COAPSEC_ACTION_REQUIRE, COAPSEC_ACTION_REQUIRE, 24, false },
