@@ -919,6 +919,8 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	/* Both carry the tag: the old one goes by its ID. */
 	policy_del_id(kp, p->kernel_id, index);
 	p->kernel_id = id;
+	/* In, as keypush_policy() would put it: what it held goes. */
+	release_held(kp, &info);
 	return 0;
 }
 
