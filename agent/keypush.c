@@ -531,6 +531,8 @@ static int delete_tagged(struct keypush *kp, bool policy, uint32_t id,
 		what, id, tag, coapsec_nl_errmsg(kp->nl));
 	if (left_add(policy ? &kp->stale_pols : &kp->stale_ctxs, id, tag, NULL))
 		log_err("keypush: out of memory: %s %u stays", what, id);
+	/* A new one is tried at the next resync, whatever the wait. */
+	kp->retry_at = 0;
 	return rc;
 }
 
@@ -924,8 +926,9 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	return 0;
 }
 
+/* At most a little under the 30 s resync: no resync goes without a try. */
 #define RETRY_FIRST_MS	1000
-#define RETRY_MAX_MS	30000
+#define RETRY_MAX_MS	25000
 
 size_t keypush_retry(struct keypush *kp, uint64_t now)
 {
