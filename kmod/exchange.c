@@ -560,31 +560,47 @@ static int coapsec_exchange_consume(struct coapsec_exchange *e,
 	return 0;
 }
 
+/*
+ * The way of @t that still holds @ex (as a lookup copied it), or NULL;
+ * either way with the lock of its bucket, *@bp, held.
+ */
+static struct coapsec_exchange *
+coapsec_exchange_lock_same(struct coapsec_exchange_table *t,
+			   const struct coapsec_exchange *ex,
+			   struct coapsec_exchange_bucket **bp)
+	__acquires(&(*bp)->lock)
+{
+	struct coapsec_exchange *e;
+	unsigned int i;
+	u32 hash;
+
+	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
+				     ex->lport, ex->token, ex->token_len);
+	*bp = coapsec_exchange_bucket(t, hash);
+	coapsec_bucket_lock(*bp);
+	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
+		e = &(*bp)->way[i];
+		if (e->hash == hash &&
+		    coapsec_exchange_is(e, ex, sizeof(e->binding.nonce)))
+			return e;
+	}
+	return NULL;
+}
+
 int coapsec_exchange_answered(struct coapsec_net *cn,
 			      const struct coapsec_exchange *ex,
 			      const struct coapsec_answer *answer)
 {
 	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
-	unsigned int i;
+	struct coapsec_exchange *e;
 	int err = -EALREADY;
-	u32 hash;
 
 	if (!t)
-		return -EALREADY;
-	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
-				     ex->lport, ex->token, ex->token_len);
-	b = coapsec_exchange_bucket(t, hash);
-	coapsec_bucket_lock(b);
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		struct coapsec_exchange *e = &b->way[i];
-
-		if (e->hash == hash &&
-		    coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
-			err = coapsec_exchange_consume(e, answer);
-			break;
-		}
-	}
+		return err;
+	e = coapsec_exchange_lock_same(t, ex, &b);
+	if (e)
+		err = coapsec_exchange_consume(e, answer);
 	spin_unlock(&b->lock);
 	return err;
 }
@@ -594,24 +610,13 @@ void coapsec_exchange_forget(struct coapsec_net *cn,
 {
 	struct coapsec_exchange_table *t = coapsec_exchange_table(cn);
 	struct coapsec_exchange_bucket *b;
-	unsigned int i;
-	u32 hash;
+	struct coapsec_exchange *e;
 
 	if (!t)
 		return;
-	hash = coapsec_exchange_hash(t, ex->role, &ex->peer, ex->port,
-				     ex->lport, ex->token, ex->token_len);
-	b = coapsec_exchange_bucket(t, hash);
-	coapsec_bucket_lock(b);
-	for (i = 0; i < COAPSEC_EXCHANGE_WAYS; i++) {
-		struct coapsec_exchange *e = &b->way[i];
-
-		if (e->hash == hash &&
-		    coapsec_exchange_is(e, ex, sizeof(e->binding.nonce))) {
-			memzero_explicit(e, sizeof(*e));
-			break;
-		}
-	}
+	e = coapsec_exchange_lock_same(t, ex, &b);
+	if (e)
+		memzero_explicit(e, sizeof(*e));
 	spin_unlock(&b->lock);
 }
 
