@@ -191,6 +191,7 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 				return -1;
 			}
 		}
+		keypush_sweep_open(a->kp);
 	}
 	if (a->cfg.has_listen) {
 		a->srv_ep = coap_ep_new(a->role->server_routes,

@@ -290,6 +290,25 @@ static void delete_left(struct keypush *kp, const char *why)
 	kp->ctxs.n = 0;
 }
 
+void keypush_sweep_open(struct keypush *kp)
+{
+	size_t keep = 0;
+
+	if (!kp)
+		return;
+	for (size_t i = 0; i < kp->pols.n; i++) {
+		const struct left *l = &kp->pols.v[i];
+
+		if (l->held || (l->pol.action != COAPSEC_ACTION_BYPASS &&
+				l->pol.action != COAPSEC_ACTION_VERIFY))
+			kp->pols.v[keep++] = *l;
+		else if (!delete_tagged(kp, true, l->id, l->tag))
+			log_info("keypush: policy %u (%s) deleted: it lets plain messages through and is no longer configured",
+				 l->id, l->tag);
+	}
+	kp->pols.n = keep;
+}
+
 void keypush_sweep(struct keypush *kp)
 {
 	if (kp)

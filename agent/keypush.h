@@ -114,6 +114,14 @@ size_t keypush_stale(const struct keypush *kp);
 
 /* Deletes what an earlier instance left and this one did not adopt. */
 void keypush_sweep(struct keypush *kp);
+/*
+ * Deletes at once the leftover policies that let plain messages through
+ * (bypass, verify) and that no configured policy adopted: one could sit
+ * before a protect policy of the same priority that went in after it,
+ * and send what both match in clear until keypush_sweep(), which waits
+ * for the agent's contexts (a device's, for its gateway).
+ */
+void keypush_sweep_open(struct keypush *kp);
 /* Contexts and policies still waiting to be adopted or swept. */
 size_t keypush_leftovers(const struct keypush *kp);
 

@@ -14,8 +14,10 @@
 # fits; a server started with nothing left and a bypass of the same
 # priority listed after its protect policy protects (configuration
 # order); a server whose member's keys never come back drops what its
-# protect policy matches.  Each sends CoAP from the agent's namespace and
-# counts on the wire what leaves in clear.
+# protect policy matches; a device started again, its gateway down, with
+# a protect policy in place of a bypass it left does not send in clear.
+# Each sends CoAP from the agent's namespace and counts on the wire what
+# leaves in clear.
 . selftests/lib.sh
 . selftests/lib/agent.sh
 B=${B:-build}
@@ -28,7 +30,7 @@ PARAM=/sys/module/coapsec/parameters
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 8
+ktap_header 9
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 rk0=$(cat $PARAM/retired_keys)
 np0=$(cat $PARAM/ns_policies)
@@ -223,6 +225,39 @@ counted server 10.0.5.1 queue_no_agent
 [ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
 [ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: queue_no_agent $c0 -> $c1"; }
 ktap_check "server started without dev-1's keys: its protect policy drops (queue_no_agent $c0 -> $c1), none in clear" [ $ok = 1 ]
+stop_agents
+
+# ---- dev-1 (a device: it sweeps what it left only once its gateway has
+# given it its keys) ran with a bypass to the server's net; started again
+# with a protect policy to the server in its place, its gateway down: the
+# bypass it left is deleted at once, not left in front of the protect
+# policy (same priority), so nothing goes to the server in clear
+dev_conf() {	# POLICY: dev-1's second policy
+	jq --argjson p "$1" '.policies = [.policies[0], $p]' "$T/dev-1.json" > "$T/dev-1.json.new" &&
+		mv "$T/dev-1.json.new" "$T/dev-1.json"
+}
+dev_conf '{"direction":"out","dst":"10.0.6.0/24","dport":5683,"action":"bypass"}'
+# What dev-1 left for 10.0.6.1/32 would be taken over in its old place
+# (before the bypass): gone, as after a first start with the bypass.
+p=$(pol dev-1 10.0.6.1/32 | cut -d' ' -f1)
+[ -z "$p" ] || ip netns exec "${NS[dev-1]}" "$CLI" policy del "$p"
+mv "$T/dev-1.log" "$T/dev-1.log.2"
+start dev-1
+ok=1
+for ((i = 0; i < 100; i++)); do [ "$(pol dev-1 10.0.6.0/24 | cut -d' ' -f2)" = bypass ] && break; sleep 0.1; done
+[ "$(pol dev-1 10.0.6.0/24 | cut -d' ' -f2)" = bypass ] || { ok=0; ksft_diag "dev-1: no bypass installed"; }
+stop_agents
+dev_conf '{"context":"pairwise","direction":"out","dst":"10.0.6.1/32","action":"protect"}'
+mv "$T/dev-1.log" "$T/dev-1.log.3"
+start dev-1
+for ((i = 0; i < 100; i++)); do [ -n "$(pol dev-1 10.0.6.1/32)" ] && break; sleep 0.1; done
+sleep 1
+q0=$(kstat dev-1 queue_no_agent)
+counted dev-1 10.0.6.1 protected
+q1=$(kstat dev-1 queue_no_agent)
+[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left dev-1 in clear; its policies: $(ip netns exec "${NS[dev-1]}" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
+[ $((c1 - c0 + q1 - q0)) -ge 10 ] || { ok=0; ksft_diag "dev-1: protected $c0 -> $c1, queue_no_agent $q0 -> $q1"; }
+ktap_check "dev-1 started again, its gateway down, a protect policy in place of the bypass it left: the bypass goes at once, 10 commands protected or dropped, none in clear" [ $ok = 1 ]
 stop_agents
 [ "$KSFT_FAIL" = 0 ] || { for f in "$T"/*.log*; do echo "# --- $f"; grep -v " stats \|authenticated (inner)" "$f" | tail -25 | sed 's/^/# /'; done; }
 ktap_finish
