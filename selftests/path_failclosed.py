@@ -245,7 +245,11 @@ for fam, cli_addr, srv_addr, app in ((socket.AF_INET, CLI4, SRV4, None),
 # reason: one too big to protect (over 4096 bytes, what the scratch
 # holds) or one that does not parse as CoAP is dropped and counted
 # (EMSGSIZE / EPERM to the sender), as an unprotectable request is.
-def unprotectable_answer(fam, cli_addr, srv_addr, tag, tok, body):
+def answer_not_in_clear(fam, cli_addr, srv_addr, tag, tok, send,
+                        counter, count):
+    """CLI's request verified at SRV, whose application then answers it
+    with send(app, peer): True when no frame carries the answer's marker
+    in clear and count() (what counts as @counter) went up by one."""
     app = udp_socket(srv_ns, fam, srv_addr, 5683, timeout=2.0) \
         if fam == socket.AF_INET else app6
     c = udp_socket(cli_ns, fam, cli_addr)
@@ -255,24 +259,29 @@ def unprotectable_answer(fam, cli_addr, srv_addr, tag, tok, body):
     except socket.timeout:
         m, peer = None, None
     sn = Sniffer(cli_ns)
-    d0 = drops(srv_ns)
+    d0 = count()
     err = None
     try:
         if peer:
-            app.sendto(body, peer)
+            send(app, peer)
     except OSError as e:
         err = e.errno
     leaked = sn.seen(b"LEAK-" + tag.encode())
-    d1 = drops(srv_ns)
-    k.diag("%s: request verified %s, sendto error %s, drops %d -> %d, %d "
+    d1 = count()
+    k.diag("%s: request verified %s, sendto error %s, %s %d -> %d, %d "
            "frames with the plaintext" % (tag, m == request("q", tok), err,
-                                          d0, d1, len(leaked)))
+                                          counter, d0, d1, len(leaked)))
     sn.close()
     c.close()
     if app is not app6:
         app.close()
     return m == request("q", tok) and not leaked and d1 == d0 + 1
 
+
+def unprotectable_answer(fam, cli_addr, srv_addr, tag, tok, body):
+    return answer_not_in_clear(fam, cli_addr, srv_addr, tag, tok,
+                               lambda app, peer: app.sendto(body, peer),
+                               "drops", lambda: drops(srv_ns))
 
 for fam, cli_addr, srv_addr, v in ((socket.AF_INET, CLI4, SRV4, 4),
                                    (socket.AF_INET6, CLI6, SRV6, 6)):
@@ -329,39 +338,19 @@ UDP_SEGMENT = 103
 
 
 def gso_answer(fam, cli_addr, srv_addr, tag, tok):
-    app = udp_socket(srv_ns, fam, srv_addr, 5683, timeout=2.0) \
-        if fam == socket.AF_INET else app6
-    c = udp_socket(cli_ns, fam, cli_addr)
-    c.sendto(request("q", tok), (srv_addr, 5683))
-    try:
-        m, peer = app.recvfrom(4096)
-    except socket.timeout:
-        m, peer = None, None
     second = answer(tag, tok)
     first = request("own", b"\x38" + tok[1:])
     first += b"p" * (len(second) - len(first))
-    sn = Sniffer(cli_ns)
-    g0 = stats(srv_ns)["gso"]
-    err = None
-    try:
-        if peer:
+
+    def send(app, peer):
+        try:
             app.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, len(first))
             app.sendto(first + second, peer)
-    except OSError as e:
-        err = e.errno
-    finally:
-        app.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, 0)
-    leaked = sn.seen(b"LEAK-" + tag.encode())
-    g1 = stats(srv_ns)["gso"]
-    k.diag("%s: request verified %s, sendto error %s, gso %d -> %d, %d "
-           "frames with the plaintext" % (tag, m == request("q", tok), err,
-                                          g0, g1, len(leaked)))
-    sn.close()
-    c.close()
-    if app is not app6:
-        app.close()
-    return m == request("q", tok) and not leaked and g1 == g0 + 1
+        finally:
+            app.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, 0)
 
+    return answer_not_in_clear(fam, cli_addr, srv_addr, tag, tok, send,
+                               "gso", lambda: stats(srv_ns)["gso"])
 
 for fam, cli_addr, srv_addr, v in ((socket.AF_INET, CLI4, SRV4, 4),
                                    (socket.AF_INET6, CLI6, SRV6, 6)):
