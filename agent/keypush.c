@@ -945,9 +945,156 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	return 0;
 }
 
+/* One of this agent's configured policies, where the kernel lists it. */
+struct placed {
+	size_t index;				/* policies[index] */
+	struct coapsec_policy_info pol;		/* as the kernel holds it */
+	bool move;				/* to the end of its priority */
+};
+
+struct placing {
+	struct keypush *kp;
+	const struct cfg_policy *pols;
+	size_t n_pols;
+	struct placed *v;
+	size_t n;
+};
+
+static int placed_seen(const struct coapsec_policy_info *p, void *data)
+{
+	struct placing *pl = data;
+	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
+
+	if (!ours(pl->kp, p->owner))
+		return 0;
+	for (size_t i = 0; i < pl->n_pols; i++) {
+		if (pl->pols[i].kernel_id != p->id)
+			continue;
+		snprintf(name, sizeof(name), "policy:%zu", i);
+		make_tag(pl->kp->owner, name, tag);
+		/* The kernel lists each ID once: at most n_pols of them. */
+		if (!strcmp(p->owner, tag) && pl->n < pl->n_pols)
+			pl->v[pl->n++] = (struct placed){ .index = i, .pol = *p };
+		break;
+	}
+	return 0;
+}
+
+/* Whether @a, listed in the kernel before @b, must match after it. */
+static bool misplaced(const struct placed *a, const struct placed *b)
+{
+	return a->pol.priority == b->pol.priority && a->index > b->index &&
+	       overlaps(&a->pol, &b->pol);
+}
+
+/*
+ * Marks in @v, the configured policies in the kernel's match order, those
+ * that go to the end of their priority, in the configuration's order, so
+ * that of two policies of one priority that some message matches both,
+ * the one listed first matches first: the first of each pair out of
+ * order, then, until none is left, one that stays but must match after
+ * one that moves (it would match before it).  How many move.
+ */
+static size_t order_marks(struct placed *v, size_t n)
+{
+	size_t moves = 0;
+	bool more = true;
+
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n && !v[a].move; b++)
+			v[a].move = misplaced(&v[a], &v[b]);
+	while (more) {
+		more = false;
+		for (size_t u = 0; u < n; u++)
+			for (size_t m = 0; m < n && !v[u].move; m++)
+				if (v[m].move && misplaced(&v[u], &v[m]))
+					more = v[u].move = true;
+	}
+	for (size_t a = 0; a < n; a++)
+		moves += v[a].move;
+	return moves;
+}
+
+/*
+ * Puts policies[@index], @p, whose kernel copy is @now, at the end of its
+ * priority: a copy first, then the old one goes, so that its messages
+ * meet one or the other.  With no room for a copy, one that lets plain
+ * messages through (bypass, verify) goes first: what it matches meets
+ * the policies after it meanwhile, which never lets more through.
+ */
+static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
+			 size_t index, const struct coapsec_policy_info *now)
+{
+	struct coapsec_policy_info info = *now;
+	bool plain = info.action == COAPSEC_ACTION_BYPASS ||
+		     info.action == COAPSEC_ACTION_VERIFY;
+	uint32_t id = 0;
+
+	info.id = 0;
+	if (!coapsec_nl_policy_new(kp->nl, &info, &id)) {
+		unstale(&kp->stale_pols, id);
+		policy_del_id(kp, p->kernel_id, index);
+		p->kernel_id = id;
+		policy_log(" moved after the policies listed before it", id, p);
+		return 0;
+	}
+	if (!plain) {
+		log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; trying again at the next resync",
+			 p->kernel_id, index, coapsec_nl_errmsg(kp->nl));
+		return -1;
+	}
+	/* One the kernel refuses to delete goes at keypush_retry(). */
+	policy_del_id(kp, p->kernel_id, index);
+	p->kernel_id = 0;
+	if (coapsec_nl_policy_new(kp->nl, &info, &id)) {
+		log_err("keypush: policies[%zu] deleted to move it after the policies listed before it, then refused: %s; added again at the next resync",
+			index, coapsec_nl_errmsg(kp->nl));
+		return -1;
+	}
+	unstale(&kp->stale_pols, id);
+	p->kernel_id = id;
+	policy_log(" deleted and added again after the policies listed before it",
+		   id, p);
+	return 0;
+}
+
+int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
+{
+	struct placing pl = { .kp = kp, .pols = pols, .n_pols = n };
+	int rc = 0;
+
+	if (!kp || !n)
+		return 0;
+	pl.v = calloc(n, sizeof(*pl.v));
+	if (!pl.v)
+		return -ENOMEM;
+	if (coapsec_nl_policy_dump(kp->nl, placed_seen, &pl)) {
+		log_warn("keypush: cannot list the policies to check their order: %s; trying again at the next resync",
+			 coapsec_nl_errmsg(kp->nl));
+		rc = -1;
+	} else if (order_marks(pl.v, pl.n)) {
+		/* Each to the end in turn, in the configuration's order. */
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < pl.n; k++)
+				if (pl.v[k].move && pl.v[k].index == i &&
+				    policy_to_end(kp, &pols[i], i, &pl.v[k].pol))
+					rc = -1;
+	}
+	free(pl.v);
+	return rc;
+}
+
 /* At most a little under the 30 s resync: no resync goes without a try. */
 #define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	25000
+
+/* The wait after a try that left some, the last wait being @wait. */
+static uint64_t retry_after(uint64_t wait)
+{
+	if (wait < RETRY_FIRST_MS)
+		return RETRY_FIRST_MS;
+	return wait * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : wait * 2;
+}
 
 size_t keypush_retry(struct keypush *kp, uint64_t now)
 {
@@ -973,10 +1120,7 @@ size_t keypush_retry(struct keypush *kp, uint64_t now)
 	free(pols.v);
 	free(ctxs.v);
 	left = kp->stale_pols.n + kp->stale_ctxs.n;
-	kp->retry_wait = !left ? 0 : kp->retry_wait < RETRY_FIRST_MS ?
-			 RETRY_FIRST_MS : kp->retry_wait * 2;
-	if (kp->retry_wait > RETRY_MAX_MS)
-		kp->retry_wait = RETRY_MAX_MS;
+	kp->retry_wait = left ? retry_after(kp->retry_wait) : 0;
 	kp->retry_at = now + kp->retry_wait;
 	return left;
 }

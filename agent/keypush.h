@@ -103,6 +103,17 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 			  size_t index);
 /*
+ * Puts @pols (n of them, the configuration's) back in its order where
+ * the kernel matches them out of it: of two policies of one priority
+ * that some message matches both, the one listed first must match first
+ * (the kernel puts a new one after those of its priority already in, so
+ * one added back at a resync, or an earlier instance's taken over in
+ * place, may sit before one listed before it).  One out of order goes to
+ * the end of its priority, a copy added before the old one goes.  0, or
+ * -1 when one stays out of order (logged; the next resync tries again).
+ */
+int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n);
+/*
  * Deletes again what the kernel refused to delete, at @now (now_ms())
  * or later: after a try that leaves some, not before 1 s, doubling up to
  * 30 s while they stay (resync() may come every second, and each

@@ -162,6 +162,31 @@ TEST(held_while_any_refused_overlaps)
 	free(kp.refused.v);
 }
 
+/*
+ * The wait doubles from 1 s while the kernel refuses, and stays under
+ * the 30 s resync, so that no resync goes without a try.
+ */
+TEST(retry_backs_off)
+{
+	uint64_t wait = 0;
+	unsigned int tries;
+
+	EXPECT_EQ(1000, retry_after(0));
+	EXPECT_EQ(2000, retry_after(1000));
+	EXPECT_EQ(16000, retry_after(8000));
+	for (tries = 0; tries < 100; tries++) {
+		uint64_t next = retry_after(wait);
+
+		ASSERT_GE(next, wait);
+		ASSERT_LT(next, 30000);
+		wait = next;
+	}
+	EXPECT_EQ(RETRY_MAX_MS, wait);
+	/* The cap is reached in a handful of tries, not after minutes. */
+	EXPECT_EQ(RETRY_MAX_MS, retry_after(retry_after(retry_after(
+		  retry_after(retry_after(retry_after(0)))))));
+}
+
 /* A refused delete is not tried again before its wait is over. */
 TEST(retry_waits)
 {
@@ -176,6 +201,89 @@ TEST(retry_waits)
 	EXPECT_EQ(0, keypush_retry(&kp, 4999));
 	EXPECT_EQ(0, kp.retry_wait);
 	free(kp.stale_ctxs.v);
+}
+
+/* policies[@index], as the kernel lists it, of priority @prio. */
+static struct placed at(size_t index, uint32_t prio, uint8_t action,
+			const char *dst, unsigned int plen)
+{
+	struct placed p = { .index = index, .pol = v4(action, dst, plen) };
+
+	p.pol.priority = prio;
+	return p;
+}
+
+#define BYPASS COAPSEC_ACTION_BYPASS
+
+/* A bypass listed after a protect policy it overlaps, matching first. */
+TEST(order_bypass_ahead_moves)
+{
+	struct placed v[] = {
+		at(2, 10, BYPASS, "10.0.0.0", 8),
+		at(1, 10, PROTECT, "10.1.0.0", 16),
+	};
+
+	EXPECT_EQ(1, order_marks(v, 2));
+	EXPECT_TRUE(v[0].move);
+	EXPECT_FALSE(v[1].move);
+}
+
+/* Out of the configuration's order, but no message meets both. */
+TEST(order_apart_stays)
+{
+	struct placed v[] = {
+		at(2, 10, BYPASS, "10.2.0.0", 16),
+		at(1, 10, PROTECT, "10.1.0.0", 16),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 2));
+	v[0].pol.dst[1] = 1;
+	v[0].pol.direction = COAPSEC_DIR_IN;
+	EXPECT_EQ(0, order_marks(v, 2));
+}
+
+/* Priorities order themselves: only one priority's policies count. */
+TEST(order_other_priority_stays)
+{
+	struct placed v[] = {
+		at(2, 5, BYPASS, "10.0.0.0", 8),
+		at(1, 10, PROTECT, "10.1.0.0", 16),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 2));
+}
+
+/*
+ * One that moves to the end goes after one it must match before, which
+ * then moves too: policies[2] after [1]; [3], after [2] now, would be
+ * before it once [2] moved alone.
+ */
+TEST(order_moves_what_it_would_pass)
+{
+	struct placed v[] = {
+		at(2, 10, PROTECT, "10.0.0.0", 16),
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		at(3, 10, BYPASS, "10.0.0.0", 16),
+		at(4, 10, BYPASS, "10.9.0.0", 16),
+	};
+
+	EXPECT_EQ(2, order_marks(v, 4));
+	EXPECT_TRUE(v[0].move);
+	EXPECT_FALSE(v[1].move);
+	EXPECT_TRUE(v[2].move);
+	EXPECT_FALSE(v[3].move);
+}
+
+/* In the configuration's order already: nothing moves. */
+TEST(order_in_order)
+{
+	struct placed v[] = {
+		at(0, 10, PROTECT, "10.0.5.1", 32),
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		at(2, 10, PROTECT, "10.0.0.0", 8),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 3));
 }
 
 TEST_HARNESS_MAIN
