@@ -452,6 +452,9 @@ void agent_tick(struct agent *a, uint64_t now)
 		a->resynced = now;
 		resync(a);
 	}
+	/* A policy added back outside a resync (a context's new keys). */
+	if (a->kp && a->started && keypush_order_due(a->kp))
+		keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
 		agent_write_contexts(a);
@@ -490,7 +493,7 @@ uint64_t agent_next(struct agent *a)
 			next = min_u64(next, a->persist_tried + PERSIST_RETRY_MS);
 	if (a->reload_at)
 		next = min_u64(next, a->reload_at);
-	if (a->resync_due)
+	if (a->resync_due || (a->started && keypush_order_due(a->kp)))
 		next = 0;
 	if (a->kp && a->started)
 		next = min_u64(next, a->resynced + RESYNC_MS);

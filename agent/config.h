@@ -113,6 +113,8 @@ struct cfg_policy {
 	/* Installed as queue: a signed group's, or until its context is in. */
 	bool queued;
 	uint16_t queue_num;		/* action queue: group_signing's */
+	/* Out of order and left so (keypush_order()): logged once. */
+	bool order_stuck;
 };
 
 struct agent_config {

@@ -51,6 +51,13 @@ struct keypush {
 	 * in pol): a held leftover stays while one of them overlaps it.
 	 */
 	struct leftset refused;
+	/*
+	 * Old copies of policies that a copy beside replaced: deleted once
+	 * keypush_order() has put the copy in its place.
+	 */
+	struct leftset beside_old;
+	/* A configured policy got a kernel copy: keypush_order() is due. */
+	bool order_due;
 	uint64_t instance_id;		/* FEATURES_INSTANCE_ID */
 	uint16_t queue_num;		/* where stopped protect policies go */
 };
@@ -368,6 +375,7 @@ void keypush_close(struct keypush *kp, bool stopping)
 	free(kp->stale_ctxs.v);
 	free(kp->stale_pols.v);
 	free(kp->refused.v);
+	free(kp->beside_old.v);
 	free(kp);
 }
 
@@ -852,8 +860,10 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		left_drop(&kp->pols, i);
 		policy_log(" adopted", p->kernel_id, p);
 		release_held(kp, &info);
+		kp->order_due = true;	/* in its old place */
 		return 0;
 	}
+	kp->order_due = true;
 	if (!policy_take_over(kp, p, &info)) {
 		release_held(kp, &info);
 		return 0;
@@ -937,19 +947,36 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	}
 	unstale(&kp->stale_pols, id);
 	policy_log(" added beside the old copy", id, p);
-	/* Both carry the tag: the old one goes by its ID. */
-	policy_del_id(kp, p->kernel_id, index);
+	/*
+	 * Both carry the tag: the old one goes by its ID, once
+	 * keypush_order() has moved those listed after the copy after it.
+	 */
+	if (left_add(&kp->beside_old, p->kernel_id, info.owner, NULL))
+		policy_del_id(kp, p->kernel_id, index);
+	kp->order_due = true;
 	p->kernel_id = id;
 	/* In, as keypush_policy() would put it: what it held goes. */
 	release_held(kp, &info);
 	return 0;
 }
 
-/* One of this agent's configured policies, where the kernel lists it. */
+/* Deletes the old copies keypush_policy_beside() kept. */
+static void flush_beside(struct keypush *kp)
+{
+	for (size_t i = 0; i < kp->beside_old.n; i++)
+		delete_tagged(kp, true, kp->beside_old.v[i].id,
+			      kp->beside_old.v[i].tag);
+	kp->beside_old.n = 0;
+}
+
+/* A policy of the namespace, where the kernel lists it. */
 struct placed {
-	size_t index;				/* policies[index] */
 	struct coapsec_policy_info pol;		/* as the kernel holds it */
-	bool move;				/* to the end of its priority */
+	bool ours;		/* one of this agent's configured policies */
+	size_t index;		/* then policies[index] */
+	bool move;		/* to the end of its priority */
+	/* It would move, but past another's policy that lets plain through. */
+	bool stuck;
 };
 
 struct placing {
@@ -957,25 +984,37 @@ struct placing {
 	const struct cfg_policy *pols;
 	size_t n_pols;
 	struct placed *v;
-	size_t n;
+	size_t n, cap;
 };
 
 static int placed_seen(const struct coapsec_policy_info *p, void *data)
 {
 	struct placing *pl = data;
 	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
+	struct placed *at;
 
-	if (!ours(pl->kp, p->owner))
-		return 0;
-	for (size_t i = 0; i < pl->n_pols; i++) {
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? 2 * pl->cap : 64;
+		struct placed *v = realloc(pl->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		pl->v = v;
+		pl->cap = cap;
+	}
+	at = &pl->v[pl->n++];
+	*at = (struct placed){ .pol = *p };
+	for (size_t i = 0; ours(pl->kp, p->owner) && i < pl->n_pols; i++) {
 		if (pl->pols[i].kernel_id != p->id)
 			continue;
 		snprintf(name, sizeof(name), "policy:%zu", i);
 		make_tag(pl->kp->owner, name, tag);
-		/* The kernel lists each ID once: at most n_pols of them. */
-		if (!strcmp(p->owner, tag) && pl->n < pl->n_pols)
-			pl->v[pl->n++] = (struct placed){ .index = i, .pol = *p };
-		break;
+		/* An ID known from before a reload may be another's now. */
+		if (!strcmp(p->owner, tag)) {
+			at->ours = true;
+			at->index = i;
+			break;
+		}
 	}
 	return 0;
 }
@@ -983,17 +1022,44 @@ static int placed_seen(const struct coapsec_policy_info *p, void *data)
 /* Whether @a, listed in the kernel before @b, must match after it. */
 static bool misplaced(const struct placed *a, const struct placed *b)
 {
-	return a->pol.priority == b->pol.priority && a->index > b->index &&
-	       overlaps(&a->pol, &b->pol);
+	return a->ours && b->ours && a->pol.priority == b->pol.priority &&
+	       a->index > b->index && overlaps(&a->pol, &b->pol);
+}
+
+static bool lets_plain(uint8_t action)
+{
+	return action == COAPSEC_ACTION_BYPASS ||
+	       action == COAPSEC_ACTION_VERIFY;
 }
 
 /*
- * Marks in @v, the configured policies in the kernel's match order, those
- * that go to the end of their priority, in the configuration's order, so
- * that of two policies of one priority that some message matches both,
- * the one listed first matches first: the first of each pair out of
- * order, then, until none is left, one that stays but must match after
- * one that moves (it would match before it).  How many move.
+ * Whether @v[@k], which keeps plain messages out, would pass, at the end
+ * of its priority, a policy not this agent's that lets some of its
+ * messages through in clear (another owner's bypass, a leftover): it
+ * stays before it, shadowing what the configuration lists before it
+ * instead, which fails closed.
+ */
+static bool would_open(const struct placed *v, size_t n, size_t k)
+{
+	if (lets_plain(v[k].pol.action))
+		return false;
+	for (size_t j = k + 1; j < n; j++)
+		if (!v[j].ours && lets_plain(v[j].pol.action) &&
+		    v[j].pol.priority == v[k].pol.priority &&
+		    overlaps(&v[j].pol, &v[k].pol))
+			return true;
+	return false;
+}
+
+/*
+ * Marks in @v, the namespace's policies in the kernel's match order,
+ * those of this agent's that go to the end of their priority, in the
+ * configuration's order, so that of two of one priority that some
+ * message matches both, the one listed first matches first: the first of
+ * each pair out of order, then, until none is left, one that stays but
+ * must match after one that moves (it would match before it).  One that
+ * would open a way in clear past another's policy stays (would_open()).
+ * How many move.
  */
 static size_t order_marks(struct placed *v, size_t n)
 {
@@ -1010,41 +1076,45 @@ static size_t order_marks(struct placed *v, size_t n)
 				if (v[m].move && misplaced(&v[u], &v[m]))
 					more = v[u].move = true;
 	}
-	for (size_t a = 0; a < n; a++)
+	for (size_t a = 0; a < n; a++) {
+		v[a].stuck = v[a].move && would_open(v, n, a);
+		v[a].move &= !v[a].stuck;
 		moves += v[a].move;
+	}
 	return moves;
 }
 
 /*
  * Puts policies[@index], @p, whose kernel copy is @now, at the end of its
  * priority: a copy first, then the old one goes, so that its messages
- * meet one or the other.  With no room for a copy, one that lets plain
- * messages through (bypass, verify) goes first: what it matches meets
- * the policies after it meanwhile, which never lets more through.
+ * meet one or the other.  With no room for a copy (ns_policies), one
+ * that lets plain messages through (bypass, verify) goes first: what it
+ * matches meets the policies after it meanwhile, which never lets more
+ * through.
  */
 static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
 			 size_t index, const struct coapsec_policy_info *now)
 {
 	struct coapsec_policy_info info = *now;
-	bool plain = info.action == COAPSEC_ACTION_BYPASS ||
-		     info.action == COAPSEC_ACTION_VERIFY;
 	uint32_t id = 0;
+	int rc;
 
 	info.id = 0;
-	if (!coapsec_nl_policy_new(kp->nl, &info, &id)) {
+	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
+	if (!rc) {
 		unstale(&kp->stale_pols, id);
 		policy_del_id(kp, p->kernel_id, index);
 		p->kernel_id = id;
 		policy_log(" moved after the policies listed before it", id, p);
 		return 0;
 	}
-	if (!plain) {
+	if (rc != -ENOSPC || !lets_plain(info.action)) {
 		log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; trying again at the next resync",
 			 p->kernel_id, index, coapsec_nl_errmsg(kp->nl));
 		return -1;
 	}
-	/* One the kernel refuses to delete goes at keypush_retry(). */
-	policy_del_id(kp, p->kernel_id, index);
+	if (policy_del_id(kp, p->kernel_id, index))
+		return -1;	/* logged; it stays, tried again later */
 	p->kernel_id = 0;
 	if (coapsec_nl_policy_new(kp->nl, &info, &id)) {
 		log_err("keypush: policies[%zu] deleted to move it after the policies listed before it, then refused: %s; added again at the next resync",
@@ -1058,30 +1128,67 @@ static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
 	return 0;
 }
 
+/* Lists the namespace's policies into @pl; a list that changed meanwhile is read again. */
+static int order_list(struct placing *pl)
+{
+	int rc = -EAGAIN;
+
+	for (int tries = 0; rc == -EAGAIN && tries < 3; tries++) {
+		pl->n = 0;
+		rc = coapsec_nl_policy_dump(pl->kp->nl, placed_seen, pl);
+	}
+	return rc;
+}
+
+/* Logs once that @p stays out of the configuration's order. */
+static void order_stuck(struct cfg_policy *p, size_t index)
+{
+	if (p->order_stuck)
+		return;
+	p->order_stuck = true;
+	log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and stays: at the end of its priority it would come after a policy not this agent's that lets some of its messages through in clear",
+		 p->kernel_id, index);
+}
+
 int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 {
 	struct placing pl = { .kp = kp, .pols = pols, .n_pols = n };
 	int rc = 0;
 
-	if (!kp || !n)
+	if (!kp)
 		return 0;
-	pl.v = calloc(n, sizeof(*pl.v));
-	if (!pl.v)
-		return -ENOMEM;
-	if (coapsec_nl_policy_dump(kp->nl, placed_seen, &pl)) {
+	kp->order_due = false;
+	if (order_list(&pl)) {
 		log_warn("keypush: cannot list the policies to check their order: %s; trying again at the next resync",
 			 coapsec_nl_errmsg(kp->nl));
 		rc = -1;
-	} else if (order_marks(pl.v, pl.n)) {
+	} else {
+		order_marks(pl.v, pl.n);
+		for (size_t k = 0; k < pl.n; k++)
+			if (pl.v[k].ours && !pl.v[k].stuck)
+				pols[pl.v[k].index].order_stuck = false;
 		/* Each to the end in turn, in the configuration's order. */
-		for (size_t i = 0; i < n; i++)
-			for (size_t k = 0; k < pl.n; k++)
-				if (pl.v[k].move && pl.v[k].index == i &&
-				    policy_to_end(kp, &pols[i], i, &pl.v[k].pol))
+		for (size_t i = 0; i < n; i++) {
+			for (size_t k = 0; k < pl.n; k++) {
+				if (!pl.v[k].ours || pl.v[k].index != i)
+					continue;
+				if (pl.v[k].stuck)
+					order_stuck(&pols[i], i);
+				else if (pl.v[k].move &&
+					 policy_to_end(kp, &pols[i], i, &pl.v[k].pol))
 					rc = -1;
+			}
+		}
 	}
 	free(pl.v);
+	/* Old copies kept for this step (keypush_policy_beside()). */
+	flush_beside(kp);
 	return rc;
+}
+
+bool keypush_order_due(const struct keypush *kp)
+{
+	return kp && kp->order_due;
 }
 
 /* At most a little under the 30 s resync: no resync goes without a try. */

@@ -207,7 +207,9 @@ TEST(retry_waits)
 static struct placed at(size_t index, uint32_t prio, uint8_t action,
 			const char *dst, unsigned int plen)
 {
-	struct placed p = { .index = index, .pol = v4(action, dst, plen) };
+	struct placed p = {
+		.ours = true, .index = index, .pol = v4(action, dst, plen),
+	};
 
 	p.pol.priority = prio;
 	return p;
@@ -272,6 +274,121 @@ TEST(order_moves_what_it_would_pass)
 	EXPECT_FALSE(v[1].move);
 	EXPECT_TRUE(v[2].move);
 	EXPECT_FALSE(v[3].move);
+}
+
+/* Another owner's policy (ours false) is neither moved nor ordered. */
+static struct placed other(uint32_t prio, uint8_t action, const char *dst,
+			   unsigned int plen)
+{
+	struct placed p = at(0, prio, action, dst, plen);
+
+	p.ours = false;
+	return p;
+}
+
+TEST(order_others_ignored)
+{
+	struct placed v[] = {
+		other(10, PROTECT, "10.0.0.0", 8),
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		other(10, PROTECT, "10.0.5.0", 24),
+		at(2, 10, PROTECT, "10.0.5.1", 32),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 4));
+	EXPECT_FALSE(v[0].move);
+	EXPECT_FALSE(v[2].move);
+}
+
+/*
+ * A protect policy that moves would pass another owner's overlapping
+ * bypass (added by hand after it): it stays, shadowing the bypass listed
+ * before it (fail closed), where moving it would send its messages in
+ * clear.  A bypass of ours moves past another's bypass freely.
+ */
+TEST(order_never_opens_past_another)
+{
+	struct placed v[] = {
+		at(1, 10, PROTECT, "10.0.5.0", 24),
+		other(10, BYPASS, "10.0.0.0", 8),
+		at(0, 10, BYPASS, "10.0.5.9", 32),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 3));
+	EXPECT_FALSE(v[0].move);
+	EXPECT_TRUE(v[0].stuck);
+	/* Another's bypass that overlaps nothing of it: it moves. */
+	v[0].stuck = false;
+	v[1] = other(10, BYPASS, "10.9.0.0", 16);
+	EXPECT_EQ(1, order_marks(v, 3));
+	EXPECT_TRUE(v[0].move);
+	EXPECT_FALSE(v[0].stuck);
+	/* Of another priority: it moves. */
+	v[0].move = false;
+	v[1] = other(20, BYPASS, "10.0.0.0", 8);
+	EXPECT_EQ(1, order_marks(v, 3));
+	/* Ours, a bypass out of order, passes another's bypass. */
+	struct placed w[] = {
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		other(10, BYPASS, "10.0.0.0", 8),
+		at(0, 10, PROTECT, "10.0.5.9", 32),
+	};
+
+	EXPECT_EQ(1, order_marks(w, 3));
+	EXPECT_TRUE(w[0].move);
+}
+
+/*
+ * Whatever the kernel's order of up to 7 policies of two priorities,
+ * those order_marks() leaves, then those it moves in the configuration's
+ * order, put every two of one priority that overlap in the
+ * configuration's order, and a second look moves nothing.
+ */
+TEST(order_any_start_ends_in_order)
+{
+	static const char *const nets[] = { "10.0.0.0", "10.0.5.0", "10.1.0.0",
+					    "10.0.5.1", "10.0.0.0" };
+	static const unsigned int plens[] = { 8, 24, 16, 32, 16 };
+
+	srand(1);
+	for (int round = 0; round < 20000; round++) {
+		struct placed v[7], end[7];
+		size_t n = 1 + rand() % 7, perm[7], kept = 0;
+
+		for (size_t i = 0; i < n; i++)
+			perm[i] = i;
+		for (size_t i = n; i > 1; i--) {
+			size_t j = rand() % i, t = perm[i - 1];
+
+			perm[i - 1] = perm[j];
+			perm[j] = t;
+		}
+		for (size_t k = 0; k < n; k++) {
+			int r = rand() % 5;
+
+			v[k] = at(perm[k], 10 + rand() % 2,
+				  rand() % 2 ? BYPASS : PROTECT, nets[r], plens[r]);
+		}
+		order_marks(v, n);
+		for (size_t k = 0; k < n; k++)
+			if (!v[k].move)
+				end[kept++] = v[k];
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = 0; k < n; k++)
+				if (v[k].move && v[k].index == i)
+					end[kept++] = v[k];
+		ASSERT_EQ(n, kept);
+		for (size_t a = 0; a < n; a++) {
+			for (size_t b = a + 1; b < n; b++) {
+				ASSERT_FALSE(misplaced(&end[a], &end[b])) {
+					TH_LOG("round %d: [%zu] before [%zu]", round,
+					       end[a].index, end[b].index);
+				}
+			}
+			end[a].move = false;
+		}
+		ASSERT_EQ(0, order_marks(end, n));
+	}
 }
 
 /* In the configuration's order already: nothing moves. */
