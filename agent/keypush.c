@@ -1105,12 +1105,15 @@ static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
 		unstale(&kp->stale_pols, id);
 		policy_del_id(kp, p->kernel_id, index);
 		p->kernel_id = id;
+		p->order_stuck = false;
 		policy_log(" moved after the policies listed before it", id, p);
 		return 0;
 	}
 	if (rc != -ENOSPC || !lets_plain(info.action)) {
-		log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; trying again at the next resync",
-			 p->kernel_id, index, coapsec_nl_errmsg(kp->nl));
+		if (!p->order_stuck)
+			log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; trying again at every resync",
+				 p->kernel_id, index, coapsec_nl_errmsg(kp->nl));
+		p->order_stuck = true;
 		return -1;
 	}
 	if (policy_del_id(kp, p->kernel_id, index))
@@ -1164,8 +1167,9 @@ int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 		rc = -1;
 	} else {
 		order_marks(pl.v, pl.n);
+		/* In order now: logged again if it falls out of it. */
 		for (size_t k = 0; k < pl.n; k++)
-			if (pl.v[k].ours && !pl.v[k].stuck)
+			if (pl.v[k].ours && !pl.v[k].stuck && !pl.v[k].move)
 				pols[pl.v[k].index].order_stuck = false;
 		/* Each to the end in turn, in the configuration's order. */
 		for (size_t i = 0; i < n; i++) {
