@@ -1126,6 +1126,7 @@ static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
 	}
 	unstale(&kp->stale_pols, id);
 	p->kernel_id = id;
+	p->order_stuck = false;
 	policy_log(" deleted and added again after the policies listed before it",
 		   id, p);
 	return 0;
