@@ -879,6 +879,7 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		return rc;
 	}
 	p->kernel_id = id;
+	p->order_logged = 0;
 	unstale(&kp->stale_pols, id);
 	policy_log("", id, p);
 	release_held(kp, &info);
@@ -985,6 +986,7 @@ struct placing {
 	size_t n_pols;
 	struct placed *v;
 	size_t n, cap;
+	bool short_of_memory;	/* the list is not whole */
 };
 
 static int placed_seen(const struct coapsec_policy_info *p, void *data)
@@ -993,12 +995,16 @@ static int placed_seen(const struct coapsec_policy_info *p, void *data)
 	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
 	struct placed *at;
 
+	if (pl->short_of_memory)
+		return -1;
 	if (pl->n == pl->cap) {
 		size_t cap = pl->cap ? 2 * pl->cap : 64;
 		struct placed *v = realloc(pl->v, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			pl->short_of_memory = true;
 			return -1;
+		}
 		pl->v = v;
 		pl->cap = cap;
 	}
@@ -1066,59 +1072,68 @@ static size_t order_marks(struct placed *v, size_t n)
 	size_t moves = 0;
 	bool more = true;
 
-	for (size_t a = 0; a < n; a++)
+	for (size_t a = 0; a < n; a++) {
+		v[a].move = v[a].stuck = false;
 		for (size_t b = a + 1; b < n && !v[a].move; b++)
 			v[a].move = misplaced(&v[a], &v[b]);
-	while (more) {
-		more = false;
-		for (size_t u = 0; u < n; u++)
-			for (size_t m = 0; m < n && !v[u].move; m++)
-				if (v[m].move && misplaced(&v[u], &v[m]))
-					more = v[u].move = true;
-	}
-	for (size_t a = 0; a < n; a++) {
 		v[a].stuck = v[a].move && would_open(v, n, a);
 		v[a].move &= !v[a].stuck;
-		moves += v[a].move;
 	}
+	/* Only from what really moves: one that stays drags nothing. */
+	while (more) {
+		more = false;
+		for (size_t u = 0; u < n; u++) {
+			for (size_t m = 0; m < n && !v[u].move && !v[u].stuck; m++) {
+				if (!v[m].move || !misplaced(&v[u], &v[m]))
+					continue;
+				v[u].stuck = would_open(v, n, u);
+				v[u].move = !v[u].stuck;
+				more = true;
+			}
+		}
+	}
+	for (size_t a = 0; a < n; a++)
+		moves += v[a].move;
 	return moves;
 }
 
 /*
  * Puts policies[@index], @p, whose kernel copy is @now, at the end of its
  * priority: a copy first, then the old one goes, so that its messages
- * meet one or the other.  With no room for a copy (ns_policies), one
- * that lets plain messages through (bypass, verify) goes first: what it
- * matches meets the policies after it meanwhile, which never lets more
- * through.
+ * meet one or the other.  Where the kernel refuses the copy, one that
+ * lets plain messages through (bypass, verify) goes first, then comes
+ * back: meanwhile what it matches meets the policies after it, which
+ * pass no plain message it would not (an OSCORE one may pass
+ * unverified), and left before a protect policy listed before it, it
+ * would send that one's messages in clear.  One that keeps plain
+ * messages out stays where it is, first: fail closed.
  */
 static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
 			 size_t index, const struct coapsec_policy_info *now)
 {
 	struct coapsec_policy_info info = *now;
 	uint32_t id = 0;
-	int rc;
 
 	info.id = 0;
-	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
-	if (!rc) {
+	if (!coapsec_nl_policy_new(kp->nl, &info, &id)) {
 		unstale(&kp->stale_pols, id);
 		policy_del_id(kp, p->kernel_id, index);
 		p->kernel_id = id;
-		p->order_stuck = false;
+		p->order_logged = 0;
 		policy_log(" moved after the policies listed before it", id, p);
 		return 0;
 	}
-	if (rc != -ENOSPC || !lets_plain(info.action)) {
-		if (!p->order_stuck)
+	if (!lets_plain(info.action)) {
+		if (!(p->order_logged & CFG_ORDER_REFUSED))
 			log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; trying again at every resync",
 				 p->kernel_id, index, coapsec_nl_errmsg(kp->nl));
-		p->order_stuck = true;
+		p->order_logged |= CFG_ORDER_REFUSED;
 		return -1;
 	}
 	if (policy_del_id(kp, p->kernel_id, index))
 		return -1;	/* logged; it stays, tried again later */
 	p->kernel_id = 0;
+	p->order_logged = 0;
 	if (coapsec_nl_policy_new(kp->nl, &info, &id)) {
 		log_err("keypush: policies[%zu] deleted to move it after the policies listed before it, then refused: %s; added again at the next resync",
 			index, coapsec_nl_errmsg(kp->nl));
@@ -1126,13 +1141,12 @@ static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
 	}
 	unstale(&kp->stale_pols, id);
 	p->kernel_id = id;
-	p->order_stuck = false;
 	policy_log(" deleted and added again after the policies listed before it",
 		   id, p);
 	return 0;
 }
 
-/* Lists the namespace's policies into @pl; a list that changed meanwhile is read again. */
+/* The namespace's policies into @pl, read again if they changed meanwhile. */
 static int order_list(struct placing *pl)
 {
 	int rc = -EAGAIN;
@@ -1141,15 +1155,16 @@ static int order_list(struct placing *pl)
 		pl->n = 0;
 		rc = coapsec_nl_policy_dump(pl->kp->nl, placed_seen, pl);
 	}
-	return rc;
+	/* A list with some left out could hide another's bypass. */
+	return pl->short_of_memory ? -ENOMEM : rc;
 }
 
 /* Logs once that @p stays out of the configuration's order. */
 static void order_stuck(struct cfg_policy *p, size_t index)
 {
-	if (p->order_stuck)
+	if (p->order_logged & CFG_ORDER_STUCK)
 		return;
-	p->order_stuck = true;
+	p->order_logged |= CFG_ORDER_STUCK;
 	log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and stays: at the end of its priority it would come after a policy not this agent's that lets some of its messages through in clear",
 		 p->kernel_id, index);
 }
@@ -1164,6 +1179,7 @@ int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 	kp->order_due = false;
 	if (order_list(&pl)) {
 		log_warn("keypush: cannot list the policies to check their order: %s; trying again at the next resync",
+			 pl.short_of_memory ? "out of memory" :
 			 coapsec_nl_errmsg(kp->nl));
 		rc = -1;
 	} else {
@@ -1171,7 +1187,7 @@ int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 		/* In order now: logged again if it falls out of it. */
 		for (size_t k = 0; k < pl.n; k++)
 			if (pl.v[k].ours && !pl.v[k].stuck && !pl.v[k].move)
-				pols[pl.v[k].index].order_stuck = false;
+				pols[pl.v[k].index].order_logged = 0;
 		/* Each to the end in turn, in the configuration's order. */
 		for (size_t i = 0; i < n; i++) {
 			for (size_t k = 0; k < pl.n; k++) {
