@@ -978,6 +978,7 @@ struct placed {
 	bool move;		/* to the end of its priority */
 	/* It would move, but past another's policy that lets plain through. */
 	bool stuck;
+	uint32_t copy;		/* the ID of its copy at the end, or 0 */
 };
 
 struct placing {
@@ -1097,53 +1098,103 @@ static size_t order_marks(struct placed *v, size_t n)
 	return moves;
 }
 
-/*
- * Puts policies[@index], @p, whose kernel copy is @now, at the end of its
- * priority: a copy first, then the old one goes, so that its messages
- * meet one or the other.  Where the kernel refuses the copy, one that
- * lets plain messages through (bypass, verify) goes first, then comes
- * back: meanwhile what it matches meets the policies after it, which
- * pass no plain message it would not (an OSCORE one may pass
- * unverified), and left before a protect policy listed before it, it
- * would send that one's messages in clear.  One that keeps plain
- * messages out stays where it is, first: fail closed.
- */
-static int policy_to_end(struct keypush *kp, struct cfg_policy *p,
-			 size_t index, const struct coapsec_policy_info *now)
+static int by_index(const void *a, const void *b)
 {
-	struct coapsec_policy_info info = *now;
-	uint32_t id = 0;
+	const struct placed *x = *(struct placed *const *)a;
+	const struct placed *y = *(struct placed *const *)b;
 
-	info.id = 0;
-	if (!coapsec_nl_policy_new(kp->nl, &info, &id)) {
-		unstale(&kp->stale_pols, id);
-		policy_del_id(kp, p->kernel_id, index);
-		p->kernel_id = id;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * Moves @mv (@m of them, in the configuration's order) to the end of
+ * their priority, in steps that never let out in clear what was kept
+ * out: the copies first, all of them, in the configuration's order (the
+ * old ones still match first); then the old ones that let plain
+ * messages through (bypass, verify) go, those whose copy the kernel
+ * refused included (what they match meets the policies after them,
+ * which pass no plain message they would not, though an OSCORE one may
+ * pass unverified; left before a protect policy listed before them, they
+ * would send its messages in clear); then the old ones that keep plain
+ * messages out, unless one that lets them through could not go (then
+ * their copies go instead, and they stay first: fail closed); last, the
+ * ones whose copy was refused are added again, with the room made.  A
+ * policy that keeps plain messages out and gets no copy stays, first.
+ * 0, or -1 when one did not move.
+ */
+static int order_moves(struct keypush *kp, struct cfg_policy *pols,
+		       struct placed **mv, size_t m)
+{
+	bool plain_stays = false;
+	int rc = 0;
+
+	for (size_t j = 0; j < m; j++) {
+		struct coapsec_policy_info info = mv[j]->pol;
+
+		info.id = 0;
+		mv[j]->copy = 0;
+		if (!coapsec_nl_policy_new(kp->nl, &info, &mv[j]->copy)) {
+			unstale(&kp->stale_pols, mv[j]->copy);
+			continue;
+		}
+		mv[j]->copy = 0;
+		rc = -1;
+		if (lets_plain(info.action) ||
+		    (pols[mv[j]->index].order_logged & CFG_ORDER_REFUSED))
+			continue;
+		pols[mv[j]->index].order_logged |= CFG_ORDER_REFUSED;
+		log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; it stays, tried again at every resync",
+			 mv[j]->pol.id, mv[j]->index,
+			 coapsec_nl_errmsg(kp->nl));
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct cfg_policy *p = &pols[mv[j]->index];
+
+		if (!lets_plain(mv[j]->pol.action))
+			continue;
+		/* One refused goes to the stale set: deleted at keypush_retry(). */
+		if (policy_del_id(kp, mv[j]->pol.id, mv[j]->index))
+			plain_stays = true;
+		p->kernel_id = mv[j]->copy;
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct cfg_policy *p = &pols[mv[j]->index];
+
+		if (lets_plain(mv[j]->pol.action) || !mv[j]->copy)
+			continue;
+		if (plain_stays) {
+			policy_del_id(kp, mv[j]->copy, mv[j]->index);
+			rc = -1;
+			continue;
+		}
+		policy_del_id(kp, mv[j]->pol.id, mv[j]->index);
+		p->kernel_id = mv[j]->copy;
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct cfg_policy *p = &pols[mv[j]->index];
+		struct coapsec_policy_info info = mv[j]->pol;
+
+		if (!lets_plain(info.action) || mv[j]->copy) {
+			if (p->kernel_id == mv[j]->copy && mv[j]->copy) {
+				p->order_logged = 0;
+				policy_log(" moved after the policies listed before it",
+					   p->kernel_id, p);
+			}
+			continue;
+		}
+		info.id = 0;
+		if (coapsec_nl_policy_new(kp->nl, &info, &p->kernel_id)) {
+			p->kernel_id = 0;
+			log_err("keypush: policies[%zu] deleted to move it after the policies listed before it, then refused: %s; added again at the next resync",
+				mv[j]->index, coapsec_nl_errmsg(kp->nl));
+			continue;
+		}
+		unstale(&kp->stale_pols, p->kernel_id);
 		p->order_logged = 0;
-		policy_log(" moved after the policies listed before it", id, p);
-		return 0;
+		policy_log(" deleted and added again after the policies listed before it",
+			   p->kernel_id, p);
 	}
-	if (!lets_plain(info.action)) {
-		if (!(p->order_logged & CFG_ORDER_REFUSED))
-			log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; trying again at every resync",
-				 p->kernel_id, index, coapsec_nl_errmsg(kp->nl));
-		p->order_logged |= CFG_ORDER_REFUSED;
-		return -1;
-	}
-	if (policy_del_id(kp, p->kernel_id, index))
-		return -1;	/* logged; it stays, tried again later */
-	p->kernel_id = 0;
-	p->order_logged = 0;
-	if (coapsec_nl_policy_new(kp->nl, &info, &id)) {
-		log_err("keypush: policies[%zu] deleted to move it after the policies listed before it, then refused: %s; added again at the next resync",
-			index, coapsec_nl_errmsg(kp->nl));
-		return -1;
-	}
-	unstale(&kp->stale_pols, id);
-	p->kernel_id = id;
-	policy_log(" deleted and added again after the policies listed before it",
-		   id, p);
-	return 0;
+	return rc;
 }
 
 /* The namespace's policies into @pl, read again if they changed meanwhile. */
@@ -1172,6 +1223,8 @@ static void order_stuck(struct cfg_policy *p, size_t index)
 int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 {
 	struct placing pl = { .kp = kp, .pols = pols, .n_pols = n };
+	struct placed **mv = NULL;	/* what moves */
+	size_t m = 0;
 	int rc = 0;
 
 	if (!kp)
@@ -1182,25 +1235,24 @@ int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 			 pl.short_of_memory ? "out of memory" :
 			 coapsec_nl_errmsg(kp->nl));
 		rc = -1;
+	} else if (!(mv = calloc(order_marks(pl.v, pl.n) + 1, sizeof(*mv)))) {
+		rc = -ENOMEM;
 	} else {
-		order_marks(pl.v, pl.n);
 		/* In order now: logged again if it falls out of it. */
 		for (size_t k = 0; k < pl.n; k++)
 			if (pl.v[k].ours && !pl.v[k].stuck && !pl.v[k].move)
 				pols[pl.v[k].index].order_logged = 0;
-		/* Each to the end in turn, in the configuration's order. */
-		for (size_t i = 0; i < n; i++) {
-			for (size_t k = 0; k < pl.n; k++) {
-				if (!pl.v[k].ours || pl.v[k].index != i)
-					continue;
-				if (pl.v[k].stuck)
-					order_stuck(&pols[i], i);
-				else if (pl.v[k].move &&
-					 policy_to_end(kp, &pols[i], i, &pl.v[k].pol))
-					rc = -1;
-			}
+		for (size_t k = 0; k < pl.n; k++) {
+			if (pl.v[k].stuck)
+				order_stuck(&pols[pl.v[k].index], pl.v[k].index);
+			if (pl.v[k].move)
+				mv[m++] = &pl.v[k];
 		}
+		qsort(mv, m, sizeof(*mv), by_index);
+		if (order_moves(kp, pols, mv, m))
+			rc = -1;
 	}
+	free(mv);
 	free(pl.v);
 	/* Old copies kept for this step (keypush_policy_beside()). */
 	flush_beside(kp);

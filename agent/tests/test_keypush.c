@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keypush's selector logic, without a kernel: which leftover policies
- * are held while a configured policy is refused (holds(), overlaps()).
- * The file is included whole: the functions are static.
+ * are held while a configured policy is refused (holds(), overlaps()),
+ * which policies move to keep the configuration's order, and the moves
+ * themselves against a model of the kernel's policy list (the netlink
+ * policy calls are wrapped: agent/agent.mk).  The file is included
+ * whole: the functions are static.
  */
 #include <arpa/inet.h>
 
@@ -431,6 +434,212 @@ TEST(order_any_start_settles)
 			TH_LOG("round %d: moves again", round);
 		}
 	}
+}
+
+/*
+ * A model of one namespace's policy list, as kmod/policy.c keeps it: a
+ * new policy after those of its priority or a lower one, at most
+ * fake_room of them.  After every change, what each probe address's
+ * message meets is checked (fake_step()).
+ */
+static struct coapsec_policy_info fake[32];
+static size_t fake_n, fake_room;
+static uint32_t fake_next_id;
+static unsigned int fake_changes;
+static void fake_step(void);
+
+int __wrap_coapsec_nl_policy_new(struct coapsec_nl *nl,
+				 const struct coapsec_policy_info *p,
+				 uint32_t *id)
+{
+	size_t at = fake_n;
+
+	if (fake_n >= fake_room)
+		return -ENOSPC;
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].priority > p->priority) {
+			at = i;
+			break;
+		}
+	memmove(&fake[at + 1], &fake[at], (fake_n - at) * sizeof(fake[0]));
+	fake[at] = *p;
+	fake[at].id = *id = ++fake_next_id;
+	fake_n++;
+	fake_changes++;
+	fake_step();
+	return 0;
+}
+
+int __wrap_coapsec_nl_policy_del(struct coapsec_nl *nl, uint32_t id)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].id == id) {
+			memmove(&fake[i], &fake[i + 1],
+				(--fake_n - i) * sizeof(fake[0]));
+			fake_changes++;
+			fake_step();
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int __wrap_coapsec_nl_policy_get(struct coapsec_nl *nl, uint32_t id,
+				 struct coapsec_policy_info *p)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].id == id) {
+			*p = fake[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int __wrap_coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
+				  void *data)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (cb(&fake[i], data))
+			break;
+	return 0;
+}
+
+const char *__wrap_coapsec_nl_errmsg(struct coapsec_nl *nl)
+{
+	return "refused (model)";
+}
+
+/* Probe addresses: one in each prefix the configurations use, and more. */
+static const char *const probes[] = { "10.0.0.1", "10.0.5.1", "10.0.5.9",
+				      "10.0.5.130", "10.1.0.1", "10.2.0.1" };
+#define N_PROBES (sizeof(probes) / sizeof(probes[0]))
+static uint8_t verdict_start[N_PROBES], verdict_want[N_PROBES];
+static bool opened;
+
+/* The action of the first of @v (@n) that a message to @addr meets; 0: none. */
+static uint8_t meets(const struct coapsec_policy_info *v, size_t n,
+		     const char *addr)
+{
+	uint8_t a[4];
+
+	inet_pton(AF_INET, addr, a);
+	for (size_t i = 0; i < n; i++)
+		if (prefixes_meet(a, 32, v[i].dst, v[i].dst_plen, 32))
+			return v[i].action;
+	return 0;
+}
+
+static bool kept_out(uint8_t action)
+{
+	return action && !lets_plain(action);
+}
+
+/*
+ * A step opens a way in clear when a message kept out at the start and
+ * by the configuration now meets a policy that lets it through, or none.
+ */
+static void fake_step(void)
+{
+	for (size_t i = 0; i < N_PROBES; i++)
+		if (kept_out(verdict_start[i]) && kept_out(verdict_want[i]) &&
+		    !kept_out(meets(fake, fake_n, probes[i])))
+			opened = true;
+}
+
+/*
+ * Any configuration of up to 7 policies of two priorities, in any order
+ * the kernel may hold them: keypush_order() never opens a way in clear
+ * on the way, with room for every copy or for none; with room it ends
+ * with every message meeting what the configuration says, and a second
+ * run changes nothing.
+ */
+TEST(order_moves_never_open)
+{
+	static const char *const nets[] = { "10.0.0.0", "10.0.5.0", "10.1.0.0",
+					    "10.0.5.1", "10.0.0.0", "10.0.5.128" };
+	static const unsigned int plens[] = { 8, 24, 16, 32, 16, 25 };
+	static const uint8_t actions[] = { BYPASS, PROTECT, BYPASS,
+					   COAPSEC_ACTION_VERIFY,
+					   COAPSEC_ACTION_REQUIRE };
+	struct keypush kp = { .nl = NULL, .owner = "coapsecd:server:s" };
+	int level = log_level;
+
+	log_level = 0;	/* thousands of moves, each logged */
+	srand(3);
+	for (int round = 0; round < 20000; round++) {
+		struct cfg_policy pols[7] = { 0 };
+		struct coapsec_policy_info want[7], info;
+		size_t n = 2 + rand() % 6, perm[7], nw = 0;
+		bool tight = round % 3 == 0;
+
+		for (size_t i = 0; i < n; i++) {
+			int r = rand() % 6;
+
+			pols[i].priority = 10 + 10 * (rand() % 2);
+			pols[i].family = AF_INET;
+			pols[i].direction = COAPSEC_DIR_OUT;
+			pols[i].action = actions[rand() % 5];
+			pols[i].has_dst = true;
+			inet_pton(AF_INET, nets[r], pols[i].dst);
+			pols[i].dst_plen = plens[r];
+			perm[i] = i;
+		}
+		/* What the configuration asks: its order within priorities. */
+		for (uint32_t prio = 10; prio <= 20; prio += 10)
+			for (size_t i = 0; i < n; i++)
+				if (pols[i].priority == prio)
+					policy_info(&kp, &pols[i], i, 0, &want[nw++]);
+		for (size_t i = n; i > 1; i--) {
+			size_t j = rand() % i, t = perm[i - 1];
+
+			perm[i - 1] = perm[j];
+			perm[j] = t;
+		}
+		fake_n = 0;
+		fake_room = 32;
+		for (size_t k = 0; k < n; k++) {
+			policy_info(&kp, &pols[perm[k]], perm[k], 0, &info);
+			ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &info,
+						&pols[perm[k]].kernel_id));
+		}
+		for (size_t i = 0; i < N_PROBES; i++) {
+			verdict_start[i] = meets(fake, fake_n, probes[i]);
+			verdict_want[i] = meets(want, nw, probes[i]);
+		}
+		fake_room = tight ? fake_n : 32;
+		opened = false;
+		keypush_order(&kp, pols, n);
+		ASSERT_FALSE(opened) {
+			TH_LOG("round %d: a way in clear on the way", round);
+		}
+		for (size_t i = 0; i < N_PROBES && !tight; i++) {
+			ASSERT_EQ(verdict_want[i], meets(fake, fake_n, probes[i])) {
+				TH_LOG("round %d: %s", round, probes[i]);
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct coapsec_policy_info got;
+
+			/* Each policy's own copy, under its tag, or none. */
+			if (pols[i].kernel_id) {
+				ASSERT_EQ(0, __wrap_coapsec_nl_policy_get(NULL,
+						pols[i].kernel_id, &got));
+				policy_info(&kp, &pols[i], i, 0, &info);
+				ASSERT_STREQ(info.owner, got.owner);
+			} else {
+				ASSERT_TRUE(tight);
+			}
+		}
+		fake_changes = 0;
+		if (!tight) {
+			keypush_order(&kp, pols, n);
+			ASSERT_EQ(0, fake_changes) {
+				TH_LOG("round %d: a second run moves", round);
+			}
+		}
+		free(kp.stale_pols.v);
+		kp.stale_pols = (struct leftset){ 0 };
+	}
+	log_level = level;
 }
 
 /* In the configuration's order already: nothing moves. */
