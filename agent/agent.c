@@ -192,6 +192,8 @@ int agent_init(struct agent *a, struct agent_config *cfg, int epfd, char *err,
 			}
 		}
 		keypush_sweep_open(a->kp);
+		/* Leftovers taken over in place keep their old places. */
+		keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
 	}
 	if (a->cfg.has_listen) {
 		a->srv_ep = coap_ep_new(a->role->server_routes,
@@ -450,6 +452,9 @@ void agent_tick(struct agent *a, uint64_t now)
 		a->resynced = now;
 		resync(a);
 	}
+	/* A policy added back outside a resync (a context's new keys). */
+	if (a->kp && a->started && keypush_order_due(a->kp))
+		keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
 	if (a->ctx_dirty && now - a->ctx_written >= 100) {
 		a->ctx_written = now;
 		agent_write_contexts(a);
@@ -488,7 +493,7 @@ uint64_t agent_next(struct agent *a)
 			next = min_u64(next, a->persist_tried + PERSIST_RETRY_MS);
 	if (a->reload_at)
 		next = min_u64(next, a->reload_at);
-	if (a->resync_due)
+	if (a->resync_due || (a->started && keypush_order_due(a->kp)))
 		next = 0;
 	if (a->kp && a->started)
 		next = min_u64(next, a->resynced + RESYNC_MS);
@@ -929,9 +934,10 @@ static uint64_t next_retry(const struct agent *a)
  * a queue policy with its selectors and priority goes in first, then the
  * protect one goes, so what it matches is queued, never in clear.  Equal
  * priorities match in order of insertion, so the copy comes after the
- * policies of its priority added since the old one (these now match
- * first).  No test provokes this without fault injection (a refused
- * POLICY_SET with room for a new policy).  0 or -1.
+ * policies of its priority added since the old one; the caller puts
+ * those listed after it back after it (keypush_order()).  No test
+ * provokes this without fault injection (a refused POLICY_SET with room
+ * for a new policy).  0 or -1.
  */
 static int queue_beside(struct agent *a, size_t i)
 {
@@ -964,18 +970,26 @@ bool agent_remove(struct agent *a, const char *name)
 		 * (queue_beside()); one that neither works for is deleted,
 		 * so that the keys go.
 		 */
+		bool beside = false;
+
 		for (size_t i = 0; i < a->cfg.n_policies; i++) {
 			struct cfg_policy *p = &a->cfg.policies[i];
 
 			if (!p->kernel_id || !p->context[0] || !policy_uses(p, c) ||
-			    p->queued || bound_elsewhere(a, p, c))
+			    p->queued || bound_elsewhere(a, p, c) ||
+			    !policy_switch(a, i, true, 0))
 				continue;
-			if (policy_switch(a, i, true, 0) && queue_beside(a, i)) {
-				log_err("policy %zu: cannot turn to queue, nor add a queue policy beside it; deleted with context %s: what it matched is in clear until the next resync adds it again",
-					i, c->name);
-				keypush_policy_delete(a->kp, p, i);
+			if (!queue_beside(a, i)) {
+				beside = true;
+				continue;
 			}
+			log_err("policy %zu: cannot turn to queue, nor add a queue policy beside it; deleted with context %s: what it matched is in clear until the next resync adds it again",
+				i, c->name);
+			keypush_policy_delete(a->kp, p, i);
 		}
+		/* A copy beside went after those listed after it. */
+		if (beside)
+			keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
 		if (c->kernel_id)
 			log_info("context %s: deleted from the kernel (context %u)",
 				 c->name, c->kernel_id);
@@ -1054,6 +1068,9 @@ static void resync(struct agent *a)
 			sync_policies(a, &a->ctxs.v[i]);
 	}
 	queue_waiting(a);
+	/* One added back above went after those listed after it. */
+	if (a->kp)
+		keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
 	/* What the kernel refused to delete, after the policies moved. */
 	if (a->kp && keypush_retry(a->kp, now_ms()))
 		log_warn("keypush: %zu kernel object(s) still to delete",

@@ -113,6 +113,13 @@ struct cfg_policy {
 	/* Installed as queue: a signed group's, or until its context is in. */
 	bool queued;
 	uint16_t queue_num;		/* action queue: group_signing's */
+	/*
+	 * Out of order and left so (keypush_order()): each reason logged
+	 * once, until it is in order again.
+	 */
+#define CFG_ORDER_STUCK		0x1	/* it would pass another's bypass */
+#define CFG_ORDER_REFUSED	0x2	/* the kernel refused its copy */
+	uint8_t order_logged;
 };
 
 struct agent_config {

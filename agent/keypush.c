@@ -51,6 +51,13 @@ struct keypush {
 	 * in pol): a held leftover stays while one of them overlaps it.
 	 */
 	struct leftset refused;
+	/*
+	 * Old copies of policies that a copy beside replaced: deleted once
+	 * keypush_order() has put the copy in its place.
+	 */
+	struct leftset beside_old;
+	/* A configured policy got a kernel copy: keypush_order() is due. */
+	bool order_due;
 	uint64_t instance_id;		/* FEATURES_INSTANCE_ID */
 	uint16_t queue_num;		/* where stopped protect policies go */
 };
@@ -368,6 +375,7 @@ void keypush_close(struct keypush *kp, bool stopping)
 	free(kp->stale_ctxs.v);
 	free(kp->stale_pols.v);
 	free(kp->refused.v);
+	free(kp->beside_old.v);
 	free(kp);
 }
 
@@ -852,8 +860,10 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		left_drop(&kp->pols, i);
 		policy_log(" adopted", p->kernel_id, p);
 		release_held(kp, &info);
+		kp->order_due = true;	/* in its old place */
 		return 0;
 	}
+	kp->order_due = true;
 	if (!policy_take_over(kp, p, &info)) {
 		release_held(kp, &info);
 		return 0;
@@ -869,6 +879,7 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		return rc;
 	}
 	p->kernel_id = id;
+	p->order_logged = 0;
 	unstale(&kp->stale_pols, id);
 	policy_log("", id, p);
 	release_held(kp, &info);
@@ -937,17 +948,333 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	}
 	unstale(&kp->stale_pols, id);
 	policy_log(" added beside the old copy", id, p);
-	/* Both carry the tag: the old one goes by its ID. */
-	policy_del_id(kp, p->kernel_id, index);
+	/*
+	 * Both carry the tag: the old one goes by its ID, once
+	 * keypush_order() has moved those listed after the copy after it.
+	 */
+	if (left_add(&kp->beside_old, p->kernel_id, info.owner, NULL))
+		policy_del_id(kp, p->kernel_id, index);
+	kp->order_due = true;
 	p->kernel_id = id;
 	/* In, as keypush_policy() would put it: what it held goes. */
 	release_held(kp, &info);
 	return 0;
 }
 
+/* Deletes the old copies keypush_policy_beside() kept. */
+static void flush_beside(struct keypush *kp)
+{
+	for (size_t i = 0; i < kp->beside_old.n; i++)
+		delete_tagged(kp, true, kp->beside_old.v[i].id,
+			      kp->beside_old.v[i].tag);
+	kp->beside_old.n = 0;
+}
+
+/* A policy of the namespace, where the kernel lists it. */
+struct placed {
+	struct coapsec_policy_info pol;		/* as the kernel holds it */
+	bool ours;		/* one of this agent's configured policies */
+	size_t index;		/* then policies[index] */
+	bool move;		/* to the end of its priority */
+	/* It would move, but past another's policy that lets plain through. */
+	bool stuck;
+	uint32_t copy;		/* the ID of its copy at the end, or 0 */
+};
+
+struct placing {
+	struct keypush *kp;
+	const struct cfg_policy *pols;
+	size_t n_pols;
+	struct placed *v;
+	size_t n, cap;
+	bool short_of_memory;	/* the list is not whole */
+};
+
+static int placed_seen(const struct coapsec_policy_info *p, void *data)
+{
+	struct placing *pl = data;
+	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
+	struct placed *at;
+
+	if (pl->short_of_memory)
+		return -1;
+	if (pl->n == pl->cap) {
+		size_t cap = pl->cap ? 2 * pl->cap : 64;
+		struct placed *v = realloc(pl->v, cap * sizeof(*v));
+
+		if (!v) {
+			pl->short_of_memory = true;
+			return -1;
+		}
+		pl->v = v;
+		pl->cap = cap;
+	}
+	at = &pl->v[pl->n++];
+	*at = (struct placed){ .pol = *p };
+	for (size_t i = 0; ours(pl->kp, p->owner) && i < pl->n_pols; i++) {
+		if (pl->pols[i].kernel_id != p->id)
+			continue;
+		snprintf(name, sizeof(name), "policy:%zu", i);
+		make_tag(pl->kp->owner, name, tag);
+		/* An ID known from before a reload may be another's now. */
+		if (!strcmp(p->owner, tag)) {
+			at->ours = true;
+			at->index = i;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Whether @a, listed in the kernel before @b, must match after it. */
+static bool misplaced(const struct placed *a, const struct placed *b)
+{
+	return a->ours && b->ours && a->pol.priority == b->pol.priority &&
+	       a->index > b->index && overlaps(&a->pol, &b->pol);
+}
+
+static bool lets_plain(uint8_t action)
+{
+	return action == COAPSEC_ACTION_BYPASS ||
+	       action == COAPSEC_ACTION_VERIFY;
+}
+
+/*
+ * Whether @v[@k], which keeps plain messages out, would pass, at the end
+ * of its priority, a policy not this agent's that lets some of its
+ * messages through in clear (another owner's bypass, a leftover): it
+ * stays before it, shadowing what the configuration lists before it
+ * instead, which fails closed.
+ */
+static bool would_open(const struct placed *v, size_t n, size_t k)
+{
+	if (lets_plain(v[k].pol.action))
+		return false;
+	for (size_t j = k + 1; j < n; j++)
+		if (!v[j].ours && lets_plain(v[j].pol.action) &&
+		    v[j].pol.priority == v[k].pol.priority &&
+		    overlaps(&v[j].pol, &v[k].pol))
+			return true;
+	return false;
+}
+
+/*
+ * Marks in @v, the namespace's policies in the kernel's match order,
+ * those of this agent's that go to the end of their priority, in the
+ * configuration's order, so that of two of one priority that some
+ * message matches both, the one listed first matches first: the first of
+ * each pair out of order, then, until none is left, one that stays but
+ * must match after one that moves (it would match before it).  One that
+ * would open a way in clear past another's policy stays (would_open()).
+ * How many move.
+ */
+static size_t order_marks(struct placed *v, size_t n)
+{
+	size_t moves = 0;
+	bool more = true;
+
+	for (size_t a = 0; a < n; a++) {
+		v[a].move = v[a].stuck = false;
+		for (size_t b = a + 1; b < n && !v[a].move; b++)
+			v[a].move = misplaced(&v[a], &v[b]);
+		v[a].stuck = v[a].move && would_open(v, n, a);
+		v[a].move &= !v[a].stuck;
+	}
+	/* Only from what really moves: one that stays drags nothing. */
+	while (more) {
+		more = false;
+		for (size_t u = 0; u < n; u++) {
+			for (size_t m = 0; m < n && !v[u].move && !v[u].stuck; m++) {
+				if (!v[m].move || !misplaced(&v[u], &v[m]))
+					continue;
+				v[u].stuck = would_open(v, n, u);
+				v[u].move = !v[u].stuck;
+				more = true;
+			}
+		}
+	}
+	for (size_t a = 0; a < n; a++)
+		moves += v[a].move;
+	return moves;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	const struct placed *x = *(struct placed *const *)a;
+	const struct placed *y = *(struct placed *const *)b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
+/*
+ * Moves @mv (@m of them, in the configuration's order) to the end of
+ * their priority, in steps that never let out in clear what was kept
+ * out: the copies first, all of them, in the configuration's order (the
+ * old ones still match first); then the old ones that let plain
+ * messages through (bypass, verify) go, those whose copy the kernel
+ * refused included (what they match meets the policies after them,
+ * which pass no plain message they would not, though an OSCORE one may
+ * pass unverified; left before a protect policy listed before them, they
+ * would send its messages in clear); then the old ones that keep plain
+ * messages out, unless one that lets them through could not go (then
+ * their copies go instead, and they stay first: fail closed); last, the
+ * ones whose copy was refused are added again, with the room made.  A
+ * policy that keeps plain messages out and gets no copy stays, first.
+ * 0, or -1 when one did not move.
+ */
+static int order_moves(struct keypush *kp, struct cfg_policy *pols,
+		       struct placed **mv, size_t m)
+{
+	bool plain_stays = false;
+	int rc = 0;
+
+	for (size_t j = 0; j < m; j++) {
+		struct coapsec_policy_info info = mv[j]->pol;
+
+		info.id = 0;
+		mv[j]->copy = 0;
+		if (!coapsec_nl_policy_new(kp->nl, &info, &mv[j]->copy)) {
+			unstale(&kp->stale_pols, mv[j]->copy);
+			continue;
+		}
+		mv[j]->copy = 0;
+		rc = -1;
+		if (lets_plain(info.action) ||
+		    (pols[mv[j]->index].order_logged & CFG_ORDER_REFUSED))
+			continue;
+		pols[mv[j]->index].order_logged |= CFG_ORDER_REFUSED;
+		log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and cannot move: %s; it stays, tried again at every resync",
+			 mv[j]->pol.id, mv[j]->index,
+			 coapsec_nl_errmsg(kp->nl));
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct cfg_policy *p = &pols[mv[j]->index];
+
+		if (!lets_plain(mv[j]->pol.action))
+			continue;
+		/* One refused goes to the stale set: deleted at keypush_retry(). */
+		if (policy_del_id(kp, mv[j]->pol.id, mv[j]->index))
+			plain_stays = true;
+		p->kernel_id = mv[j]->copy;
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct cfg_policy *p = &pols[mv[j]->index];
+
+		if (lets_plain(mv[j]->pol.action) || !mv[j]->copy)
+			continue;
+		if (plain_stays) {
+			policy_del_id(kp, mv[j]->copy, mv[j]->index);
+			rc = -1;
+			continue;
+		}
+		policy_del_id(kp, mv[j]->pol.id, mv[j]->index);
+		p->kernel_id = mv[j]->copy;
+	}
+	for (size_t j = 0; j < m; j++) {
+		struct cfg_policy *p = &pols[mv[j]->index];
+		struct coapsec_policy_info info = mv[j]->pol;
+
+		if (!lets_plain(info.action) || mv[j]->copy) {
+			if (p->kernel_id == mv[j]->copy && mv[j]->copy) {
+				p->order_logged = 0;
+				policy_log(" moved after the policies listed before it",
+					   p->kernel_id, p);
+			}
+			continue;
+		}
+		info.id = 0;
+		if (coapsec_nl_policy_new(kp->nl, &info, &p->kernel_id)) {
+			p->kernel_id = 0;
+			log_err("keypush: policies[%zu] deleted to move it after the policies listed before it, then refused: %s; added again at the next resync",
+				mv[j]->index, coapsec_nl_errmsg(kp->nl));
+			continue;
+		}
+		unstale(&kp->stale_pols, p->kernel_id);
+		p->order_logged = 0;
+		policy_log(" deleted and added again after the policies listed before it",
+			   p->kernel_id, p);
+	}
+	return rc;
+}
+
+/* The namespace's policies into @pl, read again if they changed meanwhile. */
+static int order_list(struct placing *pl)
+{
+	int rc = -EAGAIN;
+
+	for (int tries = 0; rc == -EAGAIN && tries < 3; tries++) {
+		pl->n = 0;
+		rc = coapsec_nl_policy_dump(pl->kp->nl, placed_seen, pl);
+	}
+	/* A list with some left out could hide another's bypass. */
+	return pl->short_of_memory ? -ENOMEM : rc;
+}
+
+/* Logs once that @p stays out of the configuration's order. */
+static void order_stuck(struct cfg_policy *p, size_t index)
+{
+	if (p->order_logged & CFG_ORDER_STUCK)
+		return;
+	p->order_logged |= CFG_ORDER_STUCK;
+	log_warn("keypush: policy %u (policies[%zu]) matches before a policy listed before it and stays: at the end of its priority it would come after a policy not this agent's that lets some of its messages through in clear",
+		 p->kernel_id, index);
+}
+
+int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
+{
+	struct placing pl = { .kp = kp, .pols = pols, .n_pols = n };
+	struct placed **mv = NULL;	/* what moves */
+	size_t m = 0;
+	int rc = 0;
+
+	if (!kp)
+		return 0;
+	kp->order_due = false;
+	if (order_list(&pl)) {
+		log_warn("keypush: cannot list the policies to check their order: %s; trying again at the next resync",
+			 pl.short_of_memory ? "out of memory" :
+			 coapsec_nl_errmsg(kp->nl));
+		rc = -1;
+	} else if (!(mv = calloc(order_marks(pl.v, pl.n) + 1, sizeof(*mv)))) {
+		rc = -ENOMEM;
+	} else {
+		/* In order now: logged again if it falls out of it. */
+		for (size_t k = 0; k < pl.n; k++)
+			if (pl.v[k].ours && !pl.v[k].stuck && !pl.v[k].move)
+				pols[pl.v[k].index].order_logged = 0;
+		for (size_t k = 0; k < pl.n; k++) {
+			if (pl.v[k].stuck)
+				order_stuck(&pols[pl.v[k].index], pl.v[k].index);
+			if (pl.v[k].move)
+				mv[m++] = &pl.v[k];
+		}
+		qsort(mv, m, sizeof(*mv), by_index);
+		if (order_moves(kp, pols, mv, m))
+			rc = -1;
+	}
+	free(mv);
+	free(pl.v);
+	/* Old copies kept for this step (keypush_policy_beside()). */
+	flush_beside(kp);
+	return rc;
+}
+
+bool keypush_order_due(const struct keypush *kp)
+{
+	return kp && kp->order_due;
+}
+
 /* At most a little under the 30 s resync: no resync goes without a try. */
 #define RETRY_FIRST_MS	1000
 #define RETRY_MAX_MS	25000
+
+/* The wait after a try that left some, the last wait being @wait. */
+static uint64_t retry_after(uint64_t wait)
+{
+	if (wait < RETRY_FIRST_MS)
+		return RETRY_FIRST_MS;
+	return wait * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : wait * 2;
+}
 
 size_t keypush_retry(struct keypush *kp, uint64_t now)
 {
@@ -973,10 +1300,7 @@ size_t keypush_retry(struct keypush *kp, uint64_t now)
 	free(pols.v);
 	free(ctxs.v);
 	left = kp->stale_pols.n + kp->stale_ctxs.n;
-	kp->retry_wait = !left ? 0 : kp->retry_wait < RETRY_FIRST_MS ?
-			 RETRY_FIRST_MS : kp->retry_wait * 2;
-	if (kp->retry_wait > RETRY_MAX_MS)
-		kp->retry_wait = RETRY_MAX_MS;
+	kp->retry_wait = left ? retry_after(kp->retry_wait) : 0;
 	kp->retry_at = now + kp->retry_wait;
 	return left;
 }

@@ -88,10 +88,11 @@ int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
 		       size_t index, uint32_t context_id);
 /*
  * Adds what @p asks now (protecting with @context_id, or 0) as a new
- * kernel policy beside @p's kernel copy, then deletes that copy
- * (keypush_policy_delete()): for when the kernel refuses to replace it
- * in place.  p->kernel_id is the new one's.  0 or -errno (logged): the
- * old copy stays.
+ * kernel policy beside @p's kernel copy, for when the kernel refuses to
+ * replace it in place; the old copy goes at the next keypush_order(),
+ * which the caller runs, once those listed after the new one are after
+ * it.  p->kernel_id is the new one's.  0 or -errno (logged): the old
+ * copy stays.
  */
 int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 			  size_t index, uint32_t context_id);
@@ -102,6 +103,23 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
  */
 int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
 			  size_t index);
+/*
+ * Puts @pols (n of them, the configuration's) back in its order where
+ * the kernel matches them out of it: of two policies of one priority
+ * that some message matches both, the one listed first must match first
+ * (the kernel puts a new one after those of its priority already in, so
+ * one added back at a resync, or an earlier instance's taken over in
+ * place, may sit before one listed before it).  One out of order goes to
+ * the end of its priority, a copy added before the old one goes, but
+ * one that keeps plain messages out never passes there another owner's
+ * policy that lets some of them through (it stays first: fail closed;
+ * logged once).  Then the old copies keypush_policy_beside() kept go.
+ * 0, or -1 when one stays out of order (logged; the next resync tries
+ * again).
+ */
+int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n);
+/* Whether a configured policy got a kernel copy since keypush_order(). */
+bool keypush_order_due(const struct keypush *kp);
 /*
  * Deletes again what the kernel refused to delete, at @now (now_ms())
  * or later: after a try that leaves some, not before 1 s, doubling up to

@@ -13,7 +13,9 @@
 # /24) and no room for it keeps the /32 it left, as queue, until the /24
 # fits; a server started with nothing left and a bypass of the same
 # priority listed after its protect policy protects (configuration
-# order); a server whose member's keys never come back drops what its
+# order), and keeps that order when its protect policy, deleted behind
+# its back, comes back at a resync, or when it starts again after a run
+# with the two the other way round; a server whose member's keys never come back drops what its
 # protect policy matches; a device started again, its gateway down, with
 # a protect policy in place of a bypass it left does not send in clear.
 # Each sends CoAP from the agent's namespace and counts on the wire what
@@ -30,7 +32,7 @@ PARAM=/sys/module/coapsec/parameters
 
 trap 'stop_agents; cleanup_ns; coapsec_unload 2>/dev/null; rm -rf "$T"' EXIT
 
-ktap_header 9
+ktap_header 11
 coapsec_load || { ktap_result 1 "coapsec.ko loads"; ktap_finish; }
 rk0=$(cat $PARAM/retired_keys)
 np0=$(cat $PARAM/ns_policies)
@@ -101,6 +103,27 @@ server_again() {
 	ok=1
 	wait_log server "$2" 20 || { ok=0; ksft_diag "server: no \"$2\" in its log"; }
 }
+# server_sends COUNTER: counted server 10.0.5.1 COUNTER; ok 0 unless none
+# left in clear and COUNTER counted all 10
+server_sends() {
+	counted server 10.0.5.1 "$1"
+	[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
+	[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: $1 $c0 -> $c1"; }
+}
+# protect_first DST BYPASS: waits up to 5 s for the server's policy to
+# DST to protect and to come before its policy to BYPASS in the match
+# order (policy show lists it); ok 0, with the list, if they do not
+protect_first() {
+	local show
+	for ((i = 0; i < 50; i++)); do
+		show=$(ip netns exec "$SRV" "$CLI" -j policy show)
+		jq -e --arg p "$1" --arg b "$2" 'map(.dst) as $d | ($d | index($p)) as $i |
+			$i != null and .[$i].action == "protect" and $i < ($d | index($b))' <<< "$show" > /dev/null && return
+		sleep 0.1
+	done
+	ok=0
+	ksft_diag "server: its policy to $1 does not protect before its policy to $2: $(jq -c '[.[] | {id, action, dst}]' <<< "$show")"
+}
 # counted NAME DST COUNTER: clear_out of 10; n the frames in clear, c0
 # and c1 NAME's kernel COUNTER before and after
 counted() {
@@ -148,10 +171,8 @@ server_conf '{"direction":"in","family":"inet","dport":5699,"action":"bypass"}'
 echo $(($(ip netns exec "$SRV" "$CLI" -j policy show | jq length) + 1)) > $PARAM/ns_policies
 server_again 1 "restored from the registry"
 sleep 1
-counted server 10.0.5.1 protected
+server_sends protected
 now=$(pol server 10.0.5.1/32)
-[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear"; }
-[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: protected $c0 -> $c1"; }
 [ "$now" = "$p_srv" ] || { ok=0; ksft_diag "server's policy to dev-1: before $p_srv, now ${now:-none}"; }
 ktap_check "server started with a policy put first and no room for another: its left policy protects in place ($p_srv), 10 commands protected, none in clear" [ $ok = 1 ]
 stop_agents
@@ -171,11 +192,9 @@ stop_agents
 server_conf "" 10.0.5.0/24
 echo $(($(ip netns exec "$SRV" "$CLI" -j policy show | jq length) - 1)) > $PARAM/ns_policies
 server_again 3 started
-counted server 10.0.5.1 queue_no_agent
+server_sends queue_no_agent
 now=$(pol server 10.0.5.1/32)
 wide=$(pol server 10.0.5.0/24)
-[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
-[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: queue_no_agent $c0 -> $c1"; }
 [ "${now#* }" = queue ] && [ -z "$wide" ] || { ok=0; ksft_diag "server's policies: to 10.0.5.1/32 ${now:-none}, to 10.0.5.0/24 ${wide:-none}"; }
 ktap_check "server started with its protect policy widened to /24 and no room for it (ns_policies): the /32 it left queues on (${now:-none}), 10 commands dropped (queue_no_agent $c0 -> $c1), none in clear" [ $ok = 1 ]
 
@@ -190,9 +209,7 @@ for ((i = 0; i < 40; i++)); do
 	[ "${wide#* }" = protect ] && [ -z "$now" ] && break
 	sleep 0.5
 done
-counted server 10.0.5.1 protected
-[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear"; }
-[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: protected $c0 -> $c1"; }
+server_sends protected
 [ "${wide#* }" = protect ] && [ -z "$now" ] || { ok=0; ksft_diag "server's policies: to 10.0.5.0/24 ${wide:-none}, to 10.0.5.1/32 ${now:-none}"; }
 ktap_check "room made (ns_policies $np0), SIGHUP: the /24 protects (${wide:-none}), the held /32 is gone, 10 commands protected, none in clear" [ $ok = 1 ]
 stop_agents
@@ -205,10 +222,34 @@ ip netns exec "$SRV" "$CLI" flush
 server_conf "" "" '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
 server_again 6 "restored from the registry"
 for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
-counted server 10.0.5.1 protected
-[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
-[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: protected $c0 -> $c1"; }
+server_sends protected
 ktap_check "first start, a bypass of the same priority listed after the protect policy: the protect policy matches first, 10 commands protected, none in clear" [ $ok = 1 ]
+
+# ---- its protect policy deleted behind its back (coapsec policy del):
+# the resync (SIGHUP) adds it back at the end of its priority, after the
+# bypass listed after it, so it moves the bypass after it (a copy first)
+ok=1
+p=$(pol server 10.0.5.1/32 | cut -d' ' -f1)
+ip netns exec "$SRV" "$CLI" policy del "$p"
+kill -HUP "${PID[server]}"
+protect_first 10.0.5.1/32 10.0.5.0/24
+server_sends protected
+ktap_check "protect policy deleted, SIGHUP: added back before the bypass listed after it, 10 commands protected, none in clear" [ $ok = 1 ]
+stop_agents
+
+# ---- a server that ran with the bypass listed before its protect policy
+# (so that what both match goes in clear), started again with the two
+# swapped: each takes over in place what the other's tag left, and the
+# bypass, ahead of the protect policy, moves after it
+server_conf '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
+server_again 7 "restored from the registry"
+for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+stop_agents
+server_conf "" "" '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
+server_again 8 "restored from the registry"
+protect_first 10.0.5.1/32 10.0.5.0/24
+server_sends protected
+ktap_check "started again with a bypass it left before its protect policy listed after it: the bypass moves after it, 10 commands protected, none in clear" [ $ok = 1 ]
 stop_agents
 
 # ---- once more as configured, then stopped; the registry forgets dev-1's
@@ -221,9 +262,7 @@ stop_agents
 sqlite3 "$T/registry.db" "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = 'dev-1'"
 server_again 5 started
 sleep 1
-counted server 10.0.5.1 queue_no_agent
-[ "$n" = 0 ] || { ok=0; ksft_diag "$n commands left the server in clear; its policies: $(ip netns exec "$SRV" "$CLI" -j policy show | jq -c '[.[] | {id, action, dst}]')"; }
-[ "$((c1 - c0))" -ge 10 ] || { ok=0; ksft_diag "server: queue_no_agent $c0 -> $c1"; }
+server_sends queue_no_agent
 ktap_check "server started without dev-1's keys: its protect policy drops (queue_no_agent $c0 -> $c1), none in clear" [ $ok = 1 ]
 stop_agents
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * keypush's selector logic, without a kernel: which leftover policies
- * are held while a configured policy is refused (holds(), overlaps()).
- * The file is included whole: the functions are static.
+ * are held while a configured policy is refused (holds(), overlaps()),
+ * which policies move to keep the configuration's order, and the moves
+ * themselves against a model of the kernel's policy list (the netlink
+ * policy calls are wrapped: agent/agent.mk).  The file is included
+ * whole: the functions are static.
  */
 #include <arpa/inet.h>
 
@@ -162,6 +165,31 @@ TEST(held_while_any_refused_overlaps)
 	free(kp.refused.v);
 }
 
+/*
+ * The wait doubles from 1 s while the kernel refuses, and stays under
+ * the 30 s resync, so that no resync goes without a try.
+ */
+TEST(retry_backs_off)
+{
+	uint64_t wait = 0;
+	unsigned int tries;
+
+	EXPECT_EQ(1000, retry_after(0));
+	EXPECT_EQ(2000, retry_after(1000));
+	EXPECT_EQ(16000, retry_after(8000));
+	for (tries = 0; tries < 100; tries++) {
+		uint64_t next = retry_after(wait);
+
+		ASSERT_GE(next, wait);
+		ASSERT_LT(next, 30000);
+		wait = next;
+	}
+	EXPECT_EQ(RETRY_MAX_MS, wait);
+	/* The cap is reached in a handful of tries, not after minutes. */
+	EXPECT_EQ(RETRY_MAX_MS, retry_after(retry_after(retry_after(
+		  retry_after(retry_after(retry_after(0)))))));
+}
+
 /* A refused delete is not tried again before its wait is over. */
 TEST(retry_waits)
 {
@@ -176,6 +204,454 @@ TEST(retry_waits)
 	EXPECT_EQ(0, keypush_retry(&kp, 4999));
 	EXPECT_EQ(0, kp.retry_wait);
 	free(kp.stale_ctxs.v);
+}
+
+/* policies[@index], as the kernel lists it, of priority @prio. */
+static struct placed at(size_t index, uint32_t prio, uint8_t action,
+			const char *dst, unsigned int plen)
+{
+	struct placed p = {
+		.ours = true, .index = index, .pol = v4(action, dst, plen),
+	};
+
+	p.pol.priority = prio;
+	return p;
+}
+
+#define BYPASS COAPSEC_ACTION_BYPASS
+
+/* A bypass listed after a protect policy it overlaps, matching first. */
+TEST(order_bypass_ahead_moves)
+{
+	struct placed v[] = {
+		at(2, 10, BYPASS, "10.0.0.0", 8),
+		at(1, 10, PROTECT, "10.1.0.0", 16),
+	};
+
+	EXPECT_EQ(1, order_marks(v, 2));
+	EXPECT_TRUE(v[0].move);
+	EXPECT_FALSE(v[1].move);
+}
+
+/* Out of the configuration's order, but no message meets both. */
+TEST(order_apart_stays)
+{
+	struct placed v[] = {
+		at(2, 10, BYPASS, "10.2.0.0", 16),
+		at(1, 10, PROTECT, "10.1.0.0", 16),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 2));
+	v[0].pol.dst[1] = 1;
+	v[0].pol.direction = COAPSEC_DIR_IN;
+	EXPECT_EQ(0, order_marks(v, 2));
+}
+
+/* Priorities order themselves: only one priority's policies count. */
+TEST(order_other_priority_stays)
+{
+	struct placed v[] = {
+		at(2, 5, BYPASS, "10.0.0.0", 8),
+		at(1, 10, PROTECT, "10.1.0.0", 16),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 2));
+}
+
+/*
+ * One that moves to the end goes after one it must match before, which
+ * then moves too: policies[2] after [1]; [3], after [2] now, would be
+ * before it once [2] moved alone.
+ */
+TEST(order_moves_what_it_would_pass)
+{
+	struct placed v[] = {
+		at(2, 10, PROTECT, "10.0.0.0", 16),
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		at(3, 10, BYPASS, "10.0.0.0", 16),
+		at(4, 10, BYPASS, "10.9.0.0", 16),
+	};
+
+	EXPECT_EQ(2, order_marks(v, 4));
+	EXPECT_TRUE(v[0].move);
+	EXPECT_FALSE(v[1].move);
+	EXPECT_TRUE(v[2].move);
+	EXPECT_FALSE(v[3].move);
+}
+
+/* Another owner's policy (ours false) is neither moved nor ordered. */
+static struct placed other(uint32_t prio, uint8_t action, const char *dst,
+			   unsigned int plen)
+{
+	struct placed p = at(0, prio, action, dst, plen);
+
+	p.ours = false;
+	return p;
+}
+
+TEST(order_others_ignored)
+{
+	struct placed v[] = {
+		other(10, PROTECT, "10.0.0.0", 8),
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		other(10, PROTECT, "10.0.5.0", 24),
+		at(2, 10, PROTECT, "10.0.5.1", 32),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 4));
+	EXPECT_FALSE(v[0].move);
+	EXPECT_FALSE(v[2].move);
+}
+
+/*
+ * A protect policy that moves would pass another owner's overlapping
+ * bypass (added by hand after it): it stays, shadowing the bypass listed
+ * before it (fail closed), where moving it would send its messages in
+ * clear.  A bypass of ours moves past another's bypass freely.
+ */
+TEST(order_never_opens_past_another)
+{
+	struct placed v[] = {
+		at(1, 10, PROTECT, "10.0.5.0", 24),
+		other(10, BYPASS, "10.0.0.0", 8),
+		at(0, 10, BYPASS, "10.0.5.9", 32),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 3));
+	EXPECT_FALSE(v[0].move);
+	EXPECT_TRUE(v[0].stuck);
+	/* Another's bypass that overlaps nothing of it: it moves. */
+	v[0].stuck = false;
+	v[1] = other(10, BYPASS, "10.9.0.0", 16);
+	EXPECT_EQ(1, order_marks(v, 3));
+	EXPECT_TRUE(v[0].move);
+	EXPECT_FALSE(v[0].stuck);
+	/* Of another priority: it moves. */
+	v[0].move = false;
+	v[1] = other(20, BYPASS, "10.0.0.0", 8);
+	EXPECT_EQ(1, order_marks(v, 3));
+	/* Ours, a bypass out of order, passes another's bypass. */
+	struct placed w[] = {
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		other(10, BYPASS, "10.0.0.0", 8),
+		at(0, 10, PROTECT, "10.0.5.9", 32),
+	};
+
+	EXPECT_EQ(1, order_marks(w, 3));
+	EXPECT_TRUE(w[0].move);
+}
+
+/* @v after keypush_order(): those left, then those moved, in @end. */
+static void order_apply(const struct placed *v, size_t n, struct placed *end,
+			size_t *pos)
+{
+	size_t kept = 0;
+
+	for (size_t k = 0; k < n; k++)
+		if (!v[k].move) {
+			pos[k] = kept;
+			end[kept++] = v[k];
+		}
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < n; k++)
+			if (v[k].move && v[k].index == i) {
+				pos[k] = kept;
+				end[kept++] = v[k];
+			}
+}
+
+/*
+ * Whether moving opened a way in clear: a policy of ours that keeps
+ * plain messages out matched before an overlapping one that lets them
+ * through and now matches after it, unless that one is ours and listed
+ * first (what the configuration asks).
+ */
+static bool order_opened(const struct placed *v, size_t n, const size_t *pos)
+{
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = a + 1; b < n; b++)
+			if (v[a].ours && !lets_plain(v[a].pol.action) &&
+			    lets_plain(v[b].pol.action) && pos[a] > pos[b] &&
+			    v[a].pol.priority == v[b].pol.priority &&
+			    overlaps(&v[a].pol, &v[b].pol) &&
+			    !(v[b].ours && v[b].index < v[a].index))
+				return true;
+	return false;
+}
+
+/*
+ * Whatever the kernel's order of up to 7 policies of two priorities,
+ * some another owner's: what order_marks() moves never opens a way in
+ * clear, a second look moves nothing, and where nothing had to stay,
+ * every two of ours of one priority that overlap are in the
+ * configuration's order.
+ */
+TEST(order_any_start_settles)
+{
+	static const char *const nets[] = { "10.0.0.0", "10.0.5.0", "10.1.0.0",
+					    "10.0.5.1", "10.0.0.0" };
+	static const unsigned int plens[] = { 8, 24, 16, 32, 16 };
+	static const uint8_t actions[] = { BYPASS, PROTECT,
+					   COAPSEC_ACTION_VERIFY };
+
+	srand(1);
+	for (int round = 0; round < 20000; round++) {
+		struct placed v[7], end[7];
+		size_t n = 1 + rand() % 7, perm[7], pos[7];
+		bool stuck = false;
+
+		for (size_t i = 0; i < n; i++)
+			perm[i] = i;
+		for (size_t i = n; i > 1; i--) {
+			size_t j = rand() % i, t = perm[i - 1];
+
+			perm[i - 1] = perm[j];
+			perm[j] = t;
+		}
+		for (size_t k = 0; k < n; k++) {
+			int r = rand() % 5;
+
+			v[k] = at(perm[k], 10 + rand() % 2, actions[rand() % 3],
+				  nets[r], plens[r]);
+			v[k].ours = round % 2 || rand() % 3;
+		}
+		order_marks(v, n);
+		order_apply(v, n, end, pos);
+		ASSERT_FALSE(order_opened(v, n, pos)) {
+			TH_LOG("round %d", round);
+		}
+		for (size_t a = 0; a < n; a++)
+			stuck |= v[a].stuck;
+		for (size_t a = 0; a < n; a++) {
+			for (size_t b = a + 1; b < n && !stuck; b++) {
+				ASSERT_FALSE(misplaced(&end[a], &end[b])) {
+					TH_LOG("round %d: [%zu] before [%zu]",
+					       round, end[a].index, end[b].index);
+				}
+			}
+		}
+		ASSERT_EQ(0, order_marks(end, n)) {
+			TH_LOG("round %d: moves again", round);
+		}
+	}
+}
+
+/*
+ * A model of one namespace's policy list, as kmod/policy.c keeps it: a
+ * new policy after those of its priority or a lower one, at most
+ * fake_room of them.  After every change, what each probe address's
+ * message meets is checked (fake_step()).
+ */
+static struct coapsec_policy_info fake[32];
+static size_t fake_n, fake_room;
+static uint32_t fake_next_id;
+static unsigned int fake_changes;
+static void fake_step(void);
+
+int __wrap_coapsec_nl_policy_new(struct coapsec_nl *nl,
+				 const struct coapsec_policy_info *p,
+				 uint32_t *id)
+{
+	size_t at = fake_n;
+
+	if (fake_n >= fake_room)
+		return -ENOSPC;
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].priority > p->priority) {
+			at = i;
+			break;
+		}
+	memmove(&fake[at + 1], &fake[at], (fake_n - at) * sizeof(fake[0]));
+	fake[at] = *p;
+	fake[at].id = *id = ++fake_next_id;
+	fake_n++;
+	fake_changes++;
+	fake_step();
+	return 0;
+}
+
+int __wrap_coapsec_nl_policy_del(struct coapsec_nl *nl, uint32_t id)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].id == id) {
+			memmove(&fake[i], &fake[i + 1],
+				(--fake_n - i) * sizeof(fake[0]));
+			fake_changes++;
+			fake_step();
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int __wrap_coapsec_nl_policy_get(struct coapsec_nl *nl, uint32_t id,
+				 struct coapsec_policy_info *p)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].id == id) {
+			*p = fake[i];
+			return 0;
+		}
+	return -ENOENT;
+}
+
+int __wrap_coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
+				  void *data)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (cb(&fake[i], data))
+			break;
+	return 0;
+}
+
+const char *__wrap_coapsec_nl_errmsg(struct coapsec_nl *nl)
+{
+	return "refused (model)";
+}
+
+/* Probe addresses: one in each prefix the configurations use, and more. */
+static const char *const probes[] = { "10.0.0.1", "10.0.5.1", "10.0.5.9",
+				      "10.0.5.130", "10.1.0.1", "10.2.0.1" };
+#define N_PROBES (sizeof(probes) / sizeof(probes[0]))
+static uint8_t verdict_start[N_PROBES], verdict_want[N_PROBES];
+static bool opened;
+
+/* The action of the first of @v (@n) that a message to @addr meets; 0: none. */
+static uint8_t meets(const struct coapsec_policy_info *v, size_t n,
+		     const char *addr)
+{
+	uint8_t a[4];
+
+	inet_pton(AF_INET, addr, a);
+	for (size_t i = 0; i < n; i++)
+		if (prefixes_meet(a, 32, v[i].dst, v[i].dst_plen, 32))
+			return v[i].action;
+	return 0;
+}
+
+static bool kept_out(uint8_t action)
+{
+	return action && !lets_plain(action);
+}
+
+/*
+ * A step opens a way in clear when a message kept out at the start and
+ * by the configuration now meets a policy that lets it through, or none.
+ */
+static void fake_step(void)
+{
+	for (size_t i = 0; i < N_PROBES; i++)
+		if (kept_out(verdict_start[i]) && kept_out(verdict_want[i]) &&
+		    !kept_out(meets(fake, fake_n, probes[i])))
+			opened = true;
+}
+
+/*
+ * Any configuration of up to 7 policies of two priorities, in any order
+ * the kernel may hold them: keypush_order() never opens a way in clear
+ * on the way, with room for every copy or for none; with room it ends
+ * with every message meeting what the configuration says, and a second
+ * run changes nothing.
+ */
+TEST(order_moves_never_open)
+{
+	static const char *const nets[] = { "10.0.0.0", "10.0.5.0", "10.1.0.0",
+					    "10.0.5.1", "10.0.0.0", "10.0.5.128" };
+	static const unsigned int plens[] = { 8, 24, 16, 32, 16, 25 };
+	static const uint8_t actions[] = { BYPASS, PROTECT, BYPASS,
+					   COAPSEC_ACTION_VERIFY,
+					   COAPSEC_ACTION_REQUIRE };
+	struct keypush kp = { .nl = NULL, .owner = "coapsecd:server:s" };
+	int level = log_level;
+
+	log_level = 0;	/* thousands of moves, each logged */
+	srand(3);
+	for (int round = 0; round < 20000; round++) {
+		struct cfg_policy pols[7] = { 0 };
+		struct coapsec_policy_info want[7], info;
+		size_t n = 2 + rand() % 6, perm[7], nw = 0;
+		bool tight = round % 3 == 0;
+
+		for (size_t i = 0; i < n; i++) {
+			int r = rand() % 6;
+
+			pols[i].priority = 10 + 10 * (rand() % 2);
+			pols[i].family = AF_INET;
+			pols[i].direction = COAPSEC_DIR_OUT;
+			pols[i].action = actions[rand() % 5];
+			pols[i].has_dst = true;
+			inet_pton(AF_INET, nets[r], pols[i].dst);
+			pols[i].dst_plen = plens[r];
+			perm[i] = i;
+		}
+		/* What the configuration asks: its order within priorities. */
+		for (uint32_t prio = 10; prio <= 20; prio += 10)
+			for (size_t i = 0; i < n; i++)
+				if (pols[i].priority == prio)
+					policy_info(&kp, &pols[i], i, 0, &want[nw++]);
+		for (size_t i = n; i > 1; i--) {
+			size_t j = rand() % i, t = perm[i - 1];
+
+			perm[i - 1] = perm[j];
+			perm[j] = t;
+		}
+		fake_n = 0;
+		fake_room = 32;
+		for (size_t k = 0; k < n; k++) {
+			policy_info(&kp, &pols[perm[k]], perm[k], 0, &info);
+			ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &info,
+						&pols[perm[k]].kernel_id));
+		}
+		for (size_t i = 0; i < N_PROBES; i++) {
+			verdict_start[i] = meets(fake, fake_n, probes[i]);
+			verdict_want[i] = meets(want, nw, probes[i]);
+		}
+		fake_room = tight ? fake_n : 32;
+		opened = false;
+		keypush_order(&kp, pols, n);
+		ASSERT_FALSE(opened) {
+			TH_LOG("round %d: a way in clear on the way", round);
+		}
+		for (size_t i = 0; i < N_PROBES && !tight; i++) {
+			ASSERT_EQ(verdict_want[i], meets(fake, fake_n, probes[i])) {
+				TH_LOG("round %d: %s", round, probes[i]);
+			}
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct coapsec_policy_info got;
+
+			/* Each policy's own copy, under its tag, or none. */
+			if (pols[i].kernel_id) {
+				ASSERT_EQ(0, __wrap_coapsec_nl_policy_get(NULL,
+						pols[i].kernel_id, &got));
+				policy_info(&kp, &pols[i], i, 0, &info);
+				ASSERT_STREQ(info.owner, got.owner);
+			} else {
+				ASSERT_TRUE(tight);
+			}
+		}
+		fake_changes = 0;
+		if (!tight) {
+			keypush_order(&kp, pols, n);
+			ASSERT_EQ(0, fake_changes) {
+				TH_LOG("round %d: a second run moves", round);
+			}
+		}
+		free(kp.stale_pols.v);
+		kp.stale_pols = (struct leftset){ 0 };
+	}
+	log_level = level;
+}
+
+/* In the configuration's order already: nothing moves. */
+TEST(order_in_order)
+{
+	struct placed v[] = {
+		at(0, 10, PROTECT, "10.0.5.1", 32),
+		at(1, 10, BYPASS, "10.0.5.0", 24),
+		at(2, 10, PROTECT, "10.0.0.0", 8),
+	};
+
+	EXPECT_EQ(0, order_marks(v, 3));
 }
 
 TEST_HARNESS_MAIN
