@@ -970,25 +970,24 @@ bool agent_remove(struct agent *a, const char *name)
 		 * (queue_beside()); one that neither works for is deleted,
 		 * so that the keys go.
 		 */
-		bool beside = false;
-
 		for (size_t i = 0; i < a->cfg.n_policies; i++) {
 			struct cfg_policy *p = &a->cfg.policies[i];
 
 			if (!p->kernel_id || !p->context[0] || !policy_uses(p, c) ||
-			    p->queued || bound_elsewhere(a, p, c) ||
-			    !policy_switch(a, i, true, 0))
+			    p->queued || bound_elsewhere(a, p, c))
 				continue;
-			if (!queue_beside(a, i)) {
-				beside = true;
-				continue;
+			if (policy_switch(a, i, true, 0) && queue_beside(a, i)) {
+				log_err("policy %zu: cannot turn to queue, nor add a queue policy beside it; deleted with context %s: what it matched is in clear until the next resync adds it again",
+					i, c->name);
+				keypush_policy_delete(a->kp, p, i);
 			}
-			log_err("policy %zu: cannot turn to queue, nor add a queue policy beside it; deleted with context %s: what it matched is in clear until the next resync adds it again",
-				i, c->name);
-			keypush_policy_delete(a->kp, p, i);
 		}
-		/* A copy beside went after those listed after it. */
-		if (beside)
+		/*
+		 * A copy that went in above (beside, or made anew) came after
+		 * those listed after it; the old copies beside go after that,
+		 * before the context they protect with.
+		 */
+		if (keypush_order_due(a->kp))
 			keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
 		if (c->kernel_id)
 			log_info("context %s: deleted from the kernel (context %u)",

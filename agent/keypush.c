@@ -95,6 +95,22 @@ static void make_tag(const char *prefix, const char *name, char *out)
 	memcpy(out + pl + 2, hex, sizeof(hex));
 }
 
+/* Bypass and verify: plain messages pass them. */
+static bool lets_plain(uint8_t action)
+{
+	return action == COAPSEC_ACTION_BYPASS ||
+	       action == COAPSEC_ACTION_VERIFY;
+}
+
+/* The owner tag of policies[@index]: "OWNER/policy:INDEX" (make_tag()). */
+static void policy_tag(const struct keypush *kp, size_t index, char *out)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "policy:%zu", index);
+	make_tag(kp->owner, name, out);
+}
+
 static bool ours(const struct keypush *kp, const char *tag)
 {
 	size_t n = strlen(kp->owner);
@@ -306,8 +322,7 @@ void keypush_sweep_open(struct keypush *kp)
 	for (size_t i = 0; i < kp->pols.n; i++) {
 		const struct left *l = &kp->pols.v[i];
 
-		if (l->held || (l->pol.action != COAPSEC_ACTION_BYPASS &&
-				l->pol.action != COAPSEC_ACTION_VERIFY))
+		if (l->held || !lets_plain(l->pol.action))
 			kp->pols.v[keep++] = *l;
 		else if (!delete_tagged(kp, true, l->id, l->tag))
 			log_info("keypush: policy %u (%s) deleted: it lets plain messages through and is no longer configured",
@@ -633,12 +648,10 @@ static void policy_info(struct keypush *kp, const struct cfg_policy *p,
 		.has_queue_num = p->action == COAPSEC_ACTION_QUEUE,
 		.queue_num = p->queue_num,
 	};
-	char name[32];
 
 	memcpy(info.src, p->src, sizeof(info.src));
 	memcpy(info.dst, p->dst, sizeof(info.dst));
-	snprintf(name, sizeof(name), "policy:%zu", index);
-	make_tag(kp->owner, name, info.owner);
+	policy_tag(kp, index, info.owner);
 	*out = info;
 }
 
@@ -912,12 +925,11 @@ int keypush_policy_set(struct keypush *kp, const struct cfg_policy *p,
 
 static int policy_del_id(struct keypush *kp, uint32_t id, size_t index)
 {
-	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 
 	if (!id)
 		return 0;
-	snprintf(name, sizeof(name), "policy:%zu", index);
-	make_tag(kp->owner, name, tag);
+	policy_tag(kp, index, tag);
 	return delete_tagged(kp, true, id, tag);
 }
 
@@ -993,7 +1005,7 @@ struct placing {
 static int placed_seen(const struct coapsec_policy_info *p, void *data)
 {
 	struct placing *pl = data;
-	char name[32], tag[COAPSEC_MAX_OWNER_LEN + 1];
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	struct placed *at;
 
 	if (pl->short_of_memory)
@@ -1014,8 +1026,7 @@ static int placed_seen(const struct coapsec_policy_info *p, void *data)
 	for (size_t i = 0; ours(pl->kp, p->owner) && i < pl->n_pols; i++) {
 		if (pl->pols[i].kernel_id != p->id)
 			continue;
-		snprintf(name, sizeof(name), "policy:%zu", i);
-		make_tag(pl->kp->owner, name, tag);
+		policy_tag(pl->kp, i, tag);
 		/* An ID known from before a reload may be another's now. */
 		if (!strcmp(p->owner, tag)) {
 			at->ours = true;
@@ -1031,12 +1042,6 @@ static bool misplaced(const struct placed *a, const struct placed *b)
 {
 	return a->ours && b->ours && a->pol.priority == b->pol.priority &&
 	       a->index > b->index && overlaps(&a->pol, &b->pol);
-}
-
-static bool lets_plain(uint8_t action)
-{
-	return action == COAPSEC_ACTION_BYPASS ||
-	       action == COAPSEC_ACTION_VERIFY;
 }
 
 /*
@@ -1339,7 +1344,7 @@ int keypush_policy_present(struct keypush *kp, const struct cfg_policy *p,
 			   size_t index)
 {
 	struct coapsec_policy_info info;
-	char tag[COAPSEC_MAX_OWNER_LEN + 1], name[32];
+	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	int rc;
 
 	if (!p->kernel_id)
@@ -1347,8 +1352,7 @@ int keypush_policy_present(struct keypush *kp, const struct cfg_policy *p,
 	rc = coapsec_nl_policy_get(kp->nl, p->kernel_id, &info);
 	if (rc)
 		return rc == -ENOENT ? 0 : rc;
-	snprintf(name, sizeof(name), "policy:%zu", index);
-	make_tag(kp->owner, name, tag);
+	policy_tag(kp, index, tag);
 	return !strcmp(info.owner, tag);
 }
 

@@ -103,6 +103,14 @@ server_again() {
 	ok=1
 	wait_log server "$2" 20 || { ok=0; ksft_diag "server: no \"$2\" in its log"; }
 }
+# server_protecting: waits up to 5 s for the server's policy to dev-1
+# (10.0.5.1/32) to protect
+server_protecting() {
+	for ((i = 0; i < 50; i++)); do
+		[ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && return
+		sleep 0.1
+	done
+}
 # server_sends COUNTER: counted server 10.0.5.1 COUNTER; ok 0 unless none
 # left in clear and COUNTER counted all 10
 server_sends() {
@@ -187,7 +195,7 @@ echo "$np0" > $PARAM/ns_policies
 # in clear until the /24 fits
 server_conf
 server_again 2 "restored from the registry"
-for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+server_protecting
 stop_agents
 server_conf "" 10.0.5.0/24
 echo $(($(ip netns exec "$SRV" "$CLI" -j policy show | jq length) - 1)) > $PARAM/ns_policies
@@ -221,7 +229,7 @@ stop_agents
 ip netns exec "$SRV" "$CLI" flush
 server_conf "" "" '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
 server_again 6 "restored from the registry"
-for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+server_protecting
 server_sends protected
 ktap_check "first start, a bypass of the same priority listed after the protect policy: the protect policy matches first, 10 commands protected, none in clear" [ $ok = 1 ]
 
@@ -243,7 +251,7 @@ stop_agents
 # bypass, ahead of the protect policy, moves after it
 server_conf '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
 server_again 7 "restored from the registry"
-for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+server_protecting
 stop_agents
 server_conf "" "" '{"direction":"out","dst":"10.0.5.0/24","dport":5683,"action":"bypass"}'
 server_again 8 "restored from the registry"
@@ -257,7 +265,7 @@ stop_agents
 # policy matches, for as long as it runs
 server_conf
 server_again 4 "restored from the registry"
-for ((i = 0; i < 50; i++)); do [ "$(pol server 10.0.5.1/32 | cut -d' ' -f2)" = protect ] && break; sleep 0.1; done
+server_protecting
 stop_agents
 sqlite3 "$T/registry.db" "UPDATE members SET rand = NULL, ks = NULL, sr_seq = -1 WHERE id = 'dev-1'"
 server_again 5 started
