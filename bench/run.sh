@@ -72,7 +72,7 @@ ip -n "$S" route add default via 10.23.0.1
 # whose self-test allocates hmac(sha512): asked for on demand there, it
 # once failed the same way ("could not allocate digest TFM handle").
 for m in aesni_intel ccm ctr cbc gcm ghash_generic seqiv echainiv esp4 xfrm_user \
-	 nfnetlink_queue sha512_ssse3 sha3_generic drbg jitterentropy_rng ansi_cprng dummy \
+	 nfnetlink_queue nf_tables sha512_ssse3 sha3_generic drbg jitterentropy_rng ansi_cprng dummy \
 	 $(modinfo -F softdep "$COAPSEC_KO" | sed 's/pre://; s/post:.*//'); do
 	modprobe -q "$m" || true
 done
@@ -111,61 +111,105 @@ recipients_bench() {
 	done
 }
 
-# Traffic coapsec does not handle, without the module and then with it
-# loaded, one context and ten policies for other hosts on both ends
-# (issue 17): CoAP to a host no policy names (100 B), a UDP flow to a
-# port no policy names, a TCP stream.  The figure is each ratio.
+# Traffic coapsec does not handle (issue 17), with three things on the
+# hooks in turn: nothing, an nftables table whose chains on the same hooks
+# hold no rule (what any registered hook costs), and coapsec with one
+# context and ten policies for other hosts.
+#   UA ---------- UB       at both ends: CoAP (100 B) to a host no policy
+#                          names, UDP (100 B) to a port none names, TCP
+#   UC --- UR --- US       through a host (UR forwards; only UR has the
+#                          hooks): UDP to a port no policy names, TCP
+# The figure is each flow's rate over its rate with nothing.
 UNTOUCHED_BYTES=${BENCH_TCP_BYTES:-16777216}
-untouched_flows() {	# untouched_flows WITH-COAPSEC(true/false) ROUND
-	local r
-	# One flow first, not counted, with or without coapsec alike: what the
-	# set-up left behind (RCU callbacks, deferred work after the module
-	# load and the netlink requests) runs in it, not in the figures.
+untouched_point() {	# untouched_point KIND SIDE ROUND JSON
+	echo "{\"config\": \"untouched_$1\", \"side\": \"$2\", \"round\": $3, ${4#\{}" >> "$POINTS"
+	printf '  %-16s %-8s %s\n' "untouched_$1" "$2" "$4"
+}
+untouched_flows() {	# untouched_flows SIDE ROUND
+	# One flow first, not counted, whatever the side: what the set-up
+	# left behind (RCU callbacks, deferred work after the module load and
+	# the netlink requests) runs in it, not in the figures.
 	"$B/bench/udpflow" "$UA" 10.41.0.1 "$UB" 10.41.0.2 100 "$COUNT" \
 		32 9000 > /dev/null
-	flow untouched_coap "$UA" 10.41.0.1 "$UB" 10.41.0.2 100 \
-		"\"coapsec\": $1, \"round\": $2"
-	r=$("$B/bench/udpflow" "$UA" 10.41.0.1 "$UB" 10.41.0.2 100 "$COUNT" \
-		32 9000)
-	echo "{\"config\": \"untouched_udp\", \"coapsec\": $1, \"round\": $2, ${r#\{}" >> "$POINTS"
-	printf '  %-14s %5s B  %s\n' untouched_udp 100 "$r"
-	r=$("$B/bench/tcpflow" "$UA" 10.41.0.1 "$UB" 10.41.0.2 \
-		"$UNTOUCHED_BYTES" 9001)
-	echo "{\"config\": \"untouched_tcp\", \"coapsec\": $1, \"round\": $2, ${r#\{}" >> "$POINTS"
-	printf '  %-14s %5s    %s\n' untouched_tcp "" "$r"
+	untouched_point coap "$1" "$2" "$("$B/bench/udpflow" "$UA" 10.41.0.1 \
+		"$UB" 10.41.0.2 100 "$COUNT" 32)"
+	untouched_point udp "$1" "$2" "$("$B/bench/udpflow" "$UA" 10.41.0.1 \
+		"$UB" 10.41.0.2 100 "$COUNT" 32 9000)"
+	untouched_point tcp "$1" "$2" "$("$B/bench/tcpflow" "$UA" 10.41.0.1 \
+		"$UB" 10.41.0.2 "$UNTOUCHED_BYTES" 9001)"
+	untouched_point fwd_udp "$1" "$2" "$("$B/bench/udpflow" "$UC" \
+		10.42.0.1 "$US" 10.43.0.2 100 "$COUNT" 32 9000)"
+	untouched_point fwd_tcp "$1" "$2" "$("$B/bench/tcpflow" "$UC" \
+		10.42.0.1 "$US" 10.43.0.2 "$UNTOUCHED_BYTES" 9001)"
 }
 
-# Rounds without and with the module, in turn: a side's rate moves by
-# up to 1 % from one flow to the next (what else the guest runs meanwhile),
-# as much as the difference measured, so the figure is the median of the
-# rounds' ratios, with their spread (bench/report.py).
+# The chains coapsec's hooks sit beside (hooks.c), empty, accepting all.
+untouched_nft() {	# untouched_nft add|delete NS
+	if [ "$1" = delete ]; then
+		ip netns exec "$2" nft delete table inet untouched
+		return
+	fi
+	ip netns exec "$2" nft -f - <<'NFT'
+table inet untouched {
+	chain out { type filter hook output priority 10; policy accept; }
+	chain in { type filter hook input priority -10; policy accept; }
+	chain fwd { type filter hook forward priority 10; policy accept; }
+}
+NFT
+}
+
+untouched_coapsec() {	# untouched_coapsec NS out|fwd
+	local i
+	ip netns exec "$1" "$CLI" context add id 1 secret "$TMP/usecret" \
+		id-context 00f041 sender-id 01 recipient-id 00 > /dev/null
+	for i in 1 2 3 4 5; do
+		if [ "$2" = fwd ]; then
+			cs "$1" policy add dir fwd dst "10.99.0.$i" action protect 1
+			cs "$1" policy add dir fwd src "10.99.0.$i" action require
+		else
+			cs "$1" policy add dir out dst "10.99.0.$i" action protect 1
+			cs "$1" policy add dir in src "10.99.0.$i" action require
+		fi
+	done
+}
+
+# Rounds of the three sides in turn: a side's rate moves by up to 1 %
+# from one flow to the next (what else the guest runs meanwhile), as much
+# as the difference measured, so the figure is the median of the rounds'
+# ratios, with their spread (bench/report.py).
 UNTOUCHED_ROUNDS=${BENCH_UNTOUCHED_ROUNDS:-3}
 untouched_bench() {
-	local ns i round
-	echo "traffic coapsec does not handle, without and with coapsec"
-	setup_ns UA UB
+	local ns round
+	echo "traffic coapsec does not handle: nothing, empty nftables chains, coapsec"
+	setup_ns UA UB UC UR US
 	link "$UA" "$UB" 41
+	link "$UC" "$UR" 42
+	link "$UR" "$US" 43
+	ip netns exec "$UR" sysctl -qw net.ipv4.ip_forward=1
+	ip -n "$UC" route add default via 10.42.0.2
+	ip -n "$US" route add default via 10.43.0.1
 	for round in $(seq "$UNTOUCHED_ROUNDS"); do
-		untouched_flows false "$round"
-		coapsec_load
-		for ns in "$UA" "$UB"; do
-			ip netns exec "$ns" "$CLI" context add id 1 \
-				secret "$TMP/usecret" id-context 00f041 \
-				sender-id 01 recipient-id 00 > /dev/null
-			for i in 1 2 3 4 5; do
-				ip netns exec "$ns" "$CLI" policy add dir out \
-					dst "10.99.0.$i" action protect 1 > /dev/null
-				ip netns exec "$ns" "$CLI" policy add dir in \
-					src "10.99.0.$i" action require > /dev/null
-			done
+		untouched_flows none "$round"
+		for ns in "$UA" "$UB" "$UR"; do
+			untouched_nft add "$ns"
 		done
-		untouched_flows true "$round"
-		check "untouched: UB policies" "$(counter "$UB" policies)" 10
-		# Untouched means it: nothing verified, dropped or counted at UB.
-		if [ "$(counter "$UB" verified)$(counter "$UB" policy_drops)" != 00 ]; then
-			echo "ERROR: untouched traffic went through coapsec at UB" >&2
-			exit 1
-		fi
+		untouched_flows nft "$round"
+		for ns in "$UA" "$UB" "$UR"; do
+			untouched_nft delete "$ns"
+		done
+		coapsec_load
+		untouched_coapsec "$UA" out
+		untouched_coapsec "$UB" out
+		untouched_coapsec "$UR" fwd
+		untouched_flows coapsec "$round"
+		for ns in "$UA" "$UB" "$UR"; do
+			check "untouched: $ns policies" "$(counter "$ns" policies)" 10
+			# Untouched means it: nothing verified, dropped or counted.
+			if [ "$(counter "$ns" verified)$(counter "$ns" policy_drops)$(counter "$ns" protected)" != 000 ]; then
+				echo "ERROR: untouched traffic went through coapsec at $ns" >&2
+				exit 1
+			fi
+		done
 		coapsec_unload
 	done
 }
