@@ -1259,8 +1259,13 @@ int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 	}
 	free(mv);
 	free(pl.v);
-	/* Old copies kept for this step (keypush_policy_beside()). */
-	flush_beside(kp);
+	/*
+	 * Old copies kept for this step (keypush_policy_beside()) go once it
+	 * is done: until then each holds its place ahead of its copy, which
+	 * may sit behind a policy that lets its messages through in clear.
+	 */
+	if (!rc)
+		flush_beside(kp);
 	return rc;
 }
 

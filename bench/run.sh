@@ -151,9 +151,9 @@ untouched_nft() {	# untouched_nft add|delete NS
 	fi
 	ip netns exec "$2" nft -f - <<'NFT'
 table inet untouched {
-	chain out { type filter hook output priority 10; policy accept; }
-	chain in { type filter hook input priority -10; policy accept; }
-	chain fwd { type filter hook forward priority 10; policy accept; }
+	chain c_out { type filter hook output priority 10; policy accept; }
+	chain c_in { type filter hook input priority -10; policy accept; }
+	chain c_fwd { type filter hook forward priority 10; policy accept; }
 }
 NFT
 }

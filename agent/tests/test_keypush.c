@@ -444,6 +444,7 @@ TEST(order_any_start_settles)
  */
 static struct coapsec_policy_info fake[32];
 static size_t fake_n, fake_room;
+static int fake_dump_err;	/* the next dumps fail with it */
 static uint32_t fake_next_id;
 static unsigned int fake_changes;
 static void fake_step(void);
@@ -497,6 +498,8 @@ int __wrap_coapsec_nl_policy_get(struct coapsec_nl *nl, uint32_t id,
 int __wrap_coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
 				  void *data)
 {
+	if (fake_dump_err)
+		return fake_dump_err;
 	for (size_t i = 0; i < fake_n; i++)
 		if (cb(&fake[i], data))
 			break;
@@ -640,6 +643,60 @@ TEST(order_moves_never_open)
 		kp.stale_pols = (struct leftset){ 0 };
 	}
 	log_level = level;
+}
+
+/*
+ * A protect policy's copy beside it (keypush_policy_beside()) lands after
+ * a bypass listed after it.  While the policies cannot be listed the old
+ * copy stays in its place: deleting it would send 10.0.5.1's messages
+ * past the bypass in clear.  The next order step that can list them puts
+ * the copy in place, and then the old copy goes.
+ */
+TEST(beside_old_stays_until_ordered)
+{
+	struct keypush kp = { .nl = NULL, .owner = "coapsecd:server:s" };
+	struct cfg_policy pols[2] = { 0 };
+	struct coapsec_policy_info info;
+	uint32_t old_id;
+
+	for (size_t i = 0; i < 2; i++) {
+		pols[i].priority = 10;
+		pols[i].family = AF_INET;
+		pols[i].direction = COAPSEC_DIR_OUT;
+		pols[i].has_dst = true;
+	}
+	pols[0].action = PROTECT;
+	inet_pton(AF_INET, "10.0.5.1", pols[0].dst);
+	pols[0].dst_plen = 32;
+	pols[1].action = BYPASS;
+	inet_pton(AF_INET, "10.0.5.0", pols[1].dst);
+	pols[1].dst_plen = 24;
+	fake_n = 0;
+	fake_room = 32;
+	for (size_t i = 0; i < 2; i++) {
+		policy_info(&kp, &pols[i], i, 0, &info);
+		ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &info,
+							  &pols[i].kernel_id));
+	}
+	old_id = pols[0].kernel_id;
+	ASSERT_EQ(0, keypush_policy_beside(&kp, &pols[0], 0, 0));
+	ASSERT_NE(old_id, pols[0].kernel_id);
+	ASSERT_EQ(3, fake_n);
+
+	fake_dump_err = -ENOBUFS;
+	EXPECT_EQ(-1, keypush_order(&kp, pols, 2));
+	fake_dump_err = 0;
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(0, __wrap_coapsec_nl_policy_get(NULL, old_id, &info));
+
+	EXPECT_EQ(0, keypush_order(&kp, pols, 2));
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(BYPASS, meets(fake, fake_n, "10.0.5.9"));
+	EXPECT_EQ(-ENOENT, __wrap_coapsec_nl_policy_get(NULL, old_id, &info));
+	EXPECT_EQ(2, fake_n);
+	EXPECT_EQ(0, kp.beside_old.n);
+	free(kp.beside_old.v);
+	free(kp.stale_pols.v);
 }
 
 /* In the configuration's order already: nothing moves. */
