@@ -959,6 +959,7 @@ static int queue_beside(struct agent *a, size_t i)
 bool agent_remove(struct agent *a, const char *name)
 {
 	struct actx *c = ctxset_find(&a->ctxs, name);
+	uint32_t id;
 
 	if (!c)
 		return false;
@@ -985,14 +986,16 @@ bool agent_remove(struct agent *a, const char *name)
 		/*
 		 * A copy that went in above (beside, or made anew) came after
 		 * those listed after it; the old copies beside go after that,
-		 * before the context they protect with.
+		 * or turn to queue in place, before the context they protect
+		 * with.  One that can do neither yet keeps the context: the
+		 * kernel refuses its delete, tried again at each resync.
 		 */
 		if (keypush_order_due(a->kp))
 			keypush_order(a->kp, a->cfg.policies, a->cfg.n_policies);
-		if (c->kernel_id)
+		id = c->kernel_id;
+		if (id && !keypush_delete(a->kp, c))
 			log_info("context %s: deleted from the kernel (context %u)",
-				 c->name, c->kernel_id);
-		keypush_delete(a->kp, c);
+				 c->name, id);
 	}
 	/* Its queue policies stay: this agent drops what they match (no_group). */
 	if (a->sg)

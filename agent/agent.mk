@@ -43,7 +43,7 @@ $(AGENT_C_TESTS:%=$(B)/unit/agent_%): $(B)/unit/agent_%: agent/tests/%.c \
 # Its policy calls go to the test's model of the kernel's policy list.
 KP_COMMA := ,
 KEYPUSH_TEST_WRAP := $(addprefix -Wl$(KP_COMMA)--wrap=coapsec_nl_,policy_new \
-	policy_del policy_get policy_dump errmsg)
+	policy_set policy_del policy_get policy_dump errmsg)
 $(B)/unit/agent_test_keypush: agent/tests/test_keypush.c agent/keypush.c \
 		agent/keypush.h $(filter-out $(B)/agent/keypush.o,$(AGENT_DEPS))
 	@mkdir -p $(dir $@)

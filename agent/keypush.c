@@ -52,8 +52,9 @@ struct keypush {
 	 */
 	struct leftset refused;
 	/*
-	 * Old copies of policies that a copy beside replaced: deleted once
-	 * keypush_order() has put the copy in its place.
+	 * Old copies of policies that a copy beside replaced: each stays in
+	 * its place until its messages meet the copy next, or it takes the
+	 * copy's place (settle_beside(), at keypush_order()).
 	 */
 	struct leftset beside_old;
 	/* A configured policy got a kernel copy: keypush_order() is due. */
@@ -961,25 +962,18 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	unstale(&kp->stale_pols, id);
 	policy_log(" added beside the old copy", id, p);
 	/*
-	 * Both carry the tag: the old one goes by its ID, once
-	 * keypush_order() has moved those listed after the copy after it.
+	 * Both carry the tag: the old one goes by its ID once its messages
+	 * meet the copy next (settle_beside()).  Untracked, it stays: in
+	 * its place, never in clear.
 	 */
 	if (left_add(&kp->beside_old, p->kernel_id, info.owner, NULL))
-		policy_del_id(kp, p->kernel_id, index);
+		log_err("keypush: out of memory: policy %u stays beside its copy %u",
+			p->kernel_id, id);
 	kp->order_due = true;
 	p->kernel_id = id;
 	/* In, as keypush_policy() would put it: what it held goes. */
 	release_held(kp, &info);
 	return 0;
-}
-
-/* Deletes the old copies keypush_policy_beside() kept. */
-static void flush_beside(struct keypush *kp)
-{
-	for (size_t i = 0; i < kp->beside_old.n; i++)
-		delete_tagged(kp, true, kp->beside_old.v[i].id,
-			      kp->beside_old.v[i].tag);
-	kp->beside_old.n = 0;
 }
 
 /* A policy of the namespace, where the kernel lists it. */
@@ -1215,6 +1209,102 @@ static int order_list(struct placing *pl)
 	return pl->short_of_memory ? -ENOMEM : rc;
 }
 
+/* The index of the configured policy tagged @tag, or @n: none. */
+static size_t tag_index(struct keypush *kp, const char *tag, size_t n)
+{
+	char t[COAPSEC_MAX_OWNER_LEN + 1];
+
+	for (size_t i = 0; i < n; i++) {
+		policy_tag(kp, i, t);
+		if (!strcmp(t, tag))
+			return i;
+	}
+	return n;
+}
+
+/* Where policy @id, tagged @tag, lies in @pl's list, or pl->n. */
+static size_t placed_at(const struct placing *pl, uint32_t id,
+			const char *tag)
+{
+	for (size_t k = 0; id && k < pl->n; k++)
+		if (pl->v[k].pol.id == id && !strcmp(pl->v[k].pol.owner, tag))
+			return k;
+	return pl->n;
+}
+
+/*
+ * Whether what old copy @o matches meets its copy @c next once it goes:
+ * no policy between them (whoever's) matches any of it.
+ */
+static bool beside_free(const struct placing *pl, size_t o, size_t c)
+{
+	for (size_t k = o + 1; k < c; k++)
+		if (overlaps(&pl->v[k].pol, &pl->v[o].pol))
+			return false;
+	return true;
+}
+
+/*
+ * Old copy @o takes what its copy @c holds, in place, and is policies[@i]
+ * (@p) from then on; @c goes.  Whether the kernel let it.
+ */
+static bool beside_adopt(struct keypush *kp, const struct placing *pl,
+			 size_t o, size_t c, struct cfg_policy *p, size_t i)
+{
+	struct coapsec_policy_info info = pl->v[c].pol;
+
+	info.id = pl->v[o].pol.id;
+	if (coapsec_nl_policy_set(kp->nl, &info))
+		return false;
+	p->kernel_id = info.id;
+	policy_log(" set in place as its copy beside was, the copy deleted",
+		   p->kernel_id, p);
+	policy_del_id(kp, pl->v[c].pol.id, i);
+	return true;
+}
+
+/*
+ * After an order step, each old copy keypush_policy_beside() kept: it
+ * goes where what it matches meets its copy next (beside_free());
+ * else it takes the copy's action and context in place, where the
+ * kernel lets it, and the copy goes (beside_adopt(): a context that only
+ * it protected with can go then); else both stay until the next step.
+ * Until then it keeps its place: fail closed.  One whose configured
+ * policy is gone goes; one that is a configured policy's own copy now
+ * (adopted, or its ID taken again after a reload) is left alone.
+ */
+static void settle_beside(struct keypush *kp, struct cfg_policy *pols,
+			  size_t n)
+{
+	struct placing pl = { .kp = kp, .pols = pols, .n_pols = n };
+	size_t keep = 0;
+
+	if (!kp->beside_old.n)
+		return;
+	if (order_list(&pl)) {
+		free(pl.v);
+		return;
+	}
+	for (size_t e = 0; e < kp->beside_old.n; e++) {
+		const struct left *l = &kp->beside_old.v[e];
+		size_t i = tag_index(kp, l->tag, n);
+		size_t o = placed_at(&pl, l->id, l->tag), c;
+
+		if (o == pl.n || (i < n && pols[i].kernel_id == l->id))
+			continue;
+		c = i < n ? placed_at(&pl, pols[i].kernel_id, l->tag) : pl.n;
+		if (i == n || c < o || (c < pl.n && beside_free(&pl, o, c))) {
+			delete_tagged(kp, true, l->id, l->tag);
+			continue;
+		}
+		if (c < pl.n && beside_adopt(kp, &pl, o, c, &pols[i], i))
+			continue;
+		kp->beside_old.v[keep++] = *l;
+	}
+	kp->beside_old.n = keep;
+	free(pl.v);
+}
+
 /* Logs once that @p stays out of the configuration's order. */
 static void order_stuck(struct cfg_policy *p, size_t index)
 {
@@ -1259,13 +1349,7 @@ int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n)
 	}
 	free(mv);
 	free(pl.v);
-	/*
-	 * Old copies kept for this step (keypush_policy_beside()) go once it
-	 * is done: until then each holds its place ahead of its copy, which
-	 * may sit behind a policy that lets its messages through in clear.
-	 */
-	if (!rc)
-		flush_beside(kp);
+	settle_beside(kp, pols, n);
 	return rc;
 }
 

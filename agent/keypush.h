@@ -113,10 +113,11 @@ int keypush_policy_delete(struct keypush *kp, struct cfg_policy *p,
  * the end of its priority, a copy added before the old one goes, but
  * one that keeps plain messages out never passes there another owner's
  * policy that lets some of them through (it stays first: fail closed;
- * logged once).  Then the old copies keypush_policy_beside() kept go.
- * 0, or -1 when one stays out of order or the policies cannot be listed
- * (logged; the next resync tries again, and the old copies stay until
- * then).
+ * logged once).  Then each old copy keypush_policy_beside() kept goes
+ * where what it matches meets its copy next, else takes the copy's
+ * action and context in place (the copy goes), else stays in its place
+ * until the next call.  0, or -1 when one stays out of order (logged;
+ * the next resync tries again).
  */
 int keypush_order(struct keypush *kp, struct cfg_policy *pols, size_t n);
 /* Whether a configured policy got a kernel copy since keypush_order(). */

@@ -471,6 +471,24 @@ int __wrap_coapsec_nl_policy_new(struct coapsec_nl *nl,
 	return 0;
 }
 
+/* In place, as POLICY_SET does; refused while fake_set_err is set. */
+static int fake_set_err;
+
+int __wrap_coapsec_nl_policy_set(struct coapsec_nl *nl,
+				 const struct coapsec_policy_info *p)
+{
+	if (fake_set_err)
+		return fake_set_err;
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].id == p->id) {
+			fake[i] = *p;
+			fake_changes++;
+			fake_step();
+			return 0;
+		}
+	return -ENOENT;
+}
+
 int __wrap_coapsec_nl_policy_del(struct coapsec_nl *nl, uint32_t id)
 {
 	for (size_t i = 0; i < fake_n; i++)
@@ -697,6 +715,206 @@ TEST(beside_old_stays_until_ordered)
 	EXPECT_EQ(0, kp.beside_old.n);
 	free(kp.beside_old.v);
 	free(kp.stale_pols.v);
+}
+
+/*
+ * Configured policies of priority 10, out, to @dst[i]/@plen[i] with
+ * @act[i] and context @ctx[i], put in the model in that order; room for
+ * 32.  From here on, whatever a probe's message meets that keeps it out
+ * of clear must keep it out (fake_step()).
+ */
+static int beside_setup(struct keypush *kp, struct cfg_policy *pols, size_t n,
+			const uint8_t *act, const char *const *dst,
+			const unsigned int *plen, const uint32_t *ctx)
+{
+	struct coapsec_policy_info info;
+
+	memset(pols, 0, n * sizeof(*pols));
+	fake_n = 0;
+	fake_room = 32;
+	fake_dump_err = fake_set_err = 0;
+	for (size_t i = 0; i < n; i++) {
+		pols[i].priority = 10;
+		pols[i].family = AF_INET;
+		pols[i].direction = COAPSEC_DIR_OUT;
+		pols[i].has_dst = true;
+		pols[i].action = act[i];
+		inet_pton(AF_INET, dst[i], pols[i].dst);
+		pols[i].dst_plen = plen[i];
+		policy_info(kp, &pols[i], i, ctx[i], &info);
+		if (__wrap_coapsec_nl_policy_new(NULL, &info,
+						 &pols[i].kernel_id))
+			return -1;
+	}
+	return 0;
+}
+
+/* queue_beside(): policies[@i] as a queue policy beside its old copy. */
+static int beside_queue(struct keypush *kp, struct cfg_policy *pols,
+			size_t i)
+{
+	uint8_t action = pols[i].action;
+	int rc;
+
+	pols[i].action = QUEUE;
+	rc = keypush_policy_beside(kp, &pols[i], i, 0);
+	pols[i].action = action;
+	for (size_t k = 0; k < N_PROBES; k++)
+		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
+							   probes[k]);
+	opened = false;
+	return rc;
+}
+
+/* Whether some policy of the model protects with context @id. */
+static bool fake_uses(uint32_t id)
+{
+	for (size_t i = 0; i < fake_n; i++)
+		if (fake[i].context_id == id)
+			return true;
+	return false;
+}
+
+static void beside_free_all(struct keypush *kp)
+{
+	free(kp->beside_old.v);
+	free(kp->stale_pols.v);
+	free(kp->refused.v);
+	*kp = (struct keypush){ .owner = "coapsecd:server:s" };
+}
+
+/*
+ * A full table: the copy of the protect policy listed after the queue
+ * copy has no room to move, so it stays between the old copy and the
+ * copy.  The old copy takes the queue action in place (its copy goes),
+ * so that the removed context 7 is in no policy and can go; the next
+ * order step has the room.
+ */
+TEST(beside_full_table_old_copy_takes_its_place)
+{
+	static const uint8_t act[] = { PROTECT, BYPASS, PROTECT };
+	static const char *const dst[] = { "10.0.5.1", "10.0.5.0", "10.0.0.0" };
+	static const unsigned int plen[] = { 32, 24, 8 };
+	static const uint32_t ctx[] = { 7, 0, 8 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct cfg_policy pols[3];
+	uint32_t old_id;
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 3, act, dst, plen, ctx));
+	fake_room = 4;
+	old_id = pols[0].kernel_id;
+	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
+	EXPECT_EQ(-1, keypush_order(&kp, pols, 3));
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(old_id, pols[0].kernel_id);
+	EXPECT_EQ(0, kp.beside_old.n);
+	EXPECT_FALSE(fake_uses(7));
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(0, keypush_order(&kp, pols, 3));
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(BYPASS, meets(fake, fake_n, "10.0.5.9"));
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.1.0.1"));
+	EXPECT_EQ(3, fake_n);
+	beside_free_all(&kp);
+}
+
+/*
+ * Another owner's bypass, added after the protect policy, sits between
+ * the old copy and the queue copy: the old copy never goes while the
+ * kernel refuses it the queue action in place (10.0.5.1 would meet the
+ * bypass); it takes it once the kernel lets it.
+ */
+TEST(beside_another_bypass_between)
+{
+	static const uint8_t act[] = { PROTECT };
+	static const char *const dst[] = { "10.0.5.1" };
+	static const unsigned int plen[] = { 32 };
+	static const uint32_t ctx[] = { 7 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
+	struct cfg_policy pols[1];
+	uint32_t id;
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
+	other.priority = 10;
+	snprintf(other.owner, sizeof(other.owner), "admin");
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
+	fake_set_err = -ENOMEM;
+	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(1, kp.beside_old.n);
+	fake_set_err = 0;
+	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(0, kp.beside_old.n);
+	EXPECT_EQ(2, fake_n);
+	beside_free_all(&kp);
+}
+
+/*
+ * The old copy's ID, kept over a failed listing, is policies[0]'s again
+ * after a reload (IDs start over, the same tag): it stays.
+ */
+TEST(beside_old_id_taken_again)
+{
+	static const uint8_t act[] = { PROTECT, BYPASS };
+	static const char *const dst[] = { "10.0.5.1", "10.0.5.0" };
+	static const unsigned int plen[] = { 32, 24 };
+	static const uint32_t ctx[] = { 0, 0 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info info;
+	struct cfg_policy pols[2];
+
+	fake_next_id = 0;
+	ASSERT_EQ(0, beside_setup(&kp, pols, 2, act, dst, plen, ctx));
+	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
+	fake_dump_err = -ENOBUFS;
+	EXPECT_EQ(-1, keypush_order(&kp, pols, 2));
+	fake_dump_err = 0;
+	EXPECT_EQ(1, kp.beside_old.n);
+	fake_n = 0;
+	fake_next_id = 0;
+	for (size_t i = 0; i < 2; i++) {
+		pols[i].kernel_id = 0;
+		ASSERT_EQ(0, keypush_policy(&kp, &pols[i], i, 0));
+	}
+	EXPECT_EQ(0, keypush_order(&kp, pols, 2));
+	EXPECT_EQ(0, __wrap_coapsec_nl_policy_get(NULL, pols[0].kernel_id,
+						  &info));
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(0, kp.beside_old.n);
+	beside_free_all(&kp);
+}
+
+/*
+ * No room for the bypass's copy: it is deleted and added again after
+ * the queue copy, and the step returns -1; the old copy still goes, its
+ * messages meeting the copy next.
+ */
+TEST(beside_tight_table_in_order)
+{
+	static const uint8_t act[] = { PROTECT, BYPASS };
+	static const char *const dst[] = { "10.0.5.1", "10.0.5.0" };
+	static const unsigned int plen[] = { 32, 24 };
+	static const uint32_t ctx[] = { 7, 0 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct cfg_policy pols[2];
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 2, act, dst, plen, ctx));
+	fake_room = 3;
+	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
+	keypush_order(&kp, pols, 2);
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(2, fake_n);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(BYPASS, meets(fake, fake_n, "10.0.5.9"));
+	EXPECT_FALSE(fake_uses(7));
+	EXPECT_EQ(0, kp.beside_old.n);
+	beside_free_all(&kp);
 }
 
 /* In the configuration's order already: nothing moves. */
