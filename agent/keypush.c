@@ -16,6 +16,8 @@ struct left {
 	uint32_t id;
 	char tag[COAPSEC_MAX_OWNER_LEN + 1];
 	struct coapsec_policy_info pol;		/* policies */
+	size_t listed;		/* its place in the set as first listed */
+	size_t index;		/* beside_old: the configured policy's */
 	/*
 	 * A policy left as queue until every configured policy that
 	 * matches some of the same messages is in (holds()): the sweep
@@ -137,8 +139,9 @@ static int left_add(struct leftset *s, uint32_t id, const char *tag,
 		s->v = v;
 		s->cap = cap;
 	}
-	e = &s->v[s->n++];
+	e = &s->v[s->n];
 	memset(e, 0, sizeof(*e));
+	e->listed = s->n++;
 	e->id = id;
 	snprintf(e->tag, sizeof(e->tag), "%s", tag);
 	if (pol)
@@ -162,6 +165,21 @@ static void unstale(struct leftset *s, uint32_t id)
 			left_drop(s, i);
 			return;
 		}
+}
+
+/*
+ * Old copy @id (@tag) of policies[@index] into kp->beside_old: it goes
+ * when settle_beside() lets it.  -1 without memory.
+ */
+static int beside_track(struct keypush *kp, uint32_t id, const char *tag,
+			size_t index)
+{
+	if (left_add(&kp->beside_old, id, tag, NULL))
+		return -1;
+	for (size_t i = 0; i < kp->beside_old.n; i++)
+		if (kp->beside_old.v[i].id == id)
+			kp->beside_old.v[i].index = index;
+	return 0;
 }
 
 static int ctx_seen(const struct coapsec_context_info *c, void *data)
@@ -678,6 +696,30 @@ static bool takes_over(const struct left *l,
 }
 
 /*
+ * Leftovers listed before the one that policies[@index] (@info) took,
+ * listed at @listed, that match the same messages and keep them from
+ * clear, are old copies of it (an earlier instance kept one beside a
+ * copy, keypush_policy_beside()): what they match meets them first, so
+ * they go only as settle_beside() lets them, never with the sweep.
+ */
+static void beside_left(struct keypush *kp, size_t listed,
+			const struct coapsec_policy_info *info, size_t index)
+{
+	for (size_t i = kp->pols.n; i-- > 0;) {
+		struct left *l = &kp->pols.v[i];
+
+		if (l->listed > listed || !takes_over(l, info) ||
+		    !left_is_ours(kp, l))
+			continue;
+		/* Untracked, it stays: in its place, never in clear. */
+		if (beside_track(kp, l->id, l->tag, index))
+			log_err("keypush: out of memory: policy %u (%s) stays before its copy %u",
+				l->id, l->tag, info->id);
+		left_drop(&kp->pols, i);
+	}
+}
+
+/*
  * An earlier instance's policy that matches the same messages as policy
  * @p, in the same place in the match order, but in another form or
  * under another tag (it stopped with its protect policies turned to
@@ -689,7 +731,7 @@ static bool takes_over(const struct left *l,
  * else the caller adds a copy.
  */
 static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
-			    struct coapsec_policy_info *info)
+			    size_t index, struct coapsec_policy_info *info)
 {
 	size_t i, n = kp->pols.n, other = n;
 
@@ -698,7 +740,9 @@ static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 			continue;
 		if (!strcmp(kp->pols.v[i].tag, info->owner))
 			break;
-		other = i;
+		/* The first listed: it matches first. */
+		if (other == n || kp->pols.v[i].listed < kp->pols.v[other].listed)
+			other = i;
 	}
 	if (i == n)
 		i = other;
@@ -714,9 +758,12 @@ static int policy_take_over(struct keypush *kp, struct cfg_policy *p,
 			info->id = 0;
 			return -1;
 		}
+		size_t listed = l->listed;
+
 		p->kernel_id = l->id;
 		policy_log(" taken over in place", p->kernel_id, p);
 		left_drop(&kp->pols, i);
+		beside_left(kp, listed, info, index);
 		return 0;
 	}
 	return -1;
@@ -870,15 +917,18 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		    !same_policy(&kp->pols.v[i].pol, &info) ||
 		    !left_is_ours(kp, &kp->pols.v[i]))
 			continue;
+		size_t listed = kp->pols.v[i].listed;
+
 		p->kernel_id = kp->pols.v[i].id;
 		left_drop(&kp->pols, i);
 		policy_log(" adopted", p->kernel_id, p);
+		beside_left(kp, listed, &info, index);
 		release_held(kp, &info);
 		kp->order_due = true;	/* in its old place */
 		return 0;
 	}
 	kp->order_due = true;
-	if (!policy_take_over(kp, p, &info)) {
+	if (!policy_take_over(kp, p, index, &info)) {
 		release_held(kp, &info);
 		return 0;
 	}
@@ -966,7 +1016,7 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	 * meet the copy next (settle_beside()).  Untracked, it stays: in
 	 * its place, never in clear.
 	 */
-	if (left_add(&kp->beside_old, p->kernel_id, info.owner, NULL))
+	if (beside_track(kp, p->kernel_id, info.owner, index))
 		log_err("keypush: out of memory: policy %u stays beside its copy %u",
 			p->kernel_id, id);
 	kp->order_due = true;
@@ -1209,25 +1259,13 @@ static int order_list(struct placing *pl)
 	return pl->short_of_memory ? -ENOMEM : rc;
 }
 
-/* The index of the configured policy tagged @tag, or @n: none. */
-static size_t tag_index(struct keypush *kp, const char *tag, size_t n)
-{
-	char t[COAPSEC_MAX_OWNER_LEN + 1];
-
-	for (size_t i = 0; i < n; i++) {
-		policy_tag(kp, i, t);
-		if (!strcmp(t, tag))
-			return i;
-	}
-	return n;
-}
-
-/* Where policy @id, tagged @tag, lies in @pl's list, or pl->n. */
+/* Where policy @id, tagged @tag (any: NULL), lies in @pl's list, or pl->n. */
 static size_t placed_at(const struct placing *pl, uint32_t id,
 			const char *tag)
 {
 	for (size_t k = 0; id && k < pl->n; k++)
-		if (pl->v[k].pol.id == id && !strcmp(pl->v[k].pol.owner, tag))
+		if (pl->v[k].pol.id == id &&
+		    (!tag || !strcmp(pl->v[k].pol.owner, tag)))
 			return k;
 	return pl->n;
 }
@@ -1251,12 +1289,17 @@ static bool beside_free(const struct placing *pl, size_t o, size_t c)
 static bool beside_adopt(struct keypush *kp, const struct placing *pl,
 			 size_t o, size_t c, struct cfg_policy *p, size_t i)
 {
-	struct coapsec_policy_info info = pl->v[c].pol;
+	struct coapsec_policy_info info = pl->v[c].pol, now;
 
 	info.id = pl->v[o].pol.id;
-	if (coapsec_nl_policy_set(kp->nl, &info))
+	/* Still the old copy: its ID may be another's since the listing. */
+	if (coapsec_nl_policy_get(kp->nl, info.id, &now) ||
+	    strcmp(now.owner, pl->v[o].pol.owner) ||
+	    coapsec_nl_policy_set(kp->nl, &info))
 		return false;
 	p->kernel_id = info.id;
+	/* In the old copy's place: others may have moved since. */
+	kp->order_due = true;
 	policy_log(" set in place as its copy beside was, the copy deleted",
 		   p->kernel_id, p);
 	policy_del_id(kp, pl->v[c].pol.id, i);
@@ -1269,8 +1312,8 @@ static bool beside_adopt(struct keypush *kp, const struct placing *pl,
  * else it takes the copy's action and context in place, where the
  * kernel lets it, and the copy goes (beside_adopt(): a context that only
  * it protected with can go then); else both stay until the next step.
- * Until then it keeps its place: fail closed.  One whose configured
- * policy is gone goes; one that is a configured policy's own copy now
+ * Until then it keeps its place: fail closed, as where its policy has
+ * no copy in the kernel now.  One that is its policy's own copy now
  * (adopted, or its ID taken again after a reload) is left alone.
  */
 static void settle_beside(struct keypush *kp, struct cfg_policy *pols,
@@ -1287,13 +1330,17 @@ static void settle_beside(struct keypush *kp, struct cfg_policy *pols,
 	}
 	for (size_t e = 0; e < kp->beside_old.n; e++) {
 		const struct left *l = &kp->beside_old.v[e];
-		size_t i = tag_index(kp, l->tag, n);
-		size_t o = placed_at(&pl, l->id, l->tag), c;
+		size_t i = l->index;
+		size_t o = placed_at(&pl, l->id, l->tag), c = pl.n;
 
 		if (o == pl.n || (i < n && pols[i].kernel_id == l->id))
 			continue;
-		c = i < n ? placed_at(&pl, pols[i].kernel_id, l->tag) : pl.n;
-		if (i == n || c < o || (c < pl.n && beside_free(&pl, o, c))) {
+		/* Its copy: the same messages in the same place in the order. */
+		if (i < n)
+			c = placed_at(&pl, pols[i].kernel_id, NULL);
+		if (c < pl.n && !same_selectors(&pl.v[c].pol, &pl.v[o].pol))
+			c = pl.n;
+		if (c < o || (c < pl.n && beside_free(&pl, o, c))) {
 			delete_tagged(kp, true, l->id, l->tag);
 			continue;
 		}

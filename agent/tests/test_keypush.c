@@ -449,6 +449,15 @@ static uint32_t fake_next_id;
 static unsigned int fake_changes;
 static void fake_step(void);
 
+/* As the kernel lists a policy: its port, the default where none was given. */
+static void fake_dumped(struct coapsec_policy_info *p)
+{
+	if (!p->has_dport) {
+		p->has_dport = true;
+		p->dport = COAPSEC_DEFAULT_PORT;
+	}
+}
+
 int __wrap_coapsec_nl_policy_new(struct coapsec_nl *nl,
 				 const struct coapsec_policy_info *p,
 				 uint32_t *id)
@@ -465,6 +474,7 @@ int __wrap_coapsec_nl_policy_new(struct coapsec_nl *nl,
 	memmove(&fake[at + 1], &fake[at], (fake_n - at) * sizeof(fake[0]));
 	fake[at] = *p;
 	fake[at].id = *id = ++fake_next_id;
+	fake_dumped(&fake[at]);
 	fake_n++;
 	fake_changes++;
 	fake_step();
@@ -482,6 +492,7 @@ int __wrap_coapsec_nl_policy_set(struct coapsec_nl *nl,
 	for (size_t i = 0; i < fake_n; i++)
 		if (fake[i].id == p->id) {
 			fake[i] = *p;
+			fake_dumped(&fake[i]);
 			fake_changes++;
 			fake_step();
 			return 0;
@@ -907,7 +918,7 @@ TEST(beside_tight_table_in_order)
 	ASSERT_EQ(0, beside_setup(&kp, pols, 2, act, dst, plen, ctx));
 	fake_room = 3;
 	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
-	keypush_order(&kp, pols, 2);
+	EXPECT_EQ(-1, keypush_order(&kp, pols, 2));
 	EXPECT_FALSE(opened);
 	EXPECT_EQ(2, fake_n);
 	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
@@ -915,6 +926,120 @@ TEST(beside_tight_table_in_order)
 	EXPECT_FALSE(fake_uses(7));
 	EXPECT_EQ(0, kp.beside_old.n);
 	beside_free_all(&kp);
+}
+
+/*
+ * An old copy kept (another owner's bypass between it and its copy, its
+ * queue action refused in place) that the stop cannot turn to queue
+ * either (left_to_queue()) is a leftover at the next start, listed
+ * before the copy that the start adopts: it is no leftover for the
+ * sweep but an old copy again, which takes the queue action in place.
+ * Before, the sweep deleted it and 10.0.5.1 met the bypass.
+ */
+TEST(beside_restart_keeps_protecting_old_copy)
+{
+	static const uint8_t act[] = { PROTECT };
+	static const char *const dst[] = { "10.0.5.1" };
+	static const unsigned int plen[] = { 32 };
+	static const uint32_t ctx[] = { 7 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct keypush stop = { .owner = "coapsecd:server:s" };
+	struct keypush kp2 = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
+	struct cfg_policy pols[1];
+	uint32_t id;
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
+	other.priority = 10;
+	snprintf(other.owner, sizeof(other.owner), "admin");
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
+	fake_set_err = -ENOMEM;
+	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
+	ASSERT_EQ(1, kp.beside_old.n);
+	/* The stop (keypush_close(kp, true)): still refused. */
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &stop));
+	for (size_t i = 0; i < stop.pols.n; i++)
+		if (stop.pols.v[i].pol.action == PROTECT)
+			EXPECT_NE(0, left_to_queue(&stop, &stop.pols.v[i],
+						   "agent stopping"));
+	free(stop.pols.v);
+	beside_free_all(&kp);
+	/* The next start: policies[0] queues (queue_one()), its member gone. */
+	fake_set_err = 0;
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &kp2));
+	ASSERT_EQ(2, kp2.pols.n);
+	pols[0].kernel_id = 0;
+	pols[0].action = QUEUE;
+	ASSERT_EQ(0, keypush_policy(&kp2, &pols[0], 0, 0));
+	keypush_sweep_open(&kp2);
+	keypush_order(&kp2, pols, 1);
+	keypush_sweep(&kp2);
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	free(kp2.pols.v);
+	beside_free_all(&kp2);
+}
+
+/*
+ * The same, but the stop turned the old copy to queue and the restart's
+ * configuration has a policy before it (its tag "policy:0" is
+ * "policy:1" now): of the two leftovers policy_take_over() takes the
+ * first listed, before the bypass.  Before, it took the copy after the
+ * bypass and the sweep deleted the old copy.
+ */
+TEST(beside_restart_reordered_takes_the_first)
+{
+	static const uint8_t act[] = { PROTECT };
+	static const char *const dst[] = { "10.0.5.1" };
+	static const unsigned int plen[] = { 32 };
+	static const uint32_t ctx[] = { 7 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct keypush stop = { .owner = "coapsecd:server:s" };
+	struct keypush kp2 = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
+	struct cfg_policy pols[1], pols2[2];
+	uint32_t id;
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
+	other.priority = 10;
+	snprintf(other.owner, sizeof(other.owner), "admin");
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
+	fake_set_err = -ENOMEM;
+	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
+	ASSERT_EQ(1, kp.beside_old.n);
+	/* The stop: the kernel lets the old copy turn to queue now. */
+	fake_set_err = 0;
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &stop));
+	for (size_t i = 0; i < stop.pols.n; i++)
+		if (stop.pols.v[i].pol.action == PROTECT)
+			EXPECT_EQ(0, left_to_queue(&stop, &stop.pols.v[i],
+						   "agent stopping"));
+	free(stop.pols.v);
+	beside_free_all(&kp);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	/* The next start, one policy more before it (another prefix). */
+	memset(pols2, 0, sizeof(pols2));
+	pols2[0] = pols[0];
+	inet_pton(AF_INET, "10.9.0.0", pols2[0].dst);
+	pols2[0].dst_plen = 16;
+	pols2[1] = pols[0];
+	for (size_t i = 0; i < 2; i++) {
+		pols2[i].kernel_id = 0;
+		pols2[i].action = QUEUE;
+	}
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &kp2));
+	ASSERT_EQ(2, kp2.pols.n);
+	for (size_t i = 0; i < 2; i++)
+		ASSERT_EQ(0, keypush_policy(&kp2, &pols2[i], i, 0));
+	keypush_sweep_open(&kp2);
+	keypush_order(&kp2, pols2, 2);
+	keypush_sweep(&kp2);
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	free(kp2.pols.v);
+	beside_free_all(&kp2);
 }
 
 /* In the configuration's order already: nothing moves. */
