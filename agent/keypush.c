@@ -708,8 +708,8 @@ static void beside_left(struct keypush *kp, size_t listed,
 	for (size_t i = kp->pols.n; i-- > 0;) {
 		struct left *l = &kp->pols.v[i];
 
-		if (l->listed > listed || !takes_over(l, info) ||
-		    !left_is_ours(kp, l))
+		if (l->listed > listed || lets_plain(l->pol.action) ||
+		    !takes_over(l, info) || !left_is_ours(kp, l))
 			continue;
 		/* Untracked, it stays: in its place, never in clear. */
 		if (beside_track(kp, l->id, l->tag, index))
@@ -810,6 +810,28 @@ static bool overlaps(const struct coapsec_policy_info *a,
 		!((a->mark ^ b->mark) & a->mark_mask & b->mark_mask));
 }
 
+/* Whether @a matches every message @b matches (both as the kernel lists them). */
+static bool covers(const struct coapsec_policy_info *a,
+		   const struct coapsec_policy_info *b)
+{
+	unsigned int bits = a->family == AF_INET ? 32 : 128;
+
+	return a->family == b->family && a->direction == b->direction &&
+	       (!a->has_src ||
+		(b->has_src && a->src_plen <= b->src_plen &&
+		 prefixes_meet(a->src, a->src_plen, b->src, b->src_plen,
+			       bits))) &&
+	       (!a->has_dst ||
+		(b->has_dst && a->dst_plen <= b->dst_plen &&
+		 prefixes_meet(a->dst, a->dst_plen, b->dst, b->dst_plen,
+			       bits))) &&
+	       (!dport_of(a) || dport_of(a) == dport_of(b)) &&
+	       (!a->ifindex || a->ifindex == b->ifindex) &&
+	       (!a->has_mark ||
+		(b->has_mark && !(a->mark_mask & ~b->mark_mask) &&
+		 !((a->mark ^ b->mark) & a->mark_mask)));
+}
+
 /*
  * Whether leftover @l must stay while configured policy @w is not in.
  * A protect or queue @w: any leftover that overlaps it and keeps plain
@@ -879,11 +901,11 @@ static void hold_left(struct keypush *kp,
 }
 
 /*
- * Policy @info is in: the held leftovers that no configured policy
- * still out holds go.
+ * Policy @info (policies[@index]) is in: the held leftovers that no
+ * configured policy still out holds go.
  */
 static void release_held(struct keypush *kp,
-			 const struct coapsec_policy_info *info)
+			 const struct coapsec_policy_info *info, size_t index)
 {
 	refused_set(kp, info->owner, NULL);
 	for (size_t i = 0; i < kp->pols.n;) {
@@ -894,6 +916,16 @@ static void release_held(struct keypush *kp,
 			keep = holds(&l->pol, &kp->refused.v[j].pol);
 		if (keep) {
 			i++;
+			continue;
+		}
+		/*
+		 * What it and @info both match may meet it first and @info's
+		 * copy only past another's policy that lets it through: it
+		 * goes as settle_beside() lets it.
+		 */
+		if (overlaps(&l->pol, info) &&
+		    !beside_track(kp, l->id, l->tag, index)) {
+			left_drop(&kp->pols, i);
 			continue;
 		}
 		if (!delete_tagged(kp, true, l->id, l->tag))
@@ -923,13 +955,13 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		left_drop(&kp->pols, i);
 		policy_log(" adopted", p->kernel_id, p);
 		beside_left(kp, listed, &info, index);
-		release_held(kp, &info);
+		release_held(kp, &info, index);
 		kp->order_due = true;	/* in its old place */
 		return 0;
 	}
 	kp->order_due = true;
 	if (!policy_take_over(kp, p, index, &info)) {
-		release_held(kp, &info);
+		release_held(kp, &info, index);
 		return 0;
 	}
 	rc = coapsec_nl_policy_new(kp->nl, &info, &id);
@@ -946,7 +978,10 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 	p->order_logged = 0;
 	unstale(&kp->stale_pols, id);
 	policy_log("", id, p);
-	release_held(kp, &info);
+	/* At the end of its priority: a leftover it could not take is before it. */
+	info.id = id;
+	beside_left(kp, SIZE_MAX, &info, index);
+	release_held(kp, &info, index);
 	return 0;
 }
 
@@ -1022,7 +1057,7 @@ int keypush_policy_beside(struct keypush *kp, struct cfg_policy *p,
 	kp->order_due = true;
 	p->kernel_id = id;
 	/* In, as keypush_policy() would put it: what it held goes. */
-	release_held(kp, &info);
+	release_held(kp, &info, index);
 	return 0;
 }
 
@@ -1307,11 +1342,14 @@ static bool beside_adopt(struct keypush *kp, const struct placing *pl,
 }
 
 /*
- * After an order step, each old copy keypush_policy_beside() kept: it
- * goes where what it matches meets its copy next (beside_free());
- * else it takes the copy's action and context in place, where the
- * kernel lets it, and the copy goes (beside_adopt(): a context that only
- * it protected with can go then); else both stay until the next step.
+ * After an order step, each old copy keypush_policy_beside() kept (or a
+ * leftover some of whose messages would otherwise meet its configured
+ * policy's copy only past another policy, beside_left(),
+ * release_held()): it goes where all it matches meets the copy first or
+ * next (beside_free()); else, of the same selectors, it takes the
+ * copy's action and context in place, where the kernel lets it, and the
+ * copy goes (beside_adopt(): a context that only it protected with can
+ * go then); else both stay until the next step.
  * Until then it keeps its place: fail closed, as where its policy has
  * no copy in the kernel now.  One that is its policy's own copy now
  * (adopted, or its ID taken again after a reload) is left alone.
@@ -1335,16 +1373,17 @@ static void settle_beside(struct keypush *kp, struct cfg_policy *pols,
 
 		if (o == pl.n || (i < n && pols[i].kernel_id == l->id))
 			continue;
-		/* Its copy: the same messages in the same place in the order. */
 		if (i < n)
 			c = placed_at(&pl, pols[i].kernel_id, NULL);
-		if (c < pl.n && !same_selectors(&pl.v[c].pol, &pl.v[o].pol))
-			c = pl.n;
-		if (c < o || (c < pl.n && beside_free(&pl, o, c))) {
+		/* All it matches meets the copy first, or next. */
+		if (c < pl.n && covers(&pl.v[c].pol, &pl.v[o].pol) &&
+		    (c < o || beside_free(&pl, o, c))) {
 			delete_tagged(kp, true, l->id, l->tag);
 			continue;
 		}
-		if (c < pl.n && beside_adopt(kp, &pl, o, c, &pols[i], i))
+		/* The copy in its place: the same messages, the same priority. */
+		if (c < pl.n && same_selectors(&pl.v[c].pol, &pl.v[o].pol) &&
+		    beside_adopt(kp, &pl, o, c, &pols[i], i))
 			continue;
 		kp->beside_old.v[keep++] = *l;
 	}

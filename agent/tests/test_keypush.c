@@ -156,7 +156,7 @@ TEST(held_while_any_refused_overlaps)
 	ASSERT_EQ(1, kp.pols.n);
 	EXPECT_TRUE(kp.pols.v[0].held);
 	EXPECT_EQ(2, kp.refused.n);
-	release_held(&kp, &a);
+	release_held(&kp, &a, 1);
 	ASSERT_EQ(1, kp.pols.n);
 	EXPECT_TRUE(kp.pols.v[0].held);
 	EXPECT_EQ(1, kp.refused.n);
@@ -1040,6 +1040,153 @@ TEST(beside_restart_reordered_takes_the_first)
 	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
 	free(kp2.pols.v);
 	beside_free_all(&kp2);
+}
+
+/*
+ * A bypass leftover listed before the one its policy adopts (a crash in
+ * order_moves() between adding the moved bypass's copy and deleting the
+ * old one, which sat before a protect policy listed before it in the
+ * configuration) is no old copy: keypush_sweep_open() deletes it.
+ * Tracked by beside_left(), it stayed before the protect policy and
+ * 10.0.5.1 met it in clear.
+ */
+TEST(restart_bypass_leftover_is_swept)
+{
+	static const uint8_t act[] = { PROTECT, PROTECT, BYPASS };
+	static const char *const dst[] = { "10.1.0.0", "10.0.5.0", "10.0.5.1" };
+	static const unsigned int plen[] = { 16, 24, 32 };
+	static const uint32_t ctx[] = { 0, 0, 0 };
+	static const size_t kernel[] = { 0, 2, 1, 2 };	/* Q B0 P B1 */
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info info;
+	struct cfg_policy pols[3];
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 3, act, dst, plen, ctx));
+	fake_n = 0;
+	for (size_t k = 0; k < 4; k++) {
+		uint32_t id;
+
+		policy_info(&kp, &pols[kernel[k]], kernel[k], 0, &info);
+		ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &info, &id));
+	}
+	ASSERT_EQ(BYPASS, meets(fake, fake_n, "10.0.5.1"));
+	/* The next start (agent_start()), fake_set_err: POLICY_SET refused. */
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &kp));
+	for (size_t i = 0; i < 3; i++) {
+		pols[i].kernel_id = 0;
+		ASSERT_EQ(0, keypush_policy(&kp, &pols[i], i, 0));
+	}
+	fake_set_err = -ENOMEM;
+	keypush_sweep_open(&kp);
+	keypush_order(&kp, pols, 3);
+	keypush_sweep(&kp);
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	/* Resyncs: still refused, it never goes. */
+	for (int r = 0; r < 3; r++)
+		keypush_order(&kp, pols, 3);
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_EQ(0, kp.beside_old.n);
+	fake_set_err = 0;
+	free(kp.pols.v);
+	beside_free_all(&kp);
+}
+
+/*
+ * After a crash (or a stop that could not turn it to queue),
+ * policies[0]'s protect policy is a leftover before another owner's
+ * bypass.  At the start policy_take_over() cannot set it to queue in
+ * place (refused, as queue_beside() assumes can happen), so the copy is
+ * added at the end of the priority, after the bypass; the sweep then
+ * deleted the leftover and 10.0.5.1 met the bypass in clear.  Now it is
+ * an old copy: it stays, then takes the queue action in place.
+ */
+TEST(restart_take_over_refused_keeps_old_copy)
+{
+	static const uint8_t act[] = { PROTECT };
+	static const char *const dst[] = { "10.0.5.1" };
+	static const unsigned int plen[] = { 32 };
+	static const uint32_t ctx[] = { 7 };
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
+	struct cfg_policy pols[1];
+	uint32_t id;
+
+	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
+	other.priority = 10;
+	snprintf(other.owner, sizeof(other.owner), "admin");
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	for (size_t k = 0; k < N_PROBES; k++)
+		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
+							   probes[k]);
+	opened = false;
+	/* The next start: policies[0] queues (queue_one()). */
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &kp));
+	pols[0].kernel_id = 0;
+	pols[0].action = QUEUE;
+	fake_set_err = -ENOMEM;
+	ASSERT_EQ(0, keypush_policy(&kp, &pols[0], 0, 0));
+	keypush_sweep_open(&kp);
+	keypush_order(&kp, pols, 1);
+	keypush_sweep(&kp);
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(PROTECT, meets(fake, fake_n, "10.0.5.1"));
+	fake_set_err = 0;
+	keypush_order(&kp, pols, 1);
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	EXPECT_FALSE(fake_uses(7));
+	free(kp.pols.v);
+	beside_free_all(&kp);
+}
+
+/*
+ * A leftover held (hold_left()) while policies[0] is refused sits before
+ * another owner's bypass; once policies[0] goes in (at the end of its
+ * priority, after the bypass), release_held() deleted the leftover and
+ * 10.0.5.1 met the bypass in clear.  Now it stays while the bypass lies
+ * between (settle_beside()).
+ */
+TEST(release_held_past_another_bypass)
+{
+	struct keypush kp = { .owner = "coapsecd:server:s" };
+	struct coapsec_policy_info h = v4(QUEUE, "10.0.5.1", 32);
+	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 25);
+	struct cfg_policy pols[1] = { 0 };
+	uint32_t id;
+
+	fake_n = 0;
+	fake_room = 2;
+	fake_dump_err = fake_set_err = 0;
+	h.priority = other.priority = 10;
+	policy_tag(&kp, 3, h.owner);	/* an earlier configuration's */
+	snprintf(other.owner, sizeof(other.owner), "admin");
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &h, &id));
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	pols[0].priority = 10;
+	pols[0].family = AF_INET;
+	pols[0].direction = COAPSEC_DIR_OUT;
+	pols[0].has_dst = true;
+	pols[0].action = QUEUE;	/* queue_one(): protect once its context is in */
+	inet_pton(AF_INET, "10.0.5.0", pols[0].dst);
+	pols[0].dst_plen = 24;
+	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &kp));
+	EXPECT_NE(0, keypush_policy(&kp, &pols[0], 0, 0));	/* no room */
+	keypush_sweep_open(&kp);
+	keypush_order(&kp, pols, 1);
+	keypush_sweep(&kp);
+	ASSERT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	for (size_t k = 0; k < N_PROBES; k++)
+		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
+							   probes[k]);
+	opened = false;
+	/* A resync with room. */
+	fake_room = 32;
+	ASSERT_EQ(0, keypush_policy(&kp, &pols[0], 0, 0));
+	keypush_order(&kp, pols, 1);
+	EXPECT_FALSE(opened);
+	EXPECT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
+	free(kp.pols.v);
+	beside_free_all(&kp);
 }
 
 /* In the configuration's order already: nothing moves. */
