@@ -450,6 +450,18 @@ static int drop_context(struct keypush *kp, uint32_t id, const char *tag,
 		    left_to_queue(kp, l, "its context is made again"))
 			return -1;
 	}
+	/* Old copies kept beside their copies (settle_beside()) too. */
+	for (size_t i = 0; i < kp->beside_old.n; i++) {
+		struct left *l = &kp->beside_old.v[i];
+
+		if (coapsec_nl_policy_get(kp->nl, l->id, &l->pol) ||
+		    strcmp(l->pol.owner, l->tag))
+			continue;
+		if (l->pol.action == COAPSEC_ACTION_PROTECT &&
+		    l->pol.context_id == id &&
+		    left_to_queue(kp, l, "its context is made again"))
+			return -1;
+	}
 	if (!coapsec_nl_context_get(kp->nl, id, &last) && last.seq > *was_seq)
 		*was_seq = last.seq;
 	delete_tagged(kp, false, id, tag);
@@ -935,6 +947,18 @@ static void release_held(struct keypush *kp,
 	}
 }
 
+/* Whether a leftover listed before kp->pols.v[@i] is @info too: that one first. */
+static bool adopt_later(struct keypush *kp, size_t i,
+			const struct coapsec_policy_info *info)
+{
+	for (size_t j = 0; j < kp->pols.n; j++)
+		if (kp->pols.v[j].listed < kp->pols.v[i].listed &&
+		    !strcmp(kp->pols.v[j].tag, info->owner) &&
+		    same_policy(&kp->pols.v[j].pol, info))
+			return true;
+	return false;
+}
+
 int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		   uint32_t context_id)
 {
@@ -947,6 +971,7 @@ int keypush_policy(struct keypush *kp, struct cfg_policy *p, size_t index,
 		/* The ID may hold another's policy since a reload. */
 		if (strcmp(kp->pols.v[i].tag, info.owner) ||
 		    !same_policy(&kp->pols.v[i].pol, &info) ||
+		    adopt_later(kp, i, &info) ||
 		    !left_is_ours(kp, &kp->pols.v[i]))
 			continue;
 		size_t listed = kp->pols.v[i].listed;
@@ -1375,6 +1400,9 @@ static void settle_beside(struct keypush *kp, struct cfg_policy *pols,
 			continue;
 		if (i < n)
 			c = placed_at(&pl, pols[i].kernel_id, NULL);
+		/* policies[i]'s own, under its tag. */
+		if (c < pl.n && (!pl.v[c].ours || pl.v[c].index != i))
+			c = pl.n;
 		/* All it matches meets the copy first, or next. */
 		if (c < pl.n && covers(&pl.v[c].pol, &pl.v[o].pol) &&
 		    (c < o || beside_free(&pl, o, c))) {
