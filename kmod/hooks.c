@@ -266,19 +266,22 @@ static unsigned int coapsec_hook_in4(void *priv, struct sk_buff *skb,
  * options and IPCB (IPSKB_FORWARDED) and the last one's route, and
  * ip_frag_reasm() sets frag_max_size, so ip_finish_output() fragments it
  * again at no more than the sizes that came in (ignore_df: even with DF).
- * Nonzero: @skb was queued or freed.
+ * Out of line and reached by a tail call: the hook needs no stack frame.
  */
-static noinline int coapsec_defrag4(struct net *net, struct sk_buff *skb)
+static noinline unsigned int
+coapsec_hook_frag4(struct coapsec_net *cn, struct sk_buff *skb,
+		   const struct nf_hook_state *state)
 {
 	int err;
 
 	/* The frag queues' locks are taken without BHs off. */
 	local_bh_disable();
-	err = ip_defrag(net, skb, IP_DEFRAG_CONNTRACK_IN);
+	err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
 	local_bh_enable();
-	if (!err)
-		skb->ignore_df = 1;
-	return err;
+	if (err)	/* queued, or freed */
+		return NF_STOLEN;
+	skb->ignore_df = 1;
+	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }
 
 static unsigned int coapsec_hook_fwd4(void *priv, struct sk_buff *skb,
@@ -287,9 +290,8 @@ static unsigned int coapsec_hook_fwd4(void *priv, struct sk_buff *skb,
 	struct coapsec_net *cn = priv;
 
 	/* What is no fragment pays these two tests and nothing more. */
-	if (unlikely(ip_is_fragment(ip_hdr(skb))) &&
-	    READ_ONCE(cn->defrag4) && coapsec_defrag4(state->net, skb))
-		return NF_STOLEN;
+	if (unlikely(ip_is_fragment(ip_hdr(skb))) && READ_ONCE(cn->defrag4))
+		return coapsec_hook_frag4(cn, skb, state);
 	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }
 
