@@ -274,7 +274,7 @@ coapsec_hook_frag4(struct coapsec_net *cn, struct sk_buff *skb,
 {
 	int err;
 
-	/* The frag queues' locks are taken without BHs off. */
+	/* ip_defrag() takes the queues' locks with BHs as they are. */
 	local_bh_disable();
 	err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
 	local_bh_enable();
