@@ -19,6 +19,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
+#include <net/ip.h>
 
 #include "context.h"
 #include "crypto_aead.h"
@@ -256,10 +257,42 @@ static unsigned int coapsec_hook_in4(void *priv, struct sk_buff *skb,
 	return coapsec_hook(priv, skb, state, false, COAPSEC_DIR_IN);
 }
 
+/*
+ * A forwarded IPv4 fragment, in a namespace that wants whole datagrams
+ * (coapsec_net_defrag()): queued, or put together with the others, as
+ * nf_defrag_ipv4 would at PRE_ROUTING (same queue, zone 0).  Here,
+ * after ip_forward(), each fragment had its TTL checked and decremented
+ * and its MTU checked; the datagram keeps the first fragment's header,
+ * options and IPCB (IPSKB_FORWARDED) and the last one's route, and
+ * ip_frag_reasm() sets frag_max_size, so ip_finish_output() fragments it
+ * again at no more than the sizes that came in (ignore_df: even with DF).
+ * Out of line and reached by a tail call: the hook needs no stack frame.
+ */
+static noinline unsigned int
+coapsec_hook_frag4(struct coapsec_net *cn, struct sk_buff *skb,
+		   const struct nf_hook_state *state)
+{
+	int err;
+
+	/* ip_defrag() takes the queues' locks with BHs as they are. */
+	local_bh_disable();
+	err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
+	local_bh_enable();
+	if (err)	/* queued, or freed */
+		return NF_STOLEN;
+	skb->ignore_df = 1;
+	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
+}
+
 static unsigned int coapsec_hook_fwd4(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	return coapsec_hook(priv, skb, state, false, COAPSEC_DIR_FWD);
+	struct coapsec_net *cn = priv;
+
+	/* What is no fragment pays these two tests and nothing more. */
+	if (unlikely(ip_is_fragment(ip_hdr(skb))) && READ_ONCE(cn->defrag4))
+		return coapsec_hook_frag4(cn, skb, state);
+	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }
 
 static unsigned int coapsec_hook_out6(void *priv, struct sk_buff *skb,

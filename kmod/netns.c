@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <linux/jiffies.h>
 #include <linux/random.h>
-#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 
 #include "context.h"
@@ -44,28 +43,25 @@ int coapsec_net_use(struct coapsec_net *cn)
  * plaintext; with it, such a datagram is protected or verified whole and
  * fragmented again on the way out, as conntrack does.  IPv4 reassembles
  * before LOCAL_IN by itself, IPv6 only after it: so IPv4 for forwarding
- * policies, IPv6 for any.
+ * policies, IPv6 for any.  IPv4 reassembles in coapsec's FORWARD hook
+ * itself, which reads the flag (coapsec_hook_fwd4()): nf_defrag_ipv4
+ * would cost every IPv4 packet one more hook, and would show the
+ * namespace's FORWARD rules whole datagrams only.  Only IPv6 can fail.
  */
 static int coapsec_net_defrag(struct coapsec_net *cn, bool want4, bool want6)
 {
 	int err;
 
-	if (want4 && !cn->defrag4) {
-		err = nf_defrag_ipv4_enable(cn->net);
-		if (err)
-			return err;
-		cn->defrag4 = true;
-	}
+	if (want4 && !cn->defrag4)
+		WRITE_ONCE(cn->defrag4, true);
 	if (want6 && !cn->defrag6) {
 		err = nf_defrag_ipv6_enable(cn->net);
 		if (err)
 			return err;
 		cn->defrag6 = true;
 	}
-	if (!want4 && cn->defrag4) {
-		nf_defrag_ipv4_disable(cn->net);
-		cn->defrag4 = false;
-	}
+	if (!want4 && cn->defrag4)
+		WRITE_ONCE(cn->defrag4, false);
 	if (!want6 && cn->defrag6) {
 		nf_defrag_ipv6_disable(cn->net);
 		cn->defrag6 = false;

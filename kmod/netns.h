@@ -99,7 +99,12 @@ struct coapsec_net {
 	struct coapsec_filter __rcu *filter;
 	struct nf_hook_ops nf_ops[COAPSEC_NF_OPS];	/* hooks.c */
 	bool hooks;			/* registered */
-	bool defrag4, defrag6;		/* nf_defrag_ipv{4,6}_enable() */
+	/*
+	 * Whole datagrams (coapsec_net_defrag()): IPv4 reassembled by the
+	 * FORWARD hook itself, which reads defrag4 (WRITE_ONCE here), IPv6
+	 * by nf_defrag_ipv6_enable().
+	 */
+	bool defrag4, defrag6;
 	bool lingering;			/* kept for exchanges: the gc retries */
 	bool closing;			/* pre_exit ran: nothing new */
 

@@ -76,7 +76,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 9))
+ktap_header $((n_vec + 12))
 ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
@@ -123,8 +123,9 @@ print(s.getsockopt(socket.IPPROTO_IPV6, 24) if v6 else  # IPV6_MTU
 done
 
 # A datagram larger than the link leaves CLI in fragments.  A namespace
-# with contexts reassembles before its hooks, so GW1 protects it whole
-# and fragments it again; GW2 verifies it whole.  Before, GW1 dropped the
+# with fwd policies reassembles on FORWARD (IPv4) or before its hooks
+# (IPv6), so GW1 protects it whole and fragments it again; GW2 verifies
+# it whole.  Before, GW1 dropped the
 # first fragment and forwarded the others, plaintext and all.
 for dst in 10.13.0.2 fd13::2; do
 	frags=$(j "$GW1" fragments)
@@ -146,6 +147,72 @@ s.sendto(b"\x50\x02\x00\x02\xff" + b"f" * 3000, (dst, 5683))' "$dst"
 		  "$(j "$GW1" protected)" -eq $((protected + 1)) -a \
 		  "$(j "$GW2" verified)" -eq $((verified + 1)) ]
 done
+
+# IPv4 fragments made by hand (a raw socket on CLI): 3,000 bytes of UDP
+# in 996-byte fragments, DF on each or not, the first one left out or
+# not.  GW1 and GW2 reassemble in their FORWARD hooks (fwd policies).
+cat > "$TMP/frag.py" <<'PY'
+import socket, struct, sys
+PAYLOAD = bytes(range(256)) * 11 + b"y" * (3000 - 256 * 11)
+if sys.argv[1] == "recv":       # recv FILE: one datagram, "whole" or not
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.bind(("10.13.0.2", 9999))
+    open(sys.argv[2] + ".ready", "w").close()
+    try:
+        d = s.recv(65535)
+    except socket.timeout:
+        d = b""
+    open(sys.argv[2], "w").write("whole" if d == PAYLOAD else "%d bytes" % len(d))
+    sys.exit(0)
+# send DPORT DF SKIP_FIRST ID
+dport, df, skip, ident = map(int, sys.argv[2:6])
+udp = struct.pack("!HHHH", 40000, dport, 8 + len(PAYLOAD), 0) + PAYLOAD
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+for off in range(0, len(udp), 976):
+    if skip and off == 0:
+        continue
+    chunk = udp[off:off + 976]
+    flags = off // 8 | (0x4000 if df else 0) | (0x2000 if off + 976 < len(udp) else 0)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), ident, flags,
+                      64, socket.IPPROTO_UDP, 0, socket.inet_aton("10.11.0.1"),
+                      socket.inet_aton("10.13.0.2"))
+    s.sendto(hdr + chunk, ("10.13.0.2", 0))
+PY
+snmp() {	# snmp NS FIELD: an Ip: counter of /proc/net/snmp in NS
+	ip netns exec "$1" awk -v k="$2" '$1 == "Ip:" {
+		if (!n++) { for (i = 2; i <= NF; i++) h[i] = $i; next }
+		for (i = 2; i <= NF; i++) if (h[i] == k) print $i }' /proc/net/snmp
+}
+# To a port no policy names: whole at SRV, which gets it in 4 fragments
+# (as sent: the gateways fragment again at no more than the sizes that
+# came in, not at the 1500-byte MTU, even with DF).
+for df in 0 1; do
+	ok1=$(snmp "$GW1" ReasmOKs)
+	req3=$(snmp "$SRV" ReasmReqds)
+	rm -f "$TMP/rx" "$TMP/rx.ready"
+	ip netns exec "$SRV" python3 "$TMP/frag.py" recv "$TMP/rx" &
+	rx_pid=$!
+	for _ in $(seq 50); do [ -e "$TMP/rx.ready" ] && break; sleep 0.1; done
+	ip netns exec "$CLI" python3 "$TMP/frag.py" send 9999 "$df" 0 $((4242 + df))
+	wait $rx_pid
+	ksft_diag "DF $df: SRV got $(cat "$TMP/rx" 2>/dev/null), GW1 reassembled $(($(snmp "$GW1" ReasmOKs) - ok1)), SRV got $(($(snmp "$SRV" ReasmReqds) - req3)) fragments"
+	ktap_check "IPv4 fragments (DF $df) to a port no policy names: reassembled on FORWARD, forwarded in fragments as sent, whole at the receiver" \
+		[ "$(cat "$TMP/rx" 2>/dev/null)" = whole -a \
+		  "$(snmp "$GW1" ReasmOKs)" -eq $((ok1 + 1)) -a \
+		  "$(snmp "$SRV" ReasmReqds)" -eq $((req3 + 4)) ]
+done
+# The later fragments of a datagram that a fwd policy names, its first
+# fragment never sent: they wait for it in GW1's reassembly queue, and
+# nothing is forwarded.
+req1=$(snmp "$GW1" ReasmReqds)
+fwd1=$(snmp "$GW1" ForwDatagrams)
+ip netns exec "$CLI" python3 "$TMP/frag.py" send 5683 0 1 4244
+sleep 1
+ksft_diag "GW1: $(($(snmp "$GW1" ReasmReqds) - req1)) fragments queued, $(($(snmp "$GW1" ForwDatagrams) - fwd1)) datagrams forwarded"
+ktap_check "later IPv4 fragments to 10.13.0.2:5683 without their first: held on FORWARD, never forwarded" \
+	[ "$(snmp "$GW1" ReasmReqds)" -eq $((req1 + 3)) -a \
+	  "$(snmp "$GW1" ForwDatagrams)" -eq "$fwd1" ]
 
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush
