@@ -47,7 +47,9 @@ bench: bench-module $(PROGS) $(BENCH_PROGS)
 	cp $(B)/coapsec $(B)/bench/
 	tools/vm/run --icount -q --timeout 2400 --mem 4096 \
 		--out $(B)/bench/vm -- env BENCH_ONLY=$(BENCH_ONLY) \
-		$(if $(BENCH_SG_COUNT),BENCH_SG_COUNT=$(BENCH_SG_COUNT)) bench/run.sh
+		$(if $(BENCH_SG_COUNT),BENCH_SG_COUNT=$(BENCH_SG_COUNT)) \
+		$(if $(BENCH_UNTOUCHED_ROUNDS),BENCH_UNTOUCHED_ROUNDS=$(BENCH_UNTOUCHED_ROUNDS)) \
+		bench/run.sh
 	python3 bench/report.py $(B)/bench/vm/points.jsonl $(B)/bench
 
 # make bench-smp: two flows on two guest CPUs against one flow, plain and
