@@ -176,8 +176,9 @@ untouched_coapsec() {	# untouched_coapsec NS out|fwd
 # Rounds of the three sides in turn: a side's rate moves by up to 1 %
 # from one flow to the next (what else the guest runs meanwhile), as much
 # as the difference measured, so the figure is the median of the rounds'
-# ratios, with their spread (bench/report.py).
-UNTOUCHED_ROUNDS=${BENCH_UNTOUCHED_ROUNDS:-3}
+# ratios, with their spread (bench/report.py).  Seven: with three, one
+# slow round of the side without anything moved the median by 1 %.
+UNTOUCHED_ROUNDS=${BENCH_UNTOUCHED_ROUNDS:-7}
 untouched_bench() {
 	local ns round
 	echo "traffic coapsec does not handle: nothing, empty nftables chains, coapsec"
