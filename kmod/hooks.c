@@ -258,14 +258,32 @@ static unsigned int coapsec_hook_in4(void *priv, struct sk_buff *skb,
 }
 
 /*
+ * Multicast routing hands each outgoing interface a copy of every
+ * fragment: a queue per interface, or each copy after the first would be
+ * dropped as a duplicate.  The users above the kernel's own are
+ * coapsec's; a multicast datagram draws no reassembly-timeout ICMP error,
+ * which a user other than conntrack's would.
+ */
+#define COAPSEC_DEFRAG_MCAST	0x40000000U
+
+static u32 coapsec_defrag_user(const struct sk_buff *skb,
+			       const struct nf_hook_state *state)
+{
+	if (ipv4_is_multicast(ip_hdr(skb)->daddr) && state->out)
+		return COAPSEC_DEFRAG_MCAST + (u32)state->out->ifindex;
+	return IP_DEFRAG_CONNTRACK_IN;
+}
+
+/*
  * A forwarded IPv4 fragment, in a namespace that wants whole datagrams
  * (coapsec_net_defrag()): queued, or put together with the others, as
- * nf_defrag_ipv4 would at PRE_ROUTING (same queue, zone 0).  Here,
- * after ip_forward(), each fragment had its TTL checked and decremented
- * and its MTU checked; the datagram keeps the first fragment's header,
- * options and IPCB (IPSKB_FORWARDED) and the last one's route, and
- * ip_frag_reasm() sets frag_max_size, so ip_finish_output() fragments it
- * again at no more than the sizes that came in (ignore_df: even with DF).
+ * nf_defrag_ipv4 would at PRE_ROUTING (same queue, zone 0; multicast:
+ * coapsec_defrag_user()).  Here, after ip_forward(), each fragment had
+ * its TTL checked and decremented and its MTU checked; the datagram
+ * keeps the first fragment's header, options and IPCB (IPSKB_FORWARDED)
+ * and the last one's route, and ip_frag_reasm() sets frag_max_size, so
+ * ip_finish_output() fragments it again at no more than the sizes that
+ * came in (ignore_df: even with DF).
  * Out of line and reached by a tail call: the hook needs no stack frame.
  */
 static noinline unsigned int
@@ -276,7 +294,7 @@ coapsec_hook_frag4(struct coapsec_net *cn, struct sk_buff *skb,
 
 	/* ip_defrag() takes the queues' locks with BHs as they are. */
 	local_bh_disable();
-	err = ip_defrag(state->net, skb, IP_DEFRAG_CONNTRACK_IN);
+	err = ip_defrag(state->net, skb, coapsec_defrag_user(skb, state));
 	local_bh_enable();
 	if (err)	/* queued, or freed */
 		return NF_STOLEN;
