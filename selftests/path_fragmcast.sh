@@ -47,7 +47,7 @@ elif sys.argv[1] == "recv":     # recv LOCALADDR FILE
     s.bind(("0.0.0.0", 9999))
     s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
                  socket.inet_aton(G) + socket.inet_aton(sys.argv[2]))
-    s.settimeout(4)
+    s.settimeout(30)  # returns at once when it comes: time for slow kernels
     open(sys.argv[3] + ".ready", "w").close()
     try:
         d = s.recv(65535)
@@ -63,14 +63,14 @@ else:                           # send
 PY
 ifx() { ip netns exec "$GW" cat "/sys/class/net/$1/ifindex"; }
 ip netns exec "$GW" python3 "$TMP/m.py" mrt "$(ifx v11)" "$(ifx v12)" "$(ifx v14)" "$TMP/mrt.ready" &
-for _ in $(seq 50); do [ -e "$TMP/mrt.ready" ] && break; sleep 0.1; done
+for _ in $(seq 600); do [ -e "$TMP/mrt.ready" ] && break; sleep 0.1; done
 round() {
 	rm -f "$TMP"/r1* "$TMP"/r2*
 	ip netns exec "$R1" python3 "$TMP/m.py" recv 10.12.0.2 "$TMP/r1" &
 	local p1=$!
 	ip netns exec "$R2" python3 "$TMP/m.py" recv 10.14.0.2 "$TMP/r2" &
 	local p2=$!
-	for _ in $(seq 50); do [ -e "$TMP/r1.ready" -a -e "$TMP/r2.ready" ] && break; sleep 0.1; done
+	for _ in $(seq 600); do [ -e "$TMP/r1.ready" -a -e "$TMP/r2.ready" ] && break; sleep 0.1; done
 	sleep 0.5
 	ip netns exec "$S" python3 "$TMP/m.py" send
 	wait $p1 $p2
