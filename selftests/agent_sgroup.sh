@@ -261,7 +261,7 @@ gwids() { ip netns exec "$GW" "$CLI" -j policy show | jq -c '[.[].id] | sort'; }
 # moved_to ACTION: the gateway's two doors policies are ACTION, under
 # the IDs they had (IDS)
 moved_to() {
-	local end=$((SECONDS + 150))
+	local end=$((SECONDS + 300))
 	while [ $SECONDS -lt $end ]; do
 		[ "$(gwpol "$1")" = 2 ] && [ "$(gwids)" = "$IDS" ] && return 0
 		sleep 0.2
