@@ -760,6 +760,26 @@ static int beside_setup(struct keypush *kp, struct cfg_policy *pols, size_t n,
 	return 0;
 }
 
+/* From here on, what keeps a probe's message out of clear must keep it out. */
+static void verdicts_now(void)
+{
+	for (size_t k = 0; k < N_PROBES; k++)
+		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
+							   probes[k]);
+	opened = false;
+}
+
+/* Another owner's bypass of 10.0.5.0/24, priority 10, at the end. */
+static int admin_bypass(void)
+{
+	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
+	uint32_t id;
+
+	other.priority = 10;
+	snprintf(other.owner, sizeof(other.owner), "admin");
+	return __wrap_coapsec_nl_policy_new(NULL, &other, &id);
+}
+
 /* queue_beside(): policies[@i] as a queue policy beside its old copy. */
 static int beside_queue(struct keypush *kp, struct cfg_policy *pols,
 			size_t i)
@@ -770,10 +790,7 @@ static int beside_queue(struct keypush *kp, struct cfg_policy *pols,
 	pols[i].action = QUEUE;
 	rc = keypush_policy_beside(kp, &pols[i], i, 0);
 	pols[i].action = action;
-	for (size_t k = 0; k < N_PROBES; k++)
-		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
-							   probes[k]);
-	opened = false;
+	verdicts_now();
 	return rc;
 }
 
@@ -843,14 +860,10 @@ TEST(beside_another_bypass_between)
 	static const unsigned int plen[] = { 32 };
 	static const uint32_t ctx[] = { 7 };
 	struct keypush kp = { .owner = "coapsecd:server:s" };
-	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
 	struct cfg_policy pols[1];
-	uint32_t id;
 
 	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
-	other.priority = 10;
-	snprintf(other.owner, sizeof(other.owner), "admin");
-	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	ASSERT_EQ(0, admin_bypass());
 	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
 	fake_set_err = -ENOMEM;
 	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
@@ -945,14 +958,10 @@ TEST(beside_restart_keeps_protecting_old_copy)
 	struct keypush kp = { .owner = "coapsecd:server:s" };
 	struct keypush stop = { .owner = "coapsecd:server:s" };
 	struct keypush kp2 = { .owner = "coapsecd:server:s" };
-	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
 	struct cfg_policy pols[1];
-	uint32_t id;
 
 	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
-	other.priority = 10;
-	snprintf(other.owner, sizeof(other.owner), "admin");
-	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	ASSERT_EQ(0, admin_bypass());
 	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
 	fake_set_err = -ENOMEM;
 	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
@@ -997,14 +1006,10 @@ TEST(beside_restart_reordered_takes_the_first)
 	struct keypush kp = { .owner = "coapsecd:server:s" };
 	struct keypush stop = { .owner = "coapsecd:server:s" };
 	struct keypush kp2 = { .owner = "coapsecd:server:s" };
-	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
 	struct cfg_policy pols[1], pols2[2];
-	uint32_t id;
 
 	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
-	other.priority = 10;
-	snprintf(other.owner, sizeof(other.owner), "admin");
-	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
+	ASSERT_EQ(0, admin_bypass());
 	ASSERT_EQ(0, beside_queue(&kp, pols, 0));
 	fake_set_err = -ENOMEM;
 	EXPECT_EQ(0, keypush_order(&kp, pols, 1));
@@ -1107,18 +1112,11 @@ TEST(restart_take_over_refused_keeps_old_copy)
 	static const unsigned int plen[] = { 32 };
 	static const uint32_t ctx[] = { 7 };
 	struct keypush kp = { .owner = "coapsecd:server:s" };
-	struct coapsec_policy_info other = v4(BYPASS, "10.0.5.0", 24);
 	struct cfg_policy pols[1];
-	uint32_t id;
 
 	ASSERT_EQ(0, beside_setup(&kp, pols, 1, act, dst, plen, ctx));
-	other.priority = 10;
-	snprintf(other.owner, sizeof(other.owner), "admin");
-	ASSERT_EQ(0, __wrap_coapsec_nl_policy_new(NULL, &other, &id));
-	for (size_t k = 0; k < N_PROBES; k++)
-		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
-							   probes[k]);
-	opened = false;
+	ASSERT_EQ(0, admin_bypass());
+	verdicts_now();
 	/* The next start: policies[0] queues (queue_one()). */
 	ASSERT_EQ(0, __wrap_coapsec_nl_policy_dump(NULL, pol_seen, &kp));
 	pols[0].kernel_id = 0;
@@ -1175,10 +1173,7 @@ TEST(release_held_past_another_bypass)
 	keypush_order(&kp, pols, 1);
 	keypush_sweep(&kp);
 	ASSERT_EQ(QUEUE, meets(fake, fake_n, "10.0.5.1"));
-	for (size_t k = 0; k < N_PROBES; k++)
-		verdict_start[k] = verdict_want[k] = meets(fake, fake_n,
-							   probes[k]);
-	opened = false;
+	verdicts_now();
 	/* A resync with room. */
 	fake_room = 32;
 	ASSERT_EQ(0, keypush_policy(&kp, &pols[0], 0, 0));
