@@ -158,6 +158,13 @@ struct coapsec_filter *coapsec_filter_build(struct coapsec_net *cn,
 	return f;
 }
 
+bool coapsec_filter_names_ports(const struct coapsec_filter *f, __be16 sport,
+				__be16 dport)
+{
+	return f->any_port || coapsec_filter_port_named(f, dport) ||
+	       coapsec_filter_port_named(f, sport);
+}
+
 bool coapsec_filter_ports_cover(const struct coapsec_filter *a,
 				const struct coapsec_filter *b)
 {
@@ -296,8 +303,13 @@ enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
 	if (!f->any_port && !coapsec_filter_port_named(f, uh->dest) &&
 	    !coapsec_filter_port_named(f, uh->source))
 		return COAPSEC_FILTER_PASS;
-	/* Only a request, whole, to one host, goes on from here. */
-	if (first_fragment || skb_is_gso(skb) || multicast)
+	/*
+	 * Only a request, whole, to one host, goes on from here; and not a
+	 * source-routed one leaving or crossing: its header may not name
+	 * where it goes (coapsec_pkt_source_routed()).
+	 */
+	if (first_fragment || skb_is_gso(skb) || multicast ||
+	    (!v6 && dir != COAPSEC_DIR_IN && iph->ihl > 5))
 		goto maybe;
 	coap = skb_header_pointer(skb, off + sizeof(*uh), sizeof(_coap), _coap);
 	/* Version 1, a token of at most 8 bytes, code 0.01 to 0.31. */

@@ -69,6 +69,10 @@ struct coapsec_filter *coapsec_filter_build(struct coapsec_net *cn,
 					    const struct coapsec_policy *extra,
 					    const struct coapsec_filter *keep);
 
+/* Whether @f names @sport or @dport exactly (any port included). */
+bool coapsec_filter_names_ports(const struct coapsec_filter *f, __be16 sport,
+				__be16 dport);
+
 /* Whether @a's ports include @b's (both built). */
 bool coapsec_filter_ports_cover(const struct coapsec_filter *a,
 				const struct coapsec_filter *b);
@@ -232,12 +236,16 @@ coapsec_filter_quick(const struct coapsec_filter *f, const struct sk_buff *skb,
 	if (!coapsec_filter_port_hit(f, uh->dest) &&
 	    !coapsec_filter_port_hit(f, uh->source))
 		return COAPSEC_QUICK_PASS;
-	/* A whole request to one host. */
+	/*
+	 * A whole request to one host; not one with IPv4 options leaving or
+	 * crossing, which may route it elsewhere than its header says.
+	 */
 	if (skb_is_gso(skb) ||
 	    (v6 ? ipv6_addr_is_multicast(daddr) :
 		  (ipv4_is_multicast(*(const __be32 *)daddr) ||
 		   (((const struct iphdr *)nh)->frag_off &
-		    htons(IP_MF | IP_OFFSET)))))
+		    htons(IP_MF | IP_OFFSET)) ||
+		   (dir != COAPSEC_DIR_IN && off > sizeof(struct iphdr)))))
 		return COAPSEC_QUICK_LINEAR;
 	coap = (const u8 *)(uh + 1);
 	/*

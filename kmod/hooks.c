@@ -164,6 +164,21 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 }
 
 /*
+ * A source-routed datagram leaving, crossing or (IPv6) arriving, to or
+ * from a port the policies name (coapsec_pkt_source_routed()): its header
+ * may name a hop rather than where it goes, so no policy can be matched
+ * against it.  Dropped and counted rather than let through in clear.
+ */
+static noinline unsigned int coapsec_source_routed(struct coapsec_net *cn,
+						   u8 dir)
+{
+	local_bh_disable();
+	coapsec_count(cn, NULL, COAPSEC_STAT_SOURCE_ROUTED);
+	local_bh_enable();
+	return dir == COAPSEC_DIR_OUT ? NF_DROP_ERR(-EPERM) : NF_DROP;
+}
+
+/*
  * What the first look in coapsec_hook() could not pass: the whole filter
  * where it was unsure (@linear: else the headers it read), then the full
  * path.  Out of line, so that the hooks themselves need no
@@ -203,6 +218,14 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 			return NF_DROP;
 		return NF_ACCEPT;
 	}
+	/*
+	 * IPv4 acts on a source route before LOCAL_IN, so what reaches it
+	 * has arrived; IPv6 on a routing header after it.
+	 */
+	if ((dir != COAPSEC_DIR_IN || family == AF_INET6) &&
+	    coapsec_pkt_source_routed(skb, &pkt) &&
+	    coapsec_filter_names_ports(f, pkt.sport, pkt.dport))
+		return coapsec_source_routed(cn, dir);
 	pkt.net = state->net;
 	pkt.cn = cn;
 	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
@@ -302,13 +325,26 @@ coapsec_hook_frag4(struct coapsec_net *cn, struct sk_buff *skb,
 	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }
 
+/*
+ * Only what coapsec may act on is put together: UDP, and ICMP, whose
+ * errors may quote a message it decrypted (icmp.c).  The rest passes in
+ * fragments, as through any router, and takes none of the reassembly
+ * memory the host's own input shares.
+ */
+static bool coapsec_fwd4_reassembles(const struct coapsec_net *cn,
+				     const struct iphdr *iph)
+{
+	return ip_is_fragment(iph) && READ_ONCE(cn->defrag4) &&
+	       (iph->protocol == IPPROTO_UDP || iph->protocol == IPPROTO_ICMP);
+}
+
 static unsigned int coapsec_hook_fwd4(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
 	struct coapsec_net *cn = priv;
 
-	/* What is no fragment pays these two tests and nothing more. */
-	if (unlikely(ip_is_fragment(ip_hdr(skb))) && READ_ONCE(cn->defrag4))
+	/* What is no fragment pays one test and nothing more. */
+	if (unlikely(coapsec_fwd4_reassembles(cn, ip_hdr(skb))))
 		return coapsec_hook_frag4(cn, skb, state);
 	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }

@@ -78,6 +78,56 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 	return coapsec_pkt_udp(skb, pkt);
 }
 
+/*
+ * An unfinished LSRR or SSRR route in IPv4 options (linear, behind the
+ * header, as the UDP header is): a route option with its pointer within
+ * it.  Options the stack could not have parsed count as one: where such
+ * a datagram goes cannot be told.
+ */
+static bool coapsec_ip4_source_routed(const struct iphdr *iph)
+{
+	unsigned int left = iph->ihl * 4 - sizeof(*iph);
+	const u8 *opt = (const u8 *)(iph + 1);
+
+	while (left && opt[0] != IPOPT_END) {
+		if (opt[0] == IPOPT_NOOP) {
+			opt++;
+			left--;
+			continue;
+		}
+		if (left < 2 || opt[1] < 2 || opt[1] > left)
+			return true;
+		if (opt[0] == IPOPT_LSRR || opt[0] == IPOPT_SSRR)
+			return opt[1] < 3 || opt[2] <= opt[1];
+		left -= opt[1];
+		opt += opt[1];
+	}
+	return false;
+}
+
+/*
+ * A routing header with segments left, any of them (the kernel does not
+ * turn down a second one behind one with none left), or a chain that
+ * cannot be walked.
+ */
+static bool coapsec_ip6_source_routed(const struct sk_buff *skb)
+{
+	int flags = IP6_FH_F_SKIP_RH;
+	unsigned int off = 0;
+
+	return ipv6_hdr(skb)->nexthdr != IPPROTO_UDP &&
+	       ipv6_find_hdr(skb, &off, NEXTHDR_ROUTING, NULL,
+			     &flags) != -ENOENT;
+}
+
+bool coapsec_pkt_source_routed(const struct sk_buff *skb,
+			       const struct coapsec_pkt *pkt)
+{
+	if (pkt->family == AF_INET6)
+		return coapsec_ip6_source_routed(skb);
+	return ip_hdr(skb)->ihl > 5 && coapsec_ip4_source_routed(ip_hdr(skb));
+}
+
 bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	const struct udphdr *uh;

@@ -45,6 +45,15 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
  */
 bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt);
 
+/*
+ * Whether @skb (@pkt parsed) is source-routed, its route not finished:
+ * an IPv4 LSRR or SSRR option, an IPv6 routing header with segments
+ * left.  Such a datagram goes on to where the route says, not (only) to
+ * the destination in its header, which policies are matched against.
+ */
+bool coapsec_pkt_source_routed(const struct sk_buff *skb,
+			       const struct coapsec_pkt *pkt);
+
 /* The CoAP header's code and the token: what binds an answer to its request. */
 struct coapsec_head {
 	u8 code;

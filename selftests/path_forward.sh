@@ -76,7 +76,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 12))
+ktap_header $((n_vec + 19))
 ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
@@ -165,8 +165,9 @@ if sys.argv[1] == "recv":       # recv FILE: one datagram, "whole" or not
         d = b""
     open(sys.argv[2], "w").write("whole" if d == PAYLOAD else "%d bytes" % len(d))
     sys.exit(0)
-# send DPORT DF SKIP_FIRST ID
+# send DPORT DF SKIP_FIRST ID [PROTO]: PROTO's number in the IP header
 dport, df, skip, ident = map(int, sys.argv[2:6])
+proto = int(sys.argv[6]) if len(sys.argv) > 6 else socket.IPPROTO_UDP
 udp = struct.pack("!HHHH", 40000, dport, 8 + len(PAYLOAD), 0) + PAYLOAD
 s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
 for off in range(0, len(udp), 976):
@@ -175,7 +176,7 @@ for off in range(0, len(udp), 976):
     chunk = udp[off:off + 976]
     flags = off // 8 | (0x4000 if df else 0) | (0x2000 if off + 976 < len(udp) else 0)
     hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), ident, flags,
-                      64, socket.IPPROTO_UDP, 0, socket.inet_aton("10.11.0.1"),
+                      64, proto, 0, socket.inet_aton("10.11.0.1"),
                       socket.inet_aton("10.13.0.2"))
     s.sendto(hdr + chunk, ("10.13.0.2", 0))
 PY
@@ -213,6 +214,155 @@ ksft_diag "GW1: $(($(snmp "$GW1" ReasmReqds) - req1)) fragments queued, $(($(snm
 ktap_check "later IPv4 fragments to 10.13.0.2:5683 without their first: held on FORWARD, never forwarded" \
 	[ "$(snmp "$GW1" ReasmReqds)" -eq $((req1 + 3)) -a \
 	  "$(snmp "$GW1" ForwDatagrams)" -eq "$fwd1" ]
+
+# Source routing, which GW1 accepts here: a datagram whose IP header
+# names GW1 (IPv4 LSRR) or GW2 (IPv6 segment routing header) as its
+# destination while its route goes on to SRV.  Before, GW1's fwd policy
+# for SRV never matched it, and it left GW1 in clear.  To a port no
+# policy names it is forwarded (the route works); to 5683, dropped and
+# counted as source_routed.
+ip netns exec "$GW1" sysctl -qw net.ipv4.conf.all.accept_source_route=1 \
+	net.ipv4.conf.v11.accept_source_route=1 \
+	net.ipv6.conf.all.seg6_enabled=1 net.ipv6.conf.v11.seg6_enabled=1
+cat > "$TMP/srr.py" <<'PY'
+import socket, struct, sys
+MSG = b"\x50\x02\x00\x03\xff" + b"SOURCE-ROUTED-SECRET"     # NON POST
+a6 = lambda a: socket.inet_pton(socket.AF_INET6, a)
+def srh(nexthdr, segs_left, segs):
+    """A segment routing header, segments last hop first."""
+    return struct.pack("!BBBBBBH", nexthdr, 2 * len(segs), 4, segs_left,
+                       len(segs) - 1, 0, 0) + b"".join(map(a6, segs))
+def csum(data):
+    data += b"\0" * (len(data) & 1)
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff or 0xffff
+mode = sys.argv[1]
+if mode == "send":      # send DST HOP... PORT: a socket's source route
+    dst, hops, port = sys.argv[2], sys.argv[3:-1], int(sys.argv[-1])
+    if ":" in dst:
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        # segments[0], where it goes, the kernel writes.
+        s.setsockopt(socket.IPPROTO_IPV6, 57,        # IPV6_RTHDR
+                     srh(0, len(hops), ["::"] + hops[::-1]))
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        route = b"".join(map(socket.inet_aton, hops))
+        s.setsockopt(socket.IPPROTO_IP, 4,           # IP_OPTIONS: NOP, LSRR
+                     bytes([1, 0x83, 3 + len(route), 4]) + route)
+    try:
+        s.sendto(MSG, (dst, port))
+    except PermissionError:
+        print("EPERM")
+elif mode == "raw2":    # raw2 PORT: to GW2, a spent routing header, then
+    # an SRH with one segment left, to SRV.
+    port = int(sys.argv[2])
+    src, hdr_dst, dst = "fd11::1", "fd12::2", "fd13::2"
+    udp = struct.pack("!HHHH", 40001, port, 8 + len(MSG), 0) + MSG
+    pseudo = a6(src) + a6(dst) + struct.pack("!I3xB", len(udp), 17)
+    udp = udp[:6] + struct.pack("!H", csum(pseudo + udp)) + udp[8:]
+    ext = struct.pack("!BBBB4x", 43, 0, 0, 0) + srh(17, 1, [dst, hdr_dst])
+    ip6 = struct.pack("!IHBB16s16s", 6 << 28, len(ext) + len(udp), 43, 64,
+                      a6(src), a6(hdr_dst))
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(ip6 + ext + udp, (hdr_dst, 0))
+elif mode == "recv":    # recv ADDR PORT FILE: what one datagram holds
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.settimeout(5)
+    s.bind((sys.argv[2], int(sys.argv[3])))
+    open(sys.argv[4] + ".ready", "w").close()
+    try:
+        d = s.recv(2048)
+    except socket.timeout:
+        d = b""
+    open(sys.argv[4], "w").write("plain" if MSG in d else "nothing")
+PY
+fwded() {	# fwded NS FAMILY: datagrams NS forwarded
+	if [ "$2" = 4 ]; then
+		snmp "$1" ForwDatagrams
+	else
+		ip netns exec "$1" awk '$1 == "Ip6OutForwDatagrams" { print $2 }' \
+			/proc/net/snmp6
+	fi
+}
+# fwd_srr NAME FAMILY COMMAND...: COMMAND PORT runs on CLI; GW1 must
+# forward it to port 9999 and drop it to 5683, counting source_routed.
+fwd_srr() {
+	local name=$1 fam=$2 fwd0 fwd1 fwd2 srr1 srr2
+	shift 2
+	fwd0=$(fwded "$GW1" "$fam")
+	ip netns exec "$CLI" "$@" 9999
+	sleep 1
+	fwd1=$(fwded "$GW1" "$fam")
+	srr1=$(j "$GW1" source_routed)
+	ip netns exec "$CLI" "$@" 5683
+	sleep 1
+	fwd2=$(fwded "$GW1" "$fam")
+	srr2=$(j "$GW1" source_routed)
+	ksft_diag "$name: GW1 forwarded $((fwd1 - fwd0)) to port 9999, then $((fwd2 - fwd1)) to 5683; source_routed ${srr1:-none} -> ${srr2:-none}"
+	ktap_check "$name: dropped at GW1 and counted (to a port no policy names: forwarded)" \
+		[ "$fwd1" -eq $((fwd0 + 1)) -a "$fwd2" -eq "$fwd1" -a \
+		  "${srr2:-0}" -eq $((${srr1:-0} + 1)) ]
+}
+fwd_srr "IPv4 LSRR by way of GW1 to 10.13.0.2" 4 \
+	python3 "$TMP/srr.py" send 10.13.0.2 10.11.0.2
+fwd_srr "IPv6 SRH by way of GW1 and GW2 to fd13::2" 6 \
+	python3 "$TMP/srr.py" send fd13::2 fd11::2 fd12::2
+# A routing header with no segments left, then one with: the second one
+# counts too (the kernel does not turn it down).
+fwd_srr "IPv6 to GW2, a spent routing header and an SRH on to fd13::2" 6 \
+	python3 "$TMP/srr.py" raw2
+
+# The same leaving CLI under an out policy for SRV: its header names
+# GW1, its route SRV.  Refused on LOCAL_OUT (EPERM), counted.
+ip netns exec "$CLI" "$B/coapsec" context add id 1 secret "$TMP/secret" \
+	id-context 00f0d0 sender-id 01 recipient-id 00 > /dev/null || exit 1
+for dst in 10.13.0.2 fd13::2; do
+	ip netns exec "$CLI" "$B/coapsec" policy add dir out dst "$dst" \
+		action protect 1 > /dev/null || exit 1
+done
+for route in "10.13.0.2 10.11.0.2" "fd13::2 fd11::2"; do
+	srr0=$(j "$CLI" source_routed)
+	said=$(ip netns exec "$CLI" python3 "$TMP/srr.py" send ${route% *} ${route#* } 5683)
+	sleep 1
+	ksft_diag "source-routed from CLI to ${route% *}: sendto said '$said', source_routed ${srr0:-none} -> $(j "$CLI" source_routed)"
+	ktap_check "source-routed CoAP leaving CLI for ${route% *} under an out policy: refused with EPERM, counted" \
+		[ "$said" = EPERM -a \
+		  "$(j "$CLI" source_routed)" -eq $((${srr0:-0} + 1)) ]
+done
+ip netns exec "$CLI" "$B/coapsec" flush
+
+# Arriving: IPv6 acts on a routing header after LOCAL_IN.  Plain CoAP to
+# GW1's fd11::2 whose SRH goes on to its fd12::1, which a require policy
+# guards: before, LOCAL_IN matched fd11::2 and the socket on fd12::1 got
+# it in plain.
+ip netns exec "$GW1" "$B/coapsec" policy add dir in dst fd12::1 \
+	action require > /dev/null || exit 1
+srr0=$(j "$GW1" source_routed)
+rm -f "$TMP/in6" "$TMP/in6.ready"
+ip netns exec "$GW1" python3 "$TMP/srr.py" recv fd12::1 5683 "$TMP/in6" &
+rx_pid=$!
+for _ in $(seq 600); do [ -e "$TMP/in6.ready" ] && break; sleep 0.1; done
+ip netns exec "$CLI" python3 "$TMP/srr.py" send fd12::1 fd11::2 5683
+wait $rx_pid
+ksft_diag "SRH to fd11::2 on to fd12::1: the socket got $(cat "$TMP/in6" 2>/dev/null), source_routed ${srr0:-none} -> $(j "$GW1" source_routed)"
+ktap_check "IPv6 plain CoAP whose SRH ends at an address a require policy guards: dropped on LOCAL_IN, counted" \
+	[ "$(cat "$TMP/in6" 2>/dev/null)" = nothing -a \
+	  "$(j "$GW1" source_routed)" -eq $((${srr0:-0} + 1)) ]
+
+# Fragments of another protocol (TCP's number, the same bytes): GW1
+# leaves them as they are, as any router does; they take none of the
+# reassembly memory its own input shares.  Before, it reassembled every
+# forwarded fragment: 4 queued, 1 datagram forwarded.
+req1=$(snmp "$GW1" ReasmReqds)
+fwd1=$(snmp "$GW1" ForwDatagrams)
+ip netns exec "$CLI" python3 "$TMP/frag.py" send 5683 0 0 4246 6
+sleep 1
+ksft_diag "TCP fragments: GW1 queued $(($(snmp "$GW1" ReasmReqds) - req1)) for reassembly, forwarded $(($(snmp "$GW1" ForwDatagrams) - fwd1))"
+ktap_check "IPv4 fragments of another protocol on FORWARD: not reassembled, forwarded as they came" \
+	[ "$(snmp "$GW1" ReasmReqds)" -eq "$req1" -a \
+	  "$(snmp "$GW1" ForwDatagrams)" -eq $((fwd1 + 4)) ]
 
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush

@@ -167,7 +167,7 @@ int coapsec_nl_policy_dump(struct coapsec_nl *nl, coapsec_policy_cb cb,
 
 /* ---- counters, flush ---- */
 
-#define COAPSEC_NL_NUM_COUNTERS	16
+#define COAPSEC_NL_NUM_COUNTERS	17
 /* "protected", "verified", ..., "errors": the kernel's message counters. */
 extern const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS];
 

@@ -118,6 +118,7 @@ static const char *const coapsec_a_stats_names[COAPSEC_A_STATS_MAX + 1] = {
 	[COAPSEC_A_STATS_RETIRED_KEYS] = "retired-keys",
 	[COAPSEC_A_STATS_RETIRED_RESERVED] = "retired-reserved",
 	[COAPSEC_A_STATS_RETIRED_KEYS_MAX] = "retired-keys-max",
+	[COAPSEC_A_STATS_SOURCE_ROUTED] = "source-routed",
 };
 
 static const char *const coapsec_a_agent_names[COAPSEC_A_AGENT_MAX + 1] = {
@@ -165,8 +166,8 @@ static const char *const coapsec_event_type_names[] = {
  * The counters: the stats set's u64 attributes, in its order.  Their
  * names in JSON and text output are the spec's with '_' for '-'.
  */
-_Static_assert(COAPSEC_NL_NUM_COUNTERS == 16,
-	       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has 16 counters");
+_Static_assert(COAPSEC_NL_NUM_COUNTERS == 17,
+	       "COAPSEC_NL_NUM_COUNTERS (coapsec_nl.h): the spec has 17 counters");
 
 const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"protected",
@@ -185,6 +186,7 @@ const char *const coapsec_nl_counter_names[COAPSEC_NL_NUM_COUNTERS] = {
 	"seq_unpersisted",
 	"queued",
 	"queue_no_agent",
+	"source_routed",
 };
 
 static const uint16_t coapsec_nl_counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
@@ -204,6 +206,7 @@ static const uint16_t coapsec_nl_counter_attrs[COAPSEC_NL_NUM_COUNTERS] = {
 	COAPSEC_A_STATS_SEQ_UNPERSISTED,
 	COAPSEC_A_STATS_QUEUED,
 	COAPSEC_A_STATS_QUEUE_NO_AGENT,
+	COAPSEC_A_STATS_SOURCE_ROUTED,
 };
 
 #endif /* COAPSEC_NL_NAMES_H */

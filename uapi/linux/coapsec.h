@@ -295,6 +295,12 @@
  *       COAPSEC_A_STATS_QUEUE_NO_AGENT: NLA_U64, messages a queue policy
  *          matched and dropped because no agent was registered for its
  *          queue (namespace counters only)
+ *       COAPSEC_A_STATS_SOURCE_ROUTED: NLA_U64, source-routed datagrams
+ *          (IPv4 LSRR/SSRR, IPv6 routing header with segments left)
+ *          leaving, crossing or (IPv6) arriving, to or from a port the
+ *          policies name, dropped:
+ *          their header may name a hop, not where they go (namespace
+ *          counters only)
  *       COAPSEC_A_STATS_CONTEXTS, COAPSEC_A_STATS_POLICIES: NLA_U32,
  *          objects in this namespace (namespace query only)
  *       COAPSEC_A_STATS_HOOKS: NLA_U8, 1 while the namespace's netfilter
