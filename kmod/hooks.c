@@ -17,6 +17,7 @@
  * header is pulled.
  */
 #include <linux/netfilter.h>
+#include <linux/netfilter_bridge.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/netfilter_ipv6.h>
 #include <net/ip.h>
@@ -282,18 +283,36 @@ static unsigned int coapsec_hook_in4(void *priv, struct sk_buff *skb,
 
 /*
  * Multicast routing hands each outgoing interface a copy of every
- * fragment: a queue per interface, or each copy after the first would be
- * dropped as a duplicate.  The users above the kernel's own are
- * coapsec's; a multicast datagram draws no reassembly-timeout ICMP error,
- * which a user other than conntrack's would.
+ * fragment, and a bridge (br_netfilter) each port it floods to: a queue
+ * per interface or port, or each copy after the first would be dropped
+ * as a duplicate.  The users above the kernel's own are coapsec's; a
+ * link-layer multicast or broadcast, and a datagram to a group, draw no
+ * reassembly-timeout ICMP error (icmp_send()), which a user other than
+ * conntrack's would.
  */
 #define COAPSEC_DEFRAG_MCAST	0x40000000U
+
+/* The bridge port a bridged packet leaves by, or 0. */
+static int coapsec_bridge_port(const struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_BRIDGE_NETFILTER)
+	return nf_bridge_get_physoutif(skb);
+#else
+	return 0;
+#endif
+}
 
 static u32 coapsec_defrag_user(const struct sk_buff *skb,
 			       const struct nf_hook_state *state)
 {
-	if (ipv4_is_multicast(ip_hdr(skb)->daddr) && state->out)
-		return COAPSEC_DEFRAG_MCAST + (u32)state->out->ifindex;
+	int ifindex = coapsec_bridge_port(skb);
+
+	if (!ifindex && state->out)
+		ifindex = state->out->ifindex;
+	if (ifindex && (skb->pkt_type == PACKET_MULTICAST ||
+			skb->pkt_type == PACKET_BROADCAST ||
+			ipv4_is_multicast(ip_hdr(skb)->daddr)))
+		return COAPSEC_DEFRAG_MCAST + (u32)ifindex;
 	return IP_DEFRAG_CONNTRACK_IN;
 }
 

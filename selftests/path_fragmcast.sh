@@ -5,15 +5,16 @@
 # to two interfaces: whole at both receivers without a policy, with a
 # fwd policy for another host (coapsec reassembles forwarded IPv4 in its
 # FORWARD hook then, a queue per outgoing interface for multicast) and
-# after it went.
+# after it went.  Then the same through a bridge (br_netfilter), which
+# floods each fragment to both receivers' ports: a queue per port.
 #
-#   S --v11-- GW --v12-- R1
-#             GW --v14-- R2
+#   S --v11-- GW --v12-- R1        BS --p1-- [BR: br0] --p2-- B1
+#             GW --v14-- R2                            --p3-- B2
 . selftests/lib.sh
 B=${B:-build}
 TMP=$(mktemp -d)
 coapsec_load || exit 1
-trap 'cleanup_ns; rm -rf "$TMP"; coapsec_unload' EXIT
+trap 'cleanup_ns; rm -rf "$TMP"; modprobe -r br_netfilter 2>/dev/null; coapsec_unload' EXIT
 setup_ns S GW R1 R2 || exit 1
 lk() {	# lk NS1 NS2 NET
 	ip link add "v$3" netns "$1" type veth peer name "v$3" netns "$2"
@@ -58,7 +59,8 @@ elif sys.argv[1] == "recv":     # recv LOCALADDR FILE
 else:                           # send
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 5)
-    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("10.11.0.1"))
+    src = sys.argv[2] if len(sys.argv) > 2 else "10.11.0.1"
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton(src))
     s.sendto(PAYLOAD, (G, 9999))
 PY
 ifx() { ip netns exec "$GW" cat "/sys/class/net/$1/ifindex"; }
@@ -76,7 +78,7 @@ round() {
 	wait $p1 $p2
 	echo "R1 $(cat "$TMP/r1") R2 $(cat "$TMP/r2")"
 }
-ktap_header 3
+ktap_header 5
 round > /dev/null	# warm-up
 r=$(round)
 ksft_diag "no policy: $r; $(ip netns exec "$GW" cat /proc/net/ip_mr_cache | tail -n +2)"
@@ -93,4 +95,44 @@ r=$(round)
 ksft_diag "policy gone: $r"
 ktap_check "fragmented multicast, policy gone again: whole at both" [ "$r" = "R1 whole R2 whole" ]
 kill %1 2>/dev/null
+
+# The bridge.  Before, its copies for B1 and B2 shared one queue: the
+# second port's copy of each fragment was dropped as a duplicate, and
+# only one receiver got the datagram.
+modprobe br_netfilter || exit 1
+setup_ns BS BR B1 B2 || exit 1
+ip -n "$BR" link add br0 type bridge mcast_snooping 0
+n=1
+for ns in "$BS" "$B1" "$B2"; do
+	ip link add e0 netns "$ns" type veth peer name "p$n" netns "$BR"
+	ip -n "$BR" link set "p$n" master br0 up
+	ip -n "$ns" addr add "10.50.0.$n/24" dev e0
+	ip -n "$ns" link set e0 up
+	n=$((n + 1))
+done
+ip -n "$BR" link set br0 up
+ip netns exec "$BR" sysctl -qw net.bridge.bridge-nf-call-iptables=1
+ip netns exec "$BR" "$B/coapsec" context add id 1 secret "$TMP/secret" sender-id 01 recipient-id 00 > /dev/null
+ip netns exec "$BR" "$B/coapsec" policy add dir fwd dst 10.99.0.2 action protect 1 > /dev/null
+bround() {
+	rm -f "$TMP"/r1* "$TMP"/r2*
+	ip netns exec "$B1" python3 "$TMP/m.py" recv 10.50.0.2 "$TMP/r1" &
+	local p1=$!
+	ip netns exec "$B2" python3 "$TMP/m.py" recv 10.50.0.3 "$TMP/r2" &
+	local p2=$!
+	for _ in $(seq 600); do [ -e "$TMP/r1.ready" -a -e "$TMP/r2.ready" ] && break; sleep 0.1; done
+	sleep 0.5
+	ip netns exec "$BS" python3 "$TMP/m.py" send 10.50.0.1
+	wait $p1 $p2
+	echo "B1 $(cat "$TMP/r1") B2 $(cat "$TMP/r2")"
+}
+r=$(bround)
+ksft_diag "bridge, a fwd policy for another host: $r; BR: $(ip netns exec "$BR" awk '$1 == "Ip:" { if (!n++) { for (i = 2; i <= NF; i++) h[i] = $i; next } for (i = 2; i <= NF; i++) if (h[i] ~ /^Reasm(Reqds|OKs)$/) printf "%s %s ", h[i], $i }' /proc/net/snmp)"
+ktap_check "fragmented multicast flooded by a bridge with br_netfilter, a fwd policy for another host: whole at both ports" \
+	[ "$r" = "B1 whole B2 whole" ]
+ip netns exec "$BR" "$B/coapsec" flush > /dev/null
+r=$(bround)
+ksft_diag "bridge, no policy: $r"
+ktap_check "fragmented multicast flooded by a bridge, no policy: whole at both ports" \
+	[ "$r" = "B1 whole B2 whole" ]
 ktap_finish
