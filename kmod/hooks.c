@@ -165,16 +165,18 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 }
 
 /*
- * A source-routed datagram leaving, crossing or (IPv6) arriving, to or
- * from a port the policies name (coapsec_pkt_source_routed()): its header
- * may name a hop rather than where it goes, so no policy can be matched
- * against it.  Dropped and counted rather than let through in clear.
+ * A datagram to or from a port the policies name that no policy can be
+ * matched against (@why): a source-routed one leaving, crossing or (IPv6)
+ * arriving, whose header may name a hop rather than where it goes
+ * (coapsec_pkt_source_routed()), or one whose UDP length is not its IP
+ * payload's, which receivers read in different ways (coapsec_pkt_udp()).
+ * Dropped and counted rather than let through in clear.
  */
-static noinline unsigned int coapsec_source_routed(struct coapsec_net *cn,
-						   u8 dir)
+static noinline unsigned int coapsec_unmatchable(struct coapsec_net *cn,
+						 u8 dir, enum coapsec_stat why)
 {
 	local_bh_disable();
-	coapsec_count(cn, NULL, COAPSEC_STAT_SOURCE_ROUTED);
+	coapsec_count(cn, NULL, why);
 	local_bh_enable();
 	return dir == COAPSEC_DIR_OUT ? NF_DROP_ERR(-EPERM) : NF_DROP;
 }
@@ -198,7 +200,7 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 	 */
 	struct coapsec_pkt pkt __uninitialized;
 	unsigned int verdict;
-	bool parsed;
+	int parsed;
 
 	pkt.dir = dir;
 	switch (linear ? coapsec_filter_linear(skb, family == AF_INET6, &pkt) :
@@ -211,7 +213,9 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 	default:
 		parsed = coapsec_pkt_parse(skb, family, &pkt);
 	}
-	if (!parsed) {
+	if (parsed < 0 && coapsec_filter_names_ports(f, pkt.sport, pkt.dport))
+		return coapsec_unmatchable(cn, dir, COAPSEC_STAT_MALFORMED);
+	if (parsed <= 0) {
 		/* Errors quoting what we decrypted, leaving or crossing. */
 		if (pkt.dir != COAPSEC_DIR_IN &&
 		    coapsec_exchange_in_use(cn) &&
@@ -226,7 +230,7 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 	if ((dir != COAPSEC_DIR_IN || family == AF_INET6) &&
 	    coapsec_pkt_source_routed(skb, &pkt) &&
 	    coapsec_filter_names_ports(f, pkt.sport, pkt.dport))
-		return coapsec_source_routed(cn, dir);
+		return coapsec_unmatchable(cn, dir, COAPSEC_STAT_SOURCE_ROUTED);
 	pkt.net = state->net;
 	pkt.cn = cn;
 	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
@@ -344,26 +348,17 @@ coapsec_hook_frag4(struct coapsec_net *cn, struct sk_buff *skb,
 	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }
 
-/*
- * Only what coapsec may act on is put together: UDP, and ICMP, whose
- * errors may quote a message it decrypted (icmp.c).  The rest passes in
- * fragments, as through any router, and takes none of the reassembly
- * memory the host's own input shares.
- */
-static bool coapsec_fwd4_reassembles(const struct coapsec_net *cn,
-				     const struct iphdr *iph)
-{
-	return ip_is_fragment(iph) && READ_ONCE(cn->defrag4) &&
-	       (iph->protocol == IPPROTO_UDP || iph->protocol == IPPROTO_ICMP);
-}
-
 static unsigned int coapsec_hook_fwd4(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
 	struct coapsec_net *cn = priv;
 
-	/* What is no fragment pays one test and nothing more. */
-	if (unlikely(coapsec_fwd4_reassembles(cn, ip_hdr(skb))))
+	/*
+	 * What is no fragment pays these two tests and nothing more.  Every
+	 * protocol's fragments: a receiver that keys them without the
+	 * protocol (lwIP does) would join another one's to a UDP datagram.
+	 */
+	if (unlikely(ip_is_fragment(ip_hdr(skb))) && READ_ONCE(cn->defrag4))
 		return coapsec_hook_frag4(cn, skb, state);
 	return coapsec_hook(cn, skb, state, false, COAPSEC_DIR_FWD);
 }

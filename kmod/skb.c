@@ -67,14 +67,14 @@ static bool coapsec_pkt_parse6(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	return true;
 }
 
-bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
+int coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt)
 {
 	pkt->family = family;
 	if (family == AF_INET ? !coapsec_pkt_parse4(skb, pkt) :
 				!coapsec_pkt_parse6(skb, pkt))
-		return false;
+		return 0;
 	if (!pskb_may_pull(skb, pkt->udp_off + sizeof(struct udphdr)))
-		return false;
+		return 0;
 	return coapsec_pkt_udp(skb, pkt);
 }
 
@@ -128,7 +128,7 @@ bool coapsec_pkt_source_routed(const struct sk_buff *skb,
 	return ip_hdr(skb)->ihl > 5 && coapsec_ip4_source_routed(ip_hdr(skb));
 }
 
-bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
+int coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	const struct udphdr *uh;
 	unsigned int ulen;
@@ -149,11 +149,16 @@ bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	 */
 	if (!ulen && pkt->family == AF_INET6)
 		ulen = skb->len - pkt->udp_off;
-	/* Inconsistent lengths the stack drops too: not ours. */
-	if (ulen < sizeof(*uh) || pkt->udp_off + ulen > skb->len)
-		return false;
+	/*
+	 * A UDP length other than the IP payload's: Linux drops a datagram
+	 * longer than its packet and trims the packet to a shorter one, but
+	 * other stacks (lwIP) read the IP payload whatever the UDP length
+	 * says, so what we would judge is not what such a receiver reads.
+	 */
+	if (ulen != skb->len - pkt->udp_off)
+		return -EBADMSG;
 	pkt->len = ulen - sizeof(*uh);
-	return true;
+	return 1;
 }
 
 int coapsec_pkt_head(const struct sk_buff *skb, const struct coapsec_pkt *pkt,

@@ -32,10 +32,11 @@ struct coapsec_pkt {
 };
 
 /*
- * Fills @pkt from @skb (network header at skb->data).  Returns false for
- * what is no UDP datagram or whose headers are truncated: not ours.
+ * Fills @pkt from @skb (network header at skb->data).  1; 0 for what is
+ * no UDP datagram or whose headers are truncated: not ours; -EBADMSG for
+ * a UDP datagram (ports filled) whose length is not its IP payload's.
  */
-bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
+int coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
 
 /*
  * The end of coapsec_pkt_parse(), for a @pkt whose family, addresses,
@@ -43,7 +44,7 @@ bool coapsec_pkt_parse(struct sk_buff *skb, u8 family, struct coapsec_pkt *pkt);
  * header lies in the linear part (the filter's first look found it
  * there): ports, mark and the message's length.  As coapsec_pkt_parse().
  */
-bool coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt);
+int coapsec_pkt_udp(struct sk_buff *skb, struct coapsec_pkt *pkt);
 
 /*
  * Whether @skb (@pkt parsed) is source-routed, its route not finished:

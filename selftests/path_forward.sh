@@ -76,7 +76,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 19))
+ktap_header $((n_vec + 20))
 ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
@@ -352,17 +352,42 @@ ktap_check "IPv6 plain CoAP whose SRH ends at an address a require policy guards
 	  "$(j "$GW1" source_routed)" -eq $((${srr0:-0} + 1)) ]
 
 # Fragments of another protocol (TCP's number, the same bytes): GW1
-# leaves them as they are, as any router does; they take none of the
-# reassembly memory its own input shares.  Before, it reassembled every
-# forwarded fragment: 4 queued, 1 datagram forwarded.
+# reassembles them too.  A receiver that keys fragments without the
+# protocol (lwIP) would join a "TCP" tail passed on at once to the head
+# of a UDP datagram GW1 had judged.
 req1=$(snmp "$GW1" ReasmReqds)
 fwd1=$(snmp "$GW1" ForwDatagrams)
 ip netns exec "$CLI" python3 "$TMP/frag.py" send 5683 0 0 4246 6
 sleep 1
 ksft_diag "TCP fragments: GW1 queued $(($(snmp "$GW1" ReasmReqds) - req1)) for reassembly, forwarded $(($(snmp "$GW1" ForwDatagrams) - fwd1))"
-ktap_check "IPv4 fragments of another protocol on FORWARD: not reassembled, forwarded as they came" \
-	[ "$(snmp "$GW1" ReasmReqds)" -eq "$req1" -a \
-	  "$(snmp "$GW1" ForwDatagrams)" -eq $((fwd1 + 4)) ]
+ktap_check "IPv4 fragments of another protocol on FORWARD: reassembled as UDP's are, forwarded once whole" \
+	[ "$(snmp "$GW1" ReasmReqds)" -eq $((req1 + 4)) -a \
+	  "$(snmp "$GW1" ForwDatagrams)" -eq $((fwd1 + 1)) ]
+
+# Plain CoAP to 10.13.0.2:5683 whose UDP length is not its IP payload's
+# (65535, then 8 with the message behind it), checksum 0: Linux would
+# drop or trim it, lwIP reads the whole payload.  Before, GW1 took it
+# for "no UDP" and forwarded it in clear; now dropped, malformed.
+cat > "$TMP/badlen.py" <<'PY'
+import socket, struct, sys
+msg = b"\x50\x03\x00\x04\xb8actuator\xff" + b"on"      # NON PUT /actuator
+ulen = int(sys.argv[1])
+udp = struct.pack("!HHHH", 40002, 5683, ulen, 0) + msg
+hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 4247 + ulen % 7, 0,
+                  64, socket.IPPROTO_UDP, 0, socket.inet_aton("10.11.0.1"),
+                  socket.inet_aton("10.13.0.2"))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(hdr + udp, ("10.13.0.2", 0))
+PY
+fwd1=$(snmp "$GW1" ForwDatagrams)
+bad1=$(j "$GW1" malformed)
+ip netns exec "$CLI" python3 "$TMP/badlen.py" 65535
+ip netns exec "$CLI" python3 "$TMP/badlen.py" 8
+sleep 1
+ksft_diag "UDP lengths 65535 and 8: GW1 forwarded $(($(snmp "$GW1" ForwDatagrams) - fwd1)), malformed $bad1 -> $(j "$GW1" malformed)"
+ktap_check "CoAP whose UDP length is not its IP payload's, to a port a fwd policy names: dropped on FORWARD, counted as malformed" \
+	[ "$(snmp "$GW1" ForwDatagrams)" -eq "$fwd1" -a \
+	  "$(j "$GW1" malformed)" -eq $((bad1 + 2)) ]
 
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush
