@@ -7,6 +7,7 @@
  */
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <linux/random.h>
 #include <linux/udp.h>
 #include <net/checksum.h>
 #include <net/dst.h>
@@ -215,6 +216,22 @@ bool coapsec_skb_csum_ok(const struct sk_buff *skb,
 				ulen, IPPROTO_UDP, sum);
 }
 
+/*
+ * A forwarded IPv4 datagram coapsec rewrote is a new one: a fresh,
+ * unpredictable IP ID, and (coapsec_skb_fix_lengths()) a UDP checksum
+ * even where the sender sent none.  Kept, the sender's ID and a zero
+ * checksum would let an on-path attacker who chose the fragments that
+ * came in (their size, their ID) complete the plaintext with fragments
+ * of its own wherever one of those that leave is lost.
+ */
+static void coapsec_fwd4_new_datagram(struct iphdr *iph)
+{
+	__be16 id = (__force __be16)get_random_u16();
+
+	csum_replace2(&iph->check, iph->id, id);
+	iph->id = id;
+}
+
 void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	unsigned int ulen = sizeof(struct udphdr) + pkt->len;
@@ -223,17 +240,21 @@ void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 	uh->len = htons(ulen);
 	if (pkt->family == AF_INET) {
 		struct iphdr *iph = ip_hdr(skb);
-		bool nocsum = !uh->check && skb->ip_summed != CHECKSUM_PARTIAL;
+		/* Forwarded, it leaves with one (coapsec_fwd4_new_datagram()). */
+		bool nocsum = !uh->check && skb->ip_summed != CHECKSUM_PARTIAL &&
+			      pkt->dir != COAPSEC_DIR_FWD;
 		__be16 tot_len = htons(pkt->udp_off - skb_network_offset(skb) +
 				       ulen);
 
 		/*
 		 * The header checksum is valid here (set by the stack before
 		 * LOCAL_OUT, verified before LOCAL_IN and FORWARD): updated
-		 * for the one field that changes, as NAT does.
+		 * for the fields that change, as NAT does.
 		 */
 		csum_replace2(&iph->check, iph->tot_len, tot_len);
 		iph->tot_len = tot_len;
+		if (pkt->dir == COAPSEC_DIR_FWD)
+			coapsec_fwd4_new_datagram(iph);
 		if (skb->ip_summed == CHECKSUM_PARTIAL) {
 			uh->check = ~csum_tcpudp_magic(iph->saddr, iph->daddr,
 						       ulen, IPPROTO_UDP, 0);

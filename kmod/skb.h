@@ -109,6 +109,7 @@ bool coapsec_skb_csum_ok(const struct sk_buff *skb,
 /*
  * Sets the IP total or payload length and the UDP length to pkt->len's,
  * and the checksum: CHECKSUM_PARTIAL kept partial, otherwise recomputed.
+ * A forwarded IPv4 datagram also gets a new IP ID.
  */
 void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt);
 

@@ -76,7 +76,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 20))
+ktap_header $((n_vec + 21))
 ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
@@ -388,6 +388,81 @@ ksft_diag "UDP lengths 65535 and 8: GW1 forwarded $(($(snmp "$GW1" ForwDatagrams
 ktap_check "CoAP whose UDP length is not its IP payload's, to a port a fwd policy names: dropped on FORWARD, counted as malformed" \
 	[ "$(snmp "$GW1" ForwDatagrams)" -eq "$fwd1" -a \
 	  "$(j "$GW1" malformed)" -eq $((bad1 + 2)) ]
+
+# A fragmented plain request with UDP checksum 0 and IP ID 4300, in
+# fragments CLI chose: GW1 protects it, GW2 verifies it.  What leaves
+# each is a new datagram: a fresh ID and a UDP checksum.  Before, both
+# kept the sender's ID and no checksum, so an on-path attacker who had
+# chosen the fragments could complete the plaintext leaving GW2 with
+# fragments of its own wherever one was lost.
+cat > "$TMP/newdg.py" <<'PY'
+import select, socket, struct, sys, time
+if sys.argv[1] == "send":
+    msg = b"\x50\x02\x00\x05\xff" + b"z" * 3000              # NON POST
+    udp = struct.pack("!HHHH", 40003, 5683, 8 + len(msg), 0) + msg
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for off in range(0, len(udp), 976):
+        chunk = udp[off:off + 976]
+        flags = off // 8 | (0x2000 if off + 976 < len(udp) else 0)
+        s.sendto(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), 4300,
+                             flags, 64, socket.IPPROTO_UDP, 0,
+                             socket.inet_aton("10.11.0.1"),
+                             socket.inet_aton("10.13.0.2")) + chunk,
+                 ("10.13.0.2", 0))
+    sys.exit(0)
+# watch FILE DEV: the IDs of UDP fragments to 10.13.0.2:5683 arriving on
+# DEV, and the UDP checksum of each first fragment, for 10 s
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind((sys.argv[3], 0x0800))
+open(sys.argv[2] + ".ready", "w").close()
+ids, sums, end = set(), [], time.time() + 10
+while time.time() < end:
+    if not select.select([s], [], [], 0.2)[0]:
+        continue
+    f, addr = s.recvfrom(65535)
+    if addr[2] == socket.PACKET_OUTGOING:
+        continue
+    ip = f[14:]
+    ihl = (ip[0] & 15) * 4
+    if ip[9] != 17 or ip[16:20] != socket.inet_aton("10.13.0.2"):
+        continue
+    ident, frag = struct.unpack("!HH", ip[4:8])
+    if not frag & 0x3fff or frag & 0x1fff == 0 and \
+            struct.unpack("!H", ip[ihl + 2:ihl + 4])[0] != 5683:
+        continue
+    ids.add(ident)
+    if frag & 0x1fff == 0:
+        sums.append(struct.unpack("!H", ip[ihl + 6:ihl + 8])[0])
+open(sys.argv[2], "w").write("ids %s sums %s" % (sorted(ids), sums))
+PY
+prot1=$(j "$GW1" protected)
+ver2=$(j "$GW2" verified)
+rm -f "$TMP"/dg*
+ip netns exec "$GW2" python3 "$TMP/newdg.py" watch "$TMP/dg1" v12 &
+dg_pid1=$!
+ip netns exec "$SRV" python3 "$TMP/newdg.py" watch "$TMP/dg2" v13 &
+dg_pid2=$!
+for _ in $(seq 600); do [ -e "$TMP/dg1.ready" -a -e "$TMP/dg2.ready" ] && break; sleep 0.1; done
+ip netns exec "$CLI" python3 "$TMP/newdg.py" send
+wait $dg_pid1 $dg_pid2
+dg1=$(cat "$TMP/dg1" 2>/dev/null)
+dg2=$(cat "$TMP/dg2" 2>/dev/null)
+ksft_diag "fragments from GW1: $dg1; at SRV: $dg2; GW1 protected $(($(j "$GW1" protected) - prot1)), GW2 verified $(($(j "$GW2" verified) - ver2))"
+dg_new() {	# dg_new WATCHED: one ID, not 4300, and a UDP checksum
+	python3 -c '
+import ast, sys
+ids, sums = sys.argv[1].split(" sums ")
+ids, sums = ast.literal_eval(ids[4:]), ast.literal_eval(sums)
+sys.exit(not (len(ids) == 1 and 4300 not in ids and
+              len(sums) == 1 and sums[0] != 0))' "$1"
+}
+dg_both() {
+	[ "$(j "$GW1" protected)" -eq $((prot1 + 1)) ] &&
+	[ "$(j "$GW2" verified)" -eq $((ver2 + 1)) ] &&
+	dg_new "$dg1" && dg_new "$dg2"
+}
+ktap_check "a fragmented request (ID 4300, no UDP checksum) protected by GW1, verified by GW2: leaves each as a new datagram (another ID, a UDP checksum)" \
+	dg_both
 
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush
