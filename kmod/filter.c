@@ -300,8 +300,7 @@ enum coapsec_filter_verdict coapsec_filter_pass(const struct coapsec_filter *f,
 	uh = skb_header_pointer(skb, off, sizeof(*uh), &_uh);
 	if (!uh)
 		return COAPSEC_FILTER_MAYBE;
-	if (!f->any_port && !coapsec_filter_port_named(f, uh->dest) &&
-	    !coapsec_filter_port_named(f, uh->source))
+	if (!coapsec_filter_names_ports(f, uh->source, uh->dest))
 		return COAPSEC_FILTER_PASS;
 	/*
 	 * Only a request, whole, to one host, goes on from here; and not a

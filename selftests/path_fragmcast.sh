@@ -66,17 +66,22 @@ PY
 ifx() { ip netns exec "$GW" cat "/sys/class/net/$1/ifindex"; }
 ip netns exec "$GW" python3 "$TMP/m.py" mrt "$(ifx v11)" "$(ifx v12)" "$(ifx v14)" "$TMP/mrt.ready" &
 for _ in $(seq 600); do [ -e "$TMP/mrt.ready" ] && break; sleep 0.1; done
+# round [NS1 ADDR1 NS2 ADDR2 SENDER SRC [L1 L2]]: one datagram from
+# SENDER (by SRC) to the group, "L1 what NS1 got L2 what NS2 got"; the
+# routed set-up by default.
 round() {
+	local ns1=${1:-$R1} a1=${2:-10.12.0.2} ns2=${3:-$R2} a2=${4:-10.14.0.2}
+	local snd=${5:-$S} src=${6:-10.11.0.1} l1=${7:-R1} l2=${8:-R2} p1 p2
 	rm -f "$TMP"/r1* "$TMP"/r2*
-	ip netns exec "$R1" python3 "$TMP/m.py" recv 10.12.0.2 "$TMP/r1" &
-	local p1=$!
-	ip netns exec "$R2" python3 "$TMP/m.py" recv 10.14.0.2 "$TMP/r2" &
-	local p2=$!
+	ip netns exec "$ns1" python3 "$TMP/m.py" recv "$a1" "$TMP/r1" &
+	p1=$!
+	ip netns exec "$ns2" python3 "$TMP/m.py" recv "$a2" "$TMP/r2" &
+	p2=$!
 	for _ in $(seq 600); do [ -e "$TMP/r1.ready" -a -e "$TMP/r2.ready" ] && break; sleep 0.1; done
 	sleep 0.5
-	ip netns exec "$S" python3 "$TMP/m.py" send
+	ip netns exec "$snd" python3 "$TMP/m.py" send "$src"
 	wait $p1 $p2
-	echo "R1 $(cat "$TMP/r1") R2 $(cat "$TMP/r2")"
+	echo "$l1 $(cat "$TMP/r1") $l2 $(cat "$TMP/r2")"
 }
 ktap_header 5
 round > /dev/null	# warm-up
@@ -114,18 +119,7 @@ ip -n "$BR" link set br0 up
 ip netns exec "$BR" sysctl -qw net.bridge.bridge-nf-call-iptables=1
 ip netns exec "$BR" "$B/coapsec" context add id 1 secret "$TMP/secret" sender-id 01 recipient-id 00 > /dev/null
 ip netns exec "$BR" "$B/coapsec" policy add dir fwd dst 10.99.0.2 action protect 1 > /dev/null
-bround() {
-	rm -f "$TMP"/r1* "$TMP"/r2*
-	ip netns exec "$B1" python3 "$TMP/m.py" recv 10.50.0.2 "$TMP/r1" &
-	local p1=$!
-	ip netns exec "$B2" python3 "$TMP/m.py" recv 10.50.0.3 "$TMP/r2" &
-	local p2=$!
-	for _ in $(seq 600); do [ -e "$TMP/r1.ready" -a -e "$TMP/r2.ready" ] && break; sleep 0.1; done
-	sleep 0.5
-	ip netns exec "$BS" python3 "$TMP/m.py" send 10.50.0.1
-	wait $p1 $p2
-	echo "B1 $(cat "$TMP/r1") B2 $(cat "$TMP/r2")"
-}
+bround() { round "$B1" 10.50.0.2 "$B2" 10.50.0.3 "$BS" 10.50.0.1 B1 B2; }
 r=$(bround)
 ksft_diag "bridge, a fwd policy for another host: $r; BR: $(ip netns exec "$BR" awk '$1 == "Ip:" { if (!n++) { for (i = 2; i <= NF; i++) h[i] = $i; next } for (i = 2; i <= NF; i++) if (h[i] ~ /^Reasm(Reqds|OKs)$/) printf "%s %s ", h[i], $i }' /proc/net/snmp)"
 ktap_check "fragmented multicast flooded by a bridge with br_netfilter, a fwd policy for another host: whole at both ports" \
