@@ -169,8 +169,10 @@ static unsigned int coapsec_udp(struct sk_buff *skb, struct coapsec_pkt *pkt)
  * matched against (@why): a source-routed one leaving, crossing or (IPv6)
  * arriving, whose header may name a hop rather than where it goes
  * (coapsec_pkt_source_routed()), or one whose UDP length is not its IP
- * payload's, which receivers read in different ways (coapsec_pkt_udp()).
- * Dropped and counted rather than let through in clear.
+ * payload's, which receivers read in different ways (coapsec_pkt_udp()),
+ * or a reassembled one that could not be made a new datagram (errors:
+ * coapsec_skb_fwd4_reassembled()).  Dropped and counted rather than let
+ * through in clear.
  */
 static noinline unsigned int coapsec_unmatchable(struct coapsec_net *cn,
 						 u8 dir, enum coapsec_stat why)
@@ -231,6 +233,11 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 	    coapsec_pkt_source_routed(skb, &pkt) &&
 	    coapsec_filter_names_ports(f, pkt.sport, pkt.dport))
 		return coapsec_unmatchable(cn, dir, COAPSEC_STAT_SOURCE_ROUTED);
+	if (family == AF_INET && dir == COAPSEC_DIR_FWD &&
+	    IPCB(skb)->frag_max_size &&
+	    coapsec_filter_names_ports(f, pkt.sport, pkt.dport) &&
+	    coapsec_skb_fwd4_reassembled(skb))
+		return coapsec_unmatchable(cn, dir, COAPSEC_STAT_ERRORS);
 	pkt.net = state->net;
 	pkt.cn = cn;
 	dev = pkt.dir == COAPSEC_DIR_IN ? state->in : state->out;
@@ -329,7 +336,8 @@ static u32 coapsec_defrag_user(const struct sk_buff *skb,
  * keeps the first fragment's header, options and IPCB (IPSKB_FORWARDED)
  * and the last one's route, and ip_frag_reasm() sets frag_max_size, so
  * ip_finish_output() fragments it again at no more than the sizes that
- * came in (ignore_df: even with DF).
+ * came in (ignore_df: even with DF), unless it is to or from a port the
+ * policies name (coapsec_skb_fwd4_reassembled(): a new datagram).
  * Out of line and reached by a tail call: the hook needs no stack frame.
  */
 static noinline unsigned int

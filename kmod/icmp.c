@@ -8,7 +8,9 @@
  * coapsec, every ICMP or ICMPv6 error leaving or crossing the host that
  * quotes a UDP datagram has the quote cut after the UDP header: what RFC
  * 792 asks for at least, and all that path MTU discovery and the sockets
- * that receive such errors need to find their flow.
+ * that receive such errors need to find their flow.  The quoted UDP
+ * checksum, a sum over the whole plaintext that an outsider could have
+ * on demand, is zeroed (a quote's checksum is never checked).
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
@@ -31,10 +33,12 @@ static bool coapsec_icmp4_quotes(u8 type)
 
 /*
  * Where the quote of a UDP datagram's payload starts, or 0: nothing to
- * cut.  A later fragment quoted (no UDP header in it) is cut right after
- * its IP header: all of it may be payload.
+ * cut; and in @csum_off where the quoted UDP checksum lies, or 0.  A
+ * later fragment quoted (no UDP header in it) is cut right after its IP
+ * header: all of it may be payload.
  */
-static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off)
+static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off,
+				      unsigned int *csum_off)
 {
 	struct icmphdr _ih, *ih;
 	struct iphdr _inner, *inner;
@@ -49,10 +53,12 @@ static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off)
 	off += inner->ihl * 4;
 	if (inner->frag_off & htons(IP_OFFSET))
 		return off;
+	*csum_off = off + offsetof(struct udphdr, check);
 	return off + sizeof(struct udphdr);
 }
 
-static unsigned int coapsec_icmp6_cut(struct sk_buff *skb, unsigned int off)
+static unsigned int coapsec_icmp6_cut(struct sk_buff *skb, unsigned int off,
+				      unsigned int *csum_off)
 {
 	struct icmp6hdr _ih, *ih;
 	__be16 frag_off;
@@ -73,24 +79,41 @@ static unsigned int coapsec_icmp6_cut(struct sk_buff *skb, unsigned int off)
 		return 0;
 	if (frag_off & htons(IP6_OFFSET))
 		return udp;
+	*csum_off = udp + offsetof(struct udphdr, check);
 	return udp + sizeof(struct udphdr);
 }
 
+/* Whether the quote holds a UDP checksum other than 0. */
+static bool coapsec_icmp_quotes_csum(const struct sk_buff *skb,
+				     unsigned int csum_off)
+{
+	__be16 _check, *check;
+
+	if (!csum_off)
+		return false;
+	check = skb_header_pointer(skb, csum_off, sizeof(_check), &_check);
+	return check && *check;
+}
+
 /*
- * Cuts @skb at @end and mends the lengths and the ICMP checksum, which
- * starts at @icmp_off.
+ * Cuts @skb at @end, zeroes the quoted UDP checksum at @csum_off (if 0:
+ * none), and mends the lengths and the ICMP checksum, which starts at
+ * @icmp_off.
  */
 static int coapsec_icmp_trim(struct sk_buff *skb, u8 family,
-			     unsigned int icmp_off, unsigned int end)
+			     unsigned int icmp_off, unsigned int end,
+			     unsigned int csum_off)
 {
 	__wsum csum;
 	int err;
 
 	err = skb_ensure_writable(skb, skb->len);
-	if (!err)
+	if (!err && skb->len > end)
 		err = pskb_trim(skb, end);
 	if (err)
 		return err;
+	if (csum_off)
+		*(__be16 *)(skb->data + csum_off) = 0;
 	if (family == AF_INET) {
 		struct iphdr *iph = ip_hdr(skb);
 		struct icmphdr *ih;
@@ -120,7 +143,7 @@ static int coapsec_icmp_trim(struct sk_buff *skb, u8 family,
 
 int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
 {
-	unsigned int icmp_off, end;
+	unsigned int icmp_off, end, csum_off = 0;
 	__be16 frag_off;
 	u8 nexthdr;
 	int off;
@@ -130,7 +153,7 @@ int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
 		    ip_is_fragment(ip_hdr(skb)))
 			return 0;
 		icmp_off = skb_network_offset(skb) + ip_hdrlen(skb);
-		end = coapsec_icmp4_cut(skb, icmp_off);
+		end = coapsec_icmp4_cut(skb, icmp_off, &csum_off);
 	} else {
 		nexthdr = ipv6_hdr(skb)->nexthdr;
 		off = ipv6_skip_exthdr(skb, skb_network_offset(skb) +
@@ -139,16 +162,18 @@ int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
 		if (off < 0 || nexthdr != IPPROTO_ICMPV6 || frag_off)
 			return 0;
 		icmp_off = off;
-		end = coapsec_icmp6_cut(skb, icmp_off);
-		/*
-		 * Behind extension headers (a routing header may change the
-		 * checksum's destination) the error goes without its quote.
-		 */
-		if (end && skb->len > end &&
-		    icmp_off != skb_network_offset(skb) + sizeof(struct ipv6hdr))
-			return -EPROTO;
+		end = coapsec_icmp6_cut(skb, icmp_off, &csum_off);
 	}
-	if (!end || skb->len <= end)
+	/* A quote that ends within the UDP header holds no payload, no sum. */
+	if (!end || skb->len < end ||
+	    (skb->len == end && !coapsec_icmp_quotes_csum(skb, csum_off)))
 		return 0;
-	return coapsec_icmp_trim(skb, family, icmp_off, end);
+	/*
+	 * Behind extension headers (a routing header may change the
+	 * checksum's destination) the error is dropped.
+	 */
+	if (family == AF_INET6 &&
+	    icmp_off != skb_network_offset(skb) + sizeof(struct ipv6hdr))
+		return -EPROTO;
+	return coapsec_icmp_trim(skb, family, icmp_off, end, csum_off);
 }

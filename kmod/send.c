@@ -106,15 +106,19 @@ static bool coapsec_too_big(const struct sk_buff *skb,
 
 	if (!dst || skb->len - pkt->len + len <= dst_mtu(dst))
 		return false;
-	/* Reassembled on the way in: fragmented again on the way out. */
-	if (pkt->family == AF_INET ? IPCB(skb)->frag_max_size :
+	/*
+	 * Reassembled on the way in (ignore_df set, and IPv4's frag_max_size
+	 * cleared: coapsec_skb_fwd4_reassembled()), or a socket's or
+	 * tunnel's DF to ignore: fragmented on the way out.
+	 */
+	if (pkt->family == AF_INET ? skb->ignore_df :
 				     IP6CB(skb)->frag_max_size)
 		return false;
 	df = pkt->family == AF_INET6 ||
 	     (ip_hdr(skb)->frag_off & htons(IP_DF));
 	if (pkt->dir == COAPSEC_DIR_FWD)
 		return df;
-	return pkt->family == AF_INET && df && !skb->ignore_df;
+	return pkt->family == AF_INET && df;
 }
 
 bool coapsec_peer_guarded(const struct coapsec_pkt *pkt)

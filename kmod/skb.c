@@ -232,6 +232,32 @@ static void coapsec_fwd4_new_datagram(struct iphdr *iph)
 	iph->id = id;
 }
 
+int coapsec_skb_fwd4_reassembled(struct sk_buff *skb)
+{
+	struct iphdr *iph;
+	__be16 frag_off;
+	int err;
+
+	err = skb_ensure_writable(skb, skb_network_offset(skb) +
+				  sizeof(struct iphdr));
+	if (err)
+		return err;
+	iph = ip_hdr(skb);
+	coapsec_fwd4_new_datagram(iph);
+	/*
+	 * ip_finish_output() then cuts at the link's MTU, if at all.  The DF
+	 * that ip_frag_reasm() kept from DF fragments goes: whole, it would
+	 * cross a later, smaller link only as a "fragmentation needed" for a
+	 * size the sender never sent.
+	 */
+	IPCB(skb)->frag_max_size = 0;
+	IPCB(skb)->flags &= ~IPSKB_FRAG_PMTU;
+	frag_off = iph->frag_off & ~htons(IP_DF);
+	csum_replace2(&iph->check, iph->frag_off, frag_off);
+	iph->frag_off = frag_off;
+	return 0;
+}
+
 void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt)
 {
 	unsigned int ulen = sizeof(struct udphdr) + pkt->len;

@@ -113,6 +113,19 @@ bool coapsec_skb_csum_ok(const struct sk_buff *skb,
  */
 void coapsec_skb_fix_lengths(struct sk_buff *skb, struct coapsec_pkt *pkt);
 
+/*
+ * A forwarded IPv4 datagram to or from a port the policies name that was
+ * put together from fragments (coapsec's FORWARD hook or conntrack's
+ * PRE_ROUTING) leaves as a new datagram, whatever coapsec then does with
+ * it: a fresh IP ID, no DF, whole where it fits the link, else cut at
+ * the link's MTU (or, untouched, as its pieces lie where each fits).
+ * Else a message coapsec passes unchanged (an Empty one under require)
+ * would leave in fragments whose ID and sizes the sender chose, and one
+ * lost inside could be replaced with the sender's own.
+ * 0 or a negative errno (the header could not be made writable).
+ */
+int coapsec_skb_fwd4_reassembled(struct sk_buff *skb);
+
 /* The CoAP message in @skb once coapsec_skb_msg() made it linear. */
 static inline u8 *coapsec_pkt_msg(const struct sk_buff *skb,
 				  const struct coapsec_pkt *pkt)

@@ -185,6 +185,20 @@ k.result(prot is not None and prot not in got and
 rs.close()
 app6b.close()
 
+def quoted_udp_csums(frames):
+    """The UDP checksums that the ICMP or ICMPv6 errors among @frames
+    quote (Ethernet, no IP options or extension headers)."""
+    sums = []
+    for f in frames:
+        if f[12:14] == b"\x08\x00" and f[23] == 1 and f[34] == 3 and \
+                len(f) >= 70 and f[51] == 17:
+            sums.append(struct.unpack("!H", f[68:70])[0])
+        elif f[12:14] == b"\x86\xdd" and f[20] == 58 and f[54] < 128 and \
+                len(f) >= 110 and f[68] == 17:
+            sums.append(struct.unpack("!H", f[108:110])[0])
+    return sums
+
+
 # --- 2. ICMP errors quote no plaintext -----------------------------------
 # A verified request to a port with no socket: SRV's "port unreachable"
 # may quote the ciphertext that arrived, or nothing, never the plaintext.
@@ -201,11 +215,14 @@ for fam, cli_addr, srv_addr in ((socket.AF_INET, CLI4, SRV4),
             (f[12:14] == b"\x08\x00" and f[23] == 1 or
              f[12:14] == b"\x86\xdd" and f[20] == 58)]
     v1 = stats(srv_ns)["verified"]
+    sums = quoted_udp_csums(icmp)
     k.diag("IPv%d: verified %d -> %d, %d ICMP frames, %d with the "
-           "plaintext" % (v, v0, v1, len(icmp), len(leaked)))
-    k.result(v1 == v0 + 1 and not leaked,
+           "plaintext, quoted UDP checksums %s" %
+           (v, v0, v1, len(icmp), len(leaked), sums))
+    # The quoted checksum, a sum over the plaintext, is zeroed too.
+    k.result(v1 == v0 + 1 and not leaked and sums and not any(sums),
              "IPv%d: the ICMP port unreachable for a verified request "
-             "quotes no plaintext" % v)
+             "quotes no plaintext, nor its UDP checksum" % v)
     sn.close()
     c.close()
 
@@ -231,11 +248,14 @@ for fam, cli_addr, srv_addr, app in ((socket.AF_INET, CLI4, SRV4, None),
         app.sendto(answer(tag, tok), peer)
     leaked = sn.seen(b"LEAK-" + tag.encode())
     v1 = stats(cli_ns)["verified"]
-    k.diag("IPv%d: client verified %d -> %d, %d frames with the plaintext"
-           % (v, v0, v1, len(leaked)))
-    k.result(peer is not None and v1 == v0 + 1 and not leaked,
+    sums = quoted_udp_csums(sn.frames)
+    k.diag("IPv%d: client verified %d -> %d, %d frames with the plaintext, "
+           "quoted UDP checksums %s" % (v, v0, v1, len(leaked), sums))
+    k.result(peer is not None and v1 == v0 + 1 and not leaked and
+             sums and not any(sums),
              "IPv%d: the ICMP port unreachable for a verified response "
-             "(client socket closed) quotes no plaintext" % v)
+             "(client socket closed) quotes no plaintext, nor its UDP "
+             "checksum" % v)
     sn.close()
     if app is not app6:
         app.close()

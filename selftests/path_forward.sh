@@ -76,7 +76,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 21))
+ktap_header $((n_vec + 23))
 ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
@@ -470,4 +470,80 @@ ip netns exec "$CLI" timeout 10 coap-client-notls -B 2 \
 	"coap://10.13.0.2/fwd-path" > /dev/null 2>&1
 ktap_check "plain CoAP forwarded into a require policy is dropped" \
 	[ "$(j "$GW2" policy_drops)" -ge 1 ]
+
+# An Empty message (a CoAP ping, 12 bytes of UDP) split in two fragments
+# by CLI: the UDP header, then the message.  GW1 (no policies now)
+# forwards the fragments as they are; GW2 puts them together, in its
+# FORWARD hook, or by conntrack before it, and passes the message
+# unchanged (Empty messages are never protected), as a new datagram:
+# whole, with another ID.  Before, it left in the two fragments that
+# came in, with their ID, so a sender on the path could, wherever the
+# second one was lost inside, complete the first with a plain request
+# of its own that GW2's require never saw (lwIP reads the IP payload).
+cat > "$TMP/ping2.py" <<'PY'
+import select, socket, struct, sys, time
+EMPTY = b"\x40\x00\x12\x34"
+ident = int(sys.argv[2])
+if sys.argv[1] == "send":       # send ID
+    udp = struct.pack("!HHHH", 40004, 5683, 8 + len(EMPTY), 0) + EMPTY
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for off, chunk in ((0, udp[:8]), (8, udp[8:])):
+        flags = off // 8 | (0x2000 if off == 0 else 0)
+        s.sendto(struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(chunk), ident,
+                             flags, 64, socket.IPPROTO_UDP, 0,
+                             socket.inet_aton("10.11.0.1"),
+                             socket.inet_aton("10.13.0.2")) + chunk,
+                 ("10.13.0.2", 0))
+    sys.exit(0)
+# watch ID FILE: what arrives on v13 for 10.13.0.2 with ID or holding the
+# Empty message, for 5 s: "frag ID" or "whole ID" each
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
+s.bind(("v13", 0x0800))
+open(sys.argv[3] + ".ready", "w").close()
+seen, end = [], time.time() + 5
+while time.time() < end:
+    if not select.select([s], [], [], 0.2)[0]:
+        continue
+    f, addr = s.recvfrom(65535)
+    if addr[2] == socket.PACKET_OUTGOING:
+        continue
+    ip = f[14:]
+    ihl = (ip[0] & 15) * 4
+    if ip[9] != 17 or ip[16:20] != socket.inet_aton("10.13.0.2"):
+        continue
+    got, frag = struct.unpack("!HH", ip[4:8])
+    tot = struct.unpack("!H", ip[2:4])[0]
+    if frag & 0x3fff:
+        if got == ident:
+            seen.append("frag %d" % got)
+    elif ip[ihl + 8:tot] == EMPTY:
+        seen.append("whole %d" % got)
+open(sys.argv[3], "w").write(" ".join(seen))
+PY
+for by in "GW2's FORWARD hook" "conntrack at GW2"; do
+	if [ "$by" = "conntrack at GW2" ]; then
+		id=4302
+		ip netns exec "$GW2" nft -f - <<-'NFT'
+		table ip ct {
+			chain pre { type filter hook prerouting priority 0; ct state new counter; }
+		}
+		NFT
+	else
+		id=4301
+	fi
+	rm -f "$TMP/ping2.seen" "$TMP/ping2.seen.ready"
+	ip netns exec "$SRV" python3 "$TMP/ping2.py" watch $id "$TMP/ping2.seen" &
+	watch_pid=$!
+	for _ in $(seq 600); do [ -e "$TMP/ping2.seen.ready" ] && break; sleep 0.1; done
+	ip netns exec "$CLI" python3 "$TMP/ping2.py" send $id
+	wait $watch_pid
+	seen=$(cat "$TMP/ping2.seen" 2>/dev/null)
+	ksft_diag "Empty message in two fragments, ID $id, put together by $by: at SRV '$seen'"
+	# One whole datagram with another ID, no fragment with the sender's.
+	# shellcheck disable=SC2086
+	set -- $seen
+	ktap_check "an Empty message in two fragments (ID $id) through a require policy, put together by $by: forwarded whole, with another ID" \
+		[ $# -eq 2 -a "${1:-}" = whole -a "${2:-}" != $id ]
+done
+ip netns exec "$GW2" nft delete table ip ct
 ktap_finish
