@@ -35,7 +35,7 @@ static bool coapsec_icmp4_quotes(u8 type)
  * Where the quote of a UDP datagram's payload starts, or 0: nothing to
  * cut; and in @csum_off where the quoted UDP checksum lies, or 0.  A
  * later fragment quoted (no UDP header in it) is cut right after its IP
- * header: all of it may be payload.
+ * header (IPv6: its fragment header): all of it may be payload.
  */
 static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off,
 				      unsigned int *csum_off)
@@ -75,10 +75,21 @@ static unsigned int coapsec_icmp6_cut(struct sk_buff *skb, unsigned int off,
 		return 0;
 	udp = ipv6_skip_exthdr(skb, off + sizeof(struct ipv6hdr), &nexthdr,
 			       &frag_off);
-	if (udp < 0 || nexthdr != IPPROTO_UDP)
+	if (udp < 0)
 		return 0;
-	if (frag_off & htons(IP6_OFFSET))
-		return udp;
+	/*
+	 * A later fragment: ipv6_skip_exthdr() stops at its fragment header,
+	 * whose next header names the protocol.  IPv6 sends errors about
+	 * later fragments too (an address unreachable for each one queued).
+	 */
+	if (frag_off & htons(IP6_OFFSET)) {
+		if (skb_copy_bits(skb, udp, &nexthdr, 1) ||
+		    nexthdr != IPPROTO_UDP)
+			return 0;
+		return udp + sizeof(struct frag_hdr);
+	}
+	if (nexthdr != IPPROTO_UDP)
+		return 0;
 	*csum_off = udp + offsetof(struct udphdr, check);
 	return udp + sizeof(struct udphdr);
 }
@@ -164,7 +175,11 @@ int coapsec_icmp_scrub(struct sk_buff *skb, u8 family)
 		icmp_off = off;
 		end = coapsec_icmp6_cut(skb, icmp_off, &csum_off);
 	}
-	/* A quote that ends within the UDP header holds no payload, no sum. */
+	/* What a quote that ends within the UDP checksum holds of it goes. */
+	if (csum_off && skb->len > csum_off && skb->len < end) {
+		end = csum_off;
+		csum_off = 0;
+	}
 	if (!end || skb->len < end ||
 	    (skb->len == end && !coapsec_icmp_quotes_csum(skb, csum_off)))
 		return 0;
