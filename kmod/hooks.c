@@ -218,9 +218,12 @@ coapsec_hook_slow(struct coapsec_net *cn, struct sk_buff *skb,
 	if (parsed < 0 && coapsec_filter_names_ports(f, pkt.sport, pkt.dport))
 		return coapsec_unmatchable(cn, dir, COAPSEC_STAT_MALFORMED);
 	if (parsed <= 0) {
-		/* Errors quoting what we decrypted, leaving or crossing. */
+		/*
+		 * Errors quoting what may have been decrypted, leaving or
+		 * crossing: by this module, or by an agent (action queue)
+		 * in a namespace with no kernel context.
+		 */
 		if (pkt.dir != COAPSEC_DIR_IN &&
-		    coapsec_exchange_in_use(cn) &&
 		    coapsec_icmp_scrub(skb, family))
 			return NF_DROP;
 		return NF_ACCEPT;

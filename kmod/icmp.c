@@ -34,8 +34,8 @@ static bool coapsec_icmp4_quotes(u8 type)
 /*
  * Where the quote of a UDP datagram's payload starts, or 0: nothing to
  * cut; and in @csum_off where the quoted UDP checksum lies, or 0.  A
- * later fragment quoted (no UDP header in it) is cut right after its IP
- * header (IPv6: its fragment header): all of it may be payload.
+ * later fragment quoted, whatever protocol it names, is cut right after
+ * its IP header (IPv6: its fragment header): all of it may be payload.
  */
 static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off,
 				      unsigned int *csum_off)
@@ -48,11 +48,13 @@ static unsigned int coapsec_icmp4_cut(struct sk_buff *skb, unsigned int off,
 		return 0;
 	off += sizeof(*ih);
 	inner = skb_header_pointer(skb, off, sizeof(_inner), &_inner);
-	if (!inner || inner->protocol != IPPROTO_UDP || inner->ihl < 5)
+	if (!inner || inner->ihl < 5)
 		return 0;
 	off += inner->ihl * 4;
 	if (inner->frag_off & htons(IP_OFFSET))
 		return off;
+	if (inner->protocol != IPPROTO_UDP)
+		return 0;
 	*csum_off = off + offsetof(struct udphdr, check);
 	return off + sizeof(struct udphdr);
 }
@@ -79,15 +81,12 @@ static unsigned int coapsec_icmp6_cut(struct sk_buff *skb, unsigned int off,
 		return 0;
 	/*
 	 * A later fragment: ipv6_skip_exthdr() stops at its fragment header,
-	 * whose next header names the protocol.  IPv6 sends errors about
-	 * later fragments too (an address unreachable for each one queued).
+	 * whose next header may name an extension header (AH, say) that a
+	 * UDP header followed.  IPv6 sends errors about later fragments too
+	 * (an address unreachable for each one queued).
 	 */
-	if (frag_off & htons(IP6_OFFSET)) {
-		if (skb_copy_bits(skb, udp, &nexthdr, 1) ||
-		    nexthdr != IPPROTO_UDP)
-			return 0;
+	if (frag_off & htons(IP6_OFFSET))
 		return udp + sizeof(struct frag_hdr);
-	}
 	if (nexthdr != IPPROTO_UDP)
 		return 0;
 	*csum_off = udp + offsetof(struct udphdr, check);

@@ -76,7 +76,7 @@ ip netns exec "$SRV" coap-server-notls -d 10 -v 0 &
 SRV_PID=$!
 sleep 1
 
-ktap_header $((n_vec + 24))
+ktap_header $((n_vec + 25))
 ktap_merge "$TMP/vectors.tap"
 
 for host in 10.13.0.2 '[fd13::2]'; do
@@ -464,51 +464,90 @@ dg_both() {
 ktap_check "a fragmented request (ID 4300, no UDP checksum) protected by GW1, verified by GW2: leaves each as a new datagram (another ID, a UDP checksum)" \
 	dg_both
 
-# A fragmented IPv6 request that GW2 verifies, to fd13::99, which no
-# one holds: GW2 sends it on in fragments (no larger than those that
-# came in), neighbour discovery fails, and GW2 sends CLI an "address
+# A fragmented IPv6 request that GW2 verifies, to an address no one
+# holds: GW2 sends it on in fragments (no larger than those that came
+# in), neighbour discovery fails, and GW2 sends CLI an "address
 # unreachable" for each fragment queued, quoting it.  Those quoting a
 # later fragment must not carry its plaintext back over the protected
-# link.  Before, only the first was cut: ipv6_skip_exthdr() stops at a
-# later fragment's header, which coapsec took for "not UDP".
-G1 policy add dir fwd dst fd13::99 action protect 1
-G2 policy add dir fwd dst fd13::99 action require
+# link: cut right after the fragment header.  Before, none was cut:
+# ipv6_skip_exthdr() stops at a later fragment's header, which coapsec
+# took for "not UDP".  Twice: sent by a UDP socket (to fd13::99), and
+# by a raw socket with an AH header before UDP (to fd13::98), which an
+# attacker on the protected link could insert too, so that the
+# fragment header names AH, not UDP.
+for dst in fd13::99 fd13::98; do
+	G1 policy add dir fwd dst $dst action protect 1
+	G2 policy add dir fwd dst $dst action require
+done
 ip netns exec "$GW2" sysctl -qw net.ipv6.icmp.ratelimit=0
 cat > "$TMP/unreach6.py" <<'PY'
-import select, socket, sys, time
+import select, socket, struct, sys, time
 MARK = b"LEAK-frag6"
-if sys.argv[1] == "send":
-    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s.setsockopt(socket.IPPROTO_IPV6, 23, 0)  # IPV6_MTU_DISCOVER: fragment
-    s.sendto(b"\x50\x02\x00\x06\xff" + MARK * 300, ("fd13::99", 5683))
+REQ = b"\x50\x02\x00\x06\xff" + MARK * 300
+if sys.argv[1] == "send":               # send udp|ah
+    if sys.argv[2] == "udp":
+        s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IPV6, 23, 0)  # IPV6_MTU_DISCOVER: fragment
+        s.sendto(REQ, ("fd13::99", 5683))
+        sys.exit(0)
+    src, dst = (socket.inet_pton(socket.AF_INET6, a)
+                for a in ("fd11::1", "fd13::98"))
+    ulen = 8 + len(REQ)
+    c = 0
+    hdr = struct.pack("!HHHH", 40006, 5683, ulen, 0)
+    data = src + dst + struct.pack("!I3xB", ulen, 17) + hdr + REQ + b"\0"
+    for k in range(0, len(data) - 1, 2):
+        c += data[k] << 8 | data[k + 1]
+    while c >> 16:
+        c = (c & 0xffff) + (c >> 16)
+    udp = struct.pack("!HHHH", 40006, 5683, ulen, ~c & 0xffff or 0xffff) + REQ
+    ah = struct.pack("!BBHII", 17, 4, 0, 0x100, 1) + bytes(12)  # 24 bytes
+    part = ah + udp
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for off in range(0, len(part), 1448):
+        chunk = part[off:off + 1448]
+        more = off + 1448 < len(part)
+        s.sendto(struct.pack("!IHBB", 6 << 28, 8 + len(chunk), 44, 64) + src +
+                 dst + struct.pack("!BBHI", 51, 0, off | more, 0x6006) + chunk,
+                 ("fd13::98", 0))
     sys.exit(0)
-# watch FILE: on v12, the ICMPv6 errors toward CLI, and those that carry
-# the marker, for 12 s (neighbour discovery gives up after about 3)
+# watch FILE: on v12, for 12 s (neighbour discovery gives up after about
+# 3): ICMPv6 errors, those quoting a later fragment, those of them cut
+# right after its fragment header, frames holding the marker
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
 s.bind(("v12", 0x86dd))
 open(sys.argv[2] + ".ready", "w").close()
-errors = leaked = 0
+errors = later = cut = leaked = 0
 end = time.time() + 12
 while time.time() < end:
     if not select.select([s], [], [], 0.2)[0]:
         continue
     f = s.recv(65535)
-    if f[20] == 58 and f[54] == 1:
-        errors += 1
     leaked += MARK in f
-open(sys.argv[2], "w").write("%d %d" % (errors, leaked))
+    if f[20] != 58 or f[54] != 1:
+        continue
+    errors += 1
+    # Ethernet, IPv6, ICMPv6, the quoted IPv6 header, its fragment header
+    if len(f) >= 110 and f[68] == 44 and \
+            struct.unpack("!H", f[104:106])[0] & 0xfff8:
+        later += 1
+        cut += len(f) == 110
+open(sys.argv[2], "w").write("%d %d %d %d" % (errors, later, cut, leaked))
 PY
-ver2=$(j "$GW2" verified)
-rm -f "$TMP/unreach6.seen" "$TMP/unreach6.seen.ready"
-ip netns exec "$GW1" python3 "$TMP/unreach6.py" watch "$TMP/unreach6.seen" &
-watch_pid=$!
-for _ in $(seq 600); do [ -e "$TMP/unreach6.seen.ready" ] && break; sleep 0.1; done
-ip netns exec "$CLI" python3 "$TMP/unreach6.py" send
-wait $watch_pid
-read -r errors leaked < "$TMP/unreach6.seen"
-ksft_diag "GW2 verified $(($(j "$GW2" verified) - ver2)); on v12: $errors ICMPv6 errors, $leaked frames with the plaintext"
-ktap_check "IPv6: GW2's address unreachable for each fragment of a request it verified quotes no plaintext (later fragments cut after their fragment header)" \
-	[ "$(j "$GW2" verified)" -eq $((ver2 + 1)) -a "${errors:-0}" -ge 2 -a "${leaked:-1}" -eq 0 ]
+for how in udp ah; do
+	ver2=$(j "$GW2" verified)
+	rm -f "$TMP/unreach6.seen" "$TMP/unreach6.seen.ready"
+	ip netns exec "$GW1" python3 "$TMP/unreach6.py" watch "$TMP/unreach6.seen" &
+	watch_pid=$!
+	for _ in $(seq 600); do [ -e "$TMP/unreach6.seen.ready" ] && break; sleep 0.1; done
+	ip netns exec "$CLI" python3 "$TMP/unreach6.py" send $how
+	wait $watch_pid
+	read -r errors later cut leaked < "$TMP/unreach6.seen"
+	ksft_diag "$how: GW2 verified $(($(j "$GW2" verified) - ver2)); on v12: $errors ICMPv6 errors, $later about a later fragment, $cut of them cut after its fragment header, $leaked frames with the plaintext"
+	ktap_check "IPv6 ($how): GW2's address unreachable for each fragment of a request it verified quotes no plaintext (later fragments cut after their fragment header)" \
+		[ "$(j "$GW2" verified)" -eq $((ver2 + 1)) -a "${later:-0}" -ge 1 \
+		  -a "${cut:-0}" -eq "${later:-0}" -a "${leaked:-1}" -eq 0 ]
+done
 
 # Plain CoAP toward the server through GW2 only: dropped by require.
 ip netns exec "$GW1" "$B/coapsec" flush

@@ -34,7 +34,7 @@ G4, G6, PORT = "224.0.1.187", "ff02::fd", 5683
 N = 3                   # messages per family and phase
 Q_OUT, Q_IN = 3, 4
 spec = genl_raw.Spec()
-k = Ktap(11)
+k = Ktap(12)
 
 
 def check(ok, desc, diag=None):
@@ -261,6 +261,35 @@ check(sa_ready and got == want and queued == 2 * N and
       len(sa.packets(2 * N)) == 2 * N,
       "in, agent: every group message delivered through it (IPv4, IPv6)",
       (sa_ready, got, queued, sa.read()))
+
+# 3b. A unicast message SRV's agent takes, to a port where nothing
+# listens: the agent may have decrypted it, so SRV's port unreachable
+# quotes nothing past the UDP header, although no kernel context (and
+# no exchange) ever existed in SRV.  Before, the scrub ran only where
+# the kernel had made an exchange.
+cli(srv_ns, "policy", "add", "dir", "in", "dst", SRV4, "dport", "5699",
+    "action", "queue", "queue-num", str(Q_IN))
+subprocess.run(["ip", "netns", "exec", srv_ns, "sysctl", "-qw",
+                "net.ipv4.icmp_ratelimit=0"], check=True)
+n_before = len(sa.packets(0, timeout=0))
+wire = packet_socket(cli_ns)
+tx4.sendto(request("u4", 0), (SRV4, 5699))
+frames, end = [], time.time() + 3
+while time.time() < end:
+    try:
+        frames.append(wire.recv(65535))
+    except BlockingIOError:
+        time.sleep(0.02)
+wire.close()
+# Ethernet, IPv4, ICMP port unreachable (3/3) from SRV.
+errors = [f for f in frames if f[12:14] == b"\x08\x00" and f[23] == 1 and
+          f[26:30] == socket.inet_aton(SRV4) and f[34:36] == b"\x03\x03"]
+leaked = [f for f in errors if b"QLEAK-u4" in f]
+check(len(sa.packets(n_before + 1)) == n_before + 1 and len(errors) == 1 and
+      not leaked,
+      "in, agent, unicast to a closed port: the port unreachable quotes "
+      "nothing past the UDP header (no kernel context in the namespace)",
+      (len(errors), [f.hex() for f in leaked]))
 
 # 4. CLI's agent killed: its registration goes with its socket.
 ca.kill()
