@@ -117,9 +117,10 @@ static int coapsec_icmp_trim(struct sk_buff *skb, u8 family,
 	__wsum csum;
 	int err;
 
-	err = skb_ensure_writable(skb, skb->len);
-	if (!err && skb->len > end)
-		err = pskb_trim(skb, end);
+	/* Cut first: only what stays is made writable (copied if shared). */
+	err = skb->len > end ? pskb_trim(skb, end) : 0;
+	if (!err)
+		err = skb_ensure_writable(skb, skb->len);
 	if (err)
 		return err;
 	if (csum_off)

@@ -511,9 +511,10 @@ if sys.argv[1] == "send":               # send udp|ah
                  dst + struct.pack("!BBHI", 51, 0, off | more, 0x6006) + chunk,
                  ("fd13::98", 0))
     sys.exit(0)
-# watch FILE: on v12, for 12 s (neighbour discovery gives up after about
-# 3): ICMPv6 errors, those quoting a later fragment, those of them cut
-# right after its fragment header, frames holding the marker
+# watch FILE NEXT: on v12, for 12 s (neighbour discovery gives up after
+# about 3): ICMPv6 errors, those quoting a later fragment whose fragment
+# header names NEXT (UDP, or AH), those of them cut right after it,
+# frames holding the marker
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
 s.bind(("v12", 0x86dd))
 open(sys.argv[2] + ".ready", "w").close()
@@ -528,16 +529,18 @@ while time.time() < end:
         continue
     errors += 1
     # Ethernet, IPv6, ICMPv6, the quoted IPv6 header, its fragment header
-    if len(f) >= 110 and f[68] == 44 and \
+    if len(f) >= 110 and f[68] == 44 and f[102] == int(sys.argv[3]) and \
             struct.unpack("!H", f[104:106])[0] & 0xfff8:
         later += 1
         cut += len(f) == 110
 open(sys.argv[2], "w").write("%d %d %d %d" % (errors, later, cut, leaked))
 PY
-for how in udp ah; do
+for how in udp:17 ah:51; do
+	next=${how#*:}
+	how=${how%:*}
 	ver2=$(j "$GW2" verified)
 	rm -f "$TMP/unreach6.seen" "$TMP/unreach6.seen.ready"
-	ip netns exec "$GW1" python3 "$TMP/unreach6.py" watch "$TMP/unreach6.seen" &
+	ip netns exec "$GW1" python3 "$TMP/unreach6.py" watch "$TMP/unreach6.seen" "$next" &
 	watch_pid=$!
 	for _ in $(seq 600); do [ -e "$TMP/unreach6.seen.ready" ] && break; sleep 0.1; done
 	ip netns exec "$CLI" python3 "$TMP/unreach6.py" send $how

@@ -284,7 +284,9 @@ wire.close()
 # Ethernet, IPv4, ICMP port unreachable (3/3) from SRV.
 errors = [f for f in frames if f[12:14] == b"\x08\x00" and f[23] == 1 and
           f[26:30] == socket.inet_aton(SRV4) and f[34:36] == b"\x03\x03"]
-leaked = [f for f in errors if b"QLEAK-u4" in f]
+# Cut right after the quoted UDP header (IPv4 20, ICMP 8, IPv4 20, UDP
+# 8), its checksum zeroed.
+leaked = [f for f in errors if len(f) != 70 or f[68:70] != b"\0\0"]
 check(len(sa.packets(n_before + 1)) == n_before + 1 and len(errors) == 1 and
       not leaked,
       "in, agent, unicast to a closed port: the port unreachable quotes "
