@@ -87,6 +87,19 @@ ksft_diag() {
 	done <<< "$*"
 }
 
+# wait_files FILE...: returns once every FILE exists, or after 60 s (the
+# watchers' "ready" files: selftests/lib/capture.py).
+wait_files() {
+	local f missing _
+	for _ in $(seq 600); do
+		missing=
+		for f; do [ -e "$f" ] || missing=$f; done
+		[ -z "$missing" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # ksft_size SHORT FULL: how many rounds or objects a test runs.  make check
 # takes SHORT so that it stays short; make check-long (COAPSEC_LONG=1)
 # takes FULL.

@@ -194,7 +194,7 @@ for df in 0 1; do
 	rm -f "$TMP/rx" "$TMP/rx.ready"
 	ip netns exec "$SRV" python3 "$TMP/frag.py" recv "$TMP/rx" &
 	rx_pid=$!
-	for _ in $(seq 600); do [ -e "$TMP/rx.ready" ] && break; sleep 0.1; done
+	wait_files "$TMP/rx.ready"
 	ip netns exec "$CLI" python3 "$TMP/frag.py" send 9999 "$df" 0 $((4242 + df))
 	wait $rx_pid
 	ksft_diag "DF $df: SRV got $(cat "$TMP/rx" 2>/dev/null), GW1 reassembled $(($(snmp "$GW1" ReasmOKs) - ok1)), SRV got $(($(snmp "$SRV" ReasmReqds) - req3)) fragments"
@@ -343,7 +343,7 @@ srr0=$(j "$GW1" source_routed)
 rm -f "$TMP/in6" "$TMP/in6.ready"
 ip netns exec "$GW1" python3 "$TMP/srr.py" recv fd12::1 5683 "$TMP/in6" &
 rx_pid=$!
-for _ in $(seq 600); do [ -e "$TMP/in6.ready" ] && break; sleep 0.1; done
+wait_files "$TMP/in6.ready"
 ip netns exec "$CLI" python3 "$TMP/srr.py" send fd12::1 fd11::2 5683
 wait $rx_pid
 ksft_diag "SRH to fd11::2 on to fd12::1: the socket got $(cat "$TMP/in6" 2>/dev/null), source_routed ${srr0:-none} -> $(j "$GW1" source_routed)"
@@ -396,7 +396,7 @@ ktap_check "CoAP whose UDP length is not its IP payload's, to a port a fwd polic
 # chosen the fragments could complete the plaintext leaving GW2 with
 # fragments of its own wherever one was lost.
 cat > "$TMP/newdg.py" <<'PY'
-import select, socket, struct, sys, time
+import socket, struct, sys
 if sys.argv[1] == "send":
     msg = b"\x50\x02\x00\x05\xff" + b"z" * 3000              # NON POST
     udp = struct.pack("!HHHH", 40003, 5683, 8 + len(msg), 0) + msg
@@ -412,20 +412,14 @@ if sys.argv[1] == "send":
     sys.exit(0)
 # watch FILE DEV: the IDs of UDP fragments to 10.13.0.2:5683 arriving on
 # DEV, and the UDP checksum of each first fragment, for 10 s
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-s.bind((sys.argv[3], 0x0800))
-open(sys.argv[2] + ".ready", "w").close()
-ids, sums, end = set(), [], time.time() + 10
-while time.time() < end:
-    if not select.select([s], [], [], 0.2)[0]:
+sys.path.insert(0, "selftests/lib")
+from capture import ipv4_udp_to, watch
+ids, sums = set(), []
+for f in watch(sys.argv[3], 0x0800, 10, sys.argv[2] + ".ready"):
+    ip = ipv4_udp_to(f, "10.13.0.2")
+    if not ip:
         continue
-    f, addr = s.recvfrom(65535)
-    if addr[2] == socket.PACKET_OUTGOING:
-        continue
-    ip = f[14:]
     ihl = (ip[0] & 15) * 4
-    if ip[9] != 17 or ip[16:20] != socket.inet_aton("10.13.0.2"):
-        continue
     ident, frag = struct.unpack("!HH", ip[4:8])
     if not frag & 0x3fff or frag & 0x1fff == 0 and \
             struct.unpack("!H", ip[ihl + 2:ihl + 4])[0] != 5683:
@@ -442,7 +436,7 @@ ip netns exec "$GW2" python3 "$TMP/newdg.py" watch "$TMP/dg1" v12 &
 dg_pid1=$!
 ip netns exec "$SRV" python3 "$TMP/newdg.py" watch "$TMP/dg2" v13 &
 dg_pid2=$!
-for _ in $(seq 600); do [ -e "$TMP/dg1.ready" -a -e "$TMP/dg2.ready" ] && break; sleep 0.1; done
+wait_files "$TMP/dg1.ready" "$TMP/dg2.ready"
 ip netns exec "$CLI" python3 "$TMP/newdg.py" send
 wait $dg_pid1 $dg_pid2
 dg1=$(cat "$TMP/dg1" 2>/dev/null)
@@ -481,7 +475,7 @@ for dst in fd13::99 fd13::98; do
 done
 ip netns exec "$GW2" sysctl -qw net.ipv6.icmp.ratelimit=0
 cat > "$TMP/unreach6.py" <<'PY'
-import select, socket, struct, sys, time
+import socket, struct, sys
 MARK = b"LEAK-frag6"
 REQ = b"\x50\x02\x00\x06\xff" + MARK * 300
 if sys.argv[1] == "send":               # send udp|ah
@@ -514,16 +508,11 @@ if sys.argv[1] == "send":               # send udp|ah
 # watch FILE NEXT: on v12, for 12 s (neighbour discovery gives up after
 # about 3): ICMPv6 errors, those quoting a later fragment whose fragment
 # header names NEXT (UDP, or AH), those of them cut right after it,
-# frames holding the marker
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x86dd))
-s.bind(("v12", 0x86dd))
-open(sys.argv[2] + ".ready", "w").close()
+# frames holding the marker, both ways
+sys.path.insert(0, "selftests/lib")
+from capture import watch
 errors = later = cut = leaked = 0
-end = time.time() + 12
-while time.time() < end:
-    if not select.select([s], [], [], 0.2)[0]:
-        continue
-    f = s.recv(65535)
+for f in watch("v12", 0x86dd, 12, sys.argv[2] + ".ready", outgoing=True):
     leaked += MARK in f
     if f[20] != 58 or f[54] != 1:
         continue
@@ -542,7 +531,7 @@ for how in udp:17 ah:51; do
 	rm -f "$TMP/unreach6.seen" "$TMP/unreach6.seen.ready"
 	ip netns exec "$GW1" python3 "$TMP/unreach6.py" watch "$TMP/unreach6.seen" "$next" &
 	watch_pid=$!
-	for _ in $(seq 600); do [ -e "$TMP/unreach6.seen.ready" ] && break; sleep 0.1; done
+	wait_files "$TMP/unreach6.seen.ready"
 	ip netns exec "$CLI" python3 "$TMP/unreach6.py" send $how
 	wait $watch_pid
 	read -r errors later cut leaked < "$TMP/unreach6.seen"
@@ -569,7 +558,7 @@ ktap_check "plain CoAP forwarded into a require policy is dropped" \
 # second one was lost inside, complete the first with a plain request
 # of its own that GW2's require never saw (lwIP reads the IP payload).
 cat > "$TMP/ping2.py" <<'PY'
-import select, socket, struct, sys, time
+import socket, struct, sys
 EMPTY = b"\x40\x00\x12\x34"
 ident = int(sys.argv[2])
 if sys.argv[1] == "send":       # send ID
@@ -585,20 +574,14 @@ if sys.argv[1] == "send":       # send ID
     sys.exit(0)
 # watch ID FILE: what arrives on v13 for 10.13.0.2 with ID or holding the
 # Empty message, for 5 s: "frag ID" or "whole ID" each
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
-s.bind(("v13", 0x0800))
-open(sys.argv[3] + ".ready", "w").close()
-seen, end = [], time.time() + 5
-while time.time() < end:
-    if not select.select([s], [], [], 0.2)[0]:
+sys.path.insert(0, "selftests/lib")
+from capture import ipv4_udp_to, watch
+seen = []
+for f in watch("v13", 0x0800, 5, sys.argv[3] + ".ready"):
+    ip = ipv4_udp_to(f, "10.13.0.2")
+    if not ip:
         continue
-    f, addr = s.recvfrom(65535)
-    if addr[2] == socket.PACKET_OUTGOING:
-        continue
-    ip = f[14:]
     ihl = (ip[0] & 15) * 4
-    if ip[9] != 17 or ip[16:20] != socket.inet_aton("10.13.0.2"):
-        continue
     got, frag = struct.unpack("!HH", ip[4:8])
     tot = struct.unpack("!H", ip[2:4])[0]
     if frag & 0x3fff:
@@ -629,7 +612,7 @@ for by in "GW2's FORWARD hook" "conntrack at GW2"; do
 	rm -f "$TMP/ping2.seen" "$TMP/ping2.seen.ready"
 	ip netns exec "$SRV" python3 "$TMP/ping2.py" watch $id "$TMP/ping2.seen" &
 	watch_pid=$!
-	for _ in $(seq 600); do [ -e "$TMP/ping2.seen.ready" ] && break; sleep 0.1; done
+	wait_files "$TMP/ping2.seen.ready"
 	ip netns exec "$CLI" python3 "$TMP/ping2.py" send $id
 	wait $watch_pid
 	seen=$(cat "$TMP/ping2.seen" 2>/dev/null)

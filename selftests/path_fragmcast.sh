@@ -65,7 +65,7 @@ else:                           # send
 PY
 ifx() { ip netns exec "$GW" cat "/sys/class/net/$1/ifindex"; }
 ip netns exec "$GW" python3 "$TMP/m.py" mrt "$(ifx v11)" "$(ifx v12)" "$(ifx v14)" "$TMP/mrt.ready" &
-for _ in $(seq 600); do [ -e "$TMP/mrt.ready" ] && break; sleep 0.1; done
+wait_files "$TMP/mrt.ready"
 # round [NS1 ADDR1 NS2 ADDR2 SENDER SRC [L1 L2]]: one datagram from
 # SENDER (by SRC) to the group, "L1 what NS1 got L2 what NS2 got"; the
 # routed set-up by default.
@@ -77,7 +77,7 @@ round() {
 	p1=$!
 	ip netns exec "$ns2" python3 "$TMP/m.py" recv "$a2" "$TMP/r2" &
 	p2=$!
-	for _ in $(seq 600); do [ -e "$TMP/r1.ready" -a -e "$TMP/r2.ready" ] && break; sleep 0.1; done
+	wait_files "$TMP/r1.ready" "$TMP/r2.ready"
 	sleep 0.5
 	ip netns exec "$snd" python3 "$TMP/m.py" send "$src"
 	wait $p1 $p2
