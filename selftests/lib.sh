@@ -88,7 +88,7 @@ ksft_diag() {
 }
 
 # wait_files FILE...: returns once every FILE exists, or after 60 s (the
-# watchers' "ready" files: selftests/lib/capture.py).
+# watchers' "ready" files: watch() in selftests/lib/wire.py).
 wait_files() {
 	local f missing _
 	for _ in $(seq 600); do

@@ -413,7 +413,7 @@ if sys.argv[1] == "send":
 # watch FILE DEV: the IDs of UDP fragments to 10.13.0.2:5683 arriving on
 # DEV, and the UDP checksum of each first fragment, for 10 s
 sys.path.insert(0, "selftests/lib")
-from capture import ipv4_udp_to, watch
+from wire import ipv4_udp_to, watch
 ids, sums = set(), []
 for f in watch(sys.argv[3], 0x0800, 10, sys.argv[2] + ".ready"):
     ip = ipv4_udp_to(f, "10.13.0.2")
@@ -510,7 +510,7 @@ if sys.argv[1] == "send":               # send udp|ah
 # header names NEXT (UDP, or AH), those of them cut right after it,
 # frames holding the marker, both ways
 sys.path.insert(0, "selftests/lib")
-from capture import watch
+from wire import watch
 errors = later = cut = leaked = 0
 for f in watch("v12", 0x86dd, 12, sys.argv[2] + ".ready", outgoing=True):
     leaked += MARK in f
@@ -575,7 +575,7 @@ if sys.argv[1] == "send":       # send ID
 # watch ID FILE: what arrives on v13 for 10.13.0.2 with ID or holding the
 # Empty message, for 5 s: "frag ID" or "whole ID" each
 sys.path.insert(0, "selftests/lib")
-from capture import ipv4_udp_to, watch
+from wire import ipv4_udp_to, watch
 seen = []
 for f in watch("v13", 0x0800, 5, sys.argv[3] + ".ready"):
     ip = ipv4_udp_to(f, "10.13.0.2")
